@@ -1,0 +1,2 @@
+//! mpi-tutor: teach MPI by showing it.
+pub mod trace;

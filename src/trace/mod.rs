@@ -1,0 +1,303 @@
+//! The event schema: one definition for the wire to rank 0, the recorded
+//! `.jsonl` files and the test fixtures. No MPI and no terminal code here, so
+//! the model, the view and the tests can use it without either.
+//!
+//! A trace file is JSON Lines: the first line is a [`Header`], every other
+//! line an [`Event`].
+
+mod matching;
+mod reader;
+mod writer;
+
+pub use matching::{Matcher, SendCounter};
+pub use reader::{read_trace, Trace, TraceError};
+pub use writer::TraceWriter;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever a change would make an older reader misread a file.
+pub const FORMAT_VERSION: u32 = 1;
+/// The `format` field of every header, so a stray JSON file is recognised as
+/// "not a trace" rather than misread.
+pub const FORMAT_NAME: &str = "mpi-tutor-trace";
+
+/// A rank number in `MPI_COMM_WORLD`.
+pub type Rank = u32;
+
+/// First line of a trace file and first thing the view learns about a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub version: u32,
+    pub lesson: String,
+    pub world_size: u32,
+    /// What `MPI_Get_library_version` says, first line only.
+    pub mpi_library: String,
+    /// Wall-clock start of the run, seconds since the Unix epoch. Event times
+    /// are seconds after this instant.
+    pub started_unix: f64,
+    /// The lesson's parameters as given on the command line (`--size 64`...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub params: Vec<(String, String)>,
+}
+
+impl Header {
+    pub fn new(lesson: &str, world_size: u32, mpi_library: &str, started_unix: f64) -> Self {
+        Header {
+            format: FORMAT_NAME.to_string(),
+            version: FORMAT_VERSION,
+            lesson: lesson.to_string(),
+            world_size,
+            mpi_library: mpi_library.to_string(),
+            started_unix,
+            params: Vec::new(),
+        }
+    }
+}
+
+/// Something one rank did. `seq` counts the rank's events from 0 without
+/// gaps, so a missing or duplicated event is detectable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub rank: Rank,
+    pub seq: u64,
+    /// Seconds since [`Header::started_unix`], by the rank's own clock.
+    pub t: f64,
+    pub event: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The rank stopped before this call because the teacher controls the
+    /// pace; it enters the call (a `Begin`) when rank 0 releases it.
+    Held(Call),
+    /// The rank entered an MPI call.
+    Begin(Call),
+    /// The call returned.
+    End(CallEnd),
+    /// A receive that completed earlier could only now be matched to its
+    /// send (an earlier-posted wildcard receive was still open then).
+    Matched { call: u64, msg: MsgId },
+    /// Lesson output: what the rank "says". Ranks never print themselves.
+    Say { text: String },
+    /// The lesson's own check of its result.
+    Check { what: String, passed: bool },
+    /// A snapshot of distributed data (the halo lesson's field): this rank's
+    /// block, `rows` x `cols` values in row-major order, placed at
+    /// (`row0`, `col0`) of a global grid of `grid_rows` x `grid_cols`.
+    Field(FieldBlock),
+    /// The lesson returned normally. `events` is how many events this rank
+    /// sent, this one included, so rank 0 can tell whether any were lost.
+    Finished { events: u64 },
+    /// The rank failed: a panic or an error in the lesson.
+    Failed { message: String, site: Option<Site> },
+    /// Written by rank 0 as the last record of a run: how it ended.
+    RunEnded { outcome: Outcome, detail: String },
+}
+
+/// Where in the lesson source a call was made.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Site {
+    pub file: String,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Site {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    Send,
+    Recv,
+    Sendrecv,
+    Isend,
+    Irecv,
+    Wait,
+    Waitall,
+    Test,
+    Barrier,
+    Bcast,
+    Scatter,
+    Gather,
+    Reduce,
+    Allreduce,
+}
+
+impl Op {
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::Send => "send",
+            Op::Recv => "recv",
+            Op::Sendrecv => "sendrecv",
+            Op::Isend => "isend",
+            Op::Irecv => "irecv",
+            Op::Wait => "wait",
+            Op::Waitall => "waitall",
+            Op::Test => "test",
+            Op::Barrier => "barrier",
+            Op::Bcast => "bcast",
+            Op::Scatter => "scatter",
+            Op::Gather => "gather",
+            Op::Reduce => "reduce",
+            Op::Allreduce => "allreduce",
+        }
+    }
+
+    pub fn is_collective(self) -> bool {
+        matches!(
+            self,
+            Op::Barrier | Op::Bcast | Op::Scatter | Op::Gather | Op::Reduce | Op::Allreduce
+        )
+    }
+}
+
+/// Which sender a receive accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Rank(Rank),
+    Any,
+}
+
+/// Which tag a receive accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TagSel {
+    Tag(i32),
+    Any,
+}
+
+/// Identifies one message exactly: the `k`-th message (from 0) sent on the
+/// channel (from, to, tag, comm). MPI's non-overtaking rule makes the k-th
+/// message on a channel the k-th one received from it, which is how a
+/// receive names the send it consumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MsgId {
+    pub from: Rank,
+    pub to: Rank,
+    pub tag: i32,
+    pub comm: u32,
+    pub k: u64,
+}
+
+/// The sending half of a call (send, isend, sendrecv).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendPart {
+    pub dest: Rank,
+    pub tag: i32,
+    pub count: u64,
+    pub datatype: String,
+    pub bytes: u64,
+    pub msg: MsgId,
+}
+
+/// The receiving half of a call (recv, irecv, sendrecv): what it accepts and
+/// how much room it has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecvPart {
+    pub source: Source,
+    pub tag: TagSel,
+    pub count: u64,
+    pub datatype: String,
+}
+
+/// A collective call. Every rank of `comm` calls its collectives in the same
+/// order, so `instance` (counting from 0 per communicator) names the same
+/// collective on every rank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CollectivePart {
+    pub root: Option<Rank>,
+    pub instance: u64,
+    pub count: u64,
+    pub datatype: String,
+    pub bytes: u64,
+    /// The ranks taking part (all of them for the world communicator).
+    pub members: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Call {
+    /// Counts this rank's calls from 0; `End` and `Wait` refer to it.
+    pub id: u64,
+    pub op: Op,
+    /// Communicator number: 0 is the lesson's world.
+    #[serde(default)]
+    pub comm: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send: Option<SendPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recv: Option<RecvPart>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collective: Option<CollectivePart>,
+    /// Wait, waitall, test: the ids of the isend/irecv calls they complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<u64>,
+    pub site: Site,
+}
+
+/// A completed receive: who actually sent it (from the status) and which
+/// send it consumed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Received {
+    /// The receive call (the recv itself, or the irecv a wait completed).
+    pub call: u64,
+    pub source: Rank,
+    pub tag: i32,
+    pub bytes: u64,
+    /// `None` only while an earlier-posted wildcard receive is still open; a
+    /// later `Matched` event then names the send.
+    pub msg: Option<MsgId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallEnd {
+    pub id: u64,
+    pub op: Op,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub received: Vec<Received>,
+    /// For `test`: whether the requests had completed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldBlock {
+    pub name: String,
+    pub iteration: u64,
+    pub grid_rows: u32,
+    pub grid_cols: u32,
+    pub row0: u32,
+    pub col0: u32,
+    pub rows: u32,
+    pub cols: u32,
+    pub values: Vec<f32>,
+}
+
+/// How a run ended, as recorded in its last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    CheckFailed,
+    Deadlock,
+    RankFailed,
+    Quit,
+    Interrupted,
+}
+
+impl Outcome {
+    /// The exit code of the whole job for this outcome.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Completed | Outcome::Quit => 0,
+            Outcome::CheckFailed | Outcome::RankFailed => 1,
+            Outcome::Deadlock => 3,
+            Outcome::Interrupted => 130,
+        }
+    }
+}
