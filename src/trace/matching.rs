@@ -176,7 +176,9 @@ mod tests {
     use super::*;
 
     fn ks(v: Vec<(u64, MsgId)>) -> Vec<(u64, Rank, i32, u64)> {
-        v.into_iter().map(|(c, m)| (c, m.from, m.tag, m.k)).collect()
+        v.into_iter()
+            .map(|(c, m)| (c, m.from, m.tag, m.k))
+            .collect()
     }
 
     #[test]

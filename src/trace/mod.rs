@@ -5,6 +5,7 @@
 //! A trace file is JSON Lines: the first line is a [`Header`], every other
 //! line an [`Event`].
 
+pub mod display;
 mod matching;
 mod reader;
 mod writer;

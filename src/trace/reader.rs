@@ -97,7 +97,9 @@ fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| not_a_trace(format!("not JSON: {e}")))?;
     if value.get("format").and_then(|f| f.as_str()) != Some(FORMAT_NAME) {
-        return Err(not_a_trace(format!("no \"format\": \"{FORMAT_NAME}\" header")));
+        return Err(not_a_trace(format!(
+            "no \"format\": \"{FORMAT_NAME}\" header"
+        )));
     }
     let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
     if version > u64::from(FORMAT_VERSION) {

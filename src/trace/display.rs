@@ -1,0 +1,216 @@
+//! One readable line per event: the headless log and the view's log pane
+//! print exactly the same text.
+
+use std::fmt::Write;
+
+use super::{Call, CallEnd, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel};
+
+/// `0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21`
+pub fn log_line(e: &Event) -> String {
+    let mut s = format!("{:.6} rank {:<2} ", e.t, e.rank);
+    match &e.event {
+        EventKind::Held(c) => {
+            let _ = write!(s, "{:<9}before {}", "paused", describe_call(c));
+            push_site(&mut s, c);
+        }
+        EventKind::Begin(c) => {
+            let _ = write!(s, "{:<9}{}", c.op.name(), describe_args(c));
+            push_site(&mut s, c);
+        }
+        EventKind::End(end) => {
+            let _ = write!(s, "{:<9}{}", "done", describe_end(end));
+        }
+        EventKind::Matched { call, msg } => {
+            let _ = write!(s, "{:<9}call #{call} took {}", "matched", describe_msg(msg));
+        }
+        EventKind::Say { text } => {
+            let _ = write!(s, "{:<9}{text}", "says");
+        }
+        EventKind::Check { what, passed } => {
+            let verdict = if *passed { "passed" } else { "FAILED" };
+            let _ = write!(s, "{:<9}{verdict}: {what}", "check");
+        }
+        EventKind::Field(f) => {
+            let _ = write!(
+                s,
+                "{:<9}{} iteration {}: rows {}..{} cols {}..{}",
+                "field",
+                f.name,
+                f.iteration,
+                f.row0,
+                f.row0 + f.rows,
+                f.col0,
+                f.col0 + f.cols
+            );
+        }
+        EventKind::Finished { events } => {
+            let _ = write!(s, "{:<9}({events} events)", "finished");
+        }
+        EventKind::Failed { message, site } => {
+            let _ = write!(s, "{:<9}{message}", "FAILED");
+            if let Some(site) = site {
+                let _ = write!(s, "   {site}");
+            }
+        }
+        EventKind::RunEnded { outcome, detail } => {
+            let _ = write!(s, "{:<9}{outcome:?}: {detail}", "run end");
+        }
+    }
+    s
+}
+
+fn push_site(s: &mut String, c: &Call) {
+    let _ = write!(s, "   {}", c.site);
+}
+
+/// `send -> 1  tag 13  100 x f64 (800 B)`: the call as a student reads it.
+pub fn describe_call(c: &Call) -> String {
+    format!("{} {}", c.op.name(), describe_args(c))
+}
+
+/// Everything about a call but its name.
+pub fn describe_args(c: &Call) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(sp) = &c.send {
+        parts.push(format!(
+            "-> {}  tag {}  {} x {} ({})",
+            sp.dest,
+            sp.tag,
+            sp.count,
+            sp.datatype,
+            bytes(sp.bytes)
+        ));
+    }
+    if let Some(rp) = &c.recv {
+        parts.push(describe_recv(rp));
+    }
+    if let Some(cp) = &c.collective {
+        let mut p = String::new();
+        if let Some(root) = cp.root {
+            let _ = write!(p, "root {root}  ");
+        }
+        if c.op != Op::Barrier {
+            let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
+        } else {
+            p.push_str("all ranks");
+        }
+        parts.push(p.trim_end().to_string());
+    }
+    if !c.requests.is_empty() {
+        let ids: Vec<String> = c.requests.iter().map(|r| format!("#{r}")).collect();
+        parts.push(format!("request {}", ids.join(" ")));
+    }
+    if matches!(c.op, Op::Isend | Op::Irecv) {
+        parts.push(format!("-> request #{}", c.id));
+    }
+    parts.join("  ")
+}
+
+fn describe_recv(rp: &RecvPart) -> String {
+    format!(
+        "<- {}  tag {}  room for {} x {}",
+        source_name(rp.source),
+        tag_name(rp.tag),
+        rp.count,
+        rp.datatype
+    )
+}
+
+pub fn source_name(s: Source) -> String {
+    match s {
+        Source::Rank(r) => r.to_string(),
+        Source::Any => "any".to_string(),
+    }
+}
+
+pub fn tag_name(t: TagSel) -> String {
+    match t {
+        TagSel::Tag(t) => t.to_string(),
+        TagSel::Any => "any".to_string(),
+    }
+}
+
+fn describe_end(end: &CallEnd) -> String {
+    let mut s = end.op.name().to_string();
+    for r in &end.received {
+        let _ = write!(s, "  <- {}  tag {}  {}", r.source, r.tag, bytes(r.bytes));
+        match &r.msg {
+            Some(m) => {
+                let _ = write!(s, "  (took {})", describe_msg(m));
+            }
+            None => s.push_str("  (match pending)"),
+        }
+    }
+    if let Some(done) = end.completed {
+        s.push_str(if done { "  complete" } else { "  not yet" });
+    }
+    s
+}
+
+/// `message #0 of 0->1 tag 13`
+pub fn describe_msg(m: &MsgId) -> String {
+    format!("message #{} of {}->{} tag {}", m.k, m.from, m.to, m.tag)
+}
+
+/// `800 B`, `1.0 KiB`, `1.0 MiB`.
+pub fn bytes(n: u64) -> String {
+    if n < 1024 {
+        format!("{n} B")
+    } else if n < 1024 * 1024 {
+        format!("{:.1} KiB", n as f64 / 1024.0)
+    } else {
+        format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{SendPart, Site};
+
+    #[test]
+    fn a_send_reads_like_the_course() {
+        let e = Event {
+            rank: 0,
+            seq: 3,
+            t: 0.000412,
+            event: EventKind::Begin(Call {
+                id: 0,
+                op: Op::Send,
+                comm: 0,
+                send: Some(SendPart {
+                    dest: 1,
+                    tag: 13,
+                    count: 100,
+                    datatype: "f64".into(),
+                    bytes: 800,
+                    msg: MsgId {
+                        from: 0,
+                        to: 1,
+                        tag: 13,
+                        comm: 0,
+                        k: 0,
+                    },
+                }),
+                recv: None,
+                collective: None,
+                requests: vec![],
+                site: Site {
+                    file: "lessons/send_recv.rs".into(),
+                    line: 21,
+                },
+            }),
+        };
+        assert_eq!(
+            log_line(&e),
+            "0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21"
+        );
+    }
+
+    #[test]
+    fn sizes_are_human() {
+        assert_eq!(bytes(800), "800 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(1 << 20), "1.0 MiB");
+    }
+}
