@@ -5,11 +5,13 @@
 //! A trace file is JSON Lines: the first line is a [`Header`], every other
 //! line an [`Event`].
 
+mod causal;
 pub mod display;
 mod matching;
 mod reader;
 mod writer;
 
+pub use causal::CausalOrder;
 pub use matching::{Matcher, SendCounter};
 pub use reader::{read_trace, Trace, TraceError};
 pub use writer::TraceWriter;

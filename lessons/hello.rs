@@ -1,0 +1,35 @@
+// Lesson: hello. Every rank runs this same function; only `rank` differs.
+use crate::probe::Comm;
+
+pub fn run(world: &Comm, _: &crate::lessons::Params) {
+    let rank = world.rank();
+    let size = world.size();
+
+    // Each rank is its own process with its own memory: this variable
+    // exists once per rank, with a different value in each.
+    let my_number = 100 * rank;
+
+    world.say(format!(
+        "hello from rank {rank} of {size} (process {}), my_number = {my_number}",
+        std::process::id()
+    ));
+
+    world.check("every rank knows its rank and the world size", rank < size);
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  `mpiexec -n 4 mpi-tutor lesson hello` starts the same program 4 times.
+  Each copy is a process with its own memory and a number, its rank.
+
+WATCH FOR
+  - Every rank says hello, with its own rank and process id.
+  - The order of the hellos changes from run to run: ranks run
+    independently, nothing orders them unless they communicate.
+  - my_number differs per rank: nothing is shared between processes.
+
+EXERCISES
+  1. Run with -n 1 and -n 8. Predict what each rank says.
+  2. Make rank 0 alone say something extra. What makes it rank 0?
+  3. Run twice: is the order of the hellos the same? Why not?
+";

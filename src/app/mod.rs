@@ -1,0 +1,64 @@
+//! `app`: rank 0's side of a run. One owner loop per mode (headless text,
+//! live view) fed by the collector; both share the session core.
+
+pub mod headless;
+pub mod keymap;
+pub mod live;
+pub mod pace;
+pub mod session;
+
+use std::path::PathBuf;
+
+use crate::lessons::Lesson;
+use crate::trace::{Header, Outcome};
+use pace::PaceMode;
+
+/// Everything rank 0's app needs to know about the run.
+pub struct RunSetup {
+    pub header: Header,
+    pub lesson: &'static Lesson,
+    pub record: Option<PathBuf>,
+    pub pace: PaceMode,
+    pub speed: f64,
+    pub exit_when_done: bool,
+}
+
+/// How the app ended the run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ending {
+    pub outcome: Outcome,
+    /// Said once on stderr (after the terminal is restored).
+    pub message: String,
+    /// End every rank at once (MPI_Abort) instead of an orderly exit.
+    pub abort: bool,
+}
+
+impl Ending {
+    pub fn finish(outcome: Outcome, message: String) -> Self {
+        Ending {
+            outcome,
+            message,
+            abort: false,
+        }
+    }
+
+    pub fn abort(outcome: Outcome, message: String) -> Self {
+        Ending {
+            outcome,
+            message,
+            abort: true,
+        }
+    }
+
+    pub fn error(message: String) -> Self {
+        Ending {
+            outcome: Outcome::RankFailed,
+            message,
+            abort: true,
+        }
+    }
+
+    pub fn exit_code(&self) -> i32 {
+        self.outcome.exit_code()
+    }
+}

@@ -1,0 +1,160 @@
+//! What every view of a live run shares: events arrive from the collector,
+//! are put in causal order, recorded, counted per rank (so a lost event is
+//! reported, never silent), and the end of the run is recognised.
+
+use std::path::Path;
+
+use crate::probe::Delivery;
+use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub rank: u32,
+    pub message: String,
+    pub site: Option<Site>,
+}
+
+impl Failure {
+    /// `rank 2 failed at lessons/crash.rs:14: index out of bounds`
+    pub fn describe(&self) -> String {
+        let at = self
+            .site
+            .as_ref()
+            .map(|s| format!(" at {s}"))
+            .unwrap_or_default();
+        format!("rank {} failed{at}: {}", self.rank, self.message)
+    }
+}
+
+pub struct Session {
+    pub header: Header,
+    order: CausalOrder,
+    recorder: Option<TraceWriter>,
+    received: Vec<u64>,
+    expected: Vec<Option<u64>>,
+    ended: Vec<bool>,
+    failure: Option<Failure>,
+    undecodable: u64,
+}
+
+impl Session {
+    pub fn new(header: Header, record: Option<&Path>) -> std::io::Result<Self> {
+        let recorder = match record {
+            Some(path) => Some(TraceWriter::create(path, &header)?),
+            None => None,
+        };
+        let n = header.world_size as usize;
+        Ok(Session {
+            header,
+            order: CausalOrder::new(),
+            recorder,
+            received: vec![0; n],
+            expected: vec![None; n],
+            ended: vec![false; n],
+            failure: None,
+            undecodable: 0,
+        })
+    }
+
+    /// Takes a delivery from the collector; returns the events that are
+    /// now in causal order (already recorded).
+    pub fn take(&mut self, d: Delivery) -> Vec<Event> {
+        match d {
+            Delivery::Events(batch) => {
+                let mut out = Vec::new();
+                for e in batch {
+                    self.count(&e);
+                    out.extend(self.order.push(e));
+                }
+                if self.all_done() {
+                    // Nothing more will come that could release these.
+                    out.extend(self.order.flush());
+                }
+                self.record(&out);
+                out
+            }
+            Delivery::Undecodable { .. } => {
+                self.undecodable += 1;
+                Vec::new()
+            }
+        }
+    }
+
+    fn count(&mut self, e: &Event) {
+        let Some(r) = self.received.get_mut(e.rank as usize) else {
+            return;
+        };
+        *r += 1;
+        let rank = e.rank as usize;
+        match &e.event {
+            EventKind::Finished { events } => {
+                self.expected[rank] = Some(*events);
+                self.ended[rank] = true;
+            }
+            EventKind::Failed { message, site } => {
+                self.ended[rank] = true;
+                self.failure.get_or_insert(Failure {
+                    rank: e.rank,
+                    message: message.clone(),
+                    site: site.clone(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn record(&mut self, events: &[Event]) {
+        if let Some(w) = &mut self.recorder {
+            for e in events {
+                if let Err(err) = w.write(e) {
+                    eprintln!("mpi-tutor: recording stopped: {err}");
+                    self.recorder = None;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Every rank has finished or failed.
+    pub fn all_done(&self) -> bool {
+        self.ended.iter().all(|&d| d)
+    }
+
+    /// The first rank failure, if any.
+    pub fn failure(&self) -> Option<&Failure> {
+        self.failure.as_ref()
+    }
+
+    /// Events every finished rank said it sent but that never arrived,
+    /// plus batches that could not be decoded.
+    pub fn lost(&self) -> u64 {
+        let missing: u64 = self
+            .expected
+            .iter()
+            .zip(&self.received)
+            .filter_map(|(e, r)| e.map(|e| e.saturating_sub(*r)))
+            .sum();
+        missing + self.undecodable
+    }
+
+    pub fn received_total(&self) -> u64 {
+        self.received.iter().sum()
+    }
+
+    /// Writes the last record (how the run ended) and flushes the file.
+    pub fn end(&mut self, outcome: Outcome, detail: &str, t: f64) {
+        let last = Event {
+            rank: 0,
+            seq: u64::MAX,
+            t,
+            event: EventKind::RunEnded {
+                outcome,
+                detail: detail.to_string(),
+            },
+        };
+        self.record(std::slice::from_ref(&last));
+        if let Some(w) = &mut self.recorder {
+            let _ = w.flush();
+        }
+    }
+}

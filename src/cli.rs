@@ -1,0 +1,74 @@
+//! The command line, in words a student understands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mpi-tutor",
+    version,
+    about = "Learn MPI by watching it: every rank runs a lesson, rank 0 shows what they do.",
+    after_help = "Start with `mpi-tutor list`, then `mpi-tutor lesson send-recv`."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the lessons, with the rank counts each accepts.
+    List,
+    /// Run a lesson on every rank and watch it (start it with mpiexec, or
+    /// alone: mpi-tutor then starts mpiexec itself).
+    Lesson(LessonArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct LessonArgs {
+    /// The lesson to run (see `mpi-tutor list`).
+    pub name: String,
+
+    /// How many ranks to start when mpi-tutor starts mpiexec itself
+    /// (default: the lesson's own).
+    #[arg(short = 'n', long = "ranks", value_name = "N")]
+    pub ranks: Option<u32>,
+
+    /// Print a plain-text log instead of the full-screen view.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Record every event to FILE (JSON Lines) for replay.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Calls per second released to the ranks (the classroom pace).
+    /// Live view default: 2. Headless default: full speed.
+    #[arg(long, value_name = "CALLS_PER_SECOND")]
+    pub speed: Option<f64>,
+
+    /// Run at full speed: no pacing.
+    #[arg(long, conflicts_with_all = ["speed", "paused"])]
+    pub fast: bool,
+
+    /// Start paused: every rank stops before its first MPI call.
+    #[arg(long)]
+    pub paused: bool,
+
+    /// Quit the live view by itself when the lesson ends.
+    #[arg(long)]
+    pub exit_when_done: bool,
+
+    /// Print the lesson's explanation and exercises, then exit.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// The lesson's problem size, where it has one.
+    #[arg(long, value_name = "N")]
+    pub size: Option<u32>,
+
+    /// How many iterations, where the lesson iterates.
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u32>,
+}

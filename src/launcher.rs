@@ -1,0 +1,124 @@
+//! `mpi-tutor lesson send-recv` typed without mpiexec: start mpiexec
+//! ourselves with the lesson's rank count, hand rank 0 our terminal, and
+//! put the terminal back however the job ends.
+
+use std::process::{Command, Stdio};
+
+use crate::cli::LessonArgs;
+use crate::lessons::Lesson;
+use crate::term::tty;
+
+/// Environment variable naming the terminal rank 0 draws on.
+pub const TTY_ENV: &str = "MPI_TUTOR_TTY";
+
+/// Was this process started by an MPI launcher (MPICH's hydra, Open MPI)?
+pub fn under_launcher() -> bool {
+    [
+        "PMI_RANK",
+        "PMI_FD",
+        "PMI_SIZE",
+        "OMPI_COMM_WORLD_RANK",
+        "PMIX_RANK",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some())
+}
+
+/// This process's rank as the launcher announced it, before MPI starts.
+pub fn launcher_rank() -> Option<u32> {
+    ["PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
+
+/// The lesson's arguments as they must reach every rank.
+fn forwarded(args: &LessonArgs) -> Vec<String> {
+    let mut v = vec!["lesson".to_string(), args.name.clone()];
+    let flags = [
+        (args.headless, "--headless"),
+        (args.fast, "--fast"),
+        (args.paused, "--paused"),
+        (args.exit_when_done, "--exit-when-done"),
+    ];
+    v.extend(
+        flags
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, f)| f.to_string()),
+    );
+    if let Some(p) = &args.record {
+        v.extend(["--record".to_string(), p.display().to_string()]);
+    }
+    let numbers = [
+        ("--speed", args.speed.map(|s| s.to_string())),
+        ("--size", args.size.map(|s| s.to_string())),
+        ("--iterations", args.iterations.map(|s| s.to_string())),
+    ];
+    for (flag, value) in numbers {
+        if let Some(value) = value {
+            v.extend([flag.to_string(), value]);
+        }
+    }
+    v
+}
+
+pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
+    let n = args.ranks.unwrap_or(lesson.default_ranks);
+    if let Err(e) = lesson.check_ranks(n) {
+        eprintln!("mpi-tutor: {e}");
+        return 2;
+    }
+    let exe = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("mpi-tutor: cannot find my own program file: {e}");
+            return 2;
+        }
+    };
+    let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
+    let mut cmd = Command::new(&mpiexec);
+    cmd.arg("-n")
+        .arg(n.to_string())
+        .arg(&exe)
+        .args(forwarded(args));
+    // Harmless for MPICH; lets Open MPI run as root and put more ranks than
+    // cores on a laptop.
+    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+
+    let terminal = if args.headless {
+        None
+    } else {
+        tty::own_terminal()
+    };
+    if let Some(path) = &terminal {
+        // Rank 0 opens this terminal itself and reads keys from it; mpiexec
+        // must not read them first (see shared/notes), so its stdin is empty.
+        cmd.env(TTY_ENV, path).stdin(Stdio::null());
+    }
+    let saved = terminal.as_deref().and_then(tty::Saved::capture);
+    // Ctrl-C before the view is up goes to the whole process group;
+    // mpiexec ends the job, and we stay to put the terminal back.
+    let _ignore = tty::IgnoreInterrupts::new();
+    let status = cmd.status();
+    if let Some(saved) = saved {
+        saved.restore();
+    }
+    match status {
+        Ok(s) => s.code().unwrap_or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            128 + s.signal().unwrap_or(0)
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            eprintln!(
+                "mpi-tutor: {mpiexec} not found: install MPI with `make setup`, or start mpi-tutor under your mpiexec"
+            );
+            127
+        }
+        Err(e) => {
+            eprintln!("mpi-tutor: cannot start {mpiexec}: {e}");
+            2
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! Rank 0's side of the wire: a thread of its own receives the event
+//! batches of every rank (rank 0's too) and hands them to the app, and
+//! sends the app's pace commands out to the ranks.
+
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use mpi::point_to_point::MatchedReceiveVec;
+use mpi::traits::*;
+
+use super::control::{send_control, Control};
+use super::reporter::EVENTS_TAG;
+use super::shared_comm::SharedComm;
+use super::wait::Backoff;
+use crate::trace::Event;
+
+/// What the app asks the collector to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    /// Send a control message to one rank.
+    To(u32, Control),
+    /// Send a control message to every rank.
+    All(Control),
+    /// Tell every rank to exit and stop collecting.
+    Shutdown,
+}
+
+/// What the collector hands to the app.
+#[derive(Debug)]
+pub enum Delivery {
+    Events(Vec<Event>),
+    /// A batch that did not decode: a bug, counted as dropped events.
+    Undecodable {
+        from: u32,
+        bytes: usize,
+    },
+}
+
+pub fn spawn_collector(
+    events: Arc<SharedComm>,
+    control: Arc<SharedComm>,
+    size: u32,
+    sink: Sender<Delivery>,
+    commands: Receiver<Command>,
+) -> JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("mpi-tutor-collector".into())
+        .spawn(move || collect(&events, &control, size, &sink, &commands))
+        .expect("cannot start the collector thread")
+}
+
+fn collect(
+    events: &SharedComm,
+    control: &SharedComm,
+    size: u32,
+    sink: &Sender<Delivery>,
+    commands: &Receiver<Command>,
+) {
+    let mut backoff = Backoff::new();
+    loop {
+        let mut busy = false;
+        loop {
+            match commands.try_recv() {
+                Ok(Command::To(rank, c)) => send_control(control, rank, c),
+                Ok(Command::All(c)) => (0..size).for_each(|r| send_control(control, r, c)),
+                Ok(Command::Shutdown) | Err(TryRecvError::Disconnected) => {
+                    (0..size).for_each(|r| send_control(control, r, Control::Exit));
+                    return;
+                }
+                Err(TryRecvError::Empty) => break,
+            }
+            busy = true;
+        }
+        // Drain what has arrived, but go back to the commands now and then
+        // so a flood of events cannot delay a pause.
+        for _ in 0..64 {
+            let Some(probed) = events
+                .0
+                .any_process()
+                .immediate_matched_probe_with_tag(EVENTS_TAG)
+            else {
+                break;
+            };
+            let (bytes, status) = probed.matched_receive_vec::<u8>();
+            let delivery = match serde_json::from_slice::<Vec<Event>>(&bytes) {
+                Ok(batch) => Delivery::Events(batch),
+                Err(_) => Delivery::Undecodable {
+                    from: status.source_rank() as u32,
+                    bytes: bytes.len(),
+                },
+            };
+            // The app is gone only when the run is being torn down.
+            let _ = sink.send(delivery);
+            busy = true;
+        }
+        if busy {
+            backoff.reset();
+        } else {
+            backoff.snooze();
+        }
+    }
+}

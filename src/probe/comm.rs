@@ -1,0 +1,397 @@
+//! The instrumented communicator every lesson talks to. Each call reports
+//! where the lesson made it (`#[track_caller]`), stops at the pace gate when
+//! the teacher controls the pace, reports that it begins before it waits,
+//! waits politely, and reports how it ended.
+
+use std::cell::RefCell;
+use std::panic::Location;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mpi::point_to_point::Source as _;
+use mpi::point_to_point::Status;
+use mpi::topology::SimpleCommunicator;
+use mpi::traits::*;
+
+use super::control::{poll_control, wait_control, Control};
+use super::reporter::Reporter;
+use super::shared_comm::SharedComm;
+use super::wait::wait_politely;
+use super::Datum;
+use crate::trace::{
+    Call, CallEnd, Event, EventKind, Matcher, Op, Received, RecvPart, SendCounter, SendPart, Site,
+    Source, TagSel,
+};
+
+/// Accept a message from any rank (`MPI_ANY_SOURCE`).
+pub const ANY_SOURCE: Source = Source::Any;
+/// Accept a message with any tag (`MPI_ANY_TAG`).
+pub const ANY_TAG: TagSel = TagSel::Any;
+
+/// How often a rank running at full speed looks for a "pause" from rank 0.
+const CONTROL_CHECK_EVERY: Duration = Duration::from_millis(2);
+
+impl From<u32> for Source {
+    fn from(r: u32) -> Self {
+        Source::Rank(r)
+    }
+}
+
+impl From<i32> for TagSel {
+    fn from(t: i32) -> Self {
+        TagSel::Tag(t)
+    }
+}
+
+/// What a completed receive got: who sent it, with which tag, how many values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecvStatus {
+    pub source: u32,
+    pub tag: i32,
+    pub count: usize,
+}
+
+/// The bookkeeping behind the calls; interior so lessons can share `&Comm`
+/// the way MPI programs share a communicator handle.
+pub(super) struct Books {
+    next_call: u64,
+    pub(super) sends: SendCounter,
+    pub(super) matcher: Matcher,
+    pub(super) collectives: u64,
+    gated: bool,
+    last_control_check: Instant,
+}
+
+/// A rank's view of the lesson's world: `MPI_COMM_WORLD`, instrumented.
+pub struct Comm {
+    pub(super) world: SimpleCommunicator,
+    control: Arc<SharedComm>,
+    rank: u32,
+    size: u32,
+    started: Instant,
+    /// Seconds between the run's start (rank 0's clock) and `started`.
+    offset: f64,
+    /// Shared with the panic hook, which reports a failure from any thread.
+    seq: Arc<AtomicU64>,
+    pub(super) books: RefCell<Books>,
+    reporter: Reporter,
+}
+
+impl Comm {
+    pub(super) fn new(
+        world: SimpleCommunicator,
+        control: Arc<SharedComm>,
+        reporter: Reporter,
+        offset: f64,
+        gated: bool,
+    ) -> Self {
+        let rank = world.rank() as u32;
+        let size = world.size() as u32;
+        let seq = Arc::new(AtomicU64::new(0));
+        if let Some(sender) = reporter.sender() {
+            super::fatal::set_reporter(rank, sender, seq.clone(), offset);
+        }
+        Comm {
+            seq,
+            world,
+            control,
+            rank,
+            size,
+            started: Instant::now(),
+            offset,
+            books: RefCell::new(Books {
+                next_call: 0,
+                sends: SendCounter::default(),
+                matcher: Matcher::new(rank),
+                collectives: 0,
+                gated,
+                last_control_check: Instant::now(),
+            }),
+            reporter,
+        }
+    }
+
+    /// This rank's number, 0 to `size() - 1`.
+    pub fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    /// How many ranks run the lesson.
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// Lesson output: rank 0 shows it in the log. Ranks never print
+    /// themselves, that would scribble over the view.
+    pub fn say(&self, text: impl Into<String>) {
+        self.emit(EventKind::Say { text: text.into() });
+    }
+
+    /// The lesson checks its own result; a failed check fails the run.
+    pub fn check(&self, what: impl Into<String>, passed: bool) -> bool {
+        self.emit(EventKind::Check {
+            what: what.into(),
+            passed,
+        });
+        passed
+    }
+
+    /// Sends a field block for the heat-map panel.
+    pub fn show_field(&self, block: crate::trace::FieldBlock) {
+        self.emit(EventKind::Field(block));
+    }
+
+    pub(super) fn emit(&self, event: EventKind) {
+        let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        self.reporter.report(Event {
+            rank: self.rank,
+            seq,
+            t: self.offset + self.started.elapsed().as_secs_f64(),
+            event,
+        });
+    }
+
+    /// Events reported so far (the next `seq`).
+    pub(super) fn events_reported(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn finish(mut self) {
+        let events = self.events_reported() + 1;
+        self.emit(EventKind::Finished { events });
+        super::fatal::clear_reporter();
+        self.reporter.finish();
+    }
+
+    pub(super) fn new_call(&self, op: Op, site: Site) -> Call {
+        let mut b = self.books.borrow_mut();
+        b.next_call += 1;
+        Call {
+            id: b.next_call - 1,
+            op,
+            comm: 0,
+            send: None,
+            recv: None,
+            collective: None,
+            requests: Vec::new(),
+            site,
+        }
+    }
+
+    /// Stops at the pace gate if the teacher holds the ranks, then reports
+    /// that the call begins. Returns the call id.
+    pub(super) fn begin(&self, call: Call) -> u64 {
+        if self.is_gated() {
+            self.emit(EventKind::Held(call.clone()));
+            self.wait_for_permit();
+        }
+        let id = call.id;
+        self.emit(EventKind::Begin(call));
+        id
+    }
+
+    fn is_gated(&self) -> bool {
+        let mut b = self.books.borrow_mut();
+        if !b.gated && b.last_control_check.elapsed() >= CONTROL_CHECK_EVERY {
+            b.last_control_check = Instant::now();
+            while let Some(c) = poll_control(&self.control) {
+                if c == Control::Gated {
+                    b.gated = true;
+                }
+            }
+        }
+        b.gated
+    }
+
+    fn wait_for_permit(&self) {
+        loop {
+            match wait_control(&self.control) {
+                Control::Permit | Control::Exit => return,
+                Control::Free => {
+                    self.books.borrow_mut().gated = false;
+                    return;
+                }
+                Control::Gated => {}
+            }
+        }
+    }
+
+    pub(super) fn end(&self, id: u64, op: Op, received: Vec<Received>, completed: Option<bool>) {
+        self.emit(EventKind::End(CallEnd {
+            id,
+            op,
+            received,
+            completed,
+        }));
+    }
+
+    /// Numbers a completed receive and any earlier one that could only now
+    /// be numbered (reported as `Matched`).
+    pub(super) fn received<T: Datum>(&self, call: u64, status: &Status) -> (Received, RecvStatus) {
+        let source = status.source_rank() as u32;
+        let tag = status.tag();
+        let count = status.count(T::equivalent_datatype()).max(0) as usize;
+        let resolved = self.books.borrow_mut().matcher.complete(call, source, tag);
+        let mut mine = None;
+        for (c, msg) in resolved {
+            if c == call {
+                mine = Some(msg);
+            } else {
+                self.emit(EventKind::Matched { call: c, msg });
+            }
+        }
+        let r = Received {
+            call,
+            source,
+            tag,
+            bytes: (count * std::mem::size_of::<T>()) as u64,
+            msg: mine,
+        };
+        (r, RecvStatus { source, tag, count })
+    }
+
+    pub(super) fn send_part<T: Datum>(&self, data: &[T], dest: u32, tag: i32) -> SendPart {
+        let msg = self.books.borrow_mut().sends.next(self.rank, dest, tag, 0);
+        SendPart {
+            dest,
+            tag,
+            count: data.len() as u64,
+            datatype: T::NAME.to_string(),
+            bytes: std::mem::size_of_val(data) as u64,
+            msg,
+        }
+    }
+
+    pub(super) fn recv_part<T: Datum>(
+        &self,
+        call: u64,
+        room: usize,
+        source: Source,
+        tag: TagSel,
+    ) -> RecvPart {
+        self.books.borrow_mut().matcher.post(call, 0, source, tag);
+        RecvPart {
+            source,
+            tag,
+            count: room as u64,
+            datatype: T::NAME.to_string(),
+        }
+    }
+
+    #[track_caller]
+    pub(super) fn check_rank(&self, r: u32, what: &str) {
+        assert!(
+            r < self.size,
+            "{what} {r} does not exist: ranks are 0 to {}",
+            self.size - 1
+        );
+    }
+
+    /// Sends `data` to rank `dest` with `tag`, and returns once the buffer
+    /// may be reused (the message was buffered or received).
+    #[track_caller]
+    pub fn send<T: Datum>(&self, data: &[T], dest: u32, tag: i32) {
+        let site = site_of(Location::caller());
+        self.check_rank(dest, "destination rank");
+        let mut call = self.new_call(Op::Send, site);
+        call.send = Some(self.send_part(data, dest, tag));
+        let id = self.begin(call);
+        let to = self.world.process_at_rank(dest as i32);
+        mpi::request::scope(|s| wait_politely(to.immediate_send_with_tag(s, data, tag)));
+        self.end(id, Op::Send, Vec::new(), None);
+    }
+
+    /// Receives into `buf` a message from `source` (a rank or [`ANY_SOURCE`])
+    /// with `tag` (or [`ANY_TAG`]); waits until one arrives.
+    #[track_caller]
+    pub fn recv<T: Datum>(
+        &self,
+        buf: &mut [T],
+        source: impl Into<Source>,
+        tag: impl Into<TagSel>,
+    ) -> RecvStatus {
+        let site = site_of(Location::caller());
+        let (source, tag) = (source.into(), tag.into());
+        if let Source::Rank(r) = source {
+            self.check_rank(r, "source rank");
+        }
+        let mut call = self.new_call(Op::Recv, site);
+        call.recv = Some(self.recv_part::<T>(call.id, buf.len(), source, tag));
+        let id = self.begin(call);
+        let status = mpi::request::scope(|s| wait_politely(self.post_receive(s, buf, source, tag)));
+        let (got, st) = self.received::<T>(id, &status);
+        self.end(id, Op::Recv, vec![got], None);
+        st
+    }
+
+    /// Sends `data` to `dest` and receives into `buf` from `source` at the
+    /// same time: the standard way out of a send-send deadlock.
+    #[track_caller]
+    #[allow(clippy::too_many_arguments)]
+    pub fn sendrecv<T: Datum>(
+        &self,
+        data: &[T],
+        dest: u32,
+        send_tag: i32,
+        buf: &mut [T],
+        source: impl Into<Source>,
+        recv_tag: impl Into<TagSel>,
+    ) -> RecvStatus {
+        let site = site_of(Location::caller());
+        let (source, recv_tag) = (source.into(), recv_tag.into());
+        self.check_rank(dest, "destination rank");
+        let mut call = self.new_call(Op::Sendrecv, site);
+        call.send = Some(self.send_part(data, dest, send_tag));
+        call.recv = Some(self.recv_part::<T>(call.id, buf.len(), source, recv_tag));
+        let id = self.begin(call);
+        let to = self.world.process_at_rank(dest as i32);
+        let status = mpi::request::scope(|s| {
+            let recv = self.post_receive(s, buf, source, recv_tag);
+            let send = to.immediate_send_with_tag(s, data, send_tag);
+            wait_politely(send);
+            wait_politely(recv)
+        });
+        let (got, st) = self.received::<T>(id, &status);
+        self.end(id, Op::Sendrecv, vec![got], None);
+        st
+    }
+
+    pub(super) fn post_receive<'a, T: Datum, S: mpi::request::Scope<'a>>(
+        &self,
+        scope: S,
+        buf: &'a mut [T],
+        source: Source,
+        tag: TagSel,
+    ) -> mpi::request::Request<'a, [T], S> {
+        // SAFETY: reading an MPI constant.
+        let tag = match tag {
+            TagSel::Tag(t) => t,
+            TagSel::Any => unsafe { mpi::ffi::RSMPI_ANY_TAG },
+        };
+        match source {
+            Source::Rank(r) => self
+                .world
+                .process_at_rank(r as i32)
+                .immediate_receive_into_with_tag(scope, buf, tag),
+            Source::Any => self
+                .world
+                .any_process()
+                .immediate_receive_into_with_tag(scope, buf, tag),
+        }
+    }
+}
+
+/// Where the lesson made a call, as `lessons/send_recv.rs:21` whatever path
+/// the compiler was given.
+pub(super) fn site_of(loc: &Location<'_>) -> Site {
+    let file = loc.file();
+    let file = match file.find("lessons/") {
+        Some(i) => &file[i..],
+        None => file,
+    };
+    Site {
+        file: file.to_string(),
+        line: loc.line(),
+    }
+}

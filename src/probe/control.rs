@@ -1,0 +1,73 @@
+//! Rank 0 steers the pace of the real ranks with small control messages on
+//! a communicator of its own: the lesson's communicator never carries them.
+
+use mpi::point_to_point::MatchedReceiveVec;
+use mpi::traits::*;
+
+use super::shared_comm::SharedComm;
+use super::wait::Backoff;
+
+pub const CONTROL_TAG: i32 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Enter the call you are held before.
+    Permit,
+    /// Stop before every MPI call until permitted.
+    Gated,
+    /// Run at full speed.
+    Free,
+    /// The run is over: finalise and exit.
+    Exit,
+}
+
+impl Control {
+    fn code(self) -> u8 {
+        match self {
+            Control::Permit => 1,
+            Control::Gated => 2,
+            Control::Free => 3,
+            Control::Exit => 4,
+        }
+    }
+
+    fn from_code(c: u8) -> Option<Self> {
+        Some(match c {
+            1 => Control::Permit,
+            2 => Control::Gated,
+            3 => Control::Free,
+            4 => Control::Exit,
+            _ => return None,
+        })
+    }
+}
+
+/// Sends `c` to `rank` (rank 0 only). Control messages are one byte and go
+/// out eagerly, so this returns at once.
+pub fn send_control(comm: &SharedComm, rank: u32, c: Control) {
+    let byte = [c.code()];
+    comm.0
+        .process_at_rank(rank as i32)
+        .send_with_tag(&byte[..], CONTROL_TAG);
+}
+
+/// A control message, if one has arrived.
+pub fn poll_control(comm: &SharedComm) -> Option<Control> {
+    let probed = comm
+        .0
+        .process_at_rank(0)
+        .immediate_matched_probe_with_tag(CONTROL_TAG)?;
+    let (bytes, _) = probed.matched_receive_vec::<u8>();
+    bytes.first().copied().and_then(Control::from_code)
+}
+
+/// Waits politely for the next control message.
+pub fn wait_control(comm: &SharedComm) -> Control {
+    let mut backoff = Backoff::new();
+    loop {
+        if let Some(c) = poll_control(comm) {
+            return c;
+        }
+        backoff.snooze();
+    }
+}

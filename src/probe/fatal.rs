@@ -1,0 +1,119 @@
+//! What happens when something panics. A Rust panic that unwinds in one
+//! rank hangs the whole job (unwinding runs MPI_Finalize, which waits for
+//! ranks that never come), so no panic may unwind: the hook reports the
+//! failure to rank 0, which ends the job and says which rank failed and
+//! where; if rank 0 cannot (or is the one failing) the hook ends the job
+//! itself with MPI_Abort after printing one line.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use mpi::traits::*;
+
+use crate::trace::{Event, EventKind, Site};
+
+/// How long a failing rank waits for rank 0 to end the job before it ends
+/// it itself.
+const GRACE: Duration = Duration::from_secs(3);
+
+struct PanicReport {
+    rank: u32,
+    sender: Sender<Event>,
+    seq: Arc<AtomicU64>,
+    started: Instant,
+    offset: f64,
+}
+
+static REPORT: OnceLock<Mutex<Option<PanicReport>>> = OnceLock::new();
+type Callback = Box<dyn Fn() + Send + Sync>;
+static ON_FATAL: OnceLock<Mutex<Vec<Callback>>> = OnceLock::new();
+
+/// Registers something to do before the job is aborted from here (rank 0's
+/// app puts the terminal back this way).
+pub fn on_fatal(f: impl Fn() + Send + Sync + 'static) {
+    ON_FATAL
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Box::new(f));
+}
+
+pub(super) fn run_fatal_callbacks() {
+    if let Some(list) = ON_FATAL.get() {
+        for f in list.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            f();
+        }
+    }
+}
+
+pub(super) fn set_reporter(rank: u32, sender: Sender<Event>, seq: Arc<AtomicU64>, offset: f64) {
+    *REPORT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner()) = Some(PanicReport {
+        rank,
+        sender,
+        seq,
+        started: Instant::now(),
+        offset,
+    });
+}
+
+pub(super) fn install_hook(rank: u32) {
+    std::panic::set_hook(Box::new(move |info| {
+        let message = match info.payload().downcast_ref::<&str>() {
+            Some(s) => s.to_string(),
+            None => match info.payload().downcast_ref::<String>() {
+                Some(s) => s.clone(),
+                None => "panic".to_string(),
+            },
+        };
+        let site = info.location().map(|l| super::comm::site_of(l));
+        let lesson_thread = std::thread::current().name() == Some("main");
+        if lesson_thread && report_to_rank0(&message, site.clone()) {
+            // Rank 0 ends the job and says what happened; wait for it.
+            std::thread::sleep(GRACE);
+        }
+        let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
+        run_fatal_callbacks();
+        eprintln!("mpi-tutor: rank {rank} failed{at}: {message}");
+        mpi::topology::SimpleCommunicator::world().abort(1);
+    }));
+}
+
+fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
+    let Some(slot) = REPORT.get() else {
+        return false;
+    };
+    let guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(r) = guard.as_ref() else {
+        return false;
+    };
+    let event = Event {
+        rank: r.rank,
+        seq: r.seq.fetch_add(1, Ordering::SeqCst),
+        t: r.offset + r.started.elapsed().as_secs_f64(),
+        event: EventKind::Failed {
+            message: message.to_string(),
+            site,
+        },
+    };
+    r.sender.send(event).is_ok()
+}
+
+/// Ends every rank of the job now with `code` as mpiexec's exit code, after
+/// the registered clean-ups (the terminal) have run.
+pub fn abort_job(code: i32) -> ! {
+    run_fatal_callbacks();
+    mpi::topology::SimpleCommunicator::world().abort(code)
+}
+
+/// The lesson is over: later failures are reported by the hook itself, and
+/// the reporter's channel can close.
+pub(super) fn clear_reporter() {
+    if let Some(slot) = REPORT.get() {
+        slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}

@@ -1,0 +1,173 @@
+//! Starting and ending an MPI run: MPI with full thread support, the
+//! tutor's own communicators, the shared start time and pace, and the
+//! orderly exit (every rank waits, politely, for rank 0's word).
+
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use mpi::environment::Universe;
+use mpi::traits::*;
+use mpi::Threading;
+
+use super::collector::{spawn_collector, Command, Delivery};
+use super::comm::Comm;
+use super::control::{wait_control, Control};
+use super::reporter::Reporter;
+use super::shared_comm::SharedComm;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("MPI could not be initialised")]
+    NoMpi,
+    #[error("this MPI library only provides {0:?} threading; mpi-tutor needs MPI_THREAD_MULTIPLE (MPICH and Open MPI provide it)")]
+    NoThreads(Threading),
+    #[error("this mpi-tutor was built against {built} but started by an mpiexec of another MPI ({launcher_size} ranks were launched, each sees a world of 1); use the mpiexec of the MPI it was built with, or rebuild (cargo clean -p mpi-sys)")]
+    ForeignLauncher { built: String, launcher_size: u32 },
+}
+
+/// What rank 0 decides and every rank learns at start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct JobConfig {
+    /// Ranks stop before each MPI call until rank 0 lets them go.
+    pub gated: bool,
+    /// The run's start, seconds since the Unix epoch, by rank 0's clock.
+    pub started_unix: f64,
+}
+
+/// The size a launcher announced in the environment, if any.
+pub fn launcher_env_size() -> Option<u32> {
+    [
+        "PMI_SIZE",
+        "OMPI_COMM_WORLD_SIZE",
+        "PMIX_SIZE",
+        "MPI_LOCALNRANKS",
+    ]
+    .iter()
+    .find_map(|v| std::env::var(v).ok()?.parse().ok())
+}
+
+pub struct Job {
+    world: mpi::topology::SimpleCommunicator,
+    events: Arc<SharedComm>,
+    control: Arc<SharedComm>,
+    rank: u32,
+    size: u32,
+    library: String,
+    // Dropping the universe finalises MPI: declared last, so it is dropped
+    // after the communicators above are freed.
+    _universe: Universe,
+}
+
+impl Job {
+    /// Initialises MPI and the tutor's communicators (collective: every
+    /// rank calls it).
+    pub fn init() -> Result<Job, StartError> {
+        let (universe, threading) =
+            mpi::initialize_with_threading(Threading::Multiple).ok_or(StartError::NoMpi)?;
+        let library = mpi::environment::library_version()
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if threading != Threading::Multiple {
+            return Err(StartError::NoThreads(threading));
+        }
+        let world = universe.world();
+        let size = world.size() as u32;
+        if let Some(launched) = launcher_env_size() {
+            if size == 1 && launched > 1 {
+                return Err(StartError::ForeignLauncher {
+                    built: library,
+                    launcher_size: launched,
+                });
+            }
+        }
+        let rank = world.rank() as u32;
+        super::fatal::install_hook(rank);
+        let events = Arc::new(SharedComm(world.duplicate()));
+        let control = Arc::new(SharedComm(world.duplicate()));
+        Ok(Job {
+            _universe: universe,
+            world,
+            events,
+            control,
+            rank,
+            size,
+            library,
+        })
+    }
+
+    pub fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    pub fn size(&self) -> u32 {
+        self.size
+    }
+
+    /// `MPI_Get_library_version`, first line.
+    pub fn library(&self) -> &str {
+        &self.library
+    }
+
+    /// Rank 0 passes its decision, the others `None`; all get rank 0's.
+    pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
+        let mut buf = match mine {
+            Some(c) => [c.started_unix, if c.gated { 1.0 } else { 0.0 }],
+            None => [0.0, 0.0],
+        };
+        self.control
+            .0
+            .process_at_rank(0)
+            .broadcast_into(&mut buf[..]);
+        JobConfig {
+            started_unix: buf[0],
+            gated: buf[1] != 0.0,
+        }
+    }
+
+    /// The instrumented communicator the lesson runs on.
+    pub fn lesson_comm(&self, config: JobConfig) -> Comm {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64())
+            .unwrap_or(config.started_unix);
+        Comm::new(
+            self.world.duplicate(),
+            self.control.clone(),
+            Reporter::start(self.events.clone()),
+            now - config.started_unix,
+            config.gated,
+        )
+    }
+
+    /// Rank 0: starts the thread that gathers every rank's events.
+    pub fn start_collector(
+        &self,
+        sink: Sender<Delivery>,
+        commands: Receiver<Command>,
+    ) -> JoinHandle<()> {
+        spawn_collector(
+            self.events.clone(),
+            self.control.clone(),
+            self.size,
+            sink,
+            commands,
+        )
+    }
+
+    /// Reports the end of the lesson (with the count of events sent) and
+    /// waits, without spinning, until rank 0 says the run is over.
+    pub fn finish(&self, comm: Comm) {
+        comm.finish();
+        while wait_control(&self.control) != Control::Exit {}
+    }
+
+    /// Ends every rank of the job now, with `code` as mpiexec's exit code.
+    pub fn abort(&self, code: i32) -> ! {
+        super::fatal::abort_job(code)
+    }
+}

@@ -1,0 +1,150 @@
+//! What each process does for `mpi-tutor list` and `mpi-tutor lesson`.
+
+use std::sync::mpsc::channel;
+
+use crate::app::pace::{PaceMode, DEFAULT_SPEED};
+use crate::app::{self, Ending, RunSetup};
+use crate::cli::LessonArgs;
+use crate::launcher::{launcher_rank, relaunch, under_launcher};
+use crate::lessons::{self, Lesson, Params};
+use crate::probe::{Command, Job, JobConfig};
+use crate::term;
+use crate::trace::Header;
+
+pub fn list() -> i32 {
+    println!("{:<16} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
+    for l in lessons::LESSONS {
+        println!("{:<16} {:<24} {}", l.name, l.ranks_text(), l.title);
+    }
+    println!("\nRun one with `mpi-tutor lesson NAME`; `--explain` tells what to watch for.");
+    0
+}
+
+pub fn lesson(args: LessonArgs) -> i32 {
+    // Every rank reaches the same verdict on bad input; only one says it.
+    let speaks = launcher_rank().unwrap_or(0) == 0;
+    let refuse = |msg: String| {
+        if speaks {
+            eprintln!("mpi-tutor: {msg}");
+        }
+        2
+    };
+    let Some(lesson) = lessons::find(&args.name) else {
+        return refuse(format!(
+            "unknown lesson '{}'; the lessons are: {}",
+            args.name,
+            lessons::names()
+        ));
+    };
+    let params = match lesson.params(Params {
+        size: args.size,
+        iterations: args.iterations,
+    }) {
+        Ok(p) => p,
+        Err(e) => return refuse(e),
+    };
+    if args.explain {
+        println!(
+            "{} - {}\n\n{}",
+            lesson.name, lesson.title, lesson.explanation
+        );
+        return 0;
+    }
+    if let Some(speed) = args.speed {
+        if !(speed > 0.0 && speed <= 1000.0) {
+            return refuse(format!(
+                "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
+            ));
+        }
+    }
+    if !under_launcher() {
+        return relaunch(lesson, &args);
+    }
+
+    let job = match Job::init() {
+        Ok(job) => job,
+        Err(e) => return refuse(e.to_string()),
+    };
+    if let Err(e) = lesson.check_ranks(job.size()) {
+        return refuse(e);
+    }
+    if job.rank() == 0 {
+        rank0(&job, lesson, params, &args)
+    } else {
+        let config = job.share_config(None);
+        let comm = job.lesson_comm(config);
+        (lesson.run)(&comm, &params);
+        job.finish(comm);
+        0
+    }
+}
+
+/// Rank 0 runs the lesson like every rank, and beside it the app that
+/// gathers and shows what all ranks do.
+fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) -> i32 {
+    let screen = if args.headless {
+        None
+    } else {
+        term::find_screen()
+    };
+    let pace = if args.fast {
+        PaceMode::Free
+    } else if args.paused {
+        PaceMode::Paused
+    } else if screen.is_some() || args.speed.is_some() {
+        PaceMode::Paced
+    } else {
+        PaceMode::Free
+    };
+    let started_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let config = job.share_config(Some(JobConfig {
+        gated: pace != PaceMode::Free,
+        started_unix,
+    }));
+    let mut header = Header::new(lesson.name, job.size(), job.library(), started_unix);
+    header.params = [("size", params.size), ("iterations", params.iterations)]
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+        .collect();
+    let setup = RunSetup {
+        header,
+        lesson,
+        record: args.record.clone(),
+        pace,
+        speed: args.speed.unwrap_or(DEFAULT_SPEED),
+        exit_when_done: args.exit_when_done,
+    };
+
+    let (deliveries_tx, deliveries) = channel();
+    let (commands, commands_rx) = channel();
+    let collector = job.start_collector(deliveries_tx, commands_rx);
+    let app = std::thread::Builder::new()
+        .name("mpi-tutor-app".into())
+        .spawn(move || {
+            let ending = match screen {
+                Some(screen) => app::live::run(setup, screen, deliveries, commands.clone()),
+                None => app::headless::run(setup, deliveries, commands.clone()),
+            };
+            if !ending.message.is_empty() {
+                eprintln!("mpi-tutor: {}", ending.message);
+            }
+            if ending.abort {
+                crate::probe::abort_job(ending.exit_code());
+            }
+            let _ = commands.send(Command::Shutdown);
+            ending
+        })
+        .expect("cannot start the app thread");
+
+    let comm = job.lesson_comm(config);
+    (lesson.run)(&comm, &params);
+    job.finish(comm);
+    let ending = app
+        .join()
+        .unwrap_or_else(|_| Ending::error("the view failed".into()));
+    let _ = collector.join();
+    ending.exit_code()
+}

@@ -1,0 +1,11 @@
+//! `term`: rank 0's terminal under mpiexec. Ranks do not get the user's
+//! terminal as stdin/stdout (MPICH gives pipes, Open MPI a private pty; see
+//! shared/notes/mpi-and-terminal-facts.md), so rank 0 finds the terminal
+//! mpiexec runs in, opens it by path, and draws there.
+
+pub mod keys;
+pub mod screen;
+pub mod signals;
+pub mod tty;
+
+pub use screen::{find_screen, KeySource, ScreenTarget};

@@ -1,0 +1,124 @@
+//! Small, careful wrappers over the terminal system calls.
+
+use std::ffi::CStr;
+use std::os::fd::RawFd;
+
+/// The terminal this process writes to, if stdout (or stdin) is one.
+pub fn own_terminal() -> Option<String> {
+    [libc::STDOUT_FILENO, libc::STDIN_FILENO]
+        .into_iter()
+        .find_map(tty_name)
+}
+
+pub fn tty_name(fd: RawFd) -> Option<String> {
+    // SAFETY: isatty/ttyname only read the descriptor; ttyname's result is
+    // copied out at once.
+    unsafe {
+        if libc::isatty(fd) != 1 {
+            return None;
+        }
+        let p = libc::ttyname(fd);
+        if p.is_null() {
+            return None;
+        }
+        Some(CStr::from_ptr(p).to_string_lossy().into_owned())
+    }
+}
+
+/// (columns, rows) of the terminal open on `fd`.
+pub fn size(fd: RawFd) -> Option<(u16, u16)> {
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    // SAFETY: TIOCGWINSZ writes a winsize into `ws`.
+    let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
+    (ok && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
+}
+
+/// A terminal's settings, to put back exactly as they were.
+pub struct Saved {
+    fd: RawFd,
+    termios: libc::termios,
+}
+
+impl Saved {
+    /// Opens `path` and remembers its settings (the launcher's safety net:
+    /// whatever happens to rank 0, the terminal comes back).
+    pub fn capture(path: &str) -> Option<Saved> {
+        let c = std::ffi::CString::new(path).ok()?;
+        // SAFETY: plain open of a path; the fd is kept for the restore.
+        let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return None;
+        }
+        Saved::of(fd)
+    }
+
+    pub fn of(fd: RawFd) -> Option<Saved> {
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: tcgetattr fills `termios`.
+        (unsafe { libc::tcgetattr(fd, &mut termios) } == 0).then_some(Saved { fd, termios })
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.fd
+    }
+
+    /// Puts the settings back, leaves the alternate screen and shows the
+    /// cursor. Safe to call more than once.
+    pub fn restore(&self) {
+        const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l";
+        // SAFETY: fd and termios came from `of`; write of a static buffer.
+        unsafe {
+            libc::tcsetattr(self.fd, libc::TCSANOW, &self.termios);
+            libc::write(self.fd, LEAVE.as_ptr().cast(), LEAVE.len());
+        }
+    }
+}
+
+/// Puts the terminal on `fd` in raw mode: keys arrive one byte at a time,
+/// unechoed, and Ctrl-C is a key (byte 3), not a signal.
+pub fn make_raw(fd: RawFd) -> bool {
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: termios round trip on an open terminal fd.
+    unsafe {
+        if libc::tcgetattr(fd, &mut t) != 0 {
+            return false;
+        }
+        libc::cfmakeraw(&mut t);
+        libc::tcsetattr(fd, libc::TCSANOW, &t) == 0
+    }
+}
+
+/// While alive, SIGINT and SIGQUIT do not end this process (the launcher
+/// waits for mpiexec, which handles them, and then restores the terminal).
+pub struct IgnoreInterrupts {
+    old_int: libc::sighandler_t,
+    old_quit: libc::sighandler_t,
+}
+
+impl IgnoreInterrupts {
+    pub fn new() -> Self {
+        // SAFETY: installing SIG_IGN, restored in Drop.
+        unsafe {
+            IgnoreInterrupts {
+                old_int: libc::signal(libc::SIGINT, libc::SIG_IGN),
+                old_quit: libc::signal(libc::SIGQUIT, libc::SIG_IGN),
+            }
+        }
+    }
+}
+
+impl Default for IgnoreInterrupts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for IgnoreInterrupts {
+    fn drop(&mut self) {
+        // SAFETY: putting back the handlers saved in `new`.
+        unsafe {
+            libc::signal(libc::SIGINT, self.old_int);
+            libc::signal(libc::SIGQUIT, self.old_quit);
+        }
+    }
+}
