@@ -104,9 +104,18 @@ fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
 }
 
 /// Ends every rank of the job now with `code` as mpiexec's exit code, after
-/// the registered clean-ups (the terminal) have run.
+/// the registered clean-ups (the terminal) have run. The caller has already
+/// said why in one line, so MPI's own "application called MPI_Abort" banner
+/// would only repeat it: this process's stderr is closed first.
 pub fn abort_job(code: i32) -> ! {
     run_fatal_callbacks();
+    // SAFETY: pointing fd 2 at /dev/null; nothing else is written after this.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+        if null >= 0 {
+            libc::dup2(null, libc::STDERR_FILENO);
+        }
+    }
     mpi::topology::SimpleCommunicator::world().abort(code)
 }
 
