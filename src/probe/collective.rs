@@ -63,7 +63,7 @@ impl Comm {
     #[track_caller]
     pub fn barrier(&self) {
         let id = self.begin_collective::<u8>(Op::Barrier, site_of(Location::caller()), None, 0);
-        wait_politely(self.world.immediate_barrier());
+        wait_politely(self.world.immediate_barrier(), || self.nudge());
         self.end(id, Op::Barrier, Vec::new(), None);
     }
 
@@ -73,7 +73,9 @@ impl Comm {
         let site = site_of(Location::caller());
         let id = self.begin_collective::<T>(Op::Bcast, site, Some(root), buf.len());
         let root_p = self.world.process_at_rank(root as i32);
-        mpi::request::scope(|s| wait_politely(root_p.immediate_broadcast_into(s, buf)));
+        mpi::request::scope(|s| {
+            wait_politely(root_p.immediate_broadcast_into(s, buf), || self.nudge())
+        });
         self.end(id, Op::Bcast, Vec::new(), None);
     }
 
@@ -91,9 +93,11 @@ impl Comm {
                     recv.len() * self.size() as usize,
                     "scatter: the root sends size() chunks of recv.len() values"
                 );
-                wait_politely(root_p.immediate_scatter_into_root(s, send, recv))
+                wait_politely(root_p.immediate_scatter_into_root(s, send, recv), || {
+                    self.nudge()
+                })
             } else {
-                wait_politely(root_p.immediate_scatter_into(s, recv))
+                wait_politely(root_p.immediate_scatter_into(s, recv), || self.nudge())
             }
         });
         self.end(id, Op::Scatter, Vec::new(), None);
@@ -113,9 +117,11 @@ impl Comm {
                     send.len() * self.size() as usize,
                     "gather: the root receives size() chunks of send.len() values"
                 );
-                wait_politely(root_p.immediate_gather_into_root(s, send, recv))
+                wait_politely(root_p.immediate_gather_into_root(s, send, recv), || {
+                    self.nudge()
+                })
             } else {
-                wait_politely(root_p.immediate_gather_into(s, send))
+                wait_politely(root_p.immediate_gather_into(s, send), || self.nudge())
             }
         });
         self.end(id, Op::Gather, Vec::new(), None);
@@ -130,9 +136,14 @@ impl Comm {
         let root_p = self.world.process_at_rank(root as i32);
         mpi::request::scope(|s| {
             if self.rank() == root {
-                wait_politely(root_p.immediate_reduce_into_root(s, send, recv, op.mpi()))
+                wait_politely(
+                    root_p.immediate_reduce_into_root(s, send, recv, op.mpi()),
+                    || self.nudge(),
+                )
             } else {
-                wait_politely(root_p.immediate_reduce_into(s, send, op.mpi()))
+                wait_politely(root_p.immediate_reduce_into(s, send, op.mpi()), || {
+                    self.nudge()
+                })
             }
         });
         self.end(id, Op::Reduce, Vec::new(), None);
@@ -147,6 +158,7 @@ impl Comm {
             wait_politely(
                 self.world
                     .immediate_all_reduce_into(s, send, recv, op.mpi()),
+                || self.nudge(),
             )
         });
         self.end(id, Op::Allreduce, Vec::new(), None);

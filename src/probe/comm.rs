@@ -89,9 +89,7 @@ impl Comm {
         let rank = world.rank() as u32;
         let size = world.size() as u32;
         let seq = Arc::new(AtomicU64::new(0));
-        if let Some(sender) = reporter.sender() {
-            super::fatal::set_reporter(rank, sender, seq.clone(), offset);
-        }
+        super::fatal::set_reporter(rank, reporter.handle().clone(), seq.clone(), offset);
         Comm {
             seq,
             world,
@@ -143,13 +141,25 @@ impl Comm {
     }
 
     pub(super) fn emit(&self, event: EventKind) {
+        // What a person should see at once goes out at once; call begins
+        // and ends ride along with the next batch (or the next wait).
+        let urgent = !matches!(
+            event,
+            EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
+        );
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
-        self.reporter.report(Event {
+        let e = Event {
             rank: self.rank,
             seq,
             t: self.offset + self.started.elapsed().as_secs_f64(),
             event,
-        });
+        };
+        self.reporter.handle().report(e, urgent);
+    }
+
+    /// The lesson is about to wait for real: rank 0 must know now.
+    pub(super) fn nudge(&self) {
+        self.reporter.handle().nudge();
     }
 
     /// Events reported so far (the next `seq`).
@@ -298,7 +308,9 @@ impl Comm {
         call.send = Some(self.send_part(data, dest, tag));
         let id = self.begin(call);
         let to = self.world.process_at_rank(dest as i32);
-        mpi::request::scope(|s| wait_politely(to.immediate_send_with_tag(s, data, tag)));
+        mpi::request::scope(|s| {
+            wait_politely(to.immediate_send_with_tag(s, data, tag), || self.nudge())
+        });
         self.end(id, Op::Send, Vec::new(), None);
     }
 
@@ -319,7 +331,9 @@ impl Comm {
         let mut call = self.new_call(Op::Recv, site);
         call.recv = Some(self.recv_part::<T>(call.id, buf.len(), source, tag));
         let id = self.begin(call);
-        let status = mpi::request::scope(|s| wait_politely(self.post_receive(s, buf, source, tag)));
+        let status = mpi::request::scope(|s| {
+            wait_politely(self.post_receive(s, buf, source, tag), || self.nudge())
+        });
         let (got, st) = self.received::<T>(id, &status);
         self.end(id, Op::Recv, vec![got], None);
         st
@@ -349,8 +363,8 @@ impl Comm {
         let status = mpi::request::scope(|s| {
             let recv = self.post_receive(s, buf, source, recv_tag);
             let send = to.immediate_send_with_tag(s, data, send_tag);
-            wait_politely(send);
-            wait_politely(recv)
+            wait_politely(send, || self.nudge());
+            wait_politely(recv, || self.nudge())
         });
         let (got, st) = self.received::<T>(id, &status);
         self.end(id, Op::Sendrecv, vec![got], None);

@@ -6,12 +6,12 @@
 //! itself with MPI_Abort after printing one line.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use mpi::traits::*;
 
+use super::reporter::ReportHandle;
 use crate::trace::{Event, EventKind, Site};
 
 /// How long a failing rank waits for rank 0 to end the job before it ends
@@ -20,7 +20,7 @@ const GRACE: Duration = Duration::from_secs(3);
 
 struct PanicReport {
     rank: u32,
-    sender: Sender<Event>,
+    handle: ReportHandle,
     seq: Arc<AtomicU64>,
     started: Instant,
     offset: f64,
@@ -48,13 +48,13 @@ pub(super) fn run_fatal_callbacks() {
     }
 }
 
-pub(super) fn set_reporter(rank: u32, sender: Sender<Event>, seq: Arc<AtomicU64>, offset: f64) {
+pub(super) fn set_reporter(rank: u32, handle: ReportHandle, seq: Arc<AtomicU64>, offset: f64) {
     *REPORT
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(|e| e.into_inner()) = Some(PanicReport {
         rank,
-        sender,
+        handle,
         seq,
         started: Instant::now(),
         offset,
@@ -100,7 +100,8 @@ fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
             site,
         },
     };
-    r.sender.send(event).is_ok()
+    r.handle.report(event, true);
+    true
 }
 
 /// Ends every rank of the job now with `code` as mpiexec's exit code, after

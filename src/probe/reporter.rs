@@ -1,10 +1,17 @@
-//! The rank side of the wire: the lesson thread hands events to a channel
-//! (never blocks), and a reporter thread batches them and sends them to
-//! rank 0 on the tutor's own communicator, never mixed with lesson traffic.
+//! The rank side of the wire: the lesson thread appends events to a queue
+//! (a short uncontended lock, never a wait) and a reporter thread sends them
+//! to rank 0 in batches, on the tutor's own communicator, never mixed with
+//! lesson traffic.
+//!
+//! The reporter is not woken for every event (a wake-up costs more than an
+//! 8-byte message): it collects the queue every `COLLECT_EVERY`, and at once
+//! when the lesson is about to wait for real or says something a person
+//! should see now. So a rank that waits has reported that it waits.
 
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use mpi::traits::*;
 
@@ -14,43 +21,68 @@ use crate::trace::Event;
 
 /// Tag of event batches on the events communicator.
 pub const EVENTS_TAG: i32 = 1;
-/// Upper bound on one batch, so rank 0 decodes in slices and keeps drawing.
-const MAX_BATCH: usize = 4096;
+/// Longest an event waits in the queue when nothing urges it on.
+const COLLECT_EVERY: Duration = Duration::from_millis(2);
+/// A queue this long is sent without waiting for the next collection.
+const URGENT_LEN: usize = 4096;
+
+#[derive(Default)]
+struct Queue {
+    events: Mutex<Vec<Event>>,
+    wake: Condvar,
+    closed: AtomicBool,
+}
+
+/// A handle that can report events; cheap to clone (the panic hook keeps one).
+#[derive(Clone)]
+pub struct ReportHandle(Arc<Queue>);
+
+impl ReportHandle {
+    /// Queues an event for rank 0; with `urgent` the reporter sends it now.
+    pub fn report(&self, e: Event, urgent: bool) {
+        let len = {
+            let mut q = self.0.events.lock().unwrap_or_else(|e| e.into_inner());
+            q.push(e);
+            q.len()
+        };
+        if urgent || len >= URGENT_LEN {
+            self.0.wake.notify_one();
+        }
+    }
+
+    /// Sends what is queued now (the lesson is about to wait).
+    pub fn nudge(&self) {
+        self.0.wake.notify_one();
+    }
+}
 
 pub struct Reporter {
-    tx: Option<Sender<Event>>,
+    handle: ReportHandle,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Reporter {
     pub fn start(events: Arc<SharedComm>) -> Self {
-        let (tx, rx) = channel();
+        let handle = ReportHandle(Arc::new(Queue::default()));
+        let queue = handle.0.clone();
         let thread = std::thread::Builder::new()
             .name("mpi-tutor-reporter".into())
-            .spawn(move || forward(rx, &events))
+            .spawn(move || forward(&queue, &events))
             .expect("cannot start the reporter thread");
         Reporter {
-            tx: Some(tx),
+            handle,
             thread: Some(thread),
         }
     }
 
-    /// Queues an event for rank 0. Never blocks.
-    pub fn report(&self, e: Event) {
-        if let Some(tx) = &self.tx {
-            // Only fails once the reporter thread is gone (job ending).
-            let _ = tx.send(e);
-        }
-    }
-
-    /// A handle for the panic hook, which reports a failure from any thread.
-    pub fn sender(&self) -> Option<Sender<Event>> {
-        self.tx.clone()
+    pub fn handle(&self) -> &ReportHandle {
+        &self.handle
     }
 
     /// Sends everything queued and stops the thread.
     pub fn finish(&mut self) {
-        self.tx = None;
+        self.handle.0.closed.store(true, Ordering::SeqCst);
+        self.handle.0.wake.notify_one();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -63,22 +95,32 @@ impl Drop for Reporter {
     }
 }
 
-fn forward(rx: Receiver<Event>, events: &SharedComm) {
+fn forward(queue: &Queue, events: &SharedComm) {
     let root = events.0.process_at_rank(0);
-    let mut batch = Vec::new();
-    // Blocks (sleeping, no CPU) until the lesson reports something.
-    while let Ok(first) = rx.recv() {
-        batch.push(first);
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(e) => batch.push(e),
-                Err(_) => break,
+    loop {
+        let batch = {
+            let mut q = queue.events.lock().unwrap_or_else(|e| e.into_inner());
+            if q.is_empty() && !queue.closed.load(Ordering::SeqCst) {
+                q = queue
+                    .wake
+                    .wait_timeout(q, COLLECT_EVERY)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
             }
+            std::mem::take(&mut *q)
+        };
+        if batch.is_empty() {
+            if queue.closed.load(Ordering::SeqCst) {
+                return;
+            }
+            continue;
         }
         let bytes = serde_json::to_vec(&batch).expect("events always serialise");
         mpi::request::scope(|scope| {
-            wait_politely(root.immediate_send_with_tag(scope, &bytes[..], EVENTS_TAG));
+            wait_politely(
+                root.immediate_send_with_tag(scope, &bytes[..], EVENTS_TAG),
+                || {},
+            );
         });
-        batch.clear();
     }
 }

@@ -199,7 +199,9 @@ impl Comm {
             if all {
                 break;
             }
-            backoff.snooze();
+            if backoff.snooze() {
+                self.nudge();
+            }
         }
         // A receive completed by an earlier `test` still reports its status.
         for (i, r) in requests.iter().enumerate() {

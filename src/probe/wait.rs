@@ -23,8 +23,9 @@ impl Backoff {
         Self::default()
     }
 
-    /// Call once per unsuccessful test.
-    pub fn snooze(&mut self) {
+    /// Call once per unsuccessful test. Returns true once, when the brief
+    /// spinning is over and the wait becomes a real one.
+    pub fn snooze(&mut self) -> bool {
         self.round = self.round.saturating_add(1);
         if self.round <= SPINS {
             std::hint::spin_loop();
@@ -38,6 +39,7 @@ impl Backoff {
             };
             std::thread::sleep(self.sleep);
         }
+        self.round == SPINS + 1
     }
 
     /// Something happened: the next wait starts fast again.
@@ -46,9 +48,11 @@ impl Backoff {
     }
 }
 
-/// Tests `request` until it completes, backing off between tests.
+/// Tests `request` until it completes, backing off between tests;
+/// `blocking` runs once when the wait stops being brief.
 pub fn wait_politely<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
     mut request: mpi::request::Request<'a, D, S>,
+    mut blocking: impl FnMut(),
 ) -> mpi::point_to_point::Status {
     let mut backoff = Backoff::new();
     loop {
@@ -56,7 +60,9 @@ pub fn wait_politely<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
             Ok(status) => return status,
             Err(r) => {
                 request = r;
-                backoff.snooze();
+                if backoff.snooze() {
+                    blocking();
+                }
             }
         }
     }

@@ -1,0 +1,154 @@
+//! Ping-pong through the instrumented communicator next to plain rsmpi, in
+//! the same run. `cargo bench --bench pingpong` starts itself under mpiexec
+//! for each scenario and prints one-way times.
+//!
+//! The plain baseline uses rsmpi's blocking calls directly: that is what a
+//! student's program without mpi-tutor would do.
+
+use std::process::Command;
+use std::sync::mpsc::channel;
+use std::time::Instant;
+
+use mpi::traits::*;
+use mpi_tutor::probe::{Command as AppCommand, Delivery, Job, JobConfig};
+use mpi_tutor::trace::EventKind;
+
+const WORKER: &str = "MPI_TUTOR_BENCH_WORKER";
+
+fn main() {
+    if let Ok(scenario) = std::env::var(WORKER) {
+        worker(&scenario);
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
+    println!("ping-pong, one-way time per message (median of 5 runs of many round trips)");
+    println!("{:<44} {:>12} {:>12}", "scenario", "8 B", "1 MiB");
+    for (ranks, label) in [
+        (2, "2 ranks"),
+        (5, "5 ranks on 2 cores, 3 idle in a barrier"),
+    ] {
+        for mode in ["plain", "probe"] {
+            let mut cells = Vec::new();
+            for size in [8usize, 1 << 20] {
+                let mut samples: Vec<f64> = (0..5)
+                    .map(|_| {
+                        let out = Command::new(&mpiexec)
+                            .args(["-n", &ranks.to_string()])
+                            .arg(&exe)
+                            .env(WORKER, format!("{mode}:{size}"))
+                            .output()
+                            .expect("mpiexec runs");
+                        let text = String::from_utf8_lossy(&out.stdout);
+                        text.trim().parse::<f64>().unwrap_or_else(|_| {
+                            panic!(
+                                "bad worker output: {text} {}",
+                                String::from_utf8_lossy(&out.stderr)
+                            )
+                        })
+                    })
+                    .collect();
+                samples.sort_by(|a, b| a.total_cmp(b));
+                cells.push(format!("{:.2} us", samples[2] * 1e6));
+            }
+            let name = format!("{label}, {mode}");
+            println!("{name:<44} {:>12} {:>12}", cells[0], cells[1]);
+        }
+    }
+}
+
+fn round_trips(size: usize) -> usize {
+    if size <= 64 {
+        20_000
+    } else {
+        400
+    }
+}
+
+fn worker(scenario: &str) {
+    let (mode, size) = scenario.split_once(':').unwrap();
+    let size: usize = size.parse().unwrap();
+    let job = Job::init().expect("MPI starts");
+    let rank = job.rank();
+    let n = round_trips(size) as u32;
+    let values = size / 8;
+
+    let config = job.share_config((rank == 0).then_some(JobConfig {
+        gated: false,
+        started_unix: 0.0,
+    }));
+    // Rank 0 drains the events as the app would, so the probe pays its
+    // full cost, wire included.
+    let collector = (rank == 0).then(|| {
+        let (dtx, drx) = channel();
+        let (ctx, crx) = channel();
+        let handle = job.start_collector(dtx, crx);
+        let size = job.size();
+        let drain = std::thread::spawn(move || {
+            let mut finished = 0;
+            for d in drx {
+                if let Delivery::Events(batch) = d {
+                    finished += batch
+                        .iter()
+                        .filter(|e| matches!(e.event, EventKind::Finished { .. }))
+                        .count();
+                }
+                if finished as u32 == size {
+                    let _ = ctx.send(AppCommand::Shutdown);
+                    return;
+                }
+            }
+        });
+        (handle, drain)
+    });
+    let comm = job.lesson_comm(config);
+    let mut buf = vec![0.0f64; values];
+    let elapsed = if rank > 1 {
+        // Idle ranks wait for the others, the way a lesson's idle ranks do.
+        if mode == "plain" {
+            mpi::topology::SimpleCommunicator::world().barrier();
+        } else {
+            comm.barrier();
+        }
+        0.0
+    } else {
+        let peer = 1 - rank;
+        let start = Instant::now();
+        for _ in 0..n {
+            if mode == "plain" {
+                let world = mpi::topology::SimpleCommunicator::world();
+                let p = world.process_at_rank(peer as i32);
+                if rank == 0 {
+                    p.send_with_tag(&buf[..], 1);
+                    p.receive_into_with_tag(&mut buf[..], 1);
+                } else {
+                    p.receive_into_with_tag(&mut buf[..], 1);
+                    p.send_with_tag(&buf[..], 1);
+                }
+            } else if rank == 0 {
+                comm.send(&buf, peer, 1);
+                comm.recv(&mut buf, peer, 1);
+            } else {
+                comm.recv(&mut buf, peer, 1);
+                comm.send(&buf, peer, 1);
+            }
+        }
+        let t = start.elapsed().as_secs_f64();
+        if job.size() > 2 {
+            if mode == "plain" {
+                mpi::topology::SimpleCommunicator::world().barrier();
+            } else {
+                comm.barrier();
+            }
+        }
+        t
+    };
+    job.finish(comm);
+    if let Some((handle, drain)) = collector {
+        let _ = drain.join();
+        let _ = handle.join();
+    }
+    if rank == 0 {
+        println!("{}", elapsed / (2.0 * f64::from(n)));
+    }
+}
