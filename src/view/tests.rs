@@ -321,3 +321,52 @@ fn wildcard_and_many_messages_do_not_break_boxes() {
     let t = text(&draw(&screen(&m, 0.5), 80, 24));
     assert!(t.contains("more messages"), "{t}");
 }
+
+#[test]
+fn every_prefix_renders_at_every_size() {
+    let mut scripts = vec![
+        crate::model::fixtures::send_recv("done"),
+        crate::model::fixtures::head_to_head(),
+    ];
+    let mut ring = Script::new("ring", 7);
+    for r in 0..7 {
+        ring.at(f64::from(r) * 0.3);
+        let (c, _) = ring.send(r, (r + 3) % 7, r as i32, 8, 40);
+        if r % 2 == 0 {
+            ring.end(r, &c);
+        }
+    }
+    scripts.push(ring);
+    let one = Script::new("solo", 1);
+    scripts.push(one);
+    for s in &scripts {
+        for cut in 0..=s.events.len() {
+            let mut m = Model::new(s.header.clone());
+            for e in &s.events[..cut] {
+                m.apply(e);
+            }
+            let d = m.deadlock();
+            for (w, h) in [
+                (80, 24),
+                (81, 25),
+                (100, 30),
+                (200, 60),
+                (79, 24),
+                (20, 5),
+                (0, 0),
+            ] {
+                for now in [0.0, m.now() + 0.3, 100.0] {
+                    let mut sc = screen(&m, now);
+                    sc.deadlock = d.as_ref();
+                    sc.show_help = cut % 3 == 1;
+                    sc.show_summary = cut % 3 == 2;
+                    sc.log_scroll = cut;
+                    sc.source_scroll = if cut % 2 == 0 { None } else { Some(cut * 5) };
+                    let _ = draw(&sc, w, h);
+                }
+            }
+        }
+    }
+    let empty = Model::new(crate::trace::Header::new("none", 0, "t", 0.0));
+    let _ = draw(&screen(&empty, 0.0), 80, 24);
+}
