@@ -1,0 +1,291 @@
+//! Deadlock as a wait-for graph. Each blocked rank needs a set of clauses,
+//! every clause satisfied by any one of its ranks acting again (a specific
+//! receive is a one-rank clause, a wildcard receive one clause of every
+//! other rank). Ranks that can act are released; a blocked rank whose every
+//! clause holds a released rank is released in turn. What stays blocked at
+//! the fixpoint can never move: it is deadlocked.
+
+use std::collections::BTreeSet;
+
+use super::{Model, MsgState, RankState};
+use crate::trace::display::{source_name, tag_name};
+use crate::trace::{Call, MsgId, Op, Rank, Site, Source, TagSel};
+
+/// One rank of a deadlock and the call it is stuck in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Waiter {
+    pub rank: Rank,
+    /// The call the rank is in.
+    pub op: Op,
+    /// The peer of the part of the call that blocks (`Any` for a wildcard
+    /// receive), if it has one.
+    pub peer: Option<Source>,
+    pub tag: Option<TagSel>,
+    pub site: Site,
+    /// The rank it waits for next in [`Deadlock::cycle`].
+    pub waits_for: Rank,
+    /// `recv(from 1, tag 7)`
+    pub call: String,
+}
+
+impl Waiter {
+    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14`
+    pub fn describe(&self) -> String {
+        format!("rank {} {} {}", self.rank, self.call, self.site)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deadlock {
+    /// Every rank that can never be released, sorted.
+    pub ranks: Vec<Rank>,
+    /// One cycle of the wait-for graph: each element waits for the next, the
+    /// last for the first. If the chain instead ends at a rank that finished
+    /// or failed, that rank is `dead_end` and the chain is not closed.
+    pub cycle: Vec<Waiter>,
+    pub dead_end: Option<Rank>,
+}
+
+impl Deadlock {
+    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0`
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = self.cycle.iter().map(Waiter::describe).collect();
+        match (self.dead_end, self.cycle.first()) {
+            (Some(r), _) => parts.push(format!("rank {r} (ended)")),
+            (None, Some(first)) => parts.push(format!("rank {}", first.rank)),
+            (None, None) => {}
+        }
+        parts.join(" -> ")
+    }
+}
+
+/// A requirement: released as soon as any of `ranks` is released.
+#[derive(Debug)]
+struct Clause {
+    ranks: Vec<Rank>,
+    op: Op,
+    peer: Option<Source>,
+    tag: Option<TagSel>,
+    call: String,
+}
+
+enum Need {
+    /// Can act by itself.
+    Free,
+    /// Will never act again (finished or failed).
+    Gone,
+    Blocked(Vec<Clause>),
+}
+
+pub(crate) fn find(m: &Model) -> Option<Deadlock> {
+    let n = m.ranks.len();
+    let needs: Vec<Need> = m.ranks.iter().map(|r| need(m, r.rank, &r.state)).collect();
+    let mut released: Vec<bool> = needs.iter().map(|x| matches!(x, Need::Free)).collect();
+    loop {
+        let mut changed = false;
+        for (i, need) in needs.iter().enumerate() {
+            if released[i] {
+                continue;
+            }
+            if let Need::Blocked(clauses) = need {
+                if clauses
+                    .iter()
+                    .all(|c| c.ranks.iter().any(|&r| released[r as usize]))
+                {
+                    released[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let stuck: BTreeSet<Rank> = (0..n)
+        .filter(|&i| !released[i] && matches!(needs[i], Need::Blocked(_)))
+        .map(|i| i as Rank)
+        .collect();
+    let start = *stuck.first()?;
+
+    // Walk the first unsatisfiable clause of each rank until a rank repeats
+    // or the chain reaches a rank that ended.
+    let mut path: Vec<(Rank, &Clause, Rank)> = Vec::new();
+    let mut dead_end = None;
+    let mut cur = start;
+    loop {
+        if let Some(pos) = path.iter().position(|(r, _, _)| *r == cur) {
+            path.drain(..pos);
+            break;
+        }
+        let Need::Blocked(clauses) = &needs[cur as usize] else {
+            break;
+        };
+        let Some(clause) = clauses
+            .iter()
+            .find(|c| !c.ranks.iter().any(|&r| released[r as usize]))
+        else {
+            break;
+        };
+        let next = clause
+            .ranks
+            .iter()
+            .copied()
+            .find(|r| stuck.contains(r))
+            .or_else(|| clause.ranks.first().copied());
+        let Some(next) = next else { break };
+        path.push((cur, clause, next));
+        if !stuck.contains(&next) {
+            dead_end = Some(next);
+            break;
+        }
+        cur = next;
+    }
+    let cycle = path
+        .into_iter()
+        .map(|(rank, c, next)| Waiter {
+            rank,
+            op: c.op,
+            peer: c.peer,
+            tag: c.tag,
+            site: m.ranks[rank as usize].site.clone().unwrap_or_else(|| Site {
+                file: "?".into(),
+                line: 0,
+            }),
+            waits_for: next,
+            call: c.call.clone(),
+        })
+        .collect();
+    Some(Deadlock {
+        ranks: stuck.into_iter().collect(),
+        cycle,
+        dead_end,
+    })
+}
+
+fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
+    let call = match state {
+        RankState::NotStarted | RankState::Running | RankState::Held(_) => return Need::Free,
+        RankState::Finished | RankState::Failed { .. } => return Need::Gone,
+        RankState::InCall { call, .. } => call,
+    };
+    let mut clauses = Vec::new();
+    match call.op {
+        Op::Send | Op::Recv | Op::Sendrecv => {
+            send_clause(m, call, call.op, &mut clauses);
+            recv_clause(m, rank, call, call.op, &mut clauses);
+        }
+        Op::Wait | Op::Waitall => {
+            let open = &m.ranks[rank as usize].requests;
+            for id in &call.requests {
+                if let Some(req) = open.iter().find(|r| r.call.id == *id) {
+                    send_clause(m, &req.call, call.op, &mut clauses);
+                    recv_clause(m, rank, &req.call, call.op, &mut clauses);
+                }
+            }
+        }
+        Op::Isend | Op::Irecv | Op::Test => {}
+        _ => collective_clause(m, rank, call, &mut clauses),
+    }
+    if clauses.is_empty() {
+        Need::Free
+    } else {
+        Need::Blocked(clauses)
+    }
+}
+
+fn send_done(m: &Model, id: &MsgId) -> bool {
+    match m.msgs.live(id) {
+        // Delivered, or never heard of (nothing to wait for).
+        None => true,
+        Some(msg) => msg.state == MsgState::InFlight,
+    }
+}
+
+fn send_clause(m: &Model, call: &Call, op: Op, out: &mut Vec<Clause>) {
+    let Some(sp) = &call.send else { return };
+    if send_done(m, &sp.msg) || sp.dest as usize >= m.ranks.len() {
+        return;
+    }
+    out.push(Clause {
+        ranks: vec![sp.dest],
+        op,
+        peer: Some(Source::Rank(sp.dest)),
+        tag: Some(TagSel::Tag(sp.tag)),
+        call: format!(
+            "{}({}to {}, tag {})",
+            op.name(),
+            via(op, call),
+            sp.dest,
+            sp.tag
+        ),
+    });
+}
+
+fn recv_clause(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>) {
+    let Some(rp) = &call.recv else { return };
+    let Some(posted) = m.msgs.posted_at(rank, call.id) else {
+        return; // completed already
+    };
+    if posted.matched.is_some() {
+        return;
+    }
+    let ranks: Vec<Rank> = match rp.source {
+        Source::Rank(r) if (r as usize) < m.ranks.len() => vec![r],
+        Source::Rank(_) => return,
+        Source::Any => (0..m.ranks.len() as Rank).filter(|&r| r != rank).collect(),
+    };
+    out.push(Clause {
+        ranks,
+        op,
+        peer: Some(rp.source),
+        tag: Some(rp.tag),
+        call: format!(
+            "{}({}from {}, tag {})",
+            op.name(),
+            via(op, call),
+            source_name(rp.source),
+            tag_name(rp.tag)
+        ),
+    });
+}
+
+/// For a wait: which request it is stuck on (`irecv `), else nothing.
+fn via(op: Op, call: &Call) -> String {
+    if op == call.op {
+        String::new()
+    } else {
+        format!("{} #{} ", call.op.name(), call.id)
+    }
+}
+
+fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
+    let Some(cp) = &call.collective else { return };
+    let Some(coll) = m.collectives.get(&(call.comm, cp.instance)) else {
+        return;
+    };
+    if coll.arrived.len() >= cp.members as usize {
+        return;
+    }
+    let missing: Vec<Rank> = (0..m.ranks.len() as Rank)
+        .filter(|r| *r != rank && !coll.arrived.contains(r))
+        .collect();
+    let root = cp.root.map(Source::Rank);
+    let text = match cp.root {
+        Some(r) => format!("{}(root {r})", call.op.name()),
+        None => format!("{}()", call.op.name()),
+    };
+    let clause = |ranks: Vec<Rank>| Clause {
+        ranks,
+        op: call.op,
+        peer: root,
+        tag: None,
+        call: text.clone(),
+    };
+    if cp.members as usize == m.ranks.len() {
+        // Everyone must arrive.
+        out.extend(missing.into_iter().map(|r| clause(vec![r])));
+    } else if !missing.is_empty() {
+        // Members unknown: any of the others might be the one it waits for.
+        out.push(clause(missing));
+    }
+}

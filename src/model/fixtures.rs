@@ -1,0 +1,328 @@
+//! Small constructors for event sequences, numbered like a real run:
+//! per-rank `seq` and call ids, per-channel message numbers.
+
+use crate::trace::{
+    Call, CallEnd, CollectivePart, Event, EventKind, Header, MsgId, Op, Outcome, Rank, Received,
+    RecvPart, SendCounter, SendPart, Site, Source, TagSel,
+};
+
+pub struct Script {
+    pub header: Header,
+    pub events: Vec<Event>,
+    seq: Vec<u64>,
+    calls: Vec<u64>,
+    sends: Vec<SendCounter>,
+    collectives: u64,
+    pub t: f64,
+    pub file: String,
+}
+
+pub fn site(file: &str, line: u32) -> Site {
+    Site {
+        file: file.into(),
+        line,
+    }
+}
+
+impl Script {
+    pub fn new(lesson: &str, world: u32) -> Self {
+        Script {
+            header: Header::new(lesson, world, "Test MPI 1.0", 1_700_000_000.0),
+            events: Vec::new(),
+            seq: vec![0; world as usize],
+            calls: vec![0; world as usize],
+            sends: (0..world).map(|_| SendCounter::default()).collect(),
+            collectives: 0,
+            t: 0.0,
+            file: format!("lessons/{lesson}.rs"),
+        }
+    }
+
+    /// Sets the time of the next events.
+    pub fn at(&mut self, t: f64) -> &mut Self {
+        self.t = t;
+        self
+    }
+
+    pub fn push(&mut self, rank: Rank, event: EventKind) -> Event {
+        let e = Event {
+            rank,
+            seq: self.seq[rank as usize],
+            t: self.t,
+            event,
+        };
+        self.seq[rank as usize] += 1;
+        self.events.push(e.clone());
+        e
+    }
+
+    fn call(&mut self, rank: Rank, op: Op, line: u32) -> Call {
+        let id = self.calls[rank as usize];
+        self.calls[rank as usize] += 1;
+        Call {
+            id,
+            op,
+            comm: 0,
+            send: None,
+            recv: None,
+            collective: None,
+            requests: vec![],
+            site: site(&self.file, line),
+        }
+    }
+
+    pub fn say(&mut self, rank: Rank, text: &str) {
+        self.push(rank, EventKind::Say { text: text.into() });
+    }
+
+    pub fn check(&mut self, rank: Rank, what: &str, passed: bool) {
+        self.push(
+            rank,
+            EventKind::Check {
+                what: what.into(),
+                passed,
+            },
+        );
+    }
+
+    pub fn finish(&mut self, rank: Rank) {
+        let events = self.seq[rank as usize] + 1;
+        self.push(rank, EventKind::Finished { events });
+    }
+
+    pub fn run_ended(&mut self, outcome: Outcome, detail: &str) {
+        let seq = self.seq[0];
+        self.events.push(Event {
+            rank: 0,
+            seq,
+            t: self.t,
+            event: EventKind::RunEnded {
+                outcome,
+                detail: detail.into(),
+            },
+        });
+    }
+
+    /// A send call (not yet begun): `op` is Send or Isend.
+    pub fn send_call(
+        &mut self,
+        op: Op,
+        rank: Rank,
+        dest: Rank,
+        tag: i32,
+        n: u64,
+        line: u32,
+    ) -> Call {
+        let mut c = self.call(rank, op, line);
+        c.send = Some(SendPart {
+            dest,
+            tag,
+            count: n,
+            datatype: "f64".into(),
+            bytes: 8 * n,
+            msg: self.sends[rank as usize].next(rank, dest, tag, 0),
+        });
+        c
+    }
+
+    pub fn recv_call(
+        &mut self,
+        op: Op,
+        rank: Rank,
+        source: Source,
+        tag: TagSel,
+        n: u64,
+        line: u32,
+    ) -> Call {
+        let mut c = self.call(rank, op, line);
+        c.recv = Some(RecvPart {
+            source,
+            tag,
+            count: n,
+            datatype: "f64".into(),
+        });
+        c
+    }
+
+    pub fn held(&mut self, rank: Rank, c: &Call) {
+        self.push(rank, EventKind::Held(c.clone()));
+    }
+
+    pub fn begin(&mut self, rank: Rank, c: &Call) {
+        self.push(rank, EventKind::Begin(c.clone()));
+    }
+
+    /// Blocking send begun; returns the call and its message.
+    pub fn send(&mut self, rank: Rank, dest: Rank, tag: i32, n: u64, line: u32) -> (Call, MsgId) {
+        let c = self.send_call(Op::Send, rank, dest, tag, n, line);
+        self.begin(rank, &c);
+        let id = c.send.as_ref().unwrap().msg;
+        (c, id)
+    }
+
+    /// Blocking receive begun.
+    pub fn recv(&mut self, rank: Rank, source: Source, tag: TagSel, n: u64, line: u32) -> Call {
+        let c = self.recv_call(Op::Recv, rank, source, tag, n, line);
+        self.begin(rank, &c);
+        c
+    }
+
+    pub fn end(&mut self, rank: Rank, c: &Call) {
+        self.end_with(rank, c, vec![], None);
+    }
+
+    /// The end of a receive (or wait) that took `msgs`: (receive call id, message).
+    pub fn end_received(&mut self, rank: Rank, c: &Call, msgs: &[(u64, MsgId)]) {
+        let received = msgs
+            .iter()
+            .map(|(call, m)| Received {
+                call: *call,
+                source: m.from,
+                tag: m.tag,
+                bytes: 800,
+                msg: Some(*m),
+            })
+            .collect();
+        self.end_with(rank, c, received, None);
+    }
+
+    pub fn end_with(
+        &mut self,
+        rank: Rank,
+        c: &Call,
+        received: Vec<Received>,
+        completed: Option<bool>,
+    ) {
+        self.push(
+            rank,
+            EventKind::End(CallEnd {
+                id: c.id,
+                op: c.op,
+                received,
+                completed,
+            }),
+        );
+    }
+
+    pub fn wait_call(&mut self, op: Op, rank: Rank, requests: &[u64], line: u32) -> Call {
+        let mut c = self.call(rank, op, line);
+        c.requests = requests.to_vec();
+        c
+    }
+
+    /// The calls of one collective on the given ranks (same instance).
+    pub fn collective(
+        &mut self,
+        op: Op,
+        root: Option<Rank>,
+        ranks: &[Rank],
+        line: u32,
+    ) -> Vec<Call> {
+        let instance = self.collectives;
+        self.collectives += 1;
+        let members = self.header.world_size;
+        ranks
+            .iter()
+            .map(|&r| {
+                let mut c = self.call(r, op, line);
+                c.collective = Some(CollectivePart {
+                    root,
+                    instance,
+                    count: 1,
+                    datatype: "f64".into(),
+                    bytes: 8,
+                    members,
+                });
+                c
+            })
+            .collect()
+    }
+
+    pub fn model(&self) -> super::Model {
+        let mut m = super::Model::new(self.header.clone());
+        for e in &self.events {
+            m.apply(e);
+        }
+        m
+    }
+
+    /// Header line then one event per line.
+    pub fn to_jsonl(&self) -> String {
+        let mut s = serde_json::to_string(&self.header).unwrap();
+        s.push('\n');
+        for e in &self.events {
+            s.push_str(&serde_json::to_string(e).unwrap());
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// The send-recv lesson on 5 ranks, cut at one of its moments:
+/// `started`, `pending`, `in_flight`, `delivered`, `done`.
+pub fn send_recv(moment: &str) -> Script {
+    let order = ["started", "pending", "in_flight", "delivered", "done"];
+    let upto = order
+        .iter()
+        .position(|m| *m == moment)
+        .expect("known moment");
+    let mut s = Script::new("send_recv", 5);
+    s.at(0.000_310);
+    s.say(0, "sending 100 values");
+    s.at(0.000_320);
+    s.say(1, "waiting for data from rank 0");
+    for r in 2..5 {
+        s.at(0.000_330 + 0.000_01 * f64::from(r));
+        s.say(r, "I've got nothing to do");
+    }
+    if upto < 1 {
+        return s;
+    }
+    let send = s.send_call(Op::Send, 0, 1, 13, 100, 21);
+    s.at(0.000_400);
+    s.held(0, &send);
+    s.at(0.000_410);
+    let recv = s.recv(1, Source::Rank(0), TagSel::Tag(13), 100, 27);
+    for r in 2..5 {
+        s.at(0.000_420 + 0.000_01 * f64::from(r));
+        s.finish(r);
+    }
+    if upto < 2 {
+        return s;
+    }
+    s.at(1.250_000);
+    s.begin(0, &send);
+    let msg = send.send.as_ref().unwrap().msg;
+    if upto < 3 {
+        return s;
+    }
+    s.at(1.250_180);
+    s.end(0, &send);
+    s.at(1.250_400);
+    s.end_received(1, &recv, &[(recv.id, msg)]);
+    if upto < 4 {
+        return s;
+    }
+    s.at(1.250_500);
+    s.check(1, "received 100 values", true);
+    s.at(1.250_520);
+    s.finish(0);
+    s.at(1.250_600);
+    s.finish(1);
+    s.at(1.251_000);
+    s.run_ended(Outcome::Completed, "all 5 ranks finished");
+    s
+}
+
+/// Two ranks that both receive first (lessons/deadlock.rs lines 14 and 20).
+pub fn head_to_head() -> Script {
+    let mut s = Script::new("deadlock", 2);
+    s.at(0.001);
+    s.say(0, "I'll receive first, then send");
+    s.say(1, "me too");
+    s.at(0.002);
+    s.recv(0, Source::Rank(1), TagSel::Tag(7), 10, 14);
+    s.at(0.003);
+    s.recv(1, Source::Rank(0), TagSel::Tag(7), 10, 20);
+    s
+}

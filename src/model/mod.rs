@@ -1,0 +1,319 @@
+//! The state of a run as rank 0 has heard it, built only from trace events:
+//! no MPI, no terminal, no clock. [`Model::apply`] is the only way it
+//! changes, so a recorded trace replays to exactly the same states.
+//!
+//! Events of one rank arrive in `seq` order, events of different ranks
+//! interleave arbitrarily. Duplicates (same rank and seq) are ignored; an
+//! event older than one already applied for its rank goes to the history
+//! but does not move the state backwards.
+
+mod deadlock;
+mod messages;
+mod rank;
+mod summary;
+
+#[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+pub use deadlock::{Deadlock, Waiter};
+pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
+pub use rank::{is_blocking, RankState, RankView, Request};
+pub use summary::{CheckResult, Failure, PairStats, Summary};
+
+use crate::trace::{CallEnd, Event, EventKind, Header, Op, Rank};
+
+/// How many events [`Model::recent`] keeps.
+pub const HISTORY: usize = 10_000;
+
+pub struct Model {
+    header: Header,
+    ranks: Vec<RankView>,
+    seqs: Vec<SeqSeen>,
+    msgs: messages::Messages,
+    collectives: BTreeMap<(u32, u64), Collective>,
+    recent: VecDeque<Event>,
+    applied: u64,
+    now: f64,
+    stats: summary::Stats,
+}
+
+/// Who reached one collective call.
+#[derive(Debug, Default)]
+struct Collective {
+    arrived: BTreeSet<Rank>,
+    left: BTreeSet<Rank>,
+}
+
+/// The seqs seen from one rank: all below `below`, plus `above`.
+#[derive(Debug, Default)]
+struct SeqSeen {
+    below: u64,
+    above: BTreeSet<u64>,
+    max: Option<u64>,
+}
+
+impl SeqSeen {
+    /// None for a duplicate, else whether it is newer than all seen so far.
+    fn insert(&mut self, seq: u64) -> Option<bool> {
+        if seq < self.below || !self.above.insert(seq) {
+            return None;
+        }
+        while self.above.remove(&self.below) {
+            self.below += 1;
+        }
+        let newest = match self.max {
+            None => true,
+            Some(m) => seq > m,
+        };
+        if newest {
+            self.max = Some(seq);
+        }
+        Some(newest)
+    }
+}
+
+impl Model {
+    pub fn new(header: Header) -> Self {
+        let n = header.world_size as usize;
+        Model {
+            ranks: (0..n as Rank).map(RankView::new).collect(),
+            seqs: (0..n).map(|_| SeqSeen::default()).collect(),
+            msgs: messages::Messages::new(n),
+            collectives: BTreeMap::new(),
+            recent: VecDeque::new(),
+            applied: 0,
+            now: 0.0,
+            stats: summary::Stats::default(),
+            header,
+        }
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// One per rank, index = rank.
+    pub fn ranks(&self) -> &[RankView] {
+        &self.ranks
+    }
+
+    /// Messages in flight (sorted by id), then the last
+    /// [`DELIVERED_KEPT`] delivered ones (oldest first).
+    pub fn messages(&self) -> impl Iterator<Item = &Message> {
+        self.msgs.iter()
+    }
+
+    /// Posted receives that no message in flight can satisfy yet.
+    pub fn pending_receives(&self) -> impl Iterator<Item = &PostedRecv> {
+        self.msgs.posted().filter(|p| p.matched.is_none())
+    }
+
+    /// All posted receives, satisfiable or not.
+    pub fn posted_receives(&self) -> impl Iterator<Item = &PostedRecv> {
+        self.msgs.posted()
+    }
+
+    /// The ranks that can never move again, right now. The app should wait
+    /// a grace period before believing it.
+    pub fn deadlock(&self) -> Option<Deadlock> {
+        deadlock::find(self)
+    }
+
+    pub fn summary(&self) -> Summary {
+        let waited = self
+            .ranks
+            .iter()
+            .map(|r| r.waited_until(self.now))
+            .collect();
+        self.stats.summary(waited)
+    }
+
+    /// The last [`HISTORY`] events, oldest first.
+    pub fn recent(&self) -> impl DoubleEndedIterator<Item = &Event> + ExactSizeIterator {
+        self.recent.iter()
+    }
+
+    pub fn events_applied(&self) -> u64 {
+        self.applied
+    }
+
+    /// Every rank finished or failed.
+    pub fn all_done(&self) -> bool {
+        self.ranks.iter().all(RankView::is_terminal)
+    }
+
+    /// The latest event time seen.
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    pub fn apply(&mut self, e: &Event) {
+        let t = if e.t.is_finite() { e.t } else { self.now };
+        let newest = if let EventKind::RunEnded { outcome, detail } = &e.event {
+            // Written by rank 0 outside the ranks' numbering.
+            let v = Some((*outcome, detail.clone()));
+            if self.stats.outcome == v {
+                return;
+            }
+            self.stats.outcome = v;
+            false
+        } else {
+            let Some(seen) = self.seqs.get_mut(e.rank as usize) else {
+                return;
+            };
+            match seen.insert(e.seq) {
+                None => return,
+                Some(newest) => newest,
+            }
+        };
+        self.applied += 1;
+        self.now = self.now.max(t);
+        self.recent.push_back(e.clone());
+        if self.recent.len() > HISTORY {
+            self.recent.pop_front();
+        }
+        if newest {
+            self.ranks[e.rank as usize].events += 1;
+            self.step(e.rank, t, &e.event);
+        }
+    }
+
+    fn step(&mut self, rank: Rank, t: f64, kind: &EventKind) {
+        let r = rank as usize;
+        if self.ranks[r].state == RankState::NotStarted {
+            self.ranks[r].state = RankState::Running;
+        }
+        let terminal = self.ranks[r].is_terminal();
+        match kind {
+            EventKind::Held(call) => {
+                if !terminal {
+                    self.ranks[r].state = RankState::Held(call.clone());
+                }
+                self.ranks[r].site = Some(call.site.clone());
+                self.ranks[r].call = Some(call.clone());
+            }
+            EventKind::Begin(call) => {
+                let rv = &mut self.ranks[r];
+                if !terminal {
+                    rv.state = RankState::InCall {
+                        call: call.clone(),
+                        since: t,
+                    };
+                }
+                rv.site = Some(call.site.clone());
+                rv.call = Some(call.clone());
+                if matches!(call.op, Op::Isend | Op::Irecv)
+                    && !rv.requests.iter().any(|q| q.call.id == call.id)
+                {
+                    rv.requests.push(Request {
+                        call: call.clone(),
+                        since: t,
+                    });
+                }
+                if let Some(sp) = &call.send {
+                    if self.msgs.send(call, t) {
+                        self.stats.sent(rank, sp.dest, sp.bytes);
+                    }
+                }
+                if let Some(rp) = &call.recv {
+                    self.msgs.post(rank, call, rp, t);
+                }
+                if let Some(cp) = &call.collective {
+                    self.collectives
+                        .entry((call.comm, cp.instance))
+                        .or_default()
+                        .arrived
+                        .insert(rank);
+                }
+            }
+            EventKind::End(end) => self.end(rank, t, end),
+            EventKind::Matched { msg, .. } => self.msgs.consume(*msg, t),
+            EventKind::Say { text } => self.ranks[r].said = Some(text.clone()),
+            EventKind::Check { what, passed } => self.stats.checks.push(CheckResult {
+                rank,
+                what: what.clone(),
+                passed: *passed,
+            }),
+            EventKind::Field(block) => self.ranks[r].field = Some(block.clone()),
+            EventKind::Finished { .. } => {
+                if !terminal {
+                    self.ranks[r].state = RankState::Finished;
+                }
+            }
+            EventKind::Failed { message, site } => {
+                self.ranks[r].state = RankState::Failed {
+                    message: message.clone(),
+                    site: site.clone(),
+                };
+                if site.is_some() {
+                    self.ranks[r].site = site.clone();
+                }
+                self.stats.failures.push(Failure {
+                    rank,
+                    message: message.clone(),
+                    site: site.clone(),
+                });
+            }
+            EventKind::RunEnded { .. } => {}
+        }
+    }
+
+    fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {
+        let r = rank as usize;
+        for rec in &end.received {
+            self.msgs.unpost(rank, rec.call);
+            if let Some(id) = rec.msg {
+                self.msgs.consume(id, t);
+            }
+        }
+        if matches!(end.op, Op::Recv | Op::Sendrecv) {
+            self.msgs.unpost(rank, end.id);
+        }
+        let current = match &self.ranks[r].state {
+            RankState::InCall { call, since } => Some((call.clone(), *since)),
+            _ => None,
+        };
+        match current {
+            Some((call, since)) if call.id == end.id => {
+                let completes = match call.op {
+                    Op::Wait | Op::Waitall => true,
+                    Op::Test => end.completed == Some(true),
+                    _ => false,
+                };
+                if completes {
+                    for id in &call.requests {
+                        self.msgs.unpost(rank, *id);
+                        self.ranks[r].requests.retain(|q| q.call.id != *id);
+                    }
+                }
+                if let Some(cp) = &call.collective {
+                    let key = (call.comm, cp.instance);
+                    if let Some(c) = self.collectives.get_mut(&key) {
+                        c.left.insert(rank);
+                        if c.left.len() >= cp.members as usize {
+                            self.collectives.remove(&key);
+                        }
+                    }
+                }
+                let rv = &mut self.ranks[r];
+                if is_blocking(call.op) {
+                    rv.waited += (t - since).max(0.0);
+                }
+                rv.state = RankState::Running;
+            }
+            // The end of a later call than the one we saw begin: the Begin
+            // was lost. The rank is running again either way.
+            Some((call, _)) if call.id < end.id => self.ranks[r].state = RankState::Running,
+            Some(_) => {}
+            None => {
+                if !self.ranks[r].is_terminal() {
+                    self.ranks[r].state = RankState::Running;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,421 @@
+use proptest::prelude::*;
+
+use super::fixtures::{head_to_head, send_recv, Script};
+use super::*;
+use crate::trace::{Event, EventKind, Op, Outcome, Source, TagSel};
+
+fn states(m: &Model) -> Vec<String> {
+    m.ranks().iter().map(RankView::state_word).collect()
+}
+
+fn msg_states(m: &Model) -> Vec<MsgState> {
+    m.messages().map(|x| x.state).collect()
+}
+
+#[test]
+fn recv_posted_before_the_send_is_pending_then_in_flight_then_delivered() {
+    let m = send_recv("pending").model();
+    assert_eq!(
+        states(&m),
+        [
+            "paused before send",
+            "waiting in recv from 0",
+            "finished",
+            "finished",
+            "finished"
+        ]
+    );
+    let pending: Vec<_> = m.pending_receives().collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (pending[0].rank, pending[0].source, pending[0].tag),
+        (1, Source::Rank(0), TagSel::Tag(13))
+    );
+    assert!(m.deadlock().is_none(), "rank 0 is only paused");
+
+    let m = send_recv("in_flight").model();
+    assert_eq!(m.pending_receives().count(), 0);
+    assert_eq!(msg_states(&m), [MsgState::InFlight]);
+    assert_eq!(m.ranks()[0].state_word(), "waiting in send to 1");
+    assert!(m.deadlock().is_none());
+
+    let m = send_recv("delivered").model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered]);
+    assert_eq!(states(&m)[..2], ["running", "running"]);
+    assert!(!m.all_done());
+
+    let m = send_recv("done").model();
+    assert!(m.all_done());
+    assert_eq!(
+        m.ranks()[1].said.as_deref(),
+        Some("waiting for data from rank 0")
+    );
+}
+
+#[test]
+fn a_send_before_its_receive_is_unexpected_until_the_receive_is_posted() {
+    let mut s = Script::new("send_recv", 2);
+    let (send, id) = s.send(0, 1, 13, 100, 21);
+    s.end(0, &send);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Unexpected]);
+    assert_eq!(m.pending_receives().count(), 0);
+
+    let recv = s.recv(1, Source::Rank(0), TagSel::Tag(13), 100, 27);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::InFlight]);
+    assert_eq!(m.messages().next().unwrap().matched_by, Some(recv.id));
+    assert_eq!(m.pending_receives().count(), 0);
+
+    s.end_received(1, &recv, &[(recv.id, id)]);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered]);
+}
+
+#[test]
+fn a_receive_may_end_before_its_send_is_heard_of() {
+    let mut s = Script::new("send_recv", 2);
+    let recv = s.recv(1, Source::Rank(0), TagSel::Tag(13), 100, 27);
+    let send = s.send_call(Op::Send, 0, 1, 13, 100, 21);
+    let id = send.send.as_ref().unwrap().msg;
+    s.end_received(1, &recv, &[(recv.id, id)]);
+    s.begin(0, &send);
+    s.end(0, &send);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered]);
+    assert_eq!(m.pending_receives().count(), 0);
+    assert_eq!(m.summary().total_messages(), 1);
+    assert!(m.deadlock().is_none());
+}
+
+#[test]
+fn wildcard_receives_take_the_oldest_acceptable_message() {
+    let mut s = Script::new("gather", 3);
+    let recv = s.recv(0, Source::Any, TagSel::Any, 1, 10);
+    let m = s.model();
+    assert_eq!(m.ranks()[0].state_word(), "waiting in recv from any");
+    assert_eq!(m.pending_receives().count(), 1);
+    let (_, from2) = s.send(2, 0, 5, 1, 20);
+    s.send(1, 0, 5, 1, 20);
+    let m = s.model();
+    assert_eq!(m.pending_receives().count(), 0);
+    let by_id: Vec<_> = m.messages().map(|x| (x.id.from, x.state)).collect();
+    assert_eq!(by_id, [(1, MsgState::Unexpected), (2, MsgState::InFlight)]);
+    s.end_received(0, &recv, &[(recv.id, from2)]);
+    let m = s.model();
+    let by_id: Vec<_> = m.messages().map(|x| (x.id.from, x.state)).collect();
+    assert_eq!(by_id, [(1, MsgState::Unexpected), (2, MsgState::Delivered)]);
+}
+
+#[test]
+fn isend_irecv_and_waitall() {
+    let mut s = Script::new("ring", 2);
+    // Both ranks: irecv from the other, isend to the other, waitall.
+    let mut calls = Vec::new();
+    for r in 0..2 {
+        let peer = 1 - r;
+        let ir = s.recv_call(Op::Irecv, r, Source::Rank(peer), TagSel::Tag(1), 10, 30);
+        s.begin(r, &ir);
+        s.end(r, &ir);
+        let is = s.send_call(Op::Isend, r, peer, 1, 10, 31);
+        s.begin(r, &is);
+        s.end(r, &is);
+        let w = s.wait_call(Op::Waitall, r, &[ir.id, is.id], 32);
+        s.begin(r, &w);
+        calls.push((ir, is, w));
+    }
+    let m = s.model();
+    assert_eq!(m.ranks()[0].requests.len(), 2);
+    assert_eq!(m.ranks()[0].state_word(), "waiting in waitall");
+    assert_eq!(
+        m.pending_receives().count(),
+        0,
+        "both irecvs have a message"
+    );
+    assert!(m.deadlock().is_none());
+    for (r, (ir, is, w)) in calls.iter().enumerate() {
+        let id = is.send.as_ref().unwrap().msg;
+        let got = crate::trace::MsgId {
+            from: id.to,
+            to: id.from,
+            ..id
+        };
+        s.end_received(r as u32, w, &[(ir.id, got)]);
+    }
+    let m = s.model();
+    assert!(m.ranks().iter().all(|r| r.requests.is_empty()));
+    assert_eq!(msg_states(&m), [MsgState::Delivered, MsgState::Delivered]);
+    assert_eq!(m.pending_receives().count(), 0);
+}
+
+#[test]
+fn waitall_on_an_unsatisfiable_irecv_deadlocks() {
+    let mut s = Script::new("ring", 2);
+    for r in 0..2 {
+        let ir = s.recv_call(Op::Irecv, r, Source::Rank(1 - r), TagSel::Tag(1), 10, 30);
+        s.begin(r, &ir);
+        s.end(r, &ir);
+        let w = s.wait_call(Op::Wait, r, &[ir.id], 32);
+        s.begin(r, &w);
+    }
+    let d = s.model().deadlock().expect("deadlock");
+    assert_eq!(d.ranks, [0, 1]);
+    assert_eq!(d.cycle[0].call, "wait(irecv #0 from 1, tag 1)");
+}
+
+#[test]
+fn collectives_arrive_one_by_one() {
+    let mut s = Script::new("bcast", 3);
+    let calls = s.collective(Op::Bcast, Some(0), &[0, 1, 2], 12);
+    s.begin(1, &calls[1]);
+    let m = s.model();
+    assert_eq!(m.ranks()[1].state_word(), "in bcast (root 0)");
+    assert!(
+        m.deadlock().is_none(),
+        "ranks 0 and 2 have not started: they can still come"
+    );
+    s.begin(0, &calls[0]);
+    s.finish(2);
+    let d = s
+        .model()
+        .deadlock()
+        .expect("rank 2 finished without the bcast");
+    assert_eq!(d.ranks, [0, 1]);
+    assert_eq!(d.dead_end, Some(2));
+    assert!(
+        d.describe().ends_with("-> rank 2 (ended)"),
+        "{}",
+        d.describe()
+    );
+
+    let mut s = Script::new("bcast", 3);
+    let calls = s.collective(Op::Bcast, Some(0), &[0, 1, 2], 12);
+    for (r, c) in calls.iter().enumerate() {
+        s.begin(r as u32, c);
+    }
+    assert!(s.model().deadlock().is_none(), "all arrived");
+    for (r, c) in calls.iter().enumerate() {
+        s.end(r as u32, c);
+    }
+    let m = s.model();
+    assert!(m.collectives.is_empty());
+    assert_eq!(states(&m), ["running", "running", "running"]);
+}
+
+#[test]
+fn head_to_head_receives_deadlock() {
+    let d = head_to_head().model().deadlock().expect("deadlock");
+    assert_eq!(d.ranks, [0, 1]);
+    assert_eq!(
+        d.describe(),
+        "rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0"
+    );
+    assert_eq!(d.cycle[0].waits_for, 1);
+    assert_eq!(d.cycle[1].peer, Some(Source::Rank(0)));
+}
+
+#[test]
+fn a_ring_of_blocking_sends_deadlocks() {
+    let mut s = Script::new("ring", 3);
+    for r in 0..3 {
+        s.send(r, (r + 1) % 3, 0, 1 << 20, 40);
+    }
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Unexpected; 3]);
+    let d = m.deadlock().expect("deadlock");
+    assert_eq!(d.ranks, [0, 1, 2]);
+    let order: Vec<_> = d.cycle.iter().map(|w| w.rank).collect();
+    assert_eq!(order, [0, 1, 2]);
+    assert_eq!(d.cycle[2].call, "send(to 0, tag 0)");
+    assert_eq!(m.ranks()[2].state_word(), "waiting in send to 0");
+    // Rank 1 posts its receive instead: everything can move.
+    let mut s = Script::new("ring", 3);
+    s.send(0, 1, 0, 1 << 20, 40);
+    s.recv(1, Source::Rank(0), TagSel::Tag(0), 1 << 20, 41);
+    s.send(2, 0, 0, 1 << 20, 40);
+    assert!(s.model().deadlock().is_none());
+}
+
+#[test]
+fn no_deadlock_while_someone_can_still_act() {
+    // A paused rank is never deadlocked, and releases whoever waits for it.
+    let mut s = Script::new("deadlock", 2);
+    s.recv(0, Source::Rank(1), TagSel::Tag(7), 10, 14);
+    let c = s.recv_call(Op::Recv, 1, Source::Rank(0), TagSel::Tag(7), 10, 20);
+    s.held(1, &c);
+    assert!(s.model().deadlock().is_none());
+    // The sender is still running.
+    let mut s = Script::new("send_recv", 2);
+    s.say(0, "thinking");
+    s.recv(1, Source::Rank(0), TagSel::Tag(13), 10, 27);
+    assert!(s.model().deadlock().is_none());
+    // A wildcard receive with one live sender among finished ones.
+    let mut s = Script::new("gather", 4);
+    s.recv(0, Source::Any, TagSel::Any, 1, 10);
+    s.finish(1);
+    s.finish(2);
+    s.say(3, "still computing");
+    assert!(s.model().deadlock().is_none());
+    s.finish(3);
+    let d = s.model().deadlock().expect("nobody left to send");
+    assert_eq!(d.ranks, [0]);
+    assert_eq!(d.dead_end, Some(1));
+}
+
+#[test]
+fn summary_counts_bytes_per_pair_and_waiting_time() {
+    let m = send_recv("done").model();
+    let sum = m.summary();
+    assert_eq!(
+        sum.pairs,
+        [PairStats {
+            from: 0,
+            to: 1,
+            messages: 1,
+            bytes: 800
+        }]
+    );
+    assert_eq!((sum.checks_passed(), sum.checks_failed()), (1, 0));
+    assert_eq!(
+        sum.outcome,
+        Some((Outcome::Completed, "all 5 ranks finished".into()))
+    );
+    // Rank 1 waited in recv from 0.000410 to 1.250400; rank 0 in send for 180 us.
+    assert!((sum.waited[1] - 1.249_99).abs() < 1e-9, "{}", sum.waited[1]);
+    assert!((sum.waited[0] - 0.000_18).abs() < 1e-9, "{}", sum.waited[0]);
+    assert_eq!(sum.waited[2], 0.0);
+    // A wait in progress counts up to the latest event.
+    let m = send_recv("pending").model();
+    assert!((m.summary().waited[1] - (m.now() - 0.000_41)).abs() < 1e-12);
+}
+
+#[test]
+fn duplicates_are_ignored_and_late_events_do_not_rewind() {
+    let s = send_recv("done");
+    let mut m = Model::new(s.header.clone());
+    for e in &s.events {
+        m.apply(e);
+        m.apply(e);
+    }
+    assert_eq!(m.events_applied(), s.events.len() as u64);
+    assert_eq!(m.summary().total_messages(), 1);
+    assert!(m.all_done());
+    // A stale Say arriving late goes to the log but does not change state.
+    let stale = Event {
+        rank: 1,
+        seq: 99,
+        t: 2.0,
+        event: EventKind::Say { text: "new".into() },
+    };
+    m.apply(&stale);
+    let older = Event {
+        rank: 1,
+        seq: 50,
+        t: 2.0,
+        event: EventKind::Say { text: "old".into() },
+    };
+    m.apply(&older);
+    assert_eq!(m.ranks()[1].said.as_deref(), Some("new"));
+    assert_eq!(m.recent().count(), s.events.len() + 2);
+    assert_eq!(m.now(), 2.0);
+}
+
+#[test]
+fn fixture_files_replay() {
+    for moment in ["started", "pending", "in_flight", "delivered", "done"] {
+        let path = format!(
+            "{}/tests/fixtures/send_recv_{moment}.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let trace = crate::trace::read_trace(std::path::Path::new(&path)).unwrap();
+        let mut m = Model::new(trace.header);
+        for e in &trace.events {
+            m.apply(e);
+        }
+        assert_eq!(m.ranks().len(), 5);
+        assert_eq!(m.events_applied(), trace.events.len() as u64, "{moment}");
+    }
+}
+
+/// Writes `tests/fixtures/*.jsonl` from the scripts above:
+/// `cargo test --lib -- --ignored write_fixture_files`.
+#[test]
+#[ignore]
+fn write_fixture_files() {
+    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
+    for moment in ["started", "pending", "in_flight", "delivered", "done"] {
+        std::fs::write(
+            format!("{dir}/send_recv_{moment}.jsonl"),
+            send_recv(moment).to_jsonl(),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        format!("{dir}/deadlock_head_to_head.jsonl"),
+        head_to_head().to_jsonl(),
+    )
+    .unwrap();
+}
+
+fn any_event(world: u32) -> impl Strategy<Value = Event> {
+    let s = send_recv("done");
+    let mut pool = s.events.clone();
+    pool.extend(head_to_head().events);
+    let mut ring = Script::new("ring", 3);
+    for r in 0..3 {
+        let (c, _) = ring.send(r, (r + 1) % 3, 0, 8, 40);
+        ring.end(r, &c);
+    }
+    let bc = ring.collective(Op::Barrier, None, &[0, 1, 2], 50);
+    for (r, c) in bc.iter().enumerate() {
+        ring.begin(r as u32, c);
+        ring.end(r as u32, c);
+    }
+    pool.extend(ring.events);
+    let n = pool.len();
+    (0..n, 0..world + 2, 0u64..40, -1.0f64..5.0).prop_map(move |(i, rank, seq, t)| {
+        let mut e = pool[i].clone();
+        // Sometimes keep the event as it was, sometimes scramble who and when.
+        if seq % 3 != 0 {
+            e.rank = rank;
+            e.seq = seq;
+            e.t = t;
+        }
+        e
+    })
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_events_never_panic(events in prop::collection::vec(any_event(5), 0..300)) {
+        let mut m = Model::new(crate::trace::Header::new("x", 5, "t", 0.0));
+        for e in &events {
+            m.apply(e);
+            m.apply(e);
+        }
+        prop_assert!(m.events_applied() <= events.len() as u64);
+        prop_assert!(m.recent().count() <= HISTORY);
+        let _ = m.deadlock().map(|d| d.describe());
+        let _ = m.summary();
+        let _ = m.pending_receives().count();
+        for r in m.ranks() {
+            let _ = (r.state_word(), r.short_word());
+        }
+    }
+}
+
+#[test]
+fn history_is_bounded() {
+    let mut m = Model::new(crate::trace::Header::new("x", 1, "t", 0.0));
+    for seq in 0..(HISTORY as u64 + 50) {
+        m.apply(&Event {
+            rank: 0,
+            seq,
+            t: seq as f64,
+            event: EventKind::Say { text: "hi".into() },
+        });
+    }
+    assert_eq!(m.recent().count(), HISTORY);
+    assert_eq!(m.recent().next().unwrap().seq, 50);
+    assert_eq!(m.events_applied(), HISTORY as u64 + 50);
+}

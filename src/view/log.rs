@@ -1,0 +1,66 @@
+//! The event log: the same lines as the headless log, newest at the bottom.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::{fit, Theme};
+use crate::model::Model;
+use crate::trace::display::log_line;
+use crate::trace::{Event, EventKind};
+
+pub struct LogPane<'a> {
+    pub model: &'a Model,
+    /// Lines scrolled up from the newest.
+    pub scroll: usize,
+    pub focused: bool,
+    pub theme: Theme,
+}
+
+impl LogPane<'_> {
+    fn style(&self, e: &Event) -> Style {
+        let t = self.theme;
+        match &e.event {
+            EventKind::Failed { .. } => t.error(),
+            EventKind::Check { passed: false, .. } => t.error(),
+            EventKind::Check { passed: true, .. } => t.ok(),
+            EventKind::Say { .. } => Style::new(),
+            EventKind::RunEnded { .. } => Style::new().add_modifier(ratatui::style::Modifier::BOLD),
+            _ => t.dim(),
+        }
+    }
+}
+
+impl Widget for &LogPane<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let total = self.model.recent().len();
+        let inner_h = area.height.saturating_sub(2) as usize;
+        let scroll = self.scroll.min(total.saturating_sub(inner_h));
+        let mut title = vec![
+            Span::raw(" log "),
+            Span::styled(
+                format!("· {} events ", self.model.events_applied()),
+                t.dim(),
+            ),
+        ];
+        if scroll > 0 {
+            title.push(Span::styled(format!("↑{scroll} "), t.marker()));
+        }
+        let block = Block::bordered()
+            .title(Line::from(title))
+            .border_style(t.border(self.focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let h = inner.height as usize;
+        let w = inner.width as usize;
+        let shown: Vec<&Event> = self.model.recent().rev().skip(scroll).take(h).collect();
+        // Oldest first, so the newest line is the lowest one.
+        for (i, e) in shown.iter().rev().enumerate() {
+            let y = inner.y + i as u16;
+            buf.set_stringn(inner.x, y, fit(&log_line(e), w), w, self.style(e));
+        }
+    }
+}

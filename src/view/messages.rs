@@ -1,0 +1,221 @@
+//! Messages between the ranks: an arrow per message under the rank boxes,
+//! the envelope moving from sender to receiver as `now` advances; or, when
+//! the ranks are too many for arrows, a list.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::widgets::Widget;
+
+use super::{fit, Theme};
+use crate::model::{Message, Model, MsgState, PostedRecv};
+use crate::trace::display::{bytes, source_name, tag_name};
+
+/// Seconds (of `now`) an envelope takes to cross from sender to receiver.
+pub const FLIGHT_SECONDS: f64 = 1.0;
+/// Seconds a delivered message stays on screen.
+pub const SHOW_DELIVERED_SECONDS: f64 = 2.0;
+
+/// How far along its way a message is drawn: 0 at the sender, 1 arrived.
+pub fn progress(m: &Message, now: f64) -> f64 {
+    if m.state == MsgState::Delivered {
+        return 1.0;
+    }
+    ((now - m.sent_at) / FLIGHT_SECONDS).clamp(0.0, 1.0)
+}
+
+/// An unexpected message that has arrived: drawn queued at its receiver.
+pub fn is_queued(m: &Message, now: f64) -> bool {
+    m.state == MsgState::Unexpected && progress(m, now) >= 1.0
+}
+
+/// Messages drawn as arrows: travelling ones and just-delivered ones.
+pub fn on_the_wire(model: &Model, now: f64) -> Vec<&Message> {
+    let mut v: Vec<&Message> = model
+        .messages()
+        .filter(|m| match m.state {
+            MsgState::InFlight => true,
+            MsgState::Unexpected => !is_queued(m, now),
+            MsgState::Delivered => m
+                .delivered_at
+                .is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS),
+        })
+        .collect();
+    v.sort_by(|a, b| a.sent_at.total_cmp(&b.sent_at).then(a.id.cmp(&b.id)));
+    v
+}
+
+/// `tag 13 · 800 B`
+pub fn label(m: &Message) -> String {
+    format!("tag {} · {}", m.id.tag, bytes(m.bytes))
+}
+
+/// `✉ queued: from 0 tag 13`
+pub fn queued_text(m: &Message) -> String {
+    format!("✉ queued: from {} tag {}", m.id.from, m.id.tag)
+}
+
+/// `⧗ waiting for 0, tag 13`
+pub fn pending_text(p: &PostedRecv) -> String {
+    format!(
+        "⧗ waiting for {}, tag {}",
+        source_name(p.source),
+        tag_name(p.tag)
+    )
+}
+
+/// Arrows under the rank boxes: `centers[r]` is the column of rank r.
+pub struct Lanes<'a> {
+    pub messages: Vec<&'a Message>,
+    pub centers: &'a [u16],
+    pub now: f64,
+    pub theme: Theme,
+}
+
+impl Widget for &Lanes<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.is_empty() {
+            return;
+        }
+        let rows = area.height as usize;
+        let shown = if self.messages.len() > rows {
+            rows - 1
+        } else {
+            self.messages.len()
+        };
+        for (i, m) in self.messages.iter().take(shown).enumerate() {
+            let y = area.y + i as u16;
+            let (Some(&a), Some(&b)) = (
+                self.centers.get(m.id.from as usize),
+                self.centers.get(m.id.to as usize),
+            ) else {
+                continue;
+            };
+            self.arrow(m, a, b, y, area, buf);
+        }
+        if shown < self.messages.len() {
+            let more = self.messages.len() - shown;
+            buf.set_stringn(
+                area.x,
+                area.y + shown as u16,
+                format!("+{more} more messages"),
+                area.width as usize,
+                self.theme.dim(),
+            );
+        }
+    }
+}
+
+impl Lanes<'_> {
+    fn arrow(&self, m: &Message, a: u16, b: u16, y: u16, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let delivered = m.state == MsgState::Delivered;
+        let line_style = if delivered { t.dim() } else { t.message() };
+        let (lo, hi) = (a.min(b), a.max(b));
+        for x in lo..=hi {
+            buf.set_string(x, y, "─", line_style);
+        }
+        let head = if delivered {
+            "✓"
+        } else if b > a {
+            "▶"
+        } else {
+            "◀"
+        };
+        buf.set_string(b, y, head, line_style);
+        if !delivered {
+            // The envelope travels over the cells strictly between the ends.
+            let span = f64::from(hi - lo).max(1.0);
+            let off = (progress(m, self.now) * (span - 1.0)).round() as u16;
+            let x = if b > a {
+                (a + 1 + off).min(b.saturating_sub(1)).max(a)
+            } else {
+                a.saturating_sub(1 + off).max(b + 1).min(a)
+            };
+            buf.set_string(x, y, "✉", t.message());
+        }
+        let mut text = label(m);
+        match m.state {
+            MsgState::Delivered => text.push_str(" delivered"),
+            MsgState::Unexpected => text.push_str(" (no recv yet)"),
+            MsgState::InFlight => {}
+        }
+        let len = text.chars().count() as u16;
+        let right = area.x + area.width;
+        let style = if delivered { t.dim() } else { Style::new() };
+        if hi + 2 + len <= right {
+            buf.set_string(hi + 2, y, &text, style);
+        } else if lo >= area.x + len + 2 {
+            buf.set_string(lo - 1 - len, y, &text, style);
+        } else {
+            let room = right.saturating_sub(hi + 2) as usize;
+            buf.set_stringn(hi + 2, y, fit(&text, room), room, style);
+        }
+    }
+}
+
+/// A list of messages and pending receives, for when arrows do not fit.
+pub struct MessageList<'a> {
+    pub model: &'a Model,
+    pub now: f64,
+    pub theme: Theme,
+}
+
+impl MessageList<'_> {
+    pub fn lines(&self) -> Vec<(String, Style)> {
+        let t = self.theme;
+        let mut out = Vec::new();
+        for m in self.model.messages() {
+            let (what, style) = match m.state {
+                MsgState::InFlight => ("in flight".to_string(), t.message()),
+                MsgState::Unexpected if is_queued(m, self.now) => {
+                    (format!("queued at {} (no recv yet)", m.id.to), t.message())
+                }
+                MsgState::Unexpected => ("in flight (no recv yet)".to_string(), t.message()),
+                MsgState::Delivered => continue,
+            };
+            out.push((
+                format!("✉ {} → {}  {}  {what}", m.id.from, m.id.to, label(m)),
+                style,
+            ));
+        }
+        for p in self.model.pending_receives() {
+            out.push((
+                format!(
+                    "⧗ {} waiting for {}, tag {}",
+                    p.rank,
+                    source_name(p.source),
+                    tag_name(p.tag)
+                ),
+                t.waiting(),
+            ));
+        }
+        out
+    }
+}
+
+impl Widget for &MessageList<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let lines = self.lines();
+        let rows = area.height as usize;
+        let w = area.width as usize;
+        let cut = lines.len() > rows;
+        for (i, (text, style)) in lines
+            .iter()
+            .take(if cut { rows.saturating_sub(1) } else { rows })
+            .enumerate()
+        {
+            buf.set_stringn(area.x, area.y + i as u16, fit(text, w), w, *style);
+        }
+        if cut && rows > 0 {
+            let more = lines.len() - (rows - 1);
+            buf.set_stringn(
+                area.x,
+                area.y + rows as u16 - 1,
+                format!("+{more} more"),
+                w,
+                self.theme.dim(),
+            );
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The terminal view: pure rendering of a [`Model`] into a ratatui buffer.
+//! Nothing here reads a clock or the terminal: the app passes `now`, the
+//! scroll offsets and the mode, so every frame is reproducible in tests.
+//!
+//! Layout (at least 80x24): status bar on top, the world (ranks and the
+//! messages between them) in the middle, lesson source and event log side
+//! by side below, key hints at the bottom; help, summary and the deadlock
+//! banner are drawn over it.
+
+mod deadlock;
+mod footer;
+mod help;
+mod lesson;
+mod log;
+mod messages;
+mod ranks;
+mod status;
+mod summary;
+mod theme;
+mod too_small;
+mod world;
+
+#[cfg(test)]
+mod tests;
+
+pub use deadlock::DeadlockBanner;
+pub use footer::Footer;
+pub use help::{HelpOverlay, KEYS};
+pub use lesson::LessonPane;
+pub use log::LogPane;
+pub use messages::{FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
+pub use status::StatusBar;
+pub use summary::SummaryOverlay;
+pub use theme::Theme;
+pub use too_small::{TooSmall, MIN_HEIGHT, MIN_WIDTH};
+pub use world::World;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::Widget;
+
+use crate::model::{Deadlock, Model};
+
+/// The lesson being run, as shown in the lesson pane and status bar.
+#[derive(Debug, Clone, Copy)]
+pub struct LessonInfo<'a> {
+    /// Short name: `send_recv`.
+    pub name: &'a str,
+    /// One-line title: `Send and receive`.
+    pub title: &'a str,
+    /// Source file as named in call sites: `lessons/send_recv.rs`.
+    pub file: &'a str,
+    pub source: &'a str,
+    pub explanation: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Live,
+    Paused,
+    Stepping,
+    Done,
+    Replay,
+}
+
+impl Mode {
+    pub fn word(self) -> &'static str {
+        match self {
+            Mode::Live => "LIVE",
+            Mode::Paused => "PAUSED",
+            Mode::Stepping => "STEPPING",
+            Mode::Done => "DONE",
+            Mode::Replay => "REPLAY",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusInfo {
+    pub mode: Mode,
+    /// `1x`, `0.25x`, `max`...
+    pub speed_label: String,
+    /// Events received by rank 0.
+    pub received: u64,
+    /// Events known to be lost (shown whenever > 0).
+    pub dropped: u64,
+}
+
+/// The panes Tab cycles through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    World,
+    Lesson,
+    Log,
+}
+
+impl Pane {
+    pub fn next(self) -> Pane {
+        match self {
+            Pane::World => Pane::Lesson,
+            Pane::Lesson => Pane::Log,
+            Pane::Log => Pane::World,
+        }
+    }
+}
+
+/// One frame. Build it per draw and render `&screen` into the frame:
+/// `frame.render_widget(&screen, frame.area())`.
+pub struct Screen<'a> {
+    pub model: &'a Model,
+    pub lesson: LessonInfo<'a>,
+    pub status: StatusInfo,
+    pub focus: Pane,
+    /// Log lines scrolled up from the newest (0 = follow the newest).
+    pub log_scroll: usize,
+    /// First source line shown (0-based); None = keep the ranks' lines in view.
+    pub source_scroll: Option<usize>,
+    pub show_help: bool,
+    pub show_summary: bool,
+    /// The deadlock to show, once the app has seen it last its grace period.
+    pub deadlock: Option<&'a Deadlock>,
+    /// Time in the run's clock (seconds, like event times) for animation.
+    pub now: f64,
+    /// False to honour NO_COLOR: meaning is carried by words alone.
+    pub color: bool,
+}
+
+impl Widget for &Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            TooSmall {
+                width: area.width,
+                height: area.height,
+            }
+            .render(area, buf);
+            return;
+        }
+        let theme = Theme::new(self.color);
+        let [status, main, footer] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        let [world, bottom] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(main);
+        let [lesson, log] =
+            Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
+
+        StatusBar {
+            model: self.model,
+            lesson: &self.lesson,
+            status: &self.status,
+            deadlock: self.deadlock.is_some(),
+            theme,
+        }
+        .render(status, buf);
+        World {
+            model: self.model,
+            deadlock: self.deadlock,
+            now: self.now,
+            focused: self.focus == Pane::World,
+            theme,
+        }
+        .render(world, buf);
+        LessonPane {
+            model: self.model,
+            lesson: &self.lesson,
+            scroll: self.source_scroll,
+            focused: self.focus == Pane::Lesson,
+            theme,
+        }
+        .render(lesson, buf);
+        LogPane {
+            model: self.model,
+            scroll: self.log_scroll,
+            focused: self.focus == Pane::Log,
+            theme,
+        }
+        .render(log, buf);
+        Footer { theme }.render(footer, buf);
+
+        if let Some(d) = self.deadlock {
+            DeadlockBanner { deadlock: d, theme }.render(world, buf);
+        }
+        if self.show_summary {
+            SummaryOverlay {
+                model: self.model,
+                theme,
+            }
+            .render(main, buf);
+        }
+        if self.show_help {
+            HelpOverlay {
+                title: self.lesson.title,
+                explanation: self.lesson.explanation,
+                theme,
+            }
+            .render(main, buf);
+        }
+    }
+}
+
+/// Cuts `s` to `width` columns, ending in `…` if anything was cut.
+pub(crate) fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        s.to_string()
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The file name of a path: `send_recv.rs` for `lessons/send_recv.rs`.
+pub(crate) fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}

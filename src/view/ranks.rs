@@ -1,0 +1,316 @@
+//! The ranks: a box per rank when few, a compact grid (one short cell per
+//! rank) when many. The state word carries the state; its colour repeats it.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Widget};
+
+use super::{base_name, fit, Theme};
+use crate::model::{RankState, RankView};
+use crate::trace::display::{bytes, source_name, tag_name};
+use crate::trace::{Call, Op};
+
+/// Narrowest rank box (border included).
+pub const MIN_BOX_WIDTH: u16 = 16;
+/// Widest rank box.
+pub const MAX_BOX_WIDTH: u16 = 28;
+/// Lowest rank box (border included).
+pub const MIN_BOX_HEIGHT: u16 = 7;
+
+/// One rank in full.
+pub struct RankBox<'a> {
+    pub rank: &'a RankView,
+    /// Messages queued at this rank (`✉ queued: from 0 tag 13`).
+    pub queued: Vec<String>,
+    /// Its posted receives with nothing to take (`⧗ waiting for 0, tag 13`).
+    pub pending: Vec<String>,
+    pub deadlocked: bool,
+    pub theme: Theme,
+}
+
+impl Widget for &RankBox<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let r = self.rank;
+        let mut title = vec![Span::styled(
+            format!(" rank {} ", r.rank),
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
+        if self.deadlocked {
+            title.push(Span::styled("STUCK ", t.error()));
+        }
+        let border = if self.deadlocked {
+            t.error()
+        } else {
+            t.state(r, false).remove_modifier(Modifier::BOLD)
+        };
+        let block = Block::bordered()
+            .title(Line::from(title))
+            .border_style(border);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let w = inner.width as usize;
+        if w == 0 {
+            return;
+        }
+
+        let state = wrap(&r.state_word(), w, 2);
+        let current = matches!(r.state, RankState::Held(_) | RankState::InCall { .. });
+        // The state word already says `recv from 0` / `send to 1`.
+        let named = matches!(&r.state, RankState::InCall { call, .. }
+            if matches!(call.op, Op::Send | Op::Recv | Op::Sendrecv));
+        let call = match &r.call {
+            Some(c) => call_lines(c, w, named),
+            None => Vec::new(),
+        };
+        let call_style = if current { Style::new() } else { t.dim() };
+        let site = match &r.site {
+            Some(s) => {
+                let full = format!("{}:{}", base_name(&s.file), s.line);
+                if full.chars().count() <= w {
+                    full
+                } else {
+                    format!("line {}", s.line)
+                }
+            }
+            None => String::new(),
+        };
+        let marks: Vec<(String, Style)> = self
+            .pending
+            .iter()
+            .flat_map(|p| wrap(p, w, 3).into_iter().map(|l| (l, t.waiting())))
+            .chain(
+                self.queued
+                    .iter()
+                    .flat_map(|q| wrap(q, w, 3).into_iter().map(|l| (l, t.message()))),
+            )
+            .collect();
+        let said = r
+            .said
+            .as_ref()
+            .map(|s| wrap(&format!("\"{s}\""), w, 2))
+            .unwrap_or_default();
+
+        // Drop the least important lines first when the box is short.
+        let h = inner.height as usize;
+        let mut show_said = true;
+        let mut show_site = !site.is_empty();
+        let said_len = said.len();
+        let count = |with_said: bool, with_site: bool| {
+            state.len()
+                + call.len()
+                + usize::from(with_site)
+                + marks.len()
+                + if with_said { said_len } else { 0 }
+        };
+        if count(show_said, show_site) > h {
+            show_said = false;
+        }
+        if count(show_said, show_site) > h {
+            show_site = false;
+        }
+
+        let state_style = t.state(r, self.deadlocked);
+        let mut lines: Vec<(String, Style)> = state.into_iter().map(|l| (l, state_style)).collect();
+        lines.extend(call.into_iter().map(|l| (fit(&l, w), call_style)));
+        if show_site {
+            lines.push((fit(&site, w), t.dim()));
+        }
+        lines.extend(marks);
+        if show_said {
+            lines.extend(
+                said.into_iter()
+                    .map(|l| (l, t.dim().add_modifier(Modifier::ITALIC))),
+            );
+        }
+        for (i, (text, style)) in lines.into_iter().take(h).enumerate() {
+            buf.set_stringn(inner.x, inner.y + i as u16, text, w, style);
+        }
+    }
+}
+
+/// A call in a few short lines of at most `width` columns:
+/// `send → 1` / `tag 13 · 800 B`. When the state word already names the
+/// call and its peer (`named`), the first line is left out on narrow boxes.
+pub fn call_lines(c: &Call, width: usize, named: bool) -> Vec<String> {
+    let (head, tag, size) = call_parts(c);
+    let fits = |s: &str| s.chars().count() <= width;
+    let join = |a: &str, b: &str| match (a.is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (_, true) => a.to_string(),
+        _ => format!("{a} · {b}"),
+    };
+    let tag_size = join(&tag, &size);
+    let head_tag = join(&head, &tag);
+    let mut out = Vec::new();
+    if fits(&head_tag) && !fits(&tag_size) {
+        out.push(head_tag);
+        out.push(size);
+    } else {
+        if !named || fits(&head_tag) {
+            out.push(head);
+        }
+        if fits(&tag_size) {
+            out.push(tag_size);
+        } else {
+            out.push(tag);
+            out.push(size);
+        }
+    }
+    out.retain(|l| !l.is_empty());
+    out
+}
+
+/// (`send → 1`, `tag 13`, `800 B`)
+fn call_parts(c: &Call) -> (String, String, String) {
+    let op = c.op.name();
+    if let (Op::Sendrecv, Some(s), Some(r)) = (c.op, &c.send, &c.recv) {
+        return (
+            format!("{op} →{} ←{}", s.dest, source_name(r.source)),
+            format!("tag {}", s.tag),
+            bytes(s.bytes),
+        );
+    }
+    if let Some(s) = &c.send {
+        return (
+            format!("{op} → {}", s.dest),
+            format!("tag {}", s.tag),
+            bytes(s.bytes),
+        );
+    }
+    if let Some(r) = &c.recv {
+        return (
+            format!("{op} ← {}", source_name(r.source)),
+            format!("tag {}", tag_name(r.tag)),
+            format!("{} x {}", r.count, r.datatype),
+        );
+    }
+    if let Some(cp) = &c.collective {
+        let head = match cp.root {
+            Some(root) => format!("{op} root {root}"),
+            None => op.to_string(),
+        };
+        let size = if c.op == Op::Barrier {
+            String::new()
+        } else {
+            bytes(cp.bytes)
+        };
+        return (head, String::new(), size);
+    }
+    if !c.requests.is_empty() {
+        let ids: Vec<String> = c.requests.iter().map(|r| format!("#{r}")).collect();
+        return (
+            op.to_string(),
+            format!("requests {}", ids.join(" ")),
+            String::new(),
+        );
+    }
+    (op.to_string(), String::new(), String::new())
+}
+
+/// Greedy word wrap into at most `max` lines of `width` columns; the last
+/// line ends in `…` if text was left over.
+pub fn wrap(s: &str, width: usize, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for word in s.split_whitespace() {
+        let cur_len = cur.chars().count();
+        let wl = word.chars().count();
+        if cur.is_empty() {
+            cur = word.to_string();
+        } else if cur_len + 1 + wl <= width {
+            cur.push(' ');
+            cur.push_str(word);
+        } else {
+            lines.push(std::mem::take(&mut cur));
+            cur = word.to_string();
+        }
+        while cur.chars().count() > width && width > 0 {
+            let head: String = cur.chars().take(width).collect();
+            let rest: String = cur.chars().skip(width).collect();
+            lines.push(head);
+            cur = rest;
+        }
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            let cut = fit(last, width.saturating_sub(1));
+            *last = if cut.ends_with('…') {
+                cut
+            } else {
+                format!("{cut}…")
+            };
+        }
+    }
+    lines
+}
+
+/// Many ranks: one cell per rank, `12 recv←3`, row by row.
+pub struct RankGrid<'a> {
+    pub ranks: &'a [RankView],
+    pub deadlocked: &'a [u32],
+    pub theme: Theme,
+}
+
+impl RankGrid<'_> {
+    /// Columns needed to show every rank in `rows` rows.
+    pub fn columns(n: usize, rows: u16) -> usize {
+        n.div_ceil(rows.max(1) as usize).max(1)
+    }
+}
+
+impl Widget for &RankGrid<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let n = self.ranks.len();
+        if n == 0 || area.is_empty() {
+            return;
+        }
+        let cols = RankGrid::columns(n, area.height);
+        let cell = (area.width as usize / cols).max(1);
+        let digits = (n - 1).to_string().len();
+        for (i, r) in self.ranks.iter().enumerate() {
+            let (row, col) = (i / cols, i % cols);
+            if row >= area.height as usize {
+                break;
+            }
+            let x = area.x + (col * cell) as u16;
+            let y = area.y + row as u16;
+            let room = cell.saturating_sub(digits + 2);
+            let full = r.state_word();
+            let word = if full.chars().count() <= room {
+                full
+            } else {
+                r.short_word()
+            };
+            let deadlocked = self.deadlocked.contains(&r.rank);
+            buf.set_stringn(
+                x,
+                y,
+                format!("{:>digits$} ", r.rank),
+                cell,
+                Style::new().add_modifier(Modifier::BOLD),
+            );
+            buf.set_stringn(
+                x + digits as u16 + 1,
+                y,
+                fit(&word, room),
+                room,
+                self.theme.state(r, deadlocked),
+            );
+        }
+    }
+}
+
+/// A box with only a top border, for panes that need every column.
+pub fn top_rule<'a>(title: Line<'a>, style: Style) -> Block<'a> {
+    Block::new()
+        .borders(Borders::TOP)
+        .title(title)
+        .border_style(style)
+}

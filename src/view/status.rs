@@ -1,0 +1,66 @@
+//! The top line: mode, speed, events, dropped events (never hidden), lesson.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::{LessonInfo, Mode, StatusInfo, Theme};
+use crate::model::Model;
+
+pub struct StatusBar<'a> {
+    pub model: &'a Model,
+    pub lesson: &'a LessonInfo<'a>,
+    pub status: &'a StatusInfo,
+    /// A deadlock is being shown.
+    pub deadlock: bool,
+    pub theme: Theme,
+}
+
+fn mode_color(m: Mode) -> Color {
+    match m {
+        Mode::Live => Color::Green,
+        Mode::Paused => Color::Yellow,
+        Mode::Stepping => Color::Cyan,
+        Mode::Done => Color::Blue,
+        Mode::Replay => Color::Magenta,
+    }
+}
+
+impl Widget for &StatusBar<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let s = self.status;
+        let sep = || Span::styled(" │ ", t.dim());
+        let mut spans = vec![
+            Span::styled(format!(" {} ", s.mode.word()), t.badge(mode_color(s.mode))),
+            Span::raw(" "),
+        ];
+        if s.dropped > 0 {
+            spans.push(Span::styled(
+                format!(" ⚠ {} DROPPED ", s.dropped),
+                t.badge(Color::Red),
+            ));
+            spans.push(Span::raw(" "));
+        }
+        if self.deadlock {
+            spans.push(Span::styled(" DEADLOCK ", t.badge(Color::Red)));
+            spans.push(Span::raw(" "));
+        }
+        spans.extend([
+            Span::raw(format!("speed {}", s.speed_label)),
+            sep(),
+            Span::raw(format!("events {}", s.received)),
+            sep(),
+            Span::styled(
+                self.lesson.name.to_string(),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(": {}", self.lesson.title)),
+            sep(),
+            Span::raw(format!("{} ranks", self.model.ranks().len())),
+        ]);
+        Line::from(spans).render(area, buf);
+    }
+}

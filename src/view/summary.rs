@@ -1,0 +1,155 @@
+//! The run in numbers: traffic per pair, time waited, checks, outcome.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+
+use super::Theme;
+use crate::model::Model;
+use crate::trace::display::bytes;
+use crate::trace::Outcome;
+
+/// Pairs listed before "and N more".
+const MAX_PAIRS: usize = 8;
+
+pub struct SummaryOverlay<'a> {
+    pub model: &'a Model,
+    pub theme: Theme,
+}
+
+fn outcome_word(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Completed => "completed",
+        Outcome::CheckFailed => "a check failed",
+        Outcome::Deadlock => "deadlock",
+        Outcome::RankFailed => "a rank failed",
+        Outcome::Quit => "quit",
+        Outcome::Interrupted => "interrupted",
+    }
+}
+
+impl SummaryOverlay<'_> {
+    pub fn lines(&self) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let s = self.model.summary();
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let mut out: Vec<Line> = Vec::new();
+        let outcome = match &s.outcome {
+            Some((o, detail)) => {
+                let style = if *o == Outcome::Completed {
+                    t.ok()
+                } else {
+                    t.error()
+                };
+                vec![
+                    Span::styled(outcome_word(*o).to_string(), style),
+                    Span::raw(format!(": {detail}")),
+                ]
+            }
+            None if self.model.all_done() => vec![Span::raw("all ranks ended")],
+            None => vec![Span::raw("still running")],
+        };
+        let mut first = vec![Span::styled("outcome  ", bold)];
+        first.extend(outcome);
+        out.push(Line::from(first));
+        out.push(Line::from(""));
+
+        out.push(Line::styled(" from → to    messages       bytes", bold));
+        for p in s.pairs.iter().take(MAX_PAIRS) {
+            out.push(Line::from(format!(
+                " {:>4} → {:<4} {:>8}  {:>10}",
+                p.from,
+                p.to,
+                p.messages,
+                bytes(p.bytes)
+            )));
+        }
+        if s.pairs.len() > MAX_PAIRS {
+            out.push(Line::styled(
+                format!(" ... and {} more pairs", s.pairs.len() - MAX_PAIRS),
+                t.dim(),
+            ));
+        }
+        out.push(Line::from(format!(
+            " {:<11} {:>8}  {:>10}",
+            "total",
+            s.total_messages(),
+            bytes(s.total_bytes())
+        )));
+        out.push(Line::from(""));
+
+        out.push(Line::styled("seconds waiting in blocking calls", bold));
+        let waited: Vec<String> = s
+            .waited
+            .iter()
+            .enumerate()
+            .map(|(r, w)| format!("{r}: {w:.3}"))
+            .collect();
+        out.push(Line::from(format!(" {}", waited.join("   "))));
+        out.push(Line::from(""));
+
+        let (ok, bad) = (s.checks_passed(), s.checks_failed());
+        out.push(Line::from(vec![
+            Span::styled("checks   ", bold),
+            Span::styled(
+                format!("{ok} passed"),
+                if ok > 0 { t.ok() } else { Style::new() },
+            ),
+            Span::raw(", "),
+            Span::styled(
+                format!("{bad} failed"),
+                if bad > 0 { t.error() } else { Style::new() },
+            ),
+        ]));
+        for c in s.checks.iter().filter(|c| !c.passed).take(5) {
+            out.push(Line::styled(
+                format!("  FAILED rank {}: {}", c.rank, c.what),
+                t.error(),
+            ));
+        }
+        if s.failures.is_empty() {
+            out.push(Line::from(vec![
+                Span::styled("failures ", bold),
+                Span::raw("none"),
+            ]));
+        } else {
+            out.push(Line::styled(
+                format!("failures {}", s.failures.len()),
+                t.error(),
+            ));
+            for f in s.failures.iter().take(5) {
+                let site = f
+                    .site
+                    .as_ref()
+                    .map(|s| format!(" at {s}"))
+                    .unwrap_or_default();
+                out.push(Line::styled(
+                    format!("  rank {}: {}{site}", f.rank, f.message),
+                    t.error(),
+                ));
+            }
+        }
+        out
+    }
+}
+
+impl Widget for &SummaryOverlay<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let lines = self.lines();
+        let h = (lines.len() as u16 + 2).min(area.height);
+        let w = 64.min(area.width);
+        let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
+        Clear.render(popup, buf);
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(
+                Block::bordered()
+                    .title(" summary ")
+                    .title_bottom(Line::from(" s to close ").right_aligned())
+                    .border_style(self.theme.border(true)),
+            )
+            .render(popup, buf);
+    }
+}

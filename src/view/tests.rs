@@ -1,0 +1,372 @@
+use std::path::Path;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Color;
+use ratatui::widgets::Widget;
+
+use super::*;
+use crate::model::fixtures::Script;
+use crate::model::Model;
+use crate::trace::{Op, Source, TagSel};
+
+const SOURCE: &str = include_str!("../../tests/fixtures/send_recv_lesson.rs.txt");
+const EXPLANATION: &str = "A message goes from one rank to another: the sender names the \
+destination and a tag, the receiver names the source and the tag it expects. A receive \
+that comes first waits; a message that comes first waits at the receiver.";
+
+fn lesson() -> LessonInfo<'static> {
+    LessonInfo {
+        name: "send_recv",
+        title: "Send and receive",
+        file: "lessons/send_recv.rs",
+        source: SOURCE,
+        explanation: EXPLANATION,
+    }
+}
+
+fn replay(name: &str) -> Model {
+    let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let trace = crate::trace::read_trace(Path::new(&path)).expect("fixture");
+    let mut m = Model::new(trace.header);
+    for e in &trace.events {
+        m.apply(e);
+    }
+    m
+}
+
+fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
+    Screen {
+        model,
+        lesson: lesson(),
+        status: StatusInfo {
+            mode: Mode::Live,
+            speed_label: "1x".into(),
+            received: model.events_applied(),
+            dropped: 0,
+        },
+        focus: Pane::World,
+        log_scroll: 0,
+        source_scroll: None,
+        show_help: false,
+        show_summary: false,
+        deadlock: None,
+        now,
+        color: true,
+    }
+}
+
+fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+    s.render(buf.area, &mut buf);
+    buf
+}
+
+/// The buffer as text, one line per row, trailing blanks cut.
+fn text(buf: &Buffer) -> String {
+    let a = buf.area;
+    let mut out = String::new();
+    for y in a.top()..a.bottom() {
+        let row: String = (a.left()..a.right())
+            .map(|x| buf[(x, y)].symbol())
+            .collect();
+        out.push_str(row.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Where `needle` starts in the buffer.
+fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+    let t = text(buf);
+    t.lines().enumerate().find_map(|(y, line)| {
+        line.find(needle)
+            .map(|i| (line[..i].chars().count() as u16, y as u16))
+    })
+}
+
+fn snap(name: &str, s: &Screen) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&draw(s, w, h)));
+    }
+}
+
+#[test]
+fn symbols_are_one_column_wide() {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 20, 1));
+    buf.set_string(0, 0, "✉⧗▶◀✓⚠─│·→←…x", ratatui::style::Style::new());
+    assert_eq!(buf[(12, 0)].symbol(), "x");
+}
+
+#[test]
+fn snapshot_ranks_started() {
+    let m = replay("send_recv_started");
+    snap("send_recv_started", &screen(&m, m.now()));
+}
+
+#[test]
+fn snapshot_rank_1_waiting_in_recv() {
+    let m = replay("send_recv_pending");
+    let s = screen(&m, m.now());
+    snap("send_recv_pending", &s);
+    let buf = draw(&s, 80, 24);
+    let t = text(&buf);
+    assert!(t.contains("⧗ waiting for"), "{t}");
+    assert!(t.contains("paused before"), "{t}");
+}
+
+#[test]
+fn snapshot_message_in_flight() {
+    let m = replay("send_recv_in_flight");
+    // Half way: the send began at 1.25.
+    let s = screen(&m, 1.25 + FLIGHT_SECONDS / 2.0);
+    snap("send_recv_in_flight", &s);
+    let t = text(&draw(&s, 120, 40));
+    assert!(t.contains("tag 13 · 800 B"), "{t}");
+    assert!(t.contains('✉'), "{t}");
+}
+
+#[test]
+fn the_envelope_moves_from_sender_to_receiver() {
+    let m = replay("send_recv_in_flight");
+    let at = |now: f64| {
+        let buf = draw(&screen(&m, now), 120, 40);
+        find(&buf, "✉").expect("envelope").0
+    };
+    assert!(at(1.25) < at(1.5));
+    assert!(at(1.5) < at(2.0));
+}
+
+#[test]
+fn snapshot_delivered() {
+    let m = replay("send_recv_delivered");
+    let s = screen(&m, 1.3);
+    snap("send_recv_delivered", &s);
+    assert!(text(&draw(&s, 120, 40)).contains("800 B delivered"));
+    // Later the delivered message is gone from the wire.
+    assert!(!text(&draw(&screen(&m, 5.0), 120, 40)).contains("800 B delivered"));
+}
+
+#[test]
+fn snapshot_summary() {
+    let m = replay("send_recv_done");
+    let mut s = screen(&m, m.now());
+    s.status.mode = Mode::Done;
+    s.show_summary = true;
+    snap("send_recv_summary", &s);
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("completed: all 5 ranks finished"), "{t}");
+    assert!(t.contains("1 passed"), "{t}");
+}
+
+#[test]
+fn snapshot_deadlock_banner() {
+    let m = replay("deadlock_head_to_head");
+    let d = m.deadlock().expect("deadlock");
+    let source = "fn main() {}\n".repeat(25);
+    let mut s = screen(&m, m.now());
+    s.lesson = LessonInfo {
+        name: "deadlock",
+        title: "Both receive first",
+        file: "lessons/deadlock.rs",
+        source: &source,
+        explanation: "",
+    };
+    s.deadlock = Some(&d);
+    snap("deadlock", &s);
+    let t = text(&draw(&s, 80, 24));
+    assert!(
+        t.contains("rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14"),
+        "{t}"
+    );
+    assert!(
+        t.contains("rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20"),
+        "{t}"
+    );
+}
+
+fn sixty_four() -> Model {
+    let mut s = Script::new("allreduce", 64);
+    let calls = s.collective(Op::Allreduce, None, &(0..64).collect::<Vec<_>>(), 30);
+    for r in 0..64u32 {
+        s.at(f64::from(r) * 0.001);
+        match r % 4 {
+            0 => s.begin(r, &calls[r as usize]),
+            1 => {
+                s.recv(r, Source::Rank(r - 1), TagSel::Tag(3), 8, 22);
+            }
+            2 => s.say(r, "computing"),
+            _ => s.finish(r),
+        }
+    }
+    s.send(2, 5, 3, 8, 20);
+    s.model()
+}
+
+#[test]
+fn snapshot_64_ranks_compact_grid() {
+    let m = sixty_four();
+    snap("ranks_64", &screen(&m, m.now()));
+    let t = text(&draw(&screen(&m, m.now()), 80, 24));
+    assert!(t.contains("63 finished"), "{t}");
+    assert!(
+        t.contains(" 0 allreduce") || t.contains(" 0 in allreduce"),
+        "{t}"
+    );
+}
+
+#[test]
+fn snapshot_too_small() {
+    let m = replay("send_recv_started");
+    let t = text(&draw(&screen(&m, 0.0), 60, 20));
+    assert!(t.contains("60x20"), "{t}");
+    insta::assert_snapshot!("too_small_60x20", t);
+}
+
+#[test]
+fn a_waiting_rank_is_yellow_with_colour_and_plain_without() {
+    let m = replay("send_recv_pending");
+    let mut s = screen(&m, m.now());
+    let buf = draw(&s, 120, 40);
+    let (x, y) = find(&buf, "waiting in").expect("state word");
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    let (x, y) = find(&buf, "paused before").expect("held word");
+    assert_eq!(buf[(x, y)].fg, Color::Magenta);
+    s.color = false;
+    let buf = draw(&s, 120, 40);
+    let (x, y) = find(&buf, "waiting in").expect("state word without colour");
+    assert_eq!(buf[(x, y)].fg, Color::Reset);
+    assert!(buf
+        .content()
+        .iter()
+        .all(|c| c.fg == Color::Reset && c.bg == Color::Reset));
+}
+
+#[test]
+fn an_unexpected_message_is_queued_at_its_receiver() {
+    let mut s = Script::new("send_recv", 2);
+    s.at(0.1);
+    let (send, _) = s.send(0, 1, 13, 100, 21);
+    s.end(0, &send);
+    s.say(1, "busy");
+    let m = s.model();
+    let buf = draw(&screen(&m, 5.0), 80, 24);
+    let (x, _) = find(&buf, "✉ queued: from 0").expect("queued");
+    let (rank1, _) = find(&buf, "rank 1").unwrap();
+    assert!(x >= rank1 - 2, "queued under rank 1's box");
+    // While it travels it is an arrow, not yet queued.
+    let t = text(&draw(&screen(&m, 0.2), 80, 24));
+    assert!(!t.contains("queued"), "{t}");
+    assert!(t.contains("(no recv"), "{t}");
+}
+
+#[test]
+fn dropped_events_are_shown() {
+    let m = replay("send_recv_started");
+    let mut s = screen(&m, 0.0);
+    s.status.dropped = 3;
+    s.status.mode = Mode::Paused;
+    let t = text(&draw(&s, 80, 24));
+    let first = t.lines().next().unwrap();
+    assert!(first.contains("3 DROPPED"), "{first}");
+    assert!(first.contains("PAUSED"), "{first}");
+}
+
+#[test]
+fn lesson_markers_sit_on_the_ranks_lines() {
+    let m = replay("send_recv_pending");
+    let t = text(&draw(&screen(&m, m.now()), 120, 40));
+    assert!(t.contains("▶0 21"), "{t}");
+    assert!(t.contains("▶1 27"), "{t}");
+    assert_eq!(lesson::marker_text(&[0, 1, 2, 3, 5, 7, 8]), "▶0-3 5 7 8");
+}
+
+#[test]
+fn log_shows_newest_last_and_scrolls() {
+    let m = replay("send_recv_done");
+    let mut s = screen(&m, m.now());
+    let t = text(&draw(&s, 120, 40));
+    assert!(t.contains("run end  Completed"), "{t}");
+    s.log_scroll = 1;
+    let t = text(&draw(&s, 120, 40));
+    assert!(!t.contains("run end  Completed"), "{t}");
+    assert!(t.contains("↑1"), "{t}");
+    // Scrolling stops at the oldest line.
+    s.log_scroll = 1000;
+    let t = text(&draw(&s, 120, 40));
+    assert!(t.contains("sending 100 values"), "{t}");
+}
+
+#[test]
+fn help_lists_every_key() {
+    let m = replay("send_recv_started");
+    let mut s = screen(&m, 0.0);
+    s.show_help = true;
+    let t = text(&draw(&s, 80, 24));
+    for (_, what, _) in KEYS {
+        assert!(t.contains(what), "{what}\n{t}");
+    }
+}
+
+#[test]
+fn wildcard_and_many_messages_do_not_break_boxes() {
+    let mut s = Script::new("gather", 4);
+    s.recv(0, Source::Any, TagSel::Any, 1, 10);
+    for r in 1..4 {
+        for _ in 0..4 {
+            s.send(r, 0, 5, 1, 20);
+        }
+    }
+    let m = s.model();
+    let t = text(&draw(&screen(&m, 0.5), 80, 24));
+    assert!(t.contains("more messages"), "{t}");
+}
+
+#[test]
+fn every_prefix_renders_at_every_size() {
+    let mut scripts = vec![
+        crate::model::fixtures::send_recv("done"),
+        crate::model::fixtures::head_to_head(),
+    ];
+    let mut ring = Script::new("ring", 7);
+    for r in 0..7 {
+        ring.at(f64::from(r) * 0.3);
+        let (c, _) = ring.send(r, (r + 3) % 7, r as i32, 8, 40);
+        if r % 2 == 0 {
+            ring.end(r, &c);
+        }
+    }
+    scripts.push(ring);
+    let one = Script::new("solo", 1);
+    scripts.push(one);
+    for s in &scripts {
+        for cut in 0..=s.events.len() {
+            let mut m = Model::new(s.header.clone());
+            for e in &s.events[..cut] {
+                m.apply(e);
+            }
+            let d = m.deadlock();
+            for (w, h) in [
+                (80, 24),
+                (81, 25),
+                (100, 30),
+                (200, 60),
+                (79, 24),
+                (20, 5),
+                (0, 0),
+            ] {
+                for now in [0.0, m.now() + 0.3, 100.0] {
+                    let mut sc = screen(&m, now);
+                    sc.deadlock = d.as_ref();
+                    sc.show_help = cut % 3 == 1;
+                    sc.show_summary = cut % 3 == 2;
+                    sc.log_scroll = cut;
+                    sc.source_scroll = if cut % 2 == 0 { None } else { Some(cut * 5) };
+                    let _ = draw(&sc, w, h);
+                }
+            }
+        }
+    }
+    let empty = Model::new(crate::trace::Header::new("none", 0, "t", 0.0));
+    let _ = draw(&screen(&empty, 0.0), 80, 24);
+}

@@ -1,0 +1,172 @@
+//! The world: every rank, the messages between them, the receives waiting.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::messages::{is_queued, on_the_wire, pending_text, queued_text, Lanes, MessageList};
+use super::ranks::{top_rule, RankBox, RankGrid, MAX_BOX_WIDTH, MIN_BOX_HEIGHT, MIN_BOX_WIDTH};
+use super::Theme;
+
+/// Narrowest comfortable grid cell: `12 recv←any `.
+const MIN_CELL: usize = 12;
+use crate::model::{Deadlock, Model, MsgState};
+
+pub struct World<'a> {
+    pub model: &'a Model,
+    pub deadlock: Option<&'a Deadlock>,
+    pub now: f64,
+    pub focused: bool,
+    pub theme: Theme,
+}
+
+impl World<'_> {
+    /// Whether every rank gets a full box in `area` (else the compact grid).
+    pub fn fits_boxes(&self, area: Rect) -> bool {
+        let n = self.model.ranks().len() as u16;
+        n > 0 && n * MIN_BOX_WIDTH <= area.width && area.height > MIN_BOX_HEIGHT
+    }
+
+    fn stuck(&self) -> &[u32] {
+        self.deadlock.map(|d| d.ranks.as_slice()).unwrap_or(&[])
+    }
+}
+
+impl Widget for &World<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let n = self.model.ranks().len();
+        let mut title = vec![
+            Span::raw(" world "),
+            Span::styled(format!("· {n} ranks "), t.dim()),
+        ];
+        let (mut flying, mut queued) = (0, 0);
+        for m in self.model.messages() {
+            match m.state {
+                MsgState::InFlight => flying += 1,
+                MsgState::Unexpected => queued += 1,
+                MsgState::Delivered => {}
+            }
+        }
+        let waiting = self.model.pending_receives().count();
+        for (k, one, many, style) in [
+            (
+                flying,
+                "message in flight",
+                "messages in flight",
+                t.message(),
+            ),
+            (
+                queued,
+                "unexpected message",
+                "unexpected messages",
+                t.message(),
+            ),
+            (waiting, "receive waiting", "receives waiting", t.waiting()),
+        ] {
+            if k > 0 {
+                let what = if k == 1 { one } else { many };
+                title.push(Span::styled(format!("· {k} {what} "), style));
+            }
+        }
+        let title = Line::from(title);
+        let block = top_rule(title, t.border(self.focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        if self.fits_boxes(inner) {
+            self.boxes(inner, buf);
+        } else {
+            self.grid(inner, buf);
+        }
+    }
+}
+
+impl World<'_> {
+    fn boxes(&self, area: Rect, buf: &mut Buffer) {
+        let ranks = self.model.ranks();
+        let n = ranks.len() as u16;
+        let wire = on_the_wire(self.model, self.now);
+        let lanes = (wire.len() as u16)
+            .max(1)
+            .min(area.height.saturating_sub(MIN_BOX_HEIGHT));
+        let box_h = (area.height - lanes).min(12);
+        let box_w = (area.width / n).min(MAX_BOX_WIDTH);
+        let x0 = area.x + (area.width - box_w * n) / 2;
+        let mut centers = Vec::with_capacity(n as usize);
+        for (i, r) in ranks.iter().enumerate() {
+            let x = x0 + box_w * i as u16;
+            centers.push(x + box_w / 2);
+            let queued = self
+                .model
+                .messages()
+                .filter(|m| m.id.to == r.rank && is_queued(m, self.now))
+                .map(queued_text)
+                .collect();
+            let pending = self
+                .model
+                .pending_receives()
+                .filter(|p| p.rank == r.rank)
+                .map(pending_text)
+                .collect();
+            let b = RankBox {
+                rank: r,
+                queued,
+                pending,
+                deadlocked: self.stuck().contains(&r.rank),
+                theme: self.theme,
+            };
+            b.render(Rect::new(x, area.y, box_w, box_h), buf);
+        }
+        let lane_area = Rect::new(area.x, area.y + box_h, area.width, area.height - box_h);
+        if wire.is_empty() {
+            buf.set_stringn(
+                lane_area.x + 1,
+                lane_area.y,
+                "no messages in flight",
+                lane_area.width as usize,
+                self.theme.dim(),
+            );
+            return;
+        }
+        Lanes {
+            messages: wire,
+            centers: &centers,
+            now: self.now,
+            theme: self.theme,
+        }
+        .render(lane_area, buf);
+    }
+
+    fn grid(&self, area: Rect, buf: &mut Buffer) {
+        let list = MessageList {
+            model: self.model,
+            now: self.now,
+            theme: self.theme,
+        };
+        let wanted = list.lines().len() as u16;
+        let ranks = self.model.ranks();
+        // The grid first; the list gets what is left, at most a third.
+        let list_h = wanted.min(area.height / 3);
+        let mut cols = RankGrid::columns(ranks.len(), area.height - list_h);
+        if (area.width as usize) / cols < MIN_CELL {
+            // Readable cells matter more than the list (counted in the title).
+            cols = RankGrid::columns(ranks.len(), area.height);
+        }
+        let rows = ranks.len().div_ceil(cols) as u16;
+        let grid_h = rows.min(area.height);
+        RankGrid {
+            ranks,
+            deadlocked: self.stuck(),
+            theme: self.theme,
+        }
+        .render(Rect::new(area.x, area.y, area.width, grid_h), buf);
+        let rest = area.height - grid_h;
+        if rest > 0 {
+            list.render(Rect::new(area.x, area.y + grid_h, area.width, rest), buf);
+        }
+    }
+}
