@@ -5,9 +5,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
+use super::report::summary_text;
 use super::session::Session;
+use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
 use crate::probe::{Command, Control, Delivery};
+use crate::term::signals;
 use crate::trace::display::log_line;
 use crate::trace::{EventKind, Outcome};
 
@@ -23,36 +26,44 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
         Ok(s) => s,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
+    signals::install();
     let mut pacer = Pacer::new(pace, speed);
+    let mut watch = DeadlockWatch::default();
     let started = Instant::now();
-    let mut checks = (0u32, 0u32);
+    let elapsed = || started.elapsed().as_secs_f64();
 
     while !session.all_done() {
         match deliveries.recv_timeout(Duration::from_millis(20)) {
             Ok(d) => {
                 for e in session.take(d) {
                     println!("{}", log_line(&e));
-                    match &e.event {
-                        EventKind::Held(_) => pacer.held(e.rank),
-                        EventKind::Check { passed, .. } => {
-                            checks.0 += 1;
-                            checks.1 += u32::from(!passed);
-                        }
-                        _ => {}
+                    if let EventKind::Held(_) = e.event {
+                        pacer.held(e.rank);
                     }
-                }
-                if let Some(f) = session.failure() {
-                    let detail = f.describe();
-                    session.end(
-                        Outcome::RankFailed,
-                        &detail,
-                        started.elapsed().as_secs_f64(),
-                    );
-                    return Ending::abort(Outcome::RankFailed, detail);
                 }
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if let Some(f) = session.failure() {
+            let detail = f.describe();
+            session.end(Outcome::RankFailed, &detail, elapsed());
+            return Ending::abort(Outcome::RankFailed, detail);
+        }
+        if let Some(sig) = signals::caught() {
+            let detail = format!("interrupted by signal {sig}");
+            session.end(Outcome::Interrupted, &detail, elapsed());
+            return Ending::abort(Outcome::Interrupted, detail);
+        }
+        if let Some(d) = watch.check(session.model(), Instant::now()) {
+            let detail = d.describe();
+            println!("DEADLOCK: these ranks wait for each other and none can go on:");
+            for w in &d.cycle {
+                println!("  {}", w.describe());
+            }
+            println!("  cycle: {detail}");
+            session.end(Outcome::Deadlock, &detail, elapsed());
+            return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }
         if pacer.mode == PaceMode::Paced {
             if let Some(rank) = pacer.due(Instant::now()) {
@@ -61,26 +72,23 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
         }
     }
 
-    let lost = session.lost();
+    let summary = session.model().summary();
     println!(
-        "-- {} events from {} ranks{}",
-        session.received_total(),
-        session.header.world_size,
-        if lost == 0 {
-            ", none lost".to_string()
-        } else {
-            format!(", {lost} LOST")
-        }
+        "{}",
+        summary_text(&summary, session.received_total(), session.lost())
     );
-    let (outcome, detail) = if checks.1 > 0 {
-        (
-            Outcome::CheckFailed,
-            format!("{} of {} checks failed", checks.1, checks.0),
-        )
+    let (outcome, detail) = if summary.checks_failed() > 0 {
+        let failed = summary.checks_failed();
+        (Outcome::CheckFailed, format!("{failed} check(s) failed"))
     } else {
-        (Outcome::Completed, format!("{} checks passed", checks.0))
+        let passed = summary.checks_passed();
+        (Outcome::Completed, format!("{passed} check(s) passed"))
     };
-    println!("-- {detail}");
-    session.end(outcome, &detail, started.elapsed().as_secs_f64());
-    Ending::finish(outcome, String::new())
+    session.end(outcome, &detail, elapsed());
+    let message = if outcome == Outcome::Completed {
+        String::new()
+    } else {
+        detail
+    };
+    Ending::finish(outcome, message)
 }

@@ -1,6 +1,7 @@
 //! Keys become actions; the loop never looks at a key itself. The keys
 //! follow the terminal-tool conventions: q/Esc quit, space pause, ? help,
-//! Tab focus, arrows scroll.
+//! Tab focus, arrows scroll. What the keys do is listed for people in
+//! `view::KEYS`.
 
 use crate::term::keys::Key;
 
@@ -24,20 +25,6 @@ pub enum Action {
     Bottom,
     SelectRank(u32),
 }
-
-/// The keys in the help overlay, in the order shown.
-pub const HELP: &[(&str, &str)] = &[
-    ("space", "pause / resume the ranks"),
-    ("n  ->", "while paused: let one held call go"),
-    ("0-9", "choose the rank that n lets go first"),
-    ("+  -", "faster / slower"),
-    ("f", "full speed / classroom pace"),
-    ("Tab", "move focus between panes"),
-    ("arrows PgUp PgDn", "scroll the focused pane"),
-    ("s", "show / hide the summary"),
-    ("?", "show / hide this help"),
-    ("q  Esc  Ctrl-C", "quit (ends every rank)"),
-];
 
 pub fn action_for(key: Key) -> Option<Action> {
     Some(match key {

@@ -13,13 +13,14 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 use super::keymap::{action_for, Action};
 use super::pace::{PaceMode, Pacer};
 use super::session::Session;
+use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
 use crate::probe::{Command, Control, Delivery};
 use crate::term::keys::Key;
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
-use crate::trace::display::log_line;
 use crate::trace::{EventKind, Outcome};
+use crate::view::{self, LessonInfo, Mode, Pane, StatusInfo};
 
 const FPS: u64 = 30;
 const TICK: Duration = Duration::from_millis(1000 / FPS);
@@ -34,9 +35,19 @@ struct Live {
     session: Session,
     pacer: Pacer,
     commands: Sender<Command>,
-    log: Vec<String>,
+    watch: DeadlockWatch,
     selected: Option<u32>,
+    focus: Pane,
+    log_scroll: usize,
+    source_scroll: Option<usize>,
     show_help: bool,
+    /// None: shown when the lesson is done; Some: the teacher's choice.
+    show_summary: Option<bool>,
+    stepped: bool,
+    /// When every rank had ended: the summary waits until the last
+    /// messages have crossed the screen.
+    done_at: Option<Instant>,
+    color: bool,
     started: Instant,
     quit: bool,
 }
@@ -67,9 +78,16 @@ pub fn run(
         setup,
         session,
         commands,
-        log: Vec::new(),
+        watch: DeadlockWatch::default(),
         selected: None,
+        focus: Pane::World,
+        log_scroll: 0,
+        source_scroll: None,
         show_help: false,
+        show_summary: None,
+        stepped: false,
+        done_at: None,
+        color: std::env::var_os("NO_COLOR").is_none(),
         started: Instant::now(),
         quit: false,
     };
@@ -147,11 +165,27 @@ impl Live {
                     .end(Outcome::RankFailed, &detail, self.elapsed());
                 return Ending::abort(Outcome::RankFailed, detail);
             }
-            if let Some(rank) = self.pacer.due(Instant::now()) {
+            let deadlocked = self
+                .watch
+                .check(self.session.model(), Instant::now())
+                .is_some();
+            if deadlocked {
+                dirty |= self.pacer.mode != PaceMode::Paused;
+                self.pacer.mode = PaceMode::Paused;
+            } else if let Some(rank) = self.pacer.due(Instant::now()) {
                 self.permit(rank);
             }
-            if self.session.all_done() && self.setup.exit_when_done {
-                self.quit = true;
+            // Messages move on screen even when no event arrives.
+            dirty |= self.session.model().messages().next().is_some();
+            if self.session.all_done() {
+                if self.done_at.is_none() {
+                    self.done_at = Some(Instant::now());
+                }
+                // Redraw when the summary comes up by itself.
+                dirty |= self.show_summary.is_none();
+                if self.setup.exit_when_done {
+                    self.quit = true;
+                }
             }
             if self.quit {
                 return self.quit_ending();
@@ -183,7 +217,6 @@ impl Live {
             if let EventKind::Held(_) = e.event {
                 self.pacer.held(e.rank);
             }
-            self.log.push(log_line(&e));
         }
     }
 
@@ -199,12 +232,14 @@ impl Live {
                     PaceMode::Paused => PaceMode::Paced,
                     _ => PaceMode::Paused,
                 };
+                self.stepped = false;
                 if self.pacer.mode == PaceMode::Paused {
                     let _ = self.commands.send(Command::All(Control::Gated));
                 }
             }
             Action::Step if self.pacer.mode == PaceMode::Paused => {
                 if let Some(r) = self.pacer.step(self.selected) {
+                    self.stepped = true;
                     self.permit(r);
                 }
             }
@@ -223,16 +258,71 @@ impl Live {
                 }
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleSummary => self.show_summary = Some(!self.summary_shown()),
             Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrev => self.focus = self.focus.next().next(),
+            Action::ScrollUp => self.scroll(-1),
+            Action::ScrollDown => self.scroll(1),
+            Action::PageUp => self.scroll(-10),
+            Action::PageDown => self.scroll(10),
+            Action::Top => self.scroll(-1_000_000),
+            Action::Bottom => self.scroll(1_000_000),
             _ => {}
         }
     }
 
-    fn quit_ending(&mut self) -> Ending {
+    /// Scrolls the focused pane; positive is down (towards newer lines).
+    fn scroll(&mut self, by: i64) {
+        match self.focus {
+            Pane::Log => {
+                let up = self.log_scroll as i64 - by;
+                self.log_scroll = up.clamp(0, self.session.model().recent().len() as i64) as usize;
+            }
+            Pane::Lesson => {
+                let lines = self.setup.lesson.source.lines().count() as i64;
+                let from = self.source_scroll.unwrap_or(0) as i64;
+                self.source_scroll = Some((from + by).clamp(0, lines.saturating_sub(1)) as usize);
+            }
+            Pane::World => {}
+        }
+    }
+
+    fn summary_shown(&self) -> bool {
+        let settled = Duration::from_secs_f64(view::FLIGHT_SECONDS + view::SHOW_DELIVERED_SECONDS);
+        let auto = self.done_at.is_some_and(|t| t.elapsed() >= settled);
+        self.show_summary.unwrap_or(auto)
+    }
+
+    fn mode(&self) -> Mode {
         if self.session.all_done() {
-            self.session
-                .end(Outcome::Completed, "lesson completed", self.elapsed());
-            Ending::finish(Outcome::Completed, String::new())
+            Mode::Done
+        } else if self.pacer.mode == PaceMode::Paused {
+            if self.stepped {
+                Mode::Stepping
+            } else {
+                Mode::Paused
+            }
+        } else {
+            Mode::Live
+        }
+    }
+
+    fn quit_ending(&mut self) -> Ending {
+        if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
+            let detail = d.describe();
+            self.session.end(Outcome::Deadlock, &detail, self.elapsed());
+            return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
+        }
+        if self.session.all_done() {
+            let failed = self.session.model().summary().checks_failed();
+            let (outcome, detail) = if failed > 0 {
+                (Outcome::CheckFailed, format!("{failed} check(s) failed"))
+            } else {
+                (Outcome::Completed, String::new())
+            };
+            self.session.end(outcome, &detail, self.elapsed());
+            Ending::finish(outcome, detail)
         } else {
             self.session
                 .end(Outcome::Quit, "quit by the user", self.elapsed());
@@ -240,22 +330,39 @@ impl Live {
         }
     }
 
-    fn draw(&self, f: &mut ratatui::Frame) {
-        use ratatui::widgets::{Block, Paragraph};
-        let area = f.area();
-        let lines = area.height.saturating_sub(2) as usize;
-        let start = self.log.len().saturating_sub(lines);
-        let text = self.log[start..].join("\n");
-        let title = format!(
-            " mpi-tutor: {} on {} ranks  [{:?}, {}] ",
-            self.setup.lesson.name,
-            self.setup.header.world_size,
-            self.pacer.mode,
-            self.pacer.speed_label()
-        );
-        f.render_widget(
-            Paragraph::new(text).block(Block::bordered().title(title)),
-            area,
-        );
+    fn draw(&mut self, f: &mut ratatui::Frame) {
+        let lesson = self.setup.lesson;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() - self.setup.header.started_unix)
+            .unwrap_or(0.0);
+        let status = StatusInfo {
+            mode: self.mode(),
+            speed_label: self.pacer.speed_label(),
+            received: self.session.received_total(),
+            dropped: self.session.lost(),
+        };
+        let show_summary = self.summary_shown();
+        let deadlock = self.watch.check(self.session.model(), Instant::now());
+        let screen = view::Screen {
+            model: self.session.model(),
+            lesson: LessonInfo {
+                name: lesson.name,
+                title: lesson.title,
+                file: lesson.file,
+                source: lesson.source,
+                explanation: lesson.explanation,
+            },
+            status,
+            focus: self.focus,
+            log_scroll: self.log_scroll,
+            source_scroll: self.source_scroll,
+            show_help: self.show_help,
+            show_summary,
+            deadlock,
+            now,
+            color: self.color,
+        };
+        f.render_widget(&screen, f.area());
     }
 }

@@ -5,7 +5,9 @@ pub mod headless;
 pub mod keymap;
 pub mod live;
 pub mod pace;
+pub mod report;
 pub mod session;
+pub mod watch;
 
 use std::path::PathBuf;
 

@@ -1,9 +1,11 @@
 //! What every view of a live run shares: events arrive from the collector,
-//! are put in causal order, recorded, counted per rank (so a lost event is
-//! reported, never silent), and the end of the run is recognised.
+//! are put in causal order, recorded, applied to the model, counted per rank
+//! (so a lost event is reported, never silent), and the end of the run is
+//! recognised.
 
 use std::path::Path;
 
+use crate::model::Model;
 use crate::probe::Delivery;
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
@@ -28,6 +30,7 @@ impl Failure {
 
 pub struct Session {
     pub header: Header,
+    model: Model,
     order: CausalOrder,
     recorder: Option<TraceWriter>,
     received: Vec<u64>,
@@ -45,6 +48,7 @@ impl Session {
         };
         let n = header.world_size as usize;
         Ok(Session {
+            model: Model::new(header.clone()),
             header,
             order: CausalOrder::new(),
             recorder,
@@ -71,6 +75,9 @@ impl Session {
                     out.extend(self.order.flush());
                 }
                 self.record(&out);
+                for e in &out {
+                    self.model.apply(e);
+                }
                 out
             }
             Delivery::Undecodable { .. } => {
@@ -115,6 +122,10 @@ impl Session {
         }
     }
 
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
     /// Every rank has finished or failed.
     pub fn all_done(&self) -> bool {
         self.ended.iter().all(|&d| d)
@@ -153,6 +164,7 @@ impl Session {
             },
         };
         self.record(std::slice::from_ref(&last));
+        self.model.apply(&last);
         if let Some(w) = &mut self.recorder {
             let _ = w.flush();
         }

@@ -12,13 +12,15 @@ use super::Theme;
 /// (key, what it does, short hint for the footer or "" to leave it out).
 pub const KEYS: &[(&str, &str, &str)] = &[
     ("space", "pause / resume the ranks", "pause"),
-    ("n", "step: let one rank make its next call", "step"),
+    ("n", "while paused: let one held call go (also →)", "step"),
+    ("0-9", "choose the rank that n lets go first", ""),
     ("+ -", "faster / slower", "speed"),
+    ("f", "full speed / classroom pace", ""),
     ("tab", "move focus: world, lesson, log", "focus"),
     ("↑ ↓ PgUp PgDn", "scroll the focused pane", "scroll"),
     ("s", "show / hide the summary", "summary"),
     ("?", "show / hide this help", "help"),
-    ("q", "quit", "quit"),
+    ("q", "quit, ending every rank (also Esc, Ctrl-C)", "quit"),
 ];
 
 /// The keys, and the lesson's explanation (which the lesson pane only has

@@ -17,11 +17,15 @@ pub const FLIGHT_SECONDS: f64 = 1.0;
 pub const SHOW_DELIVERED_SECONDS: f64 = 2.0;
 
 /// How far along its way a message is drawn: 0 at the sender, 1 arrived.
+/// A message MPI delivered in microseconds still crosses the screen in
+/// `FLIGHT_SECONDS`, so a class sees it travel.
 pub fn progress(m: &Message, now: f64) -> f64 {
-    if m.state == MsgState::Delivered {
-        return 1.0;
-    }
     ((now - m.sent_at) / FLIGHT_SECONDS).clamp(0.0, 1.0)
+}
+
+/// When the screen shows a delivered message arriving.
+fn shown_arriving(m: &Message) -> Option<f64> {
+    m.delivered_at.map(|d| d.max(m.sent_at + FLIGHT_SECONDS))
 }
 
 /// An unexpected message that has arrived: drawn queued at its receiver.
@@ -36,9 +40,9 @@ pub fn on_the_wire(model: &Model, now: f64) -> Vec<&Message> {
         .filter(|m| match m.state {
             MsgState::InFlight => true,
             MsgState::Unexpected => !is_queued(m, now),
-            MsgState::Delivered => m
-                .delivered_at
-                .is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS),
+            MsgState::Delivered => {
+                shown_arriving(m).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
+            }
         })
         .collect();
     v.sort_by(|a, b| a.sent_at.total_cmp(&b.sent_at).then(a.id.cmp(&b.id)));
@@ -109,7 +113,8 @@ impl Widget for &Lanes<'_> {
 impl Lanes<'_> {
     fn arrow(&self, m: &Message, a: u16, b: u16, y: u16, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let delivered = m.state == MsgState::Delivered;
+        // Delivered for the class only once the envelope has crossed.
+        let delivered = m.state == MsgState::Delivered && progress(m, self.now) >= 1.0;
         let line_style = if delivered { t.dim() } else { t.message() };
         let (lo, hi) = (a.min(b), a.max(b));
         for x in lo..=hi {
@@ -136,7 +141,8 @@ impl Lanes<'_> {
         }
         let mut text = label(m);
         match m.state {
-            MsgState::Delivered => text.push_str(" delivered"),
+            MsgState::Delivered if delivered => text.push_str(" delivered"),
+            MsgState::Delivered => {}
             MsgState::Unexpected => text.push_str(" (no recv yet)"),
             MsgState::InFlight => {}
         }

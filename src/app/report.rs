@@ -1,0 +1,49 @@
+//! The end-of-run summary as text, for the headless log.
+
+use crate::model::Summary;
+use crate::trace::display::bytes;
+
+pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
+    let mut out = String::from("-- summary\n");
+    if s.pairs.is_empty() {
+        out.push_str("   messages: none (no point-to-point messages)\n");
+    }
+    for p in &s.pairs {
+        let plural = if p.messages == 1 { "" } else { "s" };
+        out.push_str(&format!(
+            "   messages {} -> {}: {} message{plural}, {}\n",
+            p.from,
+            p.to,
+            p.messages,
+            bytes(p.bytes)
+        ));
+    }
+    let waits: Vec<String> = s
+        .waited
+        .iter()
+        .enumerate()
+        .map(|(r, w)| format!("rank {r} {w:.3} s"))
+        .collect();
+    out.push_str(&format!("   time waiting: {}\n", waits.join(", ")));
+    out.push_str(&format!(
+        "   events: {received} received, {}\n",
+        if lost == 0 {
+            "none lost".to_string()
+        } else {
+            format!("{lost} LOST")
+        }
+    ));
+    for c in &s.checks {
+        let verdict = if c.passed { "passed" } else { "FAILED" };
+        out.push_str(&format!(
+            "   check {verdict} (rank {}): {}\n",
+            c.rank, c.what
+        ));
+    }
+    out.push_str(&format!(
+        "   checks: {} passed, {} failed",
+        s.checks_passed(),
+        s.checks_failed()
+    ));
+    out
+}

@@ -1,0 +1,35 @@
+//! Deciding that a deadlock is real. The model answers for the events it
+//! has; events of different ranks arrive with small delays, so a deadlock is
+//! declared only when the model has reported it, with no new event, for a
+//! grace period (well under the second a class waits for the banner).
+
+use std::time::{Duration, Instant};
+
+use crate::model::{Deadlock, Model};
+
+const GRACE: Duration = Duration::from_millis(400);
+
+#[derive(Default)]
+pub struct DeadlockWatch {
+    since: Option<(Instant, u64)>,
+    confirmed: Option<Deadlock>,
+}
+
+impl DeadlockWatch {
+    /// Call on every tick; returns the deadlock once it is certain.
+    pub fn check(&mut self, model: &Model, now: Instant) -> Option<&Deadlock> {
+        if self.confirmed.is_none() {
+            let events = model.events_applied();
+            match (model.deadlock(), self.since) {
+                (None, _) => self.since = None,
+                (Some(_), Some((t, seen))) if seen == events => {
+                    if now.duration_since(t) >= GRACE {
+                        self.confirmed = model.deadlock();
+                    }
+                }
+                (Some(_), _) => self.since = Some((now, events)),
+            }
+        }
+        self.confirmed.as_ref()
+    }
+}
