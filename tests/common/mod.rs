@@ -2,6 +2,8 @@
 //! a time limit and a check that nothing is left running afterwards.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::io::Read;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,90 @@
+//! The live view in a real terminal (tmux), driven as a teacher would:
+//! start paused, step rank 1 into its receive before rank 0 sends, step the
+//! send, watch the message arrive, quit, and find the terminal as it was.
+
+mod common;
+
+use std::time::Duration;
+
+use common::tmux::{processes_with, Tmux};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// The row of the rank boxes that carries each rank's state word.
+fn state_row(screen: &str) -> &str {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.contains("rank 0 ─"))
+        .expect("rank boxes drawn");
+    lines[top + 1]
+}
+
+#[test]
+fn a_teacher_steps_send_recv_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("live.jsonl");
+    let marker = marker.to_str().unwrap();
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "{mpiexec} -n 5 {bin} lesson send-recv --paused --record {marker}; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo DONE; sleep 60",
+        mpiexec = common::mpiexec(),
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = Tmux::start("step", 120, 40, &script);
+
+    let s = term.wait_for("five ranks, paused", LIMIT, |s| {
+        (0..5).all(|r| s.contains(&format!("rank {r} ─"))) && s.contains("PAUSED")
+    });
+    assert!(
+        s.contains("send_recv.rs"),
+        "the lesson source is shown:\n{s}"
+    );
+
+    // Both ranks stop before their first call.
+    term.wait_for("ranks 0 and 1 held", LIMIT, |s| {
+        let row = state_row(s);
+        row.contains("paused before send") && row.contains("paused before recv")
+    });
+
+    // Choose rank 1 and let its receive go: it waits, rank 0 has not sent.
+    term.keys(&["1", "n"]);
+    let s = term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
+        state_row(s).contains("waiting in recv from 0")
+    });
+    assert!(state_row(&s).contains("paused before send"), "{s}");
+    assert!(s.contains("⧗ waiting for 0"), "{s}");
+
+    // Now the send: the message travels and is delivered.
+    term.keys(&["n"]);
+    term.wait_for("the message on its way", LIMIT, |s| {
+        s.contains("tag 13 · 800 B")
+    });
+    term.wait_for("the message delivered and the lesson done", LIMIT, |s| {
+        s.contains("800 B delivered") || s.contains("DONE")
+    });
+    term.wait_for("the summary", LIMIT, |s| {
+        s.contains("summary") && s.contains("0 → 1")
+    });
+
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("DONE"));
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    // The terminal is back in cooked mode with echo.
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+    assert!(
+        !term.screen().contains("rank 0 ─"),
+        "the alternate screen was left"
+    );
+    assert!(
+        processes_with(marker).is_empty(),
+        "left running: {:?}",
+        processes_with(marker)
+    );
+}
