@@ -47,6 +47,7 @@ struct Live {
     /// When every rank had ended: the summary waits until the last
     /// messages have crossed the screen.
     done_at: Option<Instant>,
+    summary_drawn: bool,
     color: bool,
     started: Instant,
     quit: bool,
@@ -87,6 +88,7 @@ pub fn run(
         show_summary: None,
         stepped: false,
         done_at: None,
+        summary_drawn: false,
         color: std::env::var_os("NO_COLOR").is_none(),
         started: Instant::now(),
         quit: false,
@@ -176,13 +178,15 @@ impl Live {
                 self.permit(rank);
             }
             // Messages move on screen even when no event arrives.
-            dirty |= self.session.model().messages().next().is_some();
+            dirty |= !view::on_the_wire(self.session.model(), self.run_clock()).is_empty();
             if self.session.all_done() {
                 if self.done_at.is_none() {
                     self.done_at = Some(Instant::now());
                 }
-                // Redraw when the summary comes up by itself.
-                dirty |= self.show_summary.is_none();
+                // Redraw once when the summary comes up by itself.
+                let shown = self.summary_shown();
+                dirty |= shown != self.summary_drawn;
+                self.summary_drawn = shown;
                 if self.setup.exit_when_done {
                     self.quit = true;
                 }
@@ -206,6 +210,14 @@ impl Live {
                 dirty = false;
             }
         }
+    }
+
+    /// Now, on the clock of event times (seconds since the run started).
+    fn run_clock(&self) -> f64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs_f64() - self.setup.header.started_unix)
+            .unwrap_or(0.0)
     }
 
     fn elapsed(&self) -> f64 {
@@ -332,10 +344,7 @@ impl Live {
 
     fn draw(&mut self, f: &mut ratatui::Frame) {
         let lesson = self.setup.lesson;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64() - self.setup.header.started_unix)
-            .unwrap_or(0.0);
+        let now = self.run_clock();
         let status = StatusInfo {
             mode: self.mode(),
             speed_label: self.pacer.speed_label(),

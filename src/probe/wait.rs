@@ -2,34 +2,50 @@
 //! five ranks on two cores then starve each other (see
 //! shared/notes/mpi-and-terminal-facts.md). Every wait in mpi-tutor is a
 //! nonblocking request tested in a loop that spins briefly (short waits stay
-//! fast), then yields, then sleeps with a growing pause (long waits cost
-//! about nothing).
+//! as fast as MPI's own), then yields, then sleeps with a growing pause
+//! (long waits cost about nothing).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-const SPINS: u32 = 64;
-const YIELDS: u32 = 64;
+/// Spin this long: a message that is on its way arrives within it.
+const SPIN_FOR: Duration = Duration::from_micros(20);
+/// Then give the core away but come back at once, this long.
+const YIELD_UNTIL: Duration = Duration::from_micros(200);
+/// A wait this long is a real one: rank 0 should hear of it now.
+const BLOCKING_AFTER: Duration = Duration::from_micros(50);
 const FIRST_SLEEP: Duration = Duration::from_micros(20);
 const LONGEST_SLEEP: Duration = Duration::from_millis(2);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Backoff {
-    round: u32,
+    start: Option<Instant>,
     sleep: Duration,
+    told: bool,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Backoff {
     pub fn new() -> Self {
-        Self::default()
+        Backoff {
+            start: None,
+            sleep: Duration::ZERO,
+            told: false,
+        }
     }
 
-    /// Call once per unsuccessful test. Returns true once, when the brief
-    /// spinning is over and the wait becomes a real one.
+    /// Call once per unsuccessful test. Returns true once, when the wait
+    /// has lasted long enough to count as blocking.
     pub fn snooze(&mut self) -> bool {
-        self.round = self.round.saturating_add(1);
-        if self.round <= SPINS {
+        let start = *self.start.get_or_insert_with(Instant::now);
+        let waited = start.elapsed();
+        if waited < SPIN_FOR {
             std::hint::spin_loop();
-        } else if self.round <= SPINS + YIELDS {
+        } else if waited < YIELD_UNTIL {
             std::thread::yield_now();
         } else {
             self.sleep = if self.sleep.is_zero() {
@@ -39,12 +55,14 @@ impl Backoff {
             };
             std::thread::sleep(self.sleep);
         }
-        self.round == SPINS + 1
+        let now_blocking = !self.told && waited >= BLOCKING_AFTER;
+        self.told |= now_blocking;
+        now_blocking
     }
 
     /// Something happened: the next wait starts fast again.
     pub fn reset(&mut self) {
-        *self = Self::default();
+        *self = Self::new();
     }
 }
 
@@ -65,5 +83,24 @@ pub fn wait_politely<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_wait_is_reported_once_and_then_sleeps() {
+        let mut b = Backoff::new();
+        let start = Instant::now();
+        let mut told = 0;
+        while start.elapsed() < Duration::from_millis(5) {
+            told += usize::from(b.snooze());
+        }
+        assert_eq!(told, 1);
+        assert!(b.sleep > Duration::ZERO, "long waits end up sleeping");
+        b.reset();
+        assert!(!b.snooze(), "a fresh wait is not blocking yet");
     }
 }

@@ -28,7 +28,7 @@ pub use footer::Footer;
 pub use help::{HelpOverlay, KEYS};
 pub use lesson::LessonPane;
 pub use log::LogPane;
-pub use messages::{FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
+pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
 pub use status::StatusBar;
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
