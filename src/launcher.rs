@@ -18,6 +18,7 @@ pub fn under_launcher() -> bool {
         "PMI_FD",
         "PMI_SIZE",
         "OMPI_COMM_WORLD_RANK",
+        "OMPI_COMM_WORLD_SIZE",
         "PMIX_RANK",
     ]
     .iter()

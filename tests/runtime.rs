@@ -149,7 +149,11 @@ fn without_mpiexec_it_starts_mpiexec_itself() {
     assert!(run
         .stdout
         .contains("rank 2  says     I've got nothing to do"));
-    assert!(run.stdout.contains("-- ") && run.stdout.contains("from 3 ranks"));
+    assert!(
+        !run.stdout.contains("rank 3 "),
+        "-n 3 means three ranks:\n{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -167,4 +171,26 @@ fn list_names_every_lesson_with_its_ranks() {
             "{line}"
         );
     }
+}
+
+#[test]
+fn a_foreign_launcher_is_named_not_run_as_singletons() {
+    // What an mpiexec of another MPI looks like to this binary: the launcher
+    // announces 4 ranks, MPI starts a world of 1.
+    let mut cmd = std::process::Command::new(common::bin());
+    cmd.args(["lesson", "hello", "--headless"])
+        .env("PMI_SIZE", "4");
+    let run = common::run(cmd, LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("started by an mpiexec of another MPI"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.is_empty(),
+        "no singleton ran the lesson: {}",
+        run.stdout
+    );
 }

@@ -70,8 +70,9 @@ impl Job {
             .lines()
             .next()
             .unwrap_or("")
-            .trim()
-            .to_string();
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         if threading != Threading::Multiple {
             return Err(StartError::NoThreads(threading));
         }
