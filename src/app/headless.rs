@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
-use super::report::summary_text;
+use super::report::{summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
@@ -77,13 +77,7 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
         "{}",
         summary_text(&summary, session.received_total(), session.lost())
     );
-    let (outcome, detail) = if summary.checks_failed() > 0 {
-        let failed = summary.checks_failed();
-        (Outcome::CheckFailed, format!("{failed} check(s) failed"))
-    } else {
-        let passed = summary.checks_passed();
-        (Outcome::Completed, format!("{passed} check(s) passed"))
-    };
+    let (outcome, detail) = verdict(&summary);
     session.end(outcome, &detail, elapsed());
     let message = if outcome == Outcome::Completed {
         String::new()

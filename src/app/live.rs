@@ -12,6 +12,7 @@ use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::keymap::{action_for, Action};
 use super::pace::{PaceMode, Pacer};
+use super::report::verdict;
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
@@ -327,14 +328,14 @@ impl Live {
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }
         if self.session.all_done() {
-            let failed = self.session.model().summary().checks_failed();
-            let (outcome, detail) = if failed > 0 {
-                (Outcome::CheckFailed, format!("{failed} check(s) failed"))
-            } else {
-                (Outcome::Completed, String::new())
-            };
+            let (outcome, detail) = verdict(&self.session.model().summary());
             self.session.end(outcome, &detail, self.elapsed());
-            Ending::finish(outcome, detail)
+            let message = if outcome == Outcome::Completed {
+                String::new()
+            } else {
+                detail
+            };
+            Ending::finish(outcome, message)
         } else {
             self.session
                 .end(Outcome::Quit, "quit by the user", self.elapsed());

@@ -2,6 +2,7 @@
 
 use crate::model::Summary;
 use crate::trace::display::bytes;
+use crate::trace::Outcome;
 
 pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
     let mut out = String::from("-- summary\n");
@@ -46,4 +47,15 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         s.checks_failed()
     ));
     out
+}
+
+/// How a lesson that ran to its end did: its checks decide.
+pub fn verdict(s: &Summary) -> (Outcome, String) {
+    if s.checks_failed() > 0 {
+        let failed = s.checks_failed();
+        (Outcome::CheckFailed, format!("{failed} check(s) failed"))
+    } else {
+        let passed = s.checks_passed();
+        (Outcome::Completed, format!("{passed} check(s) passed"))
+    }
 }

@@ -10,30 +10,35 @@ pub fn log_line(e: &Event) -> String {
     let mut s = format!("{:.6} rank {:<2} ", e.t, e.rank);
     match &e.event {
         EventKind::Held(c) => {
-            let _ = write!(s, "{:<9}before {}", "paused", describe_call(c));
+            let _ = write!(s, "{:<8} before {}", "paused", describe_call(c));
             push_site(&mut s, c);
         }
         EventKind::Begin(c) => {
-            let _ = write!(s, "{:<9}{}", c.op.name(), describe_args(c));
+            let _ = write!(s, "{:<8} {}", c.op.name(), describe_args(c));
             push_site(&mut s, c);
         }
         EventKind::End(end) => {
-            let _ = write!(s, "{:<9}{}", "done", describe_end(end));
+            let _ = write!(s, "{:<8} {}", "done", describe_end(end));
         }
         EventKind::Matched { call, msg } => {
-            let _ = write!(s, "{:<9}call #{call} took {}", "matched", describe_msg(msg));
+            let _ = write!(
+                s,
+                "{:<8} call #{call} took {}",
+                "matched",
+                describe_msg(msg)
+            );
         }
         EventKind::Say { text } => {
-            let _ = write!(s, "{:<9}{text}", "says");
+            let _ = write!(s, "{:<8} {text}", "says");
         }
         EventKind::Check { what, passed } => {
             let verdict = if *passed { "passed" } else { "FAILED" };
-            let _ = write!(s, "{:<9}{verdict}: {what}", "check");
+            let _ = write!(s, "{:<8} {verdict}: {what}", "check");
         }
         EventKind::Field(f) => {
             let _ = write!(
                 s,
-                "{:<9}{} iteration {}: rows {}..{} cols {}..{}",
+                "{:<8} {} iteration {}: rows {}..{} cols {}..{}",
                 "field",
                 f.name,
                 f.iteration,
@@ -44,16 +49,16 @@ pub fn log_line(e: &Event) -> String {
             );
         }
         EventKind::Finished { events } => {
-            let _ = write!(s, "{:<9}({events} events)", "finished");
+            let _ = write!(s, "{:<8} ({events} events)", "finished");
         }
         EventKind::Failed { message, site } => {
-            let _ = write!(s, "{:<9}{message}", "FAILED");
+            let _ = write!(s, "{:<8} {message}", "FAILED");
             if let Some(site) = site {
                 let _ = write!(s, "   {site}");
             }
         }
         EventKind::RunEnded { outcome, detail } => {
-            let _ = write!(s, "{:<9}{outcome:?}: {detail}", "run end");
+            let _ = write!(s, "{:<8} {outcome:?}: {detail}", "run end");
         }
     }
     s
@@ -205,6 +210,20 @@ mod tests {
             log_line(&e),
             "0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21"
         );
+    }
+
+    #[test]
+    fn long_operation_names_keep_a_space() {
+        let e = Event {
+            rank: 3,
+            seq: 0,
+            t: 0.5,
+            event: EventKind::Say { text: "x".into() },
+        };
+        assert_eq!(log_line(&e), "0.500000 rank 3  says     x");
+        let mut line = String::new();
+        let _ = write!(line, "{:<8} {}", "allreduce", "1 x f64");
+        assert_eq!(line, "allreduce 1 x f64");
     }
 
     #[test]

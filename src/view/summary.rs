@@ -43,10 +43,11 @@ impl SummaryOverlay<'_> {
                 } else {
                     t.error()
                 };
-                vec![
-                    Span::styled(outcome_word(*o).to_string(), style),
-                    Span::raw(format!(": {detail}")),
-                ]
+                let mut v = vec![Span::styled(outcome_word(*o).to_string(), style)];
+                if !detail.is_empty() {
+                    v.push(Span::raw(format!(": {detail}")));
+                }
+                v
             }
             None if self.model.all_done() => vec![Span::raw("all ranks ended")],
             None => vec![Span::raw("still running")],

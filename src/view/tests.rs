@@ -10,29 +10,72 @@ use crate::model::fixtures::Script;
 use crate::model::Model;
 use crate::trace::{Op, Source, TagSel};
 
-const SOURCE: &str = include_str!("../../tests/fixtures/send_recv_lesson.rs.txt");
-const EXPLANATION: &str = "A message goes from one rank to another: the sender names the \
-destination and a tag, the receiver names the source and the tag it expects. A receive \
-that comes first waits; a message that comes first waits at the receiver.";
-
+/// The real lesson, as the live view shows it.
 fn lesson() -> LessonInfo<'static> {
+    let l = crate::lessons::find("send-recv").expect("send-recv lesson");
     LessonInfo {
-        name: "send_recv",
-        title: "Send and receive",
-        file: "lessons/send_recv.rs",
-        source: SOURCE,
-        explanation: EXPLANATION,
+        name: l.name,
+        title: l.title,
+        file: l.file,
+        source: l.source,
+        explanation: l.explanation,
     }
 }
 
-fn replay(name: &str) -> Model {
+fn fixture(name: &str) -> crate::trace::Trace {
     let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
-    let trace = crate::trace::read_trace(Path::new(&path)).expect("fixture");
+    crate::trace::read_trace(Path::new(&path)).expect("fixture")
+}
+
+fn replay(name: &str) -> Model {
+    let trace = fixture(name);
     let mut m = Model::new(trace.header);
     for e in &trace.events {
         m.apply(e);
     }
     m
+}
+
+/// Key moments of a recorded run of send-recv on 5 ranks (`--paused`, the
+/// teacher let rank 1's receive go first, then rank 0's send).
+#[derive(Clone, Copy)]
+enum Moment {
+    /// Every rank started; ranks 0 and 1 held before their calls.
+    Started,
+    /// Rank 1 waits in its receive; rank 0 still held before its send.
+    Pending,
+    /// Rank 0's send has begun.
+    InFlight,
+    /// Rank 1's receive has completed.
+    Delivered,
+    /// The whole run.
+    Done,
+}
+
+/// The model at a moment of the recorded run, and the time of rank 0's send.
+fn recorded(at: Moment) -> (Model, f64) {
+    use crate::trace::EventKind;
+    let trace = fixture("send_recv");
+    let begins = |e: &crate::trace::Event, rank: u32| {
+        e.rank == rank && matches!(e.event, EventKind::Begin(_))
+    };
+    let last = match at {
+        Moment::Started => trace.events.iter().position(|e| begins(e, 1)).unwrap() - 1,
+        Moment::Pending => trace.events.iter().position(|e| begins(e, 1)).unwrap(),
+        Moment::InFlight => trace.events.iter().position(|e| begins(e, 0)).unwrap(),
+        Moment::Delivered => trace
+            .events
+            .iter()
+            .position(|e| e.rank == 1 && matches!(e.event, EventKind::End(_)))
+            .unwrap(),
+        Moment::Done => trace.events.len() - 1,
+    };
+    let sent = trace.events.iter().find(|e| begins(e, 0)).unwrap().t;
+    let mut m = Model::new(trace.header);
+    for e in &trace.events[..=last] {
+        m.apply(e);
+    }
+    (m, sent)
 }
 
 fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
@@ -100,13 +143,13 @@ fn symbols_are_one_column_wide() {
 
 #[test]
 fn snapshot_ranks_started() {
-    let m = replay("send_recv_started");
+    let (m, _) = recorded(Moment::Started);
     snap("send_recv_started", &screen(&m, m.now()));
 }
 
 #[test]
 fn snapshot_rank_1_waiting_in_recv() {
-    let m = replay("send_recv_pending");
+    let (m, _) = recorded(Moment::Pending);
     let s = screen(&m, m.now());
     snap("send_recv_pending", &s);
     let buf = draw(&s, 80, 24);
@@ -117,9 +160,9 @@ fn snapshot_rank_1_waiting_in_recv() {
 
 #[test]
 fn snapshot_message_in_flight() {
-    let m = replay("send_recv_in_flight");
-    // Half way: the send began at 1.25.
-    let s = screen(&m, 1.25 + FLIGHT_SECONDS / 2.0);
+    let (m, sent) = recorded(Moment::InFlight);
+    // Half way across.
+    let s = screen(&m, sent + FLIGHT_SECONDS / 2.0);
     snap("send_recv_in_flight", &s);
     let t = text(&draw(&s, 120, 40));
     assert!(t.contains("tag 13 · 800 B"), "{t}");
@@ -128,36 +171,37 @@ fn snapshot_message_in_flight() {
 
 #[test]
 fn the_envelope_moves_from_sender_to_receiver() {
-    let m = replay("send_recv_in_flight");
-    let at = |now: f64| {
-        let buf = draw(&screen(&m, now), 120, 40);
+    let (m, sent) = recorded(Moment::InFlight);
+    let at = |after: f64| {
+        let buf = draw(&screen(&m, sent + after), 120, 40);
         find(&buf, "✉").expect("envelope").0
     };
-    assert!(at(1.25) < at(1.5));
-    assert!(at(1.5) < at(2.0));
+    assert!(at(0.0) < at(0.25));
+    assert!(at(0.25) < at(0.75));
 }
 
 #[test]
 fn snapshot_delivered() {
-    let m = replay("send_recv_delivered");
+    let (m, sent) = recorded(Moment::Delivered);
     // MPI delivered it at once, but on screen it still crosses first.
-    assert!(!text(&draw(&screen(&m, 1.3), 120, 40)).contains("800 B delivered"));
-    let s = screen(&m, 1.25 + FLIGHT_SECONDS + 0.2);
+    assert!(!text(&draw(&screen(&m, sent + 0.05), 120, 40)).contains("800 B delivered"));
+    let s = screen(&m, sent + FLIGHT_SECONDS + 0.2);
     snap("send_recv_delivered", &s);
     assert!(text(&draw(&s, 120, 40)).contains("800 B delivered"));
     // Later the delivered message is gone from the wire.
-    assert!(!text(&draw(&screen(&m, 5.0), 120, 40)).contains("800 B delivered"));
+    let later = sent + FLIGHT_SECONDS + SHOW_DELIVERED_SECONDS + 1.0;
+    assert!(!text(&draw(&screen(&m, later), 120, 40)).contains("800 B delivered"));
 }
 
 #[test]
 fn snapshot_summary() {
-    let m = replay("send_recv_done");
+    let (m, _) = recorded(Moment::Done);
     let mut s = screen(&m, m.now());
     s.status.mode = Mode::Done;
     s.show_summary = true;
     snap("send_recv_summary", &s);
     let t = text(&draw(&s, 80, 24));
-    assert!(t.contains("completed: all 5 ranks finished"), "{t}");
+    assert!(t.contains("outcome  completed"), "{t}");
     assert!(t.contains("1 passed"), "{t}");
 }
 
@@ -219,7 +263,7 @@ fn snapshot_64_ranks_compact_grid() {
 
 #[test]
 fn snapshot_too_small() {
-    let m = replay("send_recv_started");
+    let (m, _) = recorded(Moment::Started);
     let t = text(&draw(&screen(&m, 0.0), 60, 20));
     assert!(t.contains("60x20"), "{t}");
     insta::assert_snapshot!("too_small_60x20", t);
@@ -227,7 +271,7 @@ fn snapshot_too_small() {
 
 #[test]
 fn a_waiting_rank_is_yellow_with_colour_and_plain_without() {
-    let m = replay("send_recv_pending");
+    let (m, _) = recorded(Moment::Pending);
     let mut s = screen(&m, m.now());
     let buf = draw(&s, 120, 40);
     let (x, y) = find(&buf, "waiting in").expect("state word");
@@ -264,7 +308,7 @@ fn an_unexpected_message_is_queued_at_its_receiver() {
 
 #[test]
 fn dropped_events_are_shown() {
-    let m = replay("send_recv_started");
+    let (m, _) = recorded(Moment::Started);
     let mut s = screen(&m, 0.0);
     s.status.dropped = 3;
     s.status.mode = Mode::Paused;
@@ -276,16 +320,19 @@ fn dropped_events_are_shown() {
 
 #[test]
 fn lesson_markers_sit_on_the_ranks_lines() {
-    let m = replay("send_recv_pending");
+    let (m, _) = recorded(Moment::Pending);
     let t = text(&draw(&screen(&m, m.now()), 120, 40));
-    assert!(t.contains("▶0 21"), "{t}");
-    assert!(t.contains("▶1 27"), "{t}");
+    assert!(t.contains("▶0 11         world.send(&data, 1, 13);"), "{t}");
+    assert!(
+        t.contains("▶1 16         let got = world.recv(&mut data, 0, 13);"),
+        "{t}"
+    );
     assert_eq!(lesson::marker_text(&[0, 1, 2, 3, 5, 7, 8]), "▶0-3 5 7 8");
 }
 
 #[test]
 fn log_shows_newest_last_and_scrolls() {
-    let m = replay("send_recv_done");
+    let (m, _) = recorded(Moment::Done);
     let mut s = screen(&m, m.now());
     let t = text(&draw(&s, 120, 40));
     assert!(t.contains("run end  Completed"), "{t}");
@@ -301,7 +348,7 @@ fn log_shows_newest_last_and_scrolls() {
 
 #[test]
 fn help_lists_every_key() {
-    let m = replay("send_recv_started");
+    let (m, _) = recorded(Moment::Started);
     let mut s = screen(&m, 0.0);
     s.show_help = true;
     let t = text(&draw(&s, 80, 24));
