@@ -221,9 +221,35 @@ mod tests {
             event: EventKind::Say { text: "x".into() },
         };
         assert_eq!(log_line(&e), "0.500000 rank 3  says     x");
-        let mut line = String::new();
-        let _ = write!(line, "{:<8} {}", "allreduce", "1 x f64");
-        assert_eq!(line, "allreduce 1 x f64");
+        let e = Event {
+            rank: 3,
+            seq: 1,
+            t: 0.5,
+            event: EventKind::Begin(Call {
+                id: 0,
+                op: Op::Allreduce,
+                comm: 0,
+                send: None,
+                recv: None,
+                collective: Some(crate::trace::CollectivePart {
+                    root: None,
+                    instance: 0,
+                    count: 1,
+                    datatype: "f64".into(),
+                    bytes: 8,
+                    members: 4,
+                }),
+                requests: vec![],
+                site: Site {
+                    file: "lessons/reduce.rs".into(),
+                    line: 9,
+                },
+            }),
+        };
+        assert_eq!(
+            log_line(&e),
+            "0.500000 rank 3  allreduce 1 x f64 (8 B)   lessons/reduce.rs:9"
+        );
     }
 
     #[test]
