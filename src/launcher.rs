@@ -7,6 +7,7 @@ use std::process::{Command, Stdio};
 use crate::cli::LessonArgs;
 use crate::lessons::Lesson;
 use crate::term::tty;
+use crate::trace::Outcome;
 
 /// Environment variable naming the terminal rank 0 draws on.
 pub const TTY_ENV: &str = "MPI_TUTOR_TTY";
@@ -107,10 +108,19 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
         saved.restore();
     }
     match status {
-        Ok(s) => s.code().unwrap_or_else(|| {
-            use std::os::unix::process::ExitStatusExt;
-            128 + s.signal().unwrap_or(0)
-        }),
+        Ok(s) => {
+            let code = s.code().unwrap_or_else(|| {
+                use std::os::unix::process::ExitStatusExt;
+                128 + s.signal().unwrap_or(0)
+            });
+            if let Some(path) = &args.record {
+                // Rank 0 writes the last record itself unless the job was
+                // killed under it (a rank killed, mpiexec killed).
+                let detail = format!("the job was ended from outside (mpiexec exit code {code})");
+                let _ = crate::trace::seal(path, Outcome::Interrupted, &detail);
+            }
+            code
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             eprintln!(
                 "mpi-tutor: {mpiexec} not found: install MPI with `make setup`, or start mpi-tutor under your mpiexec"

@@ -71,6 +71,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if job.rank() == 0 {
         rank0(&job, lesson, params, &args)
     } else {
+        term::signals::leave_interrupts_to_rank0();
         let config = job.share_config(None);
         let comm = job.lesson_comm(config);
         (lesson.run)(&comm, &params);

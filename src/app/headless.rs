@@ -45,6 +45,7 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
+        session.tick();
         if let Some(f) = session.failure() {
             let detail = f.describe();
             session.end(Outcome::RankFailed, &detail, elapsed());

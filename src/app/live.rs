@@ -156,6 +156,7 @@ impl Live {
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => self.quit = true,
             }
+            self.session.tick();
             if let Some(sig) = signals::caught() {
                 let detail = format!("stopped by signal {sig}");
                 self.session

@@ -126,6 +126,13 @@ impl Session {
         &self.model
     }
 
+    /// Keeps the recorded file current while nothing arrives.
+    pub fn tick(&mut self) {
+        if let Some(w) = &mut self.recorder {
+            let _ = w.flush_if_due();
+        }
+    }
+
     /// Every rank has finished or failed.
     pub fn all_done(&self) -> bool {
         self.ended.iter().all(|&d| d)

@@ -26,3 +26,14 @@ pub fn caught() -> Option<i32> {
         s => Some(s),
     }
 }
+
+/// Ranks other than 0 leave Ctrl-C to rank 0: mpiexec forwards it to every
+/// rank, and rank 0 must live long enough to restore the terminal and
+/// finish the recorded trace before it ends the job. (SIGTERM still ends
+/// them, so a job whose rank 0 is gone cannot linger.)
+pub fn leave_interrupts_to_rank0() {
+    // SAFETY: ignoring a signal.
+    unsafe {
+        libc::signal(libc::SIGINT, libc::SIG_IGN);
+    }
+}

@@ -14,7 +14,7 @@ mod writer;
 pub use causal::CausalOrder;
 pub use matching::{Matcher, SendCounter};
 pub use reader::{read_trace, Trace, TraceError};
-pub use writer::TraceWriter;
+pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};
 

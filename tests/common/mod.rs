@@ -48,84 +48,140 @@ pub fn alone(args: &[&str], limit: Duration) -> Run {
     run(cmd, limit)
 }
 
-pub fn run(mut cmd: Command, limit: Duration) -> Run {
+pub fn run(cmd: Command, limit: Duration) -> Run {
+    start(cmd).finish(limit)
+}
+
+/// A job started in a process group of its own, so a test can act on it
+/// (signal mpiexec, kill a rank) before collecting how it ended.
+pub struct Running {
+    child: std::process::Child,
+    pub pgid: i32,
+    /// Every process of the job inherits this in its environment (MPI ranks
+    /// run in sessions of their own, so a process group does not find them).
+    tag: String,
+    started: Instant,
+    out: std::thread::JoinHandle<String>,
+    err: std::thread::JoinHandle<String>,
+}
+
+pub fn start(mut cmd: Command) -> Running {
+    static JOBS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = JOBS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let tag = format!("{}-{n}", std::process::id());
+    cmd.env(TAG_VAR, &tag);
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
-    let start = Instant::now();
+    let started = Instant::now();
     let mut child = cmd.spawn().expect("cannot start the command");
     let pgid = child.id() as i32;
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
+    let out = std::thread::spawn(move || {
         let mut s = String::new();
         let _ = out.read_to_string(&mut s);
         s
     });
-    let err_reader = std::thread::spawn(move || {
+    let err = std::thread::spawn(move || {
         let mut s = String::new();
         let _ = err.read_to_string(&mut s);
         s
     });
-    let code = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status.code();
-        }
-        if start.elapsed() > limit {
-            // SAFETY: killing the process group we created.
-            unsafe { libc::kill(-pgid, libc::SIGKILL) };
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = start.elapsed();
-    // A job that left processes behind is a failure of its own.
-    let leftovers = wait_group_gone(pgid, Duration::from_secs(3));
-    assert!(
-        leftovers.is_empty(),
-        "processes left running: {leftovers:?}"
-    );
-    Run {
-        code,
-        stdout: reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-        elapsed,
+    Running {
+        child,
+        pgid,
+        tag,
+        started,
+        out,
+        err,
     }
 }
 
-/// Processes of group `pgid` still alive after `grace`.
-pub fn wait_group_gone(pgid: i32, grace: Duration) -> Vec<String> {
+impl Running {
+    /// Pids of this job's processes whose command line contains `needle`.
+    pub fn pids_with(&self, needle: &str) -> Vec<i32> {
+        tagged(&self.tag)
+            .into_iter()
+            .filter(|(_, cmdline)| cmdline.contains(needle))
+            .map(|(pid, _)| pid)
+            .collect()
+    }
+
+    /// Waits for the job to end (killing it at `limit`) and checks that
+    /// nothing of it is left running.
+    pub fn finish(mut self, limit: Duration) -> Run {
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            if self.started.elapsed() > limit {
+                // SAFETY: killing the process group we created.
+                unsafe { libc::kill(-self.pgid, libc::SIGKILL) };
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let elapsed = self.started.elapsed();
+        // A job that left processes behind is a failure of its own.
+        let leftovers = wait_gone(&self.tag, Duration::from_secs(3));
+        assert!(
+            leftovers.is_empty(),
+            "processes left running: {leftovers:?}"
+        );
+        Run {
+            code,
+            stdout: self.out.join().unwrap(),
+            stderr: self.err.join().unwrap(),
+            elapsed,
+        }
+    }
+}
+
+const TAG_VAR: &str = "MPI_TUTOR_TEST_JOB";
+
+/// Processes of the job tagged `tag` still alive after `grace` (then
+/// killed, so one failing test does not leave a mess for the others).
+pub fn wait_gone(tag: &str, grace: Duration) -> Vec<String> {
     let start = Instant::now();
     loop {
-        let left = group_members(pgid);
+        let left = tagged(tag);
         if left.is_empty() || start.elapsed() > grace {
-            if !left.is_empty() {
-                unsafe { libc::kill(-pgid, libc::SIGKILL) };
+            for (pid, _) in &left {
+                unsafe { libc::kill(*pid, libc::SIGKILL) };
             }
-            return left;
+            return left
+                .into_iter()
+                .map(|(pid, c)| format!("{pid} {c}"))
+                .collect();
         }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
 
-fn group_members(pgid: i32) -> Vec<String> {
+/// (pid, command line) of the live processes whose environment carries `tag`.
+fn tagged(tag: &str) -> Vec<(i32, String)> {
+    let want = format!("{TAG_VAR}={tag}");
     let mut v = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
             continue;
         };
-        let Some(close) = stat.rfind(')') else {
+        if !env.split(|&b| b == 0).any(|kv| kv == want.as_bytes()) {
             continue;
-        };
-        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-        // fields[0] = state, fields[2] = pgrp
-        if fields.get(2).and_then(|g| g.parse::<i32>().ok()) == Some(pgid) && fields[0] != "Z" {
-            v.push(format!("{pid} {}", &stat[..close + 1]));
+        }
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let zombie = stat
+            .rfind(')')
+            .is_some_and(|i| stat[i + 2..].starts_with('Z'));
+        if !zombie {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            v.push((pid, String::from_utf8_lossy(&cmdline).replace('\0', " ")));
         }
     }
     v
