@@ -3,7 +3,16 @@
 
 use crate::probe::Comm;
 
+mod broadcast;
+mod crash;
+mod deadlock;
+mod halo;
 mod hello;
+mod nonblocking;
+mod pool;
+mod reduce;
+mod ring;
+mod scatter_gather;
 mod send_recv;
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`).
@@ -65,6 +74,168 @@ pub static LESSONS: &[Lesson] = &[
         iterations: None,
         run: send_recv::run,
     },
+    Lesson {
+        name: "ring",
+        title: "Ring: a token passed from rank to rank",
+        min_ranks: 2,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/ring.rs",
+        source: include_str!("ring.rs"),
+        explanation: ring::EXPLANATION,
+        size: None,
+        iterations: Some(Knob {
+            default: 2,
+            min: 1,
+            max: 100,
+        }),
+        run: ring::run,
+    },
+    Lesson {
+        name: "nonblocking",
+        title: "Nonblocking: compute while messages travel",
+        min_ranks: 2,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/nonblocking.rs",
+        source: include_str!("nonblocking.rs"),
+        explanation: nonblocking::EXPLANATION,
+        size: Some(Knob {
+            default: 4,
+            min: 1,
+            max: 1000000,
+        }),
+        iterations: None,
+        run: nonblocking::run,
+    },
+    Lesson {
+        name: "deadlock",
+        title: "Deadlock: every rank receives first",
+        min_ranks: 2,
+        max_ranks: 16,
+        default_ranks: 2,
+        file: "lessons/deadlock.rs",
+        source: include_str!("deadlock.rs"),
+        explanation: deadlock::EXPLANATION,
+        size: None,
+        iterations: None,
+        run: deadlock::run,
+    },
+    Lesson {
+        name: "deadlock-send",
+        title: "Deadlock: every rank sends a large message first",
+        min_ranks: 2,
+        max_ranks: 16,
+        default_ranks: 2,
+        file: "lessons/deadlock.rs",
+        source: include_str!("deadlock.rs"),
+        explanation: deadlock::EXPLANATION,
+        size: Some(Knob {
+            default: 131072,
+            min: 1,
+            max: 4194304,
+        }),
+        iterations: None,
+        run: deadlock::run_send_first,
+    },
+    Lesson {
+        name: "broadcast",
+        title: "Broadcast: one rank's data to all",
+        min_ranks: 2,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/broadcast.rs",
+        source: include_str!("broadcast.rs"),
+        explanation: broadcast::EXPLANATION,
+        size: None,
+        iterations: None,
+        run: broadcast::run,
+    },
+    Lesson {
+        name: "scatter-gather",
+        title: "Scatter and gather: hand out chunks, collect results",
+        min_ranks: 1,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/scatter_gather.rs",
+        source: include_str!("scatter_gather.rs"),
+        explanation: scatter_gather::EXPLANATION,
+        size: Some(Knob {
+            default: 4,
+            min: 1,
+            max: 100000,
+        }),
+        iterations: None,
+        run: scatter_gather::run,
+    },
+    Lesson {
+        name: "reduce",
+        title: "Reduce: partial sums combined into pi",
+        min_ranks: 1,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/reduce.rs",
+        source: include_str!("reduce.rs"),
+        explanation: reduce::EXPLANATION,
+        size: Some(Knob {
+            default: 1000,
+            min: 1,
+            max: 10000000,
+        }),
+        iterations: None,
+        run: reduce::run,
+    },
+    Lesson {
+        name: "halo",
+        title: "Halo exchange: heat diffusion on a split grid",
+        min_ranks: 1,
+        max_ranks: 16,
+        default_ranks: 4,
+        file: "lessons/halo.rs",
+        source: include_str!("halo.rs"),
+        explanation: halo::EXPLANATION,
+        size: Some(Knob {
+            default: 16,
+            min: 16,
+            max: 256,
+        }),
+        iterations: Some(Knob {
+            default: 6,
+            min: 1,
+            max: 1000,
+        }),
+        run: halo::run,
+    },
+    Lesson {
+        name: "pool",
+        title: "Task pool: a master feeds whichever worker is free",
+        min_ranks: 2,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/pool.rs",
+        source: include_str!("pool.rs"),
+        explanation: pool::EXPLANATION,
+        size: Some(Knob {
+            default: 12,
+            min: 1,
+            max: 100,
+        }),
+        iterations: None,
+        run: pool::run,
+    },
+    Lesson {
+        name: "crash",
+        title: "Crash: one rank fails, the whole job ends",
+        min_ranks: 2,
+        max_ranks: 64,
+        default_ranks: 4,
+        file: "lessons/crash.rs",
+        source: include_str!("crash.rs"),
+        explanation: crash::EXPLANATION,
+        size: None,
+        iterations: None,
+        run: crash::run,
+    },
 ];
 
 pub fn find(name: &str) -> Option<&'static Lesson> {
@@ -121,5 +292,55 @@ impl Lesson {
             size: one(self.size, given.size, "--size")?,
             iterations: one(self.iterations, given.iterations, "--iterations")?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lessons that are meant to fail: they need no self-check.
+    const NO_CHECK: &[&str] = &["deadlock", "deadlock-send", "crash"];
+
+    #[test]
+    fn every_lesson_is_complete() {
+        let mut names = std::collections::HashSet::new();
+        for l in LESSONS {
+            assert!(names.insert(l.name), "{}: registered twice", l.name);
+            assert!(!l.title.is_empty(), "{}: no title", l.name);
+            let e = l.explanation;
+            for part in ["GOAL", "WATCH FOR", "EXERCISES"] {
+                assert!(e.contains(part), "{}: explanation lacks {part}", l.name);
+            }
+            assert!(
+                1 <= l.min_ranks
+                    && l.min_ranks <= l.default_ranks
+                    && l.default_ranks <= l.max_ranks,
+                "{}: bad rank range {}",
+                l.name,
+                l.ranks_text()
+            );
+            for knob in [l.size, l.iterations].into_iter().flatten() {
+                assert!(
+                    knob.min <= knob.default && knob.default <= knob.max,
+                    "{}: bad knob {knob:?}",
+                    l.name
+                );
+            }
+            assert!(
+                l.file.starts_with("lessons/"),
+                "{}: file {}",
+                l.name,
+                l.file
+            );
+            assert!(!l.source.is_empty(), "{}: no source", l.name);
+            if !NO_CHECK.contains(&l.name) {
+                assert!(
+                    l.source.contains("world.check("),
+                    "{}: the lesson never checks its result",
+                    l.name
+                );
+            }
+        }
     }
 }

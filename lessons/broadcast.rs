@@ -1,0 +1,55 @@
+// Lesson: broadcast. Rank 0 (the root) decides the parameters of a
+// computation; bcast copies them to every rank; every rank then uses them.
+use crate::probe::Comm;
+
+const ROOT: u32 = 0;
+
+pub fn run(world: &Comm, _: &crate::lessons::Params) {
+    let rank = world.rank();
+
+    // [amplitude, frequency, phase]. Only the root knows them at first;
+    // on the other ranks the buffer is just room for the values.
+    let mut params = [0.0f64; 3];
+    if rank == ROOT {
+        // Pretend to read an input file: everyone else waits meanwhile.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        params = [2.0, 0.5, 0.25];
+        world.say(format!("read the parameters {params:?}, broadcasting them"));
+    } else {
+        world.say(format!("before the bcast my parameters are {params:?}"));
+    }
+
+    // One call, the same on every rank. On the root it sends, on the
+    // others it receives: the root's buffer is copied into everybody's.
+    world.bcast(&mut params, ROOT);
+
+    // Every rank uses the same parameters on its own piece of work.
+    let [amplitude, frequency, phase] = params;
+    let x = rank as f64;
+    let y = amplitude * (frequency * x + phase).sin();
+    world.say(format!("with {params:?}: y({x}) = {y:.4}"));
+
+    world.check(
+        format!("rank {rank} has the root's parameters"),
+        params == [2.0, 0.5, 0.25],
+    );
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  bcast copies a buffer from one rank (the root) to all the others:
+  one-to-all. Every rank makes the same call, with the same root.
+
+WATCH FOR
+  - The other ranks reach the bcast early and wait in it: a rank cannot
+    leave the bcast before the root's data has reached it.
+  - The root enters the bcast last (it was reading its input) and all
+    ranks leave soon after.
+  - After the bcast every rank says the same parameters.
+
+EXERCISES
+  1. Make rank 2 the root (run with -n 4). Predict who waits now.
+  2. Remove the bcast call on one rank only. Predict what each rank does.
+  3. Use -n 8: how many messages do you think the root sends? (MPI may
+     use a tree: ranks that got the data pass it on.)
+";

@@ -1,0 +1,72 @@
+// Lesson: deadlock. Every rank first waits for its left neighbour, then
+// sends to its right neighbour. With 2 ranks: both receive first.
+// The `deadlock-send` variant makes every rank send first instead, a
+// message too large to be buffered. Both wait forever: on purpose.
+use crate::probe::Comm;
+
+const DATA: i32 = 1;
+
+/// Receive first, then send: nobody ever gets to its send.
+pub fn run(world: &Comm, _: &crate::lessons::Params) {
+    let (left, right) = neighbours(world);
+    let mut buf = vec![0.0f64; 10];
+    world.say(format!(
+        "waiting for rank {left} before sending to rank {right}"
+    ));
+    world.recv(&mut buf, left, DATA); // every rank waits here forever
+    world.send(&buf, right, DATA);
+    world.say("unreachable: the ring of receives never breaks");
+}
+
+/// Send first, then receive. A small message would be buffered ("eager")
+/// and the send would return; this one (--size doubles, default 1 MiB) is
+/// too large: the send waits until the receiver takes it, and the receiver
+/// is itself stuck in its own send.
+pub fn run_send_first(world: &Comm, params: &crate::lessons::Params) {
+    let (left, right) = neighbours(world);
+    let n = params.size.unwrap_or(131_072) as usize;
+    let data = vec![world.rank() as f64; n];
+    let mut buf = vec![0.0f64; n];
+    world.say(format!(
+        "sending {n} values to rank {right} before receiving"
+    ));
+    world.send(&data, right, DATA); // waits forever if n is large
+    world.recv(&mut buf, left, DATA);
+    world.say(format!(
+        "the send of {n} values was buffered: no deadlock this time"
+    ));
+}
+
+/// The ring: I receive from the left and send to the right. With 2 ranks
+/// the left and the right neighbour are the same rank.
+fn neighbours(world: &Comm) -> (u32, u32) {
+    let (rank, size) = (world.rank(), world.size());
+    ((rank + size - 1) % size, (rank + 1) % size)
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  A deadlock: every rank waits for another rank that is itself waiting.
+  `deadlock` makes each rank receive first; `deadlock-send` makes each
+  send a large message first. Neither can ever finish.
+
+WATCH FOR
+  - Every rank enters its first call and never leaves it.
+  - The waits form a cycle: rank 0 waits for rank 1, which waits for
+    rank 0 (with more ranks: 0 -> size-1 -> ... -> 1 -> 0).
+  - Nothing crashes: the job just stops making progress. mpi-tutor
+    notices, prints the cycle and ends the job.
+
+HOW TO FIX IT
+  - Reorder: even ranks send then receive, odd ranks receive then send
+    (needs an even number of ranks for a ring, or a special last rank).
+  - sendrecv: world.sendrecv(&data, right, DATA, &mut buf, left, DATA)
+    does both at once and cannot deadlock.
+  - Nonblocking: post irecv and isend, then waitall (nonblocking lesson).
+
+EXERCISES
+  1. Run deadlock-send with --size 10. Predict: deadlock or not? Why?
+  2. Find the smallest --size that deadlocks (the eager limit of your MPI).
+  3. Fix `run` with each of the three fixes above; predict the order of
+     the messages in each.
+";

@@ -1,0 +1,86 @@
+// Lesson: nonblocking. Every rank sends to both neighbours and receives from
+// both with isend/irecv, works while the messages travel, then waits for all.
+use crate::probe::Comm;
+
+// A tag per direction of travel, so a receive cannot take the wrong message
+// even when the left and the right neighbour are the same rank (-n 2).
+const GOING_RIGHT: i32 = 1;
+const GOING_LEFT: i32 = 2;
+/// Slices of "work" done while the messages are on their way.
+const WORK_STEPS: u32 = 3;
+
+pub fn run(world: &Comm, params: &crate::lessons::Params) {
+    let rank = world.rank();
+    let size = world.size();
+    let n = params.size.unwrap_or(4) as usize;
+    let left = (rank + size - 1) % size;
+    let right = (rank + 1) % size;
+
+    // My message: n copies of my rank.
+    let mine = vec![rank as f64; n];
+
+    // Post everything first. Each call returns at once with a request.
+    let from_left = world.irecv::<f64>(n, left, GOING_RIGHT);
+    let from_right = world.irecv::<f64>(n, right, GOING_LEFT);
+    let to_right = world.isend(&mine, right, GOING_RIGHT);
+    let to_left = world.isend(&mine, left, GOING_LEFT);
+    let mut requests = vec![from_left, from_right, to_right, to_left];
+
+    // Compute while MPI moves the data. Now and then, ask (without waiting)
+    // whether the message from the left has arrived.
+    let mut result = 0.0;
+    let mut arrived = false;
+    for step in 0..WORK_STEPS {
+        result += work(step);
+        if !arrived && world.test(&mut requests[0]) {
+            arrived = true;
+            world.say(format!("the left message arrived during work step {step}"));
+        }
+    }
+    world.say(format!(
+        "work done (result {result:.6}), now waiting for the rest"
+    ));
+
+    // Wait for all four requests; results come back in the same order.
+    let done = world.waitall(requests);
+    let got_left = &done[0].data;
+    let got_right = &done[1].data;
+    world.say(format!(
+        "got {} values of {} from the left and of {} from the right",
+        n, got_left[0], got_right[0]
+    ));
+
+    world.check(
+        format!("rank {rank} received {n} x {left} from rank {left} and {n} x {right} from rank {right}"),
+        got_left.iter().all(|&v| v == left as f64) && got_right.iter().all(|&v| v == right as f64),
+    );
+}
+
+/// Some computation that needs no data from other ranks: a slice of the
+/// series 1/1^2 + 1/2^2 + ... (which tends to pi^2/6).
+fn work(step: u32) -> f64 {
+    let from = 1 + step as u64 * 100_000;
+    (from..from + 100_000).map(|k| 1.0 / (k * k) as f64).sum()
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  isend and irecv start a transfer and return at once with a request.
+  The rank keeps computing while the message travels, and waits only
+  at the end (waitall), when it really needs the data.
+
+WATCH FOR
+  - All four calls (2 irecv, 2 isend) return immediately: the requests
+    stay pending while the rank works.
+  - test asks (has it arrived?) without waiting; it may say no at first.
+  - waitall is the only place a rank can wait. Nobody waits in isend,
+    so the order of the posts does not matter: no deadlock is possible.
+
+EXERCISES
+  1. Send 1 MiB (--size 131072). Predict whether test still says yes
+     during the work, and where the ranks now wait.
+  2. Replace the irecv/isend pair by blocking recv then send on every
+     rank. Predict what happens (see the deadlock lesson).
+  3. Move the waitall before the work loop. Predict how long each rank
+     now waits, and whether test can still say no.
+";

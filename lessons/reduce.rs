@@ -1,0 +1,71 @@
+// Lesson: reduce. pi = integral of 4/(1+x^2) over [0,1]. The interval is
+// split into n small steps (midpoint rule); every rank adds up its share of
+// the steps, and reduce adds the shares of all ranks together.
+use crate::probe::{Comm, ReduceOp};
+
+const ROOT: u32 = 0;
+
+pub fn run(world: &Comm, params: &crate::lessons::Params) {
+    let rank = world.rank() as u64;
+    let size = world.size() as u64;
+    let n = params.size.unwrap_or(1000) as u64;
+    let h = 1.0 / n as f64;
+
+    // My steps: a contiguous block of the n steps, i.e. a piece of [0, 1].
+    let (first, last) = (rank * n / size, (rank + 1) * n / size);
+    let mut part = 0.0;
+    for i in first..last {
+        let x = (i as f64 + 0.5) * h; // the midpoint of step i
+        part += 4.0 / (1.0 + x * x) * h;
+    }
+    world.say(format!(
+        "steps {first}..{last} cover [{:.3}, {:.3}): my part is {part:.10}",
+        first as f64 * h,
+        last as f64 * h
+    ));
+
+    // reduce: the sum of everyone's `part` arrives on the root only.
+    let mut pi = [0.0f64];
+    world.reduce(&[part], &mut pi, ReduceOp::Sum, ROOT);
+    // The midpoint rule is off by about h^2/12; allow a little more.
+    let tolerance = h * h / 6.0 + 1e-9;
+    if rank == ROOT as u64 {
+        let error = (pi[0] - std::f64::consts::PI).abs();
+        world.say(format!(
+            "reduce gave pi = {:.12} (error {error:.1e})",
+            pi[0]
+        ));
+        world.check(
+            format!("pi on the root within {tolerance:.1e}"),
+            error <= tolerance,
+        );
+    }
+
+    // allreduce: the same sum, but every rank gets it.
+    let mut everyone = [0.0f64];
+    world.allreduce(&[part], &mut everyone, ReduceOp::Sum);
+    let error = (everyone[0] - std::f64::consts::PI).abs();
+    world.say(format!("allreduce gave me pi = {:.12}", everyone[0]));
+    world.check(
+        format!("rank {rank} got pi within {tolerance:.1e} from allreduce"),
+        error <= tolerance,
+    );
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  Every rank computes a partial result; reduce combines them (here with
+  a sum) into one value on the root. allreduce gives it to every rank.
+
+WATCH FOR
+  - The ranks compute independently, without any message, then all meet
+    in the reduce.
+  - After reduce only the root knows pi; after allreduce everyone does.
+  - The partial sums differ per rank (4/(1+x^2) is larger near x = 0),
+    but add up to pi.
+
+EXERCISES
+  1. Run with --size 10, 100, 1000. Predict how the error changes.
+  2. Use ReduceOp::Max instead of Sum. Predict what the root gets.
+  3. Run with --size 3 on -n 4. Predict rank 0's share, and the result.
+";

@@ -1,0 +1,67 @@
+// Lesson: ring. A token travels 0 -> 1 -> 2 -> ... -> 0, lap after lap.
+// Each rank adds its own rank to the token before passing it on.
+use crate::probe::Comm;
+
+/// Every message of this lesson is the token, so one tag is enough.
+const TOKEN: i32 = 1;
+
+pub fn run(world: &Comm, params: &crate::lessons::Params) {
+    let rank = world.rank();
+    let size = world.size();
+    let laps = params.iterations.unwrap_or(2);
+
+    // My neighbours in the ring: the left one sends to me, I send to the right one.
+    let left = (rank + size - 1) % size;
+    let right = (rank + 1) % size;
+    // What one full lap adds to the token: 0 + 1 + ... + (size - 1).
+    let per_lap = (size as i64) * (size as i64 - 1) / 2;
+
+    let mut token = [0i64];
+    let mut all_right = true;
+    for lap in 0..laps as i64 {
+        if rank == 0 {
+            // Rank 0 starts each lap, then waits for the token to come back.
+            token[0] += rank as i64;
+            world.send(&token, right, TOKEN);
+            world.recv(&mut token, left, TOKEN);
+            world.say(format!(
+                "lap {}: the token came back as {}",
+                lap + 1,
+                token[0]
+            ));
+            all_right &= token[0] == (lap + 1) * per_lap;
+        } else {
+            // Everyone else waits for the left neighbour, adds, passes on.
+            world.recv(&mut token, left, TOKEN);
+            // Ranks 0..rank-1 have added themselves this lap: 0+1+...+(rank-1).
+            all_right &= token[0] == lap * per_lap + (rank as i64) * (rank as i64 - 1) / 2;
+            token[0] += rank as i64;
+            world.send(&token, right, TOKEN);
+        }
+    }
+
+    world.check(
+        format!("rank {rank} saw the token with the expected value on each of {laps} laps"),
+        all_right,
+    );
+}
+
+pub const EXPLANATION: &str = "\
+GOAL
+  Pass a token around a ring: rank r receives from r-1 and sends to r+1
+  (rank 0 closes the ring). Each rank adds its rank, so after one lap
+  the token is 0 + 1 + ... + (size-1).
+
+WATCH FOR
+  - All ranks but rank 0 start by waiting in recv: only rank 0 can send
+    first. The waiting moves around the ring like a wave.
+  - Exactly one rank holds the token at any time; everyone else waits
+    for their left neighbour. One message at a time: no parallelism.
+  - Rank 0 is the last to wait in each lap, for the token from size-1.
+
+EXERCISES
+  1. Run with -n 2, 4 and 8. Predict the token after 3 laps (--iterations 3).
+  2. Swap rank 0's send and recv. Predict what every rank does.
+  3. Reverse the direction (send to left, receive from right). Which
+     rank now receives the token first?
+";
