@@ -88,3 +88,36 @@ fn a_teacher_steps_send_recv_and_quits_cleanly() {
         processes_with(marker)
     );
 }
+
+#[test]
+fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("deadlock.jsonl");
+    let marker = marker.to_str().unwrap();
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "{mpiexec} -n 2 {bin} lesson deadlock --fast --record {marker}; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo DONE; sleep 60",
+        mpiexec = common::mpiexec(),
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = Tmux::start("deadlock", 120, 40, &script);
+    let s = term.wait_for("the deadlock banner", LIMIT, |s| s.contains("DEADLOCK"));
+    assert!(s.contains("recv(from 1, tag 1) lessons/deadlock.rs:"), "{s}");
+    assert!(s.contains("recv(from 0, tag 1) lessons/deadlock.rs:"), "{s}");
+    assert!(s.contains("back to rank"), "the cycle closes:\n{s}");
+
+    // The teacher looks, then quits: the job ends, the terminal is back.
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("DONE"));
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=3"), "a deadlock exits 3: {after}");
+    assert!(after.contains(" icanon") && after.contains(" echo "), "{after}");
+    let screen = term.screen();
+    assert!(
+        screen.contains("mpi-tutor: deadlock: rank 0 recv(from 1, tag 1)"),
+        "the diagnosis is said once more after the view: {screen}"
+    );
+    assert!(processes_with(marker).is_empty(), "{:?}", processes_with(marker));
+}
