@@ -79,6 +79,7 @@ pub(super) fn install_hook(rank: u32) {
         let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
         run_fatal_callbacks();
         eprintln!("mpi-tutor: rank {rank} failed{at}: {message}");
+        wait_output_forwarded(OUTPUT_GRACE);
         mpi::topology::SimpleCommunicator::world().abort(1);
     }));
 }
@@ -110,6 +111,8 @@ fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
 /// would only repeat it: this process's stderr is closed first.
 pub fn abort_job(code: i32) -> ! {
     run_fatal_callbacks();
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    wait_output_forwarded(OUTPUT_GRACE);
     // SAFETY: pointing fd 2 at /dev/null; nothing else is written after this.
     unsafe {
         let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
@@ -118,6 +121,34 @@ pub fn abort_job(code: i32) -> ! {
         }
     }
     mpi::topology::SimpleCommunicator::world().abort(code)
+}
+
+/// How long an aborting rank waits for mpiexec to take its last lines.
+const OUTPUT_GRACE: Duration = Duration::from_secs(2);
+
+/// Waits (at most `limit`) until mpiexec has read everything this process
+/// wrote to its stdout and stderr pipes. MPICH's mpiexec does not drain the
+/// pipes once MPI_Abort kills the job: under load the last lines (the very
+/// ones saying why the job ends) were lost without this.
+fn wait_output_forwarded(limit: Duration) {
+    let start = Instant::now();
+    let unread = |fd: i32| -> libc::c_int {
+        // SAFETY: fstat and ioctl(FIONREAD) on our own standard fds, into locals.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(fd, &mut st) != 0 || st.st_mode & libc::S_IFMT != libc::S_IFIFO {
+                return 0; // a terminal or a file: nothing to forward
+            }
+            let mut n: libc::c_int = 0;
+            if libc::ioctl(fd, libc::FIONREAD, &mut n) != 0 {
+                return 0;
+            }
+            n
+        }
+    };
+    while unread(libc::STDOUT_FILENO) + unread(libc::STDERR_FILENO) > 0 && start.elapsed() < limit {
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// The lesson is over: later failures are reported by the hook itself, and
