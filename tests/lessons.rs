@@ -416,3 +416,31 @@ fn crash_ends_the_job_and_names_the_failing_rank() {
     );
     assert!(run.stderr.contains("index out of bounds"), "{}", run.stderr);
 }
+
+/// No lesson but `deadlock` is ever diagnosed as deadlocked, also when the
+/// ranks are held before every call (paced): held is not deadlocked.
+#[test]
+fn no_false_deadlock_alarm_when_paced() {
+    for l in mpi_tutor::lessons::LESSONS {
+        if l.name.starts_with("deadlock") || l.name == "crash" {
+            continue;
+        }
+        let n = if (l.min_ranks..=l.max_ranks).contains(&3) {
+            3
+        } else {
+            l.min_ranks
+        };
+        let mut args = vec!["lesson", l.name, "--headless", "--speed", "400"];
+        if l.name == "pool" {
+            args.extend(["--size", "6"]);
+        }
+        let run = mpi(n, &args, LIMIT);
+        assert!(
+            !run.stdout.contains("DEADLOCK"),
+            "{} was called deadlocked:\n{}",
+            l.name,
+            run.stdout
+        );
+        assert_checks_pass(l.name, n, &run);
+    }
+}
