@@ -87,7 +87,7 @@ pub static LESSONS: &[Lesson] = &[
         iterations: Some(Knob {
             default: 2,
             min: 1,
-            max: 100,
+            max: 10_000,
         }),
         run: ring::run,
     },

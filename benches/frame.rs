@@ -1,0 +1,144 @@
+//! Rank 0's costs on a real recorded run: model ingest, the whole session
+//! pipeline (causal order + model), and building one frame of the view, at
+//! 5 and 64 ranks with a long history. `cargo bench --bench frame`.
+//!
+//! The traces are recorded here, by this binary started under mpiexec as
+//! the `ring` lesson (many laps), exactly as `mpi-tutor lesson ring` would.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use mpi_tutor::cli::LessonArgs;
+use mpi_tutor::model::Model;
+use mpi_tutor::trace::{read_trace, CausalOrder, Trace};
+use mpi_tutor::view::{LessonInfo, Mode, Pane, Screen, StatusInfo};
+
+const WORKER: &str = "MPI_TUTOR_BENCH_RECORD";
+
+fn main() {
+    if let Ok(path) = std::env::var(WORKER) {
+        record_ring(&path);
+        return;
+    }
+    if !std::env::args().any(|a| a == "--bench") {
+        return; // `cargo test --all-targets`: building is the test.
+    }
+    let dir = tempfile::tempdir().unwrap();
+    println!("rank 0 costs on a recorded `ring` run (release build)");
+    println!(
+        "{:<10} {:>9} {:>16} {:>18} {:>14} {:>14}",
+        "ranks", "events", "model ingest", "session pipeline", "frame 120x40", "frame 80x24"
+    );
+    for ranks in [5u32, 64] {
+        let path = dir.path().join(format!("ring{ranks}.jsonl"));
+        let laps = if ranks == 5 { 4000 } else { 300 };
+        let status = Command::new(std::env::var("MPIEXEC").unwrap_or("mpiexec".into()))
+            .args(["-n", &ranks.to_string()])
+            .arg(std::env::current_exe().unwrap())
+            .env(WORKER, format!("{}:{laps}", path.display()))
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "recording failed");
+        let trace = read_trace(&path).unwrap();
+        let ingest = per_event(&trace, |t| {
+            let mut m = Model::new(t.header.clone());
+            t.events.iter().for_each(|e| m.apply(e));
+        });
+        let pipeline = per_event(&trace, |t| {
+            let mut m = Model::new(t.header.clone());
+            let mut order = CausalOrder::new();
+            for e in &t.events {
+                for r in order.push(e.clone()) {
+                    m.apply(&r);
+                }
+            }
+        });
+        let mut model = Model::new(trace.header.clone());
+        trace.events.iter().for_each(|e| model.apply(e));
+        let big = frame_time(&model, 120, 40);
+        let small = frame_time(&model, 80, 24);
+        println!(
+            "{:<10} {:>9} {:>16} {:>18} {:>14} {:>14}",
+            ranks,
+            trace.events.len(),
+            format!("{:.2} M ev/s", 1e-6 / ingest),
+            format!("{:.2} M ev/s", 1e-6 / pipeline),
+            format!("{:.2} ms", big * 1e3),
+            format!("{:.2} ms", small * 1e3),
+        );
+    }
+}
+
+fn record_ring(spec: &str) {
+    let (path, laps) = spec.rsplit_once(':').unwrap();
+    let args = LessonArgs {
+        name: "ring".into(),
+        ranks: None,
+        headless: true,
+        record: Some(Path::new(path).to_path_buf()),
+        speed: None,
+        fast: true,
+        paused: false,
+        exit_when_done: true,
+        explain: false,
+        size: None,
+        iterations: Some(laps.parse().unwrap()),
+    };
+    std::process::exit(mpi_tutor::run::lesson(args));
+}
+
+/// Seconds per event of `work` over the whole trace (best of 5).
+fn per_event(trace: &Trace, work: impl Fn(&Trace)) -> f64 {
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            work(trace);
+            start.elapsed().as_secs_f64() / trace.events.len() as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Mean seconds to build one frame (the whole screen into a buffer).
+fn frame_time(model: &Model, w: u16, h: u16) -> f64 {
+    let lesson = mpi_tutor::lessons::find("ring").unwrap();
+    let screen = Screen {
+        model,
+        lesson: LessonInfo {
+            name: lesson.name,
+            title: lesson.title,
+            file: lesson.file,
+            source: lesson.source,
+            explanation: lesson.explanation,
+        },
+        status: StatusInfo {
+            mode: Mode::Live,
+            speed_label: "full speed".into(),
+            received: model.events_applied(),
+            dropped: 0,
+        },
+        focus: Pane::World,
+        log_scroll: 0,
+        source_scroll: None,
+        show_help: false,
+        show_summary: false,
+        deadlock: None,
+        now: model.now(),
+        color: true,
+    };
+    let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+    let n = 300;
+    let start = Instant::now();
+    for _ in 0..n {
+        buf.reset();
+        (&screen).render(buf.area, &mut buf);
+    }
+    let t = start.elapsed();
+    std::hint::black_box(&buf);
+    (t / n).max(Duration::from_nanos(1)).as_secs_f64()
+}
