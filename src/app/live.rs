@@ -71,10 +71,11 @@ pub fn run(
     }
     forward_deliveries(deliveries, tx);
 
-    let session = match Session::new(setup.header.clone(), setup.record.as_deref()) {
+    let mut session = match Session::new(setup.header.clone(), setup.record.as_deref()) {
         Ok(s) => s,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
+    session.set_flight(presentation(setup.pace));
     let mut live = Live {
         pacer: Pacer::new(setup.pace, setup.speed),
         setup,
@@ -97,6 +98,12 @@ pub fn run(
     let ending = live.run_loop(&screen, &inputs);
     drop(screen);
     ending
+}
+
+/// At the classroom pace messages are shown travelling; at full speed
+/// they would only fall behind.
+fn presentation(pace: PaceMode) -> Option<Duration> {
+    (pace != PaceMode::Free).then(|| Duration::from_secs_f64(view::FLIGHT_SECONDS))
 }
 
 fn key_sender(tx: Sender<Input>) -> Sender<Key> {
@@ -157,6 +164,9 @@ impl Live {
                 Err(RecvTimeoutError::Disconnected) => self.quit = true,
             }
             self.session.tick();
+            let shown = self.session.present(Instant::now());
+            dirty |= !shown.is_empty();
+            self.note_held(&shown);
             if let Some(sig) = signals::caught() {
                 let detail = format!("stopped by signal {sig}");
                 self.session
@@ -181,7 +191,8 @@ impl Live {
             }
             // Messages move on screen even when no event arrives.
             dirty |= !view::on_the_wire(self.session.model(), self.run_clock()).is_empty();
-            if self.session.all_done() {
+            // What the class sees decides: the shown model, not arrivals.
+            if self.session.model().all_done() {
                 if self.done_at.is_none() {
                     self.done_at = Some(Instant::now());
                 }
@@ -227,7 +238,13 @@ impl Live {
     }
 
     fn take(&mut self, d: Delivery) {
-        for e in self.session.take(d) {
+        let shown = self.session.take(d);
+        self.note_held(&shown);
+    }
+
+    /// A rank is let go only once the class has seen it stop.
+    fn note_held(&mut self, shown: &[crate::trace::Event]) {
+        for e in shown {
             if let EventKind::Held(_) = e.event {
                 self.pacer.held(e.rank);
             }
@@ -262,9 +279,11 @@ impl Live {
             Action::ToggleFast => {
                 if self.pacer.mode == PaceMode::Free {
                     self.pacer.mode = PaceMode::Paced;
+                    self.session.set_flight(presentation(PaceMode::Paced));
                     let _ = self.commands.send(Command::All(Control::Gated));
                 } else {
                     self.pacer.mode = PaceMode::Free;
+                    self.session.set_flight(None);
                     for r in self.pacer.release_all() {
                         self.permit(r);
                     }
@@ -309,7 +328,7 @@ impl Live {
     }
 
     fn mode(&self) -> Mode {
-        if self.session.all_done() {
+        if self.session.model().all_done() {
             Mode::Done
         } else if self.pacer.mode == PaceMode::Paused {
             if self.stepped {
@@ -323,6 +342,8 @@ impl Live {
     }
 
     fn quit_ending(&mut self) -> Ending {
+        // Judge the run on everything that arrived, shown or not yet.
+        self.session.set_flight(None);
         if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
             let detail = d.describe();
             self.session.end(Outcome::Deadlock, &detail, self.elapsed());

@@ -5,6 +5,9 @@
 
 use std::path::Path;
 
+use std::time::{Duration, Instant};
+
+use super::present::Presenter;
 use crate::model::Model;
 use crate::probe::Delivery;
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
@@ -31,6 +34,9 @@ impl Failure {
 pub struct Session {
     pub header: Header,
     model: Model,
+    /// Some in paced modes: what the model shows lags so messages can be
+    /// seen travelling.
+    presenter: Option<Presenter>,
     order: CausalOrder,
     recorder: Option<TraceWriter>,
     received: Vec<u64>,
@@ -49,6 +55,7 @@ impl Session {
         let n = header.world_size as usize;
         Ok(Session {
             model: Model::new(header.clone()),
+            presenter: None,
             header,
             order: CausalOrder::new(),
             recorder,
@@ -60,9 +67,53 @@ impl Session {
         })
     }
 
-    /// Takes a delivery from the collector; returns the events that are
-    /// now in causal order (already recorded).
+    /// Shows messages travelling for `flight` before their receive
+    /// completes on screen; None shows every event at once.
+    pub fn set_flight(&mut self, flight: Option<Duration>) {
+        if flight.is_none() {
+            if let Some(mut p) = self.presenter.take() {
+                let rest = p.flush();
+                self.show(&rest);
+            }
+        } else if self.presenter.is_none() {
+            self.presenter = flight.map(Presenter::new);
+        }
+    }
+
+    /// Takes a delivery from the collector, records it in causal order, and
+    /// returns the events now shown (applied to the model).
     pub fn take(&mut self, d: Delivery) -> Vec<Event> {
+        let ordered = self.order_and_record(d);
+        match &mut self.presenter {
+            None => {
+                self.show(&ordered);
+                ordered
+            }
+            Some(p) => {
+                ordered.into_iter().for_each(|e| p.push(e));
+                self.present(Instant::now())
+            }
+        }
+    }
+
+    /// Events whose time to be shown has come (call on every tick).
+    pub fn present(&mut self, now: Instant) -> Vec<Event> {
+        let due = match &mut self.presenter {
+            Some(p) => p.due(now),
+            None => Vec::new(),
+        };
+        self.show(&due);
+        due
+    }
+
+    fn show(&mut self, events: &[Event]) {
+        for e in events {
+            self.model.apply(e);
+        }
+    }
+
+    /// Puts the events of a delivery in causal order and records them.
+    fn order_and_record(&mut self, d: Delivery) -> Vec<Event> {
         match d {
             Delivery::Events(batch) => {
                 let mut out = Vec::new();
@@ -75,9 +126,6 @@ impl Session {
                     out.extend(self.order.flush());
                 }
                 self.record(&out);
-                for e in &out {
-                    self.model.apply(e);
-                }
                 out
             }
             Delivery::Undecodable { .. } => {
@@ -171,6 +219,7 @@ impl Session {
             },
         };
         self.record(std::slice::from_ref(&last));
+        self.set_flight(None);
         self.model.apply(&last);
         if let Some(w) = &mut self.recorder {
             let _ = w.flush();

@@ -37,15 +37,32 @@ impl Widget for &HelpOverlay<'_> {
         let kw = KEYS.iter().map(|k| k.0.chars().count()).max().unwrap_or(0);
         let mut lines: Vec<Line> = Vec::new();
         let text = self.explanation.trim();
-        let w = 64.min(area.width);
+        let w = 76.min(area.width);
         if !text.is_empty() {
             lines.push(Line::styled(
                 format!(" {}", self.title),
                 Style::new().add_modifier(Modifier::BOLD),
             ));
-            for l in wrap(text, w.saturating_sub(4) as usize, 8) {
-                lines.push(Line::from(format!(" {l}")));
+            // The explanation's own lines and indents carry its structure
+            // (GOAL, WATCH FOR, numbered exercises): wrap each on its own.
+            let room = area.height.saturating_sub(KEYS.len() as u16 + 5) as usize;
+            let mut shown = Vec::new();
+            for p in paragraphs(text) {
+                if p.text.is_empty() {
+                    shown.push(String::new());
+                    continue;
+                }
+                let width = (w as usize).saturating_sub(4 + p.indent + p.hang).max(8);
+                for (i, l) in wrap(&p.text, width, usize::MAX).into_iter().enumerate() {
+                    let pad = p.indent + if i == 0 { 0 } else { p.hang };
+                    shown.push(format!("{}{l}", " ".repeat(pad)));
+                }
             }
+            if shown.len() > room {
+                shown.truncate(room.saturating_sub(1));
+                shown.push("… (more: mpi-tutor lesson NAME --explain)".into());
+            }
+            lines.extend(shown.into_iter().map(|l| Line::from(format!(" {l}"))));
             lines.push(Line::from(""));
         }
         lines.extend(KEYS.iter().map(|(k, what, _)| {
@@ -65,5 +82,74 @@ impl Widget for &HelpOverlay<'_> {
                     .border_style(t.border(true)),
             )
             .render(popup, buf);
+    }
+}
+
+/// A paragraph of an explanation: its indent, and the hanging indent of
+/// its continuation lines (a bullet's or a numbered item's text).
+struct Para {
+    indent: usize,
+    hang: usize,
+    text: String,
+}
+
+/// Joins an explanation's hard-wrapped lines back into paragraphs: a new
+/// one starts at a blank line, a heading (no indent), a bullet `- ` or a
+/// numbered item `1. `; other lines continue the one before.
+fn paragraphs(text: &str) -> Vec<Para> {
+    let mut out: Vec<Para> = Vec::new();
+    for line in text.lines() {
+        let body = line.trim_start();
+        let indent = line.len() - body.len();
+        let marker = if body.starts_with("- ") {
+            2
+        } else {
+            body.find(". ")
+                .filter(|&i| i > 0 && body[..i].chars().all(|c| c.is_ascii_digit()))
+                .map_or(0, |i| i + 2)
+        };
+        let continues = !body.is_empty()
+            && indent > 0
+            && marker == 0
+            && out
+                .last()
+                .is_some_and(|p| !p.text.is_empty() && p.indent > 0);
+        match out.last_mut() {
+            Some(p) if continues => {
+                p.text.push(' ');
+                p.text.push_str(body);
+            }
+            _ => out.push(Para {
+                indent,
+                hang: marker,
+                text: body.to_string(),
+            }),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::paragraphs;
+
+    #[test]
+    fn hard_wrapped_lines_become_paragraphs() {
+        let p = paragraphs("GOAL\n  one two\n  three\n\nWATCH\n  - a b\n    c\n  2. d\n");
+        let texts: Vec<(&str, usize, usize)> = p
+            .iter()
+            .map(|p| (p.text.as_str(), p.indent, p.hang))
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("GOAL", 0, 0),
+                ("one two three", 2, 0),
+                ("", 0, 0),
+                ("WATCH", 0, 0),
+                ("- a b c", 2, 2),
+                ("2. d", 2, 3),
+            ]
+        );
     }
 }

@@ -419,3 +419,25 @@ fn every_prefix_renders_at_every_size() {
     let empty = Model::new(crate::trace::Header::new("none", 0, "t", 0.0));
     let _ = draw(&screen(&empty, 0.0), 80, 24);
 }
+
+#[test]
+fn help_keeps_the_explanation_structure() {
+    let (m, _) = recorded(Moment::Started);
+    let mut s = screen(&m, 0.0);
+    s.show_help = true;
+    let t = text(&draw(&s, 120, 40));
+    // A heading alone on its row of the popup: "│ GOAL      │".
+    let heading = |h: &str| {
+        t.lines().any(|l| {
+            l.split_once(&format!("│ {h}")).is_some_and(|(_, rest)| {
+                rest.split('│').next().is_some_and(|r| r.trim().is_empty())
+            })
+        })
+    };
+    assert!(
+        heading("GOAL") && heading("WATCH FOR") && heading("EXERCISES"),
+        "{t}"
+    );
+    assert!(t.contains("1. Change the tag of the recv to 14."), "{t}");
+    insta::assert_snapshot!("help_120x40", t);
+}
