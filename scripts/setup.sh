@@ -50,6 +50,28 @@ if [ "${#wanted[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${wanted[@]}" >/dev/null
 fi
 
+# Installing Open MPI beside MPICH silently makes it the system's mpicc,
+# mpiexec and mpi.h (higher alternatives priority). MPICH stays the default:
+# `make test MPI=openmpi` names Open MPI's tools explicitly.
+if have_pkg mpich && command -v update-alternatives >/dev/null 2>&1; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  pin() { # alternative-name wanted-path
+    if update-alternatives --query "$1" 2>/dev/null | grep -q "^Alternative: $2\$" &&
+       ! update-alternatives --query "$1" 2>/dev/null | grep -q "^Value: $2\$"; then
+      echo "setup: making MPICH the default for $1"
+      $sudo update-alternatives --set "$1" "$2" >/dev/null
+    fi
+  }
+  pin mpi /usr/bin/mpicc.mpich
+  pin mpirun /usr/bin/mpirun.mpich
+  for alt in /var/lib/dpkg/alternatives/mpi-*; do
+    [ -e "$alt" ] || continue
+    name=$(basename "$alt")
+    pin "$name" "/usr/include/${name#mpi-}/mpich"
+  done
+fi
+
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: Rust is missing: install it from https://rustup.rs, then run this again." >&2
   exit 1

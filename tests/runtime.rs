@@ -194,3 +194,42 @@ fn a_foreign_launcher_is_named_not_run_as_singletons() {
         run.stdout
     );
 }
+
+#[test]
+fn an_unknown_flag_or_bad_value_is_one_line_said_once() {
+    let run = alone(&["lesson", "send-recv", "--nope"], LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(
+        run.stderr.trim(),
+        "mpi-tutor: unexpected argument '--nope' found (see `mpi-tutor --help`)"
+    );
+    let run = mpi(3, &["lesson", "send-recv", "--speed", "fast"], LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("invalid value 'fast' for '--speed"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.elapsed < Duration::from_secs(5), "{:?}", run.elapsed);
+}
+
+#[test]
+fn out_of_range_parameters_are_refused_before_anything_runs() {
+    let run = mpi(2, &["lesson", "ring", "--iterations", "0"], LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(
+        run.stderr.trim(),
+        "mpi-tutor: --iterations 0 is out of range for lesson ring: use 1 to 10000"
+    );
+    let run = alone(&["lesson", "hello", "--size", "3"], LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert_eq!(run.stderr.trim(), "mpi-tutor: lesson hello has no --size");
+    let run = alone(&["lesson", "send-recv", "-n", "99"], LIMIT);
+    assert_eq!(run.code, Some(2));
+    assert!(
+        run.stderr.contains("needs at most 64 ranks"),
+        "{}",
+        run.stderr
+    );
+}
