@@ -1,30 +1,23 @@
 //! The live view on rank 0: one owner loop fed by one input enum (trace
-//! deliveries, keys, ticks); keys become actions; the screen is redrawn at
-//! most `FPS` times a second.
+//! deliveries, keys, ticks); keys become actions; the screen is redrawn
+//! only when something changed or moves.
 
-use std::io::BufWriter;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
-
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
-use ratatui::{Terminal, TerminalOptions, Viewport};
 
 use super::keymap::{action_for, Action};
 use super::pace::{PaceMode, Pacer};
 use super::report::verdict;
 use super::session::Session;
+use super::ui::{lesson_info, Painter, Panes, TICK};
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
 use crate::probe::{Command, Control, Delivery};
 use crate::term::keys::Key;
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
-use crate::trace::{EventKind, Outcome};
-use crate::view::{self, LessonInfo, Mode, Pane, StatusInfo};
-
-const FPS: u64 = 30;
-const TICK: Duration = Duration::from_millis(1000 / FPS);
+use crate::trace::{Event, EventKind, Outcome};
+use crate::view::{self, Mode, StatusInfo};
 
 enum Input {
     Trace(Delivery),
@@ -37,19 +30,13 @@ struct Live {
     pacer: Pacer,
     commands: Sender<Command>,
     watch: DeadlockWatch,
+    panes: Panes,
     selected: Option<u32>,
-    focus: Pane,
-    log_scroll: usize,
-    source_scroll: Option<usize>,
-    show_help: bool,
-    /// None: shown when the lesson is done; Some: the teacher's choice.
-    show_summary: Option<bool>,
     stepped: bool,
-    /// When every rank had ended: the summary waits until the last
-    /// messages have crossed the screen.
+    /// When the class saw every rank end: the summary comes up once the
+    /// last messages have crossed the screen.
     done_at: Option<Instant>,
     summary_drawn: bool,
-    color: bool,
     started: Instant,
     quit: bool,
 }
@@ -66,10 +53,11 @@ pub fn run(
     };
     signals::install();
     let (tx, inputs) = channel();
-    if let Err(e) = screen.read_keys(&target.keys, key_sender(tx.clone())) {
+    if let Err(e) = screen.read_keys(&target.keys, forward(tx.clone(), Input::Key)) {
         return Ending::error(format!("cannot read keys: {e}"));
     }
-    forward_deliveries(deliveries, tx);
+    let trace_tx = forward(tx, Input::Trace);
+    std::thread::spawn(move || deliveries.into_iter().try_for_each(|d| trace_tx.send(d)));
 
     let mut session = match Session::new(setup.header.clone(), setup.record.as_deref()) {
         Ok(s) => s,
@@ -82,22 +70,27 @@ pub fn run(
         session,
         commands,
         watch: DeadlockWatch::default(),
+        panes: Panes::new(),
         selected: None,
-        focus: Pane::World,
-        log_scroll: 0,
-        source_scroll: None,
-        show_help: false,
-        show_summary: None,
         stepped: false,
         done_at: None,
         summary_drawn: false,
-        color: std::env::var_os("NO_COLOR").is_none(),
         started: Instant::now(),
         quit: false,
     };
-    let ending = live.run_loop(&screen, &inputs);
+    let ending = match Painter::new(&screen) {
+        Ok(mut painter) => live.run_loop(&screen, &mut painter, &inputs),
+        Err(e) => Ending::error(e),
+    };
     drop(screen);
     ending
+}
+
+/// A sender of `T` whose values arrive as `Input`s.
+fn forward<T: Send + 'static>(tx: Sender<Input>, wrap: fn(T) -> Input) -> Sender<T> {
+    let (t_tx, t_rx) = channel::<T>();
+    std::thread::spawn(move || t_rx.into_iter().try_for_each(|t| tx.send(wrap(t))));
+    t_tx
 }
 
 /// At the classroom pace messages are shown travelling; at full speed
@@ -106,52 +99,19 @@ fn presentation(pace: PaceMode) -> Option<Duration> {
     (pace != PaceMode::Free).then(|| Duration::from_secs_f64(view::FLIGHT_SECONDS))
 }
 
-fn key_sender(tx: Sender<Input>) -> Sender<Key> {
-    let (ktx, krx) = channel::<Key>();
-    std::thread::spawn(move || {
-        for k in krx {
-            if tx.send(Input::Key(k)).is_err() {
-                return;
-            }
-        }
-    });
-    ktx
-}
-
-fn forward_deliveries(deliveries: Receiver<Delivery>, tx: Sender<Input>) {
-    std::thread::spawn(move || {
-        for d in deliveries {
-            if tx.send(Input::Trace(d)).is_err() {
-                return;
-            }
-        }
-    });
-}
-
 impl Live {
-    fn run_loop(&mut self, screen: &Screen, inputs: &Receiver<Input>) -> Ending {
-        let (w, h) = screen.size().unwrap_or((80, 24));
-        let writer = match screen.writer() {
-            Ok(w) => w,
-            Err(e) => return Ending::error(format!("cannot draw: {e}")),
-        };
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, writer));
-        let mut area = Rect::new(0, 0, w, h);
-        let mut terminal = match Terminal::with_options(
-            backend,
-            TerminalOptions {
-                viewport: Viewport::Fixed(area),
-            },
-        ) {
-            Ok(t) => t,
-            Err(e) => return Ending::error(format!("cannot draw: {e}")),
-        };
-        let mut last_draw = Instant::now() - TICK;
+    fn run_loop(
+        &mut self,
+        screen: &Screen,
+        painter: &mut Painter,
+        inputs: &Receiver<Input>,
+    ) -> Ending {
         let mut dirty = true;
         loop {
             match inputs.recv_timeout(TICK) {
                 Ok(Input::Trace(d)) => {
-                    self.take(d);
+                    let shown = self.session.take(d);
+                    self.note_held(&shown);
                     dirty = true;
                 }
                 Ok(Input::Key(k)) => {
@@ -167,17 +127,8 @@ impl Live {
             let shown = self.session.present(Instant::now());
             dirty |= !shown.is_empty();
             self.note_held(&shown);
-            if let Some(sig) = signals::caught() {
-                let detail = format!("stopped by signal {sig}");
-                self.session
-                    .end(Outcome::Interrupted, &detail, self.elapsed());
-                return Ending::abort(Outcome::Interrupted, detail);
-            }
-            if let Some(f) = self.session.failure() {
-                let detail = f.describe();
-                self.session
-                    .end(Outcome::RankFailed, &detail, self.elapsed());
-                return Ending::abort(Outcome::RankFailed, detail);
+            if let Some(ending) = self.must_end() {
+                return ending;
             }
             let deadlocked = self
                 .watch
@@ -191,38 +142,51 @@ impl Live {
             }
             // Messages move on screen even when no event arrives.
             dirty |= !view::on_the_wire(self.session.model(), self.run_clock()).is_empty();
-            // What the class sees decides: the shown model, not arrivals.
-            if self.session.model().all_done() {
-                if self.done_at.is_none() {
-                    self.done_at = Some(Instant::now());
-                }
-                // Redraw once when the summary comes up by itself.
-                let shown = self.summary_shown();
-                dirty |= shown != self.summary_drawn;
-                self.summary_drawn = shown;
-                if self.setup.exit_when_done {
-                    self.quit = true;
-                }
-            }
+            dirty |= self.note_done();
             if self.quit {
                 return self.quit_ending();
             }
-            if let Some((w, h)) = screen.size() {
-                let now = Rect::new(0, 0, w, h);
-                if now != area {
-                    area = now;
-                    let _ = terminal.resize(area);
-                    dirty = true;
+            dirty |= painter.follow_size(screen);
+            if dirty {
+                if let Err(e) = painter.draw(|f| self.draw(f)) {
+                    return Ending::error(e);
                 }
-            }
-            if dirty && last_draw.elapsed() >= TICK {
-                if let Err(e) = terminal.draw(|f| self.draw(f)) {
-                    return Ending::error(format!("cannot draw: {e}"));
-                }
-                last_draw = Instant::now();
                 dirty = false;
             }
         }
+    }
+
+    /// A signal or a failed rank ends the run at once.
+    fn must_end(&mut self) -> Option<Ending> {
+        let (outcome, detail) = if let Some(sig) = signals::caught() {
+            (Outcome::Interrupted, format!("stopped by signal {sig}"))
+        } else {
+            (Outcome::RankFailed, self.session.failure()?.describe())
+        };
+        self.session.end(outcome, &detail, self.elapsed());
+        Some(Ending::abort(outcome, detail))
+    }
+
+    /// Notices that every rank has ended on screen; true when the screen
+    /// must be redrawn for it.
+    fn note_done(&mut self) -> bool {
+        if !self.session.model().all_done() {
+            return false;
+        }
+        self.done_at.get_or_insert_with(Instant::now);
+        if self.setup.exit_when_done {
+            self.quit = true;
+        }
+        let shown = self.panes.summary(self.summary_auto());
+        let changed = shown != self.summary_drawn;
+        self.summary_drawn = shown;
+        changed
+    }
+
+    /// The summary comes up by itself once the last messages have landed.
+    fn summary_auto(&self) -> bool {
+        let settled = Duration::from_secs_f64(view::FLIGHT_SECONDS + view::SHOW_DELIVERED_SECONDS);
+        self.done_at.is_some_and(|t| t.elapsed() >= settled)
     }
 
     /// Now, on the clock of event times (seconds since the run started).
@@ -237,13 +201,8 @@ impl Live {
         self.started.elapsed().as_secs_f64()
     }
 
-    fn take(&mut self, d: Delivery) {
-        let shown = self.session.take(d);
-        self.note_held(&shown);
-    }
-
     /// A rank is let go only once the class has seen it stop.
-    fn note_held(&mut self, shown: &[crate::trace::Event]) {
+    fn note_held(&mut self, shown: &[Event]) {
         for e in shown {
             if let EventKind::Held(_) = e.event {
                 self.pacer.held(e.rank);
@@ -256,6 +215,11 @@ impl Live {
     }
 
     fn act(&mut self, a: Action) {
+        let source = self.setup.lesson.source;
+        let auto = self.summary_auto();
+        if self.panes.act(a, self.session.model(), source, auto) {
+            return;
+        }
         match a {
             Action::Quit => self.quit = true,
             Action::TogglePause => {
@@ -264,6 +228,7 @@ impl Live {
                     _ => PaceMode::Paused,
                 };
                 self.stepped = false;
+                self.session.set_flight(presentation(self.pacer.mode));
                 if self.pacer.mode == PaceMode::Paused {
                     let _ = self.commands.send(Command::All(Control::Gated));
                 }
@@ -276,55 +241,22 @@ impl Live {
             }
             Action::Faster => self.pacer.faster(),
             Action::Slower => self.pacer.slower(),
-            Action::ToggleFast => {
-                if self.pacer.mode == PaceMode::Free {
-                    self.pacer.mode = PaceMode::Paced;
-                    self.session.set_flight(presentation(PaceMode::Paced));
-                    let _ = self.commands.send(Command::All(Control::Gated));
-                } else {
-                    self.pacer.mode = PaceMode::Free;
-                    self.session.set_flight(None);
-                    for r in self.pacer.release_all() {
-                        self.permit(r);
-                    }
-                    let _ = self.commands.send(Command::All(Control::Free));
-                }
+            Action::ToggleFast if self.pacer.mode == PaceMode::Free => {
+                self.pacer.mode = PaceMode::Paced;
+                self.session.set_flight(presentation(PaceMode::Paced));
+                let _ = self.commands.send(Command::All(Control::Gated));
             }
-            Action::ToggleHelp => self.show_help = !self.show_help,
-            Action::ToggleSummary => self.show_summary = Some(!self.summary_shown()),
+            Action::ToggleFast => {
+                self.pacer.mode = PaceMode::Free;
+                self.session.set_flight(None);
+                for r in self.pacer.release_all() {
+                    self.permit(r);
+                }
+                let _ = self.commands.send(Command::All(Control::Free));
+            }
             Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrev => self.focus = self.focus.next().next(),
-            Action::ScrollUp => self.scroll(-1),
-            Action::ScrollDown => self.scroll(1),
-            Action::PageUp => self.scroll(-10),
-            Action::PageDown => self.scroll(10),
-            Action::Top => self.scroll(-1_000_000),
-            Action::Bottom => self.scroll(1_000_000),
             _ => {}
         }
-    }
-
-    /// Scrolls the focused pane; positive is down (towards newer lines).
-    fn scroll(&mut self, by: i64) {
-        match self.focus {
-            Pane::Log => {
-                let up = self.log_scroll as i64 - by;
-                self.log_scroll = up.clamp(0, self.session.model().recent().len() as i64) as usize;
-            }
-            Pane::Lesson => {
-                let lines = self.setup.lesson.source.lines().count() as i64;
-                let from = self.source_scroll.unwrap_or(0) as i64;
-                self.source_scroll = Some((from + by).clamp(0, lines.saturating_sub(1)) as usize);
-            }
-            Pane::World => {}
-        }
-    }
-
-    fn summary_shown(&self) -> bool {
-        let settled = Duration::from_secs_f64(view::FLIGHT_SECONDS + view::SHOW_DELIVERED_SECONDS);
-        let auto = self.done_at.is_some_and(|t| t.elapsed() >= settled);
-        self.show_summary.unwrap_or(auto)
     }
 
     fn mode(&self) -> Mode {
@@ -366,35 +298,23 @@ impl Live {
     }
 
     fn draw(&mut self, f: &mut ratatui::Frame) {
-        let lesson = self.setup.lesson;
-        let now = self.run_clock();
         let status = StatusInfo {
             mode: self.mode(),
             speed_label: self.pacer.speed_label(),
             received: self.session.received_total(),
             dropped: self.session.lost(),
         };
-        let show_summary = self.summary_shown();
+        let now = self.run_clock();
+        let auto = self.summary_auto();
         let deadlock = self.watch.check(self.session.model(), Instant::now());
-        let screen = view::Screen {
-            model: self.session.model(),
-            lesson: LessonInfo {
-                name: lesson.name,
-                title: lesson.title,
-                file: lesson.file,
-                source: lesson.source,
-                explanation: lesson.explanation,
-            },
+        let screen = self.panes.screen(
+            self.session.model(),
+            lesson_info(self.setup.lesson),
             status,
-            focus: self.focus,
-            log_scroll: self.log_scroll,
-            source_scroll: self.source_scroll,
-            show_help: self.show_help,
-            show_summary,
             deadlock,
             now,
-            color: self.color,
-        };
+            auto,
+        );
         f.render_widget(&screen, f.area());
     }
 }

@@ -8,6 +8,7 @@ pub mod pace;
 pub mod present;
 pub mod report;
 pub mod session;
+pub mod ui;
 pub mod watch;
 
 use std::path::PathBuf;

@@ -1,0 +1,184 @@
+//! What the live view and the replay share: the terminal painter (fixed
+//! viewport, resized by polling, at most `FPS` frames a second) and the
+//! state of the panes (focus, scrolling, overlays) with the keys for them.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::time::{Duration, Instant};
+
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
+
+use super::keymap::Action;
+use crate::lessons::Lesson;
+use crate::model::{Deadlock, Model};
+use crate::term::screen::Screen;
+use crate::view::{self, LessonInfo, Pane, StatusInfo};
+
+const FPS: u64 = 30;
+/// How often the loops wake when nothing happens.
+pub const TICK: Duration = Duration::from_millis(1000 / FPS);
+
+/// Draws frames on the terminal the app owns.
+pub struct Painter {
+    terminal: Terminal<CrosstermBackend<BufWriter<File>>>,
+    area: Rect,
+    last_draw: Option<Instant>,
+}
+
+impl Painter {
+    pub fn new(screen: &Screen) -> Result<Painter, String> {
+        let (w, h) = screen.size().unwrap_or((80, 24));
+        let writer = screen.writer().map_err(|e| format!("cannot draw: {e}"))?;
+        let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, writer));
+        let area = Rect::new(0, 0, w, h);
+        // A fixed viewport: ratatui then never asks the terminal for its
+        // size or cursor, which fails on a terminal that is not our
+        // controlling one (MPICH). We poll the size ourselves.
+        let terminal = Terminal::with_options(
+            backend,
+            TerminalOptions {
+                viewport: Viewport::Fixed(area),
+            },
+        )
+        .map_err(|e| format!("cannot draw: {e}"))?;
+        Ok(Painter {
+            terminal,
+            area,
+            last_draw: None,
+        })
+    }
+
+    /// Follows a resized terminal; true when the size changed.
+    pub fn follow_size(&mut self, screen: &Screen) -> bool {
+        let Some((w, h)) = screen.size() else {
+            return false;
+        };
+        let now = Rect::new(0, 0, w, h);
+        if now == self.area {
+            return false;
+        }
+        self.area = now;
+        let _ = self.terminal.resize(now);
+        true
+    }
+
+    /// Draws if a frame is due.
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<(), String> {
+        if self.last_draw.is_some_and(|t| t.elapsed() < TICK) {
+            return Ok(());
+        }
+        self.terminal
+            .draw(render)
+            .map_err(|e| format!("cannot draw: {e}"))?;
+        self.last_draw = Some(Instant::now());
+        Ok(())
+    }
+}
+
+/// The panes' state: which has focus, how far each is scrolled, which
+/// overlay is open.
+pub struct Panes {
+    pub focus: Pane,
+    pub log_scroll: usize,
+    pub source_scroll: Option<usize>,
+    pub show_help: bool,
+    /// None: shown when the run is over; Some: the user's choice.
+    pub show_summary: Option<bool>,
+    pub color: bool,
+}
+
+impl Panes {
+    pub fn new() -> Self {
+        Panes {
+            focus: Pane::World,
+            log_scroll: 0,
+            source_scroll: None,
+            show_help: false,
+            show_summary: None,
+            color: std::env::var_os("NO_COLOR").is_none(),
+        }
+    }
+
+    /// Handles the keys of the panes; false for any other action.
+    pub fn act(&mut self, a: Action, model: &Model, source: &str, summary_auto: bool) -> bool {
+        match a {
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleSummary => self.show_summary = Some(!self.summary(summary_auto)),
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrev => self.focus = self.focus.next().next(),
+            Action::ScrollUp => self.scroll(-1, model, source),
+            Action::ScrollDown => self.scroll(1, model, source),
+            Action::PageUp => self.scroll(-10, model, source),
+            Action::PageDown => self.scroll(10, model, source),
+            Action::Top => self.scroll(-1_000_000, model, source),
+            Action::Bottom => self.scroll(1_000_000, model, source),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Scrolls the focused pane; positive is down (towards newer lines).
+    fn scroll(&mut self, by: i64, model: &Model, source: &str) {
+        match self.focus {
+            Pane::Log => {
+                let up = self.log_scroll as i64 - by;
+                self.log_scroll = up.clamp(0, model.recent().len() as i64) as usize;
+            }
+            Pane::Lesson => {
+                let lines = source.lines().count() as i64;
+                let from = self.source_scroll.unwrap_or(0) as i64;
+                self.source_scroll = Some((from + by).clamp(0, lines.saturating_sub(1)) as usize);
+            }
+            Pane::World => {}
+        }
+    }
+
+    /// Whether the summary is up, given whether it would come up by itself.
+    pub fn summary(&self, auto: bool) -> bool {
+        self.show_summary.unwrap_or(auto)
+    }
+
+    /// One frame's worth of view.
+    pub fn screen<'a>(
+        &self,
+        model: &'a Model,
+        lesson: LessonInfo<'a>,
+        status: StatusInfo,
+        deadlock: Option<&'a Deadlock>,
+        now: f64,
+        summary_auto: bool,
+    ) -> view::Screen<'a> {
+        view::Screen {
+            model,
+            lesson,
+            status,
+            focus: self.focus,
+            log_scroll: self.log_scroll,
+            source_scroll: self.source_scroll,
+            show_help: self.show_help,
+            show_summary: self.summary(summary_auto),
+            deadlock,
+            now,
+            color: self.color,
+        }
+    }
+}
+
+impl Default for Panes {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// How the view names a lesson.
+pub fn lesson_info(l: &'static Lesson) -> LessonInfo<'static> {
+    LessonInfo {
+        name: l.name,
+        title: l.title,
+        file: l.file,
+        source: l.source,
+        explanation: l.explanation,
+    }
+}
