@@ -2,8 +2,8 @@
 //! per-rank `seq` and call ids, per-channel message numbers.
 
 use crate::trace::{
-    Call, CallEnd, CollectivePart, Event, EventKind, Header, MsgId, Op, Outcome, Rank, Received,
-    RecvPart, SendCounter, SendPart, Site, Source, TagSel,
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Header, MsgId, Op, Outcome, Rank,
+    Received, RecvPart, SendCounter, SendPart, Site, Source, TagSel,
 };
 
 pub struct Script {
@@ -83,6 +83,11 @@ impl Script {
                 passed,
             },
         );
+    }
+
+    /// The rank shows its block of the field (`world.show_field`).
+    pub fn field(&mut self, rank: Rank, block: FieldBlock) {
+        self.push(rank, EventKind::Field(block));
     }
 
     pub fn finish(&mut self, rank: Rank) {
@@ -312,6 +317,68 @@ pub fn send_recv(moment: &str) -> Script {
     s.at(1.251_000);
     s.run_ended(Outcome::Completed, "all 5 ranks finished");
     s
+}
+
+/// The halo lesson's field after `steps` iterations, cut into the blocks
+/// of a `prows` x `pcols` grid of ranks (rank = row * pcols + col): a hot
+/// disc (100) in the middle of an `n` x `n` cold grid, spread by the same
+/// stencil as lessons/halo.rs, computed serially.
+pub fn heat_blocks(n: u32, prows: u32, pcols: u32, steps: u64) -> Vec<FieldBlock> {
+    let n_ = n as usize;
+    let mut u = vec![0.0f64; n_ * n_];
+    for i in 0..n_ {
+        for j in 0..n_ {
+            let (dy, dx) = (
+                i as f64 + 0.5 - n_ as f64 / 2.0,
+                j as f64 + 0.5 - n_ as f64 / 2.0,
+            );
+            if dx * dx + dy * dy < (n_ as f64 / 4.0).powi(2) {
+                u[i * n_ + j] = 100.0;
+            }
+        }
+    }
+    let at = |u: &[f64], i: isize, j: isize| {
+        if i < 0 || j < 0 || i >= n_ as isize || j >= n_ as isize {
+            0.0
+        } else {
+            u[i as usize * n_ + j as usize]
+        }
+    };
+    for _ in 0..steps {
+        let mut next = u.clone();
+        for i in 0..n_ as isize {
+            for j in 0..n_ as isize {
+                let around =
+                    at(&u, i - 1, j) + at(&u, i + 1, j) + at(&u, i, j - 1) + at(&u, i, j + 1);
+                let here = at(&u, i, j);
+                next[i as usize * n_ + j as usize] = here + 0.2 * (around - 4.0 * here);
+            }
+        }
+        u = next;
+    }
+    let split = |parts: u32, k: u32| (k * n / parts, (k + 1) * n / parts);
+    let mut out = Vec::new();
+    for r in 0..prows * pcols {
+        let ((row0, row1), (col0, col1)) = (split(prows, r / pcols), split(pcols, r % pcols));
+        let mut values = Vec::new();
+        for i in row0..row1 {
+            for j in col0..col1 {
+                values.push(u[(i * n + j) as usize] as f32);
+            }
+        }
+        out.push(FieldBlock {
+            name: "heat".into(),
+            iteration: steps,
+            grid_rows: n,
+            grid_cols: n,
+            row0,
+            col0,
+            rows: row1 - row0,
+            cols: col1 - col0,
+            values,
+        });
+    }
+    out
 }
 
 /// Two ranks that both receive first (lessons/deadlock.rs lines 14 and 20).

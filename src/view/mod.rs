@@ -5,10 +5,15 @@
 //! Layout (at least 80x24): status bar on top, the world (ranks and the
 //! messages between them) in the middle, lesson source and event log side
 //! by side below, key hints at the bottom; help, summary and the deadlock
-//! banner are drawn over it.
+//! banner are drawn over it. When the lesson shows a field (halo), the heat
+//! map takes the right of the world row, as wide as its height lets the
+//! map be and at most half of it; the ranks keep the rest (boxes when they
+//! fit, else the compact grid).
 
 mod deadlock;
+mod field;
 mod footer;
+mod heatmap;
 mod help;
 mod lesson;
 mod log;
@@ -21,10 +26,14 @@ mod too_small;
 mod world;
 
 #[cfg(test)]
+mod heatmap_tests;
+#[cfg(test)]
 mod tests;
 
 pub use deadlock::DeadlockBanner;
+pub use field::{active_edges, EDGE_GLOW_SECONDS};
 pub use footer::Footer;
+pub use heatmap::{has_field, HeatMap};
 pub use help::{HelpOverlay, KEYS};
 pub use lesson::LessonPane;
 pub use log::LogPane;
@@ -147,6 +156,21 @@ impl Widget for &Screen<'_> {
             Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(main);
         let [lesson, log] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
+        let heat = has_field(self.model).then(|| HeatMap {
+            model: self.model,
+            now: self.now,
+            theme,
+            focused: self.focus == Pane::World,
+        });
+        let (ranks, heat_area) = match &heat {
+            Some(h) => {
+                let w = h.width_for(world.height).min(world.width / 2);
+                let [ranks, map] =
+                    Layout::horizontal([Constraint::Fill(1), Constraint::Length(w)]).areas(world);
+                (ranks, Some(map))
+            }
+            None => (world, None),
+        };
 
         StatusBar {
             model: self.model,
@@ -163,7 +187,10 @@ impl Widget for &Screen<'_> {
             focused: self.focus == Pane::World,
             theme,
         }
-        .render(world, buf);
+        .render(ranks, buf);
+        if let (Some(h), Some(area)) = (&heat, heat_area) {
+            h.render(area, buf);
+        }
         LessonPane {
             model: self.model,
             lesson: &self.lesson,

@@ -78,7 +78,7 @@ fn recorded(at: Moment) -> (Model, f64) {
     (m, sent)
 }
 
-fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
+pub(super) fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
     Screen {
         model,
         lesson: lesson(),
@@ -99,14 +99,14 @@ fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
     }
 }
 
-fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
+pub(super) fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
     s.render(buf.area, &mut buf);
     buf
 }
 
 /// The buffer as text, one line per row, trailing blanks cut.
-fn text(buf: &Buffer) -> String {
+pub(super) fn text(buf: &Buffer) -> String {
     let a = buf.area;
     let mut out = String::new();
     for y in a.top()..a.bottom() {
@@ -120,7 +120,7 @@ fn text(buf: &Buffer) -> String {
 }
 
 /// Where `needle` starts in the buffer.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+pub(super) fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let t = text(buf);
     t.lines().enumerate().find_map(|(y, line)| {
         line.find(needle)
@@ -128,7 +128,7 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     })
 }
 
-fn snap(name: &str, s: &Screen) {
+pub(super) fn snap(name: &str, s: &Screen) {
     for (w, h) in [(80, 24), (120, 40)] {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), text(&draw(s, w, h)));
     }
