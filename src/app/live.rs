@@ -148,10 +148,10 @@ impl Live {
             }
             dirty |= painter.follow_size(screen);
             if dirty {
-                if let Err(e) = painter.draw(|f| self.draw(f)) {
-                    return Ending::error(e);
+                match painter.draw(|f| self.draw(f)) {
+                    Ok(drew) => dirty = !drew,
+                    Err(e) => return Ending::error(e),
                 }
-                dirty = false;
             }
         }
     }

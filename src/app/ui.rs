@@ -64,16 +64,17 @@ impl Painter {
         true
     }
 
-    /// Draws if a frame is due.
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<(), String> {
+    /// Draws if a frame is due; false when it was too soon (draw again on
+    /// the next tick, or the screen stays stale).
+    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<bool, String> {
         if self.last_draw.is_some_and(|t| t.elapsed() < TICK) {
-            return Ok(());
+            return Ok(false);
         }
         self.terminal
             .draw(render)
             .map_err(|e| format!("cannot draw: {e}"))?;
         self.last_draw = Some(Instant::now());
-        Ok(())
+        Ok(true)
     }
 }
 
