@@ -23,6 +23,19 @@ pub enum Command {
     /// Run a lesson on every rank and watch it (start it with mpiexec, or
     /// alone: mpi-tutor then starts mpiexec itself).
     Lesson(LessonArgs),
+    /// Play a recorded run (from `lesson --record FILE`) in the same view,
+    /// without MPI: step forwards and backwards, play, pause.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// The recorded trace (JSON Lines).
+    pub file: PathBuf,
+
+    /// Print the log a live headless run printed, instead of the view.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 #[derive(Debug, Args, Clone)]

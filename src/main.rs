@@ -10,6 +10,7 @@ fn main() {
     let code = match cli.command {
         Command::List => mpi_tutor::run::list(),
         Command::Lesson(args) => mpi_tutor::run::lesson(args),
+        Command::Replay(args) => mpi_tutor::app::replay::replay(&args.file, args.headless),
     };
     std::process::exit(code);
 }

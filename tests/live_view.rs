@@ -28,7 +28,7 @@ fn a_teacher_steps_send_recv_and_quits_cleanly() {
     let after = dir.path().join("after.txt");
     let script = format!(
         "{mpiexec} -n 5 {bin} lesson send-recv --paused --record {marker}; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo DONE; sleep 60",
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
         mpiexec = common::mpiexec(),
         bin = common::bin(),
         after = after.display(),
@@ -70,7 +70,7 @@ fn a_teacher_steps_send_recv_and_quits_cleanly() {
     });
 
     term.keys(&["q"]);
-    term.wait_for("the shell back", LIMIT, |s| s.contains("DONE"));
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     let after = std::fs::read_to_string(&after).unwrap();
     assert!(after.starts_with("EXIT=0"), "{after}");
     // The terminal is back in cooked mode with echo.
@@ -97,7 +97,7 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
     let after = dir.path().join("after.txt");
     let script = format!(
         "{mpiexec} -n 2 {bin} lesson deadlock --fast --record {marker}; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo DONE; sleep 60",
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
         mpiexec = common::mpiexec(),
         bin = common::bin(),
         after = after.display(),
@@ -116,7 +116,7 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
 
     // The teacher looks, then quits: the job ends, the terminal is back.
     term.keys(&["q"]);
-    term.wait_for("the shell back", LIMIT, |s| s.contains("DONE"));
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     let after = std::fs::read_to_string(&after).unwrap();
     assert!(after.starts_with("EXIT=3"), "a deadlock exits 3: {after}");
     assert!(
@@ -133,4 +133,46 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
         "{:?}",
         processes_with(marker)
     );
+}
+
+#[test]
+fn a_replay_steps_forwards_and_backwards_in_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.jsonl");
+    let run = common::mpi(
+        5,
+        &[
+            "lesson",
+            "send-recv",
+            "--headless",
+            "--record",
+            path.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    run.assert_ok();
+    let script = format!(
+        "{bin} replay {path}; echo EXIT=$?; sleep 60",
+        bin = common::bin(),
+        path = path.display()
+    );
+    let term = Tmux::start("replay", 120, 40, &script);
+    term.wait_for("the replay at its start", LIMIT, |s| {
+        s.contains("REPLAY") && s.contains("event 0/")
+    });
+    // To the end: every rank finished, the summary shows the message.
+    term.keys(&["]"]);
+    let end = term.wait_for("the end", LIMIT, |s| {
+        s.contains("DONE") && s.contains("0 → 1")
+    });
+    assert!(state_row(&end).matches("finished").count() == 5, "{end}");
+    // Back to the start, then step: rank 0 says hello first.
+    term.keys(&["["]);
+    term.wait_for("back at the start", LIMIT, |s| s.contains("event 0/"));
+    term.keys(&["n"]);
+    term.wait_for("one event applied", LIMIT, |s| s.contains("event 1/"));
+    term.keys(&["b"]);
+    term.wait_for("one event back", LIMIT, |s| s.contains("event 0/"));
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("EXIT=0"));
 }

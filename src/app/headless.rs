@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
-use super::report::{summary_text, verdict};
+use super::report::{deadlock_text, summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
@@ -58,11 +58,7 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
         }
         if let Some(d) = watch.check(session.model(), Instant::now()) {
             let detail = d.describe();
-            println!("DEADLOCK: these ranks wait for each other and none can go on:");
-            for w in &d.cycle {
-                println!("  {}", w.describe());
-            }
-            println!("  cycle: {detail}");
+            println!("{}", deadlock_text(d));
             session.end(Outcome::Deadlock, &detail, elapsed());
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }

@@ -10,6 +10,11 @@ pub enum Action {
     Quit,
     TogglePause,
     Step,
+    /// Replay: one event back.
+    StepBack,
+    /// Replay: to the first / last event.
+    JumpStart,
+    JumpEnd,
     Faster,
     Slower,
     ToggleFast,
@@ -31,6 +36,9 @@ pub fn action_for(key: Key) -> Option<Action> {
         Key::Char('q') | Key::Esc | Key::CtrlC => Action::Quit,
         Key::Char(' ') | Key::Char('p') => Action::TogglePause,
         Key::Char('n') | Key::Right => Action::Step,
+        Key::Char('b') | Key::Left => Action::StepBack,
+        Key::Char('[') => Action::JumpStart,
+        Key::Char(']') => Action::JumpEnd,
         Key::Char('+') | Key::Char('=') => Action::Faster,
         Key::Char('-') => Action::Slower,
         Key::Char('f') => Action::ToggleFast,

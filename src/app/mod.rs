@@ -6,6 +6,7 @@ pub mod keymap;
 pub mod live;
 pub mod pace;
 pub mod present;
+pub mod replay;
 pub mod report;
 pub mod session;
 pub mod ui;

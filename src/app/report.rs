@@ -1,6 +1,6 @@
 //! The end-of-run summary as text, for the headless log.
 
-use crate::model::Summary;
+use crate::model::{Deadlock, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
 
@@ -58,4 +58,14 @@ pub fn verdict(s: &Summary) -> (Outcome, String) {
         let passed = s.checks_passed();
         (Outcome::Completed, format!("{passed} check(s) passed"))
     }
+}
+
+/// The headless deadlock diagnosis: each waiting rank, then the cycle.
+pub fn deadlock_text(d: &Deadlock) -> String {
+    let mut out = String::from("DEADLOCK: these ranks wait for each other and none can go on:\n");
+    for w in &d.cycle {
+        out.push_str(&format!("  {}\n", w.describe()));
+    }
+    out.push_str(&format!("  cycle: {}", d.describe()));
+    out
 }
