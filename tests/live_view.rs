@@ -104,8 +104,14 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
     );
     let term = Tmux::start("deadlock", 120, 40, &script);
     let s = term.wait_for("the deadlock banner", LIMIT, |s| s.contains("DEADLOCK"));
-    assert!(s.contains("recv(from 1, tag 1) lessons/deadlock.rs:"), "{s}");
-    assert!(s.contains("recv(from 0, tag 1) lessons/deadlock.rs:"), "{s}");
+    assert!(
+        s.contains("recv(from 1, tag 1) lessons/deadlock.rs:"),
+        "{s}"
+    );
+    assert!(
+        s.contains("recv(from 0, tag 1) lessons/deadlock.rs:"),
+        "{s}"
+    );
     assert!(s.contains("back to rank"), "the cycle closes:\n{s}");
 
     // The teacher looks, then quits: the job ends, the terminal is back.
@@ -113,11 +119,18 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
     term.wait_for("the shell back", LIMIT, |s| s.contains("DONE"));
     let after = std::fs::read_to_string(&after).unwrap();
     assert!(after.starts_with("EXIT=3"), "a deadlock exits 3: {after}");
-    assert!(after.contains(" icanon") && after.contains(" echo "), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
     let screen = term.screen();
     assert!(
         screen.contains("mpi-tutor: deadlock: rank 0 recv(from 1, tag 1)"),
         "the diagnosis is said once more after the view: {screen}"
     );
-    assert!(processes_with(marker).is_empty(), "{:?}", processes_with(marker));
+    assert!(
+        processes_with(marker).is_empty(),
+        "{:?}",
+        processes_with(marker)
+    );
 }
