@@ -373,6 +373,8 @@ impl Live {
             deadlock,
             now,
             color: self.color,
+            main_panel: view::MainPanel::default(),
+            spacetime: view::SpaceTimeView::default(),
         };
         f.render_widget(&screen, f.area());
     }

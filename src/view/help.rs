@@ -17,6 +17,8 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("+ -", "faster / slower", "speed"),
     ("f", "full speed / classroom pace", ""),
     ("tab", "move focus: world, lesson, log", "focus"),
+    ("w t m", "top panel: world, space-time diagram, matrix", ""),
+    ("< > [ ]", "space-time: zoom out / in; earlier / later", ""),
     ("↑ ↓ PgUp PgDn", "scroll the focused pane", "scroll"),
     ("s", "show / hide the summary", "summary"),
     ("?", "show / hide this help", "help"),
@@ -38,12 +40,15 @@ impl Widget for &HelpOverlay<'_> {
         let mut lines: Vec<Line> = Vec::new();
         let text = self.explanation.trim();
         let w = 64.min(area.width);
-        if !text.is_empty() {
+        // The keys always fit; the explanation gets what is left (the
+        // border, its title and a blank line take 4 rows).
+        let room = (area.height as usize).saturating_sub(KEYS.len() + 4).min(8);
+        if !text.is_empty() && room > 0 {
             lines.push(Line::styled(
                 format!(" {}", self.title),
                 Style::new().add_modifier(Modifier::BOLD),
             ));
-            for l in wrap(text, w.saturating_sub(4) as usize, 8) {
+            for l in wrap(text, w.saturating_sub(4) as usize, room) {
                 lines.push(Line::from(format!(" {l}")));
             }
             lines.push(Line::from(""));

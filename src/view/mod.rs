@@ -12,14 +12,18 @@ mod footer;
 mod help;
 mod lesson;
 mod log;
+mod matrix;
 mod messages;
 mod ranks;
+mod spacetime;
 mod status;
 mod summary;
 mod theme;
 mod too_small;
 mod world;
 
+#[cfg(test)]
+mod panel_tests;
 #[cfg(test)]
 mod tests;
 
@@ -28,7 +32,9 @@ pub use footer::Footer;
 pub use help::{HelpOverlay, KEYS};
 pub use lesson::LessonPane;
 pub use log::LogPane;
+pub use matrix::{Matrix, SHADES};
 pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
+pub use spacetime::{time_label, SpaceTime, SpaceTimeView};
 pub use status::StatusBar;
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
@@ -105,6 +111,18 @@ impl Pane {
     }
 }
 
+/// What fills the top of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MainPanel {
+    /// The ranks and the messages between them, now.
+    #[default]
+    World,
+    /// Each rank's calls and messages over time.
+    SpaceTime,
+    /// Who sent how much to whom.
+    Matrix,
+}
+
 /// One frame. Build it per draw and render `&screen` into the frame:
 /// `frame.render_widget(&screen, frame.area())`.
 pub struct Screen<'a> {
@@ -124,6 +142,10 @@ pub struct Screen<'a> {
     pub now: f64,
     /// False to honour NO_COLOR: meaning is carried by words alone.
     pub color: bool,
+    /// The panel above the lesson and the log.
+    pub main_panel: MainPanel,
+    /// The stretch of time the space-time diagram shows.
+    pub spacetime: SpaceTimeView,
 }
 
 impl Widget for &Screen<'_> {
@@ -156,14 +178,30 @@ impl Widget for &Screen<'_> {
             theme,
         }
         .render(status, buf);
-        World {
-            model: self.model,
-            deadlock: self.deadlock,
-            now: self.now,
-            focused: self.focus == Pane::World,
-            theme,
+        let focused = self.focus == Pane::World;
+        match self.main_panel {
+            MainPanel::World => World {
+                model: self.model,
+                deadlock: self.deadlock,
+                now: self.now,
+                focused,
+                theme,
+            }
+            .render(world, buf),
+            MainPanel::SpaceTime => SpaceTime {
+                model: self.model,
+                view: self.spacetime,
+                focused,
+                theme,
+            }
+            .render(world, buf),
+            MainPanel::Matrix => Matrix {
+                model: self.model,
+                focused,
+                theme,
+            }
+            .render(world, buf),
         }
-        .render(world, buf);
         LessonPane {
             model: self.model,
             lesson: &self.lesson,

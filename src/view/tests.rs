@@ -22,12 +22,12 @@ fn lesson() -> LessonInfo<'static> {
     }
 }
 
-fn fixture(name: &str) -> crate::trace::Trace {
+pub(super) fn fixture(name: &str) -> crate::trace::Trace {
     let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
     crate::trace::read_trace(Path::new(&path)).expect("fixture")
 }
 
-fn replay(name: &str) -> Model {
+pub(super) fn replay(name: &str) -> Model {
     let trace = fixture(name);
     let mut m = Model::new(trace.header);
     for e in &trace.events {
@@ -78,7 +78,7 @@ fn recorded(at: Moment) -> (Model, f64) {
     (m, sent)
 }
 
-fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
+pub(super) fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
     Screen {
         model,
         lesson: lesson(),
@@ -96,17 +96,19 @@ fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
         deadlock: None,
         now,
         color: true,
+        main_panel: MainPanel::World,
+        spacetime: SpaceTimeView::default(),
     }
 }
 
-fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
+pub(super) fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
     s.render(buf.area, &mut buf);
     buf
 }
 
 /// The buffer as text, one line per row, trailing blanks cut.
-fn text(buf: &Buffer) -> String {
+pub(super) fn text(buf: &Buffer) -> String {
     let a = buf.area;
     let mut out = String::new();
     for y in a.top()..a.bottom() {
@@ -120,7 +122,7 @@ fn text(buf: &Buffer) -> String {
 }
 
 /// Where `needle` starts in the buffer.
-fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
+pub(super) fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
     let t = text(buf);
     t.lines().enumerate().find_map(|(y, line)| {
         line.find(needle)
