@@ -231,6 +231,16 @@ fn the_screen_shows_the_chosen_panel() {
         t.contains(" messages · sender") && !t.contains(" world "),
         "{t}"
     );
+    // Without colour the shades and glyphs still say it all.
+    s.color = false;
+    for panel in [MainPanel::SpaceTime, MainPanel::Matrix] {
+        s.main_panel = panel;
+        let buf = draw(&s, 80, 24);
+        assert!(buf
+            .content()
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset));
+    }
 }
 
 #[test]
