@@ -16,7 +16,7 @@ use ratatui::widgets::Widget;
 use mpi_tutor::cli::LessonArgs;
 use mpi_tutor::model::Model;
 use mpi_tutor::trace::{read_trace, CausalOrder, Trace};
-use mpi_tutor::view::{LessonInfo, Mode, Pane, Screen, StatusInfo};
+use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
 
 const WORKER: &str = "MPI_TUTOR_BENCH_RECORD";
 
@@ -29,10 +29,11 @@ fn main() {
         return; // `cargo test --all-targets`: building is the test.
     }
     let dir = tempfile::tempdir().unwrap();
-    println!("rank 0 costs on a recorded `ring` run (release build)");
+    println!("rank 0 costs on a recorded `ring` run (release build);");
+    println!("frame times are one whole screen at 120x40 / 80x24 with that top panel");
     println!(
-        "{:<10} {:>9} {:>16} {:>18} {:>14} {:>14}",
-        "ranks", "events", "model ingest", "session pipeline", "frame 120x40", "frame 80x24"
+        "{:<6} {:>7} {:>13} {:>13} {:>15} {:>15} {:>15}",
+        "ranks", "events", "model ingest", "pipeline", "world 120x40", "space-time", "matrix"
     );
     for ranks in [5u32, 64] {
         let path = dir.path().join(format!("ring{ranks}.jsonl"));
@@ -61,16 +62,25 @@ fn main() {
         });
         let mut model = Model::new(trace.header.clone());
         trace.events.iter().for_each(|e| model.apply(e));
-        let big = frame_time(&model, 120, 40);
-        let small = frame_time(&model, 80, 24);
+        let frames: Vec<String> = [MainPanel::World, MainPanel::SpaceTime, MainPanel::Matrix]
+            .into_iter()
+            .map(|panel| {
+                let (big, small) = (
+                    frame_time(&model, panel, 120, 40),
+                    frame_time(&model, panel, 80, 24),
+                );
+                format!("{:.2}/{:.2} ms", big * 1e3, small * 1e3)
+            })
+            .collect();
         println!(
-            "{:<10} {:>9} {:>16} {:>18} {:>14} {:>14}",
+            "{:<6} {:>7} {:>13} {:>13} {:>15} {:>15} {:>15}",
             ranks,
             trace.events.len(),
             format!("{:.2} M ev/s", 1e-6 / ingest),
             format!("{:.2} M ev/s", 1e-6 / pipeline),
-            format!("{:.2} ms", big * 1e3),
-            format!("{:.2} ms", small * 1e3),
+            frames[0],
+            frames[1],
+            frames[2],
         );
     }
 }
@@ -105,7 +115,7 @@ fn per_event(trace: &Trace, work: impl Fn(&Trace)) -> f64 {
 }
 
 /// Mean seconds to build one frame (the whole screen into a buffer).
-fn frame_time(model: &Model, w: u16, h: u16) -> f64 {
+fn frame_time(model: &Model, panel: MainPanel, w: u16, h: u16) -> f64 {
     let lesson = mpi_tutor::lessons::find("ring").unwrap();
     let screen = Screen {
         model,
@@ -130,6 +140,8 @@ fn frame_time(model: &Model, w: u16, h: u16) -> f64 {
         deadlock: None,
         now: model.now(),
         color: true,
+        main_panel: panel,
+        spacetime: SpaceTimeView::default(),
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
     let n = 300;

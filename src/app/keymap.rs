@@ -29,6 +29,14 @@ pub enum Action {
     Top,
     Bottom,
     SelectRank(u32),
+    /// The top panel: ranks and messages, space-time diagram, matrix.
+    ShowWorld,
+    ShowSpaceTime,
+    ShowMatrix,
+    ZoomIn,
+    ZoomOut,
+    Earlier,
+    Later,
 }
 
 pub fn action_for(key: Key) -> Option<Action> {
@@ -53,6 +61,13 @@ pub fn action_for(key: Key) -> Option<Action> {
         Key::Home | Key::Char('g') => Action::Top,
         Key::End | Key::Char('G') => Action::Bottom,
         Key::Char(c) if c.is_ascii_digit() => Action::SelectRank(c as u32 - '0' as u32),
+        Key::Char('w') => Action::ShowWorld,
+        Key::Char('t') => Action::ShowSpaceTime,
+        Key::Char('m') => Action::ShowMatrix,
+        Key::Char('>') => Action::ZoomIn,
+        Key::Char('<') => Action::ZoomOut,
+        Key::Char(',') => Action::Earlier,
+        Key::Char('.') => Action::Later,
         _ => return None,
     })
 }

@@ -148,6 +148,7 @@ impl Live {
             }
             dirty |= painter.follow_size(screen);
             if dirty {
+                self.panes.width = painter.width();
                 match painter.draw(|f| self.draw(f)) {
                     Ok(drew) => dirty = !drew,
                     Err(e) => return Ending::error(e),

@@ -219,6 +219,7 @@ fn view(trace: &Trace) -> Result<(), String> {
             // Messages keep moving for a moment after the step that sent them.
             let now = model.now() + cur.last_step.elapsed().as_secs_f64().min(2.0);
             let deadlock = model.deadlock();
+            panes.width = painter.width();
             let view = panes.screen(
                 &model,
                 info,
@@ -227,7 +228,9 @@ fn view(trace: &Trace) -> Result<(), String> {
                 now,
                 cur.applied == total,
             );
-            if painter.draw(|f| f.render_widget(&view, f.area()))? {
+            if painter.draw(|f| {
+                f.render_widget(&view, f.area());
+            })? {
                 dirty = false;
             }
         }

@@ -14,7 +14,7 @@ use super::keymap::Action;
 use crate::lessons::Lesson;
 use crate::model::{Deadlock, Model};
 use crate::term::screen::Screen;
-use crate::view::{self, LessonInfo, Pane, StatusInfo};
+use crate::view::{self, LessonInfo, MainPanel, Pane, SpaceTimeView, StatusInfo};
 
 const FPS: u64 = 30;
 /// How often the loops wake when nothing happens.
@@ -48,6 +48,11 @@ impl Painter {
             area,
             last_draw: None,
         })
+    }
+
+    /// Columns of the terminal drawn on.
+    pub fn width(&self) -> u16 {
+        self.area.width
     }
 
     /// Follows a resized terminal; true when the size changed.
@@ -88,6 +93,10 @@ pub struct Panes {
     /// None: shown when the run is over; Some: the user's choice.
     pub show_summary: Option<bool>,
     pub color: bool,
+    pub main_panel: MainPanel,
+    pub spacetime: SpaceTimeView,
+    /// Width of the last frame: how many columns the space-time panel has.
+    pub width: u16,
 }
 
 impl Panes {
@@ -99,6 +108,9 @@ impl Panes {
             show_help: false,
             show_summary: None,
             color: std::env::var_os("NO_COLOR").is_none(),
+            main_panel: MainPanel::World,
+            spacetime: SpaceTimeView::default(),
+            width: 80,
         }
     }
 
@@ -115,6 +127,13 @@ impl Panes {
             Action::PageDown => self.scroll(10, model, source),
             Action::Top => self.scroll(-1_000_000, model, source),
             Action::Bottom => self.scroll(1_000_000, model, source),
+            Action::ShowWorld => self.main_panel = MainPanel::World,
+            Action::ShowSpaceTime => self.main_panel = MainPanel::SpaceTime,
+            Action::ShowMatrix => self.main_panel = MainPanel::Matrix,
+            Action::ZoomIn => self.spacetime.zoom_in(model, self.width),
+            Action::ZoomOut => self.spacetime.zoom_out(model, self.width),
+            Action::Earlier => self.spacetime.scroll(model, self.width, -10),
+            Action::Later => self.spacetime.scroll(model, self.width, 10),
             _ => return false,
         }
         true
@@ -163,6 +182,8 @@ impl Panes {
             deadlock,
             now,
             color: self.color,
+            main_panel: self.main_panel,
+            spacetime: self.spacetime,
         }
     }
 }

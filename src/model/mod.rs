@@ -11,6 +11,7 @@ mod deadlock;
 mod messages;
 mod rank;
 mod summary;
+mod timeline;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -23,6 +24,7 @@ pub use deadlock::{Deadlock, Waiter};
 pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
+pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
 use crate::trace::{CallEnd, Event, EventKind, Header, Op, Rank};
 
@@ -39,6 +41,7 @@ pub struct Model {
     applied: u64,
     now: f64,
     stats: summary::Stats,
+    timeline: Timeline,
 }
 
 /// Who reached one collective call.
@@ -88,6 +91,7 @@ impl Model {
             applied: 0,
             now: 0.0,
             stats: summary::Stats::default(),
+            timeline: Timeline::new(n, TIMELINE_KEPT),
             header,
         }
     }
@@ -130,6 +134,11 @@ impl Model {
             .map(|r| r.waited_until(self.now))
             .collect();
         self.stats.summary(waited)
+    }
+
+    /// Recent calls and delivered messages per rank, on a causal time axis.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
     }
 
     /// The last [`HISTORY`] events, oldest first.
@@ -184,6 +193,7 @@ impl Model {
 
     fn step(&mut self, rank: Rank, t: f64, kind: &EventKind) {
         let r = rank as usize;
+        self.timeline.step(rank, t, kind);
         if self.ranks[r].state == RankState::NotStarted {
             self.ranks[r].state = RankState::Running;
         }

@@ -399,6 +399,16 @@ proptest! {
         let _ = m.deadlock().map(|d| d.describe());
         let _ = m.summary();
         let _ = m.pending_receives().count();
+        // The timeline never draws a message backwards nor a call ending
+        // before it began, whatever the clocks said.
+        for l in m.timeline().links() {
+            prop_assert!(l.received >= l.sent);
+        }
+        for r in 0..5 {
+            for s in m.timeline().spans(r) {
+                prop_assert!(s.end.is_none_or(|e| e >= s.start));
+            }
+        }
         for r in m.ranks() {
             let _ = (r.state_word(), r.short_word());
         }

@@ -17,8 +17,10 @@ mod heatmap;
 mod help;
 mod lesson;
 mod log;
+mod matrix;
 mod messages;
 mod ranks;
+mod spacetime;
 mod status;
 mod summary;
 mod theme;
@@ -27,6 +29,8 @@ mod world;
 
 #[cfg(test)]
 mod heatmap_tests;
+#[cfg(test)]
+mod panel_tests;
 #[cfg(test)]
 mod tests;
 
@@ -37,7 +41,9 @@ pub use heatmap::{has_field, HeatMap};
 pub use help::{HelpOverlay, KEYS};
 pub use lesson::LessonPane;
 pub use log::LogPane;
+pub use matrix::{Matrix, SHADES};
 pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
+pub use spacetime::{time_label, SpaceTime, SpaceTimeView};
 pub use status::StatusBar;
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
@@ -114,6 +120,18 @@ impl Pane {
     }
 }
 
+/// What fills the top of the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MainPanel {
+    /// The ranks and the messages between them, now.
+    #[default]
+    World,
+    /// Each rank's calls and messages over time.
+    SpaceTime,
+    /// Who sent how much to whom.
+    Matrix,
+}
+
 /// One frame. Build it per draw and render `&screen` into the frame:
 /// `frame.render_widget(&screen, frame.area())`.
 pub struct Screen<'a> {
@@ -133,6 +151,10 @@ pub struct Screen<'a> {
     pub now: f64,
     /// False to honour NO_COLOR: meaning is carried by words alone.
     pub color: bool,
+    /// The panel above the lesson and the log.
+    pub main_panel: MainPanel,
+    /// The stretch of time the space-time diagram shows.
+    pub spacetime: SpaceTimeView,
 }
 
 impl Widget for &Screen<'_> {
@@ -180,16 +202,34 @@ impl Widget for &Screen<'_> {
             theme,
         }
         .render(status, buf);
-        World {
-            model: self.model,
-            deadlock: self.deadlock,
-            now: self.now,
-            focused: self.focus == Pane::World,
-            theme,
-        }
-        .render(ranks, buf);
-        if let (Some(h), Some(area)) = (&heat, heat_area) {
-            h.render(area, buf);
+        let focused = self.focus == Pane::World;
+        match self.main_panel {
+            MainPanel::World => {
+                World {
+                    model: self.model,
+                    deadlock: self.deadlock,
+                    now: self.now,
+                    focused,
+                    theme,
+                }
+                .render(ranks, buf);
+                if let (Some(h), Some(area)) = (&heat, heat_area) {
+                    h.render(area, buf);
+                }
+            }
+            MainPanel::SpaceTime => SpaceTime {
+                model: self.model,
+                view: self.spacetime,
+                focused,
+                theme,
+            }
+            .render(world, buf),
+            MainPanel::Matrix => Matrix {
+                model: self.model,
+                focused,
+                theme,
+            }
+            .render(world, buf),
         }
         LessonPane {
             model: self.model,

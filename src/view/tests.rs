@@ -22,12 +22,12 @@ fn lesson() -> LessonInfo<'static> {
     }
 }
 
-fn fixture(name: &str) -> crate::trace::Trace {
+pub(super) fn fixture(name: &str) -> crate::trace::Trace {
     let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
     crate::trace::read_trace(Path::new(&path)).expect("fixture")
 }
 
-fn replay(name: &str) -> Model {
+pub(super) fn replay(name: &str) -> Model {
     let trace = fixture(name);
     let mut m = Model::new(trace.header);
     for e in &trace.events {
@@ -96,6 +96,8 @@ pub(super) fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
         deadlock: None,
         now,
         color: true,
+        main_panel: MainPanel::World,
+        spacetime: SpaceTimeView::default(),
     }
 }
 

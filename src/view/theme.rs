@@ -64,6 +64,21 @@ impl Theme {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }
 
+    /// A cell of the communication matrix, by traffic from 1 (least) to 4.
+    pub fn heat(self, level: usize) -> Style {
+        self.fg(match level {
+            0 | 1 => Color::Blue,
+            2 => Color::Cyan,
+            3 => Color::Yellow,
+            _ => Color::Red,
+        })
+    }
+
+    /// Numbers written over a heat-map cell.
+    pub fn heat_text(self) -> Style {
+        Style::new().add_modifier(Modifier::BOLD)
+    }
+
     pub fn key(self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }

@@ -1,0 +1,206 @@
+//! The Chrome trace-event format (the JSON that Perfetto and
+//! chrome://tracing open): one track per rank, a slice per MPI call, an
+//! arrow per message from the send to the call that consumed it, and the
+//! lesson's output as instant events.
+//!
+//! Times are the [`Timeline`]'s display times, in microseconds: a rank whose
+//! clock is behind is moved forward just enough that no message arrives
+//! before it was sent (see `model::timeline`). An arrow starts just inside
+//! its send slice and ends just inside its receive slice, where viewers bind
+//! it (`bp: "e"`, the enclosing slice); its end is clamped to be no earlier
+//! than its start, which only matters when a receive could be matched to its
+//! send late (a wildcard) or the events came out of causal order.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use serde_json::{json, Map, Value};
+
+use crate::model::{CallSpan, Timeline};
+use crate::trace::display::{source_name, tag_name};
+use crate::trace::{EventKind, Rank, Trace};
+
+/// The process all ranks' tracks belong to. Not 0: trace processors treat
+/// pid 0 (and tid 0) as the kernel's idle task.
+pub const RUN_PID: u64 = 1;
+
+/// The category of the message arrows.
+pub const FLOW_CATEGORY: &str = "message";
+
+/// How far inside its slice an arrow end sits (seconds), at most half the
+/// slice. Less than half of `MIN_LATENCY`, so the arrow still points forward.
+const INSIDE: f64 = 0.4e-6;
+
+/// The thread id of a rank's track: rank + 1, since tid 0 is special too.
+pub fn rank_tid(rank: Rank) -> u64 {
+    u64::from(rank) + 1
+}
+
+/// Microseconds, to the nanosecond: short numbers that read back exactly.
+fn micros(t: f64) -> f64 {
+    nanos(t * 1e6)
+}
+
+/// Rounds microseconds to three decimals.
+fn nanos(us: f64) -> f64 {
+    (us * 1e3).round() / 1e3
+}
+
+/// The whole trace as a Chrome trace-event JSON object.
+pub fn chrome_trace(trace: &Trace) -> Value {
+    let h = &trace.header;
+    let world = h.world_size;
+    let mut tl = Timeline::new(world as usize, usize::MAX);
+    let mut events: Vec<Value> = Vec::new();
+    let mut lesson_output: Vec<Value> = Vec::new();
+    for e in &trace.events {
+        if e.rank >= world || !e.t.is_finite() {
+            continue;
+        }
+        let at = tl.step(e.rank, e.t, &e.event);
+        let (name, scope, args) = match &e.event {
+            EventKind::Say { text } => (text.clone(), "t", json!({ "text": text })),
+            EventKind::Check { what, passed } => {
+                let verdict = if *passed { "passed" } else { "FAILED" };
+                (
+                    format!("check {verdict}: {what}"),
+                    "t",
+                    json!({ "what": what, "passed": passed }),
+                )
+            }
+            EventKind::Failed { message, site } => (
+                format!("FAILED: {message}"),
+                "t",
+                json!({ "message": message, "site": site.as_ref().map(|s| s.to_string()) }),
+            ),
+            EventKind::RunEnded { outcome, detail } => (
+                format!("run ended: {outcome:?}"),
+                "p",
+                json!({ "detail": detail }),
+            ),
+            _ => continue,
+        };
+        lesson_output.push(json!({
+            "ph": "i", "s": scope, "name": name, "cat": "lesson",
+            "ts": micros(at), "pid": RUN_PID, "tid": rank_tid(e.rank), "args": args,
+        }));
+    }
+
+    events.push(json!({
+        "ph": "M", "name": "process_name", "pid": RUN_PID,
+        "args": { "name": format!("mpi-tutor: {} ({} ranks)", h.lesson, world) },
+    }));
+    for rank in 0..world {
+        let tid = rank_tid(rank);
+        events.push(json!({
+            "ph": "M", "name": "thread_name", "pid": RUN_PID, "tid": tid,
+            "args": { "name": format!("rank {rank}") },
+        }));
+        events.push(json!({
+            "ph": "M", "name": "thread_sort_index", "pid": RUN_PID, "tid": tid,
+            "args": { "sort_index": rank },
+        }));
+    }
+
+    // Calls, and where each one is, for binding the arrows.
+    let mut slices: HashMap<(Rank, u64), (f64, f64)> = HashMap::new();
+    for rank in 0..world {
+        // A call that never ended (deadlock, failure) lasts to the rank's
+        // last event.
+        let last = tl.active(rank).map_or(0.0, |(_, last)| last);
+        for span in tl.spans(rank) {
+            let end = span.end.unwrap_or(last).max(span.start);
+            slices.insert((rank, span.call.id), (span.start, end));
+            events.push(json!({
+                "ph": "X", "name": span.call.op.name(), "cat": "mpi",
+                "ts": micros(span.start), "dur": nanos(micros(end) - micros(span.start)),
+                "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
+            }));
+        }
+    }
+
+    for (i, link) in tl.links().enumerate() {
+        let m = link.msg;
+        let (s0, s1) = slices
+            .get(&(m.from, link.send_call))
+            .copied()
+            .unwrap_or((link.sent, link.sent));
+        let (r0, r1) = slices
+            .get(&(m.to, link.recv_call))
+            .copied()
+            .unwrap_or((link.received, link.received));
+        let start = s0 + INSIDE.min((s1 - s0) / 2.0);
+        let finish = (r1 - INSIDE.min((r1 - r0) / 2.0)).max(start);
+        let name = format!("{}->{} tag {}", m.from, m.to, m.tag);
+        let args = json!({ "k": m.k, "tag": m.tag, "bytes": link.bytes, "comm": m.comm });
+        let id = i as u64 + 1;
+        events.push(json!({
+            "ph": "s", "id": id, "cat": FLOW_CATEGORY, "name": name,
+            "ts": micros(start), "pid": RUN_PID, "tid": rank_tid(m.from), "args": args,
+        }));
+        events.push(json!({
+            "ph": "f", "bp": "e", "id": id, "cat": FLOW_CATEGORY, "name": name,
+            "ts": micros(finish).max(micros(start)), "pid": RUN_PID, "tid": rank_tid(m.to),
+        }));
+    }
+    events.extend(lesson_output);
+
+    let mut other = Map::new();
+    other.insert("lesson".into(), json!(h.lesson));
+    other.insert("world_size".into(), json!(world));
+    other.insert("mpi_library".into(), json!(h.mpi_library));
+    other.insert("started_unix".into(), json!(h.started_unix));
+    if trace.truncated {
+        other.insert("truncated".into(), json!(true));
+    }
+    json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other })
+}
+
+/// What a student wants to see when clicking a call: whom, which tag, how
+/// much, and where in the lesson.
+fn call_args(span: &CallSpan) -> Value {
+    let c = &span.call;
+    let mut a = Map::new();
+    a.insert("call".into(), json!(c.id));
+    a.insert("site".into(), json!(c.site.to_string()));
+    if let Some(sp) = &c.send {
+        a.insert("peer".into(), json!(sp.dest));
+        a.insert("tag".into(), json!(sp.tag));
+        a.insert("bytes".into(), json!(sp.bytes));
+    }
+    if let Some(rp) = &c.recv {
+        // A sendrecv's peer is where it sends; where it receives from is `from`.
+        let key = if c.send.is_some() { "from" } else { "peer" };
+        a.insert(key.into(), json!(source_name(rp.source)));
+        if c.send.is_none() {
+            a.insert("tag".into(), json!(tag_name(rp.tag)));
+        }
+    }
+    if let Some(cp) = &c.collective {
+        if let Some(root) = cp.root {
+            a.insert("root".into(), json!(root));
+        }
+        a.insert("bytes".into(), json!(cp.bytes));
+        a.insert("ranks".into(), json!(cp.members));
+    }
+    if !c.requests.is_empty() {
+        a.insert("requests".into(), json!(c.requests));
+    }
+    if !span.received.is_empty() {
+        let got: Vec<Value> = span
+            .received
+            .iter()
+            .map(|r| json!({ "from": r.source, "tag": r.tag, "bytes": r.bytes }))
+            .collect();
+        a.insert("received".into(), Value::Array(got));
+    }
+    if !span.returned {
+        a.insert("returned".into(), json!(false));
+    }
+    Value::Object(a)
+}
+
+/// Writes [`chrome_trace`] as one JSON document.
+pub fn write_chrome_trace(trace: &Trace, out: impl Write) -> std::io::Result<()> {
+    serde_json::to_writer(out, &chrome_trace(trace)).map_err(std::io::Error::from)
+}

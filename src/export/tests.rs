@@ -1,0 +1,292 @@
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::*;
+use crate::model::fixtures::Script;
+use crate::trace::{read_trace, EventKind, MsgId, Source, TagSel, Trace};
+
+fn fixture(name: &str) -> Trace {
+    let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+    read_trace(Path::new(&path)).expect("fixture")
+}
+
+fn script_trace(s: &Script) -> Trace {
+    Trace {
+        header: s.header.clone(),
+        events: s.events.clone(),
+        truncated: false,
+    }
+}
+
+fn events(v: &Value) -> &Vec<Value> {
+    v["traceEvents"]
+        .as_array()
+        .expect("traceEvents is an array")
+}
+
+fn of<'a>(v: &'a Value, ph: &'a str) -> impl Iterator<Item = &'a Value> {
+    events(v).iter().filter(move |e| e["ph"] == ph)
+}
+
+/// Messages some receive reported taking.
+fn matched(t: &Trace) -> BTreeSet<MsgId> {
+    let mut ids = BTreeSet::new();
+    for e in &t.events {
+        match &e.event {
+            EventKind::End(end) => ids.extend(end.received.iter().filter_map(|r| r.msg)),
+            EventKind::Matched { msg, .. } => {
+                ids.insert(*msg);
+            }
+            _ => {}
+        }
+    }
+    ids
+}
+
+/// Whether an X slice on `tid` encloses `ts`.
+fn enclosed(v: &Value, tid: &Value, ts: f64) -> bool {
+    of(v, "X").any(|x| {
+        let start = x["ts"].as_f64().unwrap();
+        &x["tid"] == tid && start <= ts && ts <= start + x["dur"].as_f64().unwrap()
+    })
+}
+
+/// The format's rules that every export must keep.
+fn check_format(t: &Trace) -> Value {
+    let v = chrome_trace(t);
+    assert_eq!(v["displayTimeUnit"], "ms");
+    for x in of(&v, "X") {
+        for field in ["ts", "dur", "pid", "tid"] {
+            assert!(x[field].is_number(), "{field} in {x}");
+        }
+        assert!(x["name"].is_string(), "{x}");
+        assert!(x["dur"].as_f64().unwrap() >= 0.0, "{x}");
+    }
+    let mut flows: BTreeMap<u64, (Vec<&Value>, Vec<&Value>)> = BTreeMap::new();
+    for e in events(&v) {
+        match e["ph"].as_str().unwrap() {
+            "s" => flows
+                .entry(e["id"].as_u64().unwrap())
+                .or_default()
+                .0
+                .push(e),
+            "f" => flows
+                .entry(e["id"].as_u64().unwrap())
+                .or_default()
+                .1
+                .push(e),
+            _ => {}
+        }
+    }
+    for (id, (s, f)) in &flows {
+        assert_eq!((s.len(), f.len()), (1, 1), "flow {id}");
+        let (s, f) = (s[0], f[0]);
+        assert_eq!(s["cat"], FLOW_CATEGORY);
+        assert_eq!(s["cat"], f["cat"]);
+        assert_eq!(s["name"], f["name"]);
+        assert_eq!(f["bp"], "e");
+        let (ts, tf) = (s["ts"].as_f64().unwrap(), f["ts"].as_f64().unwrap());
+        assert!(tf >= ts, "flow {id} goes backwards: {s} {f}");
+        assert!(enclosed(&v, &s["tid"], ts), "flow {id} starts in its send");
+        assert!(enclosed(&v, &f["tid"], tf), "flow {id} ends in its receive");
+    }
+    assert_eq!(
+        flows.len(),
+        matched(t).len(),
+        "one flow per matched message"
+    );
+    for i in of(&v, "i") {
+        assert!(["t", "p"].contains(&i["s"].as_str().unwrap()), "{i}");
+        assert!(i["ts"].is_number() && i["name"].is_string(), "{i}");
+    }
+    // Every rank's track is named, and the process too.
+    for rank in 0..t.header.world_size {
+        let tid = rank_tid(rank);
+        assert!(
+            of(&v, "M").any(|m| m["name"] == "thread_name"
+                && m["tid"] == tid
+                && m["args"]["name"] == format!("rank {rank}")),
+            "rank {rank} has a named track"
+        );
+    }
+    assert!(of(&v, "M").any(|m| m["name"] == "process_name" && m["pid"] == RUN_PID));
+    // Round trip through text.
+    let text = serde_json::to_string(&v).unwrap();
+    let back: Value = serde_json::from_str(&text).unwrap();
+    assert!(back == v, "the JSON reads back the same");
+    v
+}
+
+#[test]
+fn send_recv_exports_its_calls_message_and_output() {
+    let t = fixture("send_recv");
+    let v = check_format(&t);
+    let names: Vec<&str> = of(&v, "X").map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["send", "recv"]);
+    let send = of(&v, "X").next().unwrap();
+    assert_eq!(send["tid"], rank_tid(0));
+    assert_eq!(send["args"]["peer"], 1);
+    assert_eq!(send["args"]["tag"], 13);
+    assert_eq!(send["args"]["bytes"], 800);
+    assert_eq!(send["args"]["site"], "lessons/send_recv.rs:11");
+    assert_eq!(of(&v, "s").count(), 1);
+    assert!(of(&v, "i").any(|i| i["name"] == "hello, I am rank 3" && i["s"] == "t"));
+    assert!(of(&v, "i").any(|i| i["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("check passed: rank 1 received")));
+    assert!(of(&v, "i").any(|i| i["s"] == "p" && i["name"] == "run ended: Completed"));
+}
+
+#[test]
+fn ring_exports_one_flow_per_token_pass() {
+    let t = fixture("ring");
+    assert_eq!(t.header.world_size, 4);
+    let v = check_format(&t);
+    assert_eq!(matched(&t).len(), 8, "4 ranks, 2 laps");
+    assert_eq!(of(&v, "s").count(), 8);
+    assert_eq!(of(&v, "X").count(), 16);
+}
+
+#[test]
+fn a_deadlocked_call_lasts_to_the_ranks_last_event() {
+    let t = fixture("deadlock_head_to_head");
+    let v = check_format(&t);
+    let recvs: Vec<&Value> = of(&v, "X").collect();
+    assert_eq!(recvs.len(), 2);
+    for x in recvs {
+        assert_eq!(x["name"], "recv");
+        assert_eq!(x["args"]["returned"], false);
+    }
+}
+
+#[test]
+fn a_receive_whose_clock_is_behind_still_points_forward() {
+    let mut s = Script::new("skew", 2);
+    s.at(0.1);
+    let recv = s.recv(1, Source::Rank(0), TagSel::Tag(1), 1, 5);
+    s.at(1.0);
+    let (send, id) = s.send(0, 1, 1, 1, 4);
+    s.end(0, &send);
+    s.at(0.2);
+    s.end_received(1, &recv, &[(recv.id, id)]);
+    s.say(1, "got it");
+    let t = script_trace(&s);
+    let v = check_format(&t);
+    let sent = of(&v, "s").next().unwrap()["ts"].as_f64().unwrap();
+    let said = of(&v, "i").next().unwrap()["ts"].as_f64().unwrap();
+    assert!(said > sent, "rank 1's later output moves with it");
+}
+
+#[test]
+fn nonblocking_and_wildcards_bind_to_the_completing_call() {
+    use crate::trace::{Op, Received};
+    let mut s = Script::new("nonblocking", 3);
+    let irecv = s.recv_call(Op::Irecv, 0, Source::Any, TagSel::Any, 1, 3);
+    s.begin(0, &irecv);
+    s.end(0, &irecv);
+    let isend = s.send_call(Op::Isend, 2, 0, 4, 1, 8);
+    s.begin(2, &isend);
+    s.end(2, &isend);
+    let id = isend.send.as_ref().unwrap().msg;
+    s.at(0.5);
+    let wait = s.wait_call(Op::Wait, 0, &[irecv.id], 4);
+    s.begin(0, &wait);
+    s.at(0.6);
+    let received = vec![Received {
+        call: irecv.id,
+        source: 2,
+        tag: 4,
+        bytes: 8,
+        msg: None,
+    }];
+    s.end_with(0, &wait, received, None);
+    s.at(0.7);
+    s.push(
+        0,
+        EventKind::Matched {
+            call: irecv.id,
+            msg: id,
+        },
+    );
+    let v = check_format(&script_trace(&s));
+    let f = of(&v, "f").next().unwrap();
+    assert_eq!(f["tid"], rank_tid(0));
+    let wait_x = of(&v, "X").find(|x| x["name"] == "wait").unwrap();
+    let (start, dur) = (
+        wait_x["ts"].as_f64().unwrap(),
+        wait_x["dur"].as_f64().unwrap(),
+    );
+    let tf = f["ts"].as_f64().unwrap();
+    assert!(start <= tf && tf <= start + dur, "bound inside the wait");
+}
+
+#[test]
+fn the_writer_writes_the_same_json() {
+    let t = fixture("ring");
+    let mut out = Vec::new();
+    write_chrome_trace(&t, &mut out).unwrap();
+    let back: Value = serde_json::from_slice(&out).unwrap();
+    assert!(back == chrome_trace(&t));
+}
+
+/// Loads the export into Perfetto's trace processor, the engine behind
+/// ui.perfetto.dev, when one is installed: `trace_processor_shell` (or
+/// `trace_processor`) on PATH, or its path in `MPI_TUTOR_TRACE_PROCESSOR`.
+/// The `perfetto` Python package is not enough on its own: it downloads
+/// that binary on first use.
+#[test]
+fn perfetto_trace_processor_reads_the_export() {
+    let found = std::env::var_os("MPI_TUTOR_TRACE_PROCESSOR")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let path = std::env::var_os("PATH")?;
+            std::env::split_paths(&path)
+                .flat_map(|d| ["trace_processor_shell", "trace_processor"].map(|n| d.join(n)))
+                .find(|p| p.is_file())
+        });
+    let Some(tp) = found else {
+        eprintln!(
+            "SKIPPED perfetto_trace_processor_reads_the_export: no trace_processor_shell \
+             on PATH (set MPI_TUTOR_TRACE_PROCESSOR to its path to run it)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("ring.json");
+    write_chrome_trace(&fixture("ring"), std::fs::File::create(&json).unwrap()).unwrap();
+    let sql = dir.path().join("q.sql");
+    std::fs::write(
+        &sql,
+        "select (select count(*) from slice where category = 'mpi') as calls, \
+         (select count(*) from flow) as flows, \
+         (select count(*) from thread where name glob 'rank *') as ranks, \
+         (select ifnull(sum(value), 0) from stats where name glob 'flow_*') as flow_errors;\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(&tp)
+        .arg("--query-file")
+        .arg(&sql)
+        .arg(&json)
+        .output()
+        .expect("run trace processor");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The last line holds the four numbers, however the shell quotes them.
+    let row: Vec<String> = stdout
+        .lines()
+        .rev()
+        .find(|l| l.chars().any(|c| c.is_ascii_digit()))
+        .unwrap_or("")
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect();
+    assert_eq!(row, ["16", "8", "4", "0"], "{stdout}");
+}

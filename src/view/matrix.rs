@@ -1,0 +1,254 @@
+//! The communication matrix: who sent how much to whom. A row per sender,
+//! a column per receiver; each cell shaded by the bytes sent (`░▒▓█`, so
+//! the heat map reads without colour too), with the message count where it
+//! fits; totals per sender on the right and per receiver at the bottom.
+//! With more ranks than rows, neighbouring ranks share a cell (`0-3`).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::ranks::top_rule;
+use super::Theme;
+use crate::model::{Model, PairStats};
+use crate::trace::display::bytes;
+
+/// Shades from least to most traffic; a cell with none shows `·`.
+pub const SHADES: [&str; 4] = ["░", "▒", "▓", "█"];
+/// Widest cell: room for `12 · 1.5 KiB`.
+const MAX_CELL: u16 = 14;
+
+pub struct Matrix<'a> {
+    pub model: &'a Model,
+    pub focused: bool,
+    pub theme: Theme,
+}
+
+/// Traffic summed per block of `k` senders by `k` receivers.
+struct Grid {
+    k: usize,
+    groups: usize,
+    cells: Vec<(u64, u64)>,
+}
+
+impl Grid {
+    fn new(pairs: &[PairStats], n: usize, k: usize) -> Grid {
+        let groups = n.div_ceil(k);
+        let mut cells = vec![(0, 0); groups * groups];
+        for p in pairs {
+            let (i, j) = (p.from as usize / k, p.to as usize / k);
+            if i < groups && j < groups {
+                let c = &mut cells[i * groups + j];
+                c.0 += p.messages;
+                c.1 += p.bytes;
+            }
+        }
+        Grid { k, groups, cells }
+    }
+
+    fn at(&self, i: usize, j: usize) -> (u64, u64) {
+        self.cells[i * self.groups + j]
+    }
+
+    fn row(&self, i: usize) -> (u64, u64) {
+        (0..self.groups).map(|j| self.at(i, j)).fold((0, 0), add)
+    }
+
+    fn column(&self, j: usize) -> (u64, u64) {
+        (0..self.groups).map(|i| self.at(i, j)).fold((0, 0), add)
+    }
+
+    /// `3`, or `0-7` when ranks share a cell.
+    fn label(&self, i: usize, n: usize) -> String {
+        let a = i * self.k;
+        let b = ((i + 1) * self.k).min(n) - 1;
+        if a == b {
+            a.to_string()
+        } else {
+            format!("{a}-{b}")
+        }
+    }
+}
+
+fn add(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
+    (a.0 + b.0, a.1 + b.1)
+}
+
+/// `3 · 24 B`
+fn amount((messages, b): (u64, u64)) -> String {
+    format!("{messages} · {}", bytes(b))
+}
+
+/// The shaded part of a cell: a column of space keeps wide cells apart.
+fn fill_width(cw: u16) -> u16 {
+    if cw >= 3 {
+        cw - 1
+    } else {
+        cw
+    }
+}
+
+/// 1 to 4 by the share of the largest cell; 0 for none.
+fn level(value: u64, max: u64) -> usize {
+    if value == 0 || max == 0 {
+        0
+    } else {
+        ((value as f64 / max as f64 * 4.0).ceil() as usize).clamp(1, 4)
+    }
+}
+
+impl Widget for &Matrix<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let summary = self.model.summary();
+        let total = (summary.total_messages(), summary.total_bytes());
+        let title = Line::from(vec![
+            Span::raw(" messages "),
+            Span::styled(
+                format!("· sender ↓ receiver → · {} ", amount(total)),
+                t.dim(),
+            ),
+        ]);
+        let block = top_rule(title, t.border(self.focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let n = self.model.ranks().len();
+        // A header row and a totals row around the senders.
+        if n == 0 || inner.height < 3 || inner.width < 8 {
+            return;
+        }
+        let rows = (inner.height - 2) as usize;
+        let totals_w = (amount(total).chars().count() as u16 + 2).max(7);
+        let mut k = n.div_ceil(rows).max(1);
+        let layout = loop {
+            let grid = Grid::new(&summary.pairs, n, k);
+            let lw = grid.label(grid.groups - 1, n).len().max(4) as u16 + 1;
+            let g = grid.groups as u16;
+            let room = inner.width.saturating_sub(lw);
+            // Totals column when there is room for it beside the cells.
+            let (cw, totals) = if room >= g + totals_w {
+                (((room - totals_w) / g).min(MAX_CELL), true)
+            } else {
+                ((room / g).min(MAX_CELL), false)
+            };
+            if cw >= 1 || k >= n {
+                break (grid, lw, cw.max(1), totals);
+            }
+            k += 1;
+        };
+        let (grid, lw, cw, totals) = layout;
+        let g = grid.groups;
+        // Shade by bytes; by messages when all of them were empty.
+        let weight = |c: (u64, u64)| if total.1 > 0 { c.1 } else { c.0 };
+        let max = grid.cells.iter().map(|&c| weight(c)).max().unwrap_or(0);
+        let x_of = |j: usize| inner.x + lw + (j as u16) * cw;
+        let right = inner.right();
+        let put = |buf: &mut Buffer, x: u16, y: u16, s: &str, style| {
+            if x < right {
+                buf.set_stringn(x, y, s, (right - x) as usize, style);
+            }
+        };
+
+        // Header: receivers.
+        let y0 = inner.y;
+        put(buf, inner.x, y0, "from", t.dim());
+        let mut free = 0;
+        for j in 0..g {
+            let x = x_of(j);
+            let label = grid.label(j, n);
+            if x >= free {
+                let pad = fill_width(cw).saturating_sub(label.len() as u16) / 2;
+                put(buf, x + pad, y0, &label, t.dim());
+                free = x + pad + label.len() as u16 + 1;
+            }
+        }
+        let tx = x_of(g) + 1;
+        if totals {
+            put(buf, tx, y0, "sent", t.dim());
+        }
+
+        for i in 0..g.min(rows) {
+            let y = y0 + 1 + i as u16;
+            put(
+                buf,
+                inner.x,
+                y,
+                &format!("{:>w$}", grid.label(i, n), w = lw as usize - 1),
+                t.dim(),
+            );
+            for j in 0..g {
+                self.cell(
+                    buf,
+                    (x_of(j), y),
+                    cw,
+                    grid.at(i, j),
+                    level(weight(grid.at(i, j)), max),
+                );
+            }
+            let sent = grid.row(i);
+            if totals && sent.0 > 0 {
+                put(buf, tx, y, &amount(sent), t.dim());
+            }
+        }
+
+        // Received per receiver: the count where it fits.
+        let yt = y0 + 1 + g.min(rows) as u16;
+        if yt < inner.bottom() {
+            put(buf, inner.x, yt, "recv", t.dim());
+            for j in 0..g {
+                let (m, _) = grid.column(j);
+                let s = m.to_string();
+                if m > 0 && s.len() as u16 <= fill_width(cw) {
+                    let pad = (fill_width(cw) - s.len() as u16) / 2;
+                    put(buf, x_of(j) + pad, yt, &s, t.dim());
+                }
+            }
+            if totals {
+                put(
+                    buf,
+                    tx,
+                    yt,
+                    &amount(total),
+                    t.dim().add_modifier(Modifier::BOLD),
+                );
+            }
+        }
+    }
+}
+
+impl Matrix<'_> {
+    /// One cell `cw` wide: its shade, with the count (and bytes) on top
+    /// when they fit with a space either side.
+    fn cell(&self, buf: &mut Buffer, (x, y): (u16, u16), cw: u16, traffic: (u64, u64), lvl: usize) {
+        let t = self.theme;
+        let right = buf.area.right();
+        let fill_w = fill_width(cw);
+        if lvl == 0 {
+            let mid = x + fill_w.saturating_sub(1) / 2;
+            if mid < right {
+                buf.set_string(mid, y, "·", t.dim());
+            }
+            return;
+        }
+        let style = t.heat(lvl);
+        for dx in 0..fill_w {
+            if x + dx < right {
+                buf.set_string(x + dx, y, SHADES[lvl - 1], style);
+            }
+        }
+        let full = format!(" {} ", amount(traffic));
+        let count = format!(" {} ", traffic.0);
+        let text = [full, count]
+            .into_iter()
+            .find(|s| s.chars().count() as u16 <= fill_w);
+        if let Some(text) = text {
+            let w = text.chars().count() as u16;
+            let tx = x + (fill_w - w) / 2;
+            if tx + w <= right {
+                buf.set_string(tx, y, &text, t.heat_text());
+            }
+        }
+    }
+}

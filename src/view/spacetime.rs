@@ -1,0 +1,390 @@
+//! The space-time diagram: a row per rank, time to the right. Each MPI call
+//! is a span (`▒` waiting for another rank, `█` any other call), the time
+//! between calls a thin line, and each message an elbow from the moment its
+//! send began down (or up) to the moment the receive that took it ended.
+//!
+//! Times are the model's timeline times, which respect causality: a receive
+//! never ends before its send began, even when the ranks' clocks disagree,
+//! so no message line goes backwards.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::ranks::top_rule;
+use super::Theme;
+use crate::model::{is_blocking, Model};
+
+/// About how many columns apart the time axis is labelled.
+const TICK_COLUMNS: f64 = 12.0;
+/// The finest zoom: a microsecond per column.
+const FINEST: f64 = 1e-6;
+
+/// Which stretch of time the diagram shows. The default fits the whole run
+/// so far into the panel.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SpaceTimeView {
+    /// Seconds per column; None fits the whole run.
+    pub zoom: Option<f64>,
+    /// Time at the left edge (seconds, like event times) while zoomed.
+    pub offset: f64,
+}
+
+impl SpaceTimeView {
+    /// Seconds per column and the time at the left edge, for the panel
+    /// `width` columns wide.
+    pub fn window(&self, model: &Model, width: u16) -> (f64, f64) {
+        match self.zoom {
+            Some(z) if z.is_finite() && z > 0.0 => (z, self.offset.max(0.0)),
+            _ => (fit(model.timeline().now(), track_width(model, width)), 0.0),
+        }
+    }
+
+    /// Twice the detail, keeping the middle of the panel where it is.
+    pub fn zoom_in(&mut self, model: &Model, width: u16) {
+        self.rescale(model, width, 0.5);
+    }
+
+    /// Half the detail; back to fitting the run once it all fits.
+    pub fn zoom_out(&mut self, model: &Model, width: u16) {
+        self.rescale(model, width, 2.0);
+        let whole = fit(model.timeline().now(), track_width(model, width));
+        if self.zoom.is_some_and(|z| z >= whole) {
+            *self = SpaceTimeView::default();
+        }
+    }
+
+    /// Moves the window by `columns` (negative: earlier).
+    pub fn scroll(&mut self, model: &Model, width: u16, columns: i32) {
+        let (per, offset) = self.window(model, width);
+        self.zoom = Some(per);
+        self.offset = (offset + f64::from(columns) * per).max(0.0);
+    }
+
+    fn rescale(&mut self, model: &Model, width: u16, factor: f64) {
+        let (per, offset) = self.window(model, width);
+        let half = f64::from(track_width(model, width)) / 2.0;
+        let middle = offset + per * half;
+        let per = (per * factor).max(FINEST);
+        self.zoom = Some(per);
+        self.offset = (middle - per * half).max(0.0);
+    }
+}
+
+/// Columns left for time once the rank labels are drawn.
+fn track_width(model: &Model, width: u16) -> u16 {
+    width
+        .saturating_sub(label_width(model.ranks().len()))
+        .max(1)
+}
+
+/// `12 ` for up to 100 ranks.
+fn label_width(ranks: usize) -> u16 {
+    ranks.saturating_sub(1).to_string().len() as u16 + 1
+}
+
+/// Round numbers of seconds per column, times a power of ten: fine enough
+/// steps that the whole run fills most of the panel.
+const FIT_STEPS: [f64; 10] = [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0];
+/// Steps between labelled ticks.
+const TICK_STEPS: [f64; 4] = [1.0, 2.0, 5.0, 10.0];
+
+/// The round number of seconds per column that fits `until` into `columns`.
+fn fit(until: f64, columns: u16) -> f64 {
+    round_up(until / f64::from(columns.max(1)), &FIT_STEPS)
+}
+
+/// The smallest of `steps` times a power of ten that is at least `x`.
+fn round_up(x: f64, steps: &[f64]) -> f64 {
+    if !(x.is_finite() && x > FINEST) {
+        return FINEST;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    let m = x / p;
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| m <= s * (1.0 + 1e-9))
+        .unwrap_or(10.0);
+    step * p
+}
+
+/// `20 ms`, `1.5 s`, `250 µs`, `10.002 s`: in the unit that suits `t`,
+/// with the decimals that tell times `step` apart.
+pub fn time_label(t: f64, step: f64) -> String {
+    label_in(t, step, t.abs().max(step))
+}
+
+/// Like [`time_label`], in the unit that suits times up to `size`, so that
+/// the labels of one axis share a unit.
+fn label_in(t: f64, step: f64, size: f64) -> String {
+    let (scale, unit) = if size >= 1.0 {
+        (1.0, "s")
+    } else if size >= 1e-3 {
+        (1e3, "ms")
+    } else {
+        (1e6, "µs")
+    };
+    let fine = step * scale;
+    let decimals = if fine >= 1.0 {
+        0
+    } else {
+        ((-fine.log10() - 1e-9).ceil() as usize).min(6)
+    };
+    format!("{:.*} {unit}", decimals, t * scale)
+}
+
+pub struct SpaceTime<'a> {
+    pub model: &'a Model,
+    pub view: SpaceTimeView,
+    pub focused: bool,
+    pub theme: Theme,
+}
+
+impl Widget for &SpaceTime<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let (per, offset) = self.view.window(self.model, area.width);
+        let n = self.model.ranks().len();
+        let mode = if self.view.zoom.is_some() {
+            "zoomed"
+        } else {
+            "whole run"
+        };
+        let title = Line::from(vec![
+            Span::raw(" space-time "),
+            Span::styled(
+                format!("· 1 column = {} · {mode} ", time_label(per, per)),
+                t.dim(),
+            ),
+        ]);
+        let block = top_rule(title, t.border(self.focused));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height < 2 || inner.width <= label_width(n) + 1 || n == 0 {
+            return;
+        }
+        let lw = label_width(n);
+        let plot = Plot {
+            x0: inner.x + lw,
+            cols: inner.width - lw,
+            per,
+            offset,
+        };
+        plot.axis(inner.y, buf, t);
+
+        // Rows: a rank, a row for message lines, the next rank... when
+        // there is room; else ranks only; else as many as fit.
+        let below = inner.height - 1;
+        let (step, shown) = if (2 * n).saturating_sub(1) <= below as usize {
+            (2, n)
+        } else if n <= below as usize {
+            (1, n)
+        } else {
+            (1, below.saturating_sub(1) as usize)
+        };
+        let row = |r: usize| (r < shown).then(|| inner.y + 1 + (r * step) as u16);
+        let used = if shown == 0 {
+            0
+        } else {
+            ((shown - 1) * step + 1) as u16
+        };
+
+        let tl = self.model.timeline();
+        let now = tl.now();
+        for (r, rv) in self.model.ranks().iter().enumerate().take(shown) {
+            let y = row(r).expect("shown");
+            buf.set_stringn(
+                inner.x,
+                y,
+                format!("{:>w$}", r, w = lw as usize - 1),
+                lw as usize,
+                t.state(rv, false).add_modifier(Modifier::BOLD),
+            );
+            let rank = r as u32;
+            if let Some((first, last)) = tl.active(rank) {
+                let last = if rv.is_terminal() { last } else { now };
+                plot.fill(buf, first, last, y, "─", t.dim());
+            }
+            // Waiting first, so the short other calls stay visible on top.
+            for waiting in [true, false] {
+                for s in tl.spans(rank) {
+                    if is_blocking(s.call.op) != waiting {
+                        continue;
+                    }
+                    let style = if s.end.is_some() && !s.returned {
+                        t.error()
+                    } else if waiting {
+                        t.waiting()
+                    } else {
+                        t.message()
+                    };
+                    let sym = if waiting { "▒" } else { "█" };
+                    plot.fill(buf, s.start, s.end.unwrap_or(now), y, sym, style);
+                }
+            }
+        }
+
+        let line = t.message();
+        let shown_links = || {
+            tl.links().filter_map(|l| {
+                let ys = row(l.msg.from as usize)?;
+                let yr = row(l.msg.to as usize)?;
+                (ys != yr).then_some((ys, yr, l))
+            })
+        };
+        for (ys, yr, l) in shown_links() {
+            plot.message(buf, (ys, l.sent), (yr, l.received), step == 2, line);
+        }
+        // Arrivals last: a line passing by must not hide one.
+        for (ys, yr, l) in shown_links() {
+            let arrow = if yr > ys { "▼" } else { "▲" };
+            let c = plot.col(l.received).max(plot.col(l.sent));
+            plot.put(buf, c, yr, arrow, line.add_modifier(Modifier::BOLD));
+        }
+        // Sent, not received yet: a dashed line from the send to now.
+        let mut flying: Vec<_> = tl.unreceived().collect();
+        flying.sort_by_key(|f| f.0);
+        for (id, _, sent) in flying {
+            let (Some(ys), Some(yr)) = (row(id.from as usize), row(id.to as usize)) else {
+                continue;
+            };
+            if step == 2 && ys != yr {
+                let yc = if yr > ys { ys + 1 } else { ys - 1 };
+                plot.elbow(buf, ys, yc, (plot.col(sent), plot.col(now)), "┄", line);
+            }
+        }
+
+        // Below the ranks, after a blank row if there is one: the ranks not
+        // shown, or the legend.
+        let below_ranks = inner.y + 1 + used;
+        let spare = (below_ranks + 1).min(inner.bottom().saturating_sub(1));
+        if spare >= below_ranks {
+            let text = if shown < n {
+                format!("… {} more ranks: the world view shows them all", n - shown)
+            } else {
+                "▒ waiting  █ other call  ─ between calls  ▼▲ message arrives".to_string()
+            };
+            buf.set_stringn(
+                inner.x + lw,
+                spare,
+                text,
+                (inner.width - lw) as usize,
+                t.dim(),
+            );
+        }
+    }
+}
+
+/// Where time is on screen.
+struct Plot {
+    x0: u16,
+    cols: u16,
+    per: f64,
+    offset: f64,
+}
+
+impl Plot {
+    /// The column of time `t`, off screen included (saturating).
+    fn col(&self, t: f64) -> i64 {
+        ((t - self.offset) / self.per).floor() as i64
+    }
+
+    fn visible(&self, c: i64) -> bool {
+        c >= 0 && c < i64::from(self.cols)
+    }
+
+    /// Sets one cell, joining crossing lines into `┼`.
+    fn put(&self, buf: &mut Buffer, c: i64, y: u16, sym: &str, style: Style) {
+        if !self.visible(c) {
+            return;
+        }
+        let cell = &mut buf[(self.x0 + c as u16, y)];
+        let sym = match (cell.symbol(), sym) {
+            ("─", "│") | ("│", "─") | ("┼", _) => "┼",
+            _ => sym,
+        };
+        cell.set_symbol(sym).set_style(style);
+    }
+
+    /// Fills the columns from time `a` to time `b` (at least one column).
+    fn fill(&self, buf: &mut Buffer, a: f64, b: f64, y: u16, sym: &str, style: Style) {
+        let (c0, c1) = (self.col(a).max(0), self.col(b.max(a)));
+        let c1 = c1.min(i64::from(self.cols) - 1);
+        for c in c0..=c1 {
+            self.put(buf, c, y, sym, style);
+        }
+    }
+
+    /// Labels about every `TICK_COLUMNS` columns, at round times.
+    fn axis(&self, y: u16, buf: &mut Buffer, t: Theme) {
+        let step = round_up(self.per * TICK_COLUMNS, &TICK_STEPS);
+        let mut k = (self.offset / step).ceil();
+        let mut free = 0i64;
+        let end = self.offset + self.per * f64::from(self.cols);
+        loop {
+            let at = k * step;
+            let c = self.col(at + self.per * 1e-6);
+            if c >= i64::from(self.cols) {
+                break;
+            }
+            let text = format!("╵{}", label_in(at, step, end.max(step)));
+            let w = text.chars().count() as i64;
+            if c >= free && c + w <= i64::from(self.cols) {
+                buf.set_string(self.x0 + c as u16, y, &text, t.dim());
+                free = c + w + 1;
+            }
+            k += 1.0;
+        }
+    }
+
+    /// A message from the sender's row `ys` at time `sent` to the
+    /// receiver's row `yr` at time `received`, arrow excepted. With a free
+    /// row beside each rank (`gap`) it leaves along that row; else only a
+    /// vertical line into the receiver is drawn.
+    fn message(
+        &self,
+        buf: &mut Buffer,
+        (ys, sent): (u16, f64),
+        (yr, received): (u16, f64),
+        gap: bool,
+        s: Style,
+    ) {
+        if ys == yr {
+            return;
+        }
+        // Never backwards, whatever the times say.
+        let (cs, cr) = (self.col(sent), self.col(received).max(self.col(sent)));
+        let down = yr > ys;
+        let next = |y: u16| if down { y + 1 } else { y - 1 };
+        let mut y = next(ys);
+        if gap {
+            self.elbow(buf, ys, y, (cs, cr), "─", s);
+            y = next(y);
+        }
+        while y != yr {
+            self.put(buf, cr, y, "│", s);
+            y = next(y);
+        }
+    }
+
+    /// On row `yc` beside the sender's row `ys`: leaves the sender at `cs`,
+    /// runs along to `cr`, and turns towards the receiver there.
+    fn elbow(&self, buf: &mut Buffer, ys: u16, yc: u16, (cs, cr): (i64, i64), run: &str, s: Style) {
+        let down = yc > ys;
+        if cs == cr {
+            self.put(buf, cs, yc, "│", s);
+            return;
+        }
+        self.put(buf, cs, yc, if down { "╰" } else { "╭" }, s);
+        let (from, to) = (cs + 1, cr.min(i64::from(self.cols)));
+        for c in from.max(0)..to {
+            self.put(buf, c, yc, run, s);
+        }
+        if run == "─" {
+            self.put(buf, cr, yc, if down { "╮" } else { "╯" }, s);
+        }
+    }
+}
