@@ -26,6 +26,29 @@ pub enum Command {
     /// Play a recorded run (from `lesson --record FILE`) in the same view,
     /// without MPI: step forwards and backwards, play, pause.
     Replay(ReplayArgs),
+    /// Convert a recorded run for other tools: `--format chrome` writes the
+    /// trace-event JSON that Perfetto (ui.perfetto.dev) and chrome://tracing open.
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// Chrome trace-event JSON: a track per rank, a slice per MPI call, an
+    /// arrow per message.
+    Chrome,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExportArgs {
+    /// The recorded trace (JSON Lines).
+    pub file: PathBuf,
+
+    #[arg(long, value_enum, default_value = "chrome")]
+    pub format: ExportFormat,
+
+    /// Where to write (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -11,6 +11,7 @@ fn main() {
         Command::List => mpi_tutor::run::list(),
         Command::Lesson(args) => mpi_tutor::run::lesson(args),
         Command::Replay(args) => mpi_tutor::app::replay::replay(&args.file, args.headless),
+        Command::Export(args) => mpi_tutor::app::replay::export(&args),
     };
     std::process::exit(code);
 }

@@ -18,7 +18,63 @@ fn record_and_replay(lesson: &str, n: u32, extra: &[&str]) -> (common::Run, comm
     args.extend_from_slice(extra);
     let live = mpi(n, &args, LIMIT);
     let replay = alone(&["replay", path, "--headless"], LIMIT);
+    check_export(lesson, path, dir.path());
     (live, replay)
+}
+
+/// `export --format chrome` of the recorded run: valid trace-event JSON
+/// with one flow (an `s` and an `f` event) per message the trace matched.
+fn check_export(lesson: &str, trace_path: &str, dir: &std::path::Path) {
+    use mpi_tutor::trace::EventKind;
+    let out = dir.join("chrome.json");
+    let run = alone(
+        &[
+            "export",
+            trace_path,
+            "--format",
+            "chrome",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(run.code, Some(0), "{lesson}: {run:#?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let events = json["traceEvents"].as_array().expect("traceEvents");
+    let phase = |p: &str| events.iter().filter(|e| e["ph"] == p).count();
+    let trace = common::read(std::path::Path::new(trace_path));
+    let matched = trace
+        .events
+        .iter()
+        .map(|e| match &e.event {
+            EventKind::End(end) => end.received.iter().filter(|r| r.msg.is_some()).count(),
+            EventKind::Matched { .. } => 1,
+            _ => 0,
+        })
+        .sum::<usize>();
+    assert_eq!(
+        phase("s"),
+        matched,
+        "{lesson}: one flow start per matched message"
+    );
+    assert_eq!(
+        phase("f"),
+        matched,
+        "{lesson}: one flow end per matched message"
+    );
+    let tracks = events
+        .iter()
+        .filter(|e| e["ph"] == "M" && e["name"] == "thread_name")
+        .count();
+    assert_eq!(
+        tracks as u32, trace.header.world_size,
+        "{lesson}: a track per rank"
+    );
+    assert!(
+        phase("X") > 0 || lesson == "hello",
+        "{lesson}: slices for the calls"
+    );
 }
 
 #[test]

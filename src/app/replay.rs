@@ -34,6 +34,35 @@ pub fn load(path: &Path) -> Result<Trace, String> {
     read_trace(path).map_err(|e| e.to_string())
 }
 
+/// Runs the export command; returns the exit code.
+pub fn export(args: &crate::cli::ExportArgs) -> i32 {
+    let trace = match load(&args.file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("mpi-tutor: {e}");
+            return 2;
+        }
+    };
+    let written = match &args.output {
+        Some(path) => std::fs::File::create(path)
+            .map(std::io::BufWriter::new)
+            .and_then(|out| crate::export::write_chrome_trace(&trace, out)),
+        None => crate::export::write_chrome_trace(&trace, std::io::stdout().lock()),
+    };
+    if let Err(e) = written {
+        eprintln!("mpi-tutor: cannot write the export: {e}");
+        return 1;
+    }
+    if trace.truncated {
+        eprintln!(
+            "mpi-tutor: trace {} was cut off in its last line; exported what was recorded before it",
+            args.file.display()
+        );
+        return 1;
+    }
+    0
+}
+
 /// Runs the replay command; returns the exit code.
 pub fn replay(path: &Path, headless: bool) -> i32 {
     let trace = match load(path) {
