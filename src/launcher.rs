@@ -33,6 +33,18 @@ pub fn launcher_rank() -> Option<u32> {
         .find_map(|v| std::env::var(v).ok()?.parse().ok())
 }
 
+/// A refusal before MPI starts: rank 0 says it, the others exit quietly,
+/// but only after a moment: under Open MPI the first rank to exit non-zero
+/// ends the job, and rank 0's line could be lost on the way to the screen.
+pub fn refuse(message: &str) -> i32 {
+    if launcher_rank().unwrap_or(0) == 0 {
+        eprintln!("mpi-tutor: {message}");
+    } else {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    2
+}
+
 /// The lesson's arguments as they must reach every rank.
 fn forwarded(args: &LessonArgs) -> Vec<String> {
     let mut v = vec!["lesson".to_string(), args.name.clone()];
@@ -83,11 +95,13 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
         .arg(n.to_string())
         .arg(&exe)
         .args(forwarded(args));
-    // Harmless for MPICH; lets Open MPI run as root and put more ranks than
-    // cores on a laptop.
+    // Harmless for MPICH; lets Open MPI run as root, put more ranks than
+    // cores on a laptop, and leave the explaining to mpi-tutor (no banner
+    // of its own after a rank's clear one-line error).
     cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1");
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_orte_execute_quiet", "1");
 
     let terminal = if args.headless {
         None

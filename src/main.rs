@@ -30,11 +30,8 @@ fn usage_error(e: clap::Error) -> i32 {
             0
         };
     }
-    if mpi_tutor::launcher::launcher_rank().unwrap_or(0) == 0 {
-        let text = e.render().to_string();
-        let first = text.lines().next().unwrap_or("bad arguments");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
-        eprintln!("mpi-tutor: {first} (see `mpi-tutor --help`)");
-    }
-    2
+    let text = e.render().to_string();
+    let first = text.lines().next().unwrap_or("bad arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    mpi_tutor::launcher::refuse(&format!("{first} (see `mpi-tutor --help`)"))
 }

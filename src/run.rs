@@ -5,7 +5,7 @@ use std::sync::mpsc::channel;
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
 use crate::app::{self, Ending, RunSetup};
 use crate::cli::LessonArgs;
-use crate::launcher::{launcher_rank, relaunch, under_launcher};
+use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
 use crate::probe::{Command, Job, JobConfig};
 use crate::term;
@@ -22,13 +22,7 @@ pub fn list() -> i32 {
 
 pub fn lesson(args: LessonArgs) -> i32 {
     // Every rank reaches the same verdict on bad input; only one says it.
-    let speaks = launcher_rank().unwrap_or(0) == 0;
-    let refuse = |msg: String| {
-        if speaks {
-            eprintln!("mpi-tutor: {msg}");
-        }
-        2
-    };
+    let refuse = |msg: String| launcher::refuse(&msg);
     let Some(lesson) = lessons::find(&args.name) else {
         return refuse(format!(
             "unknown lesson '{}'; the lessons are: {}",
