@@ -119,13 +119,7 @@ fn frame_time(model: &Model, panel: MainPanel, w: u16, h: u16) -> f64 {
     let lesson = mpi_tutor::lessons::find("ring").unwrap();
     let screen = Screen {
         model,
-        lesson: LessonInfo {
-            name: lesson.name,
-            title: lesson.title,
-            file: lesson.file,
-            source: lesson.source,
-            explanation: lesson.explanation,
-        },
+        lesson: LessonInfo::from(lesson),
         status: StatusInfo {
             mode: Mode::Live,
             speed_label: "full speed".into(),

@@ -9,7 +9,7 @@ use super::keymap::{action_for, Action};
 use super::pace::{PaceMode, Pacer};
 use super::report::verdict;
 use super::session::Session;
-use super::ui::{lesson_info, Painter, Panes, TICK};
+use super::ui::{Painter, Panes, TICK};
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
 use crate::probe::{Command, Control, Delivery};
@@ -17,7 +17,7 @@ use crate::term::keys::Key;
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
 use crate::trace::{Event, EventKind, Outcome};
-use crate::view::{self, Mode, StatusInfo};
+use crate::view::{self, LessonInfo, Mode, StatusInfo};
 
 enum Input {
     Trace(Delivery),
@@ -310,7 +310,7 @@ impl Live {
         let deadlock = self.watch.check(self.session.model(), Instant::now());
         let screen = self.panes.screen(
             self.session.model(),
-            lesson_info(self.setup.lesson),
+            LessonInfo::from(self.setup.lesson),
             status,
             deadlock,
             now,

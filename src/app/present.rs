@@ -8,7 +8,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::trace::{Event, EventKind, MsgId};
+use crate::trace::{consumed, Event, EventKind, MsgId};
 
 pub struct Presenter {
     flight: Duration,
@@ -70,14 +70,6 @@ impl Presenter {
             .into_iter()
             .flat_map(|r| self.queues.remove(&r).unwrap_or_default())
             .collect()
-    }
-}
-
-fn consumed(e: &Event) -> Vec<MsgId> {
-    match &e.event {
-        EventKind::End(end) => end.received.iter().filter_map(|r| r.msg).collect(),
-        EventKind::Matched { msg, .. } => vec![*msg],
-        _ => Vec::new(),
     }
 }
 

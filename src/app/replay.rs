@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use super::keymap::{action_for, Action};
 use super::report::{deadlock_text, summary_text};
-use super::ui::{lesson_info, Painter, Panes, TICK};
+use super::ui::{Painter, Panes, TICK};
 use crate::model::Model;
 use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
@@ -176,7 +176,7 @@ fn view(trace: &Trace) -> Result<(), String> {
     let mut painter = Painter::new(&screen)?;
     let lesson = crate::lessons::find(&trace.header.lesson);
     let info = match lesson {
-        Some(l) => lesson_info(l),
+        Some(l) => LessonInfo::from(l),
         None => LessonInfo {
             name: &trace.header.lesson,
             title: "(a lesson this version does not know)",

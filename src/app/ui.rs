@@ -11,7 +11,6 @@ use ratatui::layout::Rect;
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 
 use super::keymap::Action;
-use crate::lessons::Lesson;
 use crate::model::{Deadlock, Model};
 use crate::term::screen::Screen;
 use crate::view::{self, LessonInfo, MainPanel, Pane, SpaceTimeView, StatusInfo};
@@ -191,16 +190,5 @@ impl Panes {
 impl Default for Panes {
     fn default() -> Self {
         Self::new()
-    }
-}
-
-/// How the view names a lesson.
-pub fn lesson_info(l: &'static Lesson) -> LessonInfo<'static> {
-    LessonInfo {
-        name: l.name,
-        title: l.title,
-        file: l.file,
-        source: l.source,
-        explanation: l.explanation,
     }
 }

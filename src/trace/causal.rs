@@ -16,7 +16,8 @@ pub struct CausalOrder {
     waiting: HashMap<MsgId, Vec<u32>>,
 }
 
-fn consumed(e: &Event) -> Vec<MsgId> {
+/// The messages an event shows received (a completed receive, a late match).
+pub fn consumed(e: &Event) -> Vec<MsgId> {
     match &e.event {
         EventKind::End(end) => end.received.iter().filter_map(|r| r.msg).collect(),
         EventKind::Matched { msg, .. } => vec![*msg],

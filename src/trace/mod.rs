@@ -11,7 +11,7 @@ mod matching;
 mod reader;
 mod writer;
 
-pub use causal::CausalOrder;
+pub use causal::{consumed, CausalOrder};
 pub use matching::{Matcher, SendCounter};
 pub use reader::{read_trace, Trace, TraceError};
 pub use writer::{seal, TraceWriter};

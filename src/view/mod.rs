@@ -69,6 +69,18 @@ pub struct LessonInfo<'a> {
     pub explanation: &'a str,
 }
 
+impl From<&'static crate::lessons::Lesson> for LessonInfo<'static> {
+    fn from(l: &'static crate::lessons::Lesson) -> Self {
+        LessonInfo {
+            name: l.name,
+            title: l.title,
+            file: l.file,
+            source: l.source,
+            explanation: l.explanation,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Live,

@@ -12,14 +12,7 @@ use crate::trace::{Op, Source, TagSel};
 
 /// The real lesson, as the live view shows it.
 fn lesson() -> LessonInfo<'static> {
-    let l = crate::lessons::find("send-recv").expect("send-recv lesson");
-    LessonInfo {
-        name: l.name,
-        title: l.title,
-        file: l.file,
-        source: l.source,
-        explanation: l.explanation,
-    }
+    LessonInfo::from(crate::lessons::find("send-recv").expect("send-recv lesson"))
 }
 
 pub(super) fn fixture(name: &str) -> crate::trace::Trace {
