@@ -152,7 +152,7 @@ fn ring_exports_one_flow_per_token_pass() {
 
 #[test]
 fn a_deadlocked_call_lasts_to_the_ranks_last_event() {
-    let t = fixture("deadlock_head_to_head");
+    let t = fixture("deadlock");
     let v = check_format(&t);
     let recvs: Vec<&Value> = of(&v, "X").collect();
     assert_eq!(recvs.len(), 2);

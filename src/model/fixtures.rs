@@ -250,17 +250,6 @@ impl Script {
         }
         m
     }
-
-    /// Header line then one event per line.
-    pub fn to_jsonl(&self) -> String {
-        let mut s = serde_json::to_string(&self.header).unwrap();
-        s.push('\n');
-        for e in &self.events {
-            s.push_str(&serde_json::to_string(e).unwrap());
-            s.push('\n');
-        }
-        s
-    }
 }
 
 /// The send-recv lesson on 5 ranks, cut at one of its moments:

@@ -345,19 +345,6 @@ fn a_recorded_send_recv_run_replays_to_its_end() {
     assert!(m.deadlock().is_none());
 }
 
-/// Writes `tests/fixtures/deadlock_head_to_head.jsonl` from its script:
-/// `cargo test --lib -- --ignored write_fixture_files`.
-#[test]
-#[ignore]
-fn write_fixture_files() {
-    let dir = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
-    std::fs::write(
-        format!("{dir}/deadlock_head_to_head.jsonl"),
-        head_to_head().to_jsonl(),
-    )
-    .unwrap();
-}
-
 fn any_event(world: u32) -> impl Strategy<Value = Event> {
     let s = send_recv("done");
     let mut pool = s.events.clone();

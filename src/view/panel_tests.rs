@@ -323,7 +323,7 @@ fn a_message_in_flight_is_dashed_and_open_calls_run_to_now() {
         assert_eq!(buf[(now_col, y)].symbol(), "▒", "rank {r}: {t}");
     }
 
-    let m = replay("deadlock_head_to_head");
+    let m = replay("deadlock");
     let buf = spacetime(&m, SpaceTimeView::default(), 80, 24);
     let t = text(&buf);
     for r in [0, 1] {

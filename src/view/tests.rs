@@ -202,26 +202,20 @@ fn snapshot_summary() {
 
 #[test]
 fn snapshot_deadlock_banner() {
-    let m = replay("deadlock_head_to_head");
+    // Recorded from the real `deadlock` lesson on 2 ranks.
+    let m = replay("deadlock");
     let d = m.deadlock().expect("deadlock");
-    let source = "fn main() {}\n".repeat(25);
     let mut s = screen(&m, m.now());
-    s.lesson = LessonInfo {
-        name: "deadlock",
-        title: "Both receive first",
-        file: "lessons/deadlock.rs",
-        source: &source,
-        explanation: "",
-    };
+    s.lesson = LessonInfo::from(crate::lessons::find("deadlock").unwrap());
     s.deadlock = Some(&d);
     snap("deadlock", &s);
     let t = text(&draw(&s, 80, 24));
     assert!(
-        t.contains("rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14"),
+        t.contains("rank 0 recv(from 1, tag 1) lessons/deadlock.rs:16"),
         "{t}"
     );
     assert!(
-        t.contains("rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20"),
+        t.contains("rank 1 recv(from 0, tag 1) lessons/deadlock.rs:16"),
         "{t}"
     );
 }
