@@ -46,15 +46,8 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
             Err(RecvTimeoutError::Disconnected) => break,
         }
         session.tick();
-        if let Some(f) = session.failure() {
-            let detail = f.describe();
-            session.end(Outcome::RankFailed, &detail, elapsed());
-            return Ending::abort(Outcome::RankFailed, detail);
-        }
-        if let Some(sig) = signals::caught() {
-            let detail = format!("interrupted by signal {sig}");
-            session.end(Outcome::Interrupted, &detail, elapsed());
-            return Ending::abort(Outcome::Interrupted, detail);
+        if let Some(ending) = session.must_end(elapsed()) {
+            return ending;
         }
         if let Some(d) = watch.check(session.model(), Instant::now()) {
             let detail = d.describe();

@@ -127,7 +127,7 @@ impl Live {
             let shown = self.session.present(Instant::now());
             dirty |= !shown.is_empty();
             self.note_held(&shown);
-            if let Some(ending) = self.must_end() {
+            if let Some(ending) = self.session.must_end(self.elapsed()) {
                 return ending;
             }
             let deadlocked = self
@@ -155,17 +155,6 @@ impl Live {
                 }
             }
         }
-    }
-
-    /// A signal or a failed rank ends the run at once.
-    fn must_end(&mut self) -> Option<Ending> {
-        let (outcome, detail) = if let Some(sig) = signals::caught() {
-            (Outcome::Interrupted, format!("stopped by signal {sig}"))
-        } else {
-            (Outcome::RankFailed, self.session.failure()?.describe())
-        };
-        self.session.end(outcome, &detail, self.elapsed());
-        Some(Ending::abort(outcome, detail))
     }
 
     /// Notices that every rank has ended on screen; true when the screen

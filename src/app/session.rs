@@ -8,8 +8,10 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use super::present::Presenter;
+use super::Ending;
 use crate::model::Model;
 use crate::probe::Delivery;
+use crate::term::signals;
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -205,6 +207,18 @@ impl Session {
 
     pub fn received_total(&self) -> u64 {
         self.received.iter().sum()
+    }
+
+    /// A signal to rank 0 or a failed rank ends the run at once: records
+    /// how, and says so. `t` is the run time for the record.
+    pub fn must_end(&mut self, t: f64) -> Option<Ending> {
+        let (outcome, detail) = if let Some(sig) = signals::caught() {
+            (Outcome::Interrupted, format!("interrupted by signal {sig}"))
+        } else {
+            (Outcome::RankFailed, self.failure()?.describe())
+        };
+        self.end(outcome, &detail, t);
+        Some(Ending::abort(outcome, detail))
     }
 
     /// Writes the last record (how the run ended) and flushes the file.

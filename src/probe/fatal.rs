@@ -77,10 +77,10 @@ pub(super) fn install_hook(rank: u32) {
             std::thread::sleep(GRACE);
         }
         let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
+        // The terminal first, so the one line lands on a normal screen.
         run_fatal_callbacks();
         eprintln!("mpi-tutor: rank {rank} failed{at}: {message}");
-        wait_output_forwarded(OUTPUT_GRACE);
-        mpi::topology::SimpleCommunicator::world().abort(1);
+        abort_job(1);
     }));
 }
 
