@@ -85,7 +85,7 @@ fn worker(scenario: &str) {
     // Rank 0 drains the events as the app would, so the probe pays its
     // full cost, wire included.
     let collector = (rank == 0).then(|| {
-        let (dtx, drx) = channel();
+        let (dtx, drx) = mpi_tutor::probe::delivery_channel();
         let (ctx, crx) = channel();
         let handle = job.start_collector(dtx, crx);
         let size = job.size();

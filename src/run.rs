@@ -7,7 +7,7 @@ use crate::app::{self, Ending, RunSetup};
 use crate::cli::LessonArgs;
 use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
-use crate::probe::{Command, Job, JobConfig};
+use crate::probe::{self, Command, Job, JobConfig};
 use crate::term;
 use crate::trace::Header;
 
@@ -113,7 +113,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         exit_when_done: args.exit_when_done,
     };
 
-    let (deliveries_tx, deliveries) = channel();
+    let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
     let app = std::thread::Builder::new()

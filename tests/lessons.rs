@@ -74,7 +74,7 @@ fn calls(trace: &Trace, r: u32) -> Vec<&Call> {
         .iter()
         .filter(|e| e.rank == r)
         .filter_map(|e| match &e.event {
-            EventKind::Begin(c) => Some(c),
+            EventKind::Begin(c) => Some(&**c),
             _ => None,
         })
         .collect()

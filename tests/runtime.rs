@@ -63,7 +63,7 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
             .iter()
             .filter(|e| e.rank == r && !matches!(e.event, EventKind::RunEnded { .. }))
             .collect();
-        let Some(EventKind::Finished { events }) = mine.last().map(|e| &e.event) else {
+        let Some(EventKind::Finished { events, .. }) = mine.last().map(|e| &e.event) else {
             panic!("rank {r} did not finish: {mine:?}");
         };
         assert_eq!(*events as usize, mine.len(), "rank {r} lost events");

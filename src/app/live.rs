@@ -2,7 +2,7 @@
 //! deliveries, keys, ticks); keys become actions; the screen is redrawn
 //! only when something changed or moves.
 
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
 use super::keymap::{action_for, Action};
@@ -18,6 +18,9 @@ use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
 use crate::trace::{Event, EventKind, Outcome};
 use crate::view::{self, LessonInfo, Mode, StatusInfo};
+
+/// Inputs (key presses, event batches) waiting for the owner loop.
+const INPUT_BACKLOG: usize = 64;
 
 enum Input {
     Trace(Delivery),
@@ -52,7 +55,9 @@ pub fn run(
         Err(e) => return Ending::error(format!("cannot use the terminal {}: {e}", target.path)),
     };
     signals::install();
-    let (tx, inputs) = channel();
+    // Bounded, like the collector's channel: while the app is behind on
+    // events, their forwarder waits and the backlog stays with the ranks.
+    let (tx, inputs) = sync_channel(INPUT_BACKLOG);
     if let Err(e) = screen.read_keys(&target.keys, forward(tx.clone(), Input::Key)) {
         return Ending::error(format!("cannot read keys: {e}"));
     }
@@ -87,7 +92,7 @@ pub fn run(
 }
 
 /// A sender of `T` whose values arrive as `Input`s.
-fn forward<T: Send + 'static>(tx: Sender<Input>, wrap: fn(T) -> Input) -> Sender<T> {
+fn forward<T: Send + 'static>(tx: SyncSender<Input>, wrap: fn(T) -> Input) -> Sender<T> {
     let (t_tx, t_rx) = channel::<T>();
     std::thread::spawn(move || t_rx.into_iter().try_for_each(|t| tx.send(wrap(t))));
     t_tx

@@ -99,7 +99,7 @@ mod tests {
         ev(
             0,
             0,
-            EventKind::Begin(Call {
+            EventKind::Begin(Box::new(Call {
                 id: 0,
                 op: Op::Send,
                 comm: 0,
@@ -118,7 +118,7 @@ mod tests {
                     file: "lessons/x.rs".into(),
                     line: 1,
                 },
-            }),
+            })),
         )
     }
 

@@ -140,7 +140,7 @@ fn lost(trace: &Trace) -> u64 {
             continue;
         };
         *r += 1;
-        if let EventKind::Finished { events } = e.event {
+        if let EventKind::Finished { events, .. } = e.event {
             said[e.rank as usize] = Some(events);
         }
     }

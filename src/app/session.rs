@@ -144,7 +144,7 @@ impl Session {
         *r += 1;
         let rank = e.rank as usize;
         match &e.event {
-            EventKind::Finished { events } => {
+            EventKind::Finished { events, .. } => {
                 self.expected[rank] = Some(*events);
                 self.ended[rank] = true;
             }

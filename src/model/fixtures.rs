@@ -92,7 +92,13 @@ impl Script {
 
     pub fn finish(&mut self, rank: Rank) {
         let events = self.seq[rank as usize] + 1;
-        self.push(rank, EventKind::Finished { events });
+        self.push(
+            rank,
+            EventKind::Finished {
+                events,
+                throttled: 0,
+            },
+        );
     }
 
     pub fn run_ended(&mut self, outcome: Outcome, detail: &str) {
@@ -150,11 +156,11 @@ impl Script {
     }
 
     pub fn held(&mut self, rank: Rank, c: &Call) {
-        self.push(rank, EventKind::Held(c.clone()));
+        self.push(rank, EventKind::Held(Box::new(c.clone())));
     }
 
     pub fn begin(&mut self, rank: Rank, c: &Call) {
-        self.push(rank, EventKind::Begin(c.clone()));
+        self.push(rank, EventKind::Begin(Box::new(c.clone())));
     }
 
     /// Blocking send begun; returns the call and its message.

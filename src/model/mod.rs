@@ -26,7 +26,7 @@ pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
 pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
-use crate::trace::{CallEnd, Event, EventKind, Header, Op, Rank};
+use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank};
 
 /// How many events [`Model::recent`] keeps.
 pub const HISTORY: usize = 10_000;
@@ -201,26 +201,26 @@ impl Model {
         match kind {
             EventKind::Held(call) => {
                 if !terminal {
-                    self.ranks[r].state = RankState::Held(call.clone());
+                    self.ranks[r].state = RankState::Held(Call::clone(call));
                 }
                 self.ranks[r].site = Some(call.site.clone());
-                self.ranks[r].call = Some(call.clone());
+                self.ranks[r].call = Some(Call::clone(call));
             }
             EventKind::Begin(call) => {
                 let rv = &mut self.ranks[r];
                 if !terminal {
                     rv.state = RankState::InCall {
-                        call: call.clone(),
+                        call: Call::clone(call),
                         since: t,
                     };
                 }
                 rv.site = Some(call.site.clone());
-                rv.call = Some(call.clone());
+                rv.call = Some(Call::clone(call));
                 if matches!(call.op, Op::Isend | Op::Irecv)
                     && !rv.requests.iter().any(|q| q.call.id == call.id)
                 {
                     rv.requests.push(Request {
-                        call: call.clone(),
+                        call: Call::clone(call),
                         since: t,
                     });
                 }

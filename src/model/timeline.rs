@@ -346,7 +346,16 @@ mod tests {
         assert_eq!(span.start, 0.1, "what came before stays");
         assert_eq!(span.end, Some(link.received));
         // The shift never shrinks.
-        assert!(tl.step(1, 0.8, &EventKind::Finished { events: 4 }) > 1.1);
+        assert!(
+            tl.step(
+                1,
+                0.8,
+                &EventKind::Finished {
+                    events: 4,
+                    throttled: 0
+                }
+            ) > 1.1
+        );
     }
 
     #[test]

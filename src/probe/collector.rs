@@ -2,18 +2,17 @@
 //! batches of every rank (rank 0's too) and hands them to the app, and
 //! sends the app's pace commands out to the ranks.
 
-use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use mpi::point_to_point::MatchedReceiveVec;
 use mpi::traits::*;
 
 use super::control::{send_control, Control};
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
 use super::wait::Backoff;
-use crate::trace::Event;
+use crate::trace::{wire, Event};
 
 /// What the app asks the collector to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,11 +36,20 @@ pub enum Delivery {
     },
 }
 
+/// Batches the collector may hand over before the app has taken them.
+const BACKLOG: usize = 64;
+
+/// The channel from the collector to the app: bounded, so a flood of
+/// events slows the ranks down instead of filling rank 0's memory.
+pub fn delivery_channel() -> (SyncSender<Delivery>, Receiver<Delivery>) {
+    std::sync::mpsc::sync_channel(BACKLOG)
+}
+
 pub fn spawn_collector(
     events: Arc<SharedComm>,
     control: Arc<SharedComm>,
     size: u32,
-    sink: Sender<Delivery>,
+    sink: SyncSender<Delivery>,
     commands: Receiver<Command>,
 ) -> JoinHandle<()> {
     std::thread::Builder::new()
@@ -54,10 +62,11 @@ fn collect(
     events: &SharedComm,
     control: &SharedComm,
     size: u32,
-    sink: &Sender<Delivery>,
+    sink: &SyncSender<Delivery>,
     commands: &Receiver<Command>,
 ) {
-    let mut backoff = Backoff::new();
+    let mut backoff = Backoff::background();
+    let mut bytes = Vec::new();
     loop {
         let mut busy = false;
         loop {
@@ -82,15 +91,23 @@ fn collect(
             else {
                 break;
             };
-            let (bytes, status) = probed.matched_receive_vec::<u8>();
-            let delivery = match serde_json::from_slice::<Vec<Event>>(&bytes) {
+            let (message, status) = probed;
+            // One buffer for every batch: a fresh one per batch cost more
+            // in page faults than decoding it.
+            let len = status.count(u8::equivalent_datatype()).max(0) as usize;
+            bytes.resize(len, 0);
+            message.matched_receive_into(&mut bytes[..]);
+            let delivery = match wire::decode(&bytes) {
                 Ok(batch) => Delivery::Events(batch),
                 Err(_) => Delivery::Undecodable {
                     from: status.source_rank() as u32,
                     bytes: bytes.len(),
                 },
             };
-            // The app is gone only when the run is being torn down.
+            // A bounded channel: while the app is behind, this waits and
+            // leaves batches unreceived, so the ranks' reporters wait and
+            // their queues, not rank 0's memory, hold the backlog. The app
+            // is gone only when the run is being torn down.
             let _ = sink.send(delivery);
             busy = true;
         }

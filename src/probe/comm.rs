@@ -154,7 +154,7 @@ impl Comm {
             t: self.offset + self.started.elapsed().as_secs_f64(),
             event,
         };
-        self.reporter.handle().report(e, urgent);
+        self.reporter.handle().report(&e, urgent);
     }
 
     /// The lesson is about to wait for real: rank 0 must know now.
@@ -169,7 +169,8 @@ impl Comm {
 
     pub(super) fn finish(mut self) {
         let events = self.events_reported() + 1;
-        self.emit(EventKind::Finished { events });
+        let throttled = self.reporter.handle().throttled();
+        self.emit(EventKind::Finished { events, throttled });
         super::fatal::clear_reporter();
         self.reporter.finish();
     }
@@ -193,11 +194,11 @@ impl Comm {
     /// that the call begins. Returns the call id.
     pub(super) fn begin(&self, call: Call) -> u64 {
         if self.is_gated() {
-            self.emit(EventKind::Held(call.clone()));
+            self.emit(EventKind::Held(Box::new(call.clone())));
             self.wait_for_permit();
         }
         let id = call.id;
-        self.emit(EventKind::Begin(call));
+        self.emit(EventKind::Begin(Box::new(call)));
         id
     }
 

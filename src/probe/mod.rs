@@ -14,7 +14,7 @@ mod shared_comm;
 pub mod wait;
 
 pub use collective::ReduceOp;
-pub use collector::{Command, Delivery};
+pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
 pub use control::Control;
 pub use fatal::{abort_job, on_fatal};

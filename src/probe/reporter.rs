@@ -1,36 +1,59 @@
-//! The rank side of the wire: the lesson thread appends events to a queue
-//! (a short uncontended lock, never a wait) and a reporter thread sends them
-//! to rank 0 in batches, on the tutor's own communicator, never mixed with
-//! lesson traffic.
+//! The rank side of the wire: the lesson thread encodes each event into a
+//! byte queue (a short uncontended lock, no allocation once warm) and a
+//! reporter thread sends the queue to rank 0 in batches, on the tutor's own
+//! communicator, never mixed with lesson traffic.
 //!
 //! The reporter is not woken for every event (a wake-up costs more than an
 //! 8-byte message): it collects the queue every `COLLECT_EVERY`, and at once
 //! when the lesson is about to wait for real or says something a person
 //! should see now. So a rank that waits has reported that it waits.
+//!
+//! Batches go out as synchronous sends, which complete only once rank 0 has
+//! taken them: if rank 0 falls behind, the queue here grows instead of
+//! rank 0's memory. Past `HIGH_WATER` the lesson waits for room before it
+//! reports another call. We chose that over dropping events: a view with a
+//! lost `End` shows a rank blocked that is not, a lost send looks like a
+//! deadlock, and a tool that teaches must not show either. Only a lesson
+//! that floods rank 0 for seconds on end ever meets the limit (BENCHMARKS.md).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use mpi::traits::*;
 
 use super::shared_comm::SharedComm;
-use super::wait::wait_politely;
-use crate::trace::Event;
+use super::wait::wait_in_background;
+use crate::trace::{wire, Event};
 
 /// Tag of event batches on the events communicator.
 pub const EVENTS_TAG: i32 = 1;
 /// Longest an event waits in the queue when nothing urges it on.
 const COLLECT_EVERY: Duration = Duration::from_millis(2);
 /// A queue this long is sent without waiting for the next collection.
-const URGENT_LEN: usize = 4096;
+const URGENT_BYTES: usize = 256 << 10;
+/// Encoded events a rank may have queued before its lesson waits for room:
+/// about a hundred thousand events, a fraction of a second of rank 0's work,
+/// so the live view never lags a flood by more than that.
+const HIGH_WATER: usize = 4 << 20;
+/// A buffer that grew past this during a burst is given back afterwards.
+const KEEP_CAPACITY: usize = 4 << 20;
 
 #[derive(Default)]
 struct Queue {
-    events: Mutex<Vec<Event>>,
+    bytes: Mutex<Vec<u8>>,
     wake: Condvar,
+    room: Condvar,
     closed: AtomicBool,
+    /// Times the lesson waited for room: rank 0 could not keep up.
+    throttled: AtomicU64,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A handle that can report events; cheap to clone (the panic hook keeps one).
@@ -39,20 +62,37 @@ pub struct ReportHandle(Arc<Queue>);
 
 impl ReportHandle {
     /// Queues an event for rank 0; with `urgent` the reporter sends it now.
-    pub fn report(&self, e: Event, urgent: bool) {
-        let len = {
-            let mut q = self.0.events.lock().unwrap_or_else(|e| e.into_inner());
-            q.push(e);
-            q.len()
-        };
-        if urgent || len >= URGENT_LEN {
-            self.0.wake.notify_one();
+    /// Urgent events (rare: output, failures, the end) never wait for room;
+    /// the others wait while rank 0 is more than `HIGH_WATER` behind.
+    pub fn report(&self, e: &Event, urgent: bool) {
+        let q = &self.0;
+        let mut bytes = q.lock();
+        if !urgent && bytes.len() >= HIGH_WATER {
+            q.throttled.fetch_add(1, Ordering::Relaxed);
+            q.wake.notify_one();
+            bytes = q
+                .room
+                .wait_while(bytes, |b| {
+                    b.len() >= HIGH_WATER && !q.closed.load(Ordering::SeqCst)
+                })
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        wire::encode(e, &mut bytes);
+        let len = bytes.len();
+        drop(bytes);
+        if urgent || len >= URGENT_BYTES {
+            q.wake.notify_one();
         }
     }
 
     /// Sends what is queued now (the lesson is about to wait).
     pub fn nudge(&self) {
         self.0.wake.notify_one();
+    }
+
+    /// How often the lesson had to wait because rank 0 fell behind.
+    pub fn throttled(&self) -> u64 {
+        self.0.throttled.load(Ordering::Relaxed)
     }
 }
 
@@ -83,6 +123,7 @@ impl Reporter {
     pub fn finish(&mut self) {
         self.handle.0.closed.store(true, Ordering::SeqCst);
         self.handle.0.wake.notify_one();
+        self.handle.0.room.notify_all();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -97,9 +138,12 @@ impl Drop for Reporter {
 
 fn forward(queue: &Queue, events: &SharedComm) {
     let root = events.0.process_at_rank(0);
+    // Two buffers change places: the lesson fills one while this thread
+    // sends the other, so neither allocates once warm.
+    let mut batch = Vec::new();
     loop {
-        let batch = {
-            let mut q = queue.events.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let mut q = queue.lock();
             if q.is_empty() && !queue.closed.load(Ordering::SeqCst) {
                 q = queue
                     .wake
@@ -107,20 +151,25 @@ fn forward(queue: &Queue, events: &SharedComm) {
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
             }
-            std::mem::take(&mut *q)
-        };
+            std::mem::swap(&mut *q, &mut batch);
+        }
+        queue.room.notify_all();
         if batch.is_empty() {
             if queue.closed.load(Ordering::SeqCst) {
                 return;
             }
             continue;
         }
-        let bytes = serde_json::to_vec(&batch).expect("events always serialise");
         mpi::request::scope(|scope| {
-            wait_politely(
-                root.immediate_send_with_tag(scope, &bytes[..], EVENTS_TAG),
-                || {},
-            );
+            wait_in_background(root.immediate_synchronous_send_with_tag(
+                scope,
+                &batch[..],
+                EVENTS_TAG,
+            ));
         });
+        batch.clear();
+        if batch.capacity() > KEEP_CAPACITY {
+            batch = Vec::new();
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! tutor's own communicators, the shared start time and pace, and the
 //! orderly exit (every rank waits, politely, for rank 0's word).
 
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
@@ -148,7 +148,7 @@ impl Job {
     /// Rank 0: starts the thread that gathers every rank's events.
     pub fn start_collector(
         &self,
-        sink: Sender<Delivery>,
+        sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
         spawn_collector(

@@ -16,11 +16,18 @@ const BLOCKING_AFTER: Duration = Duration::from_micros(50);
 const FIRST_SLEEP: Duration = Duration::from_micros(20);
 const LONGEST_SLEEP: Duration = Duration::from_millis(2);
 
+/// A background thread (rank 0's collector) sleeps from its first miss:
+/// nothing it waits for is latency-critical below a millisecond, and every
+/// spin or yield of it takes a core from a rank on a machine with few.
+const BACKGROUND_FIRST_SLEEP: Duration = Duration::from_micros(100);
+const BACKGROUND_LONGEST_SLEEP: Duration = Duration::from_millis(1);
+
 #[derive(Debug)]
 pub struct Backoff {
     start: Option<Instant>,
     sleep: Duration,
     told: bool,
+    background: bool,
 }
 
 impl Default for Backoff {
@@ -35,12 +42,26 @@ impl Backoff {
             start: None,
             sleep: Duration::ZERO,
             told: false,
+            background: false,
+        }
+    }
+
+    /// For a thread that only collects: sleeps at once, never spins.
+    pub fn background() -> Self {
+        Backoff {
+            background: true,
+            ..Self::new()
         }
     }
 
     /// Call once per unsuccessful test. Returns true once, when the wait
     /// has lasted long enough to count as blocking.
     pub fn snooze(&mut self) -> bool {
+        if self.background {
+            self.sleep = (self.sleep * 2).clamp(BACKGROUND_FIRST_SLEEP, BACKGROUND_LONGEST_SLEEP);
+            std::thread::sleep(self.sleep);
+            return false;
+        }
         let start = *self.start.get_or_insert_with(Instant::now);
         let waited = start.elapsed();
         if waited < SPIN_FOR {
@@ -62,17 +83,35 @@ impl Backoff {
 
     /// Something happened: the next wait starts fast again.
     pub fn reset(&mut self) {
-        *self = Self::new();
+        *self = Backoff {
+            background: self.background,
+            ..Self::new()
+        };
     }
 }
 
 /// Tests `request` until it completes, backing off between tests;
 /// `blocking` runs once when the wait stops being brief.
 pub fn wait_politely<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    request: mpi::request::Request<'a, D, S>,
+    blocking: impl FnMut(),
+) -> mpi::point_to_point::Status {
+    wait_with(request, Backoff::new(), blocking)
+}
+
+/// Tests `request` until it completes, sleeping between tests from the
+/// first: for the tutor's own background threads.
+pub fn wait_in_background<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    request: mpi::request::Request<'a, D, S>,
+) -> mpi::point_to_point::Status {
+    wait_with(request, Backoff::background(), || {})
+}
+
+fn wait_with<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
     mut request: mpi::request::Request<'a, D, S>,
+    mut backoff: Backoff,
     mut blocking: impl FnMut(),
 ) -> mpi::point_to_point::Status {
-    let mut backoff = Backoff::new();
     loop {
         match request.test() {
             Ok(status) => return status,

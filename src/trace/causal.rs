@@ -120,7 +120,7 @@ mod tests {
             rank: 0,
             seq: 0,
             t: 0.1,
-            event: EventKind::Begin(Call {
+            event: EventKind::Begin(Box::new(Call {
                 id: 0,
                 op: Op::Send,
                 comm: 0,
@@ -136,7 +136,7 @@ mod tests {
                 collective: None,
                 requests: vec![],
                 site,
-            }),
+            })),
         }
     }
 

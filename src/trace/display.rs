@@ -48,8 +48,12 @@ pub fn log_line(e: &Event) -> String {
                 f.col0 + f.cols
             );
         }
-        EventKind::Finished { events } => {
-            let _ = write!(s, "{:<8} ({events} events)", "finished");
+        EventKind::Finished { events, throttled } => {
+            let _ = write!(s, "{:<8} ({events} events", "finished");
+            if *throttled > 0 {
+                let _ = write!(s, "; waited {throttled} times for rank 0 to catch up");
+            }
+            s.push(')');
         }
         EventKind::Failed { message, site } => {
             let _ = write!(s, "{:<8} {message}", "FAILED");
@@ -179,7 +183,7 @@ mod tests {
             rank: 0,
             seq: 3,
             t: 0.000412,
-            event: EventKind::Begin(Call {
+            event: EventKind::Begin(Box::new(Call {
                 id: 0,
                 op: Op::Send,
                 comm: 0,
@@ -204,7 +208,7 @@ mod tests {
                     file: "lessons/send_recv.rs".into(),
                     line: 21,
                 },
-            }),
+            })),
         };
         assert_eq!(
             log_line(&e),
@@ -225,7 +229,7 @@ mod tests {
             rank: 3,
             seq: 1,
             t: 0.5,
-            event: EventKind::Begin(Call {
+            event: EventKind::Begin(Box::new(Call {
                 id: 0,
                 op: Op::Allreduce,
                 comm: 0,
@@ -244,7 +248,7 @@ mod tests {
                     file: "lessons/reduce.rs".into(),
                     line: 9,
                 },
-            }),
+            })),
         };
         assert_eq!(
             log_line(&e),

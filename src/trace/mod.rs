@@ -9,6 +9,7 @@ mod causal;
 pub mod display;
 mod matching;
 mod reader;
+pub mod wire;
 mod writer;
 
 pub use causal::{consumed, CausalOrder};
@@ -74,9 +75,11 @@ pub struct Event {
 pub enum EventKind {
     /// The rank stopped before this call because the teacher controls the
     /// pace; it enters the call (a `Begin`) when rank 0 releases it.
-    Held(Call),
+    /// (Boxed, like `Begin`'s: a call is large and every other event small,
+    /// and rank 0 moves every event several times.)
+    Held(Box<Call>),
     /// The rank entered an MPI call.
-    Begin(Call),
+    Begin(Box<Call>),
     /// The call returned.
     End(CallEnd),
     /// A receive that completed earlier could only now be matched to its
@@ -91,12 +94,22 @@ pub enum EventKind {
     /// (`row0`, `col0`) of a global grid of `grid_rows` x `grid_cols`.
     Field(FieldBlock),
     /// The lesson returned normally. `events` is how many events this rank
-    /// sent, this one included, so rank 0 can tell whether any were lost.
-    Finished { events: u64 },
+    /// sent, this one included, so rank 0 can tell whether any were lost;
+    /// `throttled`, how often the lesson waited because rank 0 was far
+    /// behind with the events (see `probe::reporter`).
+    Finished {
+        events: u64,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        throttled: u64,
+    },
     /// The rank failed: a panic or an error in the lesson.
     Failed { message: String, site: Option<Site> },
     /// Written by rank 0 as the last record of a run: how it ended.
     RunEnded { outcome: Outcome, detail: String },
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// Where in the lesson source a call was made.

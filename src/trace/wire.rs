@@ -1,0 +1,551 @@
+//! The compact encoding of events on the wire from the ranks to rank 0.
+//!
+//! Same types as the JSON Lines files, different bytes: JSON cost a rank
+//! about half a microsecond per event to write and rank 0 as much again to
+//! read, on cores the lesson needs (see BENCHMARKS.md). Here every field is
+//! written in declaration order, integers as LEB128 varints (zigzag for
+//! signed ones), floats as little-endian bytes, strings and lists with their
+//! length first, options and enums with a one-byte tag. Nothing is skipped,
+//! so the reader never guesses. Both ends are the same binary, so the
+//! encoding has no version of its own; a batch that does not decode is
+//! counted as lost, never guessed at.
+
+use super::{
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, Received,
+    RecvPart, SendPart, Site, Source, TagSel,
+};
+
+/// Why a batch did not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("undecodable event batch at byte {at}: {what}")]
+pub struct WireError {
+    pub at: usize,
+    pub what: &'static str,
+}
+
+/// Appends `event` to `out`.
+pub fn encode(event: &Event, out: &mut Vec<u8>) {
+    event.put(out);
+}
+
+/// Decodes a whole batch of events written back to back by [`encode`].
+pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
+    let mut r = Reader { bytes, at: 0 };
+    let mut events = Vec::with_capacity(bytes.len() / 48);
+    while r.at < bytes.len() {
+        events.push(Event::get(&mut r)?);
+    }
+    Ok(events)
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn fail<T>(&self, what: &'static str) -> Result<T, WireError> {
+        Err(WireError { at: self.at, what })
+    }
+
+    fn byte(&mut self) -> Result<u8, WireError> {
+        let Some(&b) = self.bytes.get(self.at) else {
+            return self.fail("ends mid-event");
+        };
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn take(&mut self, n: usize) -> Result<&[u8], WireError> {
+        if self.bytes.len() - self.at < n {
+            return self.fail("ends mid-field");
+        }
+        let s = &self.bytes[self.at..self.at + n];
+        self.at += n;
+        Ok(s)
+    }
+
+    fn varint(&mut self) -> Result<u64, WireError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        self.fail("varint too long")
+    }
+
+    /// A length or count, refused when it could not fit in what is left
+    /// (so a corrupt length cannot ask for gigabytes).
+    fn len(&mut self) -> Result<usize, WireError> {
+        let n = self.varint()?;
+        if n > (self.bytes.len() - self.at) as u64 {
+            return self.fail("length beyond the batch");
+        }
+        Ok(n as usize)
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// One wire field: how it is written and read back.
+trait Wire: Sized {
+    fn put(&self, out: &mut Vec<u8>);
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
+}
+
+impl Wire for u64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, *self);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        r.varint()
+    }
+}
+
+impl Wire for u32 {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, u64::from(*self));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let v = r.varint()?;
+        u32::try_from(v).or_else(|_| r.fail("u32 out of range"))
+    }
+}
+
+impl Wire for i32 {
+    fn put(&self, out: &mut Vec<u8>) {
+        // Zigzag, so MPI's negative constants stay one or two bytes.
+        put_varint(out, u64::from(((*self << 1) ^ (*self >> 31)) as u32));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let z = u32::get(r)?;
+        Ok(((z >> 1) as i32) ^ -((z & 1) as i32))
+    }
+}
+
+impl Wire for f64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let b = r.take(8)?;
+        Ok(f64::from_le_bytes(b.try_into().expect("took 8 bytes")))
+    }
+}
+
+impl Wire for f32 {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let b = r.take(4)?;
+        Ok(f32::from_le_bytes(b.try_into().expect("took 4 bytes")))
+    }
+}
+
+impl Wire for bool {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.push(u8::from(*self));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => r.fail("bad bool"),
+        }
+    }
+}
+
+impl Wire for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.len() as u64);
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let n = r.len()?;
+        let at = r.at;
+        let s = std::str::from_utf8(r.take(n)?).map_err(|_| WireError {
+            at,
+            what: "string not UTF-8",
+        })?;
+        Ok(s.to_owned())
+    }
+}
+
+impl<T: Wire> Wire for Option<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            None => out.push(0),
+            Some(v) => {
+                out.push(1);
+                v.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(None),
+            1 => Ok(Some(T::get(r)?)),
+            _ => r.fail("bad option tag"),
+        }
+    }
+}
+
+impl<T: Wire> Wire for Box<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        (**self).put(out);
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        T::get(r).map(Box::new)
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.len() as u64);
+        self.iter().for_each(|v| v.put(out));
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        // Every element takes at least one byte, so `len` bounds the count.
+        let n = r.len()?;
+        (0..n).map(|_| T::get(r)).collect()
+    }
+}
+
+/// Structs: their fields in declaration order.
+macro_rules! wire_struct {
+    ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
+        impl Wire for $ty {
+            fn put(&self, out: &mut Vec<u8>) {
+                $(self.$field.put(out);)*
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+                Ok($ty { $($field: Wire::get(r)?),* })
+            }
+        }
+    )*};
+}
+
+wire_struct! {
+    Event { rank, seq, t, event }
+    Call { id, op, comm, send, recv, collective, requests, site }
+    CallEnd { id, op, received, completed }
+    Received { call, source, tag, bytes, msg }
+    SendPart { dest, tag, count, datatype, bytes, msg }
+    RecvPart { source, tag, count, datatype }
+    CollectivePart { root, instance, count, datatype, bytes, members }
+    MsgId { from, to, tag, comm, k }
+    Site { file, line }
+    FieldBlock { name, iteration, grid_rows, grid_cols, row0, col0, rows, cols, values }
+}
+
+/// Fieldless enums: their variants numbered in declaration order.
+macro_rules! wire_unit_enum {
+    ($($ty:ident [$($variant:ident),* $(,)?])*) => {$(
+        impl Wire for $ty {
+            fn put(&self, out: &mut Vec<u8>) {
+                out.push(*self as u8);
+            }
+            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+                const ALL: &[$ty] = &[$($ty::$variant),*];
+                let i = r.byte()? as usize;
+                ALL.get(i).copied().map_or_else(|| r.fail(concat!("bad ", stringify!($ty))), Ok)
+            }
+        }
+    )*};
+}
+
+wire_unit_enum! {
+    Op [Send, Recv, Sendrecv, Isend, Irecv, Wait, Waitall, Test, Barrier, Bcast, Scatter,
+        Gather, Reduce, Allreduce]
+    Outcome [Completed, CheckFailed, Deadlock, RankFailed, Quit, Interrupted]
+}
+
+impl Wire for Source {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Source::Any => out.push(0),
+            Source::Rank(r) => {
+                out.push(1);
+                r.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(Source::Any),
+            1 => Ok(Source::Rank(Wire::get(r)?)),
+            _ => r.fail("bad source"),
+        }
+    }
+}
+
+impl Wire for TagSel {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            TagSel::Any => out.push(0),
+            TagSel::Tag(t) => {
+                out.push(1);
+                t.put(out);
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => Ok(TagSel::Any),
+            1 => Ok(TagSel::Tag(Wire::get(r)?)),
+            _ => r.fail("bad tag selector"),
+        }
+    }
+}
+
+impl Wire for EventKind {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            EventKind::Held(c) => {
+                out.push(0);
+                c.put(out);
+            }
+            EventKind::Begin(c) => {
+                out.push(1);
+                c.put(out);
+            }
+            EventKind::End(e) => {
+                out.push(2);
+                e.put(out);
+            }
+            EventKind::Matched { call, msg } => {
+                out.push(3);
+                call.put(out);
+                msg.put(out);
+            }
+            EventKind::Say { text } => {
+                out.push(4);
+                text.put(out);
+            }
+            EventKind::Check { what, passed } => {
+                out.push(5);
+                what.put(out);
+                passed.put(out);
+            }
+            EventKind::Field(f) => {
+                out.push(6);
+                f.put(out);
+            }
+            EventKind::Finished { events, throttled } => {
+                out.push(7);
+                events.put(out);
+                throttled.put(out);
+            }
+            EventKind::Failed { message, site } => {
+                out.push(8);
+                message.put(out);
+                site.put(out);
+            }
+            EventKind::RunEnded { outcome, detail } => {
+                out.push(9);
+                outcome.put(out);
+                detail.put(out);
+            }
+        }
+    }
+
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(match r.byte()? {
+            0 => EventKind::Held(Wire::get(r)?),
+            1 => EventKind::Begin(Wire::get(r)?),
+            2 => EventKind::End(Wire::get(r)?),
+            3 => EventKind::Matched {
+                call: Wire::get(r)?,
+                msg: Wire::get(r)?,
+            },
+            4 => EventKind::Say {
+                text: Wire::get(r)?,
+            },
+            5 => EventKind::Check {
+                what: Wire::get(r)?,
+                passed: Wire::get(r)?,
+            },
+            6 => EventKind::Field(Wire::get(r)?),
+            7 => EventKind::Finished {
+                events: Wire::get(r)?,
+                throttled: Wire::get(r)?,
+            },
+            8 => EventKind::Failed {
+                message: Wire::get(r)?,
+                site: Wire::get(r)?,
+            },
+            9 => EventKind::RunEnded {
+                outcome: Wire::get(r)?,
+                detail: Wire::get(r)?,
+            },
+            _ => return r.fail("bad event kind"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::read_trace;
+    use std::path::Path;
+
+    fn recorded(name: &str) -> Vec<Event> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        read_trace(&path).expect("fixture reads").events
+    }
+
+    #[test]
+    fn recorded_runs_survive_the_wire_unchanged() {
+        for name in ["send_recv.jsonl", "ring.jsonl", "deadlock.jsonl"] {
+            let events = recorded(name);
+            let mut bytes = Vec::new();
+            events.iter().for_each(|e| encode(e, &mut bytes));
+            assert_eq!(decode(&bytes).unwrap(), events, "{name}");
+            let json = serde_json::to_vec(&events).unwrap().len();
+            assert!(
+                bytes.len() * 2 < json,
+                "{name}: {} vs {json} bytes",
+                bytes.len()
+            );
+        }
+    }
+
+    #[test]
+    fn every_kind_and_edge_value_round_trips() {
+        let site = Site {
+            file: "lessons/ü.rs".into(),
+            line: u32::MAX,
+        };
+        let msg = MsgId {
+            from: 0,
+            to: u32::MAX,
+            tag: i32::MIN,
+            comm: 3,
+            k: u64::MAX,
+        };
+        let call = Call {
+            id: 7,
+            op: Op::Allreduce,
+            comm: 1,
+            send: Some(SendPart {
+                dest: 1,
+                tag: -1,
+                count: 0,
+                datatype: "f64".into(),
+                bytes: 0,
+                msg,
+            }),
+            recv: Some(RecvPart {
+                source: Source::Any,
+                tag: TagSel::Tag(i32::MAX),
+                count: 2,
+                datatype: String::new(),
+            }),
+            collective: Some(CollectivePart {
+                root: None,
+                instance: 2,
+                count: 1,
+                datatype: "i32".into(),
+                bytes: 4,
+                members: 5,
+            }),
+            requests: vec![1, 2, 3],
+            site: site.clone(),
+        };
+        let kinds = vec![
+            EventKind::Held(Box::new(call.clone())),
+            EventKind::Begin(Box::new(call)),
+            EventKind::End(CallEnd {
+                id: 1,
+                op: Op::Test,
+                received: vec![Received {
+                    call: 1,
+                    source: 2,
+                    tag: 0,
+                    bytes: 8,
+                    msg: None,
+                }],
+                completed: Some(false),
+            }),
+            EventKind::Matched { call: 0, msg },
+            EventKind::Say {
+                text: "hi\n".into(),
+            },
+            EventKind::Check {
+                what: "sum".into(),
+                passed: true,
+            },
+            EventKind::Field(FieldBlock {
+                name: "u".into(),
+                iteration: 3,
+                grid_rows: 4,
+                grid_cols: 4,
+                row0: 0,
+                col0: 2,
+                rows: 1,
+                cols: 2,
+                values: vec![0.5, f32::MIN],
+            }),
+            EventKind::Finished {
+                events: 9,
+                throttled: 2,
+            },
+            EventKind::Failed {
+                message: "boom".into(),
+                site: Some(site),
+            },
+            EventKind::RunEnded {
+                outcome: Outcome::Interrupted,
+                detail: String::new(),
+            },
+        ];
+        let events: Vec<Event> = kinds
+            .into_iter()
+            .enumerate()
+            .map(|(i, event)| Event {
+                rank: i as u32,
+                seq: i as u64,
+                t: -1.5 * i as f64,
+                event,
+            })
+            .collect();
+        let mut bytes = Vec::new();
+        events.iter().for_each(|e| encode(e, &mut bytes));
+        assert_eq!(decode(&bytes).unwrap(), events);
+    }
+
+    #[test]
+    fn a_cut_or_corrupt_batch_is_an_error_not_a_panic() {
+        let events = recorded("ring.jsonl");
+        let mut bytes = Vec::new();
+        events[..20].iter().for_each(|e| encode(e, &mut bytes));
+        for cut in 1..bytes.len() {
+            let _ = decode(&bytes[..cut]);
+        }
+        assert!(decode(&bytes[..bytes.len() - 1]).is_err());
+        let mut huge = Vec::new();
+        Event {
+            rank: 0,
+            seq: 0,
+            t: 0.0,
+            event: EventKind::Say { text: "x".into() },
+        }
+        .put(&mut huge);
+        // The string's length byte claims far more than follows.
+        let len_at = huge.len() - 2;
+        huge[len_at] = 0x7f;
+        assert_eq!(decode(&huge).unwrap_err().what, "length beyond the batch");
+    }
+}
