@@ -19,7 +19,7 @@ pub struct Script {
 
 pub fn site(file: &str, line: u32) -> Site {
     Site {
-        file: file.into(),
+        file: file.to_owned().into(),
         line,
     }
 }

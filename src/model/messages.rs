@@ -122,7 +122,7 @@ impl Messages {
         let mut m = Message {
             id,
             count: sp.count,
-            datatype: sp.datatype.clone(),
+            datatype: sp.datatype.to_string(),
             bytes: sp.bytes,
             sent_at: t,
             send_call: call.id,
@@ -160,7 +160,7 @@ impl Messages {
             source: rp.source,
             tag: rp.tag,
             count: rp.count,
-            datatype: rp.datatype.clone(),
+            datatype: rp.datatype.to_string(),
             since: t,
             site: call.site.clone(),
             matched: None,

@@ -52,7 +52,7 @@ impl Comm {
             root,
             instance,
             count: count as u64,
-            datatype: T::NAME.to_string(),
+            datatype: T::NAME.into(),
             bytes: (count * std::mem::size_of::<T>()) as u64,
             members: self.size(),
         });

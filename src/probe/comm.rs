@@ -268,7 +268,7 @@ impl Comm {
             dest,
             tag,
             count: data.len() as u64,
-            datatype: T::NAME.to_string(),
+            datatype: T::NAME.into(),
             bytes: std::mem::size_of_val(data) as u64,
             msg,
         }
@@ -286,7 +286,7 @@ impl Comm {
             source,
             tag,
             count: room as u64,
-            datatype: T::NAME.to_string(),
+            datatype: T::NAME.into(),
         }
     }
 
@@ -398,15 +398,18 @@ impl Comm {
 }
 
 /// Where the lesson made a call, as `lessons/send_recv.rs:21` whatever path
-/// the compiler was given.
-pub(super) fn site_of(loc: &Location<'_>) -> Site {
-    let file = loc.file();
-    let file = match file.find("lessons/") {
+/// the compiler was given. Borrowed: a call site costs no allocation.
+pub(super) fn site_of(loc: &'static Location<'static>) -> Site {
+    Site {
+        file: lesson_path(loc.file()).into(),
+        line: loc.line(),
+    }
+}
+
+/// A source path from `lessons/` on, if it is in there.
+pub(super) fn lesson_path(file: &str) -> &str {
+    match file.find("lessons/") {
         Some(i) => &file[i..],
         None => file,
-    };
-    Site {
-        file: file.to_string(),
-        line: loc.line(),
     }
 }

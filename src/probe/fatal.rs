@@ -70,7 +70,10 @@ pub(super) fn install_hook(rank: u32) {
                 None => "panic".to_string(),
             },
         };
-        let site = info.location().map(|l| super::comm::site_of(l));
+        let site = info.location().map(|l| Site {
+            file: super::comm::lesson_path(l.file()).to_owned().into(),
+            line: l.line(),
+        });
         let lesson_thread = std::thread::current().name() == Some("main");
         if lesson_thread && report_to_rank0(&message, site.clone()) {
             // Rank 0 ends the job and says what happened; wait for it.

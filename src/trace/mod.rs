@@ -28,6 +28,11 @@ pub const FORMAT_NAME: &str = "mpi-tutor-trace";
 /// A rank number in `MPI_COMM_WORLD`.
 pub type Rank = u32;
 
+/// Text that is almost always known at compile time (a lesson's file name,
+/// a datatype's name): the probe reports it without allocating, readers
+/// own what they read.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// First line of a trace file and first thing the view learns about a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Header {
@@ -115,7 +120,7 @@ fn is_zero(n: &u64) -> bool {
 /// Where in the lesson source a call was made.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Site {
-    pub file: String,
+    pub file: Text,
     pub line: u32,
 }
 
@@ -207,7 +212,7 @@ pub struct SendPart {
     pub dest: Rank,
     pub tag: i32,
     pub count: u64,
-    pub datatype: String,
+    pub datatype: Text,
     pub bytes: u64,
     pub msg: MsgId,
 }
@@ -219,7 +224,7 @@ pub struct RecvPart {
     pub source: Source,
     pub tag: TagSel,
     pub count: u64,
-    pub datatype: String,
+    pub datatype: Text,
 }
 
 /// A collective call. Every rank of `comm` calls its collectives in the same
@@ -230,7 +235,7 @@ pub struct CollectivePart {
     pub root: Option<Rank>,
     pub instance: u64,
     pub count: u64,
-    pub datatype: String,
+    pub datatype: Text,
     pub bytes: u64,
     /// The ranks taking part (all of them for the world communicator).
     pub members: u32,

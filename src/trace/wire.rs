@@ -12,7 +12,7 @@
 
 use super::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, Received,
-    RecvPart, SendPart, Site, Source, TagSel,
+    RecvPart, SendPart, Site, Source, TagSel, Text,
 };
 
 /// Why a batch did not decode.
@@ -178,6 +178,16 @@ impl Wire for String {
             what: "string not UTF-8",
         })?;
         Ok(s.to_owned())
+    }
+}
+
+impl Wire for Text {
+    fn put(&self, out: &mut Vec<u8>) {
+        put_varint(out, self.len() as u64);
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        String::get(r).map(Text::Owned)
     }
 }
 
@@ -451,7 +461,7 @@ mod tests {
                 source: Source::Any,
                 tag: TagSel::Tag(i32::MAX),
                 count: 2,
-                datatype: String::new(),
+                datatype: "".into(),
             }),
             collective: Some(CollectivePart {
                 root: None,
