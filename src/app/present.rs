@@ -43,7 +43,7 @@ impl Presenter {
                         .get(m)
                         .is_none_or(|t| now.duration_since(*t) >= self.flight)
                 };
-                if !consumed(front).iter().all(landed) {
+                if !consumed(front).all(|m| landed(&m)) {
                     break;
                 }
                 let e = queue.pop_front().expect("front exists");

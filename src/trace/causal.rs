@@ -17,12 +17,14 @@ pub struct CausalOrder {
 }
 
 /// The messages an event shows received (a completed receive, a late match).
-pub fn consumed(e: &Event) -> Vec<MsgId> {
-    match &e.event {
-        EventKind::End(end) => end.received.iter().filter_map(|r| r.msg).collect(),
-        EventKind::Matched { msg, .. } => vec![*msg],
-        _ => Vec::new(),
-    }
+/// (An iterator, not a list: this runs for every event rank 0 takes.)
+pub fn consumed(e: &Event) -> impl Iterator<Item = MsgId> + '_ {
+    let (received, matched) = match &e.event {
+        EventKind::End(end) => (&end.received[..], None),
+        EventKind::Matched { msg, .. } => (&[][..], Some(*msg)),
+        _ => (&[][..], None),
+    };
+    received.iter().filter_map(|r| r.msg).chain(matched)
 }
 
 fn produced(e: &Event) -> Option<MsgId> {
@@ -54,7 +56,7 @@ impl CausalOrder {
             return;
         };
         while let Some(front) = queue.front() {
-            if let Some(missing) = consumed(front).into_iter().find(|m| !self.sent.contains(m)) {
+            if let Some(missing) = consumed(front).find(|m| !self.sent.contains(m)) {
                 let ranks = self.waiting.entry(missing).or_default();
                 if !ranks.contains(&rank) {
                     ranks.push(rank);
