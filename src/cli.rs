@@ -27,7 +27,8 @@ pub enum Command {
     /// without MPI: step forwards and backwards, play, pause.
     Replay(ReplayArgs),
     /// Convert a recorded run for other tools: `--format chrome` writes the
-    /// trace-event JSON that Perfetto (ui.perfetto.dev) and chrome://tracing open.
+    /// trace-event JSON that Perfetto (ui.perfetto.dev), chrome://tracing and
+    /// Chrome DevTools' Performance panel open.
     Export(ExportArgs),
 }
 

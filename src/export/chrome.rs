@@ -1,15 +1,25 @@
-//! The Chrome trace-event format (the JSON that Perfetto and
-//! chrome://tracing open): one track per rank, a slice per MPI call, an
-//! arrow per message from the send to the call that consumed it, and the
-//! lesson's output as instant events.
+//! The Chrome trace-event format (the JSON that Perfetto, chrome://tracing
+//! and the DevTools performance panel open): one track per rank, a slice per
+//! MPI call, an arrow per message between the send and the call that
+//! consumed it, and the lesson's output as instant events.
 //!
 //! Times are the [`Timeline`]'s display times, in microseconds: a rank whose
 //! clock is behind is moved forward just enough that no message arrives
-//! before it was sent (see `model::timeline`). An arrow starts just inside
-//! its send slice and ends just inside its receive slice, where viewers bind
-//! it (`bp: "e"`, the enclosing slice); its end is clamped to be no earlier
-//! than its start, which only matters when a receive could be matched to its
-//! send late (a wildcard) or the events came out of causal order.
+//! before it was sent (see `model::timeline`).
+//!
+//! An arrow is a pair of flow events, written the way Perfetto's own JSON
+//! export writes them: each at the start time of its slice, on its slice's
+//! track and in its slice's category (the DevTools trace engine binds a flow
+//! event only to an event of that same time, thread and category; others
+//! bind the enclosing slice), the start (`s`) on whichever of the two calls
+//! began first and the end (`f`, `bp: "e"`) on the other, after every slice
+//! in the file. Perfetto takes the events in time order, binds a flow event
+//! to the slice open on its track at that point, and drops an end seen
+//! before its start: so a receive posted before its send began starts the
+//! arrow (Perfetto draws every arrow from the earlier slice to the later
+//! anyway). Instants are written as `I`, the phase Chrome itself writes:
+//! the DevTools engine ignores `i`. tests/export_consumer.rs loads real runs
+//! with the DevTools engine.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -24,12 +34,16 @@ use crate::trace::{EventKind, Rank, Trace};
 /// pid 0 (and tid 0) as the kernel's idle task.
 pub const RUN_PID: u64 = 1;
 
-/// The category of the message arrows.
-pub const FLOW_CATEGORY: &str = "message";
+/// The category of the MPI call slices.
+pub const CALL_CATEGORY: &str = "mpi";
 
-/// How far inside its slice an arrow end sits (seconds), at most half the
-/// slice. Less than half of `MIN_LATENCY`, so the arrow still points forward.
-const INSIDE: f64 = 0.4e-6;
+/// The category of the message arrows: the calls' own, since the DevTools
+/// trace engine binds a flow event only to an event of its category.
+pub const FLOW_CATEGORY: &str = CALL_CATEGORY;
+
+/// The phase of the lesson's output: `I`, what Chrome writes and every
+/// viewer reads (the DevTools trace engine ignores the newer `i`).
+pub const INSTANT_PHASE: &str = "I";
 
 /// The thread id of a rank's track: rank + 1, since tid 0 is special too.
 pub fn rank_tid(rank: Rank) -> u64 {
@@ -81,7 +95,7 @@ pub fn chrome_trace(trace: &Trace) -> Value {
             _ => continue,
         };
         lesson_output.push(json!({
-            "ph": "i", "s": scope, "name": name, "cat": "lesson",
+            "ph": INSTANT_PHASE, "s": scope, "name": name, "cat": "lesson",
             "ts": micros(at), "pid": RUN_PID, "tid": rank_tid(e.rank), "args": args,
         }));
     }
@@ -102,45 +116,62 @@ pub fn chrome_trace(trace: &Trace) -> Value {
         }));
     }
 
-    // Calls, and where each one is, for binding the arrows.
-    let mut slices: HashMap<(Rank, u64), (f64, f64)> = HashMap::new();
+    // Calls, and where each one begins, for binding the arrows; written in
+    // time order, which is the direction the DevTools engine gives a flow.
+    let mut calls: Vec<(f64, Value)> = Vec::new();
+    let mut starts: HashMap<(Rank, u64), f64> = HashMap::new();
     for rank in 0..world {
         // A call that never ended (deadlock, failure) lasts to the rank's
         // last event.
         let last = tl.active(rank).map_or(0.0, |(_, last)| last);
         for span in tl.spans(rank) {
             let end = span.end.unwrap_or(last).max(span.start);
-            slices.insert((rank, span.call.id), (span.start, end));
-            events.push(json!({
-                "ph": "X", "name": span.call.op.name(), "cat": "mpi",
-                "ts": micros(span.start), "dur": nanos(micros(end) - micros(span.start)),
-                "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
-            }));
+            let ts = micros(span.start);
+            starts.insert((rank, span.call.id), ts);
+            calls.push((
+                ts,
+                json!({
+                    "ph": "X", "name": span.call.op.name(), "cat": CALL_CATEGORY,
+                    "ts": ts, "dur": nanos(micros(end) - ts),
+                    "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
+                }),
+            ));
         }
     }
+    calls.sort_by(|a, b| a.0.total_cmp(&b.0));
+    events.extend(calls.into_iter().map(|(_, x)| x));
 
     for (i, link) in tl.links().enumerate() {
         let m = link.msg;
-        let (s0, s1) = slices
-            .get(&(m.from, link.send_call))
-            .copied()
-            .unwrap_or((link.sent, link.sent));
-        let (r0, r1) = slices
-            .get(&(m.to, link.recv_call))
-            .copied()
-            .unwrap_or((link.received, link.received));
-        let start = s0 + INSIDE.min((s1 - s0) / 2.0);
-        let finish = (r1 - INSIDE.min((r1 - r0) / 2.0)).max(start);
+        let send = (
+            starts
+                .get(&(m.from, link.send_call))
+                .copied()
+                .unwrap_or(micros(link.sent)),
+            rank_tid(m.from),
+        );
+        let recv = (
+            starts
+                .get(&(m.to, link.recv_call))
+                .copied()
+                .unwrap_or(micros(link.received)),
+            rank_tid(m.to),
+        );
+        let (first, then) = if recv.0 < send.0 {
+            (recv, send)
+        } else {
+            (send, recv)
+        };
         let name = format!("{}->{} tag {}", m.from, m.to, m.tag);
         let args = json!({ "k": m.k, "tag": m.tag, "bytes": link.bytes, "comm": m.comm });
         let id = i as u64 + 1;
         events.push(json!({
             "ph": "s", "id": id, "cat": FLOW_CATEGORY, "name": name,
-            "ts": micros(start), "pid": RUN_PID, "tid": rank_tid(m.from), "args": args,
+            "ts": first.0, "pid": RUN_PID, "tid": first.1, "args": args,
         }));
         events.push(json!({
             "ph": "f", "bp": "e", "id": id, "cat": FLOW_CATEGORY, "name": name,
-            "ts": micros(finish).max(micros(start)), "pid": RUN_PID, "tid": rank_tid(m.to),
+            "ts": then.0, "pid": RUN_PID, "tid": then.1,
         }));
     }
     events.extend(lesson_output);

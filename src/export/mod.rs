@@ -8,4 +8,7 @@ mod chrome;
 #[cfg(test)]
 mod tests;
 
-pub use chrome::{chrome_trace, rank_tid, write_chrome_trace, FLOW_CATEGORY, RUN_PID};
+pub use chrome::{
+    chrome_trace, rank_tid, write_chrome_trace, CALL_CATEGORY, FLOW_CATEGORY, INSTANT_PHASE,
+    RUN_PID,
+};
