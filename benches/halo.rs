@@ -164,7 +164,10 @@ fn plain_halo(world: &SimpleCommunicator, n: usize, iterations: u32) -> f64 {
     let (h, w) = (r1 - r0, c1 - c0);
     let stride = w + 2;
     let hot = |i: usize, j: usize| {
-        let (dy, dx) = (i as f64 + 0.5 - n as f64 / 2.0, j as f64 + 0.5 - n as f64 / 2.0);
+        let (dy, dx) = (
+            i as f64 + 0.5 - n as f64 / 2.0,
+            j as f64 + 0.5 - n as f64 / 2.0,
+        );
         if dx * dx + dy * dy < (n as f64 / 4.0).powi(2) {
             100.0
         } else {
@@ -187,16 +190,34 @@ fn plain_halo(world: &SimpleCommunicator, n: usize, iterations: u32) -> f64 {
     };
     let mut sides = Vec::new();
     if pr > 0 {
-        sides.push((rank - pcols, 1, 2, cells(Some(1), None), cells(Some(0), None)));
+        sides.push((
+            rank - pcols,
+            1,
+            2,
+            cells(Some(1), None),
+            cells(Some(0), None),
+        ));
     }
     if pr + 1 < prows {
-        sides.push((rank + pcols, 2, 1, cells(Some(h), None), cells(Some(h + 1), None)));
+        sides.push((
+            rank + pcols,
+            2,
+            1,
+            cells(Some(h), None),
+            cells(Some(h + 1), None),
+        ));
     }
     if pc > 0 {
         sides.push((rank - 1, 3, 4, cells(None, Some(1)), cells(None, Some(0))));
     }
     if pc + 1 < pcols {
-        sides.push((rank + 1, 4, 3, cells(None, Some(w)), cells(None, Some(w + 1))));
+        sides.push((
+            rank + 1,
+            4,
+            3,
+            cells(None, Some(w)),
+            cells(None, Some(w + 1)),
+        ));
     }
     world.barrier();
     let start = Instant::now();
@@ -257,6 +278,9 @@ fn plain_halo(world: &SimpleCommunicator, n: usize, iterations: u32) -> f64 {
             worst = worst.max(d.abs());
         }
     }
-    assert!(worst < 1e-9, "plain halo disagrees with the serial computation");
+    assert!(
+        worst < 1e-9,
+        "plain halo disagrees with the serial computation"
+    );
     span
 }

@@ -20,9 +20,9 @@ use std::collections::{HashMap, VecDeque};
 use crate::trace::{Call, CallEnd, EventKind, MsgId, Rank, Received};
 
 /// The least time a message takes from the start of its send to the end of
-/// the receive that took it, on the display axis. Nonzero so that the
-/// message's two ends lie strictly inside their calls (where a trace viewer
-/// binds a flow arrow) even when the receive's clock is behind.
+/// the receive that took it, on the display axis. Nonzero so that a
+/// message line in the space-time panel always points forward, even when
+/// the receiving rank's clock is behind.
 pub const MIN_LATENCY: f64 = 1e-6;
 
 /// How many finished calls per rank, and delivered messages, the live model
