@@ -2,6 +2,7 @@
 # whole test suite against MPICH and then Open MPI. Both install what is
 # missing first.
 #   make test-mpi MPI=openmpi   - the suite against one MPI only
+#   make bench                  - the benchmarks (BENCHMARKS.md); make scale: 32/64 ranks only
 MPI ?= mpich
 
 # `make test` runs every test: the export test never skips here for want of
@@ -21,7 +22,7 @@ ifeq ($(MPI),openmpi)
   export OMPI_MCA_orte_execute_quiet = 1
 endif
 
-.PHONY: setup demo test test-mpi bench lint
+.PHONY: setup demo test test-mpi bench scale lint
 
 setup:
 	@scripts/setup.sh $(MPI)
@@ -45,5 +46,10 @@ lint:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 
+# Every bench: ping-pong, rank 0's frame time, and scale (ring and halo
+# headless at 32 and 64 ranks, also alone: `make scale`).
 bench: setup
 	cargo bench
+
+scale: setup
+	scripts/scale.sh

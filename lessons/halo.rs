@@ -210,6 +210,14 @@ fn grid_of_ranks(size: u32) -> (u32, u32) {
     (size / cols, cols)
 }
 
+/// The grid side this many ranks need, and the default: every rank needs
+/// at least one row and one column of the grid; by default it gets about 4
+/// (16 x 16 up to 16 ranks, 32 x 32 on 64 ranks, which form an 8 x 8 grid).
+pub fn size_for_ranks(size: u32) -> (u32, u32) {
+    let (prows, _) = grid_of_ranks(size); // prows >= pcols
+    (prows, (4 * prows).max(16))
+}
+
 /// Part `k` of `parts` nearly equal parts of 0..n: (start, end).
 fn split(n: usize, parts: u32, k: u32) -> (usize, usize) {
     let (parts, k) = (parts as usize, k as usize);

@@ -44,6 +44,10 @@ pub struct Lesson {
     pub explanation: &'static str,
     pub size: Option<Knob>,
     pub iterations: Option<Knob>,
+    /// For a `--size` that must grow with the rank count (halo: the grid
+    /// needs a row per row of ranks): (smallest size, default size) on
+    /// that many ranks. The knob's own bounds still hold.
+    pub size_for_ranks: Option<fn(u32) -> (u32, u32)>,
     pub run: fn(&Comm, &Params),
 }
 
@@ -59,6 +63,7 @@ pub static LESSONS: &[Lesson] = &[
         explanation: hello::EXPLANATION,
         size: None,
         iterations: None,
+        size_for_ranks: None,
         run: hello::run,
     },
     Lesson {
@@ -72,6 +77,7 @@ pub static LESSONS: &[Lesson] = &[
         explanation: send_recv::EXPLANATION,
         size: None,
         iterations: None,
+        size_for_ranks: None,
         run: send_recv::run,
     },
     Lesson {
@@ -89,6 +95,7 @@ pub static LESSONS: &[Lesson] = &[
             min: 1,
             max: 10_000,
         }),
+        size_for_ranks: None,
         run: ring::run,
     },
     Lesson {
@@ -106,6 +113,7 @@ pub static LESSONS: &[Lesson] = &[
             max: 1000000,
         }),
         iterations: None,
+        size_for_ranks: None,
         run: nonblocking::run,
     },
     Lesson {
@@ -119,6 +127,7 @@ pub static LESSONS: &[Lesson] = &[
         explanation: deadlock::EXPLANATION,
         size: None,
         iterations: None,
+        size_for_ranks: None,
         run: deadlock::run,
     },
     Lesson {
@@ -136,6 +145,7 @@ pub static LESSONS: &[Lesson] = &[
             max: 4194304,
         }),
         iterations: None,
+        size_for_ranks: None,
         run: deadlock::run_send_first,
     },
     Lesson {
@@ -149,6 +159,7 @@ pub static LESSONS: &[Lesson] = &[
         explanation: broadcast::EXPLANATION,
         size: None,
         iterations: None,
+        size_for_ranks: None,
         run: broadcast::run,
     },
     Lesson {
@@ -166,6 +177,7 @@ pub static LESSONS: &[Lesson] = &[
             max: 100000,
         }),
         iterations: None,
+        size_for_ranks: None,
         run: scatter_gather::run,
     },
     Lesson {
@@ -183,13 +195,14 @@ pub static LESSONS: &[Lesson] = &[
             max: 10000000,
         }),
         iterations: None,
+        size_for_ranks: None,
         run: reduce::run,
     },
     Lesson {
         name: "halo",
         title: "Halo exchange: heat diffusion on a split grid",
         min_ranks: 1,
-        max_ranks: 16,
+        max_ranks: 64,
         default_ranks: 4,
         file: "lessons/halo.rs",
         source: include_str!("halo.rs"),
@@ -204,6 +217,7 @@ pub static LESSONS: &[Lesson] = &[
             min: 1,
             max: 1000,
         }),
+        size_for_ranks: Some(halo::size_for_ranks),
         run: halo::run,
     },
     Lesson {
@@ -221,6 +235,7 @@ pub static LESSONS: &[Lesson] = &[
             max: 100,
         }),
         iterations: None,
+        size_for_ranks: None,
         run: pool::run,
     },
     Lesson {
@@ -234,6 +249,7 @@ pub static LESSONS: &[Lesson] = &[
         explanation: crash::EXPLANATION,
         size: None,
         iterations: None,
+        size_for_ranks: None,
         run: crash::run,
     },
 ];
@@ -293,6 +309,26 @@ impl Lesson {
             iterations: one(self.iterations, given.iterations, "--iterations")?,
         })
     }
+
+    /// [`Lesson::params`] on `ranks` ranks: a size that depends on the rank
+    /// count gets the default for that count, or is refused when too small.
+    pub fn params_on(&self, given: Params, ranks: u32) -> Result<Params, String> {
+        let mut p = self.params(given)?;
+        if let (Some(rule), Some(knob)) = (self.size_for_ranks, self.size) {
+            let (min, default) = rule(ranks);
+            match given.size {
+                Some(s) if s < min => {
+                    return Err(format!(
+                        "--size {s} is too small for lesson {} on {ranks} ranks: use at least {min} (default {default})",
+                        self.name
+                    ))
+                }
+                Some(_) => {}
+                None => p.size = Some(default.clamp(knob.min, knob.max)),
+            }
+        }
+        Ok(p)
+    }
 }
 
 #[cfg(test)]
@@ -341,6 +377,52 @@ mod tests {
                     l.name
                 );
             }
+        }
+    }
+
+    #[test]
+    fn halo_grows_its_grid_with_the_ranks() {
+        let halo = find("halo").unwrap();
+        let size_on = |n: u32, given: Option<u32>| {
+            halo.params_on(
+                Params {
+                    size: given,
+                    iterations: None,
+                },
+                n,
+            )
+            .map(|p| p.size.unwrap())
+        };
+        // Up to 16 ranks the classroom grid: 16 x 16.
+        for n in [1, 2, 4, 6, 16] {
+            assert_eq!(size_on(n, None), Ok(16), "{n} ranks");
+        }
+        // 8 x 8 ranks: blocks of 4 x 4. 32 = 8 x 4 ranks: 4 x 8.
+        assert_eq!(size_on(64, None), Ok(32));
+        assert_eq!(size_on(32, None), Ok(32));
+        // A prime count: strips, each at least a row of the grid.
+        assert_eq!(size_on(61, None), Ok(244));
+        assert_eq!(size_on(61, Some(61)), Ok(61));
+        let refused = size_on(61, Some(60)).unwrap_err();
+        assert!(refused.contains("at least 61"), "{refused}");
+        // What was asked for, when it is enough.
+        assert_eq!(size_on(64, Some(16)), Ok(16));
+        // Lessons without such a rule keep their defaults on any count.
+        let ring = find("ring").unwrap();
+        for n in [2, 32, 64] {
+            assert_eq!(
+                ring.params_on(Params::default(), n),
+                ring.params(Params::default())
+            );
+        }
+        // Every lesson of the course runs on 64 ranks, but the deadlocks.
+        for l in LESSONS.iter().filter(|l| !l.name.starts_with("deadlock")) {
+            assert!(l.max_ranks >= 64, "{}: {}", l.name, l.ranks_text());
+            assert!(
+                l.params_on(Params::default(), l.max_ranks).is_ok(),
+                "{}",
+                l.name
+            );
         }
     }
 }

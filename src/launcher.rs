@@ -78,7 +78,14 @@ fn forwarded(args: &LessonArgs) -> Vec<String> {
 
 pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
     let n = args.ranks.unwrap_or(lesson.default_ranks);
-    if let Err(e) = lesson.check_ranks(n) {
+    let given = crate::lessons::Params {
+        size: args.size,
+        iterations: args.iterations,
+    };
+    if let Err(e) = lesson
+        .check_ranks(n)
+        .and_then(|()| lesson.params_on(given, n).map(|_| ()))
+    {
         eprintln!("mpi-tutor: {e}");
         return 2;
     }

@@ -30,13 +30,13 @@ pub fn lesson(args: LessonArgs) -> i32 {
             lessons::names()
         ));
     };
-    let params = match lesson.params(Params {
+    let given = Params {
         size: args.size,
         iterations: args.iterations,
-    }) {
-        Ok(p) => p,
-        Err(e) => return refuse(e),
     };
+    if let Err(e) = lesson.params(given) {
+        return refuse(e);
+    }
     if args.explain {
         println!(
             "{} - {}\n\n{}",
@@ -62,6 +62,11 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if let Err(e) = lesson.check_ranks(job.size()) {
         return refuse(e);
     }
+    // Some sizes depend on the rank count (halo's grid); known only now.
+    let params = match lesson.params_on(given, job.size()) {
+        Ok(p) => p,
+        Err(e) => return refuse(e),
+    };
     if job.rank() == 0 {
         rank0(&job, lesson, params, &args)
     } else {

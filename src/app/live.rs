@@ -154,6 +154,7 @@ impl Live {
             dirty |= painter.follow_size(screen);
             if dirty {
                 self.panes.width = painter.width();
+                self.panes.height = painter.height();
                 match painter.draw(|f| self.draw(f)) {
                     Ok(drew) => dirty = !drew,
                     Err(e) => return Ending::error(e),

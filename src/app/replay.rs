@@ -249,6 +249,7 @@ fn view(trace: &Trace) -> Result<(), String> {
             let now = model.now() + cur.last_step.elapsed().as_secs_f64().min(2.0);
             let deadlock = model.deadlock();
             panes.width = painter.width();
+            panes.height = painter.height();
             let view = panes.screen(
                 &model,
                 info,

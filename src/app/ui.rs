@@ -54,6 +54,11 @@ impl Painter {
         self.area.width
     }
 
+    /// Rows of the terminal drawn on.
+    pub fn height(&self) -> u16 {
+        self.area.height
+    }
+
     /// Follows a resized terminal; true when the size changed.
     pub fn follow_size(&mut self, screen: &Screen) -> bool {
         let Some((w, h)) = screen.size() else {
@@ -96,6 +101,8 @@ pub struct Panes {
     pub spacetime: SpaceTimeView,
     /// Width of the last frame: how many columns the space-time panel has.
     pub width: u16,
+    /// Height of the last frame: how many ranks the space-time panel shows.
+    pub height: u16,
 }
 
 impl Panes {
@@ -110,6 +117,7 @@ impl Panes {
             main_panel: MainPanel::World,
             spacetime: SpaceTimeView::default(),
             width: 80,
+            height: 24,
         }
     }
 
@@ -149,6 +157,12 @@ impl Panes {
                 let lines = source.lines().count() as i64;
                 let from = self.source_scroll.unwrap_or(0) as i64;
                 self.source_scroll = Some((from + by).clamp(0, lines.saturating_sub(1)) as usize);
+            }
+            // The space-time diagram shows one row per rank: with many
+            // ranks, the arrows bring the others into view.
+            Pane::World if self.main_panel == MainPanel::SpaceTime => {
+                let panel = view::top_panel(Rect::new(0, 0, self.width, self.height));
+                self.spacetime.scroll_ranks(model, panel.height, by);
             }
             Pane::World => {}
         }
@@ -190,5 +204,41 @@ impl Panes {
 impl Default for Panes {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::Script;
+
+    #[test]
+    fn with_the_world_focused_the_arrows_scroll_the_space_time_ranks() {
+        let mut s = Script::new("many", 64);
+        for r in 0..64 {
+            s.say(r, "here");
+        }
+        let m = s.model();
+        let mut p = Panes::new();
+        (p.width, p.height) = (80, 24);
+        // The world panel itself has nothing to scroll.
+        p.act(Action::ScrollDown, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 0);
+        p.main_panel = MainPanel::SpaceTime;
+        p.act(Action::ScrollDown, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 1);
+        p.act(Action::PageDown, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 11);
+        // 80x24: a 12-row panel shows 9 ranks, so 55 is the last top row.
+        p.act(Action::Bottom, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 55);
+        p.act(Action::ScrollUp, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 54);
+        p.act(Action::Top, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 0);
+        // Another pane focused: its own scrolling, not the ranks'.
+        p.focus = Pane::Log;
+        p.act(Action::ScrollDown, &m, "", false);
+        assert_eq!(p.spacetime.first_rank, 0);
     }
 }

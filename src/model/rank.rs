@@ -133,6 +133,24 @@ impl RankView {
     }
 }
 
+impl RankView {
+    /// The state in at most 5 characters, for the narrowest grid cells
+    /// (64 ranks beside a heat map at 80 columns): `→1`, `←12`, `wait`,
+    /// `pause`, else the short word.
+    pub fn tiny_word(&self) -> String {
+        match &self.state {
+            RankState::Held(_) => "pause".into(),
+            RankState::InCall { call, .. } => match (call.op, &call.send, &call.recv) {
+                (Op::Send, Some(s), _) => format!("→{}", s.dest),
+                (Op::Recv, _, Some(r)) => format!("←{}", source_name(r.source)),
+                (Op::Wait | Op::Waitall, _, _) => "wait".into(),
+                _ => self.short_word(),
+            },
+            _ => self.short_word(),
+        }
+    }
+}
+
 fn in_call_word(call: &Call) -> String {
     let op = call.op.name();
     match call.op {

@@ -397,7 +397,7 @@ proptest! {
             }
         }
         for r in m.ranks() {
-            let _ = (r.state_word(), r.short_word());
+            let _ = (r.state_word(), r.short_word(), r.tiny_word());
         }
     }
 }

@@ -235,6 +235,22 @@ impl Axis {
         Some(self.lines[k])
     }
 
+    /// Whether every stretch between two lines has a terminal cell.
+    pub fn every_gap(&self) -> bool {
+        self.lines.windows(2).all(|w| w[1] > w[0] + 1)
+    }
+
+    /// The offset of the terminal cell where grid coordinate `g` starts
+    /// (its first sample), if `g` lies strictly inside the axis.
+    pub fn offset_of(&self, g: u32) -> Option<u16> {
+        let (first, last) = (*self.bounds.first()?, *self.bounds.last()?);
+        if g <= first || g >= last {
+            return None;
+        }
+        (1..self.len())
+            .find(|&o| (0..self.sub).any(|i| self.cells(o, i).is_some_and(|c| c.contains(&g))))
+    }
+
     /// The grid cells sample `i` (0 to sub-1) of the terminal cell at
     /// `offset` shows; None on a line or past the end.
     pub fn cells(&self, offset: u16, i: u16) -> Option<Range<u32>> {

@@ -3,6 +3,12 @@
 //! (and yellow) while a message between the two ranks crosses it, and a
 //! legend from the coldest to the hottest value shown.
 //!
+//! With many ranks the outlines would leave no room for the heat (64 ranks
+//! on an 80x24 terminal: 8 x 8 blocks, 9 lines each way): the map then
+//! draws the heat alone in one frame, and marks where blocks meet with
+//! ticks on the frame (`┬` `├`), heavy and yellow while a message crosses
+//! that line somewhere.
+//!
 //! With colour, each character shows two grid rows (`▀`: foreground the
 //! upper, background the lower), so cells come out square. Without colour
 //! (NO_COLOR) a character ramp ` .:-=+*#%@` carries the heat instead.
@@ -22,6 +28,7 @@ use super::ranks::top_rule;
 use super::{fit, Theme};
 use crate::model::Model;
 use crate::trace::{FieldBlock, Rank};
+use std::collections::BTreeSet;
 
 /// Width of the legend's colour bar.
 const BAR: u16 = 2;
@@ -98,13 +105,46 @@ struct Plan {
     y: Axis,
     map: Rect,
     legend: Rect,
+    /// Block bounds marked on the frame rather than drawn across the map.
+    ticks: Option<Ticks>,
+}
+
+/// Where blocks meet, as (grid coordinate, offset from the map's edge):
+/// the lines between columns of blocks (`x`), between rows (`y`).
+struct Ticks {
+    x: Vec<(u32, u16)>,
+    y: Vec<(u32, u16)>,
 }
 
 impl Plan {
+    /// Outlines every block when each gets at least a character each way;
+    /// else the heat alone, block bounds as ticks on its frame.
     fn new(blocks: &[(Rank, &FieldBlock)], field: &Field, area: Rect) -> Option<Plan> {
-        let lw = legend_width(field);
         let bx = bounds(blocks, field.cols, |b| (b.col0, b.cols));
         let by = bounds(blocks, field.rows, |b| (b.row0, b.rows));
+        if let Some(p) = Plan::with_lines(field, bx.clone(), by.clone(), area) {
+            if p.x.every_gap() && p.y.every_gap() {
+                return Some(p);
+            }
+        }
+        let (len_x, len_y) = (field.cols, field.rows);
+        let mut p = Plan::with_lines(field, vec![0, len_x], vec![0, len_y], area)?;
+        let inner = |b: &Vec<u32>, axis: &Axis| -> Vec<(u32, u16)> {
+            b.iter()
+                .filter_map(|&g| Some((g, axis.offset_of(g)?)))
+                .collect()
+        };
+        p.ticks = Some(Ticks {
+            x: inner(&bx, &p.x),
+            y: inner(&by, &p.y),
+        });
+        Some(p)
+    }
+
+    /// A line at each of `bx` (columns) and `by` (rows), the map as large
+    /// as `area` allows with its legend.
+    fn with_lines(field: &Field, bx: Vec<u32>, by: Vec<u32>, area: Rect) -> Option<Plan> {
+        let lw = legend_width(field);
         // A column of margin on the left, one between map and legend.
         let room_w = area.width.checked_sub(2 + lw)?;
         let s = scale(
@@ -120,7 +160,13 @@ impl Plan {
         let left = area.x + area.width.saturating_sub(used) / 2 + 1;
         let map = Rect::new(left, area.y, x.len(), y.len()).intersection(area);
         let legend = Rect::new(map.right() + 1, area.y, lw, y.len()).intersection(area);
-        Some(Plan { x, y, map, legend })
+        Some(Plan {
+            x,
+            y,
+            map,
+            legend,
+            ticks: None,
+        })
     }
 }
 
@@ -154,26 +200,40 @@ impl Widget for &HeatMap<'_> {
             format!("· it {first}–{last} ")
         };
         let lit = active_edges(self.model, self.now);
+        let field = Field::new(&bs);
+        let inner = Rect {
+            y: area.y.saturating_add(1),
+            height: area.height.saturating_sub(1),
+            ..area
+        };
+        let plan = field.as_ref().and_then(|f| Plan::new(&bs, f, inner));
         let mut title = vec![Span::raw(format!(" {name} ")), Span::styled(its, t.dim())];
         if !lit.is_empty() {
-            title.push(Span::styled("━ ", t.marker()));
+            let mark = if plan.as_ref().is_some_and(|p| p.ticks.is_some()) {
+                "┳ "
+            } else {
+                "━ "
+            };
+            title.push(Span::styled(mark, t.marker()));
             title.push(Span::styled("exchange ", t.dim()));
         }
         let block = top_rule(Line::from(title), t.border(self.focused));
-        let inner = block.inner(area);
         block.render(area, buf);
-        let Some(field) = Field::new(&bs) else {
+        let Some(field) = field else {
             return;
         };
         if inner.is_empty() {
             return;
         }
-        let Some(plan) = Plan::new(&bs, &field, inner) else {
+        let Some(plan) = plan else {
             buf.set_stringn(inner.x, inner.y, "too small", inner.width as usize, t.dim());
             return;
         };
         self.cells(&plan, &field, buf);
-        self.outlines(&plan, &bs, &lit, first != last, buf);
+        match &plan.ticks {
+            None => self.outlines(&plan, &bs, &lit, first != last, buf),
+            Some(ticks) => self.ticks(&plan, ticks, &bs, &lit, buf),
+        }
         self.legend(&plan, &field, buf);
     }
 }
@@ -293,6 +353,62 @@ impl HeatMap<'_> {
         }
     }
 
+    /// The map's frame, with a tick where blocks meet: on the top and
+    /// bottom for the lines between columns of blocks, on the sides for
+    /// those between rows; heavy where a message crosses that line.
+    fn ticks(
+        &self,
+        p: &Plan,
+        ticks: &Ticks,
+        bs: &[(Rank, &FieldBlock)],
+        lit: &[(Rank, Rank)],
+        buf: &mut Buffer,
+    ) {
+        let t = self.theme;
+        let (w, h) = (p.x.len(), p.y.len());
+        if w < 2 || h < 2 {
+            return;
+        }
+        let mut canvas = Canvas::default();
+        canvas.across(0, 0, w - 1);
+        canvas.across(h - 1, 0, w - 1);
+        canvas.down(0, 0, h - 1);
+        canvas.down(w - 1, 0, h - 1);
+        // Which lines carry a message now.
+        let hot: BTreeSet<(bool, u32)> = shared_edges(bs)
+            .into_iter()
+            .filter(|e| lit.contains(&e.pair()))
+            .map(|e| (e.side == Side::Vertical, e.at))
+            .collect();
+        let mut marks = Vec::new();
+        for &(g, x) in &ticks.x {
+            if x > 0 && x + 1 < w {
+                canvas.add(x, 0, DOWN);
+                canvas.add(x, h - 1, UP);
+                let on = hot.contains(&(true, g));
+                marks.push(((x, 0), on));
+                marks.push(((x, h - 1), on));
+            }
+        }
+        for &(g, y) in &ticks.y {
+            if y > 0 && y + 1 < h {
+                canvas.add(0, y, RIGHT);
+                canvas.add(w - 1, y, LEFT);
+                let on = hot.contains(&(false, g));
+                marks.push(((0, y), on));
+                marks.push(((w - 1, y), on));
+            }
+        }
+        for (&(x, y), &mask) in &canvas.mask {
+            let on = marks.iter().any(|&(at, on)| on && at == (x, y));
+            let pos = (p.map.x + x, p.map.y + y);
+            if p.map.contains(pos.into()) {
+                let style = if on { t.marker() } else { t.dim() };
+                buf[pos].set_char(tick_char(mask, on)).set_style(style);
+            }
+        }
+    }
+
     /// The hottest value shown on top, the coldest at the bottom, the
     /// ramp between them.
     fn legend(&self, p: &Plan, field: &Field, buf: &mut Buffer) {
@@ -385,6 +501,17 @@ impl Canvas {
             self.add(x, y, DOWN);
             self.add(x, y + 1, UP);
         }
+    }
+}
+
+/// A frame piece, its tick heavy when `lit`.
+fn tick_char(mask: u8, lit: bool) -> char {
+    match (mask, lit) {
+        (m, true) if m == DOWN | LEFT | RIGHT => '┳',
+        (m, true) if m == UP | LEFT | RIGHT => '┻',
+        (m, true) if m == UP | DOWN | RIGHT => '┣',
+        (m, true) if m == UP | DOWN | LEFT => '┫',
+        (m, _) => box_char(m, false),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::model::Model;
 use crate::trace::{Op, Source, TagSel};
 
 /// What tags mean in lessons/halo.rs.
+const GOING_LEFT: i32 = 3;
 const GOING_RIGHT: i32 = 4;
 
 #[derive(Clone, Copy, PartialEq, PartialOrd)]
@@ -245,7 +246,14 @@ fn no_heat_map_without_a_field() {
 fn any_size_and_any_layout_renders() {
     let mut models = vec![halo([0, 2, 4, 6], Stage::Delivered)];
     // Strips (7 x 1), a big grid, one rank, a block not yet shown.
-    for (n, pr, pc, keep) in [(16, 7, 1, 7), (64, 4, 4, 16), (16, 1, 1, 1), (16, 3, 2, 5)] {
+    for (n, pr, pc, keep) in [
+        (16, 7, 1, 7),
+        (64, 4, 4, 16),
+        (16, 1, 1, 1),
+        (16, 3, 2, 5),
+        (32, 8, 8, 64),
+        (244, 61, 1, 61),
+    ] {
         let mut s = Script::new("halo", pr * pc);
         for (r, b) in heat_blocks(n, pr, pc, 3).into_iter().enumerate().take(keep) {
             s.field(r as u32, b);
@@ -272,4 +280,132 @@ fn any_size_and_any_layout_renders() {
             let _ = draw(&halo_screen(m, 1.0), w, h);
         }
     }
+}
+
+/// The halo lesson on 64 ranks with its defaults there: 8 x 8 blocks of 4 x
+/// 4 cells on a 32 x 32 grid, every rank at iteration 2. With `sending`,
+/// every rank with a right neighbour has posted its receive from it and
+/// sent it its right edge (t = 1.0): 56 messages cross the 7 lines between
+/// columns of blocks, none the lines between rows.
+fn halo64(sending: bool) -> Model {
+    let mut s = Script::new("halo", 64);
+    s.at(0.5);
+    for (r, b) in heat_blocks(32, 8, 8, 2).into_iter().enumerate() {
+        s.field(r as u32, b);
+    }
+    if sending {
+        s.at(1.0);
+        for r in (0..64u32).filter(|r| r % 8 != 7) {
+            let from_right = Source::Rank(r + 1);
+            let irecv = s.recv_call(Op::Irecv, r, from_right, TagSel::Tag(GOING_LEFT), 4, 100);
+            s.begin(r, &irecv);
+            s.end(r, &irecv);
+            s.send(r, r + 1, GOING_RIGHT, 4, 101);
+        }
+    }
+    s.model()
+}
+
+#[test]
+fn at_64_ranks_small_blocks_are_ticks_on_the_frame() {
+    // The heat map of an 80x24 screen: no room for 9 lines each way.
+    let m = halo64(false);
+    let t = text(&panel(&m, 0.6, false, 24, 12));
+    let rows: Vec<&str> = t.lines().collect();
+    assert!(rows[0].starts_with(" heat · it 2 ─"), "{t}");
+    let top = rows[1];
+    let bottom = rows.iter().rev().find(|r| r.contains('└')).unwrap();
+    // A tick on the frame for each of the 7 lines between columns of
+    // blocks, and for each of the 7 between rows; no rank numbers.
+    assert_eq!(top.matches('┬').count(), 7, "{t}");
+    assert_eq!(bottom.matches('┴').count(), 7, "{t}");
+    let left = rows
+        .iter()
+        .filter(|r| r.trim_start().starts_with('├'))
+        .count();
+    assert_eq!(left, 7, "{t}");
+    assert!(!t.contains("┌0") && !t.contains('┼'), "{t}");
+    // The whole map between the frame is heat: the disc in the middle.
+    let middle = rows[rows.len() / 2 + 1];
+    assert!(middle.contains("@@@"), "{t}");
+    assert!(
+        !middle[middle.find('├').unwrap() + 3..].contains('│'),
+        "{t}"
+    );
+}
+
+#[test]
+fn at_64_ranks_a_crossed_line_lights_its_ticks() {
+    let m = halo64(true);
+    let buf = panel(&m, 1.2, true, 24, 12);
+    let t = text(&buf);
+    assert!(t.contains("┳ exchange"), "{t}");
+    let rows: Vec<&str> = t.lines().collect();
+    // Messages cross every line between columns of blocks: heavy, yellow.
+    assert_eq!(rows[1].matches('┳').count(), 7, "{t}");
+    let (x, y) = find(&buf, "┳").unwrap();
+    assert_eq!(buf[(x, y)].fg, Color::Yellow);
+    // None crosses the lines between rows of blocks.
+    assert!(!t.contains('┣'), "{t}");
+}
+
+#[test]
+fn at_64_ranks_blocks_are_outlined_when_they_fit() {
+    let m = halo64(false);
+    let t = text(&panel(&m, 0.6, false, 60, 32));
+    assert!(t.contains("┌0"), "{t}");
+    assert!(t.contains("┼63"), "{t}");
+    assert!(!t.contains('┬') || t.contains("┬1"), "{t}");
+}
+
+#[test]
+fn snapshot_halo_64() {
+    let m = halo64(true);
+    let mut s = halo_screen(&m, 1.2);
+    s.color = false;
+    snap("halo_64_no_color", &s);
+    // At 80 columns the world's title says its counts in short words.
+    let t = text(&draw(&s, 80, 24));
+    let title = t.lines().nth(1).unwrap();
+    assert!(
+        title.contains("· 56 unexpected · 56 waiting"),
+        "{title}\n{t}"
+    );
+    assert!(title.contains(" heat · it 2 ┳ exchange"), "{title}");
+    // At 120 columns: the blocks outlined and numbered, the words in full.
+    let t = text(&draw(&s, 120, 40));
+    assert!(t.contains("56 unexpected messages"), "{t}");
+    assert!(t.contains("┼63"), "{t}");
+}
+
+#[test]
+fn the_world_title_shortens_to_fit() {
+    let m = halo64(true);
+    let title = |w: u16| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, 3));
+        World {
+            model: &m,
+            deadlock: None,
+            now: 1.2,
+            focused: true,
+            theme: Theme::new(false),
+        }
+        .render(buf.area, &mut buf);
+        text(&buf).lines().next().unwrap().to_string()
+    };
+    let wide = title(100);
+    assert!(
+        wide.starts_with(" world · 64 ranks · 56 unexpected messages · 56 receives waiting "),
+        "{wide}"
+    );
+    let narrower = title(60);
+    assert!(
+        narrower.starts_with(" world · 64 ranks · 56 unexpected · 56 waiting "),
+        "{narrower}"
+    );
+    let narrowest = title(40);
+    assert!(
+        narrowest.starts_with(" world · 56 unexpected · 56 waiting "),
+        "{narrowest}"
+    );
 }

@@ -20,7 +20,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ("w t m", "top panel: world, space-time diagram, matrix", ""),
     ("< > , .", "space-time: zoom out / in; earlier / later", ""),
     ("b [ ]", "replay: one event back; to the start / end", ""),
-    ("↑ ↓ PgUp PgDn", "scroll the focused pane", "scroll"),
+    (
+        "↑ ↓ PgUp PgDn",
+        "scroll the focused pane (space-time: its ranks)",
+        "scroll",
+    ),
     ("s", "show / hide the summary", "summary"),
     ("?", "show / hide this help", "help"),
     ("q", "quit, ending every rank (also Esc, Ctrl-C)", "quit"),

@@ -9,6 +9,13 @@
 //! map takes the right of the world row, as wide as its height lets the
 //! map be and at most half of it; the ranks keep the rest (boxes when they
 //! fit, else the compact grid).
+//!
+//! Many ranks (tested at 64): the grid's cells shorten their words to fit
+//! (`waiting in recv from 3`, `recv←3`, `←3`), the world's title its counts,
+//! the heat map drops block outlines for ticks on its frame when blocks get
+//! too small to outline, the space-time diagram scrolls through the ranks
+//! (↑↓ with the world focused), the matrix groups ranks, and the summary
+//! lists only the ranks that waited longest.
 
 mod deadlock;
 mod field;
@@ -180,14 +187,8 @@ impl Widget for &Screen<'_> {
             return;
         }
         let theme = Theme::new(self.color);
-        let [status, main, footer] = Layout::vertical([
-            Constraint::Length(1),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        let [world, bottom] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(main);
+        let [status, main, footer] = rows(area);
+        let [world, bottom] = main_rows(main);
         let [lesson, log] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
         let heat = has_field(self.model).then(|| HeatMap {
@@ -279,6 +280,27 @@ impl Widget for &Screen<'_> {
             .render(main, buf);
         }
     }
+}
+
+/// Status bar, the panels, key hints.
+fn rows(area: Rect) -> [Rect; 3] {
+    Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+    ])
+    .areas(area)
+}
+
+/// The top panel (world, space-time or matrix) above lesson and log.
+fn main_rows(main: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Percentage(55), Constraint::Fill(1)]).areas(main)
+}
+
+/// Where the top panel goes on a screen of `area`: the keys that scroll
+/// it need its size.
+pub fn top_panel(area: Rect) -> Rect {
+    main_rows(rows(area)[1])[0]
 }
 
 /// Cuts `s` to `width` columns, ending in `…` if anything was cut.

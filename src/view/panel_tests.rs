@@ -134,6 +134,7 @@ fn zoom_and_scroll_choose_the_time_shown() {
     let close = SpaceTimeView {
         zoom: Some(1e-4),
         offset: 3.582,
+        ..Default::default()
     };
     let buf = spacetime(&m, close, 80, 24);
     let t = text(&buf);
@@ -148,6 +149,7 @@ fn zoom_and_scroll_choose_the_time_shown() {
     let later = SpaceTimeView {
         zoom: Some(1e-4),
         offset: 10.0,
+        ..Default::default()
     };
     let buf = spacetime(&m, later, 80, 24);
     let t = text(&buf);
@@ -275,10 +277,12 @@ fn panels_render_every_prefix_at_every_size() {
                     SpaceTimeView {
                         zoom: Some(1e-6),
                         offset: 0.001,
+                        ..Default::default()
                     },
                     SpaceTimeView {
                         zoom: Some(f64::NAN),
                         offset: -1.0,
+                        ..Default::default()
                     },
                 ] {
                     let _ = spacetime(&m, view, w, h);
@@ -330,4 +334,67 @@ fn a_message_in_flight_is_dashed_and_open_calls_run_to_now() {
         let y = rank_row(&buf, r);
         assert!(column_in_row(&buf, y, "▒").is_some(), "rank {r}: {t}");
     }
+}
+
+/// `ring` on 64 ranks, one lap, recorded at full speed.
+fn ring64() -> Model {
+    replay("ring64")
+}
+
+#[test]
+fn snapshot_spacetime_ring_64() {
+    let m = ring64();
+    snap("spacetime_ring64", |w, h| {
+        spacetime(&m, SpaceTimeView::default(), w, h)
+    });
+    // 22 rows below the title and axis: 21 ranks and a line saying how to
+    // see the others; the title says which are shown.
+    let t = text(&spacetime(&m, SpaceTimeView::default(), 80, 24));
+    assert!(t.contains("· ranks 0–20 of 64 "), "{t}");
+    assert!(t.contains("… 43 more ranks: ↑↓ PgUp PgDn"), "{t}");
+    // Rank 0 waits for the token from rank 63, out of view below: the
+    // arrival still shows, pointing down the ring.
+    let buf = spacetime(&m, SpaceTimeView::default(), 80, 24);
+    assert!(column_in_row(&buf, rank_row(&buf, 0), "▲").is_some(), "{t}");
+}
+
+#[test]
+fn the_ranks_of_the_space_time_diagram_scroll() {
+    let m = ring64();
+    let mut v = SpaceTimeView::default();
+    v.scroll_ranks(&m, 24, 20);
+    assert_eq!(v.first_rank, 20);
+    let buf = spacetime(&m, v, 80, 24);
+    let t = text(&buf);
+    assert!(t.contains("· ranks 20–40 of 64 "), "{t}");
+    let first = t.lines().nth(2).unwrap();
+    assert!(first.starts_with("20 "), "{t}");
+    // Rank 20's token came from rank 19, scrolled out above.
+    assert!(column_in_row(&buf, 2, "▼").is_some(), "{t}");
+    insta::assert_snapshot!("spacetime_ring64_from_20_80x24", t);
+    // No further than the last rank in view, and back to rank 0.
+    v.scroll_ranks(&m, 24, 1000);
+    assert_eq!(v.first_rank, 64 - 21);
+    v.scroll_ranks(&m, 24, -1);
+    assert_eq!(v.first_rank, 42);
+    v.scroll_ranks(&m, 24, -1000);
+    assert_eq!(v.first_rank, 0);
+    // A taller panel shows more ranks, so stops sooner; all fit: no scroll.
+    v.first_rank = 60;
+    let t = text(&spacetime(&m, v, 120, 40));
+    assert!(t.contains("· ranks 27–63 of 64 "), "{t}");
+    v.scroll_ranks(&m, 200, 5);
+    assert_eq!(v.first_rank, 0);
+}
+
+#[test]
+fn the_summary_of_64_ranks_keeps_its_checks_on_screen() {
+    let m = ring64();
+    let mut s = screen(&m, m.now());
+    s.show_summary = true;
+    let t = text(&draw(&s, 80, 24));
+    assert!(t.contains("checks   64 passed, 0 failed"), "{t}");
+    assert!(t.contains(" longest "), "{t}");
+    assert!(t.contains(" all 64 ranks: "), "{t}");
+    insta::assert_snapshot!("summary_ring64_80x24", t);
 }

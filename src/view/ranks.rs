@@ -282,12 +282,10 @@ impl Widget for &RankGrid<'_> {
             let x = area.x + (col * cell) as u16;
             let y = area.y + row as u16;
             let room = cell.saturating_sub(digits + 2);
-            let full = r.state_word();
-            let word = if full.chars().count() <= room {
-                full
-            } else {
-                r.short_word()
-            };
+            let word = [r.state_word(), r.short_word()]
+                .into_iter()
+                .find(|w| w.chars().count() <= room)
+                .unwrap_or_else(|| r.tiny_word());
             let deadlocked = self.deadlocked.contains(&r.rank);
             buf.set_stringn(
                 x,

@@ -22,14 +22,17 @@ const TICK_COLUMNS: f64 = 12.0;
 /// The finest zoom: a microsecond per column.
 const FINEST: f64 = 1e-6;
 
-/// Which stretch of time the diagram shows. The default fits the whole run
-/// so far into the panel.
+/// Which stretch of time the diagram shows, and which ranks when they do
+/// not all fit. The default fits the whole run so far into the panel, from
+/// rank 0 down.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct SpaceTimeView {
     /// Seconds per column; None fits the whole run.
     pub zoom: Option<f64>,
     /// Time at the left edge (seconds, like event times) while zoomed.
     pub offset: f64,
+    /// The rank on the top row, when there are more ranks than rows.
+    pub first_rank: usize,
 }
 
 impl SpaceTimeView {
@@ -63,6 +66,15 @@ impl SpaceTimeView {
         self.offset = (offset + f64::from(columns) * per).max(0.0);
     }
 
+    /// Moves the ranks shown by `by` rows (negative: towards rank 0) in a
+    /// panel `height` rows high, stopping when the last rank is in view.
+    pub fn scroll_ranks(&mut self, model: &Model, height: u16, by: i64) {
+        let n = model.ranks().len();
+        let last_first = n - rows_for(n, height).1.min(n);
+        let first = self.first_rank.min(last_first) as i64 + by;
+        self.first_rank = first.clamp(0, last_first as i64) as usize;
+    }
+
     fn rescale(&mut self, model: &Model, width: u16, factor: f64) {
         let (per, offset) = self.window(model, width);
         let half = f64::from(track_width(model, width)) / 2.0;
@@ -78,6 +90,22 @@ fn track_width(model: &Model, width: u16) -> u16 {
     width
         .saturating_sub(label_width(model.ranks().len()))
         .max(1)
+}
+
+/// How the rows of a panel `height` rows high (its title included) go to
+/// `n` ranks: (rows per rank, ranks shown). A free row between ranks for
+/// the message lines when there is room; else a row per rank; else as many
+/// as fit, with a row left to say how to see the others.
+fn rows_for(n: usize, height: u16) -> (usize, usize) {
+    // The title rule and the time axis.
+    let below = height.saturating_sub(2) as usize;
+    if (2 * n).saturating_sub(1) <= below {
+        (2, n)
+    } else if n <= below {
+        (1, n)
+    } else {
+        (1, below.saturating_sub(1))
+    }
 }
 
 /// `12 ` for up to 100 ranks.
@@ -153,13 +181,23 @@ impl Widget for &SpaceTime<'_> {
         } else {
             "whole run"
         };
-        let title = Line::from(vec![
+        let (step, shown) = rows_for(n, area.height);
+        // The ranks on screen: from `first`, scrolled with ↑↓.
+        let first = self.view.first_rank.min(n - shown.min(n));
+        let mut title = vec![
             Span::raw(" space-time "),
             Span::styled(
                 format!("· 1 column = {} · {mode} ", time_label(per, per)),
                 t.dim(),
             ),
-        ]);
+        ];
+        if shown < n && shown > 0 {
+            title.push(Span::styled(
+                format!("· ranks {first}–{} of {n} ", first + shown - 1),
+                t.marker(),
+            ));
+        }
+        let title = Line::from(title);
         let block = top_rule(title, t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
@@ -177,15 +215,11 @@ impl Widget for &SpaceTime<'_> {
 
         // Rows: a rank, a row for message lines, the next rank... when
         // there is room; else ranks only; else as many as fit.
-        let below = inner.height - 1;
-        let (step, shown) = if (2 * n).saturating_sub(1) <= below as usize {
-            (2, n)
-        } else if n <= below as usize {
-            (1, n)
-        } else {
-            (1, below.saturating_sub(1) as usize)
+        let row = |r: usize| {
+            (first..first + shown)
+                .contains(&r)
+                .then(|| inner.y + 1 + ((r - first) * step) as u16)
         };
-        let row = |r: usize| (r < shown).then(|| inner.y + 1 + (r * step) as u16);
         let used = if shown == 0 {
             0
         } else {
@@ -194,7 +228,14 @@ impl Widget for &SpaceTime<'_> {
 
         let tl = self.model.timeline();
         let now = tl.now();
-        for (r, rv) in self.model.ranks().iter().enumerate().take(shown) {
+        for (r, rv) in self
+            .model
+            .ranks()
+            .iter()
+            .enumerate()
+            .skip(first)
+            .take(shown)
+        {
             let y = row(r).expect("shown");
             buf.set_stringn(
                 inner.x,
@@ -239,6 +280,18 @@ impl Widget for &SpaceTime<'_> {
             plot.message(buf, (ys, l.sent), (yr, l.received), step == 2, line);
         }
         // Arrivals last: a line passing by must not hide one.
+        // From a rank scrolled out of view: the arrival alone, pointing
+        // the way the sender is.
+        for l in tl.links() {
+            let (from, to) = (l.msg.from as usize, l.msg.to as usize);
+            let Some(yr) = row(to) else { continue };
+            if from == to || row(from).is_some() {
+                continue;
+            }
+            let arrow = if from < to { "▼" } else { "▲" };
+            let c = plot.col(l.received).max(plot.col(l.sent));
+            plot.put(buf, c, yr, arrow, line.add_modifier(Modifier::BOLD));
+        }
         for (ys, yr, l) in shown_links() {
             let arrow = if yr > ys { "▼" } else { "▲" };
             let c = plot.col(l.received).max(plot.col(l.sent));
@@ -263,7 +316,8 @@ impl Widget for &SpaceTime<'_> {
         let spare = (below_ranks + 1).min(inner.bottom().saturating_sub(1));
         if spare >= below_ranks {
             let text = if shown < n {
-                format!("… {} more ranks: the world view shows them all", n - shown)
+                let hidden = n - shown;
+                format!("… {hidden} more ranks: ↑↓ PgUp PgDn scroll them into view")
             } else {
                 "▒ waiting  █ other call  ─ between calls  ▼▲ message arrives".to_string()
             };

@@ -13,6 +13,8 @@ use crate::trace::Outcome;
 
 /// Pairs listed before "and N more".
 const MAX_PAIRS: usize = 8;
+/// Ranks whose time waited is listed one by one.
+const MAX_WAITED: usize = 10;
 
 pub struct SummaryOverlay<'a> {
     pub model: &'a Model,
@@ -82,13 +84,7 @@ impl SummaryOverlay<'_> {
         out.push(Line::from(""));
 
         out.push(Line::styled("seconds waiting in blocking calls", bold));
-        let waited: Vec<String> = s
-            .waited
-            .iter()
-            .enumerate()
-            .map(|(r, w)| format!("{r}: {w:.3}"))
-            .collect();
-        out.push(Line::from(format!(" {}", waited.join("   "))));
+        out.extend(waited_lines(&s.waited).into_iter().map(Line::from));
         out.push(Line::from(""));
 
         let (ok, bad) = (s.checks_passed(), s.checks_failed());
@@ -134,6 +130,29 @@ impl SummaryOverlay<'_> {
         }
         out
     }
+}
+
+/// Each rank's time waited when they fit on two lines; else the ranks
+/// that waited longest and what all of them did on average, so the checks
+/// below stay on screen with 64 ranks.
+fn waited_lines(waited: &[f64]) -> Vec<String> {
+    let one = |(r, w): (usize, &f64)| format!("{r}: {w:.3}");
+    if waited.len() <= MAX_WAITED {
+        let all: Vec<String> = waited.iter().enumerate().map(one).collect();
+        return vec![format!(" {}", all.join("   "))];
+    }
+    let mut order: Vec<(usize, &f64)> = waited.iter().enumerate().collect();
+    order.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(&b.0)));
+    let most: Vec<String> = order.iter().take(4).map(|&p| one(p)).collect();
+    let mean = waited.iter().sum::<f64>() / waited.len() as f64;
+    let (least, at) = order.last().map_or((0.0, 0), |&(r, w)| (*w, r));
+    vec![
+        format!(" longest  {}", most.join("   ")),
+        format!(
+            " all {} ranks: {mean:.3} on average, least {least:.3} (rank {at})",
+            waited.len()
+        ),
+    ]
 }
 
 impl Widget for &SummaryOverlay<'_> {

@@ -37,7 +37,7 @@ impl Widget for &World<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let n = self.model.ranks().len();
-        let mut title = vec![
+        let head = [
             Span::raw(" world "),
             Span::styled(format!("· {n} ranks "), t.dim()),
         ];
@@ -50,27 +50,56 @@ impl Widget for &World<'_> {
             }
         }
         let waiting = self.model.pending_receives().count();
-        for (k, one, many, style) in [
+        let counts = [
             (
                 flying,
                 "message in flight",
                 "messages in flight",
+                "in flight",
                 t.message(),
             ),
             (
                 queued,
                 "unexpected message",
                 "unexpected messages",
+                "unexpected",
                 t.message(),
             ),
-            (waiting, "receive waiting", "receives waiting", t.waiting()),
-        ] {
-            if k > 0 {
-                let what = if k == 1 { one } else { many };
-                title.push(Span::styled(format!("· {k} {what} "), style));
-            }
-        }
-        let title = Line::from(title);
+            (
+                waiting,
+                "receive waiting",
+                "receives waiting",
+                "waiting",
+                t.waiting(),
+            ),
+        ];
+        let said = |short: bool| {
+            counts
+                .iter()
+                .filter(|c| c.0 > 0)
+                .map(|&(k, one, many, brief, style)| {
+                    let what = match (short, k) {
+                        (true, _) => brief,
+                        (false, 1) => one,
+                        (false, _) => many,
+                    };
+                    Span::styled(format!("· {k} {what} "), style)
+                })
+                .collect::<Vec<_>>()
+        };
+        // Many ranks, much traffic: short words, then without the rank
+        // count (the status bar has it), so the title fits.
+        let tries = [
+            (&head[..], said(false)),
+            (&head[..], said(true)),
+            (&head[..1], said(true)),
+        ];
+        let fits = |(h, c): &(&[Span], Vec<Span>)| {
+            h.iter().chain(c).map(Span::width).sum::<usize>() < area.width as usize
+        };
+        let chosen = tries.iter().position(fits).unwrap_or(tries.len() - 1);
+        let (h, c) = &tries[chosen];
+        let title = Line::from(h.iter().chain(c).cloned().collect::<Vec<_>>());
         let block = top_rule(title, t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
