@@ -1,9 +1,11 @@
 # mpi-tutor: `make demo` runs a lesson in the live view, `make test` runs the
-# whole test suite against MPICH and then Open MPI. Both install what is
-# missing first.
+# whole test suite against MPICH and then Open MPI, then each fuzz target for
+# 30 s. Both install what is missing first.
 #   make test-mpi MPI=openmpi   - the suite against one MPI only
 #   make bench                  - the benchmarks (BENCHMARKS.md); make scale: 32/64 ranks only
+#   make fuzz FUZZ_SECONDS=3600 - each fuzz target for longer (default 10 min)
 MPI ?= mpich
+FUZZ_SECONDS ?= 600
 
 # `make test` runs every test: the export test never skips here for want of
 # Node.js (setup installs it), whatever the caller's environment says.
@@ -22,7 +24,7 @@ ifeq ($(MPI),openmpi)
   export OMPI_MCA_orte_execute_quiet = 1
 endif
 
-.PHONY: setup demo test test-mpi bench scale lint
+.PHONY: setup demo test test-mpi fuzz bench scale lint
 
 setup:
 	@scripts/setup.sh $(MPI)
@@ -35,12 +37,17 @@ test:
 	@scripts/setup.sh all --for-tests
 	$(MAKE) --no-print-directory test-mpi MPI=mpich
 	$(MAKE) --no-print-directory test-mpi MPI=openmpi
+	scripts/fuzz.sh 30
 
 test-mpi:
 	@scripts/setup.sh $(MPI) --for-tests
 	@echo "== the test suite against $(MPI)"
 	cargo build --all-targets
 	cargo test --all-targets -- --test-threads=2
+
+fuzz:
+	@scripts/setup.sh $(MPI) --for-tests
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 lint:
 	cargo fmt --check

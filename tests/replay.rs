@@ -144,6 +144,23 @@ fn bad_trace_files_get_one_line_and_a_failing_exit() {
         "upgrade mpi-tutor",
     );
 
+    // Damaged in ways the fuzzer found: a world of billions of ranks (the
+    // model allocated per rank until it aborted), and a name with a newline
+    // quoted in the error (two lines).
+    let header = r#"{"format":"mpi-tutor-trace","version":1,"lesson":"x","world_size":4000000000,"mpi_library":"m","started_unix":0}"#;
+    std::fs::write(p("ranks.jsonl"), format!("{header}\n")).unwrap();
+    refused(
+        &["replay", &p("ranks.jsonl"), "--headless"],
+        "up to 65536 ranks",
+    );
+    let header = header.replace("4000000000", "2");
+    let line = r#"{"rank":0,"seq":0,"t":0,"event":{"held":{"id":0,"op":"se\nd","site":{"file":"f","line":1}}}}"#;
+    std::fs::write(p("newline.jsonl"), format!("{header}\n{line}\n")).unwrap();
+    refused(
+        &["replay", &p("newline.jsonl"), "--headless"],
+        r"unknown variant `se\nd`",
+    );
+
     // Huge: a sparse 2 GiB file costs no disk and must not be read.
     let huge = std::fs::File::create(p("huge.jsonl")).unwrap();
     huge.set_len(2 << 30).unwrap();

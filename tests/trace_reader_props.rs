@@ -29,7 +29,11 @@ fn check(bytes: &[u8]) {
             let _ = model.deadlock();
             assert!(model.recent().len() <= trace.events.len());
         }
-        Err(e) => assert!(!e.to_string().is_empty()),
+        Err(e) => {
+            let text = e.to_string();
+            assert!(!text.is_empty());
+            assert!(!text.chars().any(char::is_control), "one line: {text:?}");
+        }
     }
 }
 

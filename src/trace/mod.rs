@@ -14,7 +14,7 @@ mod writer;
 
 pub use causal::{consumed, CausalOrder};
 pub use matching::{Matcher, SendCounter};
-pub use reader::{read_trace, Trace, TraceError};
+pub use reader::{read_trace, read_trace_from, Trace, TraceError, MAX_WORLD_SIZE};
 pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};
@@ -296,7 +296,16 @@ pub struct FieldBlock {
     pub col0: u32,
     pub rows: u32,
     pub cols: u32,
+    /// JSON has no NaN or infinity: serde_json writes them as `null`, and
+    /// they read back as NaN, so a field that diverged still travels to
+    /// rank 0 and replays (the heat map leaves such cells blank).
+    #[serde(deserialize_with = "values_or_nan")]
     pub values: Vec<f32>,
+}
+
+fn values_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+    let values: Vec<Option<f32>> = Deserialize::deserialize(d)?;
+    Ok(values.into_iter().map(|v| v.unwrap_or(f32::NAN)).collect())
 }
 
 /// How a run ended, as recorded in its last line.

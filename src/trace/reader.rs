@@ -6,6 +6,11 @@ use std::path::Path;
 
 use super::{Event, Header, FORMAT_NAME, FORMAT_VERSION};
 
+/// The most ranks a trace may have. The model, the view and the export
+/// keep state per rank from the header on, so a damaged `world_size` of
+/// billions would ask for terabytes; a run of the course has a few dozen.
+pub const MAX_WORLD_SIZE: u32 = 1 << 16;
+
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
     #[error("cannot read trace {path}: {source}")]
@@ -19,6 +24,8 @@ pub enum TraceError {
     NotATrace { path: String, reason: String },
     #[error("trace {path} has format version {found}; this mpi-tutor reads up to version {FORMAT_VERSION}: upgrade mpi-tutor")]
     FutureVersion { path: String, found: u32 },
+    #[error("trace {path} is of a run on {found} ranks; mpi-tutor reads traces of up to {MAX_WORLD_SIZE} ranks")]
+    TooManyRanks { path: String, found: u32 },
     #[error("trace {path} is broken at line {line}: {reason}")]
     BadLine {
         path: String,
@@ -36,19 +43,28 @@ pub struct Trace {
     pub truncated: bool,
 }
 
-/// Reads a whole trace. A last line cut off mid-write is tolerated and
+/// Reads a whole trace file. A last line cut off mid-write is tolerated and
 /// reported in [`Trace::truncated`]; any other bad line is an error.
 pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
     let name = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|source| TraceError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    read_trace_from(BufReader::with_capacity(1 << 16, file), &name)
+}
+
+/// Reads a whole trace from `input`, as [`read_trace`] does a file; `name`
+/// is what errors call it.
+pub fn read_trace_from(mut input: impl BufRead, name: &str) -> Result<Trace, TraceError> {
+    let name = one_line(name);
     let io = |source| TraceError::Io {
         path: name.clone(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut lines = BufReader::with_capacity(1 << 16, file);
     let mut buf = String::new();
 
-    if lines.read_line(&mut buf).map_err(io)? == 0 {
+    if input.read_line(&mut buf).map_err(io)? == 0 {
         return Err(TraceError::Empty { path: name });
     }
     let header = parse_header(&buf, &name)?;
@@ -58,7 +74,7 @@ pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
     let mut line_no = 1;
     loop {
         buf.clear();
-        if lines.read_line(&mut buf).map_err(io)? == 0 {
+        if input.read_line(&mut buf).map_err(io)? == 0 {
             break;
         }
         line_no += 1;
@@ -75,7 +91,7 @@ pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
                 return Err(TraceError::BadLine {
                     path: name,
                     line: line_no,
-                    reason: e.to_string(),
+                    reason: one_line(&e.to_string()),
                 })
             }
         }
@@ -92,7 +108,7 @@ pub fn read_trace(path: &Path) -> Result<Trace, TraceError> {
 fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
     let not_a_trace = |reason: String| TraceError::NotATrace {
         path: path.to_string(),
-        reason,
+        reason: one_line(&reason),
     };
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| not_a_trace(format!("not JSON: {e}")))?;
@@ -108,5 +124,28 @@ fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
             found: u32::try_from(version).unwrap_or(u32::MAX),
         });
     }
-    serde_json::from_value(value).map_err(|e| not_a_trace(format!("bad header: {e}")))
+    let header: Header =
+        serde_json::from_value(value).map_err(|e| not_a_trace(format!("bad header: {e}")))?;
+    if header.world_size > MAX_WORLD_SIZE {
+        return Err(TraceError::TooManyRanks {
+            path: path.to_string(),
+            found: header.world_size,
+        });
+    }
+    Ok(header)
+}
+
+/// `s` with its control characters escaped (`\n`, `\u{1b}`): an error
+/// quotes what it found in the file (`unknown variant ...`), and must stay
+/// one plain line on a terminal whatever the file holds.
+fn one_line(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

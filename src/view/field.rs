@@ -18,9 +18,15 @@ pub const EDGE_GLOW_SECONDS: f64 = 0.5;
 /// Cold to hot, for terminals without colour: one character per level.
 pub const CHAR_RAMP: &str = " .:-=+*#%@";
 
+/// The largest grid drawn, in cells (the halo lesson's is at most 256 x
+/// 256). The heat map holds a value per grid cell, so a damaged trace's
+/// grid of billions of cells is left out rather than allocated.
+pub const MAX_GRID_CELLS: u64 = 1 << 20;
+
 /// Every rank's latest block on the grid of the lowest rank that has one.
-/// Blocks of another grid or shape (a malformed event) are left out rather
-/// than drawn in the wrong place.
+/// Blocks of another grid or shape, or of a grid larger than
+/// [`MAX_GRID_CELLS`] (a malformed event) are left out rather than drawn in
+/// the wrong place.
 pub fn blocks(model: &Model) -> Vec<(Rank, &FieldBlock)> {
     let mut out: Vec<(Rank, &FieldBlock)> = Vec::new();
     for r in model.ranks() {
@@ -28,6 +34,7 @@ pub fn blocks(model: &Model) -> Vec<(Rank, &FieldBlock)> {
         let fits = b.row0.checked_add(b.rows).is_some_and(|e| e <= b.grid_rows)
             && b.col0.checked_add(b.cols).is_some_and(|e| e <= b.grid_cols)
             && b.values.len() as u64 == u64::from(b.rows) * u64::from(b.cols)
+            && u64::from(b.grid_rows) * u64::from(b.grid_cols) <= MAX_GRID_CELLS
             && b.rows > 0
             && b.cols > 0;
         let same = match out.first() {

@@ -1,0 +1,130 @@
+//! What the fuzz targets (fuzz/) found, one test each, so that it stays
+//! fixed without running the fuzzer.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use mpi_tutor::model::Model;
+use mpi_tutor::trace::{read_trace_from, Event, EventKind, Trace, TraceError, MAX_WORLD_SIZE};
+use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
+
+const HEADER: &str = r#"{"format":"mpi-tutor-trace","version":1,"lesson":"halo","world_size":2,"mpi_library":"m","started_unix":0}"#;
+
+fn read(text: &str) -> Result<Trace, TraceError> {
+    read_trace_from(text.as_bytes(), "t.jsonl")
+}
+
+/// An unknown name in a line is quoted in the error as it is: a newline or
+/// an escape sequence in it made the one-line error several lines (or
+/// repainted the terminal).
+#[test]
+fn an_error_quoting_the_file_stays_one_plain_line() {
+    for op in [r"s\nd", r"\u001b[2Jsend", r"a\rb"] {
+        let line = format!(
+            r#"{{"rank":0,"seq":0,"t":0,"event":{{"held":{{"id":0,"op":"{op}","site":{{"file":"f","line":1}}}}}}}}"#
+        );
+        let err = read(&format!("{HEADER}\n{line}\n")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("broken at line 2"), "{text}");
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+    let err = read_trace_from(&b"hello\n"[..], "a\nb.jsonl").unwrap_err();
+    assert_eq!(err.to_string().lines().count(), 1, "{err}");
+}
+
+/// A damaged `world_size` of billions made the model (and the replay)
+/// allocate per rank until the process aborted.
+#[test]
+fn a_trace_of_billions_of_ranks_is_refused() {
+    let header = HEADER.replace(r#""world_size":2"#, r#""world_size":4000000000"#);
+    let err = read(&format!("{header}\n")).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            TraceError::TooManyRanks {
+                found: 4_000_000_000,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("up to 65536 ranks"), "{err}");
+    let most = HEADER.replace(
+        r#""world_size":2"#,
+        &format!(r#""world_size":{MAX_WORLD_SIZE}"#),
+    );
+    assert!(read(&format!("{most}\n")).is_ok());
+}
+
+fn field_line(grid: u32, values: &str) -> String {
+    format!(
+        r#"{{"rank":0,"seq":0,"t":0.5,"event":{{"field":{{"name":"heat","iteration":1,"grid_rows":{grid},"grid_cols":{grid},"row0":0,"col0":0,"rows":1,"cols":3,"values":{values}}}}}}}"#
+    )
+}
+
+/// A field value beyond f32 (or NaN, from a diverging lesson) was written
+/// as `null`, which the reader, and rank 0 reading the ranks' batches,
+/// refused: the trace did not replay and the live run lost the batch.
+#[test]
+fn a_field_value_that_is_not_finite_reads_back() {
+    let trace = read(&format!("{HEADER}\n{}\n", field_line(4, "[1e39,0.5,2]"))).unwrap();
+    let EventKind::Field(block) = &trace.events[0].event else {
+        panic!("a field");
+    };
+    assert!(block.values[0].is_infinite());
+
+    let written = serde_json::to_string(&trace.events).unwrap();
+    assert!(written.contains("[null,0.5,2.0]"), "{written}");
+    let wire: Vec<Event> = serde_json::from_str(&written).expect("rank 0 decodes it");
+    let again = read(&format!(
+        "{HEADER}\n{}\n",
+        serde_json::to_string(&wire[0]).unwrap()
+    ))
+    .expect("the recording replays");
+    let EventKind::Field(block) = &again.events[0].event else {
+        panic!("a field");
+    };
+    assert!(block.values[0].is_nan());
+    assert_eq!(&block.values[1..], &[0.5, 2.0]);
+}
+
+/// A field block on a grid of 100000 x 100000 cells made the heat map
+/// allocate a value per cell (80 GB) on every frame.
+#[test]
+fn a_field_on_a_huge_grid_is_not_drawn() {
+    let trace = read(&format!("{HEADER}\n{}\n", field_line(100_000, "[1,2,3]"))).unwrap();
+    let mut model = Model::new(trace.header.clone());
+    for e in &trace.events {
+        model.apply(e);
+    }
+    let screen = Screen {
+        model: &model,
+        lesson: LessonInfo {
+            name: "halo",
+            title: "Halo",
+            file: "lessons/halo.rs",
+            source: "",
+            explanation: "",
+        },
+        status: StatusInfo {
+            mode: Mode::Replay,
+            speed_label: "1x".into(),
+            received: 1,
+            dropped: 0,
+        },
+        focus: Pane::World,
+        log_scroll: 0,
+        source_scroll: None,
+        show_help: false,
+        show_summary: false,
+        deadlock: None,
+        now: 1.0,
+        color: true,
+        main_panel: MainPanel::World,
+        spacetime: SpaceTimeView::default(),
+    };
+    let area = Rect::new(0, 0, 132, 43);
+    let mut buf = Buffer::empty(area);
+    (&screen).render(area, &mut buf);
+}
