@@ -8,12 +8,14 @@
 mod causal;
 pub mod display;
 mod matching;
+pub(crate) mod packed;
 mod reader;
 mod writer;
 
 pub use causal::{consumed, CausalOrder};
 pub use matching::{Matcher, SendCounter};
-pub use reader::{read_trace, Trace, TraceError};
+pub use packed::{Packed, PackedBuilder};
+pub use reader::{read_packed, read_trace, PackedTrace, Trace, TraceError};
 pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};
