@@ -5,6 +5,7 @@ pub mod headless;
 pub mod keymap;
 pub mod live;
 pub mod pace;
+pub mod player;
 pub mod present;
 pub mod replay;
 pub mod report;

@@ -3,25 +3,26 @@
 //! lesson printed. In the view the teacher steps event by event, forwards
 //! and backwards, or plays at a chosen pace.
 
+use std::io::Write;
 use std::path::Path;
 use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::time::Instant;
 
 use super::keymap::{action_for, Action};
+use super::player::Player;
 use super::report::{deadlock_text, summary_text};
 use super::ui::{Painter, Panes, TICK};
 use crate::model::Model;
 use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
 use crate::trace::display::log_line;
-use crate::trace::{read_trace, Event, EventKind, Outcome, Trace};
+use crate::trace::{read_packed, read_trace, EventKind, Outcome, PackedTrace, Trace};
 use crate::view::{LessonInfo, Mode, StatusInfo};
 
 /// Traces larger than this are refused rather than read into memory.
 const MAX_TRACE_BYTES: u64 = 1 << 30;
 
-/// Reads a trace for replay or export; a one-line error otherwise.
-pub fn load(path: &Path) -> Result<Trace, String> {
+fn check_size(path: &Path) -> Result<(), String> {
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.len() > MAX_TRACE_BYTES {
             return Err(format!(
@@ -31,7 +32,19 @@ pub fn load(path: &Path) -> Result<Trace, String> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Reads a trace for export; a one-line error otherwise.
+pub fn load(path: &Path) -> Result<Trace, String> {
+    check_size(path)?;
     read_trace(path).map_err(|e| e.to_string())
+}
+
+/// Reads a trace for replay, its events packed; a one-line error otherwise.
+pub fn load_packed(path: &Path) -> Result<PackedTrace, String> {
+    check_size(path)?;
+    read_packed(path).map_err(|e| e.to_string())
 }
 
 /// Runs the export command; returns the exit code.
@@ -65,18 +78,25 @@ pub fn export(args: &crate::cli::ExportArgs) -> i32 {
 
 /// Runs the replay command; returns the exit code.
 pub fn replay(path: &Path, headless: bool) -> i32 {
-    let trace = match load(path) {
+    let trace = match load_packed(path) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("mpi-tutor: {e}");
             return 2;
         }
     };
+    let truncated = trace.truncated;
     let code = if headless || tty::own_terminal().is_none() {
-        print_log(&trace);
-        0
+        match print_log(&trace, &mut std::io::stdout().lock()) {
+            Ok(()) => 0,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+            Err(e) => {
+                eprintln!("mpi-tutor: cannot write the log: {e}");
+                1
+            }
+        }
     } else {
-        match view(&trace) {
+        match view(trace) {
             Ok(()) => 0,
             Err(e) => {
                 eprintln!("mpi-tutor: {e}");
@@ -84,7 +104,7 @@ pub fn replay(path: &Path, headless: bool) -> i32 {
             }
         }
     };
-    if trace.truncated {
+    if truncated {
         eprintln!(
             "mpi-tutor: trace {} was cut off in its last line; replayed what was recorded before it",
             path.display()
@@ -94,66 +114,55 @@ pub fn replay(path: &Path, headless: bool) -> i32 {
     code
 }
 
-/// The events of the ranks, without the run's closing record.
-fn rank_events(trace: &Trace) -> impl Iterator<Item = &Event> {
-    trace
-        .events
-        .iter()
-        .filter(|e| !matches!(e.event, EventKind::RunEnded { .. }))
-}
-
-/// The same lines a live headless run printed, then how it ended.
-fn print_log(trace: &Trace) {
+/// The same lines a live headless run printed, then how it ended: one pass
+/// over the events.
+fn print_log(trace: &PackedTrace, out: &mut impl Write) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut model = Model::new(trace.header.clone());
-    for e in &trace.events {
-        model.apply(e);
+    let n = trace.header.world_size as usize;
+    // Events the ranks said they sent (Finished), and the events seen.
+    let mut said = vec![None; n];
+    let mut seen = vec![0u64; n];
+    let mut received = 0u64;
+    let mut ended = None;
+    for e in trace.events.iter() {
+        match &e.event {
+            EventKind::RunEnded { outcome, detail } => ended = Some((*outcome, detail.clone())),
+            kind => {
+                writeln!(out, "{}", log_line(&e))?;
+                received += 1;
+                if let Some(r) = seen.get_mut(e.rank as usize) {
+                    *r += 1;
+                    if let EventKind::Finished { events, .. } = kind {
+                        said[e.rank as usize] = Some(*events);
+                    }
+                }
+            }
+        }
+        model.apply_owned(e);
     }
-    for e in rank_events(trace) {
-        println!("{}", log_line(e));
-    }
-    let ended = trace.events.iter().rev().find_map(|e| match &e.event {
-        EventKind::RunEnded { outcome, detail } => Some((*outcome, detail.clone())),
-        _ => None,
-    });
+    let lost = said
+        .iter()
+        .zip(&seen)
+        .filter_map(|(s, n)| s.map(|s| s.saturating_sub(*n)))
+        .sum();
     match ended {
         Some((Outcome::Deadlock, _)) => {
             if let Some(d) = model.deadlock() {
-                println!("{}", deadlock_text(&d));
+                writeln!(out, "{}", deadlock_text(&d))?;
             }
         }
         Some((Outcome::Completed | Outcome::CheckFailed, _)) => {
-            let received = rank_events(trace).count() as u64;
-            println!("{}", summary_text(&model.summary(), received, lost(trace)));
+            writeln!(out, "{}", summary_text(&model.summary(), received, lost))?;
         }
-        Some((outcome, detail)) => println!("-- run ended ({outcome:?}): {detail}"),
-        None => println!("-- the trace ends without saying how the run ended"),
+        Some((outcome, detail)) => writeln!(out, "-- run ended ({outcome:?}): {detail}")?,
+        None => writeln!(out, "-- the trace ends without saying how the run ended")?,
     }
+    out.flush()
 }
 
-/// Events the ranks said they sent but the trace does not hold.
-fn lost(trace: &Trace) -> u64 {
-    let n = trace.header.world_size as usize;
-    let mut seen = vec![0u64; n];
-    let mut said = vec![None; n];
-    for e in rank_events(trace) {
-        let Some(r) = seen.get_mut(e.rank as usize) else {
-            continue;
-        };
-        *r += 1;
-        if let EventKind::Finished { events, .. } = e.event {
-            said[e.rank as usize] = Some(events);
-        }
-    }
-    said.iter()
-        .zip(&seen)
-        .filter_map(|(s, n)| s.map(|s| s.saturating_sub(*n)))
-        .sum()
-}
-
-/// Where the replay stands: how many events are applied, and whether it
-/// plays by itself.
+/// Whether the replay plays by itself, and how fast.
 struct Cursor {
-    applied: usize,
     playing: bool,
     /// Events per second while playing.
     speed: f64,
@@ -162,7 +171,7 @@ struct Cursor {
 
 const SPEEDS: [f64; 8] = [0.5, 1.0, 2.0, 4.0, 8.0, 32.0, 128.0, 1024.0];
 
-fn view(trace: &Trace) -> Result<(), String> {
+fn view(trace: PackedTrace) -> Result<(), String> {
     let path = tty::own_terminal().ok_or("no terminal to show the replay on")?;
     let target = ScreenTarget {
         path,
@@ -186,32 +195,31 @@ fn view(trace: &Trace) -> Result<(), String> {
         },
     };
     let mut panes = Panes::new();
-    let mut model = Model::new(trace.header.clone());
+    let mut player = Player::new(trace.header.clone(), trace.events);
     let mut cur = Cursor {
-        applied: 0,
         playing: false,
         speed: 4.0,
         last_step: Instant::now(),
     };
-    let total = trace.events.len();
+    let total = player.len();
     let mut dirty = true;
     loop {
         match keys.recv_timeout(TICK) {
             Ok(k) => {
                 let Some(a) = action_for(k) else { continue };
-                let at_end = cur.applied == total;
-                if panes.act(a, &model, info.source, at_end) {
+                let at_end = player.position() == total;
+                if panes.act(a, player.model(), info.source, at_end) {
                     dirty = true;
                     continue;
                 }
-                let at = cur.applied;
+                let at = player.position();
                 match a {
                     Action::Quit => return Ok(()),
                     Action::TogglePause => cur.playing = !cur.playing,
-                    Action::Step => seek(&mut model, trace, &mut cur, at + 1),
-                    Action::StepBack => seek(&mut model, trace, &mut cur, at.saturating_sub(1)),
-                    Action::JumpStart => seek(&mut model, trace, &mut cur, 0),
-                    Action::JumpEnd => seek(&mut model, trace, &mut cur, total),
+                    Action::Step => seek(&mut player, &mut cur, at + 1),
+                    Action::StepBack => seek(&mut player, &mut cur, at.saturating_sub(1)),
+                    Action::JumpStart => seek(&mut player, &mut cur, 0),
+                    Action::JumpEnd => seek(&mut player, &mut cur, total),
                     Action::Faster => cur.speed = step_speed(cur.speed, true),
                     Action::Slower => cur.speed = step_speed(cur.speed, false),
                     _ => {}
@@ -222,14 +230,16 @@ fn view(trace: &Trace) -> Result<(), String> {
             Err(RecvTimeoutError::Disconnected) => return Ok(()),
         }
         if cur.playing && cur.last_step.elapsed().as_secs_f64() >= 1.0 / cur.speed {
-            let next = cur.applied + 1;
-            seek(&mut model, trace, &mut cur, next);
-            cur.playing &= cur.applied < total;
+            let next = player.position() + 1;
+            seek(&mut player, &mut cur, next);
+            cur.playing &= player.position() < total;
             dirty = true;
         }
         dirty |= painter.follow_size(&screen);
         if dirty {
-            let mode = if cur.applied == total {
+            let applied = player.position();
+            let model = player.model();
+            let mode = if applied == total {
                 Mode::Done
             } else {
                 Mode::Replay
@@ -239,10 +249,10 @@ fn view(trace: &Trace) -> Result<(), String> {
                 speed_label: format!(
                     "{} · event {}/{total} · {} ev/s",
                     if cur.playing { "playing" } else { "stopped" },
-                    cur.applied,
+                    applied,
                     cur.speed
                 ),
-                received: cur.applied as u64,
+                received: applied as u64,
                 dropped: 0,
             };
             // Messages keep moving for a moment after the step that sent them.
@@ -251,12 +261,12 @@ fn view(trace: &Trace) -> Result<(), String> {
             panes.width = painter.width();
             panes.height = painter.height();
             let view = panes.screen(
-                &model,
+                model,
                 info,
                 status,
                 deadlock.as_ref(),
                 now,
-                cur.applied == total,
+                applied == total,
             );
             if painter.draw(|f| {
                 f.render_widget(&view, f.area());
@@ -267,18 +277,9 @@ fn view(trace: &Trace) -> Result<(), String> {
     }
 }
 
-/// Moves the replay to `target` events applied (rebuilding the model from
-/// the start when going back: the model only moves forwards).
-fn seek(model: &mut Model, trace: &Trace, cur: &mut Cursor, target: usize) {
-    let target = target.min(trace.events.len());
-    if target < cur.applied {
-        *model = Model::new(trace.header.clone());
-        cur.applied = 0;
-    }
-    for e in &trace.events[cur.applied..target] {
-        model.apply(e);
-    }
-    cur.applied = target;
+/// Moves the replay to `target` events applied.
+fn seek(player: &mut Player, cur: &mut Cursor, target: usize) {
+    player.seek(target);
     cur.last_step = Instant::now();
 }
 

@@ -73,7 +73,7 @@ impl PostedRecv {
     }
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Messages {
     /// Sent and not yet received.
     live: BTreeMap<MsgId, Message>,

@@ -31,6 +31,7 @@ use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank};
 /// How many events [`Model::recent`] keeps.
 pub const HISTORY: usize = 10_000;
 
+#[derive(Debug, Clone, PartialEq)]
 pub struct Model {
     header: Header,
     ranks: Vec<RankView>,
@@ -44,15 +45,24 @@ pub struct Model {
     timeline: Timeline,
 }
 
+/// A model without its recent history, from [`Model::snapshot`].
+#[derive(Debug)]
+pub struct Snapshot {
+    /// With an empty history, and a timeline without its finished calls...
+    model: Model,
+    /// ...which are here.
+    spans: timeline::PackedSpans,
+}
+
 /// Who reached one collective call.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Collective {
     arrived: BTreeSet<Rank>,
     left: BTreeSet<Rank>,
 }
 
 /// The seqs seen from one rank: all below `below`, plus `above`.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct SeqSeen {
     below: u64,
     above: BTreeSet<u64>,
@@ -161,34 +171,92 @@ impl Model {
     }
 
     pub fn apply(&mut self, e: &Event) {
+        self.apply_owned(e.clone());
+    }
+
+    /// [`Model::apply`] for an event given away (it goes to the history
+    /// without a copy). Returns false when the event was ignored: a
+    /// duplicate, or the same ending recorded twice.
+    pub fn apply_owned(&mut self, e: Event) -> bool {
         let t = if e.t.is_finite() { e.t } else { self.now };
         let newest = if let EventKind::RunEnded { outcome, detail } = &e.event {
             // Written by rank 0 outside the ranks' numbering.
             let v = Some((*outcome, detail.clone()));
             if self.stats.outcome == v {
-                return;
+                return false;
             }
             self.stats.outcome = v;
             false
         } else {
             let Some(seen) = self.seqs.get_mut(e.rank as usize) else {
-                return;
+                return false;
             };
             match seen.insert(e.seq) {
-                None => return,
+                None => return false,
                 Some(newest) => newest,
             }
         };
         self.applied += 1;
         self.now = self.now.max(t);
-        self.recent.push_back(e.clone());
-        if self.recent.len() > HISTORY {
-            self.recent.pop_front();
-        }
         if newest {
             self.ranks[e.rank as usize].events += 1;
             self.step(e.rank, t, &e.event);
         }
+        self.recent.push_back(e);
+        if self.recent.len() > HISTORY {
+            // Dropped where it is, not moved out first.
+            self.recent.drain(..1);
+        }
+        true
+    }
+
+    /// A copy of the model for a replay's checkpoint, made small: the two
+    /// histories are most of a model (megabytes at 25 ranks), so the recent
+    /// events ([`Model::recent`]) are left out, since the replay has them
+    /// anyway, and the timeline's finished calls are packed.
+    pub fn snapshot(&self) -> Snapshot {
+        let Model {
+            header,
+            ranks,
+            seqs,
+            msgs,
+            collectives,
+            recent: _,
+            applied,
+            now,
+            stats,
+            timeline,
+        } = self;
+        let (timeline, spans) = timeline.split();
+        Snapshot {
+            model: Model {
+                header: header.clone(),
+                ranks: ranks.clone(),
+                seqs: seqs.clone(),
+                msgs: msgs.clone(),
+                collectives: collectives.clone(),
+                recent: VecDeque::new(),
+                applied: *applied,
+                now: *now,
+                stats: stats.clone(),
+                timeline,
+            },
+            spans,
+        }
+    }
+
+    /// The model a snapshot was taken of, given `recent`: the events it had
+    /// applied then, oldest first (only the last [`HISTORY`] are kept).
+    pub fn restore(snapshot: &Snapshot, recent: impl IntoIterator<Item = Event>) -> Model {
+        let mut m = snapshot.model.clone();
+        m.timeline.rejoin(&snapshot.spans);
+        for e in recent {
+            m.recent.push_back(e);
+            if m.recent.len() > HISTORY {
+                m.recent.pop_front();
+            }
+        }
+        m
     }
 
     fn step(&mut self, rank: Rank, t: f64, kind: &EventKind) {

@@ -55,7 +55,7 @@ impl Summary {
 }
 
 /// Running totals kept by the model.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Stats {
     pub pairs: BTreeMap<(Rank, Rank), (u64, u64)>,
     pub checks: Vec<CheckResult>,

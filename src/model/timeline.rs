@@ -17,6 +17,8 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::trace::packed::{Chunk, ChunkBuilder};
+use crate::trace::wire::{Reader, Wire, WireError};
 use crate::trace::{Call, CallEnd, EventKind, MsgId, Rank, Received};
 
 /// The least time a message takes from the start of its send to the end of
@@ -61,7 +63,7 @@ pub struct MessageLink {
     pub received: f64,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct RankLine {
     shift: f64,
     first: Option<f64>,
@@ -71,7 +73,7 @@ struct RankLine {
 }
 
 /// A send whose receive has not been seen yet.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct SendSeen {
     at: f64,
     call: u64,
@@ -80,13 +82,13 @@ struct SendSeen {
 
 /// A receive whose send has not been seen yet, or whose message is not
 /// known yet (a wildcard matched later).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct RecvSeen {
     at: f64,
     call: u64,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Timeline {
     keep: usize,
     ranks: Vec<RankLine>,
@@ -151,6 +153,55 @@ impl Timeline {
     /// time the send began).
     pub fn unreceived(&self) -> impl Iterator<Item = (MsgId, u64, f64)> + '_ {
         self.sends.iter().map(|(id, s)| (*id, s.call, s.at))
+    }
+
+    /// A copy without the finished calls, and those calls packed: what a
+    /// model snapshot keeps. The finished calls are most of a timeline
+    /// (hundreds of calls per rank), and packed they take ~50 bytes each.
+    pub(crate) fn split(&self) -> (Timeline, PackedSpans) {
+        let Timeline {
+            keep,
+            ranks,
+            links,
+            sends,
+            early,
+            unmatched,
+            now,
+        } = self;
+        let mut packed = ChunkBuilder::default();
+        let ranks = ranks
+            .iter()
+            .map(|l| {
+                for span in &l.done {
+                    packed.push(span);
+                }
+                RankLine {
+                    shift: l.shift,
+                    first: l.first,
+                    last: l.last,
+                    open: l.open.clone(),
+                    done: VecDeque::new(),
+                }
+            })
+            .collect();
+        let rest = Timeline {
+            keep: *keep,
+            ranks,
+            links: links.clone(),
+            sends: sends.clone(),
+            early: early.clone(),
+            unmatched: unmatched.clone(),
+            now: *now,
+        };
+        (rest, PackedSpans(packed.finish()))
+    }
+
+    /// Puts back the finished calls [`Timeline::split`] took out.
+    pub(crate) fn rejoin(&mut self, spans: &PackedSpans) {
+        for i in 0..spans.0.len() {
+            let span: CallSpan = spans.0.read(i);
+            self.ranks[span.rank as usize].done.push_back(span);
+        }
     }
 
     /// Adds one event of `rank` at its clock time `t`; returns the event's
@@ -284,9 +335,37 @@ impl Timeline {
     fn finish(&mut self, r: usize, span: CallSpan) {
         let done = &mut self.ranks[r].done;
         done.push_back(span);
-        while done.len() > self.keep {
-            done.pop_front();
+        if done.len() > self.keep {
+            // Dropped where they are, not moved out first.
+            done.drain(..done.len() - self.keep);
         }
+    }
+}
+
+/// Finished calls of a timeline, packed (see [`Timeline::split`]).
+#[derive(Debug)]
+pub(crate) struct PackedSpans(Chunk);
+
+/// A finished call packed in the wire encoding of its parts.
+impl Wire for CallSpan {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.rank.put(out);
+        self.call.put(out);
+        self.start.put(out);
+        self.end.put(out);
+        self.returned.put(out);
+        self.received.put(out);
+    }
+
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(CallSpan {
+            rank: Wire::get(r)?,
+            call: Wire::get(r)?,
+            start: Wire::get(r)?,
+            end: Wire::get(r)?,
+            returned: Wire::get(r)?,
+            received: Wire::get(r)?,
+        })
     }
 }
 

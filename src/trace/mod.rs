@@ -8,13 +8,17 @@
 mod causal;
 pub mod display;
 mod matching;
+pub(crate) mod packed;
 mod reader;
 pub mod wire;
 mod writer;
 
 pub use causal::{consumed, CausalOrder};
 pub use matching::{Matcher, SendCounter};
-pub use reader::{read_trace, read_trace_from, Trace, TraceError, MAX_WORLD_SIZE};
+pub use packed::{Packed, PackedBuilder};
+pub use reader::{
+    read_packed, read_trace, read_trace_from, PackedTrace, Trace, TraceError, MAX_WORLD_SIZE,
+};
 pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};

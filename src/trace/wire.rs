@@ -30,7 +30,7 @@ pub fn encode(event: &Event, out: &mut Vec<u8>) {
 
 /// Decodes a whole batch of events written back to back by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
-    let mut r = Reader { bytes, at: 0 };
+    let mut r = Reader::new(bytes);
     let mut events = Vec::with_capacity(bytes.len() / 48);
     while r.at < bytes.len() {
         events.push(Event::get(&mut r)?);
@@ -38,12 +38,17 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
     Ok(events)
 }
 
-struct Reader<'a> {
+/// Reads back what [`Wire::put`] wrote, one field after another.
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, at: 0 }
+    }
+
     fn fail<T>(&self, what: &'static str) -> Result<T, WireError> {
         Err(WireError { at: self.at, what })
     }
@@ -96,8 +101,9 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
-/// One wire field: how it is written and read back.
-trait Wire: Sized {
+/// One wire field: how it is written and read back. Also what the replay's
+/// packed events and the model's packed timeline are made of.
+pub(crate) trait Wire: Sized {
     fn put(&self, out: &mut Vec<u8>);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
 }
