@@ -120,7 +120,7 @@ enum Ghost {
 }
 
 /// A hot disc in the middle of a cold grid.
-fn initial_heat(n: usize, row: usize, col: usize) -> f64 {
+pub fn initial_heat(n: usize, row: usize, col: usize) -> f64 {
     let (dy, dx) = (
         row as f64 + 0.5 - n as f64 / 2.0,
         col as f64 + 0.5 - n as f64 / 2.0,
@@ -153,21 +153,21 @@ fn show(world: &Comm, me: &Layout, u: &Grid, iteration: u32) {
 }
 
 /// Which block of the grid is mine, and who my neighbours are.
-struct Layout {
-    n: usize,
-    rank: u32,
-    prows: u32,
-    pcols: u32,
-    my_row: u32,
-    my_col: u32,
-    row0: usize,
-    rows: usize,
-    col0: usize,
-    cols: usize,
+pub struct Layout {
+    pub n: usize,
+    pub rank: u32,
+    pub prows: u32,
+    pub pcols: u32,
+    pub my_row: u32,
+    pub my_col: u32,
+    pub row0: usize,
+    pub rows: usize,
+    pub col0: usize,
+    pub cols: usize,
 }
 
 impl Layout {
-    fn new(rank: u32, size: u32, n: usize) -> Self {
+    pub fn new(rank: u32, size: u32, n: usize) -> Self {
         let (prows, pcols) = grid_of_ranks(size);
         // Ranks fill the grid of ranks row by row, like MPI_Cart_create.
         let (my_row, my_col) = (rank / pcols, rank % pcols);
@@ -186,16 +186,16 @@ impl Layout {
             cols: col1 - col0,
         }
     }
-    fn up(&self) -> Option<u32> {
+    pub fn up(&self) -> Option<u32> {
         (self.my_row > 0).then(|| self.rank - self.pcols)
     }
-    fn down(&self) -> Option<u32> {
+    pub fn down(&self) -> Option<u32> {
         (self.my_row + 1 < self.prows).then(|| self.rank + self.pcols)
     }
-    fn left(&self) -> Option<u32> {
+    pub fn left(&self) -> Option<u32> {
         (self.my_col > 0).then(|| self.rank - 1)
     }
-    fn right(&self) -> Option<u32> {
+    pub fn right(&self) -> Option<u32> {
         (self.my_col + 1 < self.pcols).then(|| self.rank + 1)
     }
 }
@@ -225,32 +225,32 @@ fn split(n: usize, parts: u32, k: u32) -> (usize, usize) {
 }
 
 /// A block of `rows` x `cols` cells with one ghost cell on every side.
-struct Grid {
+pub struct Grid {
     rows: usize,
     cols: usize,
     v: Vec<f64>,
 }
 
 impl Grid {
-    fn new(rows: usize, cols: usize) -> Self {
+    pub fn new(rows: usize, cols: usize) -> Self {
         let v = vec![0.0; (rows + 2) * (cols + 2)];
         Grid { rows, cols, v }
     }
-    fn get(&self, i: usize, j: usize) -> f64 {
+    pub fn get(&self, i: usize, j: usize) -> f64 {
         self.v[i * (self.cols + 2) + j]
     }
-    fn set(&mut self, i: usize, j: usize, x: f64) {
+    pub fn set(&mut self, i: usize, j: usize, x: f64) {
         self.v[i * (self.cols + 2) + j] = x;
     }
-    fn row(&self, i: usize) -> Vec<f64> {
+    pub fn row(&self, i: usize) -> Vec<f64> {
         (1..=self.cols).map(|j| self.get(i, j)).collect()
     }
-    fn col(&self, j: usize) -> Vec<f64> {
+    pub fn col(&self, j: usize) -> Vec<f64> {
         (1..=self.rows).map(|i| self.get(i, j)).collect()
     }
     /// One step of diffusion: each cell moves towards the mean of its
     /// four neighbours. Ghost cells are read, never written.
-    fn step(&self) -> Grid {
+    pub fn step(&self) -> Grid {
         let mut next = Grid::new(self.rows, self.cols);
         for i in 1..=self.rows {
             for j in 1..=self.cols {

@@ -305,7 +305,10 @@ fn check_halo(n: u32, trace: &Trace, iterations: usize) {
             sends.is_empty() && recvs.is_empty(),
             "rank {r}: posts after the last waitall"
         );
-        // Every rank showed its block at iterations 0, 2, 4, 6.
+        // Every rank showed its block at the start and at the end, and
+        // in between only every other iteration. (At full speed a rank sends
+        // at most one snapshot per 33 ms, so the ones between may be left
+        // out; the last one never is.)
         let shown: Vec<u64> = trace
             .events
             .iter()
@@ -315,7 +318,13 @@ fn check_halo(n: u32, trace: &Trace, iterations: usize) {
                 _ => None,
             })
             .collect();
-        assert_eq!(shown, vec![0, 2, 4, 6], "rank {r} of {n}");
+        let last = iterations as u64;
+        assert_eq!(shown.first(), Some(&0), "rank {r} of {n}: {shown:?}");
+        assert_eq!(shown.last(), Some(&last), "rank {r} of {n}: {shown:?}");
+        assert!(
+            shown.windows(2).all(|w| w[0] < w[1]) && shown.iter().all(|i| i % 2 == 0 || *i == last),
+            "rank {r} of {n}: {shown:?}"
+        );
     }
 }
 

@@ -20,7 +20,7 @@ use crate::trace::{Event, EventKind, Outcome};
 use crate::view::{self, LessonInfo, Mode, StatusInfo};
 
 /// Inputs (key presses, event batches) waiting for the owner loop.
-const INPUT_BACKLOG: usize = 64;
+const INPUT_BACKLOG: usize = 16;
 
 enum Input {
     Trace(Delivery),

@@ -37,7 +37,7 @@ pub enum Delivery {
 }
 
 /// Batches the collector may hand over before the app has taken them.
-const BACKLOG: usize = 64;
+const BACKLOG: usize = 4;
 
 /// The channel from the collector to the app: bounded, so a flood of
 /// events slows the ranks down instead of filling rank 0's memory.

@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 const SPIN_FOR: Duration = Duration::from_micros(20);
 /// Then give the core away but come back at once, this long.
 const YIELD_UNTIL: Duration = Duration::from_micros(200);
-/// A wait this long is a real one: rank 0 should hear of it now.
-const BLOCKING_AFTER: Duration = Duration::from_micros(50);
+/// A wait this long is a real one: rank 0 should hear of it now. Not
+/// sooner: waking the reporter takes a core from the ranks, and a 1 MiB
+/// message takes ~75 us to arrive; no one sees a millisecond.
+const BLOCKING_AFTER: Duration = Duration::from_millis(1);
 const FIRST_SLEEP: Duration = Duration::from_micros(20);
 const LONGEST_SLEEP: Duration = Duration::from_millis(2);
 
