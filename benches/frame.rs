@@ -16,7 +16,7 @@ use ratatui::widgets::Widget;
 use mpi_tutor::cli::LessonArgs;
 use mpi_tutor::model::Model;
 use mpi_tutor::trace::{read_trace, CausalOrder, Trace};
-use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
+use mpi_tutor::view::{LessonInfo, MainPanel, Screen};
 
 const WORKER: &str = "MPI_TUTOR_BENCH_RECORD";
 
@@ -118,24 +118,8 @@ fn per_event(trace: &Trace, work: impl Fn(&Trace)) -> f64 {
 fn frame_time(model: &Model, panel: MainPanel, w: u16, h: u16) -> f64 {
     let lesson = mpi_tutor::lessons::find("ring").unwrap();
     let screen = Screen {
-        model,
-        lesson: LessonInfo::from(lesson),
-        status: StatusInfo {
-            mode: Mode::Live,
-            speed_label: "full speed".into(),
-            received: model.events_applied(),
-            dropped: 0,
-        },
-        focus: Pane::World,
-        log_scroll: 0,
-        source_scroll: None,
-        show_help: false,
-        show_summary: false,
-        deadlock: None,
-        now: model.now(),
-        color: true,
         main_panel: panel,
-        spacetime: SpaceTimeView::default(),
+        ..Screen::following(model, LessonInfo::from(lesson))
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
     let n = 300;

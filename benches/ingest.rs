@@ -21,7 +21,7 @@ use ratatui::widgets::Widget;
 use mpi_tutor::app::session::Session;
 use mpi_tutor::probe::{Command as AppCommand, Delivery, Job, JobConfig};
 use mpi_tutor::trace::{read_trace, wire, Event, EventKind, Header};
-use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
+use mpi_tutor::view::{LessonInfo, Screen};
 
 const WORKER: &str = "MPI_TUTOR_BENCH_FLOOD";
 const FLOOD_FOR: Duration = Duration::from_secs(3);
@@ -241,26 +241,11 @@ fn play_app(
 
 fn draw(session: &Session, buf: &mut Buffer) {
     let model = session.model();
-    let screen = Screen {
+    let mut screen = Screen::following(
         model,
-        lesson: LessonInfo::from(mpi_tutor::lessons::find("ring").unwrap()),
-        status: StatusInfo {
-            mode: Mode::Live,
-            speed_label: "full speed".into(),
-            received: model.events_applied(),
-            dropped: session.lost(),
-        },
-        focus: Pane::World,
-        log_scroll: 0,
-        source_scroll: None,
-        show_help: false,
-        show_summary: false,
-        deadlock: None,
-        now: model.now(),
-        color: true,
-        main_panel: MainPanel::World,
-        spacetime: SpaceTimeView::default(),
-    };
+        LessonInfo::from(mpi_tutor::lessons::find("ring").unwrap()),
+    );
+    screen.status.dropped = session.lost();
     buf.reset();
     (&screen).render(buf.area, buf);
 }

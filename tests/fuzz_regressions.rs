@@ -7,7 +7,7 @@ use ratatui::widgets::Widget;
 
 use mpi_tutor::model::Model;
 use mpi_tutor::trace::{read_trace_from, Event, EventKind, Trace, TraceError, MAX_WORLD_SIZE};
-use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
+use mpi_tutor::view::{LessonInfo, Screen};
 
 const HEADER: &str = r#"{"format":"mpi-tutor-trace","version":1,"lesson":"halo","world_size":2,"mpi_library":"m","started_unix":0}"#;
 
@@ -98,32 +98,14 @@ fn a_field_on_a_huge_grid_is_not_drawn() {
     for e in &trace.events {
         model.apply(e);
     }
-    let screen = Screen {
-        model: &model,
-        lesson: LessonInfo {
-            name: "halo",
-            title: "Halo",
-            file: "lessons/halo.rs",
-            source: "",
-            explanation: "",
-        },
-        status: StatusInfo {
-            mode: Mode::Replay,
-            speed_label: "1x".into(),
-            received: 1,
-            dropped: 0,
-        },
-        focus: Pane::World,
-        log_scroll: 0,
-        source_scroll: None,
-        show_help: false,
-        show_summary: false,
-        deadlock: None,
-        now: 1.0,
-        color: true,
-        main_panel: MainPanel::World,
-        spacetime: SpaceTimeView::default(),
+    let lesson = LessonInfo {
+        name: "halo",
+        title: "Halo",
+        file: "lessons/halo.rs",
+        source: "",
+        explanation: "",
     };
+    let screen = Screen::following(&model, lesson);
     let area = Rect::new(0, 0, 132, 43);
     let mut buf = Buffer::empty(area);
     (&screen).render(area, &mut buf);

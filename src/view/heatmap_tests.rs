@@ -55,22 +55,42 @@ fn halo(its: [u64; 4], stage: Stage) -> Model {
             Source::Rank(0),
             TagSel::Tag(GOING_RIGHT),
             8,
-            95,
+            line_of("requests.push(world.irecv::<f64>(rows, left, GOING_RIGHT));"),
         );
         s.begin(1, &irecv);
         s.end(1, &irecv);
-        let isend = s.send_call(Op::Isend, 0, 1, GOING_RIGHT, 8, 101);
+        let isend = s.send_call(
+            Op::Isend,
+            0,
+            1,
+            GOING_RIGHT,
+            8,
+            line_of("requests.push(world.isend(&u.col(cols), right, GOING_RIGHT));"),
+        );
         s.begin(0, &isend);
         s.end(0, &isend);
         let msg = isend.send.as_ref().unwrap().msg;
         if stage >= Stage::Delivered {
             s.at(1.3);
-            let wait = s.wait_call(Op::Waitall, 1, &[irecv.id], 104);
+            let wait = s.wait_call(
+                Op::Waitall,
+                1,
+                &[irecv.id],
+                line_of("let done = world.waitall(requests);"),
+            );
             s.begin(1, &wait);
             s.end_received(1, &wait, &[(irecv.id, msg)]);
         }
     }
     s.model()
+}
+
+/// The line of lessons/halo.rs that holds `code`, so the calls point at
+/// the lesson's real lines however it is edited.
+fn line_of(code: &str) -> u32 {
+    let source = crate::lessons::find("halo").expect("halo lesson").source;
+    let i = source.lines().position(|l| l.contains(code));
+    1 + i.unwrap_or_else(|| panic!("no `{code}` in lessons/halo.rs")) as u32
 }
 
 fn halo_screen(m: &Model, now: f64) -> Screen<'_> {

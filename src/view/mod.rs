@@ -176,6 +176,34 @@ pub struct Screen<'a> {
     pub spacetime: SpaceTimeView,
 }
 
+impl<'a> Screen<'a> {
+    /// The screen of a live run at full speed with nothing open: the world
+    /// panel, focus on it, following the newest log line, at the model's
+    /// time. Benches and tests start here and change what they look at.
+    pub fn following(model: &'a Model, lesson: LessonInfo<'a>) -> Self {
+        Screen {
+            model,
+            lesson,
+            status: StatusInfo {
+                mode: Mode::Live,
+                speed_label: "full speed".into(),
+                received: model.events_applied(),
+                dropped: 0,
+            },
+            focus: Pane::World,
+            log_scroll: 0,
+            source_scroll: None,
+            show_help: false,
+            show_summary: false,
+            deadlock: None,
+            now: model.now(),
+            color: true,
+            main_panel: MainPanel::World,
+            spacetime: SpaceTimeView::default(),
+        }
+    }
+}
+
 impl Widget for &Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
