@@ -110,3 +110,24 @@ fn a_field_on_a_huge_grid_is_not_drawn() {
     let mut buf = Buffer::empty(area);
     (&screen).render(area, &mut buf);
 }
+
+/// A run killed while its last line was written can cut that line inside a
+/// character (the fuzzer's first find after the block reader came in): the
+/// trace reads up to its last whole line and says it was cut off; broken
+/// text anywhere else is still an error.
+#[test]
+fn a_trace_cut_inside_a_character_reads_up_to_its_last_whole_line() {
+    let whole = r#"{"rank":0,"seq":0,"t":0.1,"event":{"say":{"text":"hi"}}}"#;
+    let mut bytes = format!("{HEADER}\n{whole}\n").into_bytes();
+    bytes.extend_from_slice(br#"{"rank":0,"seq":1,"t":0.2,"event":{"say":{"text":"gr"#);
+    bytes.extend_from_slice(&"ü".as_bytes()[..1]);
+    let trace = read_trace_from(&bytes[..], "cut.jsonl").expect("reads");
+    assert!(trace.truncated);
+    assert_eq!(trace.events.len(), 1);
+
+    let mut broken = format!("{HEADER}\n").into_bytes();
+    broken.extend_from_slice(&"ü".as_bytes()[..1]);
+    broken.extend_from_slice(format!("\n{whole}\n").as_bytes());
+    let err = read_trace_from(&broken[..], "broken.jsonl").unwrap_err();
+    assert!(err.to_string().contains("broken at line 2"), "{err}");
+}
