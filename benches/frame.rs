@@ -13,10 +13,13 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use mpi_tutor::cli::LessonArgs;
 use mpi_tutor::model::Model;
 use mpi_tutor::trace::{read_trace, CausalOrder, Trace};
 use mpi_tutor::view::{LessonInfo, MainPanel, Screen};
+
+#[path = "common/record.rs"]
+mod record;
+use record::record_lesson;
 
 const WORKER: &str = "MPI_TUTOR_BENCH_RECORD";
 
@@ -87,20 +90,7 @@ fn main() {
 
 fn record_ring(spec: &str) {
     let (path, laps) = spec.rsplit_once(':').unwrap();
-    let args = LessonArgs {
-        name: "ring".into(),
-        ranks: None,
-        headless: true,
-        record: Some(Path::new(path).to_path_buf()),
-        speed: None,
-        fast: true,
-        paused: false,
-        exit_when_done: true,
-        explain: false,
-        size: None,
-        iterations: Some(laps.parse().unwrap()),
-    };
-    std::process::exit(mpi_tutor::run::lesson(args));
+    record_lesson("ring", Path::new(path), None, Some(laps.parse().unwrap()));
 }
 
 /// Seconds per event of `work` over the whole trace (best of 5).

@@ -11,15 +11,18 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::Instant;
 
 use mpi::collective::SystemOperation;
-use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
-use mpi_tutor::cli::LessonArgs;
-use mpi_tutor::lessons::halo::{initial_heat, worst_difference_from_serial, Grid, Layout};
 use mpi_tutor::trace::{read_trace, EventKind};
+
+#[path = "common/plain_halo.rs"]
+mod plain_halo;
+#[path = "common/record.rs"]
+mod record;
+use plain_halo::plain_halo;
+use record::record_lesson;
 
 const WORKER: &str = "MPI_TUTOR_BENCH_HALO";
 
@@ -125,25 +128,13 @@ fn worker(spec: &str) {
     let iterations: u32 = parts.next().unwrap().parse().unwrap();
     let record = parts.next().unwrap();
     if mode == "probe" {
-        let args = LessonArgs {
-            name: "halo".into(),
-            ranks: None,
-            headless: true,
-            record: Some(record.into()),
-            speed: None,
-            fast: true,
-            paused: false,
-            exit_when_done: true,
-            explain: false,
-            size: Some(n),
-            iterations: Some(iterations),
-        };
         // The log goes to stdout, which the bench does not read.
-        std::process::exit(mpi_tutor::run::lesson(args));
+        record_lesson("halo", Path::new(record), Some(n), Some(iterations));
     }
     let universe = mpi::initialize().expect("MPI starts");
     let world = universe.world();
-    let span = plain_halo(&world, n as usize, iterations);
+    let (span, agrees) = plain_halo(&world, n as usize, iterations);
+    assert!(agrees, "plain halo disagrees with the serial computation");
     let mut slowest = 0.0f64;
     let root = world.process_at_rank(0);
     if world.rank() == 0 {
@@ -152,86 +143,4 @@ fn worker(spec: &str) {
     } else {
         root.reduce_into(&span, SystemOperation::max());
     }
-}
-
-/// The lesson's computation with plain rsmpi: the lesson's own layout,
-/// grid and stencil (`lessons::halo`), the same exchange (every receive and
-/// send posted, then all waited for) with rsmpi's calls in place of the
-/// probe's, and the same serial self-check, untimed. Returns this rank's
-/// seconds for the iterations.
-fn plain_halo(world: &SimpleCommunicator, n: usize, iterations: u32) -> f64 {
-    let me = Layout::new(world.rank() as u32, world.size() as u32, n);
-    let mut u = Grid::new(me.rows, me.cols);
-    for i in 0..me.rows {
-        for j in 0..me.cols {
-            u.set(i + 1, j + 1, initial_heat(n, me.row0 + i, me.col0 + j));
-        }
-    }
-    // Each side: (neighbour, tag I send with, tag I receive with, ghost).
-    let (rows, cols) = (me.rows, me.cols);
-    let sides: Vec<(u32, i32, i32, Ghost)> = [
-        me.up().map(|p| (p, 1, 2, Ghost::Row(0))),
-        me.down().map(|p| (p, 2, 1, Ghost::Row(rows + 1))),
-        me.left().map(|p| (p, 3, 4, Ghost::Col(0))),
-        me.right().map(|p| (p, 4, 3, Ghost::Col(cols + 1))),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    world.barrier();
-    let start = Instant::now();
-    for _ in 0..iterations {
-        let edges: Vec<Vec<f64>> = sides
-            .iter()
-            .map(|s| match s.3 {
-                Ghost::Row(0) => u.row(1),
-                Ghost::Row(_) => u.row(rows),
-                Ghost::Col(0) => u.col(1),
-                Ghost::Col(_) => u.col(cols),
-            })
-            .collect();
-        let mut ghosts: Vec<Vec<f64>> = sides
-            .iter()
-            .map(|s| {
-                vec![
-                    0.0;
-                    if matches!(s.3, Ghost::Row(_)) {
-                        cols
-                    } else {
-                        rows
-                    }
-                ]
-            })
-            .collect();
-        mpi::request::multiple_scope(2 * sides.len(), |scope, coll| {
-            for ((side, edge), ghost) in sides.iter().zip(&edges).zip(ghosts.iter_mut()) {
-                let peer = world.process_at_rank(side.0 as i32);
-                coll.add(peer.immediate_receive_into_with_tag(scope, &mut ghost[..], side.2));
-                coll.add(peer.immediate_send_with_tag(scope, &edge[..], side.1));
-            }
-            let mut statuses = Vec::new();
-            coll.wait_all(&mut statuses);
-        });
-        for (side, ghost) in sides.iter().zip(&ghosts) {
-            for (x, &v) in ghost.iter().enumerate() {
-                match side.3 {
-                    Ghost::Row(i) => u.set(i, x + 1, v),
-                    Ghost::Col(j) => u.set(x + 1, j, v),
-                }
-            }
-        }
-        u = u.step();
-    }
-    let span = start.elapsed().as_secs_f64();
-    assert!(
-        worst_difference_from_serial(&me, &u, iterations) < 1e-9,
-        "plain halo disagrees with the serial computation"
-    );
-    span
-}
-
-#[derive(Clone, Copy)]
-enum Ghost {
-    Row(usize),
-    Col(usize),
 }

@@ -20,9 +20,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mpi_tutor::app::player::{Player, EVERY};
-use mpi_tutor::cli::LessonArgs;
 use mpi_tutor::model::Model;
 use mpi_tutor::trace::{read_packed, Event};
+
+#[path = "common/record.rs"]
+mod record;
+use record::record_lesson;
 
 const RECORD: &str = "MPI_TUTOR_BENCH_RECORD";
 const LOAD: &str = "MPI_TUTOR_BENCH_LOAD";
@@ -368,18 +371,5 @@ fn trace_file() -> PathBuf {
 }
 
 fn record_ring(path: &str) {
-    let args = LessonArgs {
-        name: "ring".into(),
-        ranks: None,
-        headless: true,
-        record: Some(PathBuf::from(path)),
-        speed: None,
-        fast: true,
-        paused: false,
-        exit_when_done: true,
-        explain: false,
-        size: None,
-        iterations: Some(LAPS),
-    };
-    std::process::exit(mpi_tutor::run::lesson(args));
+    record_lesson("ring", Path::new(path), None, Some(LAPS));
 }

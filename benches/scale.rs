@@ -24,6 +24,10 @@ use std::time::{Duration, Instant};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
+#[path = "common/plain_halo.rs"]
+mod plain_halo;
+use plain_halo::plain_halo;
+
 const WORKER: &str = "MPI_TUTOR_SCALE_PLAIN";
 /// The lessons' defaults: ring's laps, halo's iterations.
 const LAPS: u32 = 2;
@@ -381,7 +385,7 @@ fn plain(spec: &str) {
     let world = universe.world();
     let ok = match lesson {
         "ring" => plain_ring(&world),
-        "halo" => plain_halo(&world, size.parse().expect("size")),
+        "halo" => plain_halo(&world, size.parse().expect("size"), ITERATIONS).1,
         other => panic!("no plain {other}"),
     };
     // Every rank's verdict, combined on rank 0.
@@ -414,116 +418,4 @@ fn plain_ring(world: &impl Communicator) -> bool {
         }
     }
     ok
-}
-
-/// lessons/halo.rs with MPI_Irecv / MPI_Isend / MPI_Wait: the same grid of
-/// ranks and blocks, the same stencil, checked against a serial run.
-fn plain_halo(world: &impl Communicator, n: usize) -> bool {
-    let (rank, size) = (world.rank() as usize, world.size() as usize);
-    let cols_r = (1..=size)
-        .filter(|c| size % c == 0 && c * c <= size)
-        .max()
-        .unwrap_or(1);
-    let rows_r = size / cols_r;
-    let (my_r, my_c) = (rank / cols_r, rank % cols_r);
-    let split = |parts: usize, k: usize| (k * n / parts, (k + 1) * n / parts);
-    let (r0, r1) = split(rows_r, my_r);
-    let (c0, c1) = split(cols_r, my_c);
-    let (rows, cols) = (r1 - r0, c1 - c0);
-    let w = cols + 2;
-    let hot = |i: usize, j: usize| {
-        let (dy, dx) = (
-            i as f64 + 0.5 - n as f64 / 2.0,
-            j as f64 + 0.5 - n as f64 / 2.0,
-        );
-        if dx * dx + dy * dy < (n as f64 / 4.0).powi(2) {
-            100.0
-        } else {
-            0.0
-        }
-    };
-    let step = |u: &[f64], w: usize, rows: usize, cols: usize| {
-        let mut next = vec![0.0; u.len()];
-        for i in 1..=rows {
-            for j in 1..=cols {
-                let around =
-                    u[(i - 1) * w + j] + u[(i + 1) * w + j] + u[i * w + j - 1] + u[i * w + j + 1];
-                next[i * w + j] = u[i * w + j] + 0.2 * (around - 4.0 * u[i * w + j]);
-            }
-        }
-        next
-    };
-    let mut u = vec![0.0; (rows + 2) * w];
-    for i in 0..rows {
-        for j in 0..cols {
-            u[(i + 1) * w + j + 1] = hot(r0 + i, c0 + j);
-        }
-    }
-    // My neighbours; tags name the direction of travel, as in the lesson.
-    let up = (my_r > 0).then(|| rank - cols_r);
-    let down = (my_r + 1 < rows_r).then(|| rank + cols_r);
-    let left = (my_c > 0).then(|| rank - 1);
-    let right = (my_c + 1 < cols_r).then(|| rank + 1);
-    for _ in 0..ITERATIONS {
-        let row = |u: &[f64], i: usize| (1..=cols).map(|j| u[i * w + j]).collect::<Vec<f64>>();
-        let col = |u: &[f64], j: usize| (1..=rows).map(|i| u[i * w + j]).collect::<Vec<f64>>();
-        let sends = [
-            (up, 1, row(&u, 1)),
-            (down, 2, row(&u, rows)),
-            (left, 3, col(&u, 1)),
-            (right, 4, col(&u, cols)),
-        ];
-        let mut got = [
-            vec![0.0; cols],
-            vec![0.0; cols],
-            vec![0.0; rows],
-            vec![0.0; rows],
-        ];
-        mpi::request::scope(|scope| {
-            let mut requests = Vec::new();
-            for ((peer, tag, edge), buf) in sends.iter().zip(got.iter_mut()) {
-                let Some(peer) = *peer else { continue };
-                let p = world.process_at_rank(peer as i32);
-                // What my up neighbour sends down (2) I receive from above.
-                let their_tag = [2, 1, 4, 3][(*tag - 1) as usize];
-                requests.push(p.immediate_receive_into_with_tag(scope, &mut buf[..], their_tag));
-                requests.push(p.immediate_send_with_tag(scope, &edge[..], *tag));
-            }
-            for r in requests {
-                r.wait();
-            }
-        });
-        for j in 0..cols {
-            if up.is_some() {
-                u[j + 1] = got[0][j];
-            }
-            if down.is_some() {
-                u[(rows + 1) * w + j + 1] = got[1][j];
-            }
-        }
-        for i in 0..rows {
-            if left.is_some() {
-                u[(i + 1) * w] = got[2][i];
-            }
-            if right.is_some() {
-                u[(i + 1) * w + cols + 1] = got[3][i];
-            }
-        }
-        u = step(&u, w, rows, cols);
-    }
-    // The serial computation of the whole grid.
-    let big = n + 2;
-    let mut whole = vec![0.0; big * big];
-    for i in 0..n {
-        for j in 0..n {
-            whole[(i + 1) * big + j + 1] = hot(i, j);
-        }
-    }
-    for _ in 0..ITERATIONS {
-        whole = step(&whole, big, n, n);
-    }
-    (0..rows).all(|i| {
-        (0..cols)
-            .all(|j| (u[(i + 1) * w + j + 1] - whole[(r0 + i + 1) * big + c0 + j + 1]).abs() < 1e-9)
-    })
 }
