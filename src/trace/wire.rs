@@ -171,10 +171,14 @@ impl Wire for bool {
     }
 }
 
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
 impl Wire for String {
     fn put(&self, out: &mut Vec<u8>) {
-        put_varint(out, self.len() as u64);
-        out.extend_from_slice(self.as_bytes());
+        put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         let n = r.len()?;
@@ -189,8 +193,7 @@ impl Wire for String {
 
 impl Wire for Text {
     fn put(&self, out: &mut Vec<u8>) {
-        put_varint(out, self.len() as u64);
-        out.extend_from_slice(self.as_bytes());
+        put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         String::get(r).map(Text::Owned)

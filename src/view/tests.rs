@@ -72,26 +72,10 @@ fn recorded(at: Moment) -> (Model, f64) {
 }
 
 pub(super) fn screen<'a>(model: &'a Model, now: f64) -> Screen<'a> {
-    Screen {
-        model,
-        lesson: lesson(),
-        status: StatusInfo {
-            mode: Mode::Live,
-            speed_label: "1x".into(),
-            received: model.events_applied(),
-            dropped: 0,
-        },
-        focus: Pane::World,
-        log_scroll: 0,
-        source_scroll: None,
-        show_help: false,
-        show_summary: false,
-        deadlock: None,
-        now,
-        color: true,
-        main_panel: MainPanel::World,
-        spacetime: SpaceTimeView::default(),
-    }
+    let mut s = Screen::following(model, lesson());
+    s.status.speed_label = "1x".into();
+    s.now = now;
+    s
 }
 
 pub(super) fn draw(s: &Screen, w: u16, h: u16) -> Buffer {
