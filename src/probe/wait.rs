@@ -7,29 +7,47 @@
 
 use std::time::{Duration, Instant};
 
-/// Spin this long: a message that is on its way arrives within it.
-const SPIN_FOR: Duration = Duration::from_micros(20);
-/// Then give the core away but come back at once, this long.
-const YIELD_UNTIL: Duration = Duration::from_micros(200);
+/// How a wait backs off: spin, then yield, then sleep longer and longer.
+#[derive(Debug, Clone, Copy)]
+struct Phases {
+    /// Spin this long: a message that is on its way arrives within it.
+    spin_for: Duration,
+    /// Then give the core away but come back at once, until this long.
+    yield_until: Duration,
+    first_sleep: Duration,
+    longest_sleep: Duration,
+}
+
+/// A rank's waits: as fast as MPI's own when short, free when long.
+const RANK: Phases = Phases {
+    spin_for: Duration::from_micros(20),
+    yield_until: Duration::from_micros(200),
+    first_sleep: Duration::from_micros(20),
+    longest_sleep: Duration::from_millis(2),
+};
+
+/// A background thread (rank 0's collector, the reporters) sleeps from its
+/// first miss: nothing it waits for is latency-critical below a
+/// millisecond, and every spin or yield of it takes a core from a rank on
+/// a machine with few.
+const BACKGROUND: Phases = Phases {
+    spin_for: Duration::ZERO,
+    yield_until: Duration::ZERO,
+    first_sleep: Duration::from_micros(100),
+    longest_sleep: Duration::from_millis(1),
+};
+
 /// A wait this long is a real one: rank 0 should hear of it now. Not
 /// sooner: waking the reporter takes a core from the ranks, and a 1 MiB
 /// message takes ~75 us to arrive; no one sees a millisecond.
 const BLOCKING_AFTER: Duration = Duration::from_millis(1);
-const FIRST_SLEEP: Duration = Duration::from_micros(20);
-const LONGEST_SLEEP: Duration = Duration::from_millis(2);
-
-/// A background thread (rank 0's collector) sleeps from its first miss:
-/// nothing it waits for is latency-critical below a millisecond, and every
-/// spin or yield of it takes a core from a rank on a machine with few.
-const BACKGROUND_FIRST_SLEEP: Duration = Duration::from_micros(100);
-const BACKGROUND_LONGEST_SLEEP: Duration = Duration::from_millis(1);
 
 #[derive(Debug)]
 pub struct Backoff {
+    phases: Phases,
     start: Option<Instant>,
     sleep: Duration,
     told: bool,
-    background: bool,
 }
 
 impl Default for Backoff {
@@ -40,42 +58,35 @@ impl Default for Backoff {
 
 impl Backoff {
     pub fn new() -> Self {
+        Self::with(RANK)
+    }
+
+    /// For a thread that only collects or forwards: sleeps at once.
+    pub fn background() -> Self {
+        Self::with(BACKGROUND)
+    }
+
+    fn with(phases: Phases) -> Self {
         Backoff {
+            phases,
             start: None,
             sleep: Duration::ZERO,
             told: false,
-            background: false,
-        }
-    }
-
-    /// For a thread that only collects: sleeps at once, never spins.
-    pub fn background() -> Self {
-        Backoff {
-            background: true,
-            ..Self::new()
         }
     }
 
     /// Call once per unsuccessful test. Returns true once, when the wait
     /// has lasted long enough to count as blocking.
     pub fn snooze(&mut self) -> bool {
-        if self.background {
-            self.sleep = (self.sleep * 2).clamp(BACKGROUND_FIRST_SLEEP, BACKGROUND_LONGEST_SLEEP);
-            std::thread::sleep(self.sleep);
-            return false;
-        }
+        let p = self.phases;
         let start = *self.start.get_or_insert_with(Instant::now);
         let waited = start.elapsed();
-        if waited < SPIN_FOR {
+        if waited < p.spin_for {
             std::hint::spin_loop();
-        } else if waited < YIELD_UNTIL {
+        } else if waited < p.yield_until {
             std::thread::yield_now();
         } else {
-            self.sleep = if self.sleep.is_zero() {
-                FIRST_SLEEP
-            } else {
-                (self.sleep * 2).min(LONGEST_SLEEP)
-            };
+            self.sleep = (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep);
             std::thread::sleep(self.sleep);
         }
         let now_blocking = !self.told && waited >= BLOCKING_AFTER;
@@ -85,10 +96,7 @@ impl Backoff {
 
     /// Something happened: the next wait starts fast again.
     pub fn reset(&mut self) {
-        *self = Backoff {
-            background: self.background,
-            ..Self::new()
-        };
+        *self = Self::with(self.phases);
     }
 }
 
