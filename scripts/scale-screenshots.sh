@@ -21,87 +21,26 @@
 # (socket "scale-shots") and kills only that one.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-bin=${MPI_TUTOR_BIN:-$root/target/release/mpi-tutor}
-mpiexec=${MPIEXEC:-mpiexec}
-python=${PYTHON:-python3}
-out=${SHOTS_DIR:-$root/assets}
-target=scale-shots:0.0
+bin=${MPI_TUTOR_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/target/release/mpi-tutor}
+build_hint="cargo build --release"
+me=scale-screenshots
+socket=scale-shots
 limit=90   # seconds to wait for any expected screen (64 ranks start slowly)
-
-die() { echo "scale-screenshots: $*" >&2; exit 1; }
-command -v tmux >/dev/null || die "tmux is not installed"
-command -v "$mpiexec" >/dev/null || die "$mpiexec is not installed (scripts/setup.sh)"
-[ -x "$bin" ] || die "no binary at $bin (cargo build --release, or set MPI_TUTOR_BIN)"
-"$python" -c 'import PIL' 2>/dev/null || die "$python lacks Pillow (pip install pillow)"
-mkdir -p "$out"
-
-work=$(mktemp -d)
-t() { tmux -L scale-shots -f /dev/null "$@"; }
-# Ends our tmux server and waits until it is gone: a new session started
-# while it shuts down fails ("server exited unexpectedly").
-stop() {
-  t kill-server 2>/dev/null || true
-  local i
-  for i in $(seq 50); do
-    t list-sessions >/dev/null 2>&1 || return 0
-    sleep 0.1
-  done
-}
-cleanup() {
-  stop
-  if [ -n "${SHOTS_KEEP:-}" ]; then echo "captures kept in $work"; else rm -rf "$work"; fi
-}
-trap cleanup EXIT
-
-screen() { t capture-pane -p -t "$target" 2>/dev/null || true; }
-
-# wait_for WHAT GREP-PATTERN... : until the screen matches every pattern.
-wait_for() {
-  local what=$1; shift
-  local deadline=$((SECONDS + limit)) s p ok
-  while :; do
-    s=$(screen)
-    ok=yes
-    for p in "$@"; do
-      grep -qF -- "$p" <<<"$s" || { ok=no; break; }
-    done
-    [ "$ok" = yes ] && return 0
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "scale-screenshots: timed out waiting for $what; the screen:" >&2
-      echo "$s" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-}
+# shellcheck source=scripts/shots-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/shots-lib.sh"
 
 # shot NAME COLS ROWS: the screen with its colours, rendered to $out/NAME.png
 shot() {
-  t capture-pane -e -p -t "$target" >"$work/$1.ansi"
-  "$python" "$root/scripts/screenshot.py" "$work/$1.ansi" "$out/$1.png" --cols "$2" --rows "$3"
-  echo "wrote ${out#"$root"/}/$1.png"
+  capture "$1"
+  render "$@"
 }
 
 # start COLS ROWS ARGS...: mpiexec -n 64 mpi-tutor lesson ARGS... in a fresh window
 start() {
-  local cols=$1 rows=$2 cmd size
+  local cols=$1 rows=$2
   shift 2
-  stop
-  cmd="$(printf '%q ' "$mpiexec" -n 64 "$bin" lesson "$@")"
-  cmd+="; echo MPI_TUTOR_EXIT=\$?; sleep 600"
-  t new-session -d -s scale-shots -x "$cols" -y "$rows" "$cmd"
-  t set-option -t scale-shots status off >/dev/null
-  t resize-window -t scale-shots -x "$cols" -y "$rows" 2>/dev/null || true
-  size=$(t display-message -p -t "$target" '#{pane_width}x#{pane_height}')
-  [ "$size" = "${cols}x${rows}" ] || die "the tmux pane is $size, not ${cols}x${rows}"
+  open_window "$cols" "$rows" -n 64 "$bin" lesson "$@"
   wait_for "64 ranks on screen" "world · 64 ranks" "63 " || die "mpi-tutor did not start as expected"
-}
-
-quit() {
-  t send-keys -t "$target" q
-  wait_for "the shell back" "MPI_TUTOR_EXIT=" || die "mpi-tutor did not quit"
-  grep -qF "MPI_TUTOR_EXIT=0" <<<"$(screen)" || echo "scale-screenshots: warning: mpi-tutor exited non-zero" >&2
 }
 
 # ring: at 48 calls a second the ranks are all let into their first call in
