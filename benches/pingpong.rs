@@ -2,8 +2,16 @@
 //! the same run. `cargo bench --bench pingpong` starts itself under mpiexec
 //! for each scenario and prints one-way times.
 //!
-//! The plain baseline uses rsmpi's blocking calls directly: that is what a
-//! student's program without mpi-tutor would do.
+//! Four modes, all started the same way (the tutor's threads exist in each):
+//! - `plain`: rsmpi's blocking calls, what a student's program without
+//!   mpi-tutor would do;
+//! - `test`: nonblocking calls tested in a tight loop;
+//! - `polite`: nonblocking calls waited for with the probe's back-off;
+//! - `probe`: the instrumented communicator, every call recorded and sent
+//!   to rank 0.
+//!
+//! `test` and `polite` split the probe's cost: what waiting politely costs
+//! (or saves) against what recording costs.
 
 use std::process::Command;
 use std::sync::mpsc::channel;
@@ -27,42 +35,62 @@ fn main() {
     }
     let exe = std::env::current_exe().unwrap();
     let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
-    println!("ping-pong, one-way time per message (median of 5 runs of many round trips)");
+    println!("ping-pong, one-way time per message (median of 5 runs of many round trips;");
+    println!("the modes take turns, so a noisy moment of the host hits them alike)");
     println!("{:<44} {:>12} {:>12}", "scenario", "8 B", "1 MiB");
+    const MODES: [&str; 4] = ["plain", "test", "polite", "probe"];
+    const SIZES: [usize; 2] = [8, 1 << 20];
     for (ranks, label) in [
         (2, "2 ranks"),
         (5, "5 ranks on 2 cores, 3 idle in a barrier"),
     ] {
-        for mode in ["plain", "probe"] {
-            let mut cells = Vec::new();
-            for size in [8usize, 1 << 20] {
-                let mut samples: Vec<f64> = (0..5)
-                    .map(|_| {
-                        let out = Command::new(&mpiexec)
-                            .args(["-n", &ranks.to_string()])
-                            .arg(&exe)
-                            .env(WORKER, format!("{mode}:{size}"))
-                            .output()
-                            .expect("mpiexec runs");
-                        let text = String::from_utf8_lossy(&out.stdout);
-                        text.trim().parse::<f64>().unwrap_or_else(|_| {
-                            panic!(
-                                "bad worker output: {text} {}",
-                                String::from_utf8_lossy(&out.stderr)
-                            )
-                        })
-                    })
-                    .collect();
-                samples.sort_by(|a, b| a.total_cmp(b));
-                cells.push(format!("{:.2} us", samples[2] * 1e6));
+        let mut samples = vec![vec![Vec::new(); SIZES.len()]; MODES.len()];
+        for _ in 0..5 {
+            for (m, mode) in MODES.iter().enumerate() {
+                for (z, size) in SIZES.iter().enumerate() {
+                    samples[m][z].push(one_run(&mpiexec, &exe, ranks, mode, *size));
+                }
             }
+        }
+        for (m, mode) in MODES.iter().enumerate() {
+            let cells: Vec<String> = samples[m]
+                .iter_mut()
+                .map(|runs| {
+                    runs.sort_by(|a, b| a.total_cmp(b));
+                    format!("{:.2} us", runs[runs.len() / 2] * 1e6)
+                })
+                .collect();
             let name = format!("{label}, {mode}");
             println!("{name:<44} {:>12} {:>12}", cells[0], cells[1]);
         }
     }
 }
 
+/// One mpiexec run of the worker: seconds per one-way message.
+fn one_run(mpiexec: &str, exe: &std::path::Path, ranks: u32, mode: &str, size: usize) -> f64 {
+    let out = Command::new(mpiexec)
+        .args(["-n", &ranks.to_string()])
+        .arg(exe)
+        .env(WORKER, format!("{mode}:{size}"))
+        .output()
+        .expect("mpiexec runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim().parse::<f64>().unwrap_or_else(|_| {
+        panic!(
+            "bad worker output: {text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 fn round_trips(size: usize) -> usize {
+    // For profiling one mode under perf: a longer run.
+    if let Some(n) = std::env::var("MPI_TUTOR_BENCH_TRIPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
     if size <= 64 {
         20_000
     } else {
@@ -130,6 +158,29 @@ fn worker(scenario: &str) {
                     p.receive_into_with_tag(&mut buf[..], 1);
                     p.send_with_tag(&buf[..], 1);
                 }
+            } else if mode == "test" || mode == "polite" {
+                let world = mpi::topology::SimpleCommunicator::world();
+                let p = world.process_at_rank(peer as i32);
+                let polite = mode == "polite";
+                let send = |buf: &[f64]| {
+                    mpi::request::scope(|s| {
+                        let r = p.immediate_send_with_tag(s, buf, 1);
+                        spin_or_polite(r, polite);
+                    })
+                };
+                let recv = |buf: &mut [f64]| {
+                    mpi::request::scope(|s| {
+                        let r = p.immediate_receive_into_with_tag(s, buf, 1);
+                        spin_or_polite(r, polite);
+                    })
+                };
+                if rank == 0 {
+                    send(&buf[..]);
+                    recv(&mut buf[..]);
+                } else {
+                    recv(&mut buf[..]);
+                    send(&buf[..]);
+                }
             } else if rank == 0 {
                 comm.send(&buf, peer, 1);
                 comm.recv(&mut buf, peer, 1);
@@ -155,5 +206,21 @@ fn worker(scenario: &str) {
     }
     if rank == 0 {
         println!("{}", elapsed / (2.0 * f64::from(n)));
+    }
+}
+
+fn spin_or_polite<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    mut r: mpi::request::Request<'a, D, S>,
+    polite: bool,
+) {
+    if polite {
+        mpi_tutor::probe::wait::wait_politely(r, || {});
+        return;
+    }
+    loop {
+        match r.test() {
+            Ok(_) => return,
+            Err(again) => r = again,
+        }
     }
 }

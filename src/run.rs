@@ -125,8 +125,13 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         .name("mpi-tutor-app".into())
         .spawn(move || {
             let ending = match screen {
+                // A person waits on the view's keys and frames: it keeps
+                // its priority.
                 Some(screen) => app::live::run(setup, screen, deliveries, commands.clone()),
-                None => app::headless::run(setup, deliveries, commands.clone()),
+                None => {
+                    probe::give_way_to_lessons();
+                    app::headless::run(setup, deliveries, commands.clone())
+                }
             };
             if !ending.message.is_empty() {
                 eprintln!("mpi-tutor: {}", ending.message);

@@ -54,7 +54,10 @@ pub fn spawn_collector(
 ) -> JoinHandle<()> {
     std::thread::Builder::new()
         .name("mpi-tutor-collector".into())
-        .spawn(move || collect(&events, &control, size, &sink, &commands))
+        .spawn(move || {
+            super::priority::give_way_to_lessons();
+            collect(&events, &control, size, &sink, &commands)
+        })
         .expect("cannot start the collector thread")
 }
 

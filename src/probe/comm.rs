@@ -31,9 +31,8 @@ pub const ANY_TAG: TagSel = TagSel::Any;
 
 /// How often a rank running at full speed looks for a "pause" from rank 0.
 const CONTROL_CHECK_EVERY: Duration = Duration::from_millis(2);
-/// At full speed a rank sends at most one field snapshot this often (the
-/// view draws 30 frames a second); the newest one waits for its turn, and
-/// the last one always goes. At the teacher's pace every snapshot goes.
+/// At full speed a rank sends a field snapshot about this often: the view
+/// draws 30 frames a second. At the teacher's pace every snapshot goes.
 const FIELD_EVERY: Duration = Duration::from_millis(33);
 
 impl From<u32> for Source {
@@ -66,8 +65,6 @@ pub(super) struct Books {
     gated: bool,
     last_control_check: Instant,
     last_field: Option<Instant>,
-    /// The newest snapshot not sent yet (see `FIELD_EVERY`).
-    pending_field: Option<crate::trace::FieldBlock>,
 }
 
 /// A rank's view of the lesson's world: `MPI_COMM_WORLD`, instrumented.
@@ -113,7 +110,6 @@ impl Comm {
                 gated,
                 last_control_check: Instant::now(),
                 last_field: None,
-                pending_field: None,
             }),
             reporter,
         }
@@ -144,35 +140,19 @@ impl Comm {
         passed
     }
 
-    /// Sends a field block for the heat-map panel. At full speed, a block
-    /// that comes sooner than `FIELD_EVERY` after the last one sent waits
-    /// (replaced by any newer one) until the next block, a real wait, or
-    /// the end of the lesson: a halo step takes microseconds, and sending
-    /// each one cost the lesson more than its computation.
-    pub fn show_field(&self, block: crate::trace::FieldBlock) {
-        let mut b = self.books.borrow_mut();
-        let recent = b.last_field.is_some_and(|t| t.elapsed() < FIELD_EVERY);
-        let older = b.pending_field.take();
-        let other_name = older.as_ref().is_some_and(|o| o.name != block.name);
-        if recent && !b.gated && !other_name {
-            b.pending_field = Some(block);
-            return;
-        }
-        b.last_field = Some(Instant::now());
-        drop(b);
-        if other_name {
-            self.emit(EventKind::Field(older.expect("checked")));
-        }
-        self.emit(EventKind::Field(block));
+    /// Whether the heat-map panel wants a new field snapshot: always at the
+    /// teacher's pace, and at full speed once per `FIELD_EVERY`. A halo step
+    /// takes microseconds and copying the grid for a snapshot costs about as
+    /// much as the step, so a lesson asks before it copies.
+    pub fn field_due(&self) -> bool {
+        let b = self.books.borrow();
+        b.gated || b.last_field.is_none_or(|t| t.elapsed() >= FIELD_EVERY)
     }
 
-    /// Sends the field snapshot that waits for its turn, if any.
-    fn flush_field(&self) {
-        let pending = self.books.borrow_mut().pending_field.take();
-        if let Some(block) = pending {
-            self.books.borrow_mut().last_field = Some(Instant::now());
-            self.emit(EventKind::Field(block));
-        }
+    /// Sends a field block for the heat-map panel (see [`Comm::field_due`]).
+    pub fn show_field(&self, block: crate::trace::FieldBlock) {
+        self.books.borrow_mut().last_field = Some(Instant::now());
+        self.emit(EventKind::Field(block));
     }
 
     pub(super) fn emit(&self, event: EventKind) {
@@ -192,10 +172,8 @@ impl Comm {
         self.reporter.handle().report(&e, urgent);
     }
 
-    /// The lesson is about to wait for real: rank 0 must know now, and
-    /// should see the field as it is while the rank waits.
+    /// The lesson is about to wait for real: rank 0 must know now.
     pub(super) fn nudge(&self) {
-        self.flush_field();
         self.reporter.handle().nudge();
     }
 
@@ -205,7 +183,6 @@ impl Comm {
     }
 
     pub(super) fn finish(mut self) {
-        self.flush_field();
         let events = self.events_reported() + 1;
         let throttled = self.reporter.handle().throttled();
         self.emit(EventKind::Finished { events, throttled });

@@ -7,6 +7,7 @@ mod collector;
 mod comm;
 mod control;
 mod fatal;
+mod priority;
 mod reporter;
 mod request;
 mod runtime;
@@ -18,6 +19,7 @@ pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
 pub use control::Control;
 pub use fatal::{abort_job, on_fatal};
+pub use priority::give_way_to_lessons;
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
 

@@ -107,7 +107,10 @@ impl Reporter {
         let queue = handle.0.clone();
         let thread = std::thread::Builder::new()
             .name("mpi-tutor-reporter".into())
-            .spawn(move || forward(&queue, &events))
+            .spawn(move || {
+                super::priority::give_way_to_lessons();
+                forward(&queue, &events)
+            })
             .expect("cannot start the reporter thread");
         Reporter {
             handle,

@@ -315,12 +315,21 @@ fn halo64(sending: bool) -> Model {
     }
     if sending {
         s.at(1.0);
+        let irecv_line = line_of("requests.push(world.irecv::<f64>(rows, right, GOING_LEFT));");
+        let isend_line = line_of("requests.push(world.isend(&u.col(cols), right, GOING_RIGHT));");
         for r in (0..64u32).filter(|r| r % 8 != 7) {
             let from_right = Source::Rank(r + 1);
-            let irecv = s.recv_call(Op::Irecv, r, from_right, TagSel::Tag(GOING_LEFT), 4, 100);
+            let irecv = s.recv_call(
+                Op::Irecv,
+                r,
+                from_right,
+                TagSel::Tag(GOING_LEFT),
+                4,
+                irecv_line,
+            );
             s.begin(r, &irecv);
             s.end(r, &irecv);
-            s.send(r, r + 1, GOING_RIGHT, 4, 101);
+            s.send(r, r + 1, GOING_RIGHT, 4, isend_line);
         }
     }
     s.model()
