@@ -68,9 +68,10 @@ pub fn run(
         Ok(s) => s,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
-    session.set_flight(presentation(setup.pace));
+    let pacer = Pacer::new(setup.pace, setup.speed);
+    session.set_flight(presentation(&pacer));
     let mut live = Live {
-        pacer: Pacer::new(setup.pace, setup.speed),
+        pacer,
         setup,
         session,
         commands,
@@ -100,8 +101,8 @@ fn forward<T: Send + 'static>(tx: SyncSender<Input>, wrap: fn(T) -> Input) -> Se
 
 /// At the classroom pace messages are shown travelling; at full speed
 /// they would only fall behind.
-fn presentation(pace: PaceMode) -> Option<Duration> {
-    (pace != PaceMode::Free).then(|| Duration::from_secs_f64(view::FLIGHT_SECONDS))
+fn presentation(pacer: &Pacer) -> Option<Duration> {
+    (pacer.mode != PaceMode::Free).then(|| pacer.flight())
 }
 
 impl Live {
@@ -146,7 +147,8 @@ impl Live {
                 self.permit(rank);
             }
             // Messages move on screen even when no event arrives.
-            dirty |= !view::on_the_wire(self.session.model(), self.run_clock()).is_empty();
+            let flight = self.pacer.flight().as_secs_f64();
+            dirty |= !view::on_the_wire(self.session.model(), self.run_clock(), flight).is_empty();
             dirty |= self.note_done();
             if self.quit {
                 return self.quit_ending();
@@ -181,7 +183,7 @@ impl Live {
 
     /// The summary comes up by itself once the last messages have landed.
     fn summary_auto(&self) -> bool {
-        let settled = Duration::from_secs_f64(view::FLIGHT_SECONDS + view::SHOW_DELIVERED_SECONDS);
+        let settled = self.pacer.flight() + Duration::from_secs_f64(view::SHOW_DELIVERED_SECONDS);
         self.done_at.is_some_and(|t| t.elapsed() >= settled)
     }
 
@@ -224,7 +226,7 @@ impl Live {
                     _ => PaceMode::Paused,
                 };
                 self.stepped = false;
-                self.session.set_flight(presentation(self.pacer.mode));
+                self.session.set_flight(presentation(&self.pacer));
                 if self.pacer.mode == PaceMode::Paused {
                     let _ = self.commands.send(Command::All(Control::Gated));
                 }
@@ -235,11 +237,17 @@ impl Live {
                     self.permit(r);
                 }
             }
-            Action::Faster => self.pacer.faster(),
-            Action::Slower => self.pacer.slower(),
+            Action::Faster | Action::Slower => {
+                if a == Action::Faster {
+                    self.pacer.faster();
+                } else {
+                    self.pacer.slower();
+                }
+                self.session.set_flight(presentation(&self.pacer));
+            }
             Action::ToggleFast if self.pacer.mode == PaceMode::Free => {
                 self.pacer.mode = PaceMode::Paced;
-                self.session.set_flight(presentation(PaceMode::Paced));
+                self.session.set_flight(presentation(&self.pacer));
                 let _ = self.commands.send(Command::All(Control::Gated));
             }
             Action::ToggleFast => {
@@ -303,7 +311,7 @@ impl Live {
         let now = self.run_clock();
         let auto = self.summary_auto();
         let deadlock = self.watch.check(self.session.model(), Instant::now());
-        let screen = self.panes.screen(
+        let mut screen = self.panes.screen(
             self.session.model(),
             LessonInfo::from(self.setup.lesson),
             status,
@@ -311,6 +319,7 @@ impl Live {
             now,
             auto,
         );
+        screen.flight = self.pacer.flight().as_secs_f64();
         f.render_widget(&screen, f.area());
     }
 }

@@ -4,6 +4,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::view;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaceMode {
     /// Ranks run freely.
@@ -23,6 +25,8 @@ pub struct Pacer {
 }
 
 pub const DEFAULT_SPEED: f64 = 2.0;
+/// The shortest crossing: five frames, still seen to move.
+const MIN_FLIGHT: f64 = 0.15;
 const SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0];
 
 impl Pacer {
@@ -45,6 +49,18 @@ impl Pacer {
     /// Ranks waiting for permission, oldest first.
     pub fn waiting(&self) -> impl Iterator<Item = u32> + '_ {
         self.held.iter().copied()
+    }
+
+    /// How long an envelope takes to cross the screen: the view's full
+    /// second at the default pace and slower, shorter at faster paces so
+    /// that a message lands before the calls that follow it are let go
+    /// (a 64-rank ring at 16 calls/s would otherwise queue a dozen
+    /// envelopes behind each other).
+    pub fn flight(&self) -> Duration {
+        let calls_per_flight = view::FLIGHT_SECONDS * DEFAULT_SPEED;
+        let secs =
+            (calls_per_flight / self.speed.max(0.01)).clamp(MIN_FLIGHT, view::FLIGHT_SECONDS);
+        Duration::from_secs_f64(secs)
     }
 
     /// Which rank to release now, if any (call on every tick).
@@ -127,6 +143,23 @@ mod tests {
         assert_eq!(p.step(Some(1)), Some(1));
         assert_eq!(p.step(Some(1)), Some(0), "falls back to the oldest");
         assert_eq!(p.step(None), None);
+    }
+
+    #[test]
+    fn envelopes_cross_faster_at_faster_paces_but_stay_visible() {
+        let flight = |speed| Pacer::new(PaceMode::Paced, speed).flight().as_secs_f64();
+        assert_eq!(flight(DEFAULT_SPEED), view::FLIGHT_SECONDS);
+        assert_eq!(
+            flight(0.25),
+            view::FLIGHT_SECONDS,
+            "slow paces keep a second"
+        );
+        assert_eq!(flight(8.0), 0.25);
+        // At every pace a message lands within two releases of its send.
+        for speed in SPEEDS {
+            assert!(flight(speed) <= (2.0 / speed).max(MIN_FLIGHT), "{speed}");
+            assert!(flight(speed) >= MIN_FLIGHT, "{speed}");
+        }
     }
 
     #[test]

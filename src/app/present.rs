@@ -26,6 +26,11 @@ impl Presenter {
         }
     }
 
+    /// The pace changed: messages shown from now on cross in `flight`.
+    pub fn set_flight(&mut self, flight: Duration) {
+        self.flight = flight;
+    }
+
     pub fn push(&mut self, e: Event) {
         self.queues.entry(e.rank).or_default().push_back(e);
     }

@@ -72,13 +72,15 @@ impl Session {
     /// Shows messages travelling for `flight` before their receive
     /// completes on screen; None shows every event at once.
     pub fn set_flight(&mut self, flight: Option<Duration>) {
-        if flight.is_none() {
-            if let Some(mut p) = self.presenter.take() {
-                let rest = p.flush();
-                self.show(&rest);
+        match (flight, &mut self.presenter) {
+            (None, _) => {
+                if let Some(mut p) = self.presenter.take() {
+                    let rest = p.flush();
+                    self.show(&rest);
+                }
             }
-        } else if self.presenter.is_none() {
-            self.presenter = flight.map(Presenter::new);
+            (Some(f), Some(p)) => p.set_flight(f),
+            (Some(f), None) => self.presenter = Some(Presenter::new(f)),
         }
     }
 

@@ -194,6 +194,7 @@ impl Panes {
             show_summary: self.summary(summary_auto),
             deadlock,
             now,
+            flight: view::FLIGHT_SECONDS,
             color: self.color,
             main_panel: self.main_panel,
             spacetime: self.spacetime,

@@ -8,7 +8,6 @@ use std::ops::Range;
 
 use ratatui::style::Color;
 
-use super::messages::FLIGHT_SECONDS;
 use crate::model::{Message, Model, MsgState};
 use crate::trace::{FieldBlock, Rank};
 
@@ -113,25 +112,25 @@ pub fn shared_edges(blocks: &[(Rank, &FieldBlock)]) -> Vec<Edge> {
 
 /// Whether a message still lights its edge: until it is received, and for
 /// a moment after the view shows it arriving (the world's arrows take
-/// [`FLIGHT_SECONDS`] to cross, however fast MPI was).
-pub fn glows(m: &Message, now: f64) -> bool {
+/// `flight` seconds to cross, however fast MPI was).
+pub fn glows(m: &Message, now: f64, flight: f64) -> bool {
     match m.state {
         MsgState::InFlight | MsgState::Unexpected => true,
         MsgState::Delivered => m
             .delivered_at
-            .is_some_and(|d| now < d.max(m.sent_at + FLIGHT_SECONDS) + EDGE_GLOW_SECONDS),
+            .is_some_and(|d| now < d.max(m.sent_at + flight) + EDGE_GLOW_SECONDS),
     }
 }
 
 /// The pairs of neighbouring ranks (lower first, sorted) whose shared edge
 /// has a message on it at `now`. Messages between ranks whose blocks do not
 /// touch light nothing.
-pub fn active_edges(model: &Model, now: f64) -> Vec<(Rank, Rank)> {
+pub fn active_edges(model: &Model, now: f64, flight: f64) -> Vec<(Rank, Rank)> {
     let edges = shared_edges(&blocks(model));
     let touching: BTreeSet<(Rank, Rank)> = edges.iter().map(Edge::pair).collect();
     let lit: BTreeSet<(Rank, Rank)> = model
         .messages()
-        .filter(|m| glows(m, now))
+        .filter(|m| glows(m, now, flight))
         .map(|m| (m.id.from.min(m.id.to), m.id.from.max(m.id.to)))
         .filter(|p| touching.contains(p))
         .collect();

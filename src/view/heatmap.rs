@@ -37,6 +37,8 @@ pub struct HeatMap<'a> {
     pub model: &'a Model,
     /// Time in the run's clock, to light the edges messages are crossing.
     pub now: f64,
+    /// Seconds an envelope takes to cross the world panel.
+    pub flight: f64,
     pub theme: Theme,
     pub focused: bool,
 }
@@ -199,7 +201,7 @@ impl Widget for &HeatMap<'_> {
         } else {
             format!("· it {first}–{last} ")
         };
-        let lit = active_edges(self.model, self.now);
+        let lit = active_edges(self.model, self.now, self.flight);
         let field = Field::new(&bs);
         let inner = Rect {
             y: area.y.saturating_add(1),

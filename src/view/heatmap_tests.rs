@@ -112,6 +112,7 @@ fn panel(m: &Model, now: f64, color: bool, w: u16, h: u16) -> Buffer {
     HeatMap {
         model: m,
         now,
+        flight: FLIGHT_SECONDS,
         theme: Theme::new(color),
         focused: false,
     }
@@ -170,7 +171,7 @@ fn an_edge_lights_while_a_message_crosses_it() {
     assert_eq!(lit_01(&shown, 1.2), (false, false));
     let sending = halo([2; 4], Stage::Sending);
     assert_eq!(lit_01(&sending, 1.2), (true, true));
-    assert_eq!(active_edges(&sending, 1.2), vec![(0, 1)]);
+    assert_eq!(active_edges(&sending, 1.2, FLIGHT_SECONDS), vec![(0, 1)]);
     // Only that edge: not the one between 0 and 2.
     let buf = panel(&sending, 1.2, true, 24, 12);
     assert_eq!(buf[(4, 6)].symbol(), "─");
@@ -180,7 +181,7 @@ fn an_edge_lights_while_a_message_crosses_it() {
     let delivered = halo([2; 4], Stage::Delivered);
     assert_eq!(lit_01(&delivered, 2.2), (true, true));
     assert_eq!(lit_01(&delivered, 5.0), (false, false));
-    assert!(active_edges(&delivered, 5.0).is_empty());
+    assert!(active_edges(&delivered, 5.0, FLIGHT_SECONDS).is_empty());
     assert!(!text(&panel(&delivered, 5.0, true, 24, 12)).contains("exchange"));
 }
 
@@ -193,7 +194,7 @@ fn a_message_between_diagonal_ranks_lights_no_edge() {
     s.recv(3, Source::Rank(0), TagSel::Tag(1), 8, 10);
     s.send(0, 3, 1, 8, 10);
     let m = s.model();
-    assert!(active_edges(&m, 0.0).is_empty());
+    assert!(active_edges(&m, 0.0, FLIGHT_SECONDS).is_empty());
     assert!(!text(&panel(&m, 0.0, false, 24, 12)).contains('┃'));
 }
 
@@ -416,6 +417,7 @@ fn the_world_title_shortens_to_fit() {
             model: &m,
             deadlock: None,
             now: 1.2,
+            flight: FLIGHT_SECONDS,
             focused: true,
             theme: Theme::new(false),
         }

@@ -11,37 +11,39 @@ use super::{fit, Theme};
 use crate::model::{Message, Model, MsgState, PostedRecv};
 use crate::trace::display::{bytes, source_name, tag_name};
 
-/// Seconds (of `now`) an envelope takes to cross from sender to receiver.
+/// Seconds (of `now`) an envelope takes to cross from sender to receiver
+/// at the classroom's default pace; faster paces shorten it (the app's
+/// `Pacer::flight`), so envelopes never queue up behind the calls.
 pub const FLIGHT_SECONDS: f64 = 1.0;
 /// Seconds a delivered message stays on screen.
 pub const SHOW_DELIVERED_SECONDS: f64 = 2.0;
 
 /// How far along its way a message is drawn: 0 at the sender, 1 arrived.
 /// A message MPI delivered in microseconds still crosses the screen in
-/// `FLIGHT_SECONDS`, so a class sees it travel.
-pub fn progress(m: &Message, now: f64) -> f64 {
-    ((now - m.sent_at) / FLIGHT_SECONDS).clamp(0.0, 1.0)
+/// `flight` seconds, so a class sees it travel.
+pub fn progress(m: &Message, now: f64, flight: f64) -> f64 {
+    ((now - m.sent_at) / flight).clamp(0.0, 1.0)
 }
 
 /// When the screen shows a delivered message arriving.
-fn shown_arriving(m: &Message) -> Option<f64> {
-    m.delivered_at.map(|d| d.max(m.sent_at + FLIGHT_SECONDS))
+fn shown_arriving(m: &Message, flight: f64) -> Option<f64> {
+    m.delivered_at.map(|d| d.max(m.sent_at + flight))
 }
 
 /// An unexpected message that has arrived: drawn queued at its receiver.
-pub fn is_queued(m: &Message, now: f64) -> bool {
-    m.state == MsgState::Unexpected && progress(m, now) >= 1.0
+pub fn is_queued(m: &Message, now: f64, flight: f64) -> bool {
+    m.state == MsgState::Unexpected && progress(m, now, flight) >= 1.0
 }
 
 /// Messages drawn as arrows: travelling ones and just-delivered ones.
-pub fn on_the_wire(model: &Model, now: f64) -> Vec<&Message> {
+pub fn on_the_wire(model: &Model, now: f64, flight: f64) -> Vec<&Message> {
     let mut v: Vec<&Message> = model
         .messages()
         .filter(|m| match m.state {
             MsgState::InFlight => true,
-            MsgState::Unexpected => !is_queued(m, now),
+            MsgState::Unexpected => !is_queued(m, now, flight),
             MsgState::Delivered => {
-                shown_arriving(m).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
+                shown_arriving(m, flight).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
             }
         })
         .collect();
@@ -73,6 +75,8 @@ pub struct Lanes<'a> {
     pub messages: Vec<&'a Message>,
     pub centers: &'a [u16],
     pub now: f64,
+    /// Seconds an envelope takes to cross.
+    pub flight: f64,
     pub theme: Theme,
 }
 
@@ -114,7 +118,7 @@ impl Lanes<'_> {
     fn arrow(&self, m: &Message, a: u16, b: u16, y: u16, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         // Delivered for the class only once the envelope has crossed.
-        let delivered = m.state == MsgState::Delivered && progress(m, self.now) >= 1.0;
+        let delivered = m.state == MsgState::Delivered && progress(m, self.now, self.flight) >= 1.0;
         let line_style = if delivered { t.dim() } else { t.message() };
         let (lo, hi) = (a.min(b), a.max(b));
         for x in lo..=hi {
@@ -131,7 +135,7 @@ impl Lanes<'_> {
         if !delivered {
             // The envelope travels over the cells strictly between the ends.
             let span = f64::from(hi - lo).max(1.0);
-            let off = (progress(m, self.now) * (span - 1.0)).round() as u16;
+            let off = (progress(m, self.now, self.flight) * (span - 1.0)).round() as u16;
             let x = if b > a {
                 (a + 1 + off).min(b.saturating_sub(1)).max(a)
             } else {
@@ -164,6 +168,7 @@ impl Lanes<'_> {
 pub struct MessageList<'a> {
     pub model: &'a Model,
     pub now: f64,
+    pub flight: f64,
     pub theme: Theme,
 }
 
@@ -174,7 +179,7 @@ impl MessageList<'_> {
         for m in self.model.messages() {
             let (what, style) = match m.state {
                 MsgState::InFlight => ("in flight".to_string(), t.message()),
-                MsgState::Unexpected if is_queued(m, self.now) => {
+                MsgState::Unexpected if is_queued(m, self.now, self.flight) => {
                     (format!("queued at {} (no recv yet)", m.id.to), t.message())
                 }
                 MsgState::Unexpected => ("in flight (no recv yet)".to_string(), t.message()),

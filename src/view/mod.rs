@@ -168,6 +168,8 @@ pub struct Screen<'a> {
     pub deadlock: Option<&'a Deadlock>,
     /// Time in the run's clock (seconds, like event times) for animation.
     pub now: f64,
+    /// Seconds an envelope takes to cross the screen at the current pace.
+    pub flight: f64,
     /// False to honour NO_COLOR: meaning is carried by words alone.
     pub color: bool,
     /// The panel above the lesson and the log.
@@ -197,6 +199,7 @@ impl<'a> Screen<'a> {
             show_summary: false,
             deadlock: None,
             now: model.now(),
+            flight: FLIGHT_SECONDS,
             color: true,
             main_panel: MainPanel::World,
             spacetime: SpaceTimeView::default(),
@@ -222,6 +225,7 @@ impl Widget for &Screen<'_> {
         let heat = has_field(self.model).then(|| HeatMap {
             model: self.model,
             now: self.now,
+            flight: self.flight,
             theme,
             focused: self.focus == Pane::World,
         });
@@ -250,6 +254,7 @@ impl Widget for &Screen<'_> {
                     model: self.model,
                     deadlock: self.deadlock,
                     now: self.now,
+                    flight: self.flight,
                     focused,
                     theme,
                 }

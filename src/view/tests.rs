@@ -160,6 +160,19 @@ fn the_envelope_moves_from_sender_to_receiver() {
 }
 
 #[test]
+fn at_a_faster_pace_the_envelope_lands_sooner() {
+    let (m, sent) = recorded(Moment::InFlight);
+    let envelope = |flight: f64, after: f64| {
+        let mut s = screen(&m, sent + after);
+        s.flight = flight;
+        find(&draw(&s, 120, 40), "✉").expect("envelope").0
+    };
+    // A quarter-second crossing is over when a one-second one is half way.
+    assert!(envelope(0.25, 0.5) > envelope(FLIGHT_SECONDS, 0.5));
+    assert_eq!(envelope(0.25, 0.5), envelope(FLIGHT_SECONDS, 2.0));
+}
+
+#[test]
 fn snapshot_delivered() {
     let (m, sent) = recorded(Moment::Delivered);
     // MPI delivered it at once, but on screen it still crosses first.

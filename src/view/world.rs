@@ -17,6 +17,8 @@ pub struct World<'a> {
     pub model: &'a Model,
     pub deadlock: Option<&'a Deadlock>,
     pub now: f64,
+    /// Seconds an envelope takes to cross.
+    pub flight: f64,
     pub focused: bool,
     pub theme: Theme,
 }
@@ -118,7 +120,7 @@ impl World<'_> {
     fn boxes(&self, area: Rect, buf: &mut Buffer) {
         let ranks = self.model.ranks();
         let n = ranks.len() as u16;
-        let wire = on_the_wire(self.model, self.now);
+        let wire = on_the_wire(self.model, self.now, self.flight);
         let lanes = (wire.len() as u16)
             .max(1)
             .min(area.height.saturating_sub(MIN_BOX_HEIGHT));
@@ -132,7 +134,7 @@ impl World<'_> {
             let queued = self
                 .model
                 .messages()
-                .filter(|m| m.id.to == r.rank && is_queued(m, self.now))
+                .filter(|m| m.id.to == r.rank && is_queued(m, self.now, self.flight))
                 .map(queued_text)
                 .collect();
             let pending = self
@@ -165,6 +167,7 @@ impl World<'_> {
             messages: wire,
             centers: &centers,
             now: self.now,
+            flight: self.flight,
             theme: self.theme,
         }
         .render(lane_area, buf);
@@ -174,6 +177,7 @@ impl World<'_> {
         let list = MessageList {
             model: self.model,
             now: self.now,
+            flight: self.flight,
             theme: self.theme,
         };
         let wanted = list.lines().len() as u16;
