@@ -121,6 +121,8 @@ fn draw(trace: &Trace, model: &Model) {
                 show_summary: i == 1,
                 deadlock: deadlock.as_ref(),
                 now: model.now(),
+                // The default crossing, the shortest, one between.
+                flight: [1.0, 0.15, 0.5][i],
                 color: i != 0,
                 main_panel,
                 spacetime: if i == 1 {
