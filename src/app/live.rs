@@ -226,7 +226,6 @@ impl Live {
                     _ => PaceMode::Paused,
                 };
                 self.stepped = false;
-                self.session.set_flight(presentation(&self.pacer));
                 if self.pacer.mode == PaceMode::Paused {
                     let _ = self.commands.send(Command::All(Control::Gated));
                 }
@@ -237,22 +236,14 @@ impl Live {
                     self.permit(r);
                 }
             }
-            Action::Faster | Action::Slower => {
-                if a == Action::Faster {
-                    self.pacer.faster();
-                } else {
-                    self.pacer.slower();
-                }
-                self.session.set_flight(presentation(&self.pacer));
-            }
+            Action::Faster => self.pacer.faster(),
+            Action::Slower => self.pacer.slower(),
             Action::ToggleFast if self.pacer.mode == PaceMode::Free => {
                 self.pacer.mode = PaceMode::Paced;
-                self.session.set_flight(presentation(&self.pacer));
                 let _ = self.commands.send(Command::All(Control::Gated));
             }
             Action::ToggleFast => {
                 self.pacer.mode = PaceMode::Free;
-                self.session.set_flight(None);
                 for r in self.pacer.release_all() {
                     self.permit(r);
                 }
@@ -261,6 +252,9 @@ impl Live {
             Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
             _ => {}
         }
+        // Whatever the action did to the pace, the messages shown from now
+        // on cross at that pace (at full speed, not at all).
+        self.session.set_flight(presentation(&self.pacer));
     }
 
     fn mode(&self) -> Mode {

@@ -8,6 +8,8 @@ use std::ops::Range;
 
 use ratatui::style::Color;
 
+use super::messages::shown_arriving;
+
 use crate::model::{Message, Model, MsgState};
 use crate::trace::{FieldBlock, Rank};
 
@@ -116,9 +118,9 @@ pub fn shared_edges(blocks: &[(Rank, &FieldBlock)]) -> Vec<Edge> {
 pub fn glows(m: &Message, now: f64, flight: f64) -> bool {
     match m.state {
         MsgState::InFlight | MsgState::Unexpected => true,
-        MsgState::Delivered => m
-            .delivered_at
-            .is_some_and(|d| now < d.max(m.sent_at + flight) + EDGE_GLOW_SECONDS),
+        MsgState::Delivered => {
+            shown_arriving(m, flight).is_some_and(|d| now < d + EDGE_GLOW_SECONDS)
+        }
     }
 }
 

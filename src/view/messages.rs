@@ -25,8 +25,9 @@ pub fn progress(m: &Message, now: f64, flight: f64) -> f64 {
     ((now - m.sent_at) / flight).clamp(0.0, 1.0)
 }
 
-/// When the screen shows a delivered message arriving.
-fn shown_arriving(m: &Message, flight: f64) -> Option<f64> {
+/// When the screen shows a delivered message arriving: when MPI delivered
+/// it, but never before its envelope has crossed.
+pub(super) fn shown_arriving(m: &Message, flight: f64) -> Option<f64> {
     m.delivered_at.map(|d| d.max(m.sent_at + flight))
 }
 
