@@ -120,11 +120,19 @@ fn worker(scenario: &str) {
         let drain = std::thread::spawn(move || {
             let mut finished = 0;
             for d in drx {
-                if let Delivery::Events(batch) = d {
-                    finished += batch
-                        .iter()
-                        .filter(|e| matches!(e.event, EventKind::Finished { .. }))
-                        .count();
+                match d {
+                    Delivery::Events(batch) => {
+                        finished += batch
+                            .iter()
+                            .filter(|e| matches!(e.event, EventKind::Finished { .. }))
+                            .count();
+                    }
+                    // It may have held a rank's `Finished`, and the run
+                    // would then wait for it forever: end the job loudly
+                    // (the tutor's panic hook aborts every rank).
+                    Delivery::Undecodable { from, bytes } => {
+                        panic!("rank {from} sent a batch of {bytes} bytes that does not decode")
+                    }
                 }
                 if finished as u32 == size {
                     let _ = ctx.send(AppCommand::Shutdown);
