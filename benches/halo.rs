@@ -20,10 +20,13 @@ use mpi::traits::*;
 
 use mpi_tutor::trace::{read_trace, EventKind, Op};
 
+#[path = "common/median.rs"]
+mod median;
 #[path = "common/plain_halo.rs"]
 mod plain_halo;
 #[path = "common/record.rs"]
 mod record;
+use median::median;
 use plain_halo::plain_halo;
 use record::record_lesson;
 
@@ -132,11 +135,6 @@ fn span_of(path: &Path) -> f64 {
         .iter()
         .map(|(first, last)| last - first)
         .fold(0.0, f64::max)
-}
-
-fn median(mut times: Vec<f64>) -> f64 {
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
 }
 
 fn worker(spec: &str) {

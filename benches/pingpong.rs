@@ -21,6 +21,10 @@ use mpi::traits::*;
 use mpi_tutor::probe::{Command as AppCommand, Delivery, Job, JobConfig};
 use mpi_tutor::trace::EventKind;
 
+#[path = "common/median.rs"]
+mod median;
+use median::median;
+
 const WORKER: &str = "MPI_TUTOR_BENCH_WORKER";
 
 fn main() {
@@ -54,11 +58,8 @@ fn main() {
         }
         for (m, mode) in MODES.iter().enumerate() {
             let cells: Vec<String> = samples[m]
-                .iter_mut()
-                .map(|runs| {
-                    runs.sort_by(|a, b| a.total_cmp(b));
-                    format!("{:.2} us", runs[runs.len() / 2] * 1e6)
-                })
+                .iter()
+                .map(|runs| format!("{:.2} us", median(runs.clone()) * 1e6))
                 .collect();
             let name = format!("{label}, {mode}");
             println!("{name:<44} {:>12} {:>12}", cells[0], cells[1]);

@@ -24,8 +24,11 @@ use std::time::{Duration, Instant};
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
+#[path = "common/median.rs"]
+mod median;
 #[path = "common/plain_halo.rs"]
 mod plain_halo;
+use median::median;
 use plain_halo::plain_halo;
 
 const WORKER: &str = "MPI_TUTOR_SCALE_PLAIN";
@@ -191,12 +194,11 @@ fn report(
         pss = pss.max(m.pss_peak_kib);
     }
     walls.sort();
-    cpus.sort_by(f64::total_cmp);
     let wall = walls[walls.len() / 2];
     println!(
         "{label:<28} {:>7.2} s {:>7.1} s {:>9} {:>20} {:>8}  {}",
         wall.as_secs_f64(),
-        cpus[cpus.len() / 2],
+        median(cpus),
         mib(pss),
         format!("{} ({})", mib(sum), mib(max)),
         outcome.0,
