@@ -289,41 +289,30 @@ wire_unit_enum! {
     Outcome [Completed, CheckFailed, Deadlock, RankFailed, Quit, Interrupted]
 }
 
+// "Any" or one value: encoded as an `Option`, `Any` being `None`.
 impl Wire for Source {
     fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            Source::Any => out.push(0),
-            Source::Rank(r) => {
-                out.push(1);
-                r.put(out);
-            }
+        match *self {
+            Source::Any => None,
+            Source::Rank(r) => Some(r),
         }
+        .put(out)
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.byte()? {
-            0 => Ok(Source::Any),
-            1 => Ok(Source::Rank(Wire::get(r)?)),
-            _ => r.fail("bad source"),
-        }
+        Ok(Option::get(r)?.map_or(Source::Any, Source::Rank))
     }
 }
 
 impl Wire for TagSel {
     fn put(&self, out: &mut Vec<u8>) {
-        match self {
-            TagSel::Any => out.push(0),
-            TagSel::Tag(t) => {
-                out.push(1);
-                t.put(out);
-            }
+        match *self {
+            TagSel::Any => None,
+            TagSel::Tag(t) => Some(t),
         }
+        .put(out)
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.byte()? {
-            0 => Ok(TagSel::Any),
-            1 => Ok(TagSel::Tag(Wire::get(r)?)),
-            _ => r.fail("bad tag selector"),
-        }
+        Ok(Option::get(r)?.map_or(TagSel::Any, TagSel::Tag))
     }
 }
 
