@@ -50,9 +50,52 @@ struct Queue {
     throttled: AtomicU64,
 }
 
+/// What the reporter found in the queue.
+#[derive(Debug, PartialEq, Eq)]
+enum Taken {
+    /// Bytes to send, now in the reporter's buffer.
+    Bytes,
+    /// Nothing queued yet.
+    Nothing,
+    /// Closed, and everything queued before has been taken.
+    Closed,
+}
+
 impl Queue {
     fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
         self.bytes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Swaps the queued bytes into the empty `batch`, waiting up to `wait`
+    /// for some. Whether the queue is closed is read under the same lock as
+    /// the swap: read after it, a rank's last events (its `Finished`), queued
+    /// between the swap and the read, were dropped and rank 0 waited for
+    /// them forever.
+    fn take(&self, batch: &mut Vec<u8>, wait: Duration) -> Taken {
+        let mut q = self.lock();
+        if q.is_empty() && !self.closed.load(Ordering::SeqCst) {
+            q = self
+                .wake
+                .wait_timeout(q, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        std::mem::swap(&mut *q, batch);
+        let closed = self.closed.load(Ordering::SeqCst);
+        drop(q);
+        self.room.notify_all();
+        match (batch.is_empty(), closed) {
+            (false, _) => Taken::Bytes,
+            (true, false) => Taken::Nothing,
+            (true, true) => Taken::Closed,
+        }
+    }
+
+    /// No more events: the reporter sends what is queued and stops.
+    fn close(&self) {
+        self.closed.store(true, Ordering::SeqCst);
+        self.wake.notify_one();
+        self.room.notify_all();
     }
 }
 
@@ -77,10 +120,14 @@ impl ReportHandle {
                 })
                 .unwrap_or_else(|e| e.into_inner());
         }
+        let before = bytes.len();
         wire::encode(e, &mut bytes);
         let len = bytes.len();
         drop(bytes);
-        if urgent || len >= URGENT_BYTES {
+        // Wake the reporter when the queue crosses the mark, not at every
+        // event past it: a wake-up is a system call, and while the ranks
+        // keep both cores busy the reporter cannot run anyway.
+        if urgent || (before < URGENT_BYTES && len >= URGENT_BYTES) {
             q.wake.notify_one();
         }
     }
@@ -124,9 +171,7 @@ impl Reporter {
 
     /// Sends everything queued and stops the thread.
     pub fn finish(&mut self) {
-        self.handle.0.closed.store(true, Ordering::SeqCst);
-        self.handle.0.wake.notify_one();
-        self.handle.0.room.notify_all();
+        self.handle.0.close();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -145,23 +190,10 @@ fn forward(queue: &Queue, events: &SharedComm) {
     // sends the other, so neither allocates once warm.
     let mut batch = Vec::new();
     loop {
-        {
-            let mut q = queue.lock();
-            if q.is_empty() && !queue.closed.load(Ordering::SeqCst) {
-                q = queue
-                    .wake
-                    .wait_timeout(q, COLLECT_EVERY)
-                    .unwrap_or_else(|e| e.into_inner())
-                    .0;
-            }
-            std::mem::swap(&mut *q, &mut batch);
-        }
-        queue.room.notify_all();
-        if batch.is_empty() {
-            if queue.closed.load(Ordering::SeqCst) {
-                return;
-            }
-            continue;
+        match queue.take(&mut batch, COLLECT_EVERY) {
+            Taken::Closed => return,
+            Taken::Nothing => continue,
+            Taken::Bytes => {}
         }
         mpi::request::scope(|scope| {
             wait_in_background(root.immediate_synchronous_send_with_tag(
@@ -173,6 +205,68 @@ fn forward(queue: &Queue, events: &SharedComm) {
         batch.clear();
         if batch.capacity() > KEEP_CAPACITY {
             batch = Vec::new();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::EventKind;
+    use std::time::Instant;
+
+    fn say(seq: u64) -> Event {
+        Event {
+            rank: 1,
+            seq,
+            t: 0.0,
+            event: EventKind::Say {
+                text: format!("event {seq}"),
+            },
+        }
+    }
+
+    /// The race that hung a run at its end: the reporter emptied the
+    /// queue, the lesson queued its last events and closed, and the
+    /// reporter, seeing "closed" and an empty batch, quit without them.
+    /// The lesson's last events land at a different moment of the
+    /// reporter's loop each round.
+    #[test]
+    fn every_event_queued_before_close_is_taken() {
+        for round in 0..300u64 {
+            let handle = ReportHandle(Arc::new(Queue::default()));
+            let queue = handle.0.clone();
+            let takes = Arc::new(AtomicU64::new(0));
+            let counted = takes.clone();
+            let reporter = std::thread::spawn(move || {
+                let (mut batch, mut seen) = (Vec::new(), Vec::new());
+                loop {
+                    let taken = queue.take(&mut batch, Duration::from_micros(20));
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    match taken {
+                        Taken::Closed => return seen,
+                        Taken::Nothing => {}
+                        Taken::Bytes => {
+                            let events = wire::decode(&batch).unwrap();
+                            seen.extend(events.into_iter().map(|e| e.seq));
+                            batch.clear();
+                        }
+                    }
+                }
+            });
+            while takes.load(Ordering::SeqCst) == 0 {
+                std::hint::spin_loop();
+            }
+            let phase = Instant::now();
+            while phase.elapsed() < Duration::from_nanos(round * 997 % 200_000) {
+                std::hint::spin_loop();
+            }
+            let n = 1 + round % 3;
+            for seq in 0..n {
+                handle.report(&say(seq), seq + 1 == n);
+            }
+            handle.0.close();
+            assert_eq!(reporter.join().unwrap(), (0..n).collect::<Vec<_>>());
         }
     }
 }
