@@ -3,7 +3,7 @@
 //! the teacher controls the pace, reports that it begins before it waits,
 //! waits politely, and reports how it ended.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::panic::Location;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -20,8 +20,8 @@ use super::shared_comm::SharedComm;
 use super::wait::wait_politely;
 use super::Datum;
 use crate::trace::{
-    Call, CallEnd, Event, EventKind, Matcher, Op, Received, RecvPart, SendCounter, SendPart, Site,
-    Source, TagSel,
+    Call, CallEnd, Event, EventKind, Matcher, MsgId, Op, Received, RecvPart, SendCounter, SendPart,
+    Site, Source, TagSel,
 };
 
 /// Accept a message from any rank (`MPI_ANY_SOURCE`).
@@ -63,8 +63,14 @@ pub(super) struct Books {
     pub(super) matcher: Matcher,
     pub(super) collectives: u64,
     gated: bool,
-    last_control_check: Instant,
+    /// When (since `Comm::started`) this rank last looked for a pause.
+    last_control_check: Duration,
     last_field: Option<Instant>,
+    /// Allocations kept from one call's events for the next call's: a
+    /// call at full speed costs no trip to the allocator.
+    spare_call: Option<Box<Call>>,
+    spare_received: Vec<Received>,
+    resolved: Vec<(u64, MsgId)>,
 }
 
 /// A rank's view of the lesson's world: `MPI_COMM_WORLD`, instrumented.
@@ -74,6 +80,9 @@ pub struct Comm {
     rank: u32,
     size: u32,
     started: Instant,
+    /// When (since `started`) the last event was stamped: the clock read
+    /// that every call makes anyway, reused to time the pause check.
+    last_stamp: Cell<Duration>,
     /// Seconds between the run's start (rank 0's clock) and `started`.
     offset: f64,
     /// Shared with the panic hook, which reports a failure from any thread.
@@ -101,6 +110,7 @@ impl Comm {
             rank,
             size,
             started: Instant::now(),
+            last_stamp: Cell::new(Duration::ZERO),
             offset,
             books: RefCell::new(Books {
                 next_call: 0,
@@ -108,8 +118,11 @@ impl Comm {
                 matcher: Matcher::new(rank),
                 collectives: 0,
                 gated,
-                last_control_check: Instant::now(),
+                last_control_check: Duration::ZERO,
                 last_field: None,
+                spare_call: None,
+                spare_received: Vec::new(),
+                resolved: Vec::new(),
             }),
             reporter,
         }
@@ -156,6 +169,11 @@ impl Comm {
     }
 
     pub(super) fn emit(&self, event: EventKind) {
+        self.emit_and_keep(event);
+    }
+
+    /// Reports `event` and hands it back, so its allocations serve again.
+    fn emit_and_keep(&self, event: EventKind) -> EventKind {
         // What a person should see at once goes out at once; call begins
         // and ends ride along with the next batch (or the next wait).
         let urgent = !matches!(
@@ -163,13 +181,16 @@ impl Comm {
             EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
         );
         let seq = self.seq.fetch_add(1, Ordering::SeqCst);
+        let now = self.started.elapsed();
+        self.last_stamp.set(now);
         let e = Event {
             rank: self.rank,
             seq,
-            t: self.offset + self.started.elapsed().as_secs_f64(),
+            t: self.offset + now.as_secs_f64(),
             event,
         };
         self.reporter.handle().report(&e, urgent);
+        e.event
     }
 
     /// The lesson is about to wait for real: rank 0 must know now.
@@ -213,14 +234,27 @@ impl Comm {
             self.wait_for_permit();
         }
         let id = call.id;
-        self.emit(EventKind::Begin(Box::new(call)));
+        let spare = self.books.borrow_mut().spare_call.take();
+        let boxed = match spare {
+            Some(mut b) => {
+                *b = call;
+                b
+            }
+            None => Box::new(call),
+        };
+        if let EventKind::Begin(b) = self.emit_and_keep(EventKind::Begin(boxed)) {
+            self.books.borrow_mut().spare_call = Some(b);
+        }
         id
     }
 
     fn is_gated(&self) -> bool {
         let mut b = self.books.borrow_mut();
-        if !b.gated && b.last_control_check.elapsed() >= CONTROL_CHECK_EVERY {
-            b.last_control_check = Instant::now();
+        // Timed by the last event's stamp, not a clock read of its own: a
+        // rank making calls stamps events all the time.
+        let now = self.last_stamp.get();
+        if !b.gated && now.saturating_sub(b.last_control_check) >= CONTROL_CHECK_EVERY {
+            b.last_control_check = now;
             while let Some(c) = poll_control(&self.control) {
                 if c == Control::Gated {
                     b.gated = true;
@@ -244,12 +278,31 @@ impl Comm {
     }
 
     pub(super) fn end(&self, id: u64, op: Op, received: Vec<Received>, completed: Option<bool>) {
-        self.emit(EventKind::End(CallEnd {
+        let end = self.emit_and_keep(EventKind::End(CallEnd {
             id,
             op,
             received,
             completed,
         }));
+        if let EventKind::End(CallEnd { mut received, .. }) = end {
+            if received.capacity() > 0 {
+                received.clear();
+                self.books.borrow_mut().spare_received = received;
+            }
+        }
+    }
+
+    /// The `received` list of a call that completed one receive, in the
+    /// buffer the last such call used.
+    pub(super) fn one_received(&self, got: Received) -> Vec<Received> {
+        let mut v = self.spare_received();
+        v.push(got);
+        v
+    }
+
+    /// An empty `received` list, in the buffer the last call used.
+    pub(super) fn spare_received(&self) -> Vec<Received> {
+        std::mem::take(&mut self.books.borrow_mut().spare_received)
     }
 
     /// Numbers a completed receive and any earlier one that could only now
@@ -258,15 +311,21 @@ impl Comm {
         let source = status.source_rank() as u32;
         let tag = status.tag();
         let count = status.count(T::equivalent_datatype()).max(0) as usize;
-        let resolved = self.books.borrow_mut().matcher.complete(call, source, tag);
+        let mut resolved = {
+            let mut b = self.books.borrow_mut();
+            let mut out = std::mem::take(&mut b.resolved);
+            b.matcher.complete_into(call, source, tag, &mut out);
+            out
+        };
         let mut mine = None;
-        for (c, msg) in resolved {
+        for (c, msg) in resolved.drain(..) {
             if c == call {
                 mine = Some(msg);
             } else {
                 self.emit(EventKind::Matched { call: c, msg });
             }
         }
+        self.books.borrow_mut().resolved = resolved;
         let r = Received {
             call,
             source,
@@ -351,7 +410,7 @@ impl Comm {
             wait_politely(self.post_receive(s, buf, source, tag), || self.nudge())
         });
         let (got, st) = self.received::<T>(id, &status);
-        self.end(id, Op::Recv, vec![got], None);
+        self.end(id, Op::Recv, self.one_received(got), None);
         st
     }
 
@@ -383,7 +442,7 @@ impl Comm {
             wait_politely(recv, || self.nudge())
         });
         let (got, st) = self.received::<T>(id, &status);
-        self.end(id, Op::Sendrecv, vec![got], None);
+        self.end(id, Op::Sendrecv, self.one_received(got), None);
         st
     }
 
@@ -415,8 +474,25 @@ impl Comm {
 /// Where the lesson made a call, as `lessons/send_recv.rs:21` whatever path
 /// the compiler was given. Borrowed: a call site costs no allocation.
 pub(super) fn site_of(loc: &'static Location<'static>) -> Site {
+    thread_local! {
+        /// The last file looked up and its lesson path: a lesson's calls
+        /// come from one file, and the search costs more than the rest of
+        /// the site.
+        static LAST: Cell<(&'static str, &'static str)> = const { Cell::new(("", "")) };
+    }
+    let file = loc.file();
+    let path = LAST.with(|last| {
+        let (from, to) = last.get();
+        if std::ptr::eq(from, file) {
+            to
+        } else {
+            let to = lesson_path(file);
+            last.set((file, to));
+            to
+        }
+    });
     Site {
-        file: lesson_path(loc.file()).into(),
+        file: path.into(),
         line: loc.line(),
     }
 }

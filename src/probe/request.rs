@@ -178,7 +178,7 @@ impl Comm {
         let id = self.begin(call);
         // Requests a `test` already completed were reported then.
         let mut fresh: Vec<bool> = requests.iter().map(|r| r.raw.is_some()).collect();
-        let mut received = Vec::new();
+        let mut received = self.spare_received();
         let mut statuses: Vec<Option<RecvStatus>> = vec![None; requests.len()];
         let mut backoff = Backoff::new();
         loop {

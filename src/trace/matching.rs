@@ -9,7 +9,9 @@
 //! depends on an earlier-posted wildcard receive that is still open cannot
 //! be numbered yet; it is numbered as soon as that wildcard completes.
 
-use std::collections::HashMap;
+// A fast hash: the probe numbers every message on the lesson's thread, and
+// the keys are small integers from the lesson itself, not an attacker.
+use rustc_hash::FxHashMap as HashMap;
 
 use super::{MsgId, Rank, Source, TagSel};
 
@@ -80,7 +82,7 @@ impl Matcher {
         Matcher {
             me,
             posted: Vec::new(),
-            next: HashMap::new(),
+            next: HashMap::default(),
         }
     }
 
@@ -106,8 +108,14 @@ impl Matcher {
     /// an earlier wildcard.
     pub fn complete(&mut self, call: u64, from: Rank, tag: i32) -> Vec<(u64, MsgId)> {
         let mut out = Vec::new();
+        self.complete_into(call, from, tag, &mut out);
+        out
+    }
+
+    /// [`Matcher::complete`] into `out`, so a caller can keep one buffer.
+    pub fn complete_into(&mut self, call: u64, from: Rank, tag: i32, out: &mut Vec<(u64, MsgId)>) {
         let Some(i) = self.posted.iter().position(|p| p.call == call) else {
-            return out;
+            return;
         };
         match self.posted[i].state {
             State::Reserved(k) => {
@@ -116,8 +124,7 @@ impl Matcher {
             }
             _ => self.posted[i].state = State::Done { from, tag },
         }
-        self.resolve(&mut out);
-        out
+        self.resolve(out);
     }
 
     fn msg(&self, from: Rank, tag: i32, comm: u32, k: u64) -> MsgId {
