@@ -154,7 +154,7 @@ impl Comm {
         call.requests = vec![request.id];
         let id = self.begin(call);
         let newly_done = request.raw.is_some() && request.poll();
-        let mut received = Vec::new();
+        let mut received = self.spare_received();
         if newly_done && request.is_recv {
             let status = request
                 .status

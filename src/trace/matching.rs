@@ -103,16 +103,10 @@ impl Matcher {
         self.posted.len()
     }
 
-    /// The receive `call` completed with this status. Returns every receive
-    /// that can now be numbered, `call` among them unless it has to wait for
-    /// an earlier wildcard.
-    pub fn complete(&mut self, call: u64, from: Rank, tag: i32) -> Vec<(u64, MsgId)> {
-        let mut out = Vec::new();
-        self.complete_into(call, from, tag, &mut out);
-        out
-    }
-
-    /// [`Matcher::complete`] into `out`, so a caller can keep one buffer.
+    /// The receive `call` completed with this status. Adds to `out` every
+    /// receive that can now be numbered, `call` among them unless it has to
+    /// wait for an earlier wildcard. `out` is the caller's, so the probe
+    /// keeps one list instead of allocating one per receive.
     pub fn complete_into(&mut self, call: u64, from: Rank, tag: i32, out: &mut Vec<(u64, MsgId)>) {
         let Some(i) = self.posted.iter().position(|p| p.call == call) else {
             return;
@@ -181,6 +175,15 @@ impl Matcher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Matcher {
+        /// [`Matcher::complete_into`] into a fresh list.
+        fn complete(&mut self, call: u64, from: Rank, tag: i32) -> Vec<(u64, MsgId)> {
+            let mut out = Vec::new();
+            self.complete_into(call, from, tag, &mut out);
+            out
+        }
+    }
 
     fn ks(v: Vec<(u64, MsgId)>) -> Vec<(u64, Rank, i32, u64)> {
         v.into_iter()
