@@ -70,6 +70,8 @@ pub(super) struct Books {
     /// call at full speed costs no trip to the allocator.
     spare_call: Option<Box<Call>>,
     spare_received: Vec<Received>,
+    /// The call that began, stamped but not reported yet: see `begin`.
+    unreported: Option<(Box<Call>, Duration)>,
     resolved: Vec<(u64, MsgId)>,
 }
 
@@ -102,7 +104,7 @@ impl Comm {
         let rank = world.rank() as u32;
         let size = world.size() as u32;
         let seq = Arc::new(AtomicU64::new(0));
-        super::fatal::set_reporter(rank, reporter.handle().clone(), seq.clone(), offset);
+        super::fatal::set_reporter(rank, reporter.handle(), seq.clone(), offset);
         Comm {
             seq,
             world,
@@ -122,6 +124,7 @@ impl Comm {
                 last_field: None,
                 spare_call: None,
                 spare_received: Vec::new(),
+                unreported: None,
                 resolved: Vec::new(),
             }),
             reporter,
@@ -174,14 +177,24 @@ impl Comm {
 
     /// Reports `event` and hands it back, so its allocations serve again.
     fn emit_and_keep(&self, event: EventKind) -> EventKind {
+        self.posted();
+        let now = self.started.elapsed();
+        self.emit_at(event, now)
+    }
+
+    /// Reports `event` as happening `now` (since `started`).
+    fn emit_at(&self, event: EventKind, now: Duration) -> EventKind {
         // What a person should see at once goes out at once; call begins
         // and ends ride along with the next batch (or the next wait).
         let urgent = !matches!(
             event,
             EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
         );
-        let seq = self.seq.fetch_add(1, Ordering::SeqCst);
-        let now = self.started.elapsed();
+        // Only this thread numbers events while the lesson runs (the panic
+        // hook numbers its one on this thread too), so a plain load and
+        // store do: a locked add costs more than the rest of the stamp.
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq + 1, Ordering::Relaxed);
         self.last_stamp.set(now);
         let e = Event {
             rank: self.rank,
@@ -189,13 +202,14 @@ impl Comm {
             t: self.offset + now.as_secs_f64(),
             event,
         };
-        self.reporter.handle().report(&e, urgent);
+        self.reporter.report(&e, urgent);
         e.event
     }
 
     /// The lesson is about to wait for real: rank 0 must know now.
     pub(super) fn nudge(&self) {
-        self.reporter.handle().nudge();
+        self.posted();
+        self.reporter.nudge();
     }
 
     /// Events reported so far (the next `seq`).
@@ -205,7 +219,7 @@ impl Comm {
 
     pub(super) fn finish(mut self) {
         let events = self.events_reported() + 1;
-        let throttled = self.reporter.handle().throttled();
+        let throttled = self.reporter.throttled();
         self.emit(EventKind::Finished { events, throttled });
         super::fatal::clear_reporter();
         self.reporter.finish();
@@ -226,8 +240,15 @@ impl Comm {
         }
     }
 
-    /// Stops at the pace gate if the teacher holds the ranks, then reports
-    /// that the call begins. Returns the call id.
+    /// Stops at the pace gate if the teacher holds the ranks, then stamps
+    /// the call's beginning. Returns the call id.
+    ///
+    /// The `Begin` is reported by [`Comm::posted`], once the call's MPI
+    /// operation is under way, or before the next event at the latest: in
+    /// a fast exchange the peer is waiting for this rank's message, and
+    /// encoding the event first would make it wait that much longer. A
+    /// call that waits for real has reported it (`nudge`), so the view
+    /// never misses a blocked rank.
     pub(super) fn begin(&self, call: Call) -> u64 {
         if self.is_gated() {
             self.emit(EventKind::Held(Box::new(call.clone())));
@@ -242,10 +263,20 @@ impl Comm {
             }
             None => Box::new(call),
         };
-        if let EventKind::Begin(b) = self.emit_and_keep(EventKind::Begin(boxed)) {
-            self.books.borrow_mut().spare_call = Some(b);
-        }
+        let now = self.started.elapsed();
+        self.last_stamp.set(now);
+        self.books.borrow_mut().unreported = Some((boxed, now));
         id
+    }
+
+    /// The call's MPI operation is posted: reports its `Begin`, if not yet.
+    pub(super) fn posted(&self) {
+        let unreported = self.books.borrow_mut().unreported.take();
+        if let Some((call, at)) = unreported {
+            if let EventKind::Begin(b) = self.emit_at(EventKind::Begin(call), at) {
+                self.books.borrow_mut().spare_call = Some(b);
+            }
+        }
     }
 
     fn is_gated(&self) -> bool {
@@ -384,7 +415,9 @@ impl Comm {
         let id = self.begin(call);
         let to = self.world.process_at_rank(dest as i32);
         mpi::request::scope(|s| {
-            wait_politely(to.immediate_send_with_tag(s, data, tag), || self.nudge())
+            let send = to.immediate_send_with_tag(s, data, tag);
+            self.posted();
+            wait_politely(send, || self.nudge())
         });
         self.end(id, Op::Send, Vec::new(), None);
     }
@@ -407,7 +440,9 @@ impl Comm {
         call.recv = Some(self.recv_part::<T>(call.id, buf.len(), source, tag));
         let id = self.begin(call);
         let status = mpi::request::scope(|s| {
-            wait_politely(self.post_receive(s, buf, source, tag), || self.nudge())
+            let recv = self.post_receive(s, buf, source, tag);
+            self.posted();
+            wait_politely(recv, || self.nudge())
         });
         let (got, st) = self.received::<T>(id, &status);
         self.end(id, Op::Recv, self.one_received(got), None);
@@ -438,6 +473,7 @@ impl Comm {
         let status = mpi::request::scope(|s| {
             let recv = self.post_receive(s, buf, source, recv_tag);
             let send = to.immediate_send_with_tag(s, data, send_tag);
+            self.posted();
             wait_politely(send, || self.nudge());
             wait_politely(recv, || self.nudge())
         });

@@ -104,7 +104,7 @@ fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
             site,
         },
     };
-    r.handle.report(&event, true);
+    r.handle.report(&event);
     true
 }
 

@@ -10,6 +10,7 @@ mod fatal;
 mod priority;
 mod reporter;
 mod request;
+mod ring;
 mod runtime;
 mod shared_comm;
 pub mod wait;

@@ -1,0 +1,223 @@
+//! A byte ring with one writer and one reader: the lesson thread appends
+//! encoded events, the reporter thread copies them out. Neither side takes
+//! a lock or makes a locked (read-modify-write) instruction per event:
+//! each publishes how far it has got with a plain release store. A lock
+//! per event cost 15% of an instrumented call (BENCHMARKS.md, session 6),
+//! mostly waiting for the call's own writes to drain before the lock's
+//! atomic instruction could run.
+//!
+//! One writer and one reader is what the types allow: [`Writer`] and
+//! [`Reader`] are not `Clone`, and both sides take `&mut self`.
+
+use std::cell::UnsafeCell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+struct Ring {
+    bytes: Box<[UnsafeCell<u8>]>,
+    /// Bytes ever written; only the writer stores it.
+    head: AtomicUsize,
+    /// Bytes ever read; only the reader stores it.
+    tail: AtomicUsize,
+}
+
+// SAFETY: the writer only writes bytes between `head` and `tail + len`,
+// which the reader does not read, and publishes them with a release store
+// of `head` before the reader (acquire load) may read them; the reader
+// publishes that it is done with bytes by a release store of `tail`
+// before the writer (acquire load) may overwrite them.
+unsafe impl Sync for Ring {}
+
+impl Ring {
+    fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn at(&self, pos: usize) -> *mut u8 {
+        UnsafeCell::raw_get(self.bytes[pos % self.len()..].as_ptr())
+    }
+}
+
+/// A ring of `capacity` bytes. Its memory is zeroed pages the system hands
+/// out as they are first written, so a quiet rank does not pay for it.
+pub fn ring(capacity: usize) -> (Writer, Reader) {
+    assert!(capacity > 0, "a ring needs room");
+    let layout = std::alloc::Layout::array::<u8>(capacity).expect("ring size");
+    // SAFETY: a non-zero layout; zeroed memory is a valid `UnsafeCell<u8>`
+    // slice (same layout as `u8`), owned by the box from here on and freed
+    // with the same layout.
+    let bytes = unsafe {
+        let p = std::alloc::alloc_zeroed(layout);
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+            p.cast::<UnsafeCell<u8>>(),
+            capacity,
+        ))
+    };
+    let ring = Arc::new(Ring {
+        bytes,
+        head: AtomicUsize::new(0),
+        tail: AtomicUsize::new(0),
+    });
+    (
+        Writer {
+            ring: ring.clone(),
+            head: 0,
+        },
+        Reader { ring, tail: 0 },
+    )
+}
+
+/// The side that appends.
+pub struct Writer {
+    ring: Arc<Ring>,
+    /// Our own copy of `ring.head`: only we store it.
+    head: usize,
+}
+
+impl Writer {
+    /// Appends `bytes` whole and returns true, or returns false and writes
+    /// nothing if there is not room for all of them now.
+    pub fn push(&mut self, bytes: &[u8]) -> bool {
+        let r = &*self.ring;
+        let tail = r.tail.load(Ordering::Acquire);
+        if self.head + bytes.len() - tail > r.len() {
+            return false;
+        }
+        let start = self.head % r.len();
+        let first = bytes.len().min(r.len() - start);
+        // SAFETY: the bytes from head to tail + len are ours (see `Ring`),
+        // and `first` stops at the end of the buffer; the rest wraps to
+        // its start.
+        unsafe {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), r.at(self.head), first);
+            std::ptr::copy_nonoverlapping(
+                bytes[first..].as_ptr(),
+                r.at(self.head + first),
+                bytes.len() - first,
+            );
+        }
+        self.head += bytes.len();
+        r.head.store(self.head, Ordering::Release);
+        true
+    }
+
+    /// Bytes ever written: where the next push lands.
+    pub fn written(&self) -> usize {
+        self.head
+    }
+
+    /// Bytes written and not yet read.
+    pub fn queued(&self) -> usize {
+        self.head - self.ring.tail.load(Ordering::Acquire)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.ring.len()
+    }
+}
+
+/// The side that copies out.
+pub struct Reader {
+    ring: Arc<Ring>,
+    /// Our own copy of `ring.tail`: only we store it.
+    tail: usize,
+}
+
+impl Reader {
+    /// Bytes ever written, as far as this thread can see now.
+    pub fn written(&self) -> usize {
+        self.ring.head.load(Ordering::Acquire)
+    }
+
+    /// Bytes ever read.
+    pub fn read(&self) -> usize {
+        self.tail
+    }
+
+    /// Appends to `out` what was written between what was last read and
+    /// `upto` (a position [`Reader::written`] returned), and frees that
+    /// room for the writer.
+    pub fn read_to(&mut self, upto: usize, out: &mut Vec<u8>) {
+        let r = &*self.ring;
+        debug_assert!(upto <= r.head.load(Ordering::Acquire));
+        let upto = upto.max(self.tail);
+        let n = upto - self.tail;
+        let start = self.tail % r.len();
+        let first = n.min(r.len() - start);
+        out.reserve(n);
+        // SAFETY: the bytes from tail to upto were published by the
+        // writer's release store of head, which `written` loaded with
+        // acquire; the writer does not touch them until we store tail.
+        unsafe {
+            let at = out.len();
+            std::ptr::copy_nonoverlapping(r.at(self.tail), out.as_mut_ptr().add(at), first);
+            std::ptr::copy_nonoverlapping(
+                r.at(self.tail + first),
+                out.as_mut_ptr().add(at + first),
+                n - first,
+            );
+            out.set_len(at + n);
+        }
+        self.tail = upto;
+        r.tail.store(upto, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_come_out_in_order_across_the_wrap() {
+        let (mut w, mut r) = ring(10);
+        let mut out = Vec::new();
+        assert!(w.push(b"abcdef"));
+        r.read_to(r.written(), &mut out);
+        // Starts at 6 of 10: wraps after 4 bytes.
+        assert!(w.push(b"ghijklm"));
+        assert_eq!(w.queued(), 7);
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"abcdefghijklm");
+        assert_eq!(w.queued(), 0);
+    }
+
+    #[test]
+    fn a_full_ring_refuses_until_the_reader_frees_room() {
+        let (mut w, mut r) = ring(8);
+        assert!(w.push(b"12345"));
+        assert!(!w.push(b"6789"), "9 bytes do not fit in 8");
+        assert_eq!(w.written(), 5, "a refused push writes nothing");
+        let mut out = Vec::new();
+        r.read_to(3, &mut out);
+        assert_eq!(out, b"123");
+        assert!(w.push(b"6789"));
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"123456789");
+    }
+
+    #[test]
+    fn a_reader_on_another_thread_sees_every_byte_once() {
+        let (mut w, mut r) = ring(64);
+        let writer = std::thread::spawn(move || {
+            for i in 0..20_000u32 {
+                let bytes = i.to_le_bytes();
+                while !w.push(&bytes) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let mut out = Vec::new();
+        while out.len() < 80_000 {
+            r.read_to(r.written(), &mut out);
+        }
+        writer.join().unwrap();
+        let got: Vec<u32> = out
+            .chunks(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(got, (0..20_000).collect::<Vec<_>>());
+    }
+}
