@@ -7,6 +7,7 @@
 
 mod causal;
 pub mod display;
+mod intern;
 mod matching;
 pub(crate) mod packed;
 mod reader;

@@ -61,7 +61,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
-    fn take(&mut self, n: usize) -> Result<&[u8], WireError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         if self.bytes.len() - self.at < n {
             return self.fail("ends mid-field");
         }
@@ -176,18 +176,23 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// A length-prefixed UTF-8 string, borrowed from the batch.
+fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
+    let n = r.len()?;
+    let at = r.at;
+    let bytes = r.take(n)?;
+    std::str::from_utf8(bytes).map_err(|_| WireError {
+        at,
+        what: "string not UTF-8",
+    })
+}
+
 impl Wire for String {
     fn put(&self, out: &mut Vec<u8>) {
         put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let n = r.len()?;
-        let at = r.at;
-        let s = std::str::from_utf8(r.take(n)?).map_err(|_| WireError {
-            at,
-            what: "string not UTF-8",
-        })?;
-        Ok(s.to_owned())
+        get_str(r).map(str::to_owned)
     }
 }
 
@@ -196,7 +201,7 @@ impl Wire for Text {
         put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        String::get(r).map(Text::Owned)
+        get_str(r).map(super::intern::name)
     }
 }
 
