@@ -2,41 +2,63 @@
 //! handful of strings repeated in every call's events. Reading each into a
 //! fresh `String` was a third of rank 0's decoding time: the allocation,
 //! and the free later on the app's thread. Each distinct name is now kept
-//! once per thread and shared from then on.
+//! once and shared from then on; a thread finds the names it has seen
+//! without taking a lock.
 
 use std::cell::RefCell;
+use std::sync::{LazyLock, Mutex};
 
 use rustc_hash::FxHashSet;
 
 use super::Text;
 
-/// Distinct names a thread keeps; past that, names are read as owned
-/// strings, so corrupt or hostile input cannot make memory grow for ever.
+/// Distinct names kept; past that, names are read as owned strings, so
+/// corrupt or hostile input cannot make memory grow for ever.
 const MAX_NAMES: usize = 4096;
 /// Longer text is not a name.
 const MAX_NAME_LEN: usize = 256;
 
+/// Every name kept, for the process's life. A static, so the names stay
+/// reachable (leak checkers see them held, not lost) and threads share
+/// one copy of each.
+static KEPT: LazyLock<Mutex<FxHashSet<&'static str>>> = LazyLock::new(Mutex::default);
+
 thread_local! {
-    static NAMES: RefCell<FxHashSet<&'static str>> = RefCell::default();
+    /// This thread's view of `KEPT`: looked up without a lock.
+    static SEEN: RefCell<FxHashSet<&'static str>> = RefCell::default();
 }
 
-/// `s` as shared text: the kept copy if this thread has seen it before.
+/// `s` as shared text: the kept copy if it has been seen before.
 pub fn name(s: &str) -> Text {
     if s.len() > MAX_NAME_LEN {
         return Text::Owned(s.to_owned());
     }
-    NAMES.with_borrow_mut(|names| {
-        if let Some(&kept) = names.get(s) {
+    SEEN.with_borrow_mut(|seen| {
+        if let Some(&kept) = seen.get(s) {
             return Text::Borrowed(kept);
         }
-        if names.len() >= MAX_NAMES {
-            return Text::Owned(s.to_owned());
+        match keep(s) {
+            Some(kept) => {
+                seen.insert(kept);
+                Text::Borrowed(kept)
+            }
+            None => Text::Owned(s.to_owned()),
         }
-        // Kept for the thread's life: bounded by the two limits above.
-        let kept: &'static str = Box::leak(s.into());
-        names.insert(kept);
-        Text::Borrowed(kept)
     })
+}
+
+/// The kept copy of `s`, made now if needed; `None` once `MAX_NAMES` are kept.
+fn keep(s: &str) -> Option<&'static str> {
+    let mut kept = KEPT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&k) = kept.get(s) {
+        return Some(k);
+    }
+    if kept.len() >= MAX_NAMES {
+        return None;
+    }
+    let k: &'static str = Box::leak(s.into());
+    kept.insert(k);
+    Some(k)
 }
 
 #[cfg(test)]
@@ -53,20 +75,22 @@ mod tests {
     }
 
     #[test]
-    fn long_text_and_names_past_the_limit_are_owned() {
+    fn long_text_is_owned() {
         assert!(matches!(
             name(&"x".repeat(MAX_NAME_LEN + 1)),
             Text::Owned(_)
         ));
-        // Run on a thread of its own, whose table starts empty.
-        std::thread::spawn(|| {
-            for i in 0..MAX_NAMES {
-                assert!(matches!(name(&format!("n{i}")), Text::Borrowed(_)));
-            }
-            assert!(matches!(name("one more"), Text::Owned(_)));
-            assert_eq!(name("n7"), "n7", "kept names are still shared");
-        })
-        .join()
-        .unwrap();
+    }
+
+    #[test]
+    fn threads_share_one_copy_of_a_name() {
+        let here = name("lessons/ring.rs");
+        let there = std::thread::spawn(|| name("lessons/ring.rs"))
+            .join()
+            .unwrap();
+        match (here, there) {
+            (Text::Borrowed(a), Text::Borrowed(b)) => assert!(std::ptr::eq(a, b)),
+            other => panic!("expected shared names, got {other:?}"),
+        }
     }
 }
