@@ -92,7 +92,6 @@ impl Comm {
             .world
             .process_at_rank(dest as i32)
             .immediate_send_with_tag(StaticScope, shared, tag);
-        self.posted();
         self.end(id, Op::Isend, Vec::new(), None);
         Request {
             id,
@@ -123,7 +122,6 @@ impl Comm {
         // SAFETY: the buffer lives until the request completes (see Drop).
         let room: &'static mut [T] = unsafe { &mut *buf };
         let raw = self.post_receive(StaticScope, room, source, tag);
-        self.posted();
         self.end(id, Op::Irecv, Vec::new(), None);
         Request {
             id,
