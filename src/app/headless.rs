@@ -10,7 +10,7 @@ use super::report::{deadlock_text, summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
-use crate::probe::{Command, Control, Delivery};
+use crate::probe::{let_lessons_in, Command, Control, Delivery};
 use crate::term::signals;
 use crate::trace::display::log_line;
 use crate::trace::{EventKind, Outcome};
@@ -40,6 +40,7 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
                 // per event cost rank 0 more than the rest of its work.
                 let mut lines = String::new();
                 for e in session.take(d) {
+                    let_lessons_in();
                     lines.push_str(&log_line(&e));
                     lines.push('\n');
                     if let EventKind::Held(_) = e.event {

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::present::Presenter;
 use super::Ending;
 use crate::model::Model;
-use crate::probe::Delivery;
+use crate::probe::{let_lessons_in, Delivery};
 use crate::term::signals;
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
@@ -112,6 +112,7 @@ impl Session {
 
     fn show(&mut self, events: &[Event]) {
         for e in events {
+            let_lessons_in();
             self.model.apply(e);
         }
     }
@@ -122,6 +123,7 @@ impl Session {
             Delivery::Events(batch) => {
                 let mut out = Vec::new();
                 for e in batch {
+                    let_lessons_in();
                     self.count(&e);
                     out.extend(self.order.push(e));
                 }
@@ -165,6 +167,7 @@ impl Session {
     fn record(&mut self, events: &[Event]) {
         if let Some(w) = &mut self.recorder {
             for e in events {
+                let_lessons_in();
                 if let Err(err) = w.write(e) {
                     eprintln!("mpi-tutor: recording stopped: {err}");
                     self.recorder = None;

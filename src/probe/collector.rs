@@ -112,6 +112,7 @@ fn collect(
             // their queues, not rank 0's memory, hold the backlog. The app
             // is gone only when the run is being torn down.
             let _ = sink.send(delivery);
+            super::priority::let_lessons_in();
             busy = true;
         }
         if busy {

@@ -20,7 +20,7 @@ pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
 pub use control::Control;
 pub use fatal::{abort_job, on_fatal};
-pub use priority::give_way_to_lessons;
+pub use priority::{give_way_to_lessons, let_lessons_in};
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
 
