@@ -1,6 +1,9 @@
 //! Ping-pong through the instrumented communicator next to plain rsmpi, in
 //! the same run. `cargo bench --bench pingpong` starts itself under mpiexec
-//! for each scenario and prints one-way times.
+//! for each scenario and prints one-way times: 8 B and 1 MiB in short runs
+//! (what a lesson's burst costs it; its events wait in its ring), and 8 B
+//! sustained for long enough to fill the rings (the rate rank 0 takes
+//! events at bounds the probe there).
 //!
 //! Four modes, all started the same way (the tutor's threads exist in each):
 //! - `plain`: rsmpi's blocking calls, what a student's program without
@@ -41,9 +44,15 @@ fn main() {
     let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
     println!("ping-pong, one-way time per message (median of 5 runs of many round trips;");
     println!("the modes take turns, so a noisy moment of the host hits them alike)");
-    println!("{:<44} {:>12} {:>12}", "scenario", "8 B", "1 MiB");
+    println!("(sustained: 8 B for {SUSTAINED} round trips, more than the ranks' event");
+    println!("rings hold, so the probe runs at the rate rank 0 takes its events)");
+    println!(
+        "{:<44} {:>12} {:>12} {:>12}",
+        "scenario", "8 B", "1 MiB", "sustained"
+    );
     const MODES: [&str; 4] = ["plain", "test", "polite", "probe"];
-    const SIZES: [usize; 2] = [8, 1 << 20];
+    // (message size, round trips; 0 for the size's usual count)
+    const SIZES: [(usize, usize); 3] = [(8, 0), (1 << 20, 0), (8, SUSTAINED)];
     for (ranks, label) in [
         (2, "2 ranks"),
         (5, "5 ranks on 2 cores, 3 idle in a barrier"),
@@ -51,8 +60,8 @@ fn main() {
         let mut samples = vec![vec![Vec::new(); SIZES.len()]; MODES.len()];
         for _ in 0..5 {
             for (m, mode) in MODES.iter().enumerate() {
-                for (z, size) in SIZES.iter().enumerate() {
-                    samples[m][z].push(one_run(&mpiexec, &exe, ranks, mode, *size));
+                for (z, (size, trips)) in SIZES.iter().enumerate() {
+                    samples[m][z].push(one_run(&mpiexec, &exe, ranks, mode, *size, *trips));
                 }
             }
         }
@@ -62,17 +71,27 @@ fn main() {
                 .map(|runs| format!("{:.2} us", median(runs.clone()) * 1e6))
                 .collect();
             let name = format!("{label}, {mode}");
-            println!("{name:<44} {:>12} {:>12}", cells[0], cells[1]);
+            println!(
+                "{name:<44} {:>12} {:>12} {:>12}",
+                cells[0], cells[1], cells[2]
+            );
         }
     }
 }
 
 /// One mpiexec run of the worker: seconds per one-way message.
-fn one_run(mpiexec: &str, exe: &std::path::Path, ranks: u32, mode: &str, size: usize) -> f64 {
+fn one_run(
+    mpiexec: &str,
+    exe: &std::path::Path,
+    ranks: u32,
+    mode: &str,
+    size: usize,
+    trips: usize,
+) -> f64 {
     let out = Command::new(mpiexec)
         .args(["-n", &ranks.to_string()])
         .arg(exe)
-        .env(WORKER, format!("{mode}:{size}"))
+        .env(WORKER, format!("{mode}:{size}:{trips}"))
         .output()
         .expect("mpiexec runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -84,7 +103,14 @@ fn one_run(mpiexec: &str, exe: &std::path::Path, ranks: u32, mode: &str, size: u
     })
 }
 
-fn round_trips(size: usize) -> usize {
+/// Round trips of the sustained column: ~0.3 s through the probe, 25
+/// times what one rank's 4 MiB event ring holds.
+const SUSTAINED: usize = 200_000;
+
+fn round_trips(size: usize, asked: usize) -> usize {
+    if asked > 0 {
+        return asked;
+    }
     // For profiling one mode under perf: a longer run.
     if let Some(n) = std::env::var("MPI_TUTOR_BENCH_TRIPS")
         .ok()
@@ -100,11 +126,13 @@ fn round_trips(size: usize) -> usize {
 }
 
 fn worker(scenario: &str) {
-    let (mode, size) = scenario.split_once(':').unwrap();
-    let size: usize = size.parse().unwrap();
+    let mut parts = scenario.split(':');
+    let mode = parts.next().unwrap();
+    let size: usize = parts.next().unwrap().parse().unwrap();
+    let trips: usize = parts.next().map_or(0, |t| t.parse().unwrap());
     let job = Job::init().expect("MPI starts");
     let rank = job.rank();
-    let n = round_trips(size) as u32;
+    let n = round_trips(size, trips) as u32;
     let values = size / 8;
 
     let config = job.share_config((rank == 0).then_some(JobConfig {
