@@ -45,6 +45,11 @@ const URGENT_BYTES: usize = 256 << 10;
 /// about a hundred thousand events, a fraction of a second of rank 0's work,
 /// so the live view never lags a flood by more than that.
 const RING_BYTES: usize = 4 << 20;
+/// Ring memory the whole job touches before its lessons start, shared out
+/// among the ranks (see `ring`): all of each ring for a class-sized run,
+/// a quarter of a MiB each at 64 ranks, where 4 MiB each would add two
+/// thirds to the job's memory.
+const RESIDENT_RINGS_BYTES: usize = 16 << 20;
 /// A batch buffer that grew past this during a burst is given back afterwards.
 const KEEP_CAPACITY: usize = 4 << 20;
 /// Marks a side event that follows whatever the ring holds when it is taken.
@@ -216,9 +221,11 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    pub fn start(events: Arc<SharedComm>) -> Self {
+    /// The reporter of one of `ranks` ranks.
+    pub fn start(events: Arc<SharedComm>, ranks: u32) -> Self {
         let shared = Arc::new(Shared::default());
-        let (writer, reader) = ring(RING_BYTES);
+        let resident = RESIDENT_RINGS_BYTES / ranks.max(1) as usize;
+        let (writer, reader) = ring(RING_BYTES, resident);
         let mut taker = Taker {
             shared: shared.clone(),
             ring: reader,
@@ -319,7 +326,7 @@ mod tests {
     /// Both ends of a reporter, without its thread or MPI.
     fn ends(ring_bytes: usize) -> (Lesson, Arc<Shared>, Taker) {
         let shared = Arc::new(Shared::default());
-        let (writer, reader) = ring(ring_bytes);
+        let (writer, reader) = ring(ring_bytes, ring_bytes);
         let lesson = Lesson {
             ring: writer,
             event: Vec::new(),

@@ -13,6 +13,10 @@ use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+/// The smallest page size of the machines we run on: touching one byte
+/// every `PAGE` bytes touches every page.
+const PAGE: usize = 4096;
+
 struct Ring {
     bytes: Box<[UnsafeCell<u8>]>,
     /// Bytes ever written; only the writer stores it.
@@ -38,18 +42,35 @@ impl Ring {
     }
 }
 
-/// A ring of `capacity` bytes. Its memory is zeroed pages the system hands
-/// out as they are first written, so a quiet rank does not pay for it.
-pub fn ring(capacity: usize) -> (Writer, Reader) {
+/// A ring of `capacity` bytes, its first `resident` bytes already in memory.
+///
+/// Zeroed memory this large comes as pages the system hands out when they
+/// are first written: a fault of about a microsecond each, taken by the
+/// lesson thread in the middle of its calls. A short lesson never wraps
+/// the ring, so every page of events it wrote cost it one; the 8-byte
+/// ping-pong took ~8% longer for it (BENCHMARKS.md, session 8). Touching
+/// the pages here, before the lesson starts, moves that cost out of it,
+/// at the price of holding them from the start whether the rank reports
+/// much or not; the caller decides how much that may be.
+pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
     assert!(capacity > 0, "a ring needs room");
     let layout = std::alloc::Layout::array::<u8>(capacity).expect("ring size");
-    // SAFETY: a non-zero layout; zeroed memory is a valid `UnsafeCell<u8>`
-    // slice (same layout as `u8`), owned by the box from here on and freed
-    // with the same layout.
+    // SAFETY: a non-zero layout, written only inside it (below `resident`,
+    // at most `capacity`) and before anyone else sees it; zeroed memory is
+    // a valid `UnsafeCell<u8>` slice (same layout as `u8`), owned by the
+    // box from here on and freed with the same layout.
     let bytes = unsafe {
         let p = std::alloc::alloc_zeroed(layout);
         if p.is_null() {
             std::alloc::handle_alloc_error(layout);
+        }
+        // A byte in every page, the last byte's page included (the buffer
+        // need not start on a page). A write, not a read: reading a fresh
+        // zeroed page maps the shared zero page, and the first write would
+        // fault anyway.
+        let resident = resident.min(capacity);
+        for at in (0..resident).step_by(PAGE).chain(resident.checked_sub(1)) {
+            p.add(at).write_volatile(0);
         }
         Box::from_raw(std::ptr::slice_from_raw_parts_mut(
             p.cast::<UnsafeCell<u8>>(),
@@ -172,7 +193,7 @@ mod tests {
 
     #[test]
     fn bytes_come_out_in_order_across_the_wrap() {
-        let (mut w, mut r) = ring(10);
+        let (mut w, mut r) = ring(10, 10);
         let mut out = Vec::new();
         assert!(w.push(b"abcdef"));
         r.read_to(r.written(), &mut out);
@@ -186,7 +207,7 @@ mod tests {
 
     #[test]
     fn a_full_ring_refuses_until_the_reader_frees_room() {
-        let (mut w, mut r) = ring(8);
+        let (mut w, mut r) = ring(8, 0);
         assert!(w.push(b"12345"));
         assert!(!w.push(b"6789"), "9 bytes do not fit in 8");
         assert_eq!(w.written(), 5, "a refused push writes nothing");
@@ -200,7 +221,7 @@ mod tests {
 
     #[test]
     fn a_reader_on_another_thread_sees_every_byte_once() {
-        let (mut w, mut r) = ring(64);
+        let (mut w, mut r) = ring(64, 64);
         let writer = std::thread::spawn(move || {
             for i in 0..20_000u32 {
                 let bytes = i.to_le_bytes();
@@ -219,5 +240,34 @@ mod tests {
             .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
             .collect();
         assert_eq!(got, (0..20_000).collect::<Vec<_>>());
+    }
+
+    /// Which of the pages from `at` for `len` bytes are in memory.
+    fn in_memory(at: *const u8, len: usize) -> Vec<bool> {
+        let start = at as usize & !(PAGE - 1);
+        let pages = (at as usize + len - start).div_ceil(PAGE);
+        let mut flags = vec![0u8; pages];
+        // SAFETY: `start..start + pages * PAGE` lies within the ring's
+        // allocation rounded out to whole pages, which are mapped.
+        let rc = unsafe { libc::mincore(start as *mut _, pages * PAGE, flags.as_mut_ptr()) };
+        assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+        flags.iter().map(|f| f & 1 == 1).collect()
+    }
+
+    #[test]
+    fn the_resident_part_is_in_memory_before_the_first_push() {
+        // Larger than any allocator keeps in its heap: fresh pages.
+        const BIG: usize = 64 << 20;
+        let (w, _r) = ring(BIG, 1 << 20);
+        let at = w.ring.at(0).cast_const();
+        let head = in_memory(at, 1 << 20);
+        assert!(head.iter().all(|&p| p), "the first MiB is in memory");
+        // SAFETY: the last MiB of the ring's own buffer.
+        let tail = in_memory(unsafe { at.add(BIG - (1 << 20)) }, 1 << 20);
+        // (At most the one page the allocator's own bookkeeping may touch.)
+        assert!(
+            tail.iter().filter(|&&p| p).count() <= 1,
+            "the rest waits for its first write"
+        );
     }
 }

@@ -142,7 +142,7 @@ impl Job {
         Comm::new(
             duplicate_politely(&self.world),
             self.control.clone(),
-            Reporter::start(self.events.clone()),
+            Reporter::start(self.events.clone(), self.size()),
             now - config.started_unix,
             config.gated,
         )
