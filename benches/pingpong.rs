@@ -42,7 +42,8 @@ fn main() {
     }
     let exe = std::env::current_exe().unwrap();
     let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".into());
-    println!("ping-pong, one-way time per message (median of 5 runs of many round trips;");
+    println!("ping-pong, one-way time per message (median of {RUNS} runs of many round trips,");
+    println!("{SUSTAINED_RUNS} of the sustained ones;");
     println!("the modes take turns, so a noisy moment of the host hits them alike)");
     println!("(sustained: 8 B for {SUSTAINED} round trips, more than the ranks' event");
     println!("rings hold, so the probe runs at the rate rank 0 takes its events)");
@@ -58,9 +59,12 @@ fn main() {
         (5, "5 ranks on 2 cores, 3 idle in a barrier"),
     ] {
         let mut samples = vec![vec![Vec::new(); SIZES.len()]; MODES.len()];
-        for _ in 0..5 {
+        for run in 0..RUNS {
             for (m, mode) in MODES.iter().enumerate() {
                 for (z, (size, trips)) in SIZES.iter().enumerate() {
+                    if *trips > 0 && run >= SUSTAINED_RUNS {
+                        continue;
+                    }
                     samples[m][z].push(one_run(&mpiexec, &exe, ranks, mode, *size, *trips));
                 }
             }
@@ -102,6 +106,14 @@ fn one_run(
         )
     })
 }
+
+/// Runs per figure. The probe's short runs spread widely on a 2-core host,
+/// as the ranks now and then wait for a core: in 30 runs of 8 B, medians
+/// of 5 in a row ranged from 0.32 to 0.57 us (once 0.91), medians of 15
+/// within 10-20% of each other (BENCHMARKS.md, session 8).
+const RUNS: usize = 15;
+/// The sustained runs take seconds each and move less.
+const SUSTAINED_RUNS: usize = 5;
 
 /// Round trips of the sustained column: ~0.3 s through the probe, 25
 /// times what one rank's 4 MiB event ring holds.
