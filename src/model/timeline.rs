@@ -15,7 +15,10 @@
 //! Kept small for the live model: at most `keep` finished calls per rank and
 //! `keep` delivered messages; each event costs a few map look-ups.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+// FxHash, not SipHash: a few look-ups per event rank 0 takes.
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::trace::packed::{Chunk, ChunkBuilder};
 use crate::trace::wire::{Reader, Wire, WireError};
@@ -109,9 +112,9 @@ impl Timeline {
             keep,
             ranks: vec![RankLine::default(); world],
             links: VecDeque::new(),
-            sends: HashMap::new(),
-            early: HashMap::new(),
-            unmatched: HashMap::new(),
+            sends: HashMap::default(),
+            early: HashMap::default(),
+            unmatched: HashMap::default(),
             now: 0.0,
         }
     }

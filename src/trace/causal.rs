@@ -3,7 +3,11 @@
 //! it consumed. Rank 0 receives every rank's events on its own schedule, so
 //! without this a log could show a message arriving before it was sent.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+
+// FxHash, not SipHash: this runs for every event rank 0 takes, and its
+// keys are message ids and rank numbers.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::{Event, EventKind, MsgId};
 

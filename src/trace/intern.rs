@@ -5,7 +5,7 @@
 //! once and shared from then on; a thread finds the names it has seen
 //! without taking a lock.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::{LazyLock, Mutex};
 
 use rustc_hash::FxHashSet;
@@ -23,9 +23,33 @@ const MAX_NAME_LEN: usize = 256;
 /// one copy of each.
 static KEPT: LazyLock<Mutex<FxHashSet<&'static str>>> = LazyLock::new(Mutex::default);
 
+/// Names a thread remembers having read last.
+const RECENT_NAMES: usize = 4;
+
 thread_local! {
     /// This thread's view of `KEPT`: looked up without a lock.
     static SEEN: RefCell<FxHashSet<&'static str>> = RefCell::default();
+    /// The names this thread read last, and which one to replace next: a
+    /// batch repeats a lesson's file and a datatype or two in every call,
+    /// and comparing a few short byte strings costs less than hashing.
+    static RECENT: Cell<([&'static str; RECENT_NAMES], usize)> =
+        const { Cell::new(([""; RECENT_NAMES], 0)) };
+}
+
+/// The shared text for `bytes` if this thread read that name lately. No
+/// UTF-8 check is needed: the kept copy passed one, and the bytes equal it.
+pub fn recent(bytes: &[u8]) -> Option<Text> {
+    let (names, _) = RECENT.get();
+    names
+        .into_iter()
+        .find(|n| !n.is_empty() && n.as_bytes() == bytes)
+        .map(Text::Borrowed)
+}
+
+fn remember(kept: &'static str) {
+    let (mut names, next) = RECENT.get();
+    names[next] = kept;
+    RECENT.set((names, (next + 1) % RECENT_NAMES));
 }
 
 /// `s` as shared text: the kept copy if it has been seen before.
@@ -33,18 +57,21 @@ pub fn name(s: &str) -> Text {
     if s.len() > MAX_NAME_LEN {
         return Text::Owned(s.to_owned());
     }
-    SEEN.with_borrow_mut(|seen| {
+    let kept = SEEN.with_borrow_mut(|seen| {
         if let Some(&kept) = seen.get(s) {
-            return Text::Borrowed(kept);
+            return Some(kept);
         }
-        match keep(s) {
-            Some(kept) => {
-                seen.insert(kept);
-                Text::Borrowed(kept)
-            }
-            None => Text::Owned(s.to_owned()),
+        let kept = keep(s)?;
+        seen.insert(kept);
+        Some(kept)
+    });
+    match kept {
+        Some(kept) => {
+            remember(kept);
+            Text::Borrowed(kept)
         }
-    })
+        None => Text::Owned(s.to_owned()),
+    }
 }
 
 /// The kept copy of `s`, made now if needed; `None` once `MAX_NAMES` are kept.
@@ -92,5 +119,21 @@ mod tests {
             (Text::Borrowed(a), Text::Borrowed(b)) => assert!(std::ptr::eq(a, b)),
             other => panic!("expected shared names, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_name_read_lately_is_found_by_its_bytes_alone() {
+        assert!(recent(b"lessons/pool.rs").is_none(), "not read yet");
+        let kept = name("lessons/pool.rs");
+        match (kept, recent(b"lessons/pool.rs")) {
+            (Text::Borrowed(a), Some(Text::Borrowed(b))) => assert!(std::ptr::eq(a, b)),
+            other => panic!("expected the same shared name, got {other:?}"),
+        }
+        // Pushed out by as many other names as are remembered.
+        for other in ["a.rs", "b.rs", "c.rs", "d.rs"] {
+            name(other);
+        }
+        assert!(recent(b"lessons/pool.rs").is_none());
+        assert!(recent(b"").is_none(), "empty slots are not a name");
     }
 }

@@ -201,7 +201,19 @@ impl Wire for Text {
         put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        get_str(r).map(super::intern::name)
+        // Most names are the one read a moment ago: found by their bytes.
+        let n = r.len()?;
+        let at = r.at;
+        let bytes = r.take(n)?;
+        if let Some(name) = super::intern::recent(bytes) {
+            return Ok(name);
+        }
+        std::str::from_utf8(bytes)
+            .map(super::intern::name)
+            .map_err(|_| WireError {
+                at,
+                what: "string not UTF-8",
+            })
     }
 }
 
