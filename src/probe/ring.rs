@@ -48,7 +48,7 @@ impl Ring {
 /// are first written: a fault of about a microsecond each, taken by the
 /// lesson thread in the middle of its calls. A short lesson never wraps
 /// the ring, so every page of events it wrote cost it one; the 8-byte
-/// ping-pong took ~8% longer for it (BENCHMARKS.md, session 8). Touching
+/// ping-pong took 8-14% longer for it (BENCHMARKS.md, session 8). Touching
 /// the pages here, before the lesson starts, moves that cost out of it,
 /// at the price of holding them from the start whether the rank reports
 /// much or not; the caller decides how much that may be.

@@ -176,15 +176,26 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
-/// A length-prefixed UTF-8 string, borrowed from the batch.
-fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
+/// A length-prefixed string's bytes, borrowed from the batch, and where
+/// they start.
+fn get_str_bytes<'b>(r: &mut Reader<'b>) -> Result<(usize, &'b [u8]), WireError> {
     let n = r.len()?;
     let at = r.at;
-    let bytes = r.take(n)?;
+    Ok((at, r.take(n)?))
+}
+
+/// `bytes`, read at `at`, as UTF-8.
+fn utf8(at: usize, bytes: &[u8]) -> Result<&str, WireError> {
     std::str::from_utf8(bytes).map_err(|_| WireError {
         at,
         what: "string not UTF-8",
     })
+}
+
+/// A length-prefixed UTF-8 string, borrowed from the batch.
+fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
+    let (at, bytes) = get_str_bytes(r)?;
+    utf8(at, bytes)
 }
 
 impl Wire for String {
@@ -202,18 +213,11 @@ impl Wire for Text {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         // Most names are the one read a moment ago: found by their bytes.
-        let n = r.len()?;
-        let at = r.at;
-        let bytes = r.take(n)?;
-        if let Some(name) = super::intern::recent(bytes) {
-            return Ok(name);
+        let (at, bytes) = get_str_bytes(r)?;
+        match super::intern::recent(bytes) {
+            Some(name) => Ok(name),
+            None => utf8(at, bytes).map(super::intern::name),
         }
-        std::str::from_utf8(bytes)
-            .map(super::intern::name)
-            .map_err(|_| WireError {
-                at,
-                what: "string not UTF-8",
-            })
     }
 }
 
