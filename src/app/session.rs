@@ -134,8 +134,19 @@ impl Session {
                 self.record(&out);
                 out
             }
-            Delivery::Undecodable { .. } => {
+            Delivery::Undecodable { from, bytes } => {
+                // The batch may have held the rank's `Finished`, and then
+                // waiting for it would never end; and a view missing a
+                // rank's events would show it blocked, or a deadlock, that
+                // is not there. So the run ends, saying why.
                 self.undecodable += 1;
+                self.failure.get_or_insert(Failure {
+                    rank: from,
+                    message: format!(
+                        "{bytes} bytes of its events could not be read (a bug in mpi-tutor)"
+                    ),
+                    site: None,
+                });
                 Vec::new()
             }
         }
@@ -243,5 +254,25 @@ impl Session {
         if let Some(w) = &mut self.recorder {
             let _ = w.flush();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_that_does_not_decode_ends_the_run_instead_of_waiting_for_it() {
+        let mut session = Session::new(Header::new("send-recv", 2, "MPICH", 0.0), None).unwrap();
+        assert!(session.must_end(0.0).is_none());
+        let shown = session.take(Delivery::Undecodable { from: 1, bytes: 48 });
+        assert!(shown.is_empty());
+        assert_eq!(session.lost(), 1, "counted as lost, never silent");
+        let failure = session.failure().expect("the run is failed");
+        assert_eq!(
+            failure.describe(),
+            "rank 1 failed: 48 bytes of its events could not be read (a bug in mpi-tutor)"
+        );
+        assert!(session.must_end(0.1).is_some(), "the run ends now");
     }
 }
