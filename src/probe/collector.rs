@@ -36,6 +36,10 @@ pub enum Delivery {
     },
 }
 
+/// Events decoded per piece of work (see `priority::let_lessons_in`):
+/// ~0.4 us, so the collector yields every ~6 us while it decodes.
+const EVENTS_PER_PIECE: u32 = 8;
+
 /// Batches the collector may hand over before the app has taken them.
 const BACKLOG: usize = 4;
 
@@ -100,7 +104,16 @@ fn collect(
             let len = status.count(u8::equivalent_datatype()).max(0) as usize;
             bytes.resize(len, 0);
             message.matched_receive_into(&mut bytes[..]);
-            let delivery = match wire::decode(&bytes) {
+            // A batch of ~10 000 events is half a millisecond of decoding:
+            // hand the core back within it, as the app does between events.
+            let mut decoded = 0u32;
+            let decoding = || {
+                decoded += 1;
+                if decoded % EVENTS_PER_PIECE == 0 {
+                    super::priority::let_lessons_in();
+                }
+            };
+            let delivery = match wire::decode_with(&bytes, decoding) {
                 Ok(batch) => Delivery::Events(batch),
                 Err(_) => Delivery::Undecodable {
                     from: status.source_rank() as u32,
