@@ -117,7 +117,8 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
     };
     if let Some(path) = &terminal {
         // Rank 0 opens this terminal itself and reads keys from it; mpiexec
-        // must not read them first (see shared/notes), so its stdin is empty.
+        // must not read them first (docs/mpi-and-terminal-facts.md), so its
+        // stdin is empty.
         cmd.env(TTY_ENV, path).stdin(Stdio::null());
     }
     let saved = terminal.as_deref().and_then(tty::Saved::capture);

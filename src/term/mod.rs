@@ -1,6 +1,6 @@
 //! `term`: rank 0's terminal under mpiexec. Ranks do not get the user's
 //! terminal as stdin/stdout (MPICH gives pipes, Open MPI a private pty; see
-//! shared/notes/mpi-and-terminal-facts.md), so rank 0 finds the terminal
+//! docs/mpi-and-terminal-facts.md), so rank 0 finds the terminal
 //! mpiexec runs in, opens it by path, and draws there.
 
 pub mod keys;

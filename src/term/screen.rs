@@ -1,6 +1,6 @@
 //! Finding rank 0's terminal and owning it while the view is up.
 //!
-//! Two ways in, both from shared/notes/mpi-and-terminal-facts.md:
+//! Two ways in (docs/mpi-and-terminal-facts.md, "The terminal of rank 0"):
 //! - started by our own launcher: `MPI_TUTOR_TTY` names the terminal,
 //!   mpiexec's stdin is empty, and rank 0 reads keys from the terminal;
 //! - a bare `mpiexec -n 5 mpi-tutor ...` typed in a terminal: rank 0 finds
