@@ -1,7 +1,7 @@
 //! Rank 0 under a flood. `cargo bench --bench ingest` prints:
 //!
 //! 1. what one event costs on the wire: the compact encoding the ranks use
-//!    next to JSON (the file format, and the wire before), on a real run;
+//!    next to JSON (the trace files' format), on a real run;
 //! 2. four ranks calling `sendrecv` as fast as they can for a few seconds
 //!    while rank 0 takes every event through the session pipeline (causal
 //!    order + model) and draws a frame every 33 ms, as the live view does:

@@ -110,7 +110,7 @@ fn one_run(
 /// Runs per figure. The probe's short runs spread widely on a 2-core host,
 /// as the ranks now and then wait for a core: in 30 runs of 8 B, medians
 /// of 5 in a row ranged from 0.32 to 0.57 us (once 0.91), medians of 15
-/// within 10-20% of each other (BENCHMARKS.md, session 8).
+/// within 10-20% of each other (BENCHMARKS.md, "Ping-pong").
 const RUNS: usize = 15;
 /// The sustained runs take seconds each and move less.
 const SUSTAINED_RUNS: usize = 5;

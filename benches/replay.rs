@@ -8,9 +8,9 @@
 //! and reused by later runs (delete it to record again).
 //!
 //! Beside each figure the run prints floors (reading the bytes, counting
-//! lines, parsing each line into a `serde_json::Value`) and what the code
-//! before the packed reader and the checkpoints did (a line at a time into
-//! `Event`s; stepping back = rebuilding the model from the start).
+//! lines, parsing each line into a `serde_json::Value`) and a simple
+//! baseline without the packed store and the checkpoints (a line at a time
+//! into `Event`s; stepping back = rebuilding the model from the start).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::{BufRead, BufReader};
@@ -129,7 +129,7 @@ fn main() {
         n
     });
 
-    // Before: a line at a time into parsed events.
+    // Baseline: a line at a time into parsed events.
     let cpu0 = cpu();
     let ((old, _, old_peak), old_time) = timed(|| heap(|| read_line_by_line(&path)));
     let old_cpu = cpu() - cpu0;
@@ -141,7 +141,7 @@ fn main() {
     });
     drop(old);
 
-    // Now: packed, parsed by worker threads.
+    // mpi-tutor's reader: packed, parsed by worker threads.
     let (load, load_cpu) = best(3, || read_packed(&path).unwrap().events.len());
     let ((trace, held, load_peak), _) = timed(|| heap(|| read_packed(&path).unwrap()));
     assert_eq!(trace.events.len(), n);
@@ -324,8 +324,8 @@ struct Parsed {
     events: Vec<Event>,
 }
 
-/// How the reader read before: a line at a time into a `String`, parsed
-/// into an `Event`, kept in a `Vec`.
+/// The baseline reader: a line at a time into a `String`, parsed into an
+/// `Event`, kept in a `Vec`.
 fn read_line_by_line(path: &Path) -> Parsed {
     let mut lines = BufReader::with_capacity(1 << 16, std::fs::File::open(path).unwrap());
     let mut buf = String::new();

@@ -1,5 +1,6 @@
-//! What the fuzz targets (fuzz/) found, one test each, so that it stays
-//! fixed without running the fuzzer.
+//! One test for each input the fuzz targets (fuzz/) found to break the
+//! reader, the model or the view, so that each stays handled without
+//! running the fuzzer.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -15,9 +16,9 @@ fn read(text: &str) -> Result<Trace, TraceError> {
     read_trace_from(text.as_bytes(), "t.jsonl")
 }
 
-/// An unknown name in a line is quoted in the error as it is: a newline or
-/// an escape sequence in it made the one-line error several lines (or
-/// repainted the terminal).
+/// An unknown name in a line is quoted in the error escaped: as it is, a
+/// newline or an escape sequence in it would make the one-line error
+/// several lines (or repaint the terminal).
 #[test]
 fn an_error_quoting_the_file_stays_one_plain_line() {
     for op in [r"s\nd", r"\u001b[2Jsend", r"a\rb"] {
@@ -33,8 +34,8 @@ fn an_error_quoting_the_file_stays_one_plain_line() {
     assert_eq!(err.to_string().lines().count(), 1, "{err}");
 }
 
-/// A damaged `world_size` of billions made the model (and the replay)
-/// allocate per rank until the process aborted.
+/// A damaged `world_size` of billions is refused: the model (and the
+/// replay) would allocate per rank until the process aborts.
 #[test]
 fn a_trace_of_billions_of_ranks_is_refused() {
     let header = HEADER.replace(r#""world_size":2"#, r#""world_size":4000000000"#);
@@ -63,9 +64,10 @@ fn field_line(grid: u32, values: &str) -> String {
     )
 }
 
-/// A field value beyond f32 (or NaN, from a diverging lesson) was written
-/// as `null`, which the reader, and rank 0 reading the ranks' batches,
-/// refused: the trace did not replay and the live run lost the batch.
+/// A field value beyond f32 (or NaN, from a diverging lesson) is written
+/// as `null`, so the reader, and rank 0 reading the ranks' batches, take
+/// `null` back as NaN: otherwise the trace would not replay and the live
+/// run would lose the batch.
 #[test]
 fn a_field_value_that_is_not_finite_reads_back() {
     let trace = read(&format!("{HEADER}\n{}\n", field_line(4, "[1e39,0.5,2]"))).unwrap();
@@ -89,8 +91,8 @@ fn a_field_value_that_is_not_finite_reads_back() {
     assert_eq!(&block.values[1..], &[0.5, 2.0]);
 }
 
-/// A field block on a grid of 100000 x 100000 cells made the heat map
-/// allocate a value per cell (80 GB) on every frame.
+/// A field block on a grid of 100000 x 100000 cells is not drawn: the heat
+/// map would allocate a value per cell (80 GB) on every frame.
 #[test]
 fn a_field_on_a_huge_grid_is_not_drawn() {
     let trace = read(&format!("{HEADER}\n{}\n", field_line(100_000, "[1,2,3]"))).unwrap();
@@ -112,9 +114,8 @@ fn a_field_on_a_huge_grid_is_not_drawn() {
 }
 
 /// A run killed while its last line was written can cut that line inside a
-/// character (the fuzzer's first find after the block reader came in): the
-/// trace reads up to its last whole line and says it was cut off; broken
-/// text anywhere else is still an error.
+/// character: the trace reads up to its last whole line and says it was
+/// cut off; broken text anywhere else is still an error.
 #[test]
 fn a_trace_cut_inside_a_character_reads_up_to_its_last_whole_line() {
     let whole = r#"{"rank":0,"seq":0,"t":0.1,"event":{"say":{"text":"hi"}}}"#;
