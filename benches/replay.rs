@@ -38,8 +38,11 @@ struct Counting;
 static HEAP: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
+// SAFETY: every request goes to the system allocator unchanged; the
+// counters beside it only add up sizes.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: our caller's promises about `layout` are System's.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let now = HEAP.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
@@ -48,10 +51,12 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` came from System with `layout`, as our caller promises.
         unsafe { System.dealloc(ptr, layout) };
         HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: `ptr` came from System with `layout`, as our caller promises.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
@@ -267,8 +272,9 @@ fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
 
 /// Processor time of this process so far (user + system, all threads).
 fn cpu() -> Duration {
-    // SAFETY: getrusage only writes the rusage it is given.
+    // SAFETY: rusage is plain integers, for which all zeroes is a value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage only writes the rusage it is given.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
     let t = |v: libc::timeval| Duration::new(v.tv_sec as u64, v.tv_usec as u32 * 1000);
     t(u.ru_utime) + t(u.ru_stime)
@@ -291,9 +297,10 @@ fn measured(cmd: &mut Command) -> (Duration, u64) {
     let child = cmd.spawn().expect("start the process");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
-    // SAFETY: a zeroed rusage is valid, and wait4 writes only to it and
-    // `status`; `child` is never waited for by std afterwards.
+    // SAFETY: rusage is plain integers, for which all zeroes is a value.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes only to `usage` and `status`; `child` is never
+    // waited for by std afterwards.
     let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let t = start.elapsed();
     assert_eq!(got, pid, "wait4");

@@ -320,8 +320,9 @@ fn measure(mut cmd: Command, exe: &Path, limit: Duration) -> Measured {
 /// Seconds of CPU used by this process's children that have ended (and
 /// theirs, as each waits for its own: mpiexec for the ranks).
 fn children_cpu() -> f64 {
-    // SAFETY: getrusage fills the struct it is given.
+    // SAFETY: rusage is plain integers, for which all zeroes is a value.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: getrusage fills the struct it is given.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
     secs(u.ru_utime) + secs(u.ru_stime)

@@ -150,6 +150,8 @@ pub fn wait_gone(tag: &str, grace: Duration) -> Vec<String> {
         let left = tagged(tag);
         if left.is_empty() || start.elapsed() > grace {
             for (pid, _) in &left {
+                // SAFETY: kill takes no pointers; a pid that is already gone
+                // only makes it fail.
                 unsafe { libc::kill(*pid, libc::SIGKILL) };
             }
             return left
