@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use super::{Model, MsgState, RankState};
-use crate::trace::display::{source_name, tag_name};
 use crate::trace::{Call, MsgId, Op, Rank, Site, Source, TagSel};
 
 /// One rank of a deadlock and the call it is stuck in.
@@ -24,15 +23,21 @@ pub struct Waiter {
     pub site: Site,
     /// The rank it waits for next in [`Deadlock::cycle`].
     pub waits_for: Rank,
-    /// `recv(from 1, tag 7)`
-    pub call: String,
+    /// Which part of the call blocks.
+    pub stuck: Stuck,
+    /// For a wait: the nonblocking call it waits on (its op and call id).
+    pub request: Option<(Op, u64)>,
 }
 
-impl Waiter {
-    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14`
-    pub fn describe(&self) -> String {
-        format!("rank {} {} {}", self.rank, self.call, self.site)
-    }
+/// The part of its call a rank is stuck in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stuck {
+    /// Its send to `peer` with `tag`: no receive takes it.
+    Send,
+    /// Its receive from `peer` (any rank for a wildcard) with `tag`.
+    Recv,
+    /// A collective some member never reaches; `peer` is its root, if any.
+    Collective,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,19 +51,6 @@ pub struct Deadlock {
     pub dead_end: Option<Rank>,
 }
 
-impl Deadlock {
-    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0`
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self.cycle.iter().map(Waiter::describe).collect();
-        match (self.dead_end, self.cycle.first()) {
-            (Some(r), _) => parts.push(format!("rank {r} (ended)")),
-            (None, Some(first)) => parts.push(format!("rank {}", first.rank)),
-            (None, None) => {}
-        }
-        parts.join(" -> ")
-    }
-}
-
 /// A requirement: released as soon as any of `ranks` is released.
 #[derive(Debug)]
 struct Clause {
@@ -66,7 +58,8 @@ struct Clause {
     op: Op,
     peer: Option<Source>,
     tag: Option<TagSel>,
-    call: String,
+    stuck: Stuck,
+    request: Option<(Op, u64)>,
 }
 
 enum Need {
@@ -152,7 +145,8 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
                 line: 0,
             }),
             waits_for: next,
-            call: c.call.clone(),
+            stuck: c.stuck,
+            request: c.request,
         })
         .collect();
     Some(Deadlock {
@@ -211,13 +205,8 @@ fn send_clause(m: &Model, call: &Call, op: Op, out: &mut Vec<Clause>) {
         op,
         peer: Some(Source::Rank(sp.dest)),
         tag: Some(TagSel::Tag(sp.tag)),
-        call: format!(
-            "{}({}to {}, tag {})",
-            op.name(),
-            via(op, call),
-            sp.dest,
-            sp.tag
-        ),
+        stuck: Stuck::Send,
+        request: via(op, call),
     });
 }
 
@@ -239,23 +228,14 @@ fn recv_clause(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>
         op,
         peer: Some(rp.source),
         tag: Some(rp.tag),
-        call: format!(
-            "{}({}from {}, tag {})",
-            op.name(),
-            via(op, call),
-            source_name(rp.source),
-            tag_name(rp.tag)
-        ),
+        stuck: Stuck::Recv,
+        request: via(op, call),
     });
 }
 
-/// For a wait: which request it is stuck on (`irecv `), else nothing.
-fn via(op: Op, call: &Call) -> String {
-    if op == call.op {
-        String::new()
-    } else {
-        format!("{} #{} ", call.op.name(), call.id)
-    }
+/// For a wait (`op`) on a request (`call`): that request's op and id.
+fn via(op: Op, call: &Call) -> Option<(Op, u64)> {
+    (op != call.op).then_some((call.op, call.id))
 }
 
 fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
@@ -270,16 +250,13 @@ fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) 
         .filter(|r| *r != rank && !coll.arrived.contains(r))
         .collect();
     let root = cp.root.map(Source::Rank);
-    let text = match cp.root {
-        Some(r) => format!("{}(root {r})", call.op.name()),
-        None => format!("{}()", call.op.name()),
-    };
     let clause = |ranks: Vec<Rank>| Clause {
         ranks,
         op: call.op,
         peer: root,
         tag: None,
-        call: text.clone(),
+        stuck: Stuck::Collective,
+        request: None,
     };
     if cp.members as usize == m.ranks.len() {
         // Everyone must arrive.

@@ -20,7 +20,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-pub use deadlock::{Deadlock, Waiter};
+pub use deadlock::{Deadlock, Stuck, Waiter};
 pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
