@@ -71,68 +71,14 @@ enum Need {
 }
 
 pub(crate) fn find(m: &Model) -> Option<Deadlock> {
-    let n = m.ranks.len();
     let needs: Vec<Need> = m.ranks.iter().map(|r| need(m, r.rank, &r.state)).collect();
-    let mut released: Vec<bool> = needs.iter().map(|x| matches!(x, Need::Free)).collect();
-    loop {
-        let mut changed = false;
-        for (i, need) in needs.iter().enumerate() {
-            if released[i] {
-                continue;
-            }
-            if let Need::Blocked(clauses) = need {
-                if clauses
-                    .iter()
-                    .all(|c| c.ranks.iter().any(|&r| released[r as usize]))
-                {
-                    released[i] = true;
-                    changed = true;
-                }
-            }
-        }
-        if !changed {
-            break;
-        }
-    }
-    let stuck: BTreeSet<Rank> = (0..n)
+    let released = release(&needs);
+    let stuck: BTreeSet<Rank> = (0..needs.len())
         .filter(|&i| !released[i] && matches!(needs[i], Need::Blocked(_)))
         .map(|i| i as Rank)
         .collect();
     let start = *stuck.first()?;
-
-    // Walk the first unsatisfiable clause of each rank until a rank repeats
-    // or the chain reaches a rank that ended.
-    let mut path: Vec<(Rank, &Clause, Rank)> = Vec::new();
-    let mut dead_end = None;
-    let mut cur = start;
-    loop {
-        if let Some(pos) = path.iter().position(|(r, _, _)| *r == cur) {
-            path.drain(..pos);
-            break;
-        }
-        let Need::Blocked(clauses) = &needs[cur as usize] else {
-            break;
-        };
-        let Some(clause) = clauses
-            .iter()
-            .find(|c| !c.ranks.iter().any(|&r| released[r as usize]))
-        else {
-            break;
-        };
-        let next = clause
-            .ranks
-            .iter()
-            .copied()
-            .find(|r| stuck.contains(r))
-            .or_else(|| clause.ranks.first().copied());
-        let Some(next) = next else { break };
-        path.push((cur, clause, next));
-        if !stuck.contains(&next) {
-            dead_end = Some(next);
-            break;
-        }
-        cur = next;
-    }
+    let (path, dead_end) = walk(&needs, &released, &stuck, start);
     let cycle = path
         .into_iter()
         .map(|(rank, c, next)| Waiter {
@@ -154,6 +100,77 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
         cycle,
         dead_end,
     })
+}
+
+/// The fixpoint: which ranks can act again, directly or once others have.
+fn release(needs: &[Need]) -> Vec<bool> {
+    let mut released: Vec<bool> = needs.iter().map(|x| matches!(x, Need::Free)).collect();
+    loop {
+        let mut changed = false;
+        for (i, need) in needs.iter().enumerate() {
+            if released[i] {
+                continue;
+            }
+            if let Need::Blocked(clauses) = need {
+                if clauses
+                    .iter()
+                    .all(|c| c.ranks.iter().any(|&r| released[r as usize]))
+                {
+                    released[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return released;
+        }
+    }
+}
+
+/// One step of the chain: a rank, the clause it cannot satisfy, the rank
+/// that clause waits for.
+type Link<'a> = (Rank, &'a Clause, Rank);
+
+/// Walks the first unsatisfiable clause of each rank from `start` until a
+/// rank repeats (the cycle) or the chain reaches a rank that ended (the
+/// dead end, returned beside the chain).
+fn walk<'a>(
+    needs: &'a [Need],
+    released: &[bool],
+    stuck: &BTreeSet<Rank>,
+    start: Rank,
+) -> (Vec<Link<'a>>, Option<Rank>) {
+    let mut path: Vec<Link> = Vec::new();
+    let mut cur = start;
+    loop {
+        if let Some(pos) = path.iter().position(|(r, _, _)| *r == cur) {
+            path.drain(..pos);
+            return (path, None);
+        }
+        let Need::Blocked(clauses) = &needs[cur as usize] else {
+            return (path, None);
+        };
+        let Some(clause) = clauses
+            .iter()
+            .find(|c| !c.ranks.iter().any(|&r| released[r as usize]))
+        else {
+            return (path, None);
+        };
+        let next = clause
+            .ranks
+            .iter()
+            .copied()
+            .find(|r| stuck.contains(r))
+            .or_else(|| clause.ranks.first().copied());
+        let Some(next) = next else {
+            return (path, None);
+        };
+        path.push((cur, clause, next));
+        if !stuck.contains(&next) {
+            return (path, Some(next));
+        }
+        cur = next;
+    }
 }
 
 fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
