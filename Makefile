@@ -14,7 +14,8 @@ unexport MPI_TUTOR_SKIP_CHROME_CONSUMER
 
 ifeq ($(MPI),openmpi)
   # Open MPI beside MPICH: its own build directory and its own launcher, so
-  # the two builds never mix (see shared notes on mpi-sys).
+  # the two builds never mix (mpi-sys is compiled against the MPI that
+  # MPICC names; a build for one MPI cannot run under the other's mpiexec).
   export CARGO_TARGET_DIR ?= target-openmpi
   export MPICC ?= mpicc.openmpi
   export MPIEXEC ?= mpiexec.openmpi
