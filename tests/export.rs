@@ -86,3 +86,22 @@ fn a_missing_trace_or_an_unwritable_output_is_one_line_with_its_code() {
         run.stderr
     );
 }
+
+#[test]
+fn a_trace_cut_off_mid_line_is_exported_up_to_there_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture()).unwrap();
+    let cut = dir.path().join("cut.jsonl");
+    std::fs::write(&cut, &text[..text.len() - 20]).unwrap();
+    let run = alone(&["export", cut.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("was cut off in its last line; exported what was recorded"),
+        "{}",
+        run.stderr
+    );
+    let written: Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(written["otherData"]["truncated"], true);
+}
