@@ -1,6 +1,7 @@
-# mpi-tutor: `make demo` runs a lesson in the live view, `make test` runs the
-# whole test suite against MPICH and then Open MPI, then each fuzz target for
-# 30 s. Both install what is missing first.
+# mpi-tutor: `make demo` runs a lesson in the live view, `make test` checks
+# the formatting and the lints (`make lint`), runs the whole test suite
+# against MPICH and then Open MPI, then each fuzz target for 30 s. Both
+# install what is missing first.
 #   make test-mpi MPI=openmpi   - the suite against one MPI only
 #   make bench                  - the benchmarks (BENCHMARKS.md); make scale: 32/64 ranks only
 #   make fuzz FUZZ_SECONDS=3600 - each fuzz target for longer (default 10 min)
@@ -13,7 +14,8 @@ unexport MPI_TUTOR_SKIP_CHROME_CONSUMER
 
 ifeq ($(MPI),openmpi)
   # Open MPI beside MPICH: its own build directory and its own launcher, so
-  # the two builds never mix (see shared notes on mpi-sys).
+  # the two builds never mix (mpi-sys is compiled against the MPI that
+  # MPICC names; a build for one MPI cannot run under the other's mpiexec).
   export CARGO_TARGET_DIR ?= target-openmpi
   export MPICC ?= mpicc.openmpi
   export MPIEXEC ?= mpiexec.openmpi
@@ -35,6 +37,7 @@ demo: setup
 
 test:
 	@scripts/setup.sh all --for-tests
+	$(MAKE) --no-print-directory lint MPI=mpich
 	$(MAKE) --no-print-directory test-mpi MPI=mpich
 	$(MAKE) --no-print-directory test-mpi MPI=openmpi
 	scripts/fuzz.sh 30
@@ -49,7 +52,12 @@ fuzz:
 	@scripts/setup.sh $(MPI) --for-tests
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Formatting and every lint (Cargo.toml [lints], clippy.toml), warnings as
+# errors. Once is enough: the code is the same under either MPI.
 lint:
+	@cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1 \
+		|| rustup component add rustfmt clippy
+	@echo "== formatting and lints"
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 

@@ -39,17 +39,7 @@ fn main() {
         "ranks", "events", "model ingest", "pipeline", "world 120x40", "space-time", "matrix"
     );
     for ranks in [5u32, 64] {
-        let path = dir.path().join(format!("ring{ranks}.jsonl"));
-        let laps = if ranks == 5 { 4000 } else { 300 };
-        let status = Command::new(std::env::var("MPIEXEC").unwrap_or("mpiexec".into()))
-            .args(["-n", &ranks.to_string()])
-            .arg(std::env::current_exe().unwrap())
-            .env(WORKER, format!("{}:{laps}", path.display()))
-            .stdout(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success(), "recording failed");
-        let trace = read_trace(&path).unwrap();
+        let trace = read_trace(&record(dir.path(), ranks)).unwrap();
         let ingest = per_event(&trace, |t| {
             let mut m = Model::new(t.header.clone());
             t.events.iter().for_each(|e| m.apply(e));
@@ -65,16 +55,7 @@ fn main() {
         });
         let mut model = Model::new(trace.header.clone());
         trace.events.iter().for_each(|e| model.apply(e));
-        let frames: Vec<String> = [MainPanel::World, MainPanel::SpaceTime, MainPanel::Matrix]
-            .into_iter()
-            .map(|panel| {
-                let (big, small) = (
-                    frame_time(&model, panel, 120, 40),
-                    frame_time(&model, panel, 80, 24),
-                );
-                format!("{:.2}/{:.2} ms", big * 1e3, small * 1e3)
-            })
-            .collect();
+        let frames = frame_times(&model);
         println!(
             "{:<6} {:>7} {:>13} {:>13} {:>15} {:>15} {:>15}",
             ranks,
@@ -86,6 +67,35 @@ fn main() {
             frames[2],
         );
     }
+}
+
+/// Records `ring` on `ranks` ranks under mpiexec, in `dir`.
+fn record(dir: &std::path::Path, ranks: u32) -> std::path::PathBuf {
+    let path = dir.join(format!("ring{ranks}.jsonl"));
+    let laps = if ranks == 5 { 4000 } else { 300 };
+    let status = Command::new(std::env::var("MPIEXEC").unwrap_or("mpiexec".into()))
+        .args(["-n", &ranks.to_string()])
+        .arg(std::env::current_exe().unwrap())
+        .env(WORKER, format!("{}:{laps}", path.display()))
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "recording failed");
+    path
+}
+
+/// `big/small ms`: a whole screen at 120x40 and 80x24 with each top panel.
+fn frame_times(model: &Model) -> Vec<String> {
+    [MainPanel::World, MainPanel::SpaceTime, MainPanel::Matrix]
+        .into_iter()
+        .map(|panel| {
+            let (big, small) = (
+                frame_time(model, panel, 120, 40),
+                frame_time(model, panel, 80, 24),
+            );
+            format!("{:.2}/{:.2} ms", big * 1e3, small * 1e3)
+        })
+        .collect()
 }
 
 fn record_ring(spec: &str) {

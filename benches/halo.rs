@@ -57,38 +57,8 @@ fn main() {
         (4, 256, 1000),
         (16, 256, 200),
     ] {
-        let one_run = |mode: &str, i: usize| {
-            let trace = dir.path().join(format!("halo-{ranks}-{n}-{i}.jsonl"));
-            // The probe run's stdout is the lesson's log, ~0.8 MB at full
-            // speed: it goes to /dev/null, as the plain run has no log.
-            // Read by a process on the same 2 cores, it costs the ranks
-            // another 10-30% (BENCHMARKS.md).
-            let stdout = if mode == "probe" {
-                Stdio::null()
-            } else {
-                Stdio::piped()
-            };
-            let out = Command::new(&mpiexec)
-                .args(["-n", &ranks.to_string()])
-                .arg(std::env::current_exe().unwrap())
-                .env(
-                    WORKER,
-                    format!("{mode}:{n}:{iterations}:{}", trace.display()),
-                )
-                .stdout(stdout)
-                .output()
-                .expect("mpiexec runs");
-            assert!(
-                out.status.success(),
-                "{mode} halo failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            if mode == "probe" {
-                span_of(&trace)
-            } else {
-                String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-            }
-        };
+        let scenario = (ranks, n, iterations);
+        let one_run = |mode: &str, i: usize| one_run(&mpiexec, dir.path(), scenario, mode, i);
         // The two take turns, so a noisy moment of the host hits both.
         let (mut plain, mut probe) = (Vec::new(), Vec::new());
         for i in 0..RUNS {
@@ -103,6 +73,42 @@ fn main() {
             probe * 1e3,
             (probe / plain - 1.0) * 100.0
         );
+    }
+}
+
+/// One run of `mode` (`plain` or `probe`) on the scenario (ranks, grid
+/// size, iterations); returns its first-to-last-exchange seconds.
+fn one_run(mpiexec: &str, dir: &Path, scenario: (u32, u32, u32), mode: &str, i: usize) -> f64 {
+    let (ranks, n, iterations) = scenario;
+    let trace = dir.join(format!("halo-{ranks}-{n}-{i}.jsonl"));
+    // The probe run's stdout is the lesson's log, ~0.8 MB at full
+    // speed: it goes to /dev/null, as the plain run has no log.
+    // Read by a process on the same 2 cores, it costs the ranks
+    // another 10-30% (BENCHMARKS.md).
+    let stdout = if mode == "probe" {
+        Stdio::null()
+    } else {
+        Stdio::piped()
+    };
+    let out = Command::new(mpiexec)
+        .args(["-n", &ranks.to_string()])
+        .arg(std::env::current_exe().unwrap())
+        .env(
+            WORKER,
+            format!("{mode}:{n}:{iterations}:{}", trace.display()),
+        )
+        .stdout(stdout)
+        .output()
+        .expect("mpiexec runs");
+    assert!(
+        out.status.success(),
+        "{mode} halo failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if mode == "probe" {
+        span_of(&trace)
+    } else {
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
     }
 }
 

@@ -17,7 +17,7 @@
 //! (or saves) against what recording costs.
 
 use std::process::Command;
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::time::Instant;
 
 use mpi::traits::*;
@@ -137,15 +137,20 @@ fn round_trips(size: usize, asked: usize) -> usize {
     }
 }
 
-fn worker(scenario: &str) {
+/// `mode:bytes[:round trips]`, as `main` passes it to the workers.
+fn parse(scenario: &str) -> (&str, usize, usize) {
     let mut parts = scenario.split(':');
     let mode = parts.next().unwrap();
     let size: usize = parts.next().unwrap().parse().unwrap();
     let trips: usize = parts.next().map_or(0, |t| t.parse().unwrap());
+    (mode, size, trips)
+}
+
+fn worker(scenario: &str) {
+    let (mode, size, trips) = parse(scenario);
     let job = Job::init().expect("MPI starts");
     let rank = job.rank();
     let n = round_trips(size, trips) as u32;
-    let values = size / 8;
 
     let config = job.share_config((rank == 0).then_some(JobConfig {
         gated: false,
@@ -158,35 +163,11 @@ fn worker(scenario: &str) {
         let (ctx, crx) = channel();
         let handle = job.start_collector(dtx, crx);
         let size = job.size();
-        let drain = std::thread::spawn(move || {
-            // As the headless app does: it runs when no rank wants a core.
-            mpi_tutor::probe::give_way_to_lessons();
-            let mut finished = 0;
-            for d in drx {
-                match d {
-                    Delivery::Events(batch) => {
-                        finished += batch
-                            .iter()
-                            .filter(|e| matches!(e.event, EventKind::Finished { .. }))
-                            .count();
-                    }
-                    // It may have held a rank's `Finished`, and the run
-                    // would then wait for it forever: end the job loudly
-                    // (the tutor's panic hook aborts every rank).
-                    Delivery::Undecodable { from, bytes } => {
-                        panic!("rank {from} sent a batch of {bytes} bytes that does not decode")
-                    }
-                }
-                if finished as u32 == size {
-                    let _ = ctx.send(AppCommand::Shutdown);
-                    return;
-                }
-            }
-        });
+        let drain = std::thread::spawn(move || drain(drx, ctx, size));
         (handle, drain)
     });
     let comm = job.lesson_comm(config);
-    let mut buf = vec![0.0f64; values];
+    let mut buf = vec![0.0f64; size / 8];
     let elapsed = if rank > 1 {
         // Idle ranks wait for the others, the way a lesson's idle ranks do.
         if mode == "plain" {
@@ -200,38 +181,9 @@ fn worker(scenario: &str) {
         let start = Instant::now();
         for _ in 0..n {
             if mode == "plain" {
-                let world = mpi::topology::SimpleCommunicator::world();
-                let p = world.process_at_rank(peer as i32);
-                if rank == 0 {
-                    p.send_with_tag(&buf[..], 1);
-                    p.receive_into_with_tag(&mut buf[..], 1);
-                } else {
-                    p.receive_into_with_tag(&mut buf[..], 1);
-                    p.send_with_tag(&buf[..], 1);
-                }
+                plain_trip(rank, peer, &mut buf);
             } else if mode == "test" || mode == "polite" {
-                let world = mpi::topology::SimpleCommunicator::world();
-                let p = world.process_at_rank(peer as i32);
-                let polite = mode == "polite";
-                let send = |buf: &[f64]| {
-                    mpi::request::scope(|s| {
-                        let r = p.immediate_send_with_tag(s, buf, 1);
-                        spin_or_polite(r, polite);
-                    })
-                };
-                let recv = |buf: &mut [f64]| {
-                    mpi::request::scope(|s| {
-                        let r = p.immediate_receive_into_with_tag(s, buf, 1);
-                        spin_or_polite(r, polite);
-                    })
-                };
-                if rank == 0 {
-                    send(&buf[..]);
-                    recv(&mut buf[..]);
-                } else {
-                    recv(&mut buf[..]);
-                    send(&buf[..]);
-                }
+                nonblocking_trip(rank, peer, &mut buf, mode == "polite");
             } else if rank == 0 {
                 comm.send(&buf, peer, 1);
                 comm.recv(&mut buf, peer, 1);
@@ -257,6 +209,73 @@ fn worker(scenario: &str) {
     }
     if rank == 0 {
         println!("{}", elapsed / (2.0 * f64::from(n)));
+    }
+}
+
+/// Rank 0's app, as the headless one does it: takes every delivery until
+/// each of the `size` ranks has finished, then shuts the collector down.
+fn drain(deliveries: Receiver<Delivery>, commands: Sender<AppCommand>, size: u32) {
+    // As the headless app does: it runs when no rank wants a core.
+    mpi_tutor::probe::give_way_to_lessons();
+    let mut finished = 0;
+    for d in deliveries {
+        match d {
+            Delivery::Events(batch) => {
+                finished += batch
+                    .iter()
+                    .filter(|e| matches!(e.event, EventKind::Finished { .. }))
+                    .count();
+            }
+            // It may have held a rank's `Finished`, and the run
+            // would then wait for it forever: end the job loudly
+            // (the tutor's panic hook aborts every rank).
+            Delivery::Undecodable { from, bytes } => {
+                panic!("rank {from} sent a batch of {bytes} bytes that does not decode")
+            }
+        }
+        if finished as u32 == size {
+            let _ = commands.send(AppCommand::Shutdown);
+            return;
+        }
+    }
+}
+
+/// One round trip with rsmpi's blocking calls: rank 0 sends first.
+fn plain_trip(rank: u32, peer: u32, buf: &mut [f64]) {
+    let world = mpi::topology::SimpleCommunicator::world();
+    let p = world.process_at_rank(peer as i32);
+    if rank == 0 {
+        p.send_with_tag(&buf[..], 1);
+        p.receive_into_with_tag(&mut buf[..], 1);
+    } else {
+        p.receive_into_with_tag(&mut buf[..], 1);
+        p.send_with_tag(&buf[..], 1);
+    }
+}
+
+/// One round trip with rsmpi's nonblocking calls, each tested in a tight
+/// loop or waited for politely (the probe's back-off).
+fn nonblocking_trip(rank: u32, peer: u32, buf: &mut [f64], polite: bool) {
+    let world = mpi::topology::SimpleCommunicator::world();
+    let p = world.process_at_rank(peer as i32);
+    let send = |buf: &[f64]| {
+        mpi::request::scope(|s| {
+            let r = p.immediate_send_with_tag(s, buf, 1);
+            spin_or_polite(r, polite);
+        })
+    };
+    let recv = |buf: &mut [f64]| {
+        mpi::request::scope(|s| {
+            let r = p.immediate_receive_into_with_tag(s, buf, 1);
+            spin_or_polite(r, polite);
+        })
+    };
+    if rank == 0 {
+        send(&buf[..]);
+        recv(&mut buf[..]);
+    } else {
+        recv(&mut buf[..]);
+        send(&buf[..]);
     }
 }
 

@@ -38,11 +38,11 @@ struct Counting;
 static HEAP: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
 
-// SAFETY: every request goes to the system allocator unchanged; the
-// counters beside it only add up sizes.
+// SAFETY: every call is passed on to the system allocator unchanged; the
+// counters beside it never touch the memory.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: our caller's promises about `layout` are System's.
+        // SAFETY: the caller's layout, as GlobalAlloc::alloc requires.
         let p = unsafe { System.alloc(layout) };
         if !p.is_null() {
             let now = HEAP.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
@@ -51,12 +51,12 @@ unsafe impl GlobalAlloc for Counting {
         p
     }
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from System with `layout`, as our caller promises.
+        // SAFETY: `ptr` came from System.alloc or realloc with `layout`.
         unsafe { System.dealloc(ptr, layout) };
         HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: `ptr` came from System with `layout`, as our caller promises.
+        // SAFETY: `ptr` came from System with `layout`; the caller's size.
         let p = unsafe { System.realloc(ptr, layout, new_size) };
         if !p.is_null() {
             HEAP.fetch_sub(layout.size(), Ordering::Relaxed);
@@ -100,6 +100,38 @@ fn main() {
 
     // Peak RSS of whole processes: first, while this one is small (a
     // child's peak counts the moment it is forked from this process).
+    let processes = processes(&path);
+    let floors = floors(&path);
+    let before = before(&path);
+    let now = now(&path, before.events);
+    let moves = moves(&path, before.events);
+
+    println!(
+        "trace: {:.1} MB, {} lines, {} events ({:.0} B a line)",
+        mb(size as f64),
+        floors.lines,
+        before.events,
+        size as f64 / floors.lines as f64
+    );
+    print_floors(&floors);
+    print_load(&before, &now, cores);
+    print_moves(&before, &moves);
+    print_processes(&processes);
+}
+
+fn mb(bytes: f64) -> f64 {
+    bytes / 1e6
+}
+
+/// Whole processes: wall time and peak RSS (bytes).
+struct Processes {
+    headless: Duration,
+    headless_rss: u64,
+    visit_rss: u64,
+    idle_rss: u64,
+}
+
+fn processes(path: &Path) -> Processes {
     let exe = env!("CARGO_BIN_EXE_mpi-tutor");
     let (headless, headless_rss) = measured(
         Command::new(exe)
@@ -108,7 +140,7 @@ fn main() {
     );
     let (_, visit_rss) = measured(
         Command::new(std::env::current_exe().unwrap())
-            .env(LOAD, &path)
+            .env(LOAD, path)
             .stdout(Stdio::null()),
     );
     let (_, idle_rss) = measured(
@@ -116,16 +148,31 @@ fn main() {
             .env(LOAD, "")
             .stdout(Stdio::null()),
     );
+    Processes {
+        headless,
+        headless_rss,
+        visit_rss,
+        idle_rss,
+    }
+}
 
-    // Floors: the bytes alone.
-    let (read, _) = best(3, || std::fs::read(&path).unwrap().len());
-    let (lines, _) = best(3, || {
-        let bytes = std::fs::read(&path).unwrap();
+/// Floors: the bytes alone.
+struct Floors {
+    read: Duration,
+    count_lines: Duration,
+    value: Duration,
+    lines: usize,
+}
+
+fn floors(path: &Path) -> Floors {
+    let (read, _) = best(3, || std::fs::read(path).unwrap().len());
+    let (count_lines, _) = best(3, || {
+        let bytes = std::fs::read(path).unwrap();
         memchr::memchr_iter(b'\n', &bytes).count()
     });
-    let n_lines = memchr::memchr_iter(b'\n', &std::fs::read(&path).unwrap()).count();
+    let lines = memchr::memchr_iter(b'\n', &std::fs::read(path).unwrap()).count();
     let (value, _) = best(1, || {
-        let bytes = std::fs::read(&path).unwrap();
+        let bytes = std::fs::read(path).unwrap();
         let mut n = 0;
         for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             let v: serde_json::Value = serde_json::from_slice(line).unwrap();
@@ -133,117 +180,199 @@ fn main() {
         }
         n
     });
+    Floors {
+        read,
+        count_lines,
+        value,
+        lines,
+    }
+}
 
-    // Baseline: a line at a time into parsed events.
+/// Before: a line at a time into parsed events.
+struct Before {
+    time: Duration,
+    cpu: Duration,
+    peak: usize,
+    /// A step back: the model rebuilt from the start.
+    rebuild: Duration,
+    events: usize,
+}
+
+fn before(path: &Path) -> Before {
     let cpu0 = cpu();
-    let ((old, _, old_peak), old_time) = timed(|| heap(|| read_line_by_line(&path)));
-    let old_cpu = cpu() - cpu0;
-    let n = old.events.len();
+    let ((old, _, peak), time) = timed(|| heap(|| read_line_by_line(path)));
+    let cpu = cpu() - cpu0;
+    let events = old.events.len();
     let (rebuild, _) = best(3, || {
         let mut m = Model::new(old.header.clone());
-        old.events[..n - 1].iter().for_each(|e| m.apply(e));
+        old.events[..events - 1].iter().for_each(|e| m.apply(e));
         m.events_applied()
     });
-    drop(old);
+    Before {
+        time,
+        cpu,
+        peak,
+        rebuild,
+        events,
+    }
+}
 
-    // mpi-tutor's reader: packed, parsed by worker threads.
-    let (load, load_cpu) = best(3, || read_packed(&path).unwrap().events.len());
-    let ((trace, held, load_peak), _) = timed(|| heap(|| read_packed(&path).unwrap()));
-    assert_eq!(trace.events.len(), n);
+/// Now: packed, parsed by worker threads.
+struct Now {
+    load: Duration,
+    load_cpu: Duration,
+    load_peak: usize,
+    held: isize,
+    packed: usize,
+    decode: Duration,
+    open: Duration,
+}
+
+fn now(path: &Path, events: usize) -> Now {
+    let (load, load_cpu) = best(3, || read_packed(path).unwrap().events.len());
+    let ((trace, held, load_peak), _) = timed(|| heap(|| read_packed(path).unwrap()));
+    assert_eq!(trace.events.len(), events);
     let packed = trace.events.heap_bytes();
     let (decode, _) = best(3, || trace.events.iter().count());
-    let ((mut player, _, _), open) =
-        timed(|| heap(|| Player::new(trace.header.clone(), trace.events)));
+    let (_, open) = timed(|| heap(|| Player::new(trace.header.clone(), trace.events)));
+    Now {
+        load,
+        load_cpu,
+        load_peak,
+        held,
+        packed,
+        decode,
+        open,
+    }
+}
 
-    // Moves, as the keys of the view make them.
+/// Moves, as the keys of the view make them.
+struct Moves {
+    end_cold: Duration,
+    checkpoints_heap: isize,
+    checkpoints: usize,
+    snapshot: isize,
+    copy: isize,
+    /// Steps back one event at the end, sorted.
+    backs: Vec<Duration>,
+    start: Duration,
+    end_warm: Duration,
+    fwd: Duration,
+    back_mid: Duration,
+}
+
+fn moves(path: &Path, n: usize) -> Moves {
+    let trace = read_packed(path).unwrap();
+    let mut player = Player::new(trace.header.clone(), trace.events);
     let ((_, checkpoints_heap, _), end_cold) = timed(|| heap(|| player.seek(n)));
     let snapshot = heap(|| player.model().snapshot()).1;
     let copy = heap(|| player.model().clone()).1;
     let mut backs: Vec<Duration> = (1..=20).map(|k| timed(|| player.seek(n - k)).1).collect();
     backs.sort();
-    let start = timed(|| player.seek(0)).1;
-    let end_warm = timed(|| player.seek(n)).1;
-    let fwd = timed(|| player.seek(n / 2)).1;
-    let back_mid = timed(|| player.seek(n / 2 - 1)).1;
-    let checkpoints = player.checkpoints();
-    drop(player);
+    Moves {
+        end_cold,
+        checkpoints_heap,
+        snapshot,
+        copy,
+        backs,
+        start: timed(|| player.seek(0)).1,
+        end_warm: timed(|| player.seek(n)).1,
+        fwd: timed(|| player.seek(n / 2)).1,
+        back_mid: timed(|| player.seek(n / 2 - 1)).1,
+        checkpoints: player.checkpoints(),
+    }
+}
 
-    let mb = |b: f64| b / 1e6;
-    println!(
-        "trace: {:.1} MB, {} lines, {n} events ({:.0} B a line)",
-        mb(size as f64),
-        n_lines,
-        size as f64 / n_lines as f64
-    );
+fn print_floors(f: &Floors) {
     println!("\nfloors (one thread)");
-    row("read the bytes", read, "");
-    row("read + count lines (wc -l)", lines, "");
-    row("read + parse each line to serde_json::Value", value, "");
+    row("read the bytes", f.read, "");
+    row("read + count lines (wc -l)", f.count_lines, "");
+    row("read + parse each line to serde_json::Value", f.value, "");
+}
+
+fn print_load(before: &Before, now: &Now, cores: usize) {
     println!("\nload (a) read + parse, (b) ready for the first frame");
     row(
         "before: a line at a time into Vec<Event>",
-        old_time,
+        before.time,
         &format!(
             "{}, heap peak {:.0} MB",
-            cpu_note(old_cpu),
-            mb(old_peak as f64)
+            cpu_note(before.cpu),
+            mb(before.peak as f64)
         ),
     );
     row(
         &format!("now: packed, {} parser threads", cores.min(4)),
-        load,
+        now.load,
         &format!(
             "{}, heap peak {:.0} MB, held {:.0} MB (packed events {:.1} MB, {:.0} B/event)",
-            cpu_note(load_cpu),
-            mb(load_peak as f64),
-            mb(held as f64),
-            mb(packed as f64),
-            packed as f64 / n as f64
+            cpu_note(now.load_cpu),
+            mb(now.load_peak as f64),
+            mb(now.held as f64),
+            mb(now.packed as f64),
+            now.packed as f64 / before.events as f64
         ),
     );
     row(
         "now: player ready (first frame needs nothing more)",
-        open,
+        now.open,
         "",
     );
     row(
         "decode every packed event",
-        decode,
-        &format!("{:.0} ns/event", decode.as_secs_f64() * 1e9 / n as f64),
+        now.decode,
+        &format!(
+            "{:.0} ns/event",
+            now.decode.as_secs_f64() * 1e9 / before.events as f64
+        ),
     );
+}
+
+fn print_moves(before: &Before, m: &Moves) {
     println!("\nmoves (c), checkpoint every {EVERY} events");
-    row("before: step back = rebuild from the start", rebuild, "");
+    row(
+        "before: step back = rebuild from the start",
+        before.rebuild,
+        "",
+    );
     row(
         "jump to end, first time (takes the checkpoints)",
-        end_cold,
+        m.end_cold,
         &format!(
-            "+{:.1} MB: {checkpoints} checkpoints of ~{:.0} KB (a whole copy of the model: {:.1} MB) + the model",
-            mb(checkpoints_heap as f64),
-            snapshot as f64 / 1e3,
-            mb(copy as f64)
+            "+{:.1} MB: {} checkpoints of ~{:.0} KB (a whole copy of the model: {:.1} MB) + the model",
+            mb(m.checkpoints_heap as f64),
+            m.checkpoints,
+            m.snapshot as f64 / 1e3,
+            mb(m.copy as f64)
         ),
     );
     row(
         "step back one event at the end (median of 20)",
-        backs[backs.len() / 2],
-        &format!("max {:.2} ms", backs[backs.len() - 1].as_secs_f64() * 1e3),
+        m.backs[m.backs.len() / 2],
+        &format!(
+            "max {:.2} ms",
+            m.backs[m.backs.len() - 1].as_secs_f64() * 1e3
+        ),
     );
-    row("jump to start", start, "");
-    row("jump to end again", end_warm, "");
-    row("jump to the middle", fwd, "");
-    row("step back one event in the middle", back_mid, "");
+    row("jump to start", m.start, "");
+    row("jump to end again", m.end_warm, "");
+    row("jump to the middle", m.fwd, "");
+    row("step back one event in the middle", m.back_mid, "");
+}
+
+fn print_processes(p: &Processes) {
     println!("\npeak RSS of a process (d)");
     row(
         "mpi-tutor replay FILE --headless > /dev/null",
-        headless,
-        &format!("{:.0} MB", mb(headless_rss as f64)),
+        p.headless,
+        &format!("{:.0} MB", mb(p.headless_rss as f64)),
     );
     println!(
         "  {:<52} {:>10}  {:.0} MB (the same binary idle: {:.0} MB)",
         "load + player + visit end, start, end, back one",
         "",
-        mb(visit_rss as f64),
-        mb(idle_rss as f64)
+        mb(p.visit_rss as f64),
+        mb(p.idle_rss as f64)
     );
 }
 
@@ -272,7 +401,7 @@ fn best<T>(n: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
 
 /// Processor time of this process so far (user + system, all threads).
 fn cpu() -> Duration {
-    // SAFETY: rusage is plain integers, for which all zeroes is a value.
+    // SAFETY: rusage is a C struct of integers: all zeros is a valid one.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage only writes the rusage it is given.
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) };
@@ -297,7 +426,7 @@ fn measured(cmd: &mut Command) -> (Duration, u64) {
     let child = cmd.spawn().expect("start the process");
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
-    // SAFETY: rusage is plain integers, for which all zeroes is a value.
+    // SAFETY: rusage is a C struct of integers: all zeros is a valid one.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: wait4 writes only to `usage` and `status`; `child` is never
     // waited for by std afterwards.

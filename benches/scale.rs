@@ -61,20 +61,7 @@ fn main() {
         std::process::exit(1);
     }
 
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!(
-        "scale: headless runs on {cores} cores, {mpiexec}; wall: the whole mpiexec, median of {runs}; \
-         CPU: user + system of the job (mpiexec and ranks)"
-    );
-    println!(
-        "memory: PSS = the ranks' proportional set sizes added up, at their peak (shared pages \
-         counted once);\n        RSS sum = each rank's peak resident set added up (shared \
-         libraries counted per rank), and the largest"
-    );
-    println!(
-        "{:<28} {:>9} {:>9} {:>9} {:>20} {:>8}  result",
-        "run", "wall", "CPU", "PSS", "RSS sum (largest)", "events"
-    );
+    print_header(&mpiexec, runs);
     let mut failed = 0;
     for lesson in ["ring", "halo"] {
         for &n in &ranks {
@@ -111,6 +98,24 @@ fn main() {
         eprintln!("scale: {failed} run(s) failed (see above)");
         std::process::exit(1);
     }
+}
+
+/// What the columns mean, then their heads.
+fn print_header(mpiexec: &str, runs: usize) {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "scale: headless runs on {cores} cores, {mpiexec}; wall: the whole mpiexec, median of {runs}; \
+         CPU: user + system of the job (mpiexec and ranks)"
+    );
+    println!(
+        "memory: PSS = the ranks' proportional set sizes added up, at their peak (shared pages \
+         counted once);\n        RSS sum = each rank's peak resident set added up (shared \
+         libraries counted per rank), and the largest"
+    );
+    println!(
+        "{:<28} {:>9} {:>9} {:>9} {:>20} {:>8}  result",
+        "run", "wall", "CPU", "PSS", "RSS sum (largest)", "events"
+    );
 }
 
 fn env_number(var: &str, default: usize) -> usize {
@@ -276,51 +281,59 @@ fn measure(mut cmd: Command, exe: &Path, limit: Duration) -> Measured {
     let code = match status {
         Some(s) => s.code(),
         None => {
-            // mpiexec ends its ranks on SIGTERM; what is left after a grace
-            // period is killed by pid: only processes this run started.
-            // SAFETY: plain kill(2) on pids of this run's process tree.
-            unsafe { libc::kill(root, libc::SIGTERM) };
-            let grace = Instant::now();
-            while grace.elapsed() < Duration::from_secs(5) {
-                if child.try_wait().unwrap().is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            seen.extend(descendants(root));
-            for &pid in &seen {
-                // SAFETY: as above.
-                unsafe { libc::kill(pid, libc::SIGKILL) };
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            end_job(&mut child, &mut seen);
             None
         }
-    };
-    let read = |mut f: std::fs::File| {
-        use std::io::{Read, Seek};
-        let mut s = String::new();
-        let _ = f.rewind();
-        let _ = f.read_to_string(&mut s);
-        s
     };
     Measured {
         wall,
         cpu: children_cpu() - cpu_before,
         code,
         timed_out,
-        stdout: read(out),
-        stderr: read(err),
+        stdout: read_all(out),
+        stderr: read_all(err),
         rss_sum_kib: peaks.values().sum(),
         pss_peak_kib: pss_peak,
         rss_max_kib: peaks.values().copied().max().unwrap_or(0),
     }
 }
 
+/// Ends a job that overran its time: mpiexec ends its ranks on SIGTERM;
+/// what is left after a grace period is killed by pid (`seen`, and what
+/// is below mpiexec now): only processes this run started.
+fn end_job(child: &mut std::process::Child, seen: &mut BTreeSet<i32>) {
+    let root = child.id() as i32;
+    // SAFETY: plain kill(2) on pids of this run's process tree.
+    unsafe { libc::kill(root, libc::SIGTERM) };
+    let grace = Instant::now();
+    while grace.elapsed() < Duration::from_secs(5) {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    seen.extend(descendants(root));
+    for &pid in seen.iter() {
+        // SAFETY: as above.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// All that was written to `f`, from its start.
+fn read_all(mut f: std::fs::File) -> String {
+    use std::io::{Read, Seek};
+    let mut s = String::new();
+    let _ = f.rewind();
+    let _ = f.read_to_string(&mut s);
+    s
+}
+
 /// Seconds of CPU used by this process's children that have ended (and
 /// theirs, as each waits for its own: mpiexec for the ranks).
 fn children_cpu() -> f64 {
-    // SAFETY: rusage is plain integers, for which all zeroes is a value.
+    // SAFETY: rusage is a C struct of integers: all zeros is a valid one.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
     // SAFETY: getrusage fills the struct it is given.
     unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };

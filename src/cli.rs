@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::export::Format;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mpi-tutor",
@@ -32,20 +34,14 @@ pub enum Command {
     Export(ExportArgs),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportFormat {
-    /// Chrome trace-event JSON: a track per rank, a slice per MPI call, an
-    /// arrow per message.
-    Chrome,
-}
-
 #[derive(Debug, Args, Clone)]
 pub struct ExportArgs {
     /// The recorded trace (JSON Lines).
     pub file: PathBuf,
 
-    #[arg(long, value_enum, default_value = "chrome")]
-    pub format: ExportFormat,
+    /// The format to write.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 
     /// Where to write (default: standard output).
     #[arg(short, long, value_name = "OUT")]

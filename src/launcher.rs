@@ -2,9 +2,10 @@
 //! ourselves with the lesson's rank count, hand rank 0 our terminal, and
 //! put the terminal back however the job ends.
 
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 use crate::cli::LessonArgs;
+use crate::error::Error;
 use crate::lessons::Lesson;
 use crate::term::tty;
 use crate::trace::Outcome;
@@ -37,12 +38,17 @@ pub fn launcher_rank() -> Option<u32> {
 /// but only after a moment: under Open MPI the first rank to exit non-zero
 /// ends the job, and rank 0's line could be lost on the way to the screen.
 pub fn refuse(message: &str) -> i32 {
+    Error::Usage(message.to_string()).report()
+}
+
+/// Says `message` as one line if this is rank 0 (or not under a launcher);
+/// any other rank waits a moment instead (see [`refuse`]).
+pub fn say_once(message: &str) {
     if launcher_rank().unwrap_or(0) == 0 {
         eprintln!("mpi-tutor: {message}");
     } else {
         std::thread::sleep(std::time::Duration::from_millis(500));
     }
-    2
 }
 
 /// The lesson's arguments as they must reach every rank.
@@ -76,40 +82,29 @@ fn forwarded(args: &LessonArgs) -> Vec<String> {
     v
 }
 
+/// Starts mpiexec on this program with the lesson's arguments and waits for
+/// the job; returns its exit code, having said any error.
 pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
-    let n = args.ranks.unwrap_or(lesson.default_ranks);
-    let given = crate::lessons::Params {
-        size: args.size,
-        iterations: args.iterations,
-    };
-    if let Err(e) = lesson
-        .check_ranks(n)
-        .and_then(|()| lesson.params_on(given, n).map(|_| ()))
-    {
-        eprintln!("mpi-tutor: {e}");
-        return 2;
+    match launch(lesson, args) {
+        Ok(()) => 0,
+        Err(e) => e.report(),
     }
-    let exe = match std::env::current_exe() {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("mpi-tutor: cannot find my own program file: {e}");
-            return 2;
-        }
-    };
-    let mpiexec = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
-    let mut cmd = Command::new(&mpiexec);
+}
+
+/// Starts mpiexec on this program with the lesson's arguments and waits for
+/// the job. Rank 0 says how the run ended; a job that did not end well is
+/// [`Error::JobEnded`] with the job's exit code.
+pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
+    let ranks = args.ranks.unwrap_or(lesson.default_ranks);
+    check(lesson, args, ranks)?;
+    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
+    let mut cmd = Command::new(&launcher);
     cmd.arg("-n")
-        .arg(n.to_string())
+        .arg(ranks.to_string())
         .arg(&exe)
         .args(forwarded(args));
-    // Harmless for MPICH; lets Open MPI run as root, put more ranks than
-    // cores on a laptop, and leave the explaining to mpi-tutor (no banner
-    // of its own after a rank's clear one-line error).
-    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
-        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
-        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
-        .env("OMPI_MCA_orte_execute_quiet", "1");
-
+    quiet_open_mpi(&mut cmd);
     let terminal = if args.headless {
         None
     } else {
@@ -121,7 +116,42 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
         // stdin is empty.
         cmd.env(TTY_ENV, path).stdin(Stdio::null());
     }
-    let saved = terminal.as_deref().and_then(tty::Saved::capture);
+    let status = run_keeping_terminal(&mut cmd, terminal.as_deref());
+    match status {
+        Ok(status) => job_ended(status, args),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::LauncherMissing { launcher })
+        }
+        Err(source) => Err(Error::LauncherFailed { launcher, source }),
+    }
+}
+
+/// The rank count and the parameters, checked before anything starts.
+fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
+    let given = crate::lessons::Params {
+        size: args.size,
+        iterations: args.iterations,
+    };
+    lesson
+        .check_ranks(ranks)
+        .and_then(|()| lesson.params_on(given, ranks).map(|_| ()))
+        .map_err(Error::Usage)
+}
+
+/// Harmless for MPICH; lets Open MPI run as root, put more ranks than
+/// cores on a laptop, and leave the explaining to mpi-tutor (no banner
+/// of its own after a rank's clear one-line error).
+fn quiet_open_mpi(cmd: &mut Command) {
+    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_orte_execute_quiet", "1");
+}
+
+/// Runs the job to its end and puts `terminal` back as it was, however the
+/// job ended.
+fn run_keeping_terminal(cmd: &mut Command, terminal: Option<&str>) -> std::io::Result<ExitStatus> {
+    let saved = terminal.and_then(tty::Saved::capture);
     // Ctrl-C before the view is up goes to the whole process group;
     // mpiexec ends the job, and we stay to put the terminal back.
     let _ignore = tty::IgnoreInterrupts::new();
@@ -129,29 +159,21 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
     if let Some(saved) = saved {
         saved.restore();
     }
-    match status {
-        Ok(s) => {
-            let code = s.code().unwrap_or_else(|| {
-                use std::os::unix::process::ExitStatusExt;
-                128 + s.signal().unwrap_or(0)
-            });
-            if let Some(path) = &args.record {
-                // Rank 0 writes the last record itself unless the job was
-                // killed under it (a rank killed, mpiexec killed).
-                let detail = format!("the job was ended from outside (mpiexec exit code {code})");
-                let _ = crate::trace::seal(path, Outcome::Interrupted, &detail);
-            }
-            code
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!(
-                "mpi-tutor: {mpiexec} not found: install MPI with `make setup`, or start mpi-tutor under your mpiexec"
-            );
-            127
-        }
-        Err(e) => {
-            eprintln!("mpi-tutor: cannot start {mpiexec}: {e}");
-            2
-        }
+    status
+}
+
+/// The job's exit code as this program's; a recording is sealed if rank 0
+/// could not seal it itself.
+fn job_ended(status: ExitStatus, args: &LessonArgs) -> Result<(), Error> {
+    let code = status.code().unwrap_or_else(|| {
+        use std::os::unix::process::ExitStatusExt;
+        128 + status.signal().unwrap_or(0)
+    });
+    if let Some(path) = &args.record {
+        // Rank 0 writes the last record itself unless the job was
+        // killed under it (a rank killed, mpiexec killed).
+        let detail = format!("the job was ended from outside (mpiexec exit code {code})");
+        let _ = crate::trace::seal(path, Outcome::Interrupted, &detail);
     }
+    crate::error::exited(code)
 }

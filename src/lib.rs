@@ -2,14 +2,16 @@
 //!
 //! `trace` (the event schema) is shared by everything; `probe` is the rank
 //! side and the only code that touches MPI; `model` turns events into "who
-//! waits for whom"; `view` draws a model; `export` writes recorded runs for
-//! other tools; `app` is rank 0's loop; `term`
-//! finds and owns rank 0's terminal; `lessons` are the course.
+//! waits for whom"; `view` draws a model and words it; `export` writes
+//! recorded runs for other tools; `app` is rank 0's loop; `term` finds and
+//! owns rank 0's terminal; `lessons` are the course; `error` is what stops
+//! a command, with its exit code.
 #[path = "../lessons/mod.rs"]
 pub mod lessons;
 
 pub mod app;
 pub mod cli;
+pub mod error;
 pub mod export;
 pub mod launcher;
 pub mod model;

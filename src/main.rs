@@ -1,37 +1,23 @@
 use clap::Parser;
 
 use mpi_tutor::cli::{Cli, Command};
+use mpi_tutor::error::{exited, Error};
 
 fn main() {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => std::process::exit(usage_error(e)),
-    };
-    let code = match cli.command {
-        Command::List => mpi_tutor::run::list(),
-        Command::Lesson(args) => mpi_tutor::run::lesson(args),
-        Command::Replay(args) => mpi_tutor::app::replay::replay(&args.file, args.headless),
-        Command::Export(args) => mpi_tutor::app::replay::export(&args),
+    let code = match run() {
+        Ok(()) => 0,
+        Err(e) => e.report(),
     };
     std::process::exit(code);
 }
 
-/// Help and version as clap prints them; a mistake as one line (said once,
-/// by rank 0, when every rank of a job makes it), exit 2.
-fn usage_error(e: clap::Error) -> i32 {
-    use clap::error::ErrorKind;
-    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
-        || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
-    {
-        let _ = e.print();
-        return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
-            2
-        } else {
-            0
-        };
+/// Parses the command line and runs its command.
+fn run() -> Result<(), Error> {
+    let cli = Cli::try_parse()?;
+    match cli.command {
+        Command::List => exited(mpi_tutor::run::list()),
+        Command::Lesson(args) => exited(mpi_tutor::run::lesson(args)),
+        Command::Replay(args) => exited(mpi_tutor::app::replay::replay(&args.file, args.headless)),
+        Command::Export(args) => mpi_tutor::export::export(&args),
     }
-    let text = e.render().to_string();
-    let first = text.lines().next().unwrap_or("bad arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
-    mpi_tutor::launcher::refuse(&format!("{first} (see `mpi-tutor --help`)"))
 }

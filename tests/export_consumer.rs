@@ -163,7 +163,6 @@ fn pair(sends: &BTreeMap<MsgId, End>, msg: MsgId, recv: End) -> [End; 2] {
 
 /// What a user checks in the viewer, for one recorded run.
 fn check(lesson: &str, trace: &Trace, seen: &Value) {
-    let world = trace.header.world_size;
     assert_eq!(seen["generic"], true, "{lesson}: read as a generic trace");
     let processes = seen["processes"].as_array().unwrap();
     assert!(
@@ -172,8 +171,29 @@ fn check(lesson: &str, trace: &Trace, seen: &Value) {
             .any(|p| p["name"].as_str().unwrap().contains(lesson)),
         "{lesson}: the process is named for the lesson: {processes:?}"
     );
+    let by_rank = tracks_by_rank(lesson, trace, seen);
+    for (&rank, track) in &by_rank {
+        let slices = check_slices(lesson, trace, rank, track);
+        let instants = check_instants(lesson, trace, rank, track);
+        // Everything on the track found its place in the engine's tree.
+        assert_eq!(
+            track["in_tree"].as_u64().unwrap() as usize,
+            slices + instants,
+            "{lesson}: rank {rank}"
+        );
+    }
+    let ended = by_rank[&0]["instants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|i| i["name"].as_str().unwrap().starts_with("run ended"));
+    assert!(ended, "{lesson}: how the run ended is on rank 0's track");
+    check_flows(lesson, trace, seen);
+}
 
-    // One track per rank, named for the rank.
+/// One track per rank, named for the rank.
+fn tracks_by_rank<'a>(lesson: &str, trace: &Trace, seen: &'a Value) -> BTreeMap<Rank, &'a Value> {
+    let world = trace.header.world_size;
     let tracks = seen["tracks"].as_array().unwrap();
     let mut by_rank: BTreeMap<Rank, &Value> = BTreeMap::new();
     for t in tracks {
@@ -192,82 +212,77 @@ fn check(lesson: &str, trace: &Trace, seen: &Value) {
         (0..world).collect::<Vec<_>>(),
         "{lesson}: a track per rank"
     );
+    by_rank
+}
 
-    for (&rank, track) in &by_rank {
-        // One slice per MPI call the rank made.
-        let mut calls: Vec<(u64, &str)> = trace
-            .events
-            .iter()
-            .filter(|e| e.rank == rank)
-            .filter_map(|e| match &e.event {
-                EventKind::Begin(c) => Some((c.id, c.op.name())),
-                _ => None,
-            })
-            .collect();
-        calls.sort();
-        let slices = track["slices"].as_array().unwrap();
-        let mut got: Vec<(u64, &str)> = slices
-            .iter()
-            .map(|s| (s["call"].as_u64().unwrap(), s["name"].as_str().unwrap()))
-            .collect();
-        got.sort();
-        assert_eq!(got, calls, "{lesson}: rank {rank}'s calls as slices");
-        for s in slices {
-            assert!(s["dur"].as_f64().unwrap() >= 0.0, "{lesson}: {s}");
-        }
-
-        // The lesson's output, as instant events on the rank's track.
-        let instants: Vec<&str> = track["instants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["name"].as_str().unwrap())
-            .collect();
-        let said: Vec<&str> = trace
-            .events
-            .iter()
-            .filter(|e| e.rank == rank)
-            .filter_map(|e| match &e.event {
-                EventKind::Say { text } => Some(text.as_str()),
-                _ => None,
-            })
-            .collect();
-        let heard: Vec<&str> = instants
-            .iter()
-            .copied()
-            .filter(|i| said.contains(i))
-            .collect();
-        assert_eq!(heard, said, "{lesson}: rank {rank}'s output, in order");
-        let checks = trace
-            .events
-            .iter()
-            .filter(|e| e.rank == rank && matches!(&e.event, EventKind::Check { passed: true, .. }))
-            .count();
-        assert_eq!(
-            instants
-                .iter()
-                .filter(|i| i.starts_with("check passed"))
-                .count(),
-            checks,
-            "{lesson}: rank {rank}'s passed checks"
-        );
-
-        // Everything on the track found its place in the engine's tree.
-        assert_eq!(
-            track["in_tree"].as_u64().unwrap() as usize,
-            slices.len() + instants.len(),
-            "{lesson}: rank {rank}"
-        );
+/// One slice per MPI call the rank made; returns how many slices.
+fn check_slices(lesson: &str, trace: &Trace, rank: Rank, track: &Value) -> usize {
+    let mut calls: Vec<(u64, &str)> = trace
+        .events
+        .iter()
+        .filter(|e| e.rank == rank)
+        .filter_map(|e| match &e.event {
+            EventKind::Begin(c) => Some((c.id, c.op.name())),
+            _ => None,
+        })
+        .collect();
+    calls.sort();
+    let slices = track["slices"].as_array().unwrap();
+    let mut got: Vec<(u64, &str)> = slices
+        .iter()
+        .map(|s| (s["call"].as_u64().unwrap(), s["name"].as_str().unwrap()))
+        .collect();
+    got.sort();
+    assert_eq!(got, calls, "{lesson}: rank {rank}'s calls as slices");
+    for s in slices {
+        assert!(s["dur"].as_f64().unwrap() >= 0.0, "{lesson}: {s}");
     }
-    let ended = by_rank[&0]["instants"]
+    slices.len()
+}
+
+/// The lesson's output, as instant events on the rank's track; returns
+/// how many instants.
+fn check_instants(lesson: &str, trace: &Trace, rank: Rank, track: &Value) -> usize {
+    let instants: Vec<&str> = track["instants"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|i| i["name"].as_str().unwrap().starts_with("run ended"));
-    assert!(ended, "{lesson}: how the run ended is on rank 0's track");
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
+    let said: Vec<&str> = trace
+        .events
+        .iter()
+        .filter(|e| e.rank == rank)
+        .filter_map(|e| match &e.event {
+            EventKind::Say { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let heard: Vec<&str> = instants
+        .iter()
+        .copied()
+        .filter(|i| said.contains(i))
+        .collect();
+    assert_eq!(heard, said, "{lesson}: rank {rank}'s output, in order");
+    let checks = trace
+        .events
+        .iter()
+        .filter(|e| e.rank == rank && matches!(&e.event, EventKind::Check { passed: true, .. }))
+        .count();
+    assert_eq!(
+        instants
+            .iter()
+            .filter(|i| i.starts_with("check passed"))
+            .count(),
+        checks,
+        "{lesson}: rank {rank}'s passed checks"
+    );
+    instants.len()
+}
 
-    // An arrow per matched message, bound to the send and the call that
-    // took the message.
+/// An arrow per matched message, bound to the send and the call that
+/// took the message.
+fn check_flows(lesson: &str, trace: &Trace, seen: &Value) {
     let mut flows: Vec<[End; 2]> = seen["flows"]
         .as_array()
         .unwrap()

@@ -43,7 +43,7 @@ fn ctrl_c_ends_every_rank_and_the_trace_says_so() {
     let job = common::start(slow_send_recv(&path));
     std::thread::sleep(Duration::from_millis(1500));
     // What Ctrl-C in a terminal does: SIGINT to the whole foreground group.
-    // SAFETY: kill takes no pointers; the group is the job this test started.
+    // SAFETY: kill takes plain integers and touches no memory of ours.
     unsafe { libc::kill(-job.pgid, libc::SIGINT) };
     let run = job.finish(LIMIT);
     assert!(matches!(run.code, Some(c) if c != 0), "{run:#?}");
@@ -74,7 +74,7 @@ fn ctrl_c_to_a_bare_mpiexec_is_reported_by_rank_0() {
     let job = common::start(cmd);
     std::thread::sleep(Duration::from_millis(1500));
     // mpiexec is the process group leader.
-    // SAFETY: kill takes no pointers; the pid is the job this test started.
+    // SAFETY: kill takes plain integers and touches no memory of ours.
     unsafe { libc::kill(job.pgid, libc::SIGINT) };
     let run = job.finish(LIMIT);
     assert_eq!(run.code, Some(130), "{run:#?}");
@@ -96,7 +96,7 @@ fn a_rank_killed_from_outside_ends_the_job_and_the_trace_is_sealed() {
     std::thread::sleep(Duration::from_millis(1500));
     let ranks = job.pids_with("lesson send-recv --headless");
     assert!(ranks.len() >= 4, "ranks found: {ranks:?}");
-    // SAFETY: kill takes no pointers; the pid is a rank of this test's job.
+    // SAFETY: kill takes plain integers and touches no memory of ours.
     unsafe { libc::kill(*ranks.last().unwrap(), libc::SIGKILL) };
     let run = job.finish(LIMIT);
     assert_ne!(run.code, Some(0), "{run:#?}");

@@ -116,7 +116,13 @@ fn refused(args: &[&str], expect: &str) {
 fn bad_trace_files_get_one_line_and_a_failing_exit() {
     let dir = tempfile::tempdir().unwrap();
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    files_that_are_not_traces(&p);
+    recorded_traces_broken_or_cut(&p, dir.path());
+}
 
+/// Missing, empty, foreign, from the future, damaged in the header, or
+/// too large: each refused in one line.
+fn files_that_are_not_traces(p: &dyn Fn(&str) -> String) {
     refused(
         &["replay", &p("missing.jsonl"), "--headless"],
         "cannot read trace",
@@ -165,9 +171,13 @@ fn bad_trace_files_get_one_line_and_a_failing_exit() {
     let huge = std::fs::File::create(p("huge.jsonl")).unwrap();
     huge.set_len(2 << 30).unwrap();
     refused(&["replay", &p("huge.jsonl"), "--headless"], "up to 1 GiB");
+}
 
+/// A real recording with a line broken in the middle, or cut off at the
+/// end (`dir` is where `p` puts files).
+fn recorded_traces_broken_or_cut(p: &dyn Fn(&str) -> String, dir: &std::path::Path) {
     // A broken line in the middle is named by its number.
-    let live = dir.path().join("live.jsonl");
+    let live = dir.join("live.jsonl");
     let run = mpi(
         2,
         &[

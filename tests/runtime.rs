@@ -26,7 +26,14 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
         LIMIT,
     );
     run.assert_ok();
-    let log = &run.stdout;
+    check_send_recv_log(&run.stdout);
+    let trace = read(&path);
+    check_send_recv_trace(&trace);
+}
+
+/// The headless log of send-recv on five ranks: the message, what each
+/// rank said, nothing lost, the send before the receive that took it.
+fn check_send_recv_log(log: &str) {
     assert!(
         log.contains("rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:"),
         "{log}"
@@ -47,8 +54,11 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
     let send_at = log.find("rank 0  send ").unwrap();
     let recv_done_at = log.find("rank 1  done     recv").unwrap();
     assert!(send_at < recv_done_at, "{log}");
+}
 
-    let trace = read(&path);
+/// The recording of that run: its header, every rank's events in order
+/// and none lost, the receive naming the send it matched, how it ended.
+fn check_send_recv_trace(trace: &mpi_tutor::trace::Trace) {
     assert_eq!(trace.header.lesson, "send-recv");
     assert_eq!(trace.header.world_size, 5);
     assert!(
@@ -70,6 +80,15 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
         let seqs: Vec<u64> = mine.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, (0..mine.len() as u64).collect::<Vec<_>>(), "rank {r}");
     }
+    check_send_matched(trace);
+    assert!(matches!(
+        trace.events.last().map(|e| &e.event),
+        Some(EventKind::RunEnded { .. })
+    ));
+}
+
+/// Rank 1's receive names rank 0's send.
+fn check_send_matched(trace: &mpi_tutor::trace::Trace) {
     let sent = trace
         .events
         .iter()
@@ -88,10 +107,6 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
         .expect("a completed receive on rank 1");
     assert_eq!(took, sent, "the receive names the send it matched");
     assert_eq!((took.from, took.to, took.tag, took.k), (0, 1, 13, 0));
-    assert!(matches!(
-        trace.events.last().map(|e| &e.event),
-        Some(EventKind::RunEnded { .. })
-    ));
 }
 
 #[test]

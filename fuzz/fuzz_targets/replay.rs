@@ -20,7 +20,9 @@ use mpi_tutor::model::Model;
 use mpi_tutor::probe::Delivery;
 use mpi_tutor::trace::display::log_line;
 use mpi_tutor::trace::{read_trace_from, CausalOrder, Event, Outcome, Trace};
-use mpi_tutor::view::{LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo};
+use mpi_tutor::view::{
+    words, LessonInfo, MainPanel, Mode, Pane, Screen, SpaceTimeView, StatusInfo,
+};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(trace) = read_trace_from(data, "fuzz.jsonl") else {
@@ -79,7 +81,8 @@ fn look_at(model: &Model) {
         let _ = deadlock_text(&d);
     }
     for r in model.ranks() {
-        let _ = (r.state_word(), r.short_word(), r.waited_until(model.now()));
+        let _ = (words::rank_state(r), words::rank_state_short(r));
+        let _ = (words::rank_state_tiny(r), r.waited_until(model.now()));
     }
     let _ = model.pending_receives().count();
     let _ = model.messages().count();

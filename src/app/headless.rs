@@ -57,7 +57,7 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
             return ending;
         }
         if let Some(d) = watch.check(session.model(), Instant::now()) {
-            let detail = d.describe();
+            let detail = crate::view::words::deadlock_chain(d);
             println!("{}", deadlock_text(d));
             session.end(Outcome::Deadlock, &detail, elapsed());
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));

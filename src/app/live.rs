@@ -275,7 +275,7 @@ impl Live {
         // Judge the run on everything that arrived, shown or not yet.
         self.session.set_flight(None);
         if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
-            let detail = d.describe();
+            let detail = crate::view::words::deadlock_chain(d);
             self.session.end(Outcome::Deadlock, &detail, self.elapsed());
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }

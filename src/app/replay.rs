@@ -16,65 +16,8 @@ use crate::model::Model;
 use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
 use crate::trace::display::log_line;
-use crate::trace::{read_packed, read_trace, EventKind, Outcome, PackedTrace, Trace};
+use crate::trace::{load_packed, EventKind, Outcome, PackedTrace};
 use crate::view::{LessonInfo, Mode, StatusInfo};
-
-/// Traces larger than this are refused rather than read into memory.
-const MAX_TRACE_BYTES: u64 = 1 << 30;
-
-fn check_size(path: &Path) -> Result<(), String> {
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.len() > MAX_TRACE_BYTES {
-            return Err(format!(
-                "trace {} is {:.1} GiB; mpi-tutor reads traces up to 1 GiB",
-                path.display(),
-                meta.len() as f64 / f64::from(1u32 << 30)
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// Reads a trace for export; a one-line error otherwise.
-pub fn load(path: &Path) -> Result<Trace, String> {
-    check_size(path)?;
-    read_trace(path).map_err(|e| e.to_string())
-}
-
-/// Reads a trace for replay, its events packed; a one-line error otherwise.
-pub fn load_packed(path: &Path) -> Result<PackedTrace, String> {
-    check_size(path)?;
-    read_packed(path).map_err(|e| e.to_string())
-}
-
-/// Runs the export command; returns the exit code.
-pub fn export(args: &crate::cli::ExportArgs) -> i32 {
-    let trace = match load(&args.file) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("mpi-tutor: {e}");
-            return 2;
-        }
-    };
-    let written = match &args.output {
-        Some(path) => std::fs::File::create(path)
-            .map(std::io::BufWriter::new)
-            .and_then(|out| crate::export::write_chrome_trace(&trace, out)),
-        None => crate::export::write_chrome_trace(&trace, std::io::stdout().lock()),
-    };
-    if let Err(e) = written {
-        eprintln!("mpi-tutor: cannot write the export: {e}");
-        return 1;
-    }
-    if trace.truncated {
-        eprintln!(
-            "mpi-tutor: trace {} was cut off in its last line; exported what was recorded before it",
-            args.file.display()
-        );
-        return 1;
-    }
-    0
-}
 
 /// Runs the replay command; returns the exit code.
 pub fn replay(path: &Path, headless: bool) -> i32 {

@@ -64,8 +64,11 @@ pub fn verdict(s: &Summary) -> (Outcome, String) {
 pub fn deadlock_text(d: &Deadlock) -> String {
     let mut out = String::from("DEADLOCK: these ranks wait for each other and none can go on:\n");
     for w in &d.cycle {
-        out.push_str(&format!("  {}\n", w.describe()));
+        out.push_str(&format!("  {}\n", crate::view::words::waiter(w)));
     }
-    out.push_str(&format!("  cycle: {}", d.describe()));
+    out.push_str(&format!(
+        "  cycle: {}",
+        crate::view::words::deadlock_chain(d)
+    ));
     out
 }

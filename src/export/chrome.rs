@@ -62,48 +62,72 @@ fn nanos(us: f64) -> f64 {
 
 /// The whole trace as a Chrome trace-event JSON object.
 pub fn chrome_trace(trace: &Trace) -> Value {
-    let h = &trace.header;
-    let world = h.world_size;
+    let world = trace.header.world_size;
     let mut tl = Timeline::new(world as usize, usize::MAX);
-    let mut events: Vec<Value> = Vec::new();
-    let mut lesson_output: Vec<Value> = Vec::new();
+    let lesson_output = lesson_output(trace, &mut tl);
+    let mut events = track_names(trace);
+    let starts = calls(&tl, world, &mut events);
+    arrows(&tl, &starts, &mut events);
+    events.extend(lesson_output);
+    json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other_data(trace) })
+}
+
+/// Steps the timeline through every event, keeping what the lesson said,
+/// checked and how it failed or ended as instant events.
+fn lesson_output(trace: &Trace, tl: &mut Timeline) -> Vec<Value> {
+    let world = trace.header.world_size;
+    let mut out = Vec::new();
     for e in &trace.events {
         if e.rank >= world || !e.t.is_finite() {
             continue;
         }
         let at = tl.step(e.rank, e.t, &e.event);
-        let (name, scope, args) = match &e.event {
-            EventKind::Say { text } => (text.clone(), "t", json!({ "text": text })),
-            EventKind::Check { what, passed } => {
-                let verdict = if *passed { "passed" } else { "FAILED" };
-                (
-                    format!("check {verdict}: {what}"),
-                    "t",
-                    json!({ "what": what, "passed": passed }),
-                )
-            }
-            EventKind::Failed { message, site } => (
-                format!("FAILED: {message}"),
-                "t",
-                json!({ "message": message, "site": site.as_ref().map(|s| s.to_string()) }),
-            ),
-            EventKind::RunEnded { outcome, detail } => (
-                format!("run ended: {outcome:?}"),
-                "p",
-                json!({ "detail": detail }),
-            ),
-            _ => continue,
+        let Some((name, scope, args)) = instant(&e.event) else {
+            continue;
         };
-        lesson_output.push(json!({
+        out.push(json!({
             "ph": INSTANT_PHASE, "s": scope, "name": name, "cat": "lesson",
             "ts": micros(at), "pid": RUN_PID, "tid": rank_tid(e.rank), "args": args,
         }));
     }
+    out
+}
 
-    events.push(json!({
+/// An event the lesson's output shows: its name, its scope (`t` its rank's
+/// track, `p` the whole run) and its arguments. None for MPI calls.
+fn instant(event: &EventKind) -> Option<(String, &'static str, Value)> {
+    Some(match event {
+        EventKind::Say { text } => (text.clone(), "t", json!({ "text": text })),
+        EventKind::Check { what, passed } => {
+            let verdict = if *passed { "passed" } else { "FAILED" };
+            (
+                format!("check {verdict}: {what}"),
+                "t",
+                json!({ "what": what, "passed": passed }),
+            )
+        }
+        EventKind::Failed { message, site } => (
+            format!("FAILED: {message}"),
+            "t",
+            json!({ "message": message, "site": site.as_ref().map(|s| s.to_string()) }),
+        ),
+        EventKind::RunEnded { outcome, detail } => (
+            format!("run ended: {outcome:?}"),
+            "p",
+            json!({ "detail": detail }),
+        ),
+        _ => return None,
+    })
+}
+
+/// The run's name and a named track per rank, in rank order.
+fn track_names(trace: &Trace) -> Vec<Value> {
+    let h = &trace.header;
+    let world = h.world_size;
+    let mut events = vec![json!({
         "ph": "M", "name": "process_name", "pid": RUN_PID,
         "args": { "name": format!("mpi-tutor: {} ({} ranks)", h.lesson, world) },
-    }));
+    })];
     for rank in 0..world {
         let tid = rank_tid(rank);
         events.push(json!({
@@ -115,11 +139,17 @@ pub fn chrome_trace(trace: &Trace) -> Value {
             "args": { "sort_index": rank },
         }));
     }
+    events
+}
 
-    // Calls, and where each one begins, for binding the arrows; written in
-    // time order, which is the direction the DevTools engine gives a flow.
+/// Where each call begins, by rank and call id, for binding the arrows.
+type Starts = HashMap<(Rank, u64), f64>;
+
+/// A slice per call, written in time order, which is the direction the
+/// DevTools engine gives a flow; returns where each one begins.
+fn calls(tl: &Timeline, world: Rank, events: &mut Vec<Value>) -> Starts {
     let mut calls: Vec<(f64, Value)> = Vec::new();
-    let mut starts: HashMap<(Rank, u64), f64> = HashMap::new();
+    let mut starts = Starts::new();
     for rank in 0..world {
         // A call that never ended (deadlock, failure) lasts to the rank's
         // last event.
@@ -140,23 +170,20 @@ pub fn chrome_trace(trace: &Trace) -> Value {
     }
     calls.sort_by(|a, b| a.0.total_cmp(&b.0));
     events.extend(calls.into_iter().map(|(_, x)| x));
+    starts
+}
 
+/// An arrow per message: its start on whichever call began first, its
+/// end on the other.
+fn arrows(tl: &Timeline, starts: &Starts, events: &mut Vec<Value>) {
     for (i, link) in tl.links().enumerate() {
         let m = link.msg;
-        let send = (
-            starts
-                .get(&(m.from, link.send_call))
-                .copied()
-                .unwrap_or(micros(link.sent)),
-            rank_tid(m.from),
-        );
-        let recv = (
-            starts
-                .get(&(m.to, link.recv_call))
-                .copied()
-                .unwrap_or(micros(link.received)),
-            rank_tid(m.to),
-        );
+        let at = |rank: Rank, call: u64, t: f64| {
+            let ts = starts.get(&(rank, call)).copied().unwrap_or(micros(t));
+            (ts, rank_tid(rank))
+        };
+        let send = at(m.from, link.send_call, link.sent);
+        let recv = at(m.to, link.recv_call, link.received);
         let (first, then) = if recv.0 < send.0 {
             (recv, send)
         } else {
@@ -174,17 +201,21 @@ pub fn chrome_trace(trace: &Trace) -> Value {
             "ts": then.0, "pid": RUN_PID, "tid": then.1,
         }));
     }
-    events.extend(lesson_output);
+}
 
+/// The run itself: lesson, ranks, MPI library, start, and whether the
+/// trace was cut off.
+fn other_data(trace: &Trace) -> Map<String, Value> {
+    let h = &trace.header;
     let mut other = Map::new();
     other.insert("lesson".into(), json!(h.lesson));
-    other.insert("world_size".into(), json!(world));
+    other.insert("world_size".into(), json!(h.world_size));
     other.insert("mpi_library".into(), json!(h.mpi_library));
     other.insert("started_unix".into(), json!(h.started_unix));
     if trace.truncated {
         other.insert("truncated".into(), json!(true));
     }
-    json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other })
+    other
 }
 
 /// What a student wants to see when clicking a call: whom, which tag, how

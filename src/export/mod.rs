@@ -1,9 +1,11 @@
 //! Recorded runs in other tools' formats. Pure functions of a [`Trace`]: no
-//! MPI, no terminal.
+//! MPI, no terminal; [`export`] is the command that reads the trace file
+//! and writes one of them.
 //!
 //! [`Trace`]: crate::trace::Trace
 
 mod chrome;
+mod command;
 
 #[cfg(test)]
 mod tests;
@@ -12,3 +14,13 @@ pub use chrome::{
     chrome_trace, rank_tid, write_chrome_trace, CALL_CATEGORY, FLOW_CATEGORY, INSTANT_PHASE,
     RUN_PID,
 };
+pub use command::{export, write_format};
+
+/// The formats a recorded run can be exported in (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// Chrome trace-event JSON: a track per rank, a slice per MPI call, an
+    /// arrow per message.
+    #[default]
+    Chrome,
+}

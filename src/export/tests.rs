@@ -57,17 +57,34 @@ fn starts_a_call(v: &Value, tid: &Value, ts: f64) -> bool {
 fn check_format(t: &Trace) -> Value {
     let v = chrome_trace(t);
     assert_eq!(v["displayTimeUnit"], "ms");
-    for x in of(&v, "X") {
+    check_calls(&v);
+    check_flows(&v, t);
+    check_instants(&v);
+    check_tracks(&v, t);
+    // Round trip through text.
+    let text = serde_json::to_string(&v).unwrap();
+    let back: Value = serde_json::from_str(&text).unwrap();
+    assert!(back == v, "the JSON reads back the same");
+    v
+}
+
+/// Every call a complete slice, in time order.
+fn check_calls(v: &Value) {
+    for x in of(v, "X") {
         for field in ["ts", "dur", "pid", "tid"] {
             assert!(x[field].is_number(), "{field} in {x}");
         }
         assert!(x["name"].is_string(), "{x}");
         assert!(x["dur"].as_f64().unwrap() >= 0.0, "{x}");
     }
-    let starts: Vec<f64> = of(&v, "X").map(|x| x["ts"].as_f64().unwrap()).collect();
+    let starts: Vec<f64> = of(v, "X").map(|x| x["ts"].as_f64().unwrap()).collect();
     assert!(starts.is_sorted(), "calls in time order");
+}
+
+/// The start (`s`) and end (`f`) events of each flow, by id.
+fn flows_by_id(v: &Value) -> BTreeMap<u64, (Vec<&Value>, Vec<&Value>)> {
     let mut flows: BTreeMap<u64, (Vec<&Value>, Vec<&Value>)> = BTreeMap::new();
-    for e in events(&v) {
+    for e in events(v) {
         match e["ph"].as_str().unwrap() {
             "s" => flows
                 .entry(e["id"].as_u64().unwrap())
@@ -82,6 +99,13 @@ fn check_format(t: &Trace) -> Value {
             _ => {}
         }
     }
+    flows
+}
+
+/// One flow per matched message, between two ranks' calls, after every
+/// slice.
+fn check_flows(v: &Value, t: &Trace) {
+    let flows = flows_by_id(v);
     for (id, (s, f)) in &flows {
         assert_eq!((s.len(), f.len()), (1, 1), "flow {id}");
         let (s, f) = (s[0], f[0]);
@@ -93,16 +117,16 @@ fn check_format(t: &Trace) -> Value {
         let (ts, tf) = (s["ts"].as_f64().unwrap(), f["ts"].as_f64().unwrap());
         assert!(tf >= ts, "flow {id} ends before it starts: {s} {f}");
         assert!(
-            starts_a_call(&v, &s["tid"], ts),
+            starts_a_call(v, &s["tid"], ts),
             "flow {id} starts at a call"
         );
-        assert!(starts_a_call(&v, &f["tid"], tf), "flow {id} ends at a call");
+        assert!(starts_a_call(v, &f["tid"], tf), "flow {id} ends at a call");
         assert_ne!(s["tid"], f["tid"], "flow {id} goes between ranks");
     }
     // Flows after every slice: Perfetto binds a flow event at a slice's
     // start only if the slice came first.
-    let last_x = events(&v).iter().rposition(|e| e["ph"] == "X");
-    let first_flow = events(&v).iter().position(|e| e["ph"] == "s");
+    let last_x = events(v).iter().rposition(|e| e["ph"] == "X");
+    let first_flow = events(v).iter().position(|e| e["ph"] == "s");
     if let (Some(x), Some(f)) = (last_x, first_flow) {
         assert!(x < f, "slices before flows");
     }
@@ -111,31 +135,29 @@ fn check_format(t: &Trace) -> Value {
         matched(t).len(),
         "one flow per matched message"
     );
-    assert_eq!(
-        of(&v, "i").count(),
-        0,
-        "instants as I, which DevTools reads"
-    );
-    for i in of(&v, INSTANT_PHASE) {
+}
+
+/// The lesson's output as `I` instants on a track or the whole run.
+fn check_instants(v: &Value) {
+    assert_eq!(of(v, "i").count(), 0, "instants as I, which DevTools reads");
+    for i in of(v, INSTANT_PHASE) {
         assert!(["t", "p"].contains(&i["s"].as_str().unwrap()), "{i}");
         assert!(i["ts"].is_number() && i["name"].is_string(), "{i}");
     }
-    // Every rank's track is named, and the process too.
+}
+
+/// Every rank's track is named, and the process too.
+fn check_tracks(v: &Value, t: &Trace) {
     for rank in 0..t.header.world_size {
         let tid = rank_tid(rank);
         assert!(
-            of(&v, "M").any(|m| m["name"] == "thread_name"
+            of(v, "M").any(|m| m["name"] == "thread_name"
                 && m["tid"] == tid
                 && m["args"]["name"] == format!("rank {rank}")),
             "rank {rank} has a named track"
         );
     }
-    assert!(of(&v, "M").any(|m| m["name"] == "process_name" && m["pid"] == RUN_PID));
-    // Round trip through text.
-    let text = serde_json::to_string(&v).unwrap();
-    let back: Value = serde_json::from_str(&text).unwrap();
-    assert!(back == v, "the JSON reads back the same");
-    v
+    assert!(of(v, "M").any(|m| m["name"] == "process_name" && m["pid"] == RUN_PID));
 }
 
 #[test]

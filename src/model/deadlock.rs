@@ -8,7 +8,6 @@
 use std::collections::BTreeSet;
 
 use super::{Model, MsgState, RankState};
-use crate::trace::display::{source_name, tag_name};
 use crate::trace::{Call, MsgId, Op, Rank, Site, Source, TagSel};
 
 /// One rank of a deadlock and the call it is stuck in.
@@ -24,15 +23,21 @@ pub struct Waiter {
     pub site: Site,
     /// The rank it waits for next in [`Deadlock::cycle`].
     pub waits_for: Rank,
-    /// `recv(from 1, tag 7)`
-    pub call: String,
+    /// Which part of the call blocks.
+    pub stuck: Stuck,
+    /// For a wait: the nonblocking call it waits on (its op and call id).
+    pub request: Option<(Op, u64)>,
 }
 
-impl Waiter {
-    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14`
-    pub fn describe(&self) -> String {
-        format!("rank {} {} {}", self.rank, self.call, self.site)
-    }
+/// The part of its call a rank is stuck in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stuck {
+    /// Its send to `peer` with `tag`: no receive takes it.
+    Send,
+    /// Its receive from `peer` (any rank for a wildcard) with `tag`.
+    Recv,
+    /// A collective some member never reaches; `peer` is its root, if any.
+    Collective,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -46,19 +51,6 @@ pub struct Deadlock {
     pub dead_end: Option<Rank>,
 }
 
-impl Deadlock {
-    /// `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0`
-    pub fn describe(&self) -> String {
-        let mut parts: Vec<String> = self.cycle.iter().map(Waiter::describe).collect();
-        match (self.dead_end, self.cycle.first()) {
-            (Some(r), _) => parts.push(format!("rank {r} (ended)")),
-            (None, Some(first)) => parts.push(format!("rank {}", first.rank)),
-            (None, None) => {}
-        }
-        parts.join(" -> ")
-    }
-}
-
 /// A requirement: released as soon as any of `ranks` is released.
 #[derive(Debug)]
 struct Clause {
@@ -66,7 +58,8 @@ struct Clause {
     op: Op,
     peer: Option<Source>,
     tag: Option<TagSel>,
-    call: String,
+    stuck: Stuck,
+    request: Option<(Op, u64)>,
 }
 
 enum Need {
@@ -78,8 +71,39 @@ enum Need {
 }
 
 pub(crate) fn find(m: &Model) -> Option<Deadlock> {
-    let n = m.ranks.len();
     let needs: Vec<Need> = m.ranks.iter().map(|r| need(m, r.rank, &r.state)).collect();
+    let released = release(&needs);
+    let stuck: BTreeSet<Rank> = (0..needs.len())
+        .filter(|&i| !released[i] && matches!(needs[i], Need::Blocked(_)))
+        .map(|i| i as Rank)
+        .collect();
+    let start = *stuck.first()?;
+    let (path, dead_end) = walk(&needs, &released, &stuck, start);
+    let cycle = path
+        .into_iter()
+        .map(|(rank, c, next)| Waiter {
+            rank,
+            op: c.op,
+            peer: c.peer,
+            tag: c.tag,
+            site: m.ranks[rank as usize].site.clone().unwrap_or_else(|| Site {
+                file: "?".into(),
+                line: 0,
+            }),
+            waits_for: next,
+            stuck: c.stuck,
+            request: c.request,
+        })
+        .collect();
+    Some(Deadlock {
+        ranks: stuck.into_iter().collect(),
+        cycle,
+        dead_end,
+    })
+}
+
+/// The fixpoint: which ranks can act again, directly or once others have.
+fn release(needs: &[Need]) -> Vec<bool> {
     let mut released: Vec<bool> = needs.iter().map(|x| matches!(x, Need::Free)).collect();
     loop {
         let mut changed = false;
@@ -98,33 +122,39 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
             }
         }
         if !changed {
-            break;
+            return released;
         }
     }
-    let stuck: BTreeSet<Rank> = (0..n)
-        .filter(|&i| !released[i] && matches!(needs[i], Need::Blocked(_)))
-        .map(|i| i as Rank)
-        .collect();
-    let start = *stuck.first()?;
+}
 
-    // Walk the first unsatisfiable clause of each rank until a rank repeats
-    // or the chain reaches a rank that ended.
-    let mut path: Vec<(Rank, &Clause, Rank)> = Vec::new();
-    let mut dead_end = None;
+/// One step of the chain: a rank, the clause it cannot satisfy, the rank
+/// that clause waits for.
+type Link<'a> = (Rank, &'a Clause, Rank);
+
+/// Walks the first unsatisfiable clause of each rank from `start` until a
+/// rank repeats (the cycle) or the chain reaches a rank that ended (the
+/// dead end, returned beside the chain).
+fn walk<'a>(
+    needs: &'a [Need],
+    released: &[bool],
+    stuck: &BTreeSet<Rank>,
+    start: Rank,
+) -> (Vec<Link<'a>>, Option<Rank>) {
+    let mut path: Vec<Link> = Vec::new();
     let mut cur = start;
     loop {
         if let Some(pos) = path.iter().position(|(r, _, _)| *r == cur) {
             path.drain(..pos);
-            break;
+            return (path, None);
         }
         let Need::Blocked(clauses) = &needs[cur as usize] else {
-            break;
+            return (path, None);
         };
         let Some(clause) = clauses
             .iter()
             .find(|c| !c.ranks.iter().any(|&r| released[r as usize]))
         else {
-            break;
+            return (path, None);
         };
         let next = clause
             .ranks
@@ -132,34 +162,15 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
             .copied()
             .find(|r| stuck.contains(r))
             .or_else(|| clause.ranks.first().copied());
-        let Some(next) = next else { break };
+        let Some(next) = next else {
+            return (path, None);
+        };
         path.push((cur, clause, next));
         if !stuck.contains(&next) {
-            dead_end = Some(next);
-            break;
+            return (path, Some(next));
         }
         cur = next;
     }
-    let cycle = path
-        .into_iter()
-        .map(|(rank, c, next)| Waiter {
-            rank,
-            op: c.op,
-            peer: c.peer,
-            tag: c.tag,
-            site: m.ranks[rank as usize].site.clone().unwrap_or_else(|| Site {
-                file: "?".into(),
-                line: 0,
-            }),
-            waits_for: next,
-            call: c.call.clone(),
-        })
-        .collect();
-    Some(Deadlock {
-        ranks: stuck.into_iter().collect(),
-        cycle,
-        dead_end,
-    })
 }
 
 fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
@@ -211,13 +222,8 @@ fn send_clause(m: &Model, call: &Call, op: Op, out: &mut Vec<Clause>) {
         op,
         peer: Some(Source::Rank(sp.dest)),
         tag: Some(TagSel::Tag(sp.tag)),
-        call: format!(
-            "{}({}to {}, tag {})",
-            op.name(),
-            via(op, call),
-            sp.dest,
-            sp.tag
-        ),
+        stuck: Stuck::Send,
+        request: via(op, call),
     });
 }
 
@@ -239,23 +245,14 @@ fn recv_clause(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>
         op,
         peer: Some(rp.source),
         tag: Some(rp.tag),
-        call: format!(
-            "{}({}from {}, tag {})",
-            op.name(),
-            via(op, call),
-            source_name(rp.source),
-            tag_name(rp.tag)
-        ),
+        stuck: Stuck::Recv,
+        request: via(op, call),
     });
 }
 
-/// For a wait: which request it is stuck on (`irecv `), else nothing.
-fn via(op: Op, call: &Call) -> String {
-    if op == call.op {
-        String::new()
-    } else {
-        format!("{} #{} ", call.op.name(), call.id)
-    }
+/// For a wait (`op`) on a request (`call`): that request's op and id.
+fn via(op: Op, call: &Call) -> Option<(Op, u64)> {
+    (op != call.op).then_some((call.op, call.id))
 }
 
 fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
@@ -270,16 +267,13 @@ fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) 
         .filter(|r| *r != rank && !coll.arrived.contains(r))
         .collect();
     let root = cp.root.map(Source::Rank);
-    let text = match cp.root {
-        Some(r) => format!("{}(root {r})", call.op.name()),
-        None => format!("{}()", call.op.name()),
-    };
     let clause = |ranks: Vec<Rank>| Clause {
         ranks,
         op: call.op,
         peer: root,
         tag: None,
-        call: text.clone(),
+        stuck: Stuck::Collective,
+        request: None,
     };
     if cp.members as usize == m.ranks.len() {
         // Everyone must arrive.

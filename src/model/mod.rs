@@ -20,13 +20,13 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-pub use deadlock::{Deadlock, Waiter};
+pub use deadlock::{Deadlock, Stuck, Waiter};
 pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
 pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
-use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank};
+use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site};
 
 /// How many events [`Model::recent`] keeps.
 pub const HISTORY: usize = 10_000;
@@ -274,40 +274,7 @@ impl Model {
                 self.ranks[r].site = Some(call.site.clone());
                 self.ranks[r].call = Some(Call::clone(call));
             }
-            EventKind::Begin(call) => {
-                let rv = &mut self.ranks[r];
-                if !terminal {
-                    rv.state = RankState::InCall {
-                        call: Call::clone(call),
-                        since: t,
-                    };
-                }
-                rv.site = Some(call.site.clone());
-                rv.call = Some(Call::clone(call));
-                if matches!(call.op, Op::Isend | Op::Irecv)
-                    && !rv.requests.iter().any(|q| q.call.id == call.id)
-                {
-                    rv.requests.push(Request {
-                        call: Call::clone(call),
-                        since: t,
-                    });
-                }
-                if let Some(sp) = &call.send {
-                    if self.msgs.send(call, t) {
-                        self.stats.sent(rank, sp.dest, sp.bytes);
-                    }
-                }
-                if let Some(rp) = &call.recv {
-                    self.msgs.post(rank, call, rp, t);
-                }
-                if let Some(cp) = &call.collective {
-                    self.collectives
-                        .entry((call.comm, cp.instance))
-                        .or_default()
-                        .arrived
-                        .insert(rank);
-                }
-            }
+            EventKind::Begin(call) => self.begin(rank, t, call, terminal),
             EventKind::End(end) => self.end(rank, t, end),
             EventKind::Matched { msg, .. } => self.msgs.consume(*msg, t),
             EventKind::Say { text } => self.ranks[r].said = Some(text.clone()),
@@ -322,22 +289,65 @@ impl Model {
                     self.ranks[r].state = RankState::Finished;
                 }
             }
-            EventKind::Failed { message, site } => {
-                self.ranks[r].state = RankState::Failed {
-                    message: message.clone(),
-                    site: site.clone(),
-                };
-                if site.is_some() {
-                    self.ranks[r].site = site.clone();
-                }
-                self.stats.failures.push(Failure {
-                    rank,
-                    message: message.clone(),
-                    site: site.clone(),
-                });
-            }
+            EventKind::Failed { message, site } => self.failed(rank, message, site),
             EventKind::RunEnded { .. } => {}
         }
+    }
+
+    /// A call begins: the rank is in it (unless it already ended), a
+    /// nonblocking one is an open request, and its send, receive or
+    /// collective part is on its way.
+    #[inline]
+    fn begin(&mut self, rank: Rank, t: f64, call: &Call, terminal: bool) {
+        let rv = &mut self.ranks[rank as usize];
+        if !terminal {
+            rv.state = RankState::InCall {
+                call: Call::clone(call),
+                since: t,
+            };
+        }
+        rv.site = Some(call.site.clone());
+        rv.call = Some(Call::clone(call));
+        if matches!(call.op, Op::Isend | Op::Irecv)
+            && !rv.requests.iter().any(|q| q.call.id == call.id)
+        {
+            rv.requests.push(Request {
+                call: Call::clone(call),
+                since: t,
+            });
+        }
+        if let Some(sp) = &call.send {
+            if self.msgs.send(call, t) {
+                self.stats.sent(rank, sp.dest, sp.bytes);
+            }
+        }
+        if let Some(rp) = &call.recv {
+            self.msgs.post(rank, call, rp, t);
+        }
+        if let Some(cp) = &call.collective {
+            self.collectives
+                .entry((call.comm, cp.instance))
+                .or_default()
+                .arrived
+                .insert(rank);
+        }
+    }
+
+    /// The rank failed: its state, where, and a failure for the summary.
+    fn failed(&mut self, rank: Rank, message: &str, site: &Option<Site>) {
+        let rv = &mut self.ranks[rank as usize];
+        rv.state = RankState::Failed {
+            message: message.to_string(),
+            site: site.clone(),
+        };
+        if site.is_some() {
+            rv.site = site.clone();
+        }
+        self.stats.failures.push(Failure {
+            rank,
+            message: message.to_string(),
+            site: site.clone(),
+        });
     }
 
     fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {

@@ -1,7 +1,6 @@
-//! One rank as the view shows it: what it is doing, where in the lesson it
-//! is, what it last said.
+//! One rank: what it is doing, where in the lesson it is, what it last
+//! said. `view::words` words it for the screen.
 
-use crate::trace::display::source_name;
 use crate::trace::{Call, FieldBlock, Op, Rank, Site};
 
 /// What a rank is doing right now.
@@ -92,89 +91,5 @@ impl RankView {
             }
             _ => self.waited,
         }
-    }
-
-    /// The state in a few words: `running`, `waiting in recv from 0`,
-    /// `waiting in send to 1`, `in bcast (root 0)`, `paused before send`,
-    /// `finished`, `FAILED`.
-    pub fn state_word(&self) -> String {
-        match &self.state {
-            RankState::NotStarted => "not started".into(),
-            RankState::Running => "running".into(),
-            RankState::Held(c) => format!("paused before {}", c.op.name()),
-            RankState::InCall { call, .. } => in_call_word(call),
-            RankState::Finished => "finished".into(),
-            RankState::Failed { .. } => "FAILED".into(),
-        }
-    }
-
-    /// The state in at most 9 characters, for the compact grid:
-    /// `run`, `recv←0`, `send→1`, `bcast`, `paused`, `done`, `FAILED`.
-    pub fn short_word(&self) -> String {
-        match &self.state {
-            RankState::NotStarted => "new".into(),
-            RankState::Running => "run".into(),
-            RankState::Held(_) => "paused".into(),
-            RankState::InCall { call, .. } => match call.op {
-                Op::Recv => match &call.recv {
-                    Some(r) => format!("recv←{}", source_name(r.source)),
-                    None => "recv".into(),
-                },
-                Op::Send => match &call.send {
-                    Some(s) => format!("send→{}", s.dest),
-                    None => "send".into(),
-                },
-                Op::Sendrecv => "sendrecv".into(),
-                op => op.name().into(),
-            },
-            RankState::Finished => "done".into(),
-            RankState::Failed { .. } => "FAILED".into(),
-        }
-    }
-}
-
-impl RankView {
-    /// The state in at most 5 characters, for the narrowest grid cells
-    /// (64 ranks beside a heat map at 80 columns): `→1`, `←12`, `wait`,
-    /// `pause`, else the short word.
-    pub fn tiny_word(&self) -> String {
-        match &self.state {
-            RankState::Held(_) => "pause".into(),
-            RankState::InCall { call, .. } => match (call.op, &call.send, &call.recv) {
-                (Op::Send, Some(s), _) => format!("→{}", s.dest),
-                (Op::Recv, _, Some(r)) => format!("←{}", source_name(r.source)),
-                (Op::Wait | Op::Waitall, _, _) => "wait".into(),
-                _ => self.short_word(),
-            },
-            _ => self.short_word(),
-        }
-    }
-}
-
-fn in_call_word(call: &Call) -> String {
-    let op = call.op.name();
-    match call.op {
-        Op::Recv => match &call.recv {
-            Some(r) => format!("waiting in recv from {}", source_name(r.source)),
-            None => "waiting in recv".into(),
-        },
-        Op::Send => match &call.send {
-            Some(s) => format!("waiting in send to {}", s.dest),
-            None => "waiting in send".into(),
-        },
-        Op::Sendrecv => match (&call.send, &call.recv) {
-            (Some(s), Some(r)) => format!(
-                "waiting in sendrecv to {} from {}",
-                s.dest,
-                source_name(r.source)
-            ),
-            _ => "waiting in sendrecv".into(),
-        },
-        Op::Wait | Op::Waitall => format!("waiting in {op}"),
-        Op::Isend | Op::Irecv | Op::Test => format!("in {op}"),
-        _ => match call.collective.as_ref().and_then(|c| c.root) {
-            Some(root) => format!("in {op} (root {root})"),
-            None => format!("in {op}"),
-        },
     }
 }

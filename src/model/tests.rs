@@ -3,9 +3,10 @@ use proptest::prelude::*;
 use super::fixtures::{head_to_head, send_recv, Script};
 use super::*;
 use crate::trace::{Event, EventKind, Op, Outcome, Source, TagSel};
+use crate::view::words;
 
 fn states(m: &Model) -> Vec<String> {
-    m.ranks().iter().map(RankView::state_word).collect()
+    m.ranks().iter().map(words::rank_state).collect()
 }
 
 fn msg_states(m: &Model) -> Vec<MsgState> {
@@ -36,7 +37,7 @@ fn recv_posted_before_the_send_is_pending_then_in_flight_then_delivered() {
     let m = send_recv("in_flight").model();
     assert_eq!(m.pending_receives().count(), 0);
     assert_eq!(msg_states(&m), [MsgState::InFlight]);
-    assert_eq!(m.ranks()[0].state_word(), "waiting in send to 1");
+    assert_eq!(words::rank_state(&m.ranks()[0]), "waiting in send to 1");
     assert!(m.deadlock().is_none());
 
     let m = send_recv("delivered").model();
@@ -93,7 +94,7 @@ fn wildcard_receives_take_the_oldest_acceptable_message() {
     let mut s = Script::new("gather", 3);
     let recv = s.recv(0, Source::Any, TagSel::Any, 1, 10);
     let m = s.model();
-    assert_eq!(m.ranks()[0].state_word(), "waiting in recv from any");
+    assert_eq!(words::rank_state(&m.ranks()[0]), "waiting in recv from any");
     assert_eq!(m.pending_receives().count(), 1);
     let (_, from2) = s.send(2, 0, 5, 1, 20);
     s.send(1, 0, 5, 1, 20);
@@ -126,7 +127,7 @@ fn isend_irecv_and_waitall() {
     }
     let m = s.model();
     assert_eq!(m.ranks()[0].requests.len(), 2);
-    assert_eq!(m.ranks()[0].state_word(), "waiting in waitall");
+    assert_eq!(words::rank_state(&m.ranks()[0]), "waiting in waitall");
     assert_eq!(
         m.pending_receives().count(),
         0,
@@ -160,7 +161,10 @@ fn waitall_on_an_unsatisfiable_irecv_deadlocks() {
     }
     let d = s.model().deadlock().expect("deadlock");
     assert_eq!(d.ranks, [0, 1]);
-    assert_eq!(d.cycle[0].call, "wait(irecv #0 from 1, tag 1)");
+    assert_eq!(
+        words::stuck_call(&d.cycle[0]),
+        "wait(irecv #0 from 1, tag 1)"
+    );
 }
 
 #[test]
@@ -169,7 +173,7 @@ fn collectives_arrive_one_by_one() {
     let calls = s.collective(Op::Bcast, Some(0), &[0, 1, 2], 12);
     s.begin(1, &calls[1]);
     let m = s.model();
-    assert_eq!(m.ranks()[1].state_word(), "in bcast (root 0)");
+    assert_eq!(words::rank_state(&m.ranks()[1]), "in bcast (root 0)");
     assert!(
         m.deadlock().is_none(),
         "ranks 0 and 2 have not started: they can still come"
@@ -183,9 +187,9 @@ fn collectives_arrive_one_by_one() {
     assert_eq!(d.ranks, [0, 1]);
     assert_eq!(d.dead_end, Some(2));
     assert!(
-        d.describe().ends_with("-> rank 2 (ended)"),
+        words::deadlock_chain(&d).ends_with("-> rank 2 (ended)"),
         "{}",
-        d.describe()
+        words::deadlock_chain(&d)
     );
 
     let mut s = Script::new("bcast", 3);
@@ -207,7 +211,7 @@ fn head_to_head_receives_deadlock() {
     let d = head_to_head().model().deadlock().expect("deadlock");
     assert_eq!(d.ranks, [0, 1]);
     assert_eq!(
-        d.describe(),
+        words::deadlock_chain(&d),
         "rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0"
     );
     assert_eq!(d.cycle[0].waits_for, 1);
@@ -226,8 +230,8 @@ fn a_ring_of_blocking_sends_deadlocks() {
     assert_eq!(d.ranks, [0, 1, 2]);
     let order: Vec<_> = d.cycle.iter().map(|w| w.rank).collect();
     assert_eq!(order, [0, 1, 2]);
-    assert_eq!(d.cycle[2].call, "send(to 0, tag 0)");
-    assert_eq!(m.ranks()[2].state_word(), "waiting in send to 0");
+    assert_eq!(words::stuck_call(&d.cycle[2]), "send(to 0, tag 0)");
+    assert_eq!(words::rank_state(&m.ranks()[2]), "waiting in send to 0");
     // Rank 1 posts its receive instead: everything can move.
     let mut s = Script::new("ring", 3);
     s.send(0, 1, 0, 1 << 20, 40);
@@ -383,7 +387,7 @@ proptest! {
         }
         prop_assert!(m.events_applied() <= events.len() as u64);
         prop_assert!(m.recent().count() <= HISTORY);
-        let _ = m.deadlock().map(|d| d.describe());
+        let _ = m.deadlock().map(|d| words::deadlock_chain(&d));
         let _ = m.summary();
         let _ = m.pending_receives().count();
         // The timeline never draws a message backwards nor a call ending
@@ -397,7 +401,11 @@ proptest! {
             }
         }
         for r in m.ranks() {
-            let _ = (r.state_word(), r.short_word(), r.tiny_word());
+            let _ = (
+                words::rank_state(r),
+                words::rank_state_short(r),
+                words::rank_state_tiny(r),
+            );
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn tty_name(fd: RawFd) -> Option<String> {
 
 /// (columns, rows) of the terminal open on `fd`.
 pub fn size(fd: RawFd) -> Option<(u16, u16)> {
-    // SAFETY: winsize is plain integers, for which all zeroes is a value.
+    // SAFETY: winsize is a C struct of integers: all zeros is a valid one.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     // SAFETY: TIOCGWINSZ writes a winsize into `ws`.
     let ok = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) } == 0;
@@ -54,8 +54,8 @@ impl Saved {
     }
 
     pub fn of(fd: RawFd) -> Option<Saved> {
-        // SAFETY: termios is plain integers and arrays of them, for which
-        // all zeroes is a value.
+        // SAFETY: termios is a C struct of integers and arrays of them: all
+        // zeros is a valid one, and tcgetattr overwrites it.
         let mut termios: libc::termios = unsafe { std::mem::zeroed() };
         // SAFETY: tcgetattr fills `termios`.
         (unsafe { libc::tcgetattr(fd, &mut termios) } == 0).then_some(Saved { fd, termios })
@@ -80,8 +80,8 @@ impl Saved {
 /// Puts the terminal on `fd` in raw mode: keys arrive one byte at a time,
 /// unechoed, and Ctrl-C is a key (byte 3), not a signal.
 pub fn make_raw(fd: RawFd) -> bool {
-    // SAFETY: termios is plain integers and arrays of them, for which all
-    // zeroes is a value.
+    // SAFETY: termios is a C struct of integers and arrays of them: all
+    // zeros is a valid one, and tcgetattr overwrites it.
     let mut t: libc::termios = unsafe { std::mem::zeroed() };
     // SAFETY: termios round trip on an open terminal fd.
     unsafe {

@@ -8,6 +8,7 @@
 mod causal;
 pub mod display;
 mod intern;
+mod load;
 mod matching;
 pub(crate) mod packed;
 mod reader;
@@ -15,6 +16,7 @@ pub mod wire;
 mod writer;
 
 pub use causal::{consumed, CausalOrder};
+pub use load::{load_packed, load_trace, MAX_TRACE_BYTES};
 pub use matching::{Matcher, SendCounter};
 pub use packed::{Packed, PackedBuilder};
 pub use reader::{

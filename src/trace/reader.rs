@@ -37,12 +37,21 @@ pub enum TraceError {
     FutureVersion { path: String, found: u32 },
     #[error("trace {path} is of a run on {found} ranks; mpi-tutor reads traces of up to {MAX_WORLD_SIZE} ranks")]
     TooManyRanks { path: String, found: u32 },
+    #[error(
+        "trace {path} is {:.1} GiB; mpi-tutor reads traces up to 1 GiB",
+        gibibytes(*.bytes)
+    )]
+    TooLarge { path: String, bytes: u64 },
     #[error("trace {path} is broken at line {line}: {reason}")]
     BadLine {
         path: String,
         line: usize,
         reason: String,
     },
+}
+
+fn gibibytes(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1u32 << 30)
 }
 
 #[derive(Debug, Clone)]
@@ -353,7 +362,7 @@ fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
 /// `s` with its control characters escaped (`\n`, `\u{1b}`): an error
 /// quotes what it found in the file (`unknown variant ...`), and must stay
 /// one plain line on a terminal whatever the file holds.
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {

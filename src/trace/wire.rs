@@ -495,20 +495,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_kind_and_edge_value_round_trips() {
-        let site = Site {
-            file: "lessons/ü.rs".into(),
-            line: u32::MAX,
-        };
-        let msg = MsgId {
-            from: 0,
-            to: u32::MAX,
-            tag: i32::MIN,
-            comm: 3,
-            k: u64::MAX,
-        };
-        let call = Call {
+    /// A call with every part, at edge values.
+    fn edge_call(site: Site, msg: MsgId) -> Call {
+        Call {
             id: 7,
             op: Op::Allreduce,
             comm: 1,
@@ -536,8 +525,12 @@ mod tests {
             }),
             requests: vec![1, 2, 3],
             site: site.clone(),
-        };
-        let kinds = vec![
+        }
+    }
+
+    /// An event of every kind, at edge values.
+    fn every_kind(call: Call, site: Site, msg: MsgId) -> Vec<EventKind> {
+        vec![
             EventKind::Held(Box::new(call.clone())),
             EventKind::Begin(Box::new(call)),
             EventKind::End(CallEnd {
@@ -583,7 +576,24 @@ mod tests {
                 outcome: Outcome::Interrupted,
                 detail: String::new(),
             },
-        ];
+        ]
+    }
+
+    #[test]
+    fn every_kind_and_edge_value_round_trips() {
+        let site = Site {
+            file: "lessons/ü.rs".into(),
+            line: u32::MAX,
+        };
+        let msg = MsgId {
+            from: 0,
+            to: u32::MAX,
+            tag: i32::MIN,
+            comm: 3,
+            k: u64::MAX,
+        };
+        let call = edge_call(site.clone(), msg);
+        let kinds = every_kind(call, site, msg);
         let events: Vec<Event> = kinds
             .into_iter()
             .enumerate()

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-use super::{fit, Theme};
+use super::{fit, words, Theme};
 use crate::model::Deadlock;
 
 pub struct DeadlockBanner<'a> {
@@ -24,7 +24,7 @@ impl DeadlockBanner<'_> {
             let arrow = if i == 0 { "  " } else { "→ " };
             out.push(Line::from(vec![
                 Span::styled(arrow, t.error()),
-                Span::raw(fit(&w.describe(), width.saturating_sub(2))),
+                Span::raw(fit(&words::waiter(w), width.saturating_sub(2))),
             ]));
         }
         match (d.dead_end, d.cycle.first()) {

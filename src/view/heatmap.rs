@@ -290,47 +290,8 @@ impl HeatMap<'_> {
     ) {
         let t = self.theme;
         let mut canvas = Canvas::default();
-        let mut labels = Vec::new();
-        for (r, b) in bs {
-            let lines = (
-                p.x.line(b.col0),
-                p.x.line(b.col0 + b.cols),
-                p.y.line(b.row0),
-                p.y.line(b.row0 + b.rows),
-            );
-            let (Some(l), Some(r_), Some(top), Some(bottom)) = lines else {
-                continue;
-            };
-            canvas.across(top, l, r_);
-            canvas.across(bottom, l, r_);
-            canvas.down(l, top, bottom);
-            canvas.down(r_, top, bottom);
-            let text = if show_iterations {
-                format!("{r} it{}", b.iteration)
-            } else {
-                r.to_string()
-            };
-            labels.push((l + 1, top, (r_ - l).saturating_sub(1), text, r.to_string()));
-        }
-        for e in shared_edges(bs) {
-            if !lit.contains(&e.pair()) {
-                continue;
-            }
-            let ends = match e.side {
-                Side::Vertical => (p.x.line(e.at), p.y.line(e.span.start), p.y.line(e.span.end)),
-                Side::Horizontal => (p.y.line(e.at), p.x.line(e.span.start), p.x.line(e.span.end)),
-            };
-            let (Some(at), Some(from), Some(to)) = ends else {
-                continue;
-            };
-            for k in from + 1..to {
-                let xy = match e.side {
-                    Side::Vertical => (at, k),
-                    Side::Horizontal => (k, at),
-                };
-                canvas.lit.push(xy);
-            }
-        }
+        let labels = borders(p, bs, show_iterations, &mut canvas);
+        light(p, bs, lit, &mut canvas);
         for (&(x, y), &mask) in &canvas.mask {
             let on = canvas.lit.contains(&(x, y));
             let style = if on { t.marker() } else { t.dim() };
@@ -534,6 +495,65 @@ fn box_char(mask: u8, lit: bool) -> char {
         (m, _) if m == DOWN | LEFT | RIGHT => '┬',
         (m, _) if m == UP | LEFT | RIGHT => '┴',
         _ => '┼',
+    }
+}
+
+/// A block's label on its top border: where it starts, the room it has,
+/// the label, and the shorter one (the rank alone) for when it does not fit.
+type Label = (u16, u16, u16, String, String);
+
+/// Draws every block's four sides on `canvas`; returns their labels.
+fn borders(
+    p: &Plan,
+    bs: &[(Rank, &FieldBlock)],
+    show_iterations: bool,
+    canvas: &mut Canvas,
+) -> Vec<Label> {
+    let mut labels = Vec::new();
+    for (r, b) in bs {
+        let lines = (
+            p.x.line(b.col0),
+            p.x.line(b.col0 + b.cols),
+            p.y.line(b.row0),
+            p.y.line(b.row0 + b.rows),
+        );
+        let (Some(l), Some(r_), Some(top), Some(bottom)) = lines else {
+            continue;
+        };
+        canvas.across(top, l, r_);
+        canvas.across(bottom, l, r_);
+        canvas.down(l, top, bottom);
+        canvas.down(r_, top, bottom);
+        let text = if show_iterations {
+            format!("{r} it{}", b.iteration)
+        } else {
+            r.to_string()
+        };
+        labels.push((l + 1, top, (r_ - l).saturating_sub(1), text, r.to_string()));
+    }
+    labels
+}
+
+/// Marks lit on `canvas` the shared edges of the pairs in `lit`.
+fn light(p: &Plan, bs: &[(Rank, &FieldBlock)], lit: &[(Rank, Rank)], canvas: &mut Canvas) {
+    for e in shared_edges(bs) {
+        if !lit.contains(&e.pair()) {
+            continue;
+        }
+        let ends = match e.side {
+            Side::Vertical => (p.x.line(e.at), p.y.line(e.span.start), p.y.line(e.span.end)),
+            Side::Horizontal => (p.y.line(e.at), p.x.line(e.span.start), p.x.line(e.span.end)),
+        };
+        let (Some(at), Some(from), Some(to)) = ends else {
+            continue;
+        };
+        for k in from + 1..to {
+            let xy = match e.side {
+                Side::Vertical => (at, k),
+                Side::Horizontal => (k, at),
+            };
+            canvas.lit.push(xy);
+        }
     }
 }
 

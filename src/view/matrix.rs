@@ -6,13 +6,13 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::ranks::top_rule;
 use super::Theme;
-use crate::model::{Model, PairStats};
+use crate::model::{Model, PairStats, Summary};
 use crate::trace::display::bytes;
 
 /// Shades from least to most traffic; a cell with none shows `·`.
@@ -99,6 +99,96 @@ fn level(value: u64, max: u64) -> usize {
     }
 }
 
+/// Where everything goes: the grid of cells, the label column `lw` wide,
+/// cells `cw` wide, and whether the totals column fits.
+struct Placement {
+    area: Rect,
+    grid: Grid,
+    ranks: usize,
+    /// Rows for senders (the area less the header and the totals row).
+    rows: usize,
+    lw: u16,
+    cw: u16,
+    totals: bool,
+    /// All messages and bytes.
+    total: (u64, u64),
+    /// The largest cell's weight, which gets the darkest shade.
+    max: u64,
+}
+
+impl Placement {
+    /// Ranks share cells (`k` senders by `k` receivers) until the cells
+    /// fit `area` at least one column wide. None when nothing fits.
+    fn new(summary: &Summary, ranks: usize, area: Rect) -> Option<Placement> {
+        let total = (summary.total_messages(), summary.total_bytes());
+        // A header row and a totals row around the senders.
+        if ranks == 0 || area.height < 3 || area.width < 8 {
+            return None;
+        }
+        let rows = (area.height - 2) as usize;
+        let totals_w = (amount(total).chars().count() as u16 + 2).max(7);
+        let mut k = ranks.div_ceil(rows).max(1);
+        let (grid, lw, cw, totals) = loop {
+            let grid = Grid::new(&summary.pairs, ranks, k);
+            let lw = grid.label(grid.groups - 1, ranks).len().max(4) as u16 + 1;
+            let g = grid.groups as u16;
+            let room = area.width.saturating_sub(lw);
+            // Totals column when there is room for it beside the cells.
+            let (cw, totals) = if room >= g + totals_w {
+                (((room - totals_w) / g).min(MAX_CELL), true)
+            } else {
+                ((room / g).min(MAX_CELL), false)
+            };
+            if cw >= 1 || k >= ranks {
+                break (grid, lw, cw.max(1), totals);
+            }
+            k += 1;
+        };
+        let mut placement = Placement {
+            area,
+            grid,
+            ranks,
+            rows,
+            lw,
+            cw,
+            totals,
+            total,
+            max: 0,
+        };
+        placement.max = (placement.grid.cells.iter())
+            .map(|&c| placement.weight(c))
+            .max()
+            .unwrap_or(0);
+        Some(placement)
+    }
+
+    /// Shade by bytes; by messages when all of them were empty.
+    fn weight(&self, c: (u64, u64)) -> u64 {
+        if self.total.1 > 0 {
+            c.1
+        } else {
+            c.0
+        }
+    }
+
+    fn x_of(&self, j: usize) -> u16 {
+        self.area.x + self.lw + (j as u16) * self.cw
+    }
+
+    /// The totals column.
+    fn totals_x(&self) -> u16 {
+        self.x_of(self.grid.groups) + 1
+    }
+
+    /// Writes `s` at (`x`, `y`), cut at the area's right edge.
+    fn put(&self, buf: &mut Buffer, (x, y): (u16, u16), s: &str, style: Style) {
+        let right = self.area.right();
+        if x < right {
+            buf.set_stringn(x, y, s, (right - x) as usize, style);
+        }
+    }
+}
+
 impl Widget for &Matrix<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
@@ -114,106 +204,81 @@ impl Widget for &Matrix<'_> {
         let block = top_rule(title, t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
-        let n = self.model.ranks().len();
-        // A header row and a totals row around the senders.
-        if n == 0 || inner.height < 3 || inner.width < 8 {
+        let Some(place) = Placement::new(&summary, self.model.ranks().len(), inner) else {
             return;
-        }
-        let rows = (inner.height - 2) as usize;
-        let totals_w = (amount(total).chars().count() as u16 + 2).max(7);
-        let mut k = n.div_ceil(rows).max(1);
-        let layout = loop {
-            let grid = Grid::new(&summary.pairs, n, k);
-            let lw = grid.label(grid.groups - 1, n).len().max(4) as u16 + 1;
-            let g = grid.groups as u16;
-            let room = inner.width.saturating_sub(lw);
-            // Totals column when there is room for it beside the cells.
-            let (cw, totals) = if room >= g + totals_w {
-                (((room - totals_w) / g).min(MAX_CELL), true)
-            } else {
-                ((room / g).min(MAX_CELL), false)
-            };
-            if cw >= 1 || k >= n {
-                break (grid, lw, cw.max(1), totals);
-            }
-            k += 1;
         };
-        let (grid, lw, cw, totals) = layout;
-        let g = grid.groups;
-        // Shade by bytes; by messages when all of them were empty.
-        let weight = |c: (u64, u64)| if total.1 > 0 { c.1 } else { c.0 };
-        let max = grid.cells.iter().map(|&c| weight(c)).max().unwrap_or(0);
-        let x_of = |j: usize| inner.x + lw + (j as u16) * cw;
-        let right = inner.right();
-        let put = |buf: &mut Buffer, x: u16, y: u16, s: &str, style| {
-            if x < right {
-                buf.set_stringn(x, y, s, (right - x) as usize, style);
-            }
-        };
+        self.header(&place, buf);
+        self.senders(&place, buf);
+        self.received(&place, buf);
+    }
+}
 
-        // Header: receivers.
-        let y0 = inner.y;
-        put(buf, inner.x, y0, "from", t.dim());
+impl Matrix<'_> {
+    /// The first row: the receivers, where their labels fit, and `sent`.
+    fn header(&self, place: &Placement, buf: &mut Buffer) {
+        let dim = self.theme.dim();
+        let y = place.area.y;
+        place.put(buf, (place.area.x, y), "from", dim);
         let mut free = 0;
-        for j in 0..g {
-            let x = x_of(j);
-            let label = grid.label(j, n);
+        for j in 0..place.grid.groups {
+            let x = place.x_of(j);
+            let label = place.grid.label(j, place.ranks);
             if x >= free {
-                let pad = fill_width(cw).saturating_sub(label.len() as u16) / 2;
-                put(buf, x + pad, y0, &label, t.dim());
+                let pad = fill_width(place.cw).saturating_sub(label.len() as u16) / 2;
+                place.put(buf, (x + pad, y), &label, dim);
                 free = x + pad + label.len() as u16 + 1;
             }
         }
-        let tx = x_of(g) + 1;
-        if totals {
-            put(buf, tx, y0, "sent", t.dim());
+        if place.totals {
+            place.put(buf, (place.totals_x(), y), "sent", dim);
         }
+    }
 
-        for i in 0..g.min(rows) {
-            let y = y0 + 1 + i as u16;
-            put(
-                buf,
-                inner.x,
-                y,
-                &format!("{:>w$}", grid.label(i, n), w = lw as usize - 1),
-                t.dim(),
+    /// A row per sender: its label, its cells, what it sent in all.
+    fn senders(&self, place: &Placement, buf: &mut Buffer) {
+        let dim = self.theme.dim();
+        let grid = &place.grid;
+        for i in 0..grid.groups.min(place.rows) {
+            let y = place.area.y + 1 + i as u16;
+            let label = format!(
+                "{:>w$}",
+                grid.label(i, place.ranks),
+                w = place.lw as usize - 1
             );
-            for j in 0..g {
-                self.cell(
-                    buf,
-                    (x_of(j), y),
-                    cw,
-                    grid.at(i, j),
-                    level(weight(grid.at(i, j)), max),
-                );
+            place.put(buf, (place.area.x, y), &label, dim);
+            for j in 0..grid.groups {
+                let traffic = grid.at(i, j);
+                let lvl = level(place.weight(traffic), place.max);
+                self.cell(buf, (place.x_of(j), y), place.cw, traffic, lvl);
             }
             let sent = grid.row(i);
-            if totals && sent.0 > 0 {
-                put(buf, tx, y, &amount(sent), t.dim());
+            if place.totals && sent.0 > 0 {
+                place.put(buf, (place.totals_x(), y), &amount(sent), dim);
             }
         }
+    }
 
-        // Received per receiver: the count where it fits.
-        let yt = y0 + 1 + g.min(rows) as u16;
-        if yt < inner.bottom() {
-            put(buf, inner.x, yt, "recv", t.dim());
-            for j in 0..g {
-                let (m, _) = grid.column(j);
-                let s = m.to_string();
-                if m > 0 && s.len() as u16 <= fill_width(cw) {
-                    let pad = (fill_width(cw) - s.len() as u16) / 2;
-                    put(buf, x_of(j) + pad, yt, &s, t.dim());
-                }
+    /// Received per receiver: the count where it fits, and the total.
+    fn received(&self, place: &Placement, buf: &mut Buffer) {
+        let dim = self.theme.dim();
+        let grid = &place.grid;
+        let y = place.area.y + 1 + grid.groups.min(place.rows) as u16;
+        if y >= place.area.bottom() {
+            return;
+        }
+        place.put(buf, (place.area.x, y), "recv", dim);
+        let fill_w = fill_width(place.cw);
+        for j in 0..grid.groups {
+            let (m, _) = grid.column(j);
+            let s = m.to_string();
+            if m > 0 && s.len() as u16 <= fill_w {
+                let pad = (fill_w - s.len() as u16) / 2;
+                place.put(buf, (place.x_of(j) + pad, y), &s, dim);
             }
-            if totals {
-                put(
-                    buf,
-                    tx,
-                    yt,
-                    &amount(total),
-                    t.dim().add_modifier(Modifier::BOLD),
-                );
-            }
+        }
+        if place.totals {
+            let style = dim.add_modifier(Modifier::BOLD);
+            place.put(buf, (place.totals_x(), y), &amount(place.total), style);
         }
     }
 }

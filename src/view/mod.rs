@@ -32,6 +32,7 @@ mod status;
 mod summary;
 mod theme;
 mod too_small;
+pub mod words;
 mod world;
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use super::{base_name, fit, Theme};
+use super::{base_name, fit, words, Theme};
 use crate::model::{RankState, RankView};
 use crate::trace::display::{bytes, source_name, tag_name};
 use crate::trace::{Call, Op};
@@ -32,10 +32,26 @@ pub struct RankBox<'a> {
 
 impl Widget for &RankBox<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        let block = self.block();
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let w = inner.width as usize;
+        if w == 0 {
+            return;
+        }
+        let h = inner.height as usize;
+        for (i, (text, style)) in self.lines(w, h).into_iter().take(h).enumerate() {
+            buf.set_stringn(inner.x, inner.y + i as u16, text, w, style);
+        }
+    }
+}
+
+impl RankBox<'_> {
+    /// The border, coloured by state (red when stuck), titled with the rank.
+    fn block(&self) -> Block<'static> {
         let t = self.theme;
-        let r = self.rank;
         let mut title = vec![Span::styled(
-            format!(" rank {} ", r.rank),
+            format!(" rank {} ", self.rank.rank),
             Style::new().add_modifier(Modifier::BOLD),
         )];
         if self.deadlocked {
@@ -44,90 +60,102 @@ impl Widget for &RankBox<'_> {
         let border = if self.deadlocked {
             t.error()
         } else {
-            t.state(r, false).remove_modifier(Modifier::BOLD)
+            t.state(self.rank, false).remove_modifier(Modifier::BOLD)
         };
-        let block = Block::bordered()
+        Block::bordered()
             .title(Line::from(title))
-            .border_style(border);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let w = inner.width as usize;
-        if w == 0 {
-            return;
-        }
+            .border_style(border)
+    }
 
-        let state = wrap(&r.state_word(), w, 2);
-        let current = matches!(r.state, RankState::Held(_) | RankState::InCall { .. });
-        // The state word already says `recv from 0` / `send to 1`.
-        let named = matches!(&r.state, RankState::InCall { call, .. }
-            if matches!(call.op, Op::Send | Op::Recv | Op::Sendrecv));
-        let call = match &r.call {
-            Some(c) => call_lines(c, w, named),
-            None => Vec::new(),
-        };
-        let call_style = if current { Style::new() } else { t.dim() };
-        let site = match &r.site {
-            Some(s) => {
-                let full = format!("{}:{}", base_name(&s.file), s.line);
-                if full.chars().count() <= w {
-                    full
-                } else {
-                    format!("line {}", s.line)
-                }
-            }
-            None => String::new(),
-        };
-        let marks: Vec<(String, Style)> = self
-            .pending
-            .iter()
-            .flat_map(|p| wrap(p, w, 3).into_iter().map(|l| (l, t.waiting())))
-            .chain(
-                self.queued
-                    .iter()
-                    .flat_map(|q| wrap(q, w, 3).into_iter().map(|l| (l, t.message()))),
-            )
-            .collect();
+    /// The box's lines, `w` wide, for a box `h` high: the state, the call,
+    /// its lesson line, the pending and queued marks, what the rank said.
+    /// The least important (said, then the lesson line) go first when the
+    /// box is short.
+    fn lines(&self, w: usize, h: usize) -> Vec<(String, Style)> {
+        let t = self.theme;
+        let r = self.rank;
+        let state = wrap(&words::rank_state(r), w, 2);
+        let call = self.call(w);
+        let site = site_line(r, w);
+        let marks = self.marks(w);
         let said = r
             .said
             .as_ref()
             .map(|s| wrap(&format!("\"{s}\""), w, 2))
             .unwrap_or_default();
-
-        // Drop the least important lines first when the box is short.
-        let h = inner.height as usize;
-        let mut show_said = true;
-        let mut show_site = !site.is_empty();
-        let said_len = said.len();
         let count = |with_said: bool, with_site: bool| {
             state.len()
                 + call.len()
                 + usize::from(with_site)
                 + marks.len()
-                + if with_said { said_len } else { 0 }
+                + if with_said { said.len() } else { 0 }
         };
-        if count(show_said, show_site) > h {
-            show_said = false;
-        }
-        if count(show_said, show_site) > h {
-            show_site = false;
-        }
+        let show_said = count(true, !site.is_empty()) <= h;
+        let show_site = !site.is_empty() && count(show_said, true) <= h;
 
         let state_style = t.state(r, self.deadlocked);
         let mut lines: Vec<(String, Style)> = state.into_iter().map(|l| (l, state_style)).collect();
-        lines.extend(call.into_iter().map(|l| (fit(&l, w), call_style)));
+        lines.extend(call);
         if show_site {
             lines.push((fit(&site, w), t.dim()));
         }
         lines.extend(marks);
         if show_said {
-            lines.extend(
-                said.into_iter()
-                    .map(|l| (l, t.dim().add_modifier(Modifier::ITALIC))),
-            );
+            let style = t.dim().add_modifier(Modifier::ITALIC);
+            lines.extend(said.into_iter().map(|l| (l, style)));
         }
-        for (i, (text, style)) in lines.into_iter().take(h).enumerate() {
-            buf.set_stringn(inner.x, inner.y + i as u16, text, w, style);
+        lines
+    }
+
+    /// The current or last call, dimmed when it is the last one.
+    fn call(&self, w: usize) -> Vec<(String, Style)> {
+        let r = self.rank;
+        let current = matches!(r.state, RankState::Held(_) | RankState::InCall { .. });
+        // The state word already says `recv from 0` / `send to 1`.
+        let named = matches!(&r.state, RankState::InCall { call, .. }
+            if matches!(call.op, Op::Send | Op::Recv | Op::Sendrecv));
+        let style = if current {
+            Style::new()
+        } else {
+            self.theme.dim()
+        };
+        match &r.call {
+            Some(c) => call_lines(c, w, named)
+                .into_iter()
+                .map(|l| (fit(&l, w), style))
+                .collect(),
+            None => Vec::new(),
         }
+    }
+
+    /// The pending receives, then the queued messages, wrapped to `w`.
+    fn marks(&self, w: usize) -> Vec<(String, Style)> {
+        let t = self.theme;
+        let pending = self
+            .pending
+            .iter()
+            .flat_map(|p| wrap(p, w, 3).into_iter().map(|l| (l, t.waiting())));
+        let queued = self
+            .queued
+            .iter()
+            .flat_map(|q| wrap(q, w, 3).into_iter().map(|l| (l, t.message())));
+        pending.chain(queued).collect()
+    }
+}
+
+/// `file.rs:14`, or `line 14` when that does not fit in `w`; empty without
+/// a lesson line.
+fn site_line(r: &RankView, w: usize) -> String {
+    match &r.site {
+        Some(s) => {
+            let full = format!("{}:{}", base_name(&s.file), s.line);
+            if full.chars().count() <= w {
+                full
+            } else {
+                format!("line {}", s.line)
+            }
+        }
+        None => String::new(),
     }
 }
 
@@ -282,10 +310,10 @@ impl Widget for &RankGrid<'_> {
             let x = area.x + (col * cell) as u16;
             let y = area.y + row as u16;
             let room = cell.saturating_sub(digits + 2);
-            let word = [r.state_word(), r.short_word()]
+            let word = [words::rank_state(r), words::rank_state_short(r)]
                 .into_iter()
                 .find(|w| w.chars().count() <= room)
-                .unwrap_or_else(|| r.tiny_word());
+                .unwrap_or_else(|| words::rank_state_tiny(r));
             let deadlocked = self.deadlocked.contains(&r.rank);
             buf.set_stringn(
                 x,

@@ -176,29 +176,10 @@ impl Widget for &SpaceTime<'_> {
         let t = self.theme;
         let (per, offset) = self.view.window(self.model, area.width);
         let n = self.model.ranks().len();
-        let mode = if self.view.zoom.is_some() {
-            "zoomed"
-        } else {
-            "whole run"
-        };
         let (step, shown) = rows_for(n, area.height);
         // The ranks on screen: from `first`, scrolled with ↑↓.
         let first = self.view.first_rank.min(n - shown.min(n));
-        let mut title = vec![
-            Span::raw(" space-time "),
-            Span::styled(
-                format!("· 1 column = {} · {mode} ", time_label(per, per)),
-                t.dim(),
-            ),
-        ];
-        if shown < n && shown > 0 {
-            title.push(Span::styled(
-                format!("· ranks {first}–{} of {n} ", first + shown - 1),
-                t.marker(),
-            ));
-        }
-        let title = Line::from(title);
-        let block = top_rule(title, t.border(self.focused));
+        let block = top_rule(self.title(per, first, shown), t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height < 2 || inner.width <= label_width(n) + 1 || n == 0 {
@@ -212,33 +193,85 @@ impl Widget for &SpaceTime<'_> {
             offset,
         };
         plot.axis(inner.y, buf, t);
-
-        // Rows: a rank, a row for message lines, the next rank... when
-        // there is room; else ranks only; else as many as fit.
-        let row = |r: usize| {
-            (first..first + shown)
-                .contains(&r)
-                .then(|| inner.y + 1 + ((r - first) * step) as u16)
+        let rows = Rows {
+            top: inner.y + 1,
+            first,
+            shown,
+            step,
         };
-        let used = if shown == 0 {
+        self.ranks(&plot, &rows, (inner.x, lw), buf);
+        self.messages(&plot, &rows, buf);
+        self.footnote(inner, lw, &rows, buf);
+    }
+}
+
+/// Rows: a rank, a row for message lines, the next rank... when there is
+/// room (`step` 2); else ranks only (`step` 1); else as many as fit.
+struct Rows {
+    /// The first rank's row.
+    top: u16,
+    /// The first rank shown, and how many are.
+    first: usize,
+    shown: usize,
+    step: usize,
+}
+
+impl Rows {
+    /// Rank `r`'s row, if it is shown.
+    fn of(&self, r: usize) -> Option<u16> {
+        (self.first..self.first + self.shown)
+            .contains(&r)
+            .then(|| self.top + ((r - self.first) * self.step) as u16)
+    }
+
+    /// The rows the shown ranks take, message rows between them included.
+    fn used(&self) -> u16 {
+        if self.shown == 0 {
             0
         } else {
-            ((shown - 1) * step + 1) as u16
-        };
+            ((self.shown - 1) * self.step + 1) as u16
+        }
+    }
+}
 
+impl SpaceTime<'_> {
+    /// ` space-time · 1 column = 20 ms · whole run `, and which ranks are
+    /// shown when not all are.
+    fn title(&self, per: f64, first: usize, shown: usize) -> Line<'static> {
+        let t = self.theme;
+        let n = self.model.ranks().len();
+        let mode = if self.view.zoom.is_some() {
+            "zoomed"
+        } else {
+            "whole run"
+        };
+        let mut title = vec![
+            Span::raw(" space-time "),
+            Span::styled(
+                format!("· 1 column = {} · {mode} ", time_label(per, per)),
+                t.dim(),
+            ),
+        ];
+        if shown < n && shown > 0 {
+            title.push(Span::styled(
+                format!("· ranks {first}–{} of {n} ", first + shown - 1),
+                t.marker(),
+            ));
+        }
+        Line::from(title)
+    }
+
+    /// Each shown rank: its label, a line while it is active, its calls
+    /// on top (waiting ones first, so the short other calls stay visible).
+    fn ranks(&self, plot: &Plot, rows: &Rows, (x, lw): (u16, u16), buf: &mut Buffer) {
+        let t = self.theme;
         let tl = self.model.timeline();
         let now = tl.now();
-        for (r, rv) in self
-            .model
-            .ranks()
-            .iter()
-            .enumerate()
-            .skip(first)
-            .take(shown)
-        {
-            let y = row(r).expect("shown");
+        let ranks = self.model.ranks().iter().enumerate();
+        for (r, rv) in ranks.skip(rows.first).take(rows.shown) {
+            let y = rows.of(r).expect("shown");
             buf.set_stringn(
-                inner.x,
+                x,
                 y,
                 format!("{:>w$}", r, w = lw as usize - 1),
                 lw as usize,
@@ -249,7 +282,6 @@ impl Widget for &SpaceTime<'_> {
                 let last = if rv.is_terminal() { last } else { now };
                 plot.fill(buf, first, last, y, "─", t.dim());
             }
-            // Waiting first, so the short other calls stay visible on top.
             for waiting in [true, false] {
                 for s in tl.spans(rank) {
                     if is_blocking(s.call.op) != waiting {
@@ -267,68 +299,84 @@ impl Widget for &SpaceTime<'_> {
                 }
             }
         }
+    }
 
-        let line = t.message();
+    /// The messages between shown ranks, their arrivals (last: a line
+    /// passing by must not hide one), and the ones still in flight.
+    fn messages(&self, plot: &Plot, rows: &Rows, buf: &mut Buffer) {
+        let tl = self.model.timeline();
+        let line = self.theme.message();
+        let arrow_style = line.add_modifier(Modifier::BOLD);
         let shown_links = || {
             tl.links().filter_map(|l| {
-                let ys = row(l.msg.from as usize)?;
-                let yr = row(l.msg.to as usize)?;
+                let ys = rows.of(l.msg.from as usize)?;
+                let yr = rows.of(l.msg.to as usize)?;
                 (ys != yr).then_some((ys, yr, l))
             })
         };
         for (ys, yr, l) in shown_links() {
-            plot.message(buf, (ys, l.sent), (yr, l.received), step == 2, line);
+            plot.message(buf, (ys, l.sent), (yr, l.received), rows.step == 2, line);
         }
-        // Arrivals last: a line passing by must not hide one.
         // From a rank scrolled out of view: the arrival alone, pointing
         // the way the sender is.
         for l in tl.links() {
             let (from, to) = (l.msg.from as usize, l.msg.to as usize);
-            let Some(yr) = row(to) else { continue };
-            if from == to || row(from).is_some() {
+            let Some(yr) = rows.of(to) else { continue };
+            if from == to || rows.of(from).is_some() {
                 continue;
             }
             let arrow = if from < to { "▼" } else { "▲" };
             let c = plot.col(l.received).max(plot.col(l.sent));
-            plot.put(buf, c, yr, arrow, line.add_modifier(Modifier::BOLD));
+            plot.put(buf, c, yr, arrow, arrow_style);
         }
         for (ys, yr, l) in shown_links() {
             let arrow = if yr > ys { "▼" } else { "▲" };
             let c = plot.col(l.received).max(plot.col(l.sent));
-            plot.put(buf, c, yr, arrow, line.add_modifier(Modifier::BOLD));
+            plot.put(buf, c, yr, arrow, arrow_style);
         }
-        // Sent, not received yet: a dashed line from the send to now.
+        self.in_flight(plot, rows, buf);
+    }
+
+    /// Sent, not received yet: a dashed line from the send to now.
+    fn in_flight(&self, plot: &Plot, rows: &Rows, buf: &mut Buffer) {
+        let tl = self.model.timeline();
+        let now = tl.now();
         let mut flying: Vec<_> = tl.unreceived().collect();
         flying.sort_by_key(|f| f.0);
         for (id, _, sent) in flying {
-            let (Some(ys), Some(yr)) = (row(id.from as usize), row(id.to as usize)) else {
+            let (Some(ys), Some(yr)) = (rows.of(id.from as usize), rows.of(id.to as usize)) else {
                 continue;
             };
-            if step == 2 && ys != yr {
+            if rows.step == 2 && ys != yr {
                 let yc = if yr > ys { ys + 1 } else { ys - 1 };
-                plot.elbow(buf, ys, yc, (plot.col(sent), plot.col(now)), "┄", line);
+                let span = (plot.col(sent), plot.col(now));
+                plot.elbow(buf, ys, yc, span, "┄", self.theme.message());
             }
         }
+    }
 
-        // Below the ranks, after a blank row if there is one: the ranks not
-        // shown, or the legend.
-        let below_ranks = inner.y + 1 + used;
+    /// Below the ranks, after a blank row if there is one: the ranks not
+    /// shown, or the legend.
+    fn footnote(&self, inner: Rect, lw: u16, rows: &Rows, buf: &mut Buffer) {
+        let n = self.model.ranks().len();
+        let below_ranks = rows.top + rows.used();
         let spare = (below_ranks + 1).min(inner.bottom().saturating_sub(1));
-        if spare >= below_ranks {
-            let text = if shown < n {
-                let hidden = n - shown;
-                format!("… {hidden} more ranks: ↑↓ PgUp PgDn scroll them into view")
-            } else {
-                "▒ waiting  █ other call  ─ between calls  ▼▲ message arrives".to_string()
-            };
-            buf.set_stringn(
-                inner.x + lw,
-                spare,
-                text,
-                (inner.width - lw) as usize,
-                t.dim(),
-            );
+        if spare < below_ranks {
+            return;
         }
+        let text = if rows.shown < n {
+            let hidden = n - rows.shown;
+            format!("… {hidden} more ranks: ↑↓ PgUp PgDn scroll them into view")
+        } else {
+            "▒ waiting  █ other call  ─ between calls  ▼▲ message arrives".to_string()
+        };
+        buf.set_stringn(
+            inner.x + lw,
+            spare,
+            text,
+            (inner.width - lw) as usize,
+            self.theme.dim(),
+        );
     }
 }
 

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
 use super::Theme;
-use crate::model::Model;
+use crate::model::{Model, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
 
@@ -34,10 +34,23 @@ fn outcome_word(o: Outcome) -> &'static str {
 
 impl SummaryOverlay<'_> {
     pub fn lines(&self) -> Vec<Line<'static>> {
-        let t = self.theme;
         let s = self.model.summary();
         let bold = Style::new().add_modifier(Modifier::BOLD);
-        let mut out: Vec<Line> = Vec::new();
+        let mut out: Vec<Line> = vec![self.outcome_line(&s), Line::from("")];
+        out.extend(self.pair_lines(&s));
+        out.push(Line::from(""));
+        out.push(Line::styled("seconds waiting in blocking calls", bold));
+        out.extend(waited_lines(&s.waited).into_iter().map(Line::from));
+        out.push(Line::from(""));
+        out.extend(self.check_lines(&s));
+        out.extend(self.failure_lines(&s));
+        out
+    }
+
+    /// `outcome  deadlock: rank 0 ...`, or how far the run is.
+    fn outcome_line(&self, s: &Summary) -> Line<'static> {
+        let t = self.theme;
+        let bold = Style::new().add_modifier(Modifier::BOLD);
         let outcome = match &s.outcome {
             Some((o, detail)) => {
                 let style = if *o == Outcome::Completed {
@@ -56,10 +69,13 @@ impl SummaryOverlay<'_> {
         };
         let mut first = vec![Span::styled("outcome  ", bold)];
         first.extend(outcome);
-        out.push(Line::from(first));
-        out.push(Line::from(""));
+        Line::from(first)
+    }
 
-        out.push(Line::styled(" from → to    messages       bytes", bold));
+    /// The messages and bytes of each pair of ranks, then the total.
+    fn pair_lines(&self, s: &Summary) -> Vec<Line<'static>> {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let mut out = vec![Line::styled(" from → to    messages       bytes", bold)];
         for p in s.pairs.iter().take(MAX_PAIRS) {
             out.push(Line::from(format!(
                 " {:>4} → {:<4} {:>8}  {:>10}",
@@ -72,7 +88,7 @@ impl SummaryOverlay<'_> {
         if s.pairs.len() > MAX_PAIRS {
             out.push(Line::styled(
                 format!(" ... and {} more pairs", s.pairs.len() - MAX_PAIRS),
-                t.dim(),
+                self.theme.dim(),
             ));
         }
         out.push(Line::from(format!(
@@ -81,14 +97,15 @@ impl SummaryOverlay<'_> {
             s.total_messages(),
             bytes(s.total_bytes())
         )));
-        out.push(Line::from(""));
+        out
+    }
 
-        out.push(Line::styled("seconds waiting in blocking calls", bold));
-        out.extend(waited_lines(&s.waited).into_iter().map(Line::from));
-        out.push(Line::from(""));
-
+    /// `checks   3 passed, 1 failed`, then the first failed checks.
+    fn check_lines(&self, s: &Summary) -> Vec<Line<'static>> {
+        let t = self.theme;
+        let bold = Style::new().add_modifier(Modifier::BOLD);
         let (ok, bad) = (s.checks_passed(), s.checks_failed());
-        out.push(Line::from(vec![
+        let mut out = vec![Line::from(vec![
             Span::styled("checks   ", bold),
             Span::styled(
                 format!("{ok} passed"),
@@ -99,34 +116,40 @@ impl SummaryOverlay<'_> {
                 format!("{bad} failed"),
                 if bad > 0 { t.error() } else { Style::new() },
             ),
-        ]));
+        ])];
         for c in s.checks.iter().filter(|c| !c.passed).take(5) {
             out.push(Line::styled(
                 format!("  FAILED rank {}: {}", c.rank, c.what),
                 t.error(),
             ));
         }
+        out
+    }
+
+    /// `failures none`, or how many and the first of them.
+    fn failure_lines(&self, s: &Summary) -> Vec<Line<'static>> {
+        let t = self.theme;
         if s.failures.is_empty() {
-            out.push(Line::from(vec![
+            let bold = Style::new().add_modifier(Modifier::BOLD);
+            return vec![Line::from(vec![
                 Span::styled("failures ", bold),
                 Span::raw("none"),
-            ]));
-        } else {
+            ])];
+        }
+        let mut out = vec![Line::styled(
+            format!("failures {}", s.failures.len()),
+            t.error(),
+        )];
+        for f in s.failures.iter().take(5) {
+            let site = f
+                .site
+                .as_ref()
+                .map(|s| format!(" at {s}"))
+                .unwrap_or_default();
             out.push(Line::styled(
-                format!("failures {}", s.failures.len()),
+                format!("  rank {}: {}{site}", f.rank, f.message),
                 t.error(),
             ));
-            for f in s.failures.iter().take(5) {
-                let site = f
-                    .site
-                    .as_ref()
-                    .map(|s| format!(" at {s}"))
-                    .unwrap_or_default();
-                out.push(Line::styled(
-                    format!("  rank {}: {}{site}", f.rank, f.message),
-                    t.error(),
-                ));
-            }
         }
         out
     }

@@ -2,6 +2,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -37,12 +38,55 @@ impl World<'_> {
 
 impl Widget for &World<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
+        let block = top_rule(
+            self.title(area.width as usize),
+            self.theme.border(self.focused),
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.is_empty() {
+            return;
+        }
+        if self.fits_boxes(inner) {
+            self.boxes(inner, buf);
+        } else {
+            self.grid(inner, buf);
+        }
+    }
+}
+
+/// A count in the title: how many, the word for one, for many, for short,
+/// and its colour.
+type Count = (usize, &'static str, &'static str, &'static str, Style);
+
+impl World<'_> {
+    /// ` world · 4 ranks · 2 messages in flight ...`, in fewer words when
+    /// that does not fit in `width`.
+    fn title(&self, width: usize) -> Line<'static> {
         let n = self.model.ranks().len();
         let head = [
             Span::raw(" world "),
-            Span::styled(format!("· {n} ranks "), t.dim()),
+            Span::styled(format!("· {n} ranks "), self.theme.dim()),
         ];
+        let counts = self.counts();
+        // Many ranks, much traffic: short words, then without the rank
+        // count (the status bar has it), so the title fits.
+        let tries = [
+            (&head[..], count_spans(&counts, false)),
+            (&head[..], count_spans(&counts, true)),
+            (&head[..1], count_spans(&counts, true)),
+        ];
+        let fits = |(h, c): &(&[Span], Vec<Span>)| {
+            h.iter().chain(c).map(Span::width).sum::<usize>() < width
+        };
+        let chosen = tries.iter().position(fits).unwrap_or(tries.len() - 1);
+        let (h, c) = &tries[chosen];
+        Line::from(h.iter().chain(c).cloned().collect::<Vec<_>>())
+    }
+
+    /// The messages in flight, the unexpected ones, the receives waiting.
+    fn counts(&self) -> [Count; 3] {
+        let t = self.theme;
         let (mut flying, mut queued) = (0, 0);
         for m in self.model.messages() {
             match m.state {
@@ -52,7 +96,7 @@ impl Widget for &World<'_> {
             }
         }
         let waiting = self.model.pending_receives().count();
-        let counts = [
+        [
             (
                 flying,
                 "message in flight",
@@ -74,46 +118,25 @@ impl Widget for &World<'_> {
                 "waiting",
                 t.waiting(),
             ),
-        ];
-        let said = |short: bool| {
-            counts
-                .iter()
-                .filter(|c| c.0 > 0)
-                .map(|&(k, one, many, brief, style)| {
-                    let what = match (short, k) {
-                        (true, _) => brief,
-                        (false, 1) => one,
-                        (false, _) => many,
-                    };
-                    Span::styled(format!("· {k} {what} "), style)
-                })
-                .collect::<Vec<_>>()
-        };
-        // Many ranks, much traffic: short words, then without the rank
-        // count (the status bar has it), so the title fits.
-        let tries = [
-            (&head[..], said(false)),
-            (&head[..], said(true)),
-            (&head[..1], said(true)),
-        ];
-        let fits = |(h, c): &(&[Span], Vec<Span>)| {
-            h.iter().chain(c).map(Span::width).sum::<usize>() < area.width as usize
-        };
-        let chosen = tries.iter().position(fits).unwrap_or(tries.len() - 1);
-        let (h, c) = &tries[chosen];
-        let title = Line::from(h.iter().chain(c).cloned().collect::<Vec<_>>());
-        let block = top_rule(title, t.border(self.focused));
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.is_empty() {
-            return;
-        }
-        if self.fits_boxes(inner) {
-            self.boxes(inner, buf);
-        } else {
-            self.grid(inner, buf);
-        }
+        ]
     }
+}
+
+/// `· 2 messages in flight `, or `· 2 in flight ` when `short`; none for
+/// counts of zero.
+fn count_spans(counts: &[Count], short: bool) -> Vec<Span<'static>> {
+    counts
+        .iter()
+        .filter(|c| c.0 > 0)
+        .map(|&(k, one, many, brief, style)| {
+            let what = match (short, k) {
+                (true, _) => brief,
+                (false, 1) => one,
+                (false, _) => many,
+            };
+            Span::styled(format!("· {k} {what} "), style)
+        })
+        .collect()
 }
 
 impl World<'_> {

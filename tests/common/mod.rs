@@ -150,8 +150,7 @@ pub fn wait_gone(tag: &str, grace: Duration) -> Vec<String> {
         let left = tagged(tag);
         if left.is_empty() || start.elapsed() > grace {
             for (pid, _) in &left {
-                // SAFETY: kill takes no pointers; a pid that is already gone
-                // only makes it fail.
+                // SAFETY: kill takes plain integers and touches no memory of ours.
                 unsafe { libc::kill(*pid, libc::SIGKILL) };
             }
             return left
