@@ -8,7 +8,8 @@ use std::thread::JoinHandle;
 
 use mpi::traits::*;
 
-use super::control::{send_control, Control};
+use super::control::send_control;
+use super::pace::Control;
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
 use super::wait::Backoff;
