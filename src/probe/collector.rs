@@ -60,6 +60,7 @@ pub fn spawn_collector(
     std::thread::Builder::new()
         .name("mpi-tutor-collector".into())
         .spawn(move || {
+            super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
             collect(&events, &control, size, &sink, &commands)
         })

@@ -39,6 +39,7 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
     let thread = std::thread::Builder::new()
         .name("mpi-tutor-reporter".into())
         .spawn(move || {
+            super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
             forward(&mut inbox, &events)
         })

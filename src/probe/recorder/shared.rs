@@ -20,10 +20,18 @@ pub struct SharedRecorder {
 }
 
 thread_local! {
-    /// Whether this thread is inside a step of a shared recorder: an MPI
-    /// call the recorder itself makes (its gate's) is the tutor's, not the
-    /// program's, and a hook that sees one must not record it.
+    /// Whether this thread is inside a step of a shared recorder, or is one
+    /// of the tutor's own threads: an MPI call made then (the gate's, the
+    /// reporter's) is the tutor's, not the program's, and a hook that sees
+    /// one must not record it.
     static INSIDE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the calling thread as the tutor's own (the reporter, rank 0's
+/// collector): the MPI calls it makes are never the program's, so a shared
+/// recorder's steps on it record nothing, for good.
+pub fn mark_tutor_thread() {
+    INSIDE.set(true);
 }
 
 /// Marks this thread as inside a step until dropped, even by a panic.
@@ -60,8 +68,9 @@ impl SharedRecorder {
     }
 
     /// Runs one step on the recorder, from any thread. `None` when there is
-    /// no recorder, or when this thread is already inside a step (the
-    /// recorder's own MPI calls, seen by a hook): nothing is recorded then.
+    /// no recorder, when this thread is already inside a step (the
+    /// recorder's own MPI calls, seen by a hook) or is one of the tutor's
+    /// own ([`mark_tutor_thread`]): nothing is recorded then.
     /// Never panics on a lock a panicking thread left behind, so it may be
     /// called from `extern "C"` functions.
     pub fn with<R>(&self, step: impl FnOnce(&mut Recorder) -> R) -> Option<R> {

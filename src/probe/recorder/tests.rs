@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::{Arrival, CallSpec, Recorder, RecvSpec, SendSpec, SharedRecorder};
+use super::{mark_tutor_thread, Arrival, CallSpec, Recorder, RecvSpec, SendSpec, SharedRecorder};
 use crate::probe::outbox::{outbox, Inbox, Taken};
 use crate::probe::pace::{Control, Gate};
 use crate::trace::{wire, Event, EventKind, Op, Site, Source, TagSel};
@@ -219,4 +219,26 @@ fn a_step_inside_a_step_records_nothing() {
         "the recorder's own calls are not the program's"
     );
     assert_eq!(shared.with(|r| r.rank()), Some(2));
+}
+
+#[test]
+fn the_tutors_own_threads_are_never_recorded() {
+    let (out, _inbox) = outbox(1 << 16, 0);
+    let shared = Arc::new(SharedRecorder::new());
+    shared.install(Recorder::new(2, 0.0, out));
+    let on_tutor_thread = {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            mark_tutor_thread();
+            shared.with(|r| r.rank())
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(on_tutor_thread, None);
+    assert_eq!(
+        shared.with(|r| r.rank()),
+        Some(2),
+        "other threads still are"
+    );
 }
