@@ -35,7 +35,34 @@
 //! A recorder is one thread's at a time (`&mut self`): the lesson layer owns
 //! one outright and pays no lock. Callers on many threads share one through
 //! a [`SharedRecorder`] (a lock per step), and C hooks reach the process's
-//! own through [`process_recorder`].
+//! own through [`process_recorder`]:
+//!
+//! ```no_run
+//! use mpi_tutor::probe::{process_recorder, CallSpec, CollectiveSpec, Job, JobConfig};
+//! use mpi_tutor::trace::{Op, Site};
+//!
+//! # let job = Job::init().unwrap();
+//! # let config = JobConfig { gated: false, started_unix: 0.0 };
+//! // Once MPI is up, on the thread that starts the program:
+//! process_recorder().install(job.recorder(config));
+//!
+//! // In an `extern "C"` hook, on any of the program's threads. `None`:
+//! // nothing installed, or an MPI call of the tutor's own, not to record.
+//! let site = Site { file: "ring.c".into(), line: 7 };
+//! let all = CollectiveSpec { root: None, count: 0, datatype: "MPI_BYTE".into(), bytes: 0, members: job.size() };
+//! let spec = CallSpec::new(Op::Barrier, site).collective(all);
+//! if let Some(id) = process_recorder().with(|r| r.begin(spec)) {
+//!     // ... PMPI_Ibarrier ...
+//!     process_recorder().with(|r| r.posted(id));
+//!     // ... wait; if long, `about_to_wait` first ...
+//!     process_recorder().with(|r| r.end(id, Op::Barrier, &[], None));
+//! }
+//!
+//! // Before MPI ends: reports `Finished` and waits for rank 0's word.
+//! if let Some(recorder) = process_recorder().take() {
+//!     job.finish_recording(recorder);
+//! }
+//! ```
 //!
 //! What it keeps from one call to the next is what makes a call cheap: the
 //! box of the last call's `Begin` and the list of its receives are reused,
