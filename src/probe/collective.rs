@@ -6,10 +6,12 @@ use std::panic::Location;
 use mpi::collective::SystemOperation;
 use mpi::traits::*;
 
-use super::comm::{site_of, Comm};
-use super::wait::wait_politely;
+use super::comm::Comm;
+use super::instrument::Ending;
+use super::recorder::{CallSpec, CollectiveSpec};
+use super::site::site_of;
 use super::Datum;
-use crate::trace::{CollectivePart, Op, Site};
+use crate::trace::{Op, Site};
 
 /// How a reduction combines values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,51 +34,48 @@ impl ReduceOp {
 }
 
 impl Comm {
-    fn begin_collective<T: Datum>(
+    /// A collective of `count` values of `T` on the world, checked for its
+    /// root.
+    #[track_caller]
+    fn collective<T: Datum>(
         &self,
         op: Op,
         site: Site,
         root: Option<u32>,
         count: usize,
-    ) -> u64 {
+    ) -> CallSpec<'static> {
         if let Some(r) = root {
             self.check_rank(r, "root rank");
         }
-        let instance = {
-            let mut b = self.books.borrow_mut();
-            b.collectives += 1;
-            b.collectives - 1
-        };
-        let mut call = self.new_call(op, site);
-        call.collective = Some(CollectivePart {
+        CallSpec::new(op, site).collective(CollectiveSpec {
             root,
-            instance,
             count: count as u64,
             datatype: T::NAME.into(),
             bytes: (count * std::mem::size_of::<T>()) as u64,
             members: self.size(),
-        });
-        self.begin(call)
+        })
     }
 
     /// Waits until every rank has reached the barrier.
     #[track_caller]
     pub fn barrier(&self) {
-        let id = self.begin_collective::<u8>(Op::Barrier, site_of(Location::caller()), None, 0);
-        wait_politely(self.world.immediate_barrier(), || self.nudge());
-        self.end(id, Op::Barrier, Vec::new(), None);
+        let spec = self.collective::<u8>(Op::Barrier, site_of(Location::caller()), None, 0);
+        self.instrument(spec, |call| {
+            call.wait(self.world.immediate_barrier());
+            ((), Ending::Plain)
+        });
     }
 
     /// The root's `buf` is copied into every other rank's `buf`.
     #[track_caller]
     pub fn bcast<T: Datum>(&self, buf: &mut [T], root: u32) {
         let site = site_of(Location::caller());
-        let id = self.begin_collective::<T>(Op::Bcast, site, Some(root), buf.len());
+        let spec = self.collective::<T>(Op::Bcast, site, Some(root), buf.len());
         let root_p = self.world.process_at_rank(root as i32);
-        mpi::request::scope(|s| {
-            wait_politely(root_p.immediate_broadcast_into(s, buf), || self.nudge())
+        self.instrument(spec, |call| {
+            mpi::request::scope(|s| call.wait(root_p.immediate_broadcast_into(s, buf)));
+            ((), Ending::Plain)
         });
-        self.end(id, Op::Bcast, Vec::new(), None);
     }
 
     /// The root's `send` (only read on the root) is cut into `size()` equal
@@ -84,23 +83,23 @@ impl Comm {
     #[track_caller]
     pub fn scatter<T: Datum>(&self, send: &[T], recv: &mut [T], root: u32) {
         let site = site_of(Location::caller());
-        let id = self.begin_collective::<T>(Op::Scatter, site, Some(root), recv.len());
+        let spec = self.collective::<T>(Op::Scatter, site, Some(root), recv.len());
         let root_p = self.world.process_at_rank(root as i32);
-        mpi::request::scope(|s| {
-            if self.rank() == root {
-                assert_eq!(
-                    send.len(),
-                    recv.len() * self.size() as usize,
-                    "scatter: the root sends size() chunks of recv.len() values"
-                );
-                wait_politely(root_p.immediate_scatter_into_root(s, send, recv), || {
-                    self.nudge()
-                })
-            } else {
-                wait_politely(root_p.immediate_scatter_into(s, recv), || self.nudge())
-            }
+        self.instrument(spec, |call| {
+            mpi::request::scope(|s| {
+                if self.rank() == root {
+                    assert_eq!(
+                        send.len(),
+                        recv.len() * self.size() as usize,
+                        "scatter: the root sends size() chunks of recv.len() values"
+                    );
+                    call.wait(root_p.immediate_scatter_into_root(s, send, recv))
+                } else {
+                    call.wait(root_p.immediate_scatter_into(s, recv))
+                }
+            });
+            ((), Ending::Plain)
         });
-        self.end(id, Op::Scatter, Vec::new(), None);
     }
 
     /// Every rank's `send` is collected, in rank order, into the root's
@@ -108,23 +107,23 @@ impl Comm {
     #[track_caller]
     pub fn gather<T: Datum>(&self, send: &[T], recv: &mut [T], root: u32) {
         let site = site_of(Location::caller());
-        let id = self.begin_collective::<T>(Op::Gather, site, Some(root), send.len());
+        let spec = self.collective::<T>(Op::Gather, site, Some(root), send.len());
         let root_p = self.world.process_at_rank(root as i32);
-        mpi::request::scope(|s| {
-            if self.rank() == root {
-                assert_eq!(
-                    recv.len(),
-                    send.len() * self.size() as usize,
-                    "gather: the root receives size() chunks of send.len() values"
-                );
-                wait_politely(root_p.immediate_gather_into_root(s, send, recv), || {
-                    self.nudge()
-                })
-            } else {
-                wait_politely(root_p.immediate_gather_into(s, send), || self.nudge())
-            }
+        self.instrument(spec, |call| {
+            mpi::request::scope(|s| {
+                if self.rank() == root {
+                    assert_eq!(
+                        recv.len(),
+                        send.len() * self.size() as usize,
+                        "gather: the root receives size() chunks of send.len() values"
+                    );
+                    call.wait(root_p.immediate_gather_into_root(s, send, recv))
+                } else {
+                    call.wait(root_p.immediate_gather_into(s, send))
+                }
+            });
+            ((), Ending::Plain)
         });
-        self.end(id, Op::Gather, Vec::new(), None);
     }
 
     /// Combines every rank's `send` element-wise with `op` into the root's
@@ -132,35 +131,33 @@ impl Comm {
     #[track_caller]
     pub fn reduce<T: Datum>(&self, send: &[T], recv: &mut [T], op: ReduceOp, root: u32) {
         let site = site_of(Location::caller());
-        let id = self.begin_collective::<T>(Op::Reduce, site, Some(root), send.len());
+        let spec = self.collective::<T>(Op::Reduce, site, Some(root), send.len());
         let root_p = self.world.process_at_rank(root as i32);
-        mpi::request::scope(|s| {
-            if self.rank() == root {
-                wait_politely(
-                    root_p.immediate_reduce_into_root(s, send, recv, op.mpi()),
-                    || self.nudge(),
-                )
-            } else {
-                wait_politely(root_p.immediate_reduce_into(s, send, op.mpi()), || {
-                    self.nudge()
-                })
-            }
+        self.instrument(spec, |call| {
+            mpi::request::scope(|s| {
+                if self.rank() == root {
+                    call.wait(root_p.immediate_reduce_into_root(s, send, recv, op.mpi()))
+                } else {
+                    call.wait(root_p.immediate_reduce_into(s, send, op.mpi()))
+                }
+            });
+            ((), Ending::Plain)
         });
-        self.end(id, Op::Reduce, Vec::new(), None);
     }
 
     /// Like `reduce`, but every rank gets the result.
     #[track_caller]
     pub fn allreduce<T: Datum>(&self, send: &[T], recv: &mut [T], op: ReduceOp) {
         let site = site_of(Location::caller());
-        let id = self.begin_collective::<T>(Op::Allreduce, site, None, send.len());
-        mpi::request::scope(|s| {
-            wait_politely(
-                self.world
-                    .immediate_all_reduce_into(s, send, recv, op.mpi()),
-                || self.nudge(),
-            )
+        let spec = self.collective::<T>(Op::Allreduce, site, None, send.len());
+        self.instrument(spec, |call| {
+            mpi::request::scope(|s| {
+                call.wait(
+                    self.world
+                        .immediate_all_reduce_into(s, send, recv, op.mpi()),
+                )
+            });
+            ((), Ending::Plain)
         });
-        self.end(id, Op::Allreduce, Vec::new(), None);
     }
 }

@@ -8,7 +8,8 @@ use std::thread::JoinHandle;
 
 use mpi::traits::*;
 
-use super::control::{send_control, Control};
+use super::control::send_control;
+use super::pace::Control;
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
 use super::wait::Backoff;
@@ -59,6 +60,7 @@ pub fn spawn_collector(
     std::thread::Builder::new()
         .name("mpi-tutor-collector".into())
         .spawn(move || {
+            super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
             collect(&events, &control, size, &sink, &commands)
         })

@@ -1,46 +1,16 @@
 //! Rank 0 steers the pace of the real ranks with small control messages on
 //! a communicator of its own: the lesson's communicator never carries them.
 
+use std::sync::Arc;
+
 use mpi::point_to_point::MatchedReceiveVec;
 use mpi::traits::*;
 
+use super::pace::{Control, Gate};
 use super::shared_comm::SharedComm;
 use super::wait::Backoff;
 
 pub const CONTROL_TAG: i32 = 2;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Control {
-    /// Enter the call you are held before.
-    Permit,
-    /// Stop before every MPI call until permitted.
-    Gated,
-    /// Run at full speed.
-    Free,
-    /// The run is over: finalise and exit.
-    Exit,
-}
-
-impl Control {
-    fn code(self) -> u8 {
-        match self {
-            Control::Permit => 1,
-            Control::Gated => 2,
-            Control::Free => 3,
-            Control::Exit => 4,
-        }
-    }
-
-    fn from_code(c: u8) -> Option<Self> {
-        Some(match c {
-            1 => Control::Permit,
-            2 => Control::Gated,
-            3 => Control::Free,
-            4 => Control::Exit,
-            _ => return None,
-        })
-    }
-}
 
 /// Sends `c` to `rank` (rank 0 only). Control messages are one byte and go
 /// out eagerly, so this returns at once.
@@ -69,5 +39,19 @@ pub fn wait_control(comm: &SharedComm) -> Control {
             return c;
         }
         backoff.snooze();
+    }
+}
+
+/// A rank's gate: the pace commands rank 0 sends on the control
+/// communicator.
+pub struct ControlGate(pub Arc<SharedComm>);
+
+impl Gate for ControlGate {
+    fn poll(&mut self) -> Option<Control> {
+        poll_control(&self.0)
+    }
+
+    fn wait(&mut self) -> Control {
+        wait_control(&self.0)
     }
 }

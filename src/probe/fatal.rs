@@ -1,32 +1,24 @@
 //! What happens when something panics. A Rust panic that unwinds in one
 //! rank hangs the whole job (unwinding runs MPI_Finalize, which waits for
-//! ranks that never come), so no panic may unwind: the hook reports the
-//! failure to rank 0, which ends the job and says which rank failed and
-//! where; if rank 0 cannot (or is the one failing) the hook ends the job
-//! itself with MPI_Abort after printing one line.
+//! ranks that never come; "Failure behaviour" in
+//! docs/mpi-and-terminal-facts.md), so no panic may unwind: the hook
+//! reports the failure to rank 0, which ends the job and says which rank
+//! failed and where; if rank 0 cannot (or is the one failing) the hook ends
+//! the job itself with MPI_Abort after printing one line.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use mpi::traits::*;
 
-use super::reporter::ReportHandle;
-use crate::trace::{Event, EventKind, Site};
+use super::recorder::FailureReporter;
+use crate::trace::Site;
 
 /// How long a failing rank waits for rank 0 to end the job before it ends
 /// it itself.
 const GRACE: Duration = Duration::from_secs(3);
 
-struct PanicReport {
-    rank: u32,
-    handle: ReportHandle,
-    seq: Arc<AtomicU64>,
-    started: Instant,
-    offset: f64,
-}
-
-static REPORT: OnceLock<Mutex<Option<PanicReport>>> = OnceLock::new();
+static REPORT: OnceLock<Mutex<Option<FailureReporter>>> = OnceLock::new();
 type Callback = Box<dyn Fn() + Send + Sync>;
 static ON_FATAL: OnceLock<Mutex<Vec<Callback>>> = OnceLock::new();
 
@@ -48,17 +40,12 @@ pub(super) fn run_fatal_callbacks() {
     }
 }
 
-pub(super) fn set_reporter(rank: u32, handle: ReportHandle, seq: Arc<AtomicU64>, offset: f64) {
+/// From now on a panic on the lesson thread is reported through `reporter`.
+pub(super) fn set_reporter(reporter: FailureReporter) {
     *REPORT
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(|e| e.into_inner()) = Some(PanicReport {
-        rank,
-        handle,
-        seq,
-        started: Instant::now(),
-        offset,
-    });
+        .unwrap_or_else(|e| e.into_inner()) = Some(reporter);
 }
 
 pub(super) fn install_hook(rank: u32) {
@@ -71,7 +58,7 @@ pub(super) fn install_hook(rank: u32) {
             },
         };
         let site = info.location().map(|l| Site {
-            file: super::comm::lesson_path(l.file()).to_owned().into(),
+            file: super::site::lesson_path(l.file()).to_owned().into(),
             line: l.line(),
         });
         let lesson_thread = std::thread::current().name() == Some("main");
@@ -92,19 +79,10 @@ fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
         return false;
     };
     let guard = slot.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(r) = guard.as_ref() else {
+    let Some(reporter) = guard.as_ref() else {
         return false;
     };
-    let event = Event {
-        rank: r.rank,
-        seq: r.seq.fetch_add(1, Ordering::SeqCst),
-        t: r.offset + r.started.elapsed().as_secs_f64(),
-        event: EventKind::Failed {
-            message: message.to_string(),
-            site,
-        },
-    };
-    r.handle.report(&event);
+    reporter.report(message, site);
     true
 }
 

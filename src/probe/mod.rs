@@ -1,26 +1,38 @@
 //! `probe`: the rank side of mpi-tutor and the only code that touches rsmpi.
-//! Lessons call [`Comm`]; rank 0's app talks to the ranks through the
-//! collector and control messages; [`Job`] starts and ends the MPI run.
+//! A rank's events go through its [`Recorder`], which knows nothing of
+//! rsmpi and any caller can drive; lessons call [`Comm`], a thin layer on
+//! it. Rank 0's app talks to the ranks through the collector and control
+//! messages; [`Job`] starts and ends the MPI run.
 
 mod collective;
 mod collector;
 mod comm;
 mod control;
 mod fatal;
+mod instrument;
+mod outbox;
+mod pace;
 mod priority;
+mod recorder;
 mod reporter;
 mod request;
 mod ring;
 mod runtime;
 mod shared_comm;
+mod site;
 pub mod wait;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
-pub use control::Control;
 pub use fatal::{abort_job, on_fatal};
+pub use outbox::{outbox, Inbox, Outbox, Taken};
+pub use pace::{Control, Gate, NoGate};
 pub use priority::{give_way_to_lessons, let_lessons_in};
+pub use recorder::{
+    mark_tutor_thread, process_recorder, Arrival, CallSpec, CollectiveSpec, FailureReporter,
+    Recorder, RecvSpec, SendSpec, SharedRecorder,
+};
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
 

@@ -8,10 +8,13 @@ use mpi::point_to_point::Status;
 use mpi::request::StaticScope;
 use mpi::traits::*;
 
-use super::comm::{site_of, Comm, RecvStatus};
+use super::comm::{arrival_of, recv_spec, recv_status, send_spec, Comm, RecvStatus};
+use super::instrument::{Ending, Underway};
+use super::recorder::{Arrival, CallSpec};
+use super::site::site_of;
 use super::wait::Backoff;
 use super::Datum;
-use crate::trace::{Op, Source, TagSel};
+use crate::trace::{Op, Site, Source, TagSel};
 
 type Raw<T> = mpi::request::Request<'static, [T], StaticScope>;
 
@@ -37,6 +40,25 @@ impl<T: Datum> Request<T> {
     /// The id the trace uses for this request (the isend/irecv call id).
     pub fn id(&self) -> u64 {
         self.id
+    }
+
+    fn started(id: u64, is_recv: bool, buf: *mut [T], raw: Raw<T>) -> Self {
+        Request {
+            id,
+            is_recv,
+            buf,
+            raw: Some(raw),
+            status: None,
+        }
+    }
+
+    /// What this completed receive got, for the recorder.
+    fn arrival(&self) -> Arrival {
+        let status = self
+            .status
+            .as_ref()
+            .expect("completed request has a status");
+        arrival_of::<T>(self.id, status).0
     }
 
     /// Tests once; true when done.
@@ -82,24 +104,17 @@ impl Comm {
     pub fn isend<T: Datum>(&self, data: &[T], dest: u32, tag: i32) -> Request<T> {
         let site = site_of(Location::caller());
         self.check_rank(dest, "destination rank");
-        let mut call = self.new_call(Op::Isend, site);
-        call.send = Some(self.send_part(data, dest, tag));
-        let id = self.begin(call);
-        let buf = leak(data.to_vec());
-        // SAFETY: the buffer lives until the request completes (see Drop).
-        let shared: &'static [T] = unsafe { &*buf };
-        let raw = self
-            .world
-            .process_at_rank(dest as i32)
-            .immediate_send_with_tag(StaticScope, shared, tag);
-        self.end(id, Op::Isend, Vec::new(), None);
-        Request {
-            id,
-            is_recv: false,
-            buf,
-            raw: Some(raw),
-            status: None,
-        }
+        let spec = CallSpec::new(Op::Isend, site).sending(send_spec(data, dest, tag));
+        self.instrument(spec, |call| {
+            let buf = leak(data.to_vec());
+            // SAFETY: the buffer lives until the request completes (see Drop).
+            let shared: &'static [T] = unsafe { &*buf };
+            let raw = self
+                .world
+                .process_at_rank(dest as i32)
+                .immediate_send_with_tag(StaticScope, shared, tag);
+            (Request::started(call.id(), false, buf, raw), Ending::Plain)
+        })
     }
 
     /// Starts receiving `count` values from `source` with `tag`; returns at once.
@@ -115,21 +130,14 @@ impl Comm {
         if let Source::Rank(r) = source {
             self.check_rank(r, "source rank");
         }
-        let mut call = self.new_call(Op::Irecv, site);
-        call.recv = Some(self.recv_part::<T>(call.id, count, source, tag));
-        let id = self.begin(call);
-        let buf = leak(vec![T::default(); count]);
-        // SAFETY: the buffer lives until the request completes (see Drop).
-        let room: &'static mut [T] = unsafe { &mut *buf };
-        let raw = self.post_receive(StaticScope, room, source, tag);
-        self.end(id, Op::Irecv, Vec::new(), None);
-        Request {
-            id,
-            is_recv: true,
-            buf,
-            raw: Some(raw),
-            status: None,
-        }
+        let spec = CallSpec::new(Op::Irecv, site).receiving(recv_spec::<T>(count, source, tag));
+        self.instrument(spec, |call| {
+            let buf = leak(vec![T::default(); count]);
+            // SAFETY: the buffer lives until the request completes (see Drop).
+            let room: &'static mut [T] = unsafe { &mut *buf };
+            let raw = self.post_receive(StaticScope, room, source, tag);
+            (Request::started(call.id(), true, buf, raw), Ending::Plain)
+        })
     }
 
     /// Waits for one request to finish.
@@ -150,79 +158,68 @@ impl Comm {
     #[track_caller]
     pub fn test<T: Datum>(&self, request: &mut Request<T>) -> bool {
         let site = site_of(Location::caller());
-        let mut call = self.new_call(Op::Test, site);
-        call.requests = vec![request.id];
-        let id = self.begin(call);
-        let newly_done = request.raw.is_some() && request.poll();
-        let mut received = self.spare_received();
-        if newly_done && request.is_recv {
-            let status = request
-                .status
-                .as_ref()
-                .expect("completed request has a status");
-            received.push(self.received::<T>(request.id, status).0);
-        }
-        let done = request.raw.is_none();
-        self.end(id, Op::Test, received, Some(done));
-        done
+        let ids = [request.id];
+        let spec = CallSpec::new(Op::Test, site).completing(&ids);
+        self.instrument(spec, |_| {
+            let newly_done = request.raw.is_some() && request.poll();
+            let arrival = (newly_done && request.is_recv).then(|| request.arrival());
+            let done = request.raw.is_none();
+            (done, Ending::Tested { done, arrival })
+        })
     }
 
     fn wait_some<T: Datum>(
         &self,
         op: Op,
-        site: crate::trace::Site,
+        site: Site,
         mut requests: Vec<Request<T>>,
     ) -> Vec<Completed<T>> {
-        let mut call = self.new_call(op, site);
-        call.requests = requests.iter().map(|r| r.id).collect();
-        let id = self.begin(call);
-        // Requests a `test` already completed were reported then.
-        let mut fresh: Vec<bool> = requests.iter().map(|r| r.raw.is_some()).collect();
-        let mut received = self.spare_received();
-        let mut statuses: Vec<Option<RecvStatus>> = vec![None; requests.len()];
-        let mut backoff = Backoff::new();
-        loop {
-            let mut all = true;
-            for (i, r) in requests.iter_mut().enumerate() {
-                if r.poll() {
-                    if fresh[i] && r.is_recv {
-                        let status = r.status.as_ref().expect("completed request has a status");
-                        let (got, st) = self.received::<T>(r.id, status);
-                        received.push(got);
-                        statuses[i] = Some(st);
+        let ids: Vec<u64> = requests.iter().map(|r| r.id).collect();
+        let spec = CallSpec::new(op, site).completing(&ids);
+        self.instrument(spec, |call| {
+            let arrivals = complete_all(&mut requests, call);
+            let completed = requests
+                .into_iter()
+                .map(|r| {
+                    let received = r
+                        .status
+                        .as_ref()
+                        .filter(|_| r.is_recv)
+                        .map(recv_status::<T>);
+                    Completed {
+                        data: r.into_data(),
+                        received,
                     }
-                    fresh[i] = false;
-                } else {
-                    all = false;
+                })
+                .collect();
+            (completed, Ending::ReceivedAll(arrivals))
+        })
+    }
+}
+
+/// Tests `requests` until every one is done, backing off between rounds;
+/// returns the receives that completed now (one a `test` completed was
+/// reported then).
+fn complete_all<T: Datum>(requests: &mut [Request<T>], call: &Underway<'_>) -> Vec<Arrival> {
+    let mut arrivals = Vec::new();
+    let mut backoff = Backoff::new();
+    loop {
+        let mut all = true;
+        for r in requests.iter_mut() {
+            let fresh = r.raw.is_some();
+            if r.poll() {
+                if fresh && r.is_recv {
+                    arrivals.push(r.arrival());
                 }
-            }
-            if all {
-                break;
-            }
-            if backoff.snooze() {
-                self.nudge();
+            } else {
+                all = false;
             }
         }
-        // A receive completed by an earlier `test` still reports its status.
-        for (i, r) in requests.iter().enumerate() {
-            if r.is_recv && statuses[i].is_none() {
-                if let Some(s) = &r.status {
-                    statuses[i] = Some(RecvStatus {
-                        source: s.source_rank() as u32,
-                        tag: s.tag(),
-                        count: s.count(T::equivalent_datatype()).max(0) as usize,
-                    });
-                }
-            }
+        if all {
+            return arrivals;
         }
-        self.end(id, op, received, None);
-        requests
-            .into_iter()
-            .zip(statuses)
-            .map(|(r, received)| Completed {
-                data: r.into_data(),
-                received,
-            })
-            .collect()
+        if backoff.snooze() {
+            call.about_to_wait();
+        }
     }
 }

@@ -1,10 +1,10 @@
-//! A byte ring with one writer and one reader: the lesson thread appends
-//! encoded events, the reporter thread copies them out. Neither side takes
+//! A byte ring with one writer and one reader: the recording thread
+//! appends encoded events, the reporter thread copies them out. Neither side takes
 //! a lock or makes a locked (read-modify-write) instruction per event:
 //! each publishes how far it has got with a plain release store. A lock
-//! per event cost 15% of an instrumented call (BENCHMARKS.md, session 6),
-//! mostly waiting for the call's own writes to drain before the lock's
-//! atomic instruction could run.
+//! per event costs about 15% of an instrumented call on the 8-byte
+//! ping-pong (`cargo bench --bench pingpong`), mostly waiting for the
+//! call's own writes to drain before the lock's atomic instruction can run.
 //!
 //! One writer and one reader is what the types allow: [`Writer`] and
 //! [`Reader`] are not `Clone`, and both sides take `&mut self`.
@@ -46,9 +46,9 @@ impl Ring {
 ///
 /// Zeroed memory this large comes as pages the system hands out when they
 /// are first written: a fault of about a microsecond each, taken by the
-/// lesson thread in the middle of its calls. A short lesson never wraps
-/// the ring, so every page of events it wrote cost it one; the 8-byte
-/// ping-pong took 8-14% longer for it (BENCHMARKS.md, session 8). Touching
+/// recording thread in the middle of its calls. A short lesson never wraps
+/// the ring, so every page of events it wrote would cost it one: 8-14% on
+/// the 8-byte ping-pong (`cargo bench --bench pingpong`). Touching
 /// the pages here, before the lesson starts, moves that cost out of it,
 /// at the price of holding them from the start whether the rank reports
 /// much or not; the caller decides how much that may be.

@@ -14,8 +14,10 @@ use mpi::Threading;
 
 use super::collector::{spawn_collector, Command, Delivery};
 use super::comm::Comm;
-use super::control::{wait_control, Control};
-use super::reporter::Reporter;
+use super::control::{wait_control, ControlGate};
+use super::pace::Control;
+use super::recorder::Recorder;
+use super::reporter;
 use super::shared_comm::SharedComm;
 use super::wait::{wait_politely, Backoff};
 
@@ -133,19 +135,26 @@ impl Job {
         }
     }
 
-    /// The instrumented communicator the lesson runs on.
-    pub fn lesson_comm(&self, config: JobConfig) -> Comm {
+    /// This rank's recorder: its events go to rank 0 through a reporter
+    /// thread of its own, it is held at the teacher's pace through rank 0's
+    /// control messages, and a panic is reported through it. For callers
+    /// that are not lessons (hooks around a program's MPI calls), who end
+    /// with [`Job::finish_recording`]; a lesson gets [`Job::lesson_comm`].
+    pub fn recorder(&self, config: JobConfig) -> Recorder {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs_f64())
             .unwrap_or(config.started_unix);
-        Comm::new(
-            duplicate_politely(&self.world),
-            self.control.clone(),
-            Reporter::start(self.events.clone(), self.size()),
-            now - config.started_unix,
-            config.gated,
-        )
+        let outbox = reporter::start(self.events.clone(), self.size());
+        let recorder = Recorder::new(self.rank, now - config.started_unix, outbox)
+            .paced_by(ControlGate(self.control.clone()), config.gated);
+        super::fatal::set_reporter(recorder.failure_reporter());
+        recorder
+    }
+
+    /// The instrumented communicator the lesson runs on.
+    pub fn lesson_comm(&self, config: JobConfig) -> Comm {
+        Comm::new(duplicate_politely(&self.world), self.recorder(config))
     }
 
     /// Rank 0: starts the thread that gathers every rank's events.
@@ -166,7 +175,14 @@ impl Job {
     /// Reports the end of the lesson (with the count of events sent) and
     /// waits, without spinning, until rank 0 says the run is over.
     pub fn finish(&self, comm: Comm) {
-        comm.finish();
+        self.finish_recording(comm.into_recorder());
+    }
+
+    /// Reports the end of the program (with the count of events sent) and
+    /// waits, without spinning, until rank 0 says the run is over.
+    pub fn finish_recording(&self, recorder: Recorder) {
+        super::fatal::clear_reporter();
+        recorder.finish();
         while wait_control(&self.control) != Control::Exit {}
     }
 

@@ -13,4 +13,6 @@ pub struct SharedComm(pub SimpleCommunicator);
 // the run refuses to start otherwise), so MPI calls on this communicator
 // from any thread are allowed by the MPI standard.
 unsafe impl Send for SharedComm {}
+// SAFETY: as for `Send`: under MPI_THREAD_MULTIPLE, threads may make MPI
+// calls on one communicator at the same time.
 unsafe impl Sync for SharedComm {}

@@ -1,6 +1,6 @@
 //! Waiting politely. A rank blocked inside MPI_Recv spins a whole core, and
-//! five ranks on two cores then starve each other (see
-//! shared/notes/mpi-and-terminal-facts.md). Every wait in mpi-tutor is a
+//! five ranks on two cores then starve each other (see "Waiting burns CPU"
+//! in docs/mpi-and-terminal-facts.md). Every wait in mpi-tutor is a
 //! nonblocking request tested in a loop that spins briefly (short waits stay
 //! as fast as MPI's own), then yields, then sleeps with a growing pause
 //! (long waits cost about nothing).

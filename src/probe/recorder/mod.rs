@@ -1,0 +1,408 @@
+//! The recorder: what one rank reports to rank 0, for any caller. It knows
+//! nothing of rsmpi: callers describe each MPI call with plain values
+//! ([`CallSpec`]), and the recorder numbers calls and messages, stamps the
+//! events, holds the rank at the teacher's pace (through a [`Gate`]) and
+//! queues the events for rank 0 (through an [`Outbox`]). The lesson API
+//! (`Comm`) is a thin layer on it; hooks around a C program's MPI calls
+//! drive it the same way.
+//!
+//! A call is four steps:
+//! 1. [`Recorder::begin`] before the MPI operation (it may wait there while
+//!    the teacher holds the rank) returns the call's id;
+//! 2. [`Recorder::posted`] once the MPI operation is under way;
+//! 3. [`Recorder::about_to_wait`] if it then waits for long;
+//! 4. [`Recorder::end`] when it returns, with the receives it completed.
+//!
+//! ```no_run
+//! use mpi_tutor::probe::{outbox, Arrival, CallSpec, Recorder, RecvSpec};
+//! use mpi_tutor::trace::{Op, Site, Source, TagSel};
+//!
+//! // In a real run `Job::recorder` builds it, draining to rank 0.
+//! let (out, _inbox) = outbox(1 << 20, 0);
+//! let mut recorder = Recorder::new(1, 0.0, out);
+//! let site = Site { file: "ring.c".into(), line: 42 };
+//! let recv = RecvSpec { source: Source::Rank(0), tag: TagSel::Tag(7), count: 1, datatype: "MPI_INT".into() };
+//! let id = recorder.begin(CallSpec::new(Op::Recv, site).receiving(recv));
+//! // ... post MPI_Irecv ...
+//! recorder.posted(id);
+//! // ... wait for it; the status says who sent what ...
+//! let got = Arrival { call: id, source: 0, tag: 7, bytes: 4 };
+//! recorder.end(id, Op::Recv, &[got], None);
+//! recorder.say("got it");
+//! recorder.finish();
+//! ```
+//!
+//! A recorder is one thread's at a time (`&mut self`): the lesson layer owns
+//! one outright and pays no lock. Callers on many threads share one through
+//! a [`SharedRecorder`] (a lock per step), and C hooks reach the process's
+//! own through [`process_recorder`]:
+//!
+//! ```no_run
+//! use mpi_tutor::probe::{process_recorder, CallSpec, CollectiveSpec, Job, JobConfig};
+//! use mpi_tutor::trace::{Op, Site};
+//!
+//! # let job = Job::init().unwrap();
+//! # let config = JobConfig { gated: false, started_unix: 0.0 };
+//! // Once MPI is up, on the thread that starts the program:
+//! process_recorder().install(job.recorder(config));
+//!
+//! // In an `extern "C"` hook, on any of the program's threads. `None`:
+//! // nothing installed, or an MPI call of the tutor's own, not to record.
+//! let site = Site { file: "ring.c".into(), line: 7 };
+//! let all = CollectiveSpec { root: None, count: 0, datatype: "MPI_BYTE".into(), bytes: 0, members: job.size() };
+//! let spec = CallSpec::new(Op::Barrier, site).collective(all);
+//! if let Some(id) = process_recorder().with(|r| r.begin(spec)) {
+//!     // ... PMPI_Ibarrier ...
+//!     process_recorder().with(|r| r.posted(id));
+//!     // ... wait; if long, `about_to_wait` first ...
+//!     process_recorder().with(|r| r.end(id, Op::Barrier, &[], None));
+//! }
+//!
+//! // Before MPI ends: reports `Finished` and waits for rank 0's word.
+//! if let Some(recorder) = process_recorder().take() {
+//!     job.finish_recording(recorder);
+//! }
+//! ```
+//!
+//! What it keeps from one call to the next is what makes a call cheap: the
+//! box of the last call's `Begin` and the list of its receives are reused,
+//! so a call at full speed costs no trip to the allocator; and a call's
+//! `Begin` is only encoded once its MPI operation is under way (in a fast
+//! exchange the peer waits for this rank's message, and encoding first
+//! would make it wait that much longer).
+
+mod failure;
+mod pace;
+mod shared;
+mod spec;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use failure::FailureReporter;
+pub use shared::{mark_tutor_thread, process_recorder, SharedRecorder};
+pub use spec::{Arrival, CallSpec, CollectiveSpec, RecvSpec, SendSpec};
+
+use self::pace::Pace;
+use super::outbox::Outbox;
+use super::pace::Gate;
+use crate::trace::{
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
+    RecvPart, SendCounter, SendPart, Site,
+};
+
+/// One rank's recorder: see the module documentation.
+pub struct Recorder {
+    rank: u32,
+    started: Instant,
+    /// Seconds between the run's start (rank 0's clock) and `started`.
+    offset: f64,
+    /// When (since `started`) the last event was stamped: the clock read
+    /// every call makes anyway, reused to time the pace checks.
+    last_stamp: Duration,
+    /// Shared with the failure reporter, which reports from any thread.
+    seq: Arc<AtomicU64>,
+    next_call: u64,
+    sends: SendCounter,
+    matcher: Matcher,
+    /// Collectives begun so far, per communicator.
+    collectives: Vec<(u32, u64)>,
+    pace: Pace,
+    /// Allocations kept from one call's events for the next call's.
+    spare_call: Option<Box<Call>>,
+    spare_received: Vec<Received>,
+    /// The call that began, stamped but not reported yet: see `posted`.
+    unreported: Option<(Box<Call>, Duration)>,
+    resolved: Vec<(u64, MsgId)>,
+    outbox: Outbox,
+}
+
+impl Recorder {
+    /// The recorder of rank `rank`, whose clock is `offset` seconds past the
+    /// run's start, reporting through `outbox`. It runs free until given a
+    /// gate ([`Recorder::paced_by`]).
+    pub fn new(rank: u32, offset: f64, outbox: Outbox) -> Self {
+        Recorder {
+            rank,
+            started: Instant::now(),
+            offset,
+            last_stamp: Duration::ZERO,
+            seq: Arc::new(AtomicU64::new(0)),
+            next_call: 0,
+            sends: SendCounter::default(),
+            matcher: Matcher::new(rank),
+            collectives: Vec::new(),
+            pace: Pace::free(),
+            spare_call: None,
+            spare_received: Vec::new(),
+            unreported: None,
+            resolved: Vec::new(),
+            outbox,
+        }
+    }
+
+    /// Holds the rank before each call while `gate` says so; `held`: from
+    /// the first call on.
+    pub fn paced_by(mut self, gate: impl Gate + 'static, held: bool) -> Self {
+        self.pace = Pace::new(Box::new(gate), held);
+        self
+    }
+
+    pub fn rank(&self) -> u32 {
+        self.rank
+    }
+
+    /// Whether the teacher sets the pace now (the rank stops before calls).
+    pub fn is_held(&self) -> bool {
+        self.pace.is_held()
+    }
+
+    /// Events reported so far (the next event's `seq`).
+    pub fn events_reported(&self) -> u64 {
+        self.seq.load(Ordering::SeqCst)
+    }
+
+    /// Reports failures from any thread, beside this recorder's own events
+    /// (the panic hook keeps one).
+    pub fn failure_reporter(&self) -> FailureReporter {
+        FailureReporter::new(
+            self.rank,
+            self.outbox.handle(),
+            self.seq.clone(),
+            self.started,
+            self.offset,
+        )
+    }
+
+    /// A call begins: waits here while the teacher holds the rank (after
+    /// reporting it `Held`), then stamps the call's beginning and returns
+    /// its id. The `Begin` itself is reported by [`Recorder::posted`], or
+    /// before the next event at the latest.
+    pub fn begin(&mut self, spec: CallSpec<'_>) -> u64 {
+        // A call another thread began is reported before this one's.
+        self.report_begin();
+        let call = self.describe(spec);
+        if self.pace.must_hold(self.last_stamp) {
+            self.emit(EventKind::Held(Box::new((*call).clone())));
+            self.pace.wait_for_permit();
+        }
+        let id = call.id;
+        let now = self.started.elapsed();
+        self.last_stamp = now;
+        self.unreported = Some((call, now));
+        id
+    }
+
+    /// Call `id`'s MPI operation is under way: reports its `Begin`, if not
+    /// yet.
+    pub fn posted(&mut self, id: u64) {
+        if self.unreported.as_ref().is_some_and(|(c, _)| c.id == id) {
+            self.report_begin();
+        }
+    }
+
+    /// The program is about to wait for real: rank 0 hears now of every
+    /// event so far, so the view never misses a blocked rank.
+    pub fn about_to_wait(&mut self) {
+        self.report_begin();
+        self.outbox.nudge();
+    }
+
+    /// Call `id` (an `op`) returned, having completed the receives in
+    /// `arrivals`; `completed` is a test's answer.
+    pub fn end(&mut self, id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
+        let mut received = std::mem::take(&mut self.spare_received);
+        for arrival in arrivals {
+            let got = self.number(arrival);
+            received.push(got);
+        }
+        let end = self.emit(EventKind::End(CallEnd {
+            id,
+            op,
+            received,
+            completed,
+        }));
+        if let EventKind::End(CallEnd { mut received, .. }) = end {
+            if received.capacity() > 0 {
+                received.clear();
+                self.spare_received = received;
+            }
+        }
+    }
+
+    /// Program output: rank 0 shows it in the log.
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.emit(EventKind::Say { text: text.into() });
+    }
+
+    /// The program's check of its own result.
+    pub fn check(&mut self, what: impl Into<String>, passed: bool) {
+        self.emit(EventKind::Check {
+            what: what.into(),
+            passed,
+        });
+    }
+
+    /// A block of distributed data for the heat-map panel.
+    pub fn show_field(&mut self, block: FieldBlock) {
+        self.emit(EventKind::Field(block));
+    }
+
+    /// The program failed at `site`: rank 0 ends the run and says why.
+    pub fn fail(&mut self, message: impl Into<String>, site: Option<Site>) {
+        self.emit(EventKind::Failed {
+            message: message.into(),
+            site,
+        });
+    }
+
+    /// The program is done: reports `Finished` (with the count of events,
+    /// so rank 0 can tell none was lost) and waits until everything queued
+    /// has been taken.
+    pub fn finish(mut self) {
+        let events = self.events_reported() + 1;
+        let throttled = self.outbox.throttled();
+        self.emit(EventKind::Finished { events, throttled });
+        self.outbox.close();
+    }
+
+    /// The call `spec` describes, numbered, in the box the last call used.
+    fn describe(&mut self, spec: CallSpec<'_>) -> Box<Call> {
+        let id = self.next_call;
+        self.next_call += 1;
+        let mut call = self.spare_call.take().unwrap_or_else(empty_call);
+        call.id = id;
+        call.op = spec.op;
+        call.comm = spec.comm;
+        call.site = spec.site;
+        call.send = spec.send.map(|s| SendPart {
+            msg: self.sends.next(self.rank, s.dest, s.tag, spec.comm),
+            dest: s.dest,
+            tag: s.tag,
+            count: s.count,
+            datatype: s.datatype,
+            bytes: s.bytes,
+        });
+        call.recv = spec.recv.map(|r| {
+            self.matcher.post(id, spec.comm, r.source, r.tag);
+            RecvPart {
+                source: r.source,
+                tag: r.tag,
+                count: r.count,
+                datatype: r.datatype,
+            }
+        });
+        call.collective = spec.collective.map(|c| CollectivePart {
+            instance: self.next_collective(spec.comm),
+            root: c.root,
+            count: c.count,
+            datatype: c.datatype,
+            bytes: c.bytes,
+            members: c.members,
+        });
+        call.requests.clear();
+        call.requests.extend_from_slice(spec.requests);
+        call
+    }
+
+    /// The number of the next collective on `comm`.
+    fn next_collective(&mut self, comm: u32) -> u64 {
+        let at = match self.collectives.iter().position(|&(c, _)| c == comm) {
+            Some(at) => at,
+            None => {
+                self.collectives.push((comm, 0));
+                self.collectives.len() - 1
+            }
+        };
+        let count = &mut self.collectives[at].1;
+        *count += 1;
+        *count - 1
+    }
+
+    /// Numbers a completed receive, and reports as `Matched` any earlier one
+    /// that could only now be numbered.
+    fn number(&mut self, arrival: &Arrival) -> Received {
+        let mut resolved = std::mem::take(&mut self.resolved);
+        self.matcher
+            .complete_into(arrival.call, arrival.source, arrival.tag, &mut resolved);
+        let mut mine = None;
+        for (call, msg) in resolved.drain(..) {
+            if call == arrival.call {
+                mine = Some(msg);
+            } else {
+                self.emit(EventKind::Matched { call, msg });
+            }
+        }
+        self.resolved = resolved;
+        Received {
+            call: arrival.call,
+            source: arrival.source,
+            tag: arrival.tag,
+            bytes: arrival.bytes,
+            msg: mine,
+        }
+    }
+
+    /// Reports the begun call's `Begin`, if not yet, and keeps its box.
+    fn report_begin(&mut self) {
+        if let Some((call, at)) = self.unreported.take() {
+            if let EventKind::Begin(call) = self.emit_at(EventKind::Begin(call), at) {
+                self.spare_call = Some(call);
+            }
+        }
+    }
+
+    /// Reports `event` now, after the begun call's `Begin`, and hands it
+    /// back so its allocations serve again.
+    fn emit(&mut self, event: EventKind) -> EventKind {
+        self.report_begin();
+        let now = self.started.elapsed();
+        self.emit_at(event, now)
+    }
+
+    /// Reports `event` as happening `now` (since `started`).
+    fn emit_at(&mut self, event: EventKind, now: Duration) -> EventKind {
+        // What a person should see at once goes out at once; call begins
+        // and ends ride along with the next batch (or the next wait).
+        let urgent = !matches!(
+            event,
+            EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
+        );
+        // Only the thread that holds the recorder numbers its events (the
+        // failure reporter numbers its one event on a failing thread, which
+        // records no more), so a plain load and store do: a locked add
+        // costs more than the rest of the stamp.
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq + 1, Ordering::Relaxed);
+        self.last_stamp = now;
+        let e = Event {
+            rank: self.rank,
+            seq,
+            t: self.offset + now.as_secs_f64(),
+            event,
+        };
+        self.outbox.report(&e, urgent);
+        e.event
+    }
+}
+
+/// The box a recorder's first call is described in.
+fn empty_call() -> Box<Call> {
+    Box::new(Call {
+        id: 0,
+        op: Op::Barrier,
+        comm: 0,
+        send: None,
+        recv: None,
+        collective: None,
+        requests: Vec::new(),
+        site: Site {
+            file: "".into(),
+            line: 0,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+//! How a caller describes a call to the recorder: plain values, no MPI
+//! types, so a lesson's communicator and a C hook describe calls alike.
+
+use crate::trace::{Op, Site, Source, TagSel, Text};
+
+/// The message a call sends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendSpec {
+    pub dest: u32,
+    pub tag: i32,
+    /// Values sent.
+    pub count: u64,
+    /// How the trace and the view name the values' type (`f64`, `MPI_INT`).
+    pub datatype: Text,
+    pub bytes: u64,
+}
+
+/// What a receive accepts, and room for how many values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecvSpec {
+    pub source: Source,
+    pub tag: TagSel,
+    pub count: u64,
+    pub datatype: Text,
+}
+
+/// A collective's data. The recorder numbers the collectives of each
+/// communicator itself: every rank calls them in the same order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectiveSpec {
+    pub root: Option<u32>,
+    /// Values each rank contributes (or receives, for a broadcast).
+    pub count: u64,
+    pub datatype: Text,
+    pub bytes: u64,
+    /// Ranks of the communicator taking part.
+    pub members: u32,
+}
+
+/// One MPI call, as its caller describes it to [`Recorder::begin`].
+///
+/// [`Recorder::begin`]: super::Recorder::begin
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallSpec<'a> {
+    pub op: Op,
+    /// Communicator number: 0 is the program's world.
+    pub comm: u32,
+    pub send: Option<SendSpec>,
+    pub recv: Option<RecvSpec>,
+    pub collective: Option<CollectiveSpec>,
+    /// For wait, waitall and test: the ids of the calls that started the
+    /// requests they complete.
+    pub requests: &'a [u64],
+    /// Where the program made the call.
+    pub site: Site,
+}
+
+impl<'a> CallSpec<'a> {
+    /// A call on the world communicator that moves no data (yet: add the
+    /// parts with the methods below).
+    pub fn new(op: Op, site: Site) -> Self {
+        CallSpec {
+            op,
+            comm: 0,
+            send: None,
+            recv: None,
+            collective: None,
+            requests: &[],
+            site,
+        }
+    }
+
+    /// On communicator `comm` instead of the world.
+    pub fn on(self, comm: u32) -> Self {
+        CallSpec { comm, ..self }
+    }
+
+    /// The call sends this message.
+    pub fn sending(self, send: SendSpec) -> Self {
+        CallSpec {
+            send: Some(send),
+            ..self
+        }
+    }
+
+    /// The call receives this message.
+    pub fn receiving(self, recv: RecvSpec) -> Self {
+        CallSpec {
+            recv: Some(recv),
+            ..self
+        }
+    }
+
+    /// The call is this collective.
+    pub fn collective(self, collective: CollectiveSpec) -> Self {
+        CallSpec {
+            collective: Some(collective),
+            ..self
+        }
+    }
+
+    /// The call completes the requests these calls started.
+    pub fn completing(self, requests: &'a [u64]) -> Self {
+        CallSpec { requests, ..self }
+    }
+}
+
+/// A receive that completed within a call, as its status says: the call
+/// that posted it (the receive itself, or the irecv a wait completed), who
+/// sent the message, with which tag, and how many bytes arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub call: u64,
+    pub source: u32,
+    pub tag: i32,
+    pub bytes: u64,
+}

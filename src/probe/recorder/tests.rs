@@ -1,0 +1,244 @@
+//! The recorder driven through its public interface alone, as a hook in a C
+//! program would drive it, with no MPI: its outbox is drained here and the
+//! events decoded from the wire format rank 0 reads.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::{mark_tutor_thread, Arrival, CallSpec, Recorder, RecvSpec, SendSpec, SharedRecorder};
+use crate::probe::outbox::{outbox, Inbox, Taken};
+use crate::probe::pace::{Control, Gate};
+use crate::trace::{wire, Event, EventKind, Op, Site, Source, TagSel};
+
+/// Takes the inbox until it is closed, decoding every batch.
+fn drain(mut inbox: Inbox) -> JoinHandle<Vec<Event>> {
+    std::thread::spawn(move || {
+        let (mut batch, mut events) = (Vec::new(), Vec::new());
+        while inbox.take(&mut batch, Duration::from_micros(50)) != Taken::Closed {
+            events.extend(wire::decode(&batch).expect("batches decode"));
+            batch.clear();
+        }
+        events
+    })
+}
+
+fn site(line: u32) -> Site {
+    Site {
+        file: "program.c".into(),
+        line,
+    }
+}
+
+fn send_to_rank_1() -> SendSpec {
+    SendSpec {
+        dest: 1,
+        tag: 7,
+        count: 1,
+        datatype: "MPI_INT".into(),
+        bytes: 4,
+    }
+}
+
+fn recv_from_rank_1() -> RecvSpec {
+    RecvSpec {
+        source: Source::Rank(1),
+        tag: TagSel::Tag(9),
+        count: 1,
+        datatype: "MPI_INT".into(),
+    }
+}
+
+const CALLS: u64 = 2_000;
+
+/// One thread's calls, each in three steps, as a hook would take them.
+fn record_calls(shared: &SharedRecorder, op: Op) {
+    for _ in 0..CALLS {
+        let spec = match op {
+            Op::Send => CallSpec::new(op, site(10)).sending(send_to_rank_1()),
+            _ => CallSpec::new(op, site(20)).receiving(recv_from_rank_1()),
+        };
+        let id = shared.with(|r| r.begin(spec)).expect("installed");
+        shared.with(|r| r.posted(id));
+        let arrived = Arrival {
+            call: id,
+            source: 1,
+            tag: 9,
+            bytes: 4,
+        };
+        let arrivals = if op == Op::Recv { &[arrived][..] } else { &[] };
+        shared.with(|r| r.end(id, op, arrivals, None));
+    }
+}
+
+/// The calls each `Begin` opened, checked against its `End`: every call
+/// begins once, before it ends, and ends once with its own operation.
+fn check_calls_pair_up(events: &[Event]) -> HashMap<u64, Op> {
+    let (mut open, mut ended) = (HashMap::new(), HashMap::new());
+    for e in events {
+        match &e.event {
+            EventKind::Begin(call) => {
+                assert!(open.insert(call.id, call.op).is_none(), "one Begin each");
+            }
+            EventKind::End(end) => {
+                assert_eq!(open.remove(&end.id), Some(end.op), "End after its Begin");
+                ended.insert(end.id, end.op);
+            }
+            _ => {}
+        }
+    }
+    assert!(open.is_empty(), "every call ended: {open:?}");
+    ended
+}
+
+#[test]
+fn two_threads_share_a_recorder_and_every_event_arrives_in_order() {
+    // A ring far smaller than what the threads report: they wait for room.
+    let (out, inbox) = outbox(4096, 4096);
+    let drained = drain(inbox);
+    let shared = Arc::new(SharedRecorder::new());
+    assert!(shared.install(Recorder::new(3, 0.0, out)).is_none());
+    let threads: Vec<_> = [Op::Send, Op::Recv]
+        .into_iter()
+        .map(|op| {
+            let shared = shared.clone();
+            std::thread::spawn(move || record_calls(&shared, op))
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    assert!(shared.finish());
+    let events = drained.join().unwrap();
+
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (0..events.len() as u64).collect::<Vec<_>>());
+    assert!(events.iter().all(|e| e.rank == 3));
+    let total = events.len() as u64;
+    assert!(matches!(
+        events.last().unwrap().event,
+        EventKind::Finished { events, .. } if events == total
+    ));
+    let ended = check_calls_pair_up(&events);
+    assert_eq!(ended.len() as u64, 2 * CALLS);
+    assert!((0..2 * CALLS).all(|id| ended.contains_key(&id)), "ids 0..");
+    assert_eq!(
+        total,
+        4 * CALLS + 1,
+        "a Begin and an End per call, and Finished"
+    );
+}
+
+#[test]
+fn sends_and_receives_are_numbered_on_their_channels() {
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let shared = Arc::new(SharedRecorder::new());
+    shared.install(Recorder::new(3, 0.0, out));
+    let threads: Vec<_> = [Op::Send, Op::Recv]
+        .into_iter()
+        .map(|op| {
+            let shared = shared.clone();
+            std::thread::spawn(move || record_calls(&shared, op))
+        })
+        .collect();
+    threads.into_iter().for_each(|t| t.join().unwrap());
+    shared.finish();
+    let events = drained.join().unwrap();
+
+    let mut sent = Vec::new();
+    let mut received = Vec::new();
+    for e in &events {
+        match &e.event {
+            EventKind::Begin(call) => sent.extend(call.send.as_ref().map(|s| s.msg)),
+            EventKind::End(end) => received.extend(end.received.iter().map(|r| r.msg.unwrap())),
+            _ => {}
+        }
+    }
+    assert_eq!(
+        sent.iter().map(|m| m.k).collect::<Vec<_>>(),
+        (0..CALLS).collect::<Vec<_>>()
+    );
+    assert!(sent.iter().all(|m| (m.from, m.to, m.tag) == (3, 1, 7)));
+    assert_eq!(
+        received.iter().map(|m| m.k).collect::<Vec<_>>(),
+        (0..CALLS).collect::<Vec<_>>()
+    );
+    assert!(received.iter().all(|m| (m.from, m.to, m.tag) == (1, 3, 9)));
+}
+
+/// A gate that answers from a script.
+struct Scripted(Vec<Control>);
+
+impl Gate for Scripted {
+    fn poll(&mut self) -> Option<Control> {
+        self.0.pop()
+    }
+
+    fn wait(&mut self) -> Control {
+        self.0
+            .pop()
+            .expect("the script has a command for each wait")
+    }
+}
+
+#[test]
+fn a_held_call_is_reported_held_then_begins_when_permitted() {
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let mut recorder = Recorder::new(0, 0.0, out).paced_by(Scripted(vec![Control::Free]), true);
+    assert!(recorder.is_held());
+    let id = recorder.begin(CallSpec::new(Op::Barrier, site(5)));
+    assert!(!recorder.is_held(), "rank 0 set the rank free");
+    recorder.end(id, Op::Barrier, &[], None);
+    recorder.finish();
+    let kinds: Vec<&str> = drained
+        .join()
+        .unwrap()
+        .iter()
+        .map(|e| match e.event {
+            EventKind::Held(_) => "held",
+            EventKind::Begin(_) => "begin",
+            EventKind::End(_) => "end",
+            EventKind::Finished { .. } => "finished",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["held", "begin", "end", "finished"]);
+}
+
+#[test]
+fn a_step_inside_a_step_records_nothing() {
+    let (out, _inbox) = outbox(1 << 16, 0);
+    let shared = SharedRecorder::new();
+    assert_eq!(shared.with(|r| r.rank()), None, "nothing installed yet");
+    shared.install(Recorder::new(2, 0.0, out));
+    let inner = shared.with(|_| shared.with(|r| r.rank()));
+    assert_eq!(
+        inner,
+        Some(None),
+        "the recorder's own calls are not the program's"
+    );
+    assert_eq!(shared.with(|r| r.rank()), Some(2));
+}
+
+#[test]
+fn the_tutors_own_threads_are_never_recorded() {
+    let (out, _inbox) = outbox(1 << 16, 0);
+    let shared = Arc::new(SharedRecorder::new());
+    shared.install(Recorder::new(2, 0.0, out));
+    let on_tutor_thread = {
+        let shared = shared.clone();
+        std::thread::spawn(move || {
+            mark_tutor_thread();
+            shared.with(|r| r.rank())
+        })
+        .join()
+        .unwrap()
+    };
+    assert_eq!(on_tutor_thread, None);
+    assert_eq!(
+        shared.with(|r| r.rank()),
+        Some(2),
+        "other threads still are"
+    );
+}
