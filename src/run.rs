@@ -3,13 +3,13 @@
 use std::sync::mpsc::channel;
 
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
+use crate::app::program::Program;
 use crate::app::{self, Ending, RunSetup};
 use crate::cli::LessonArgs;
 use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
 use crate::probe::{self, Command, Job, JobConfig};
 use crate::term;
-use crate::trace::Header;
 
 pub fn list() -> i32 {
     println!("{:<16} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
@@ -104,14 +104,10 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         gated: pace != PaceMode::Free,
         started_unix,
     }));
-    let mut header = Header::new(lesson.name, job.size(), job.library(), started_unix);
-    header.params = [("size", params.size), ("iterations", params.iterations)]
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
-        .collect();
+    let program = Program::lesson(lesson, &params);
     let setup = RunSetup {
-        header,
-        lesson,
+        header: program.header(job.size(), job.library(), started_unix),
+        program,
         record: args.record.clone(),
         pace,
         speed: args.speed.unwrap_or(DEFAULT_SPEED),

@@ -17,7 +17,7 @@ use crate::term::keys::Key;
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
 use crate::trace::{Event, EventKind, Outcome};
-use crate::view::{self, LessonInfo, Mode, StatusInfo};
+use crate::view::{self, Mode, StatusInfo};
 
 /// Inputs (key presses, event batches) waiting for the owner loop.
 const INPUT_BACKLOG: usize = 16;
@@ -213,8 +213,9 @@ impl Live {
     }
 
     fn act(&mut self, a: Action) {
-        let source = self.setup.lesson.source;
         let auto = self.summary_auto();
+        let file = (self.setup.program).shown_source(self.session.model(), self.selected);
+        let source = file.map_or("", |f| f.text.as_str());
         if self.panes.act(a, self.session.model(), source, auto) {
             return;
         }
@@ -307,7 +308,11 @@ impl Live {
         let deadlock = self.watch.check(self.session.model(), Instant::now());
         let mut screen = self.panes.screen(
             self.session.model(),
-            LessonInfo::from(self.setup.lesson),
+            self.setup.program.info(
+                self.setup
+                    .program
+                    .shown_source(self.session.model(), self.selected),
+            ),
             status,
             deadlock,
             now,

@@ -7,6 +7,7 @@ pub mod live;
 pub mod pace;
 pub mod player;
 pub mod present;
+pub mod program;
 pub mod replay;
 pub mod report;
 pub mod session;
@@ -15,14 +16,14 @@ pub mod watch;
 
 use std::path::PathBuf;
 
-use crate::lessons::Lesson;
 use crate::trace::{Header, Outcome};
 use pace::PaceMode;
+use program::Program;
 
 /// Everything rank 0's app needs to know about the run.
 pub struct RunSetup {
     pub header: Header,
-    pub lesson: &'static Lesson,
+    pub program: Program,
     pub record: Option<PathBuf>,
     pub pace: PaceMode,
     pub speed: f64,

@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use super::keymap::{action_for, Action};
 use super::player::Player;
+use super::program::Program;
 use super::report::{deadlock_text, summary_text};
 use super::ui::{Painter, Panes, TICK};
 use crate::model::Model;
@@ -17,7 +18,7 @@ use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
 use crate::trace::display::log_line;
 use crate::trace::{read_packed, read_trace, EventKind, Outcome, PackedTrace, Trace};
-use crate::view::{LessonInfo, Mode, StatusInfo};
+use crate::view::{Mode, StatusInfo};
 
 /// Traces larger than this are refused rather than read into memory.
 const MAX_TRACE_BYTES: u64 = 1 << 30;
@@ -183,17 +184,7 @@ fn view(trace: PackedTrace) -> Result<(), String> {
         .read_keys(&target.keys, tx)
         .map_err(|e| format!("cannot read keys: {e}"))?;
     let mut painter = Painter::new(&screen)?;
-    let lesson = crate::lessons::find(&trace.header.lesson);
-    let info = match lesson {
-        Some(l) => LessonInfo::from(l),
-        None => LessonInfo {
-            name: &trace.header.lesson,
-            title: "(a lesson this version does not know)",
-            file: "",
-            source: "",
-            explanation: "",
-        },
-    };
+    let program = Program::from_header(&trace.header);
     let mut panes = Panes::new();
     let mut player = Player::new(trace.header.clone(), trace.events);
     let mut cur = Cursor {
@@ -208,7 +199,9 @@ fn view(trace: PackedTrace) -> Result<(), String> {
             Ok(k) => {
                 let Some(a) = action_for(k) else { continue };
                 let at_end = player.position() == total;
-                if panes.act(a, player.model(), info.source, at_end) {
+                let file = program.shown_source(player.model(), None);
+                let source = file.map_or("", |f| f.text.as_str());
+                if panes.act(a, player.model(), source, at_end) {
                     dirty = true;
                     continue;
                 }
@@ -262,7 +255,7 @@ fn view(trace: PackedTrace) -> Result<(), String> {
             panes.height = painter.height();
             let view = panes.screen(
                 model,
-                info,
+                program.info(program.shown_source(model, None)),
                 status,
                 deadlock.as_ref(),
                 now,

@@ -76,6 +76,9 @@ pub struct LessonInfo<'a> {
     pub explanation: &'a str,
 }
 
+/// The title shown for a recorded program this version does not know.
+pub const UNKNOWN_TITLE: &str = "(a lesson this version does not know)";
+
 impl From<&'static crate::lessons::Lesson> for LessonInfo<'static> {
     fn from(l: &'static crate::lessons::Lesson) -> Self {
         LessonInfo {
