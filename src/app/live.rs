@@ -5,7 +5,7 @@
 use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration, Instant};
 
-use super::keymap::{action_for, Action};
+use super::keymap::{action_for, Action, KeyMode};
 use super::pace::{PaceMode, Pacer};
 use super::report::verdict;
 use super::session::Session;
@@ -121,7 +121,7 @@ impl Live {
                     dirty = true;
                 }
                 Ok(Input::Key(k)) => {
-                    if let Some(a) = action_for(k) {
+                    if let Some(a) = action_for(k, KeyMode::Live) {
                         self.act(a);
                     }
                     dirty = true;

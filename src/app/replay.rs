@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::mpsc::{channel, RecvTimeoutError};
 use std::time::Instant;
 
-use super::keymap::{action_for, Action};
+use super::keymap::{action_for, Action, KeyMode};
 use super::player::Player;
 use super::program::Program;
 use super::report::{deadlock_text, summary_text};
@@ -197,7 +197,9 @@ fn view(trace: PackedTrace) -> Result<(), String> {
     loop {
         match keys.recv_timeout(TICK) {
             Ok(k) => {
-                let Some(a) = action_for(k) else { continue };
+                let Some(a) = action_for(k, KeyMode::Replay) else {
+                    continue;
+                };
                 let at_end = player.position() == total;
                 let file = program.shown_source(player.model(), None);
                 let source = file.map_or("", |f| f.text.as_str());
