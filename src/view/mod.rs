@@ -53,7 +53,7 @@ pub use log::LogPane;
 pub use matrix::{Matrix, SHADES};
 pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
 pub use spacetime::{time_label, SpaceTime, SpaceTimeView};
-pub use status::StatusBar;
+pub use status::{replay_position, StatusBar};
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
 pub use too_small::{TooSmall, MIN_HEIGHT, MIN_WIDTH};

@@ -18,6 +18,13 @@ pub struct StatusBar<'a> {
     pub theme: Theme,
 }
 
+/// Where a replay is, in the place of the speed: `stopped · event 3/40 ·
+/// 4 ev/s`.
+pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) -> String {
+    let state = if playing { "playing" } else { "stopped" };
+    format!("{state} · event {applied}/{total} · {speed} ev/s")
+}
+
 fn mode_color(m: Mode) -> Color {
     match m {
         Mode::Live => Color::Green,
