@@ -322,7 +322,7 @@ impl Show for Live {
             program: self.setup.program.info(self.shown_file()),
             status: StatusInfo {
                 mode: self.mode(),
-                speed_label: self.pacer.speed_label(),
+                speed_label: view::pace_words(self.pacer.mode == PaceMode::Free, self.pacer.speed),
                 received: self.session.received_total(),
                 dropped: self.session.lost(),
             },

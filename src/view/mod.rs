@@ -53,7 +53,7 @@ pub use log::LogPane;
 pub use matrix::{Matrix, SHADES};
 pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
 pub use spacetime::{time_label, SpaceTime, SpaceTimeView};
-pub use status::{replay_position, StatusBar};
+pub use status::{pace_words, replay_position, StatusBar};
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
 pub use too_small::{TooSmall, MIN_HEIGHT, MIN_WIDTH};
@@ -65,7 +65,9 @@ use ratatui::widgets::Widget;
 
 use crate::model::{Deadlock, Model};
 
-/// The lesson being run, as shown in the lesson pane and status bar.
+/// The program being run as the status bar, the source pane and the help
+/// show it: for a lesson, the lesson; `file` and `source` are the one
+/// source file shown (the app picks it).
 #[derive(Debug, Clone, Copy)]
 pub struct LessonInfo<'a> {
     /// Short name: `send_recv`.
