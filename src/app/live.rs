@@ -65,7 +65,11 @@ pub fn run(
     }
     let trace_tx = forward(tx, Input::Data);
     std::thread::spawn(move || deliveries.into_iter().try_for_each(|d| trace_tx.send(d)));
-    let live = match Live::new(setup, commands, Instant::now()) {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let run_clock = since_epoch - setup.header.started_unix;
+    let live = match Live::new(setup, commands, Instant::now(), run_clock) {
         Ok(live) => live,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
@@ -86,16 +90,20 @@ fn presentation(pacer: &Pacer) -> Option<Duration> {
 }
 
 impl Live {
-    /// A run starting at `now`, recording if asked to.
-    pub fn new(setup: RunSetup, commands: Sender<Command>, now: Instant) -> std::io::Result<Live> {
+    /// The view of a run, from `now`, which is `run_clock` on the run's
+    /// clock (seconds since it started, as event times); it records the
+    /// run if asked to, and sends its pace to the ranks by `commands`.
+    pub fn new(
+        setup: RunSetup,
+        commands: Sender<Command>,
+        now: Instant,
+        run_clock: f64,
+    ) -> std::io::Result<Live> {
         let mut session = Session::new(setup.header.clone(), setup.record.as_deref())?;
         let pacer = Pacer::new(setup.pace, setup.speed);
         session.set_flight(presentation(&pacer));
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
         Ok(Live {
-            run_clock_at_start: since_epoch - setup.header.started_unix,
+            run_clock_at_start: run_clock,
             pacer,
             setup,
             session,
@@ -269,8 +277,8 @@ impl Show for Live {
             .is_some_and(|t| now.saturating_duration_since(t) >= settled)
     }
 
-    fn take(&mut self, delivery: Delivery, _: Instant) {
-        let shown = self.session.take(delivery);
+    fn take(&mut self, delivery: Delivery, now: Instant) {
+        let shown = self.session.take_at(delivery, now);
         self.note_held(&shown);
     }
 
