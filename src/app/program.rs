@@ -4,6 +4,8 @@
 //! in the trace's header; a program that is not a lesson brings its files
 //! from disk. Live, headless and replay all work from this description.
 
+use std::path::Path;
+
 use crate::lessons::{self, Lesson, Params};
 use crate::model::Model;
 use crate::trace::Header;
@@ -15,6 +17,18 @@ pub struct SourceFile {
     /// `lessons/send_recv.rs`, or a path as the compiler saw it.
     pub path: String,
     pub text: String,
+}
+
+impl SourceFile {
+    /// A program's file from disk, named by `path` as its call sites name
+    /// it (a file that is not UTF-8 is shown with replacement characters).
+    pub fn read(path: &Path) -> std::io::Result<SourceFile> {
+        let bytes = std::fs::read(path)?;
+        Ok(SourceFile {
+            path: path.display().to_string(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
 }
 
 /// The program rank 0 shows.
@@ -155,6 +169,17 @@ mod tests {
         let shown = program.info(None);
         assert_eq!((shown.name, shown.source), ("mystery", ""));
         assert_eq!(shown.title, view::UNKNOWN_TITLE);
+    }
+
+    #[test]
+    fn a_file_from_disk_is_named_as_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ring.c");
+        std::fs::write(&path, "MPI_Send(...);\n").unwrap();
+        let file = SourceFile::read(&path).unwrap();
+        assert_eq!(file.path, path.display().to_string());
+        assert_eq!(file.text, "MPI_Send(...);\n");
+        assert!(SourceFile::read(&dir.path().join("gone.c")).is_err());
     }
 
     #[test]
