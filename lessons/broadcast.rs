@@ -53,3 +53,15 @@ EXERCISES
   3. Use -n 8: how many messages do you think the root sends? (MPI may
      use a tree: ranks that got the data pass it on.)
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::Lesson;
+
+pub const LESSON: Lesson = Lesson::new(
+    "broadcast",
+    "Broadcast: one rank's data to all",
+    lesson_file!("broadcast.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 4);

@@ -50,3 +50,15 @@ EXERCISES
   3. Use measurements.get(step).copied().unwrap_or(0.0) instead of the
      index. Predict whether the job ends normally, and the sums.
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::Lesson;
+
+pub const LESSON: Lesson = Lesson::new(
+    "crash",
+    "Crash: one rank fails, the whole job ends",
+    lesson_file!("crash.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 4);

@@ -70,3 +70,25 @@ EXERCISES
   3. Fix `run` with each of the three fixes above; predict the order of
      the messages in each.
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "deadlock",
+    "Deadlock: every rank receives first",
+    lesson_file!("deadlock.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=16, 2);
+
+pub const SEND_FIRST: Lesson = Lesson::new(
+    "deadlock-send",
+    "Deadlock: every rank sends a large message first",
+    lesson_file!("deadlock.rs"),
+    EXPLANATION,
+    run_send_first,
+)
+.ranks(2..=16, 2)
+.size(Knob::new(131_072, 1..=4_194_304));

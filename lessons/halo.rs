@@ -298,3 +298,18 @@ EXERCISES
   3. Double --size. Predict how the message sizes change, and how the
      work per rank changes: which grows faster?
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "halo",
+    "Halo exchange: heat diffusion on a split grid",
+    lesson_file!("halo.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(1..=64, 4)
+.size(Knob::new(16, 16..=256))
+.iterations(Knob::new(6, 1..=1000))
+.size_for_ranks(size_for_ranks);

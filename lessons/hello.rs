@@ -33,3 +33,15 @@ EXERCISES
   2. Make rank 0 alone say something extra. What makes it rank 0?
   3. Run twice: is the order of the hellos the same? Why not?
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::Lesson;
+
+pub const LESSON: Lesson = Lesson::new(
+    "hello",
+    "Ranks: one program, many processes",
+    lesson_file!("hello.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(1..=64, 4);

@@ -1,20 +1,49 @@
-//! The lessons of the course, one file each. To add a lesson: write its
-//! file (a `run` function and an `EXPLANATION`) and register it below.
+//! The lessons of the course, one file each. A lesson file declares
+//! itself (`pub const LESSON: Lesson = Lesson::new(..)` at its bottom) and
+//! takes one line in `course!` below.
+
+use std::ops::RangeInclusive;
 
 use crate::probe::Comm;
 
-mod broadcast;
-mod crash;
-mod deadlock;
-// Public so the benchmark runs the very same computation with plain MPI.
-pub mod halo;
-mod hello;
-mod nonblocking;
-mod pool;
-mod reduce;
-mod ring;
-mod scatter_gather;
-mod send_recv;
+/// A lesson file as the view shows it: its path as call sites name it
+/// (`lessons/send_recv.rs`) and its text, built in. Used by the lesson's
+/// own declaration: `lesson_file!("send_recv.rs")`.
+macro_rules! lesson_file {
+    ($name:literal) => {
+        $crate::lessons::LessonFile {
+            path: concat!("lessons/", $name),
+            text: include_str!($name),
+        }
+    };
+}
+
+/// The lesson modules and, in `mpi-tutor list` order, the lessons each
+/// declares (`deadlock.rs` holds two).
+macro_rules! course {
+    ($($module:ident: $($lesson:ident)+,)*) => {
+        $(pub mod $module;)*
+
+        /// Every lesson of the course.
+        pub static LESSONS: &[Lesson] = &[$($($module::$lesson,)+)*];
+    };
+}
+
+// The modules are public so the benchmarks can run the very same
+// computation with plain MPI (`halo`).
+course! {
+    hello: LESSON,
+    send_recv: LESSON,
+    ring: LESSON,
+    nonblocking: LESSON,
+    deadlock: LESSON SEND_FIRST,
+    broadcast: LESSON,
+    scatter_gather: LESSON,
+    reduce: LESSON,
+    halo: LESSON,
+    pool: LESSON,
+    crash: LESSON,
+}
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,6 +58,25 @@ pub struct Knob {
     pub default: u32,
     pub min: u32,
     pub max: u32,
+}
+
+impl Knob {
+    /// `Knob::new(4, 1..=1000)`: 4 unless asked for another in 1..=1000.
+    pub const fn new(default: u32, bounds: RangeInclusive<u32>) -> Knob {
+        Knob {
+            default,
+            min: *bounds.start(),
+            max: *bounds.end(),
+        }
+    }
+}
+
+/// A lesson's source file: built into the program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LessonFile {
+    /// As call sites name it: `lessons/send_recv.rs`.
+    pub path: &'static str,
+    pub text: &'static str,
 }
 
 pub struct Lesson {
@@ -52,208 +100,58 @@ pub struct Lesson {
     pub run: fn(&Comm, &Params),
 }
 
-pub static LESSONS: &[Lesson] = &[
-    Lesson {
-        name: "hello",
-        title: "Ranks: one program, many processes",
-        min_ranks: 1,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/hello.rs",
-        source: include_str!("hello.rs"),
-        explanation: hello::EXPLANATION,
-        size: None,
-        iterations: None,
-        size_for_ranks: None,
-        run: hello::run,
-    },
-    Lesson {
-        name: "send-recv",
-        title: "Send and receive: a receive waits for its message",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 5,
-        file: "lessons/send_recv.rs",
-        source: include_str!("send_recv.rs"),
-        explanation: send_recv::EXPLANATION,
-        size: None,
-        iterations: None,
-        size_for_ranks: None,
-        run: send_recv::run,
-    },
-    Lesson {
-        name: "ring",
-        title: "Ring: a token passed from rank to rank",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/ring.rs",
-        source: include_str!("ring.rs"),
-        explanation: ring::EXPLANATION,
-        size: None,
-        iterations: Some(Knob {
-            default: 2,
-            min: 1,
-            max: 10_000,
-        }),
-        size_for_ranks: None,
-        run: ring::run,
-    },
-    Lesson {
-        name: "nonblocking",
-        title: "Nonblocking: compute while messages travel",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/nonblocking.rs",
-        source: include_str!("nonblocking.rs"),
-        explanation: nonblocking::EXPLANATION,
-        size: Some(Knob {
-            default: 4,
-            min: 1,
-            max: 1000000,
-        }),
-        iterations: None,
-        size_for_ranks: None,
-        run: nonblocking::run,
-    },
-    Lesson {
-        name: "deadlock",
-        title: "Deadlock: every rank receives first",
-        min_ranks: 2,
-        max_ranks: 16,
-        default_ranks: 2,
-        file: "lessons/deadlock.rs",
-        source: include_str!("deadlock.rs"),
-        explanation: deadlock::EXPLANATION,
-        size: None,
-        iterations: None,
-        size_for_ranks: None,
-        run: deadlock::run,
-    },
-    Lesson {
-        name: "deadlock-send",
-        title: "Deadlock: every rank sends a large message first",
-        min_ranks: 2,
-        max_ranks: 16,
-        default_ranks: 2,
-        file: "lessons/deadlock.rs",
-        source: include_str!("deadlock.rs"),
-        explanation: deadlock::EXPLANATION,
-        size: Some(Knob {
-            default: 131072,
-            min: 1,
-            max: 4194304,
-        }),
-        iterations: None,
-        size_for_ranks: None,
-        run: deadlock::run_send_first,
-    },
-    Lesson {
-        name: "broadcast",
-        title: "Broadcast: one rank's data to all",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/broadcast.rs",
-        source: include_str!("broadcast.rs"),
-        explanation: broadcast::EXPLANATION,
-        size: None,
-        iterations: None,
-        size_for_ranks: None,
-        run: broadcast::run,
-    },
-    Lesson {
-        name: "scatter-gather",
-        title: "Scatter and gather: hand out chunks, collect results",
-        min_ranks: 1,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/scatter_gather.rs",
-        source: include_str!("scatter_gather.rs"),
-        explanation: scatter_gather::EXPLANATION,
-        size: Some(Knob {
-            default: 4,
-            min: 1,
-            max: 100000,
-        }),
-        iterations: None,
-        size_for_ranks: None,
-        run: scatter_gather::run,
-    },
-    Lesson {
-        name: "reduce",
-        title: "Reduce: partial sums combined into pi",
-        min_ranks: 1,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/reduce.rs",
-        source: include_str!("reduce.rs"),
-        explanation: reduce::EXPLANATION,
-        size: Some(Knob {
-            default: 1000,
-            min: 1,
-            max: 10000000,
-        }),
-        iterations: None,
-        size_for_ranks: None,
-        run: reduce::run,
-    },
-    Lesson {
-        name: "halo",
-        title: "Halo exchange: heat diffusion on a split grid",
-        min_ranks: 1,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/halo.rs",
-        source: include_str!("halo.rs"),
-        explanation: halo::EXPLANATION,
-        size: Some(Knob {
-            default: 16,
-            min: 16,
-            max: 256,
-        }),
-        iterations: Some(Knob {
-            default: 6,
-            min: 1,
-            max: 1000,
-        }),
-        size_for_ranks: Some(halo::size_for_ranks),
-        run: halo::run,
-    },
-    Lesson {
-        name: "pool",
-        title: "Task pool: a master feeds whichever worker is free",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/pool.rs",
-        source: include_str!("pool.rs"),
-        explanation: pool::EXPLANATION,
-        size: Some(Knob {
-            default: 12,
-            min: 1,
-            max: 100,
-        }),
-        iterations: None,
-        size_for_ranks: None,
-        run: pool::run,
-    },
-    Lesson {
-        name: "crash",
-        title: "Crash: one rank fails, the whole job ends",
-        min_ranks: 2,
-        max_ranks: 64,
-        default_ranks: 4,
-        file: "lessons/crash.rs",
-        source: include_str!("crash.rs"),
-        explanation: crash::EXPLANATION,
-        size: None,
-        iterations: None,
-        size_for_ranks: None,
-        run: crash::run,
-    },
-];
+impl Lesson {
+    /// A lesson on 1 to 64 ranks (4 by default) without knobs; the
+    /// methods below say otherwise.
+    pub const fn new(
+        name: &'static str,
+        title: &'static str,
+        file: LessonFile,
+        explanation: &'static str,
+        run: fn(&Comm, &Params),
+    ) -> Lesson {
+        Lesson {
+            name,
+            title,
+            min_ranks: 1,
+            max_ranks: 64,
+            default_ranks: 4,
+            file: file.path,
+            source: file.text,
+            explanation,
+            size: None,
+            iterations: None,
+            size_for_ranks: None,
+            run,
+        }
+    }
+
+    /// The rank counts the lesson runs on, and the one it starts with.
+    pub const fn ranks(mut self, counts: RangeInclusive<u32>, default: u32) -> Lesson {
+        self.min_ranks = *counts.start();
+        self.max_ranks = *counts.end();
+        self.default_ranks = default;
+        self
+    }
+
+    /// What `--size` means to the lesson.
+    pub const fn size(mut self, knob: Knob) -> Lesson {
+        self.size = Some(knob);
+        self
+    }
+
+    /// What `--iterations` means to the lesson.
+    pub const fn iterations(mut self, knob: Knob) -> Lesson {
+        self.iterations = Some(knob);
+        self
+    }
+
+    /// A `--size` that grows with the rank count (see the field).
+    pub const fn size_for_ranks(mut self, rule: fn(u32) -> (u32, u32)) -> Lesson {
+        self.size_for_ranks = Some(rule);
+        self
+    }
+}
 
 pub fn find(name: &str) -> Option<&'static Lesson> {
     LESSONS.iter().find(|l| l.name == name)
@@ -378,6 +276,23 @@ mod tests {
                     l.name
                 );
             }
+        }
+    }
+
+    #[test]
+    fn every_lesson_file_is_in_the_course() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+        for entry in std::fs::read_dir(dir).expect("the lessons folder") {
+            let name = entry.expect("a lesson file").file_name();
+            let name = name.to_string_lossy();
+            if !name.ends_with(".rs") || name == "mod.rs" {
+                continue;
+            }
+            let path = format!("lessons/{name}");
+            assert!(
+                LESSONS.iter().any(|l| l.file == path),
+                "{path} declares no lesson of the course: add it to `course!`"
+            );
         }
     }
 

@@ -84,3 +84,16 @@ EXERCISES
   3. Move the waitall before the work loop. Predict how long each rank
      now waits, and whether test can still say no.
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "nonblocking",
+    "Nonblocking: compute while messages travel",
+    lesson_file!("nonblocking.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 4)
+.size(Knob::new(4, 1..=1_000_000));

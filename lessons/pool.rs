@@ -150,3 +150,16 @@ EXERCISES
   (Timings mean something with --fast; at the classroom pace the
   pacing dominates.)
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "pool",
+    "Task pool: a master feeds whichever worker is free",
+    lesson_file!("pool.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 4)
+.size(Knob::new(12, 1..=100));

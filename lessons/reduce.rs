@@ -69,3 +69,16 @@ EXERCISES
   2. Use ReduceOp::Max instead of Sum. Predict what the root gets.
   3. Run with --size 3 on -n 4. Predict rank 0's share, and the result.
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "reduce",
+    "Reduce: partial sums combined into pi",
+    lesson_file!("reduce.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(1..=64, 4)
+.size(Knob::new(1000, 1..=10_000_000));

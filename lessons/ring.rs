@@ -65,3 +65,16 @@ EXERCISES
   3. Reverse the direction (send to left, receive from right). Which
      rank now receives the token first?
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "ring",
+    "Ring: a token passed from rank to rank",
+    lesson_file!("ring.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 4)
+.iterations(Knob::new(2, 1..=10_000));

@@ -75,3 +75,16 @@ EXERCISES
   3. What would it take to handle an array whose length is not a
      multiple of the rank count? (MPI has scatterv for that.)
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::{Knob, Lesson};
+
+pub const LESSON: Lesson = Lesson::new(
+    "scatter-gather",
+    "Scatter and gather: hand out chunks, collect results",
+    lesson_file!("scatter_gather.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(1..=64, 4)
+.size(Knob::new(4, 1..=100_000));

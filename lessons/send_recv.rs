@@ -42,3 +42,15 @@ EXERCISES
   2. Make rank 1 receive from any rank (ANY_SOURCE). What changes?
   3. Send 50 values while rank 1 still expects 100: what does `count` say?
 ";
+
+// How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
+use super::Lesson;
+
+pub const LESSON: Lesson = Lesson::new(
+    "send-recv",
+    "Send and receive: a receive waits for its message",
+    lesson_file!("send_recv.rs"),
+    EXPLANATION,
+    run,
+)
+.ranks(2..=64, 5);

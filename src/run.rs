@@ -1,15 +1,16 @@
 //! What each process does for `mpi-tutor list` and `mpi-tutor lesson`.
 
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::thread::JoinHandle;
 
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
+use crate::app::program::Program;
 use crate::app::{self, Ending, RunSetup};
 use crate::cli::LessonArgs;
 use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
-use crate::probe::{self, Command, Job, JobConfig};
-use crate::term;
-use crate::trace::Header;
+use crate::probe::{self, Command, Delivery, Job, JobConfig};
+use crate::term::{self, ScreenTarget};
 
 pub fn list() -> i32 {
     println!("{:<16} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
@@ -23,20 +24,10 @@ pub fn list() -> i32 {
 pub fn lesson(args: LessonArgs) -> i32 {
     // Every rank reaches the same verdict on bad input; only one says it.
     let refuse = |msg: String| launcher::refuse(&msg);
-    let Some(lesson) = lessons::find(&args.name) else {
-        return refuse(format!(
-            "unknown lesson '{}'; the lessons are: {}",
-            args.name,
-            lessons::names()
-        ));
+    let (lesson, given) = match chosen(&args) {
+        Ok(chosen) => chosen,
+        Err(e) => return refuse(e),
     };
-    let given = Params {
-        size: args.size,
-        iterations: args.iterations,
-    };
-    if let Err(e) = lesson.params(given) {
-        return refuse(e);
-    }
     if args.explain {
         println!(
             "{} - {}\n\n{}",
@@ -44,26 +35,21 @@ pub fn lesson(args: LessonArgs) -> i32 {
         );
         return 0;
     }
-    if let Some(speed) = args.speed {
-        if !(speed > 0.0 && speed <= 1000.0) {
-            return refuse(format!(
-                "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
-            ));
-        }
+    if let Err(e) = check_speed(args.speed) {
+        return refuse(e);
     }
     if !under_launcher() {
         return relaunch(lesson, &args);
     }
-
     let job = match Job::init() {
         Ok(job) => job,
         Err(e) => return refuse(e.to_string()),
     };
-    if let Err(e) = lesson.check_ranks(job.size()) {
-        return refuse(e);
-    }
     // Some sizes depend on the rank count (halo's grid); known only now.
-    let params = match lesson.params_on(given, job.size()) {
+    let params = match lesson
+        .check_ranks(job.size())
+        .and_then(|()| lesson.params_on(given, job.size()))
+    {
         Ok(p) => p,
         Err(e) => return refuse(e),
     };
@@ -72,10 +58,55 @@ pub fn lesson(args: LessonArgs) -> i32 {
     } else {
         term::signals::leave_interrupts_to_rank0();
         let config = job.share_config(None);
-        let comm = job.lesson_comm(config);
-        (lesson.run)(&comm, &params);
-        job.finish(comm);
+        run_lesson(&job, config, lesson, &params);
         0
+    }
+}
+
+/// The lesson asked for and the knobs given, once both are known good.
+fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
+    let lesson = lessons::find(&args.name).ok_or_else(|| {
+        format!(
+            "unknown lesson '{}'; the lessons are: {}",
+            args.name,
+            lessons::names()
+        )
+    })?;
+    let given = Params {
+        size: args.size,
+        iterations: args.iterations,
+    };
+    lesson.params(given)?;
+    Ok((lesson, given))
+}
+
+fn check_speed(speed: Option<f64>) -> Result<(), String> {
+    match speed {
+        Some(speed) if !(speed > 0.0 && speed <= 1000.0) => Err(format!(
+            "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// This rank's part of the lesson, through the instrumented communicator.
+fn run_lesson(job: &Job, config: JobConfig, lesson: &Lesson, params: &Params) {
+    let comm = job.lesson_comm(config);
+    (lesson.run)(&comm, params);
+    job.finish(comm);
+}
+
+/// The pace the run starts at: the classroom pace when someone watches
+/// (a terminal) or asked for a speed, else full speed.
+fn start_pace(args: &LessonArgs, watched: bool) -> PaceMode {
+    if args.fast {
+        PaceMode::Free
+    } else if args.paused {
+        PaceMode::Paused
+    } else if watched || args.speed.is_some() {
+        PaceMode::Paced
+    } else {
+        PaceMode::Free
     }
 }
 
@@ -87,15 +118,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     } else {
         term::find_screen()
     };
-    let pace = if args.fast {
-        PaceMode::Free
-    } else if args.paused {
-        PaceMode::Paused
-    } else if screen.is_some() || args.speed.is_some() {
-        PaceMode::Paced
-    } else {
-        PaceMode::Free
-    };
+    let pace = start_pace(args, screen.is_some());
     let started_unix = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
@@ -104,24 +127,36 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         gated: pace != PaceMode::Free,
         started_unix,
     }));
-    let mut header = Header::new(lesson.name, job.size(), job.library(), started_unix);
-    header.params = [("size", params.size), ("iterations", params.iterations)]
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
-        .collect();
+    let program = Program::lesson(lesson, &params);
     let setup = RunSetup {
-        header,
-        lesson,
+        header: program.header(job.size(), job.library(), started_unix),
+        program,
         record: args.record.clone(),
         pace,
         speed: args.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: args.exit_when_done,
     };
-
     let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
-    let app = std::thread::Builder::new()
+    let app = start_app(setup, screen, deliveries, commands);
+    run_lesson(job, config, lesson, &params);
+    let ending = app
+        .join()
+        .unwrap_or_else(|_| Ending::error("the view failed".into()));
+    let _ = collector.join();
+    ending.exit_code()
+}
+
+/// The app's thread: the live view on `screen`, else the log; it says how
+/// the run ended and, on an abort, ends every rank.
+fn start_app(
+    setup: RunSetup,
+    screen: Option<ScreenTarget>,
+    deliveries: Receiver<Delivery>,
+    commands: Sender<Command>,
+) -> JoinHandle<Ending> {
+    std::thread::Builder::new()
         .name("mpi-tutor-app".into())
         .spawn(move || {
             let ending = match screen {
@@ -142,14 +177,5 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
             let _ = commands.send(Command::Shutdown);
             ending
         })
-        .expect("cannot start the app thread");
-
-    let comm = job.lesson_comm(config);
-    (lesson.run)(&comm, &params);
-    job.finish(comm);
-    let ending = app
-        .join()
-        .unwrap_or_else(|_| Ending::error("the view failed".into()));
-    let _ = collector.join();
-    ending.exit_code()
+        .expect("cannot start the app thread")
 }

@@ -15,71 +15,102 @@ use crate::term::signals;
 use crate::trace::display::log_line;
 use crate::trace::{EventKind, Outcome};
 
+/// How long the loop waits for events before it looks at the clock.
+const WAIT: Duration = Duration::from_millis(20);
+
 pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Command>) -> Ending {
-    let RunSetup {
-        header,
-        record,
-        pace,
-        speed,
-        ..
-    } = setup;
-    let mut session = match Session::new(header, record.as_deref()) {
+    let session = match Session::new(setup.header, setup.record.as_deref()) {
         Ok(s) => s,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
     signals::install();
-    let mut pacer = Pacer::new(pace, speed);
-    let mut watch = DeadlockWatch::default();
-    let started = Instant::now();
-    let elapsed = || started.elapsed().as_secs_f64();
-
-    while !session.all_done() {
-        match deliveries.recv_timeout(Duration::from_millis(20)) {
-            Ok(d) => {
-                // One write per batch, not per line: at full speed a write
-                // per event cost rank 0 more than the rest of its work.
-                let mut lines = String::new();
-                for e in session.take(d) {
-                    let_lessons_in();
-                    lines.push_str(&log_line(&e));
-                    lines.push('\n');
-                    if let EventKind::Held(_) = e.event {
-                        pacer.held(e.rank);
-                    }
-                }
-                let _ = std::io::stdout().lock().write_all(lines.as_bytes());
-            }
+    let mut run = Headless {
+        session,
+        pacer: Pacer::new(setup.pace, setup.speed),
+        watch: DeadlockWatch::default(),
+        started: Instant::now(),
+        commands,
+    };
+    while !run.session.all_done() {
+        match deliveries.recv_timeout(WAIT) {
+            Ok(d) => run.print(d),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        session.tick();
-        if let Some(ending) = session.must_end(elapsed()) {
+        if let Some(ending) = run.advance() {
             return ending;
         }
-        if let Some(d) = watch.check(session.model(), Instant::now()) {
-            let detail = crate::view::words::deadlock_chain(d);
-            println!("{}", deadlock_text(d));
-            session.end(Outcome::Deadlock, &detail, elapsed());
-            return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
-        }
-        if pacer.mode == PaceMode::Paced {
-            if let Some(rank) = pacer.due(Instant::now()) {
-                let _ = commands.send(Command::To(rank, Control::Permit));
-            }
-        }
+    }
+    run.finish()
+}
+
+/// A run shown as a log.
+struct Headless {
+    session: Session,
+    pacer: Pacer,
+    watch: DeadlockWatch,
+    started: Instant,
+    commands: Sender<Command>,
+}
+
+impl Headless {
+    fn elapsed(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
     }
 
-    let summary = session.model().summary();
-    println!(
-        "{}",
-        summary_text(&summary, session.received_total(), session.lost())
-    );
-    let (outcome, detail) = verdict(&summary);
-    session.end(outcome, &detail, elapsed());
-    let message = if outcome == Outcome::Completed {
-        String::new()
-    } else {
-        detail
-    };
-    Ending::finish(outcome, message)
+    /// Prints the log lines of a delivery's events, in causal order.
+    fn print(&mut self, delivery: Delivery) {
+        // One write per batch, not per line: at full speed a write per
+        // event cost rank 0 more than the rest of its work.
+        let mut lines = String::new();
+        for e in self.session.take(delivery) {
+            let_lessons_in();
+            lines.push_str(&log_line(&e));
+            lines.push('\n');
+            if let EventKind::Held(_) = e.event {
+                self.pacer.held(e.rank);
+            }
+        }
+        let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+    }
+
+    /// Ends the run on a failure, a signal or a deadlock; else lets the
+    /// next held rank go when its turn has come.
+    fn advance(&mut self) -> Option<Ending> {
+        self.session.tick();
+        let elapsed = self.elapsed();
+        if let Some(ending) = self.session.must_end(elapsed) {
+            return Some(ending);
+        }
+        if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
+            let detail = crate::view::words::deadlock_chain(d);
+            println!("{}", deadlock_text(d));
+            self.session.end(Outcome::Deadlock, &detail, elapsed);
+            return Some(Ending::abort(
+                Outcome::Deadlock,
+                format!("deadlock: {detail}"),
+            ));
+        }
+        if self.pacer.mode == PaceMode::Paced {
+            if let Some(rank) = self.pacer.due(Instant::now()) {
+                let _ = self.commands.send(Command::To(rank, Control::Permit));
+            }
+        }
+        None
+    }
+
+    /// Prints the summary and records the verdict.
+    fn finish(mut self) -> Ending {
+        let summary = self.session.model().summary();
+        let (received, lost) = (self.session.received_total(), self.session.lost());
+        println!("{}", summary_text(&summary, received, lost));
+        let (outcome, detail) = verdict(&summary);
+        self.session.end(outcome, &detail, self.elapsed());
+        let message = if outcome == Outcome::Completed {
+            String::new()
+        } else {
+            detail
+        };
+        Ending::finish(outcome, message)
+    }
 }

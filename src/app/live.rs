@@ -1,47 +1,49 @@
-//! The live view on rank 0: one owner loop fed by one input enum (trace
-//! deliveries, keys, ticks); keys become actions; the screen is redrawn
-//! only when something changed or moves.
+//! The live view on rank 0: a run as it happens, shown by the front end
+//! (`front`), fed by the collector's deliveries, the keys and the ticks.
 
-use std::sync::mpsc::{channel, sync_channel, Receiver, RecvTimeoutError, Sender, SyncSender};
-use std::time::{Duration, Instant};
+use std::sync::mpsc::{sync_channel, Receiver, Sender};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::keymap::{action_for, Action};
+use super::front::{FrameInfo, FrontEnd, Show};
+use super::inputs::{forward, Input, TerminalInputs};
+use super::keymap::{Action, KeyMode};
 use super::pace::{PaceMode, Pacer};
 use super::report::verdict;
 use super::session::Session;
-use super::ui::{Painter, Panes, TICK};
+use super::ui::terminal_painter;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
+use crate::model::Model;
 use crate::probe::{Command, Control, Delivery};
-use crate::term::keys::Key;
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
 use crate::trace::{Event, EventKind, Outcome};
-use crate::view::{self, LessonInfo, Mode, StatusInfo};
+use crate::view::{self, Mode, StatusInfo};
 
 /// Inputs (key presses, event batches) waiting for the owner loop.
 const INPUT_BACKLOG: usize = 16;
 
-enum Input {
-    Trace(Delivery),
-    Key(Key),
-}
-
-struct Live {
+/// A run as it happens.
+pub struct Live {
     setup: RunSetup,
     session: Session,
     pacer: Pacer,
     commands: Sender<Command>,
     watch: DeadlockWatch,
-    panes: Panes,
+    /// The rank `n` lets go first, and whose source file is shown.
     selected: Option<u32>,
     stepped: bool,
     /// When the class saw every rank end: the summary comes up once the
     /// last messages have crossed the screen.
     done_at: Option<Instant>,
-    summary_drawn: bool,
+    /// Whether the summary was up by itself at the last look.
+    summary_was_auto: bool,
     started: Instant,
+    /// The run's clock (seconds since the run started) at `started`.
+    run_clock_at_start: f64,
     quit: bool,
+    /// Set when the run must end at once (a failed rank, a signal).
+    ended: Option<Ending>,
 }
 
 pub fn run(
@@ -61,42 +63,24 @@ pub fn run(
     if let Err(e) = screen.read_keys(&target.keys, forward(tx.clone(), Input::Key)) {
         return Ending::error(format!("cannot read keys: {e}"));
     }
-    let trace_tx = forward(tx, Input::Trace);
+    let trace_tx = forward(tx, Input::Data);
     std::thread::spawn(move || deliveries.into_iter().try_for_each(|d| trace_tx.send(d)));
-
-    let mut session = match Session::new(setup.header.clone(), setup.record.as_deref()) {
-        Ok(s) => s,
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let run_clock = since_epoch - setup.header.started_unix;
+    let live = match Live::new(setup, commands, Instant::now(), run_clock) {
+        Ok(live) => live,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
-    let pacer = Pacer::new(setup.pace, setup.speed);
-    session.set_flight(presentation(&pacer));
-    let mut live = Live {
-        pacer,
-        setup,
-        session,
-        commands,
-        watch: DeadlockWatch::default(),
-        panes: Panes::new(),
-        selected: None,
-        stepped: false,
-        done_at: None,
-        summary_drawn: false,
-        started: Instant::now(),
-        quit: false,
-    };
-    let ending = match Painter::new(&screen) {
-        Ok(mut painter) => live.run_loop(&screen, &mut painter, &inputs),
+    let ending = match terminal_painter(&screen) {
+        Ok(painter) => FrontEnd::new(live, painter)
+            .run(&mut TerminalInputs::new(inputs, &screen))
+            .unwrap_or_else(Ending::error),
         Err(e) => Ending::error(e),
     };
     drop(screen);
     ending
-}
-
-/// A sender of `T` whose values arrive as `Input`s.
-fn forward<T: Send + 'static>(tx: SyncSender<Input>, wrap: fn(T) -> Input) -> Sender<T> {
-    let (t_tx, t_rx) = channel::<T>();
-    std::thread::spawn(move || t_rx.into_iter().try_for_each(|t| tx.send(wrap(t))));
-    t_tx
 }
 
 /// At the classroom pace messages are shown travelling; at full speed
@@ -106,97 +90,80 @@ fn presentation(pacer: &Pacer) -> Option<Duration> {
 }
 
 impl Live {
-    fn run_loop(
-        &mut self,
-        screen: &Screen,
-        painter: &mut Painter,
-        inputs: &Receiver<Input>,
-    ) -> Ending {
-        let mut dirty = true;
-        loop {
-            match inputs.recv_timeout(TICK) {
-                Ok(Input::Trace(d)) => {
-                    let shown = self.session.take(d);
-                    self.note_held(&shown);
-                    dirty = true;
-                }
-                Ok(Input::Key(k)) => {
-                    if let Some(a) = action_for(k) {
-                        self.act(a);
-                    }
-                    dirty = true;
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => self.quit = true,
-            }
-            self.session.tick();
-            let shown = self.session.present(Instant::now());
-            dirty |= !shown.is_empty();
-            self.note_held(&shown);
-            if let Some(ending) = self.session.must_end(self.elapsed()) {
-                return ending;
-            }
-            let deadlocked = self
-                .watch
-                .check(self.session.model(), Instant::now())
-                .is_some();
-            if deadlocked {
-                dirty |= self.pacer.mode != PaceMode::Paused;
-                self.pacer.mode = PaceMode::Paused;
-            } else if let Some(rank) = self.pacer.due(Instant::now()) {
-                self.permit(rank);
-            }
-            // Messages move on screen even when no event arrives.
-            let flight = self.pacer.flight().as_secs_f64();
-            dirty |= !view::on_the_wire(self.session.model(), self.run_clock(), flight).is_empty();
-            dirty |= self.note_done();
-            if self.quit {
-                return self.quit_ending();
-            }
-            dirty |= painter.follow_size(screen);
-            if dirty {
-                self.panes.width = painter.width();
-                self.panes.height = painter.height();
-                match painter.draw(|f| self.draw(f)) {
-                    Ok(drew) => dirty = !drew,
-                    Err(e) => return Ending::error(e),
-                }
-            }
+    /// The view of a run, from `now`, which is `run_clock` on the run's
+    /// clock (seconds since it started, as event times); it records the
+    /// run if asked to, and sends its pace to the ranks by `commands`.
+    pub fn new(
+        setup: RunSetup,
+        commands: Sender<Command>,
+        now: Instant,
+        run_clock: f64,
+    ) -> std::io::Result<Live> {
+        let mut session = Session::new(setup.header.clone(), setup.record.as_deref())?;
+        let pacer = Pacer::new(setup.pace, setup.speed);
+        session.set_flight(presentation(&pacer));
+        Ok(Live {
+            run_clock_at_start: run_clock,
+            pacer,
+            setup,
+            session,
+            commands,
+            watch: DeadlockWatch::default(),
+            selected: None,
+            stepped: false,
+            done_at: None,
+            summary_was_auto: false,
+            started: now,
+            quit: false,
+            ended: None,
+        })
+    }
+
+    /// Shows the events whose time has come; true if there were any.
+    fn show_due(&mut self, now: Instant) -> bool {
+        let shown = self.session.present(now);
+        self.note_held(&shown);
+        !shown.is_empty()
+    }
+
+    /// Lets the next held rank go when its turn has come, unless the ranks
+    /// are deadlocked (then the run pauses); true when the screen changed.
+    fn release_due(&mut self, now: Instant) -> bool {
+        if self.watch.check(self.session.model(), now).is_some() {
+            let changed = self.pacer.mode != PaceMode::Paused;
+            self.pacer.mode = PaceMode::Paused;
+            return changed;
         }
+        if let Some(rank) = self.pacer.due(now) {
+            self.permit(rank);
+        }
+        false
     }
 
     /// Notices that every rank has ended on screen; true when the screen
-    /// must be redrawn for it.
-    fn note_done(&mut self) -> bool {
+    /// must be redrawn for it (the summary comes up by itself).
+    fn note_done(&mut self, now: Instant) -> bool {
         if !self.session.model().all_done() {
             return false;
         }
-        self.done_at.get_or_insert_with(Instant::now);
+        self.done_at.get_or_insert(now);
         if self.setup.exit_when_done {
             self.quit = true;
         }
-        let shown = self.panes.summary(self.summary_auto());
-        let changed = shown != self.summary_drawn;
-        self.summary_drawn = shown;
+        let auto = self.summary_auto(now);
+        let changed = auto != self.summary_was_auto;
+        self.summary_was_auto = auto;
         changed
     }
 
-    /// The summary comes up by itself once the last messages have landed.
-    fn summary_auto(&self) -> bool {
-        let settled = self.pacer.flight() + Duration::from_secs_f64(view::SHOW_DELIVERED_SECONDS);
-        self.done_at.is_some_and(|t| t.elapsed() >= settled)
-    }
-
     /// Now, on the clock of event times (seconds since the run started).
-    fn run_clock(&self) -> f64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64() - self.setup.header.started_unix)
-            .unwrap_or(0.0)
+    fn run_clock(&self, now: Instant) -> f64 {
+        self.run_clock_at_start + self.elapsed(now)
     }
 
-    fn elapsed(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+    /// Seconds since the app started, for the record.
+    fn elapsed(&self, now: Instant) -> f64 {
+        now.saturating_duration_since(self.started).as_secs_f64()
     }
 
     /// A rank is let go only once the class has seen it stop.
@@ -212,49 +179,36 @@ impl Live {
         let _ = self.commands.send(Command::To(rank, Control::Permit));
     }
 
-    fn act(&mut self, a: Action) {
-        let source = self.setup.lesson.source;
-        let auto = self.summary_auto();
-        if self.panes.act(a, self.session.model(), source, auto) {
-            return;
+    fn toggle_pause(&mut self) {
+        self.pacer.mode = match self.pacer.mode {
+            PaceMode::Paused => PaceMode::Paced,
+            _ => PaceMode::Paused,
+        };
+        self.stepped = false;
+        if self.pacer.mode == PaceMode::Paused {
+            let _ = self.commands.send(Command::All(Control::Gated));
         }
-        match a {
-            Action::Quit => self.quit = true,
-            Action::TogglePause => {
-                self.pacer.mode = match self.pacer.mode {
-                    PaceMode::Paused => PaceMode::Paced,
-                    _ => PaceMode::Paused,
-                };
-                self.stepped = false;
-                if self.pacer.mode == PaceMode::Paused {
-                    let _ = self.commands.send(Command::All(Control::Gated));
-                }
-            }
-            Action::Step if self.pacer.mode == PaceMode::Paused => {
-                if let Some(r) = self.pacer.step(self.selected) {
-                    self.stepped = true;
-                    self.permit(r);
-                }
-            }
-            Action::Faster => self.pacer.faster(),
-            Action::Slower => self.pacer.slower(),
-            Action::ToggleFast if self.pacer.mode == PaceMode::Free => {
-                self.pacer.mode = PaceMode::Paced;
-                let _ = self.commands.send(Command::All(Control::Gated));
-            }
-            Action::ToggleFast => {
-                self.pacer.mode = PaceMode::Free;
-                for r in self.pacer.release_all() {
-                    self.permit(r);
-                }
-                let _ = self.commands.send(Command::All(Control::Free));
-            }
-            Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
-            _ => {}
+    }
+
+    fn step(&mut self) {
+        if let Some(r) = self.pacer.step(self.selected) {
+            self.stepped = true;
+            self.permit(r);
         }
-        // Whatever the action did to the pace, the messages shown from now
-        // on cross at that pace (at full speed, not at all).
-        self.session.set_flight(presentation(&self.pacer));
+    }
+
+    /// Full speed (every held rank let go), or back to the classroom pace.
+    fn toggle_fast(&mut self) {
+        if self.pacer.mode == PaceMode::Free {
+            self.pacer.mode = PaceMode::Paced;
+            let _ = self.commands.send(Command::All(Control::Gated));
+        } else {
+            self.pacer.mode = PaceMode::Free;
+            for r in self.pacer.release_all() {
+                self.permit(r);
+            }
+            let _ = self.commands.send(Command::All(Control::Free));
+        }
     }
 
     fn mode(&self) -> Mode {
@@ -271,17 +225,18 @@ impl Live {
         }
     }
 
-    fn quit_ending(&mut self) -> Ending {
+    fn quit_ending(&mut self, now: Instant) -> Ending {
         // Judge the run on everything that arrived, shown or not yet.
         self.session.set_flight(None);
-        if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
+        let elapsed = self.elapsed(now);
+        if let Some(d) = self.watch.check(self.session.model(), now) {
             let detail = crate::view::words::deadlock_chain(d);
-            self.session.end(Outcome::Deadlock, &detail, self.elapsed());
+            self.session.end(Outcome::Deadlock, &detail, elapsed);
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }
         if self.session.all_done() {
             let (outcome, detail) = verdict(&self.session.model().summary());
-            self.session.end(outcome, &detail, self.elapsed());
+            self.session.end(outcome, &detail, elapsed);
             let message = if outcome == Outcome::Completed {
                 String::new()
             } else {
@@ -289,31 +244,100 @@ impl Live {
             };
             Ending::finish(outcome, message)
         } else {
-            self.session
-                .end(Outcome::Quit, "quit by the user", self.elapsed());
+            self.session.end(Outcome::Quit, "quit by the user", elapsed);
             Ending::abort(Outcome::Quit, String::new())
         }
     }
 
-    fn draw(&mut self, f: &mut ratatui::Frame) {
-        let status = StatusInfo {
-            mode: self.mode(),
-            speed_label: self.pacer.speed_label(),
-            received: self.session.received_total(),
-            dropped: self.session.lost(),
-        };
-        let now = self.run_clock();
-        let auto = self.summary_auto();
-        let deadlock = self.watch.check(self.session.model(), Instant::now());
-        let mut screen = self.panes.screen(
-            self.session.model(),
-            LessonInfo::from(self.setup.lesson),
-            status,
-            deadlock,
-            now,
-            auto,
-        );
-        screen.flight = self.pacer.flight().as_secs_f64();
-        f.render_widget(&screen, f.area());
+    fn shown_file(&self) -> Option<&super::program::SourceFile> {
+        (self.setup.program).shown_source(self.session.model(), self.selected)
+    }
+}
+
+impl Show for Live {
+    type Data = Delivery;
+    type Ending = Ending;
+
+    fn key_mode(&self) -> KeyMode {
+        KeyMode::Live
+    }
+
+    fn model(&self) -> &Model {
+        self.session.model()
+    }
+
+    fn source(&self) -> &str {
+        self.shown_file().map_or("", |f| f.text.as_str())
+    }
+
+    /// The summary comes up by itself once the last messages have landed.
+    fn summary_auto(&self, now: Instant) -> bool {
+        let settled = self.pacer.flight() + Duration::from_secs_f64(view::SHOW_DELIVERED_SECONDS);
+        self.done_at
+            .is_some_and(|t| now.saturating_duration_since(t) >= settled)
+    }
+
+    fn take(&mut self, delivery: Delivery, now: Instant) {
+        let shown = self.session.take_at(delivery, now);
+        self.note_held(&shown);
+    }
+
+    fn act(&mut self, action: Action, _: Instant) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::TogglePause => self.toggle_pause(),
+            Action::Step if self.pacer.mode == PaceMode::Paused => self.step(),
+            Action::Faster => self.pacer.faster(),
+            Action::Slower => self.pacer.slower(),
+            Action::ToggleFast => self.toggle_fast(),
+            Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
+            _ => {}
+        }
+        // Whatever the action did to the pace, the messages shown from now
+        // on cross at that pace (at full speed, not at all).
+        self.session.set_flight(presentation(&self.pacer));
+    }
+
+    fn closed(&mut self) {
+        self.quit = true;
+    }
+
+    fn advance(&mut self, now: Instant) -> bool {
+        self.session.tick();
+        let mut dirty = self.show_due(now);
+        if let Some(ending) = self.session.must_end(self.elapsed(now)) {
+            self.ended = Some(ending);
+            return true;
+        }
+        dirty |= self.release_due(now);
+        // Messages move on screen even when no event arrives.
+        let flight = self.pacer.flight().as_secs_f64();
+        let model = self.session.model();
+        dirty |= !view::on_the_wire(model, self.run_clock(now), flight).is_empty();
+        dirty | self.note_done(now)
+    }
+
+    fn ending(&mut self, now: Instant) -> Option<Ending> {
+        match self.ended.take() {
+            Some(ending) => Some(ending),
+            None if self.quit => Some(self.quit_ending(now)),
+            None => None,
+        }
+    }
+
+    fn frame(&self, now: Instant) -> FrameInfo<'_> {
+        FrameInfo {
+            program: self.setup.program.info(self.shown_file()),
+            status: StatusInfo {
+                mode: self.mode(),
+                speed_label: view::pace_words(self.pacer.mode == PaceMode::Free, self.pacer.speed),
+                received: self.session.received_total(),
+                dropped: self.session.lost(),
+            },
+            deadlock: self.watch.confirmed(),
+            now: self.run_clock(now),
+            flight: self.pacer.flight().as_secs_f64(),
+            summary_auto: self.summary_auto(now),
+        }
     }
 }

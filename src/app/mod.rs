@@ -1,12 +1,18 @@
-//! `app`: rank 0's side of a run. One owner loop per mode (headless text,
-//! live view) fed by the collector; both share the session core.
+//! `app`: rank 0's side of a run, and the replay of a recorded one. The
+//! headless text log has a loop of its own; the live view and the replay
+//! share one front end (`front`). All work from a description of the
+//! program (`program`) and share the session core.
 
+pub mod front;
 pub mod headless;
+pub mod inputs;
 pub mod keymap;
 pub mod live;
 pub mod pace;
+pub mod playback;
 pub mod player;
 pub mod present;
+pub mod program;
 pub mod replay;
 pub mod report;
 pub mod session;
@@ -15,14 +21,14 @@ pub mod watch;
 
 use std::path::PathBuf;
 
-use crate::lessons::Lesson;
 use crate::trace::{Header, Outcome};
 use pace::PaceMode;
+use program::Program;
 
 /// Everything rank 0's app needs to know about the run.
 pub struct RunSetup {
     pub header: Header,
-    pub lesson: &'static Lesson,
+    pub program: Program,
     pub record: Option<PathBuf>,
     pub pace: PaceMode,
     pub speed: f64,

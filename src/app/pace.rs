@@ -109,14 +109,6 @@ impl Pacer {
             .find(|&s| s < self.speed - 1e-9)
             .unwrap_or(self.speed);
     }
-
-    pub fn speed_label(&self) -> String {
-        match self.mode {
-            PaceMode::Free => "full speed".to_string(),
-            _ if self.speed < 1.0 => format!("{} s per call", 1.0 / self.speed),
-            _ => format!("{} calls/s", self.speed),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -170,6 +162,6 @@ mod tests {
         p.slower();
         p.slower();
         assert_eq!(p.speed, 1.0);
-        assert_eq!(p.speed_label(), "1 calls/s");
+        assert_eq!(crate::view::pace_words(false, p.speed), "1 calls/s");
     }
 }

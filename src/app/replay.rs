@@ -5,19 +5,22 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
-use super::keymap::{action_for, Action};
-use super::player::Player;
+use super::front::FrontEnd;
+use super::inputs::{forward, Input, TerminalInputs};
+use super::playback::Playback;
 use super::report::{deadlock_text, summary_text};
-use super::ui::{Painter, Panes, TICK};
+use super::ui::terminal_painter;
 use crate::model::Model;
 use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
 use crate::trace::display::log_line;
 use crate::trace::{load_packed, EventKind, Outcome, PackedTrace};
-use crate::view::{LessonInfo, Mode, StatusInfo};
+
+/// Key presses waiting for the front end.
+const INPUT_BACKLOG: usize = 16;
 
 /// Runs the replay command; returns the exit code.
 pub fn replay(path: &Path, headless: bool) -> i32 {
@@ -104,16 +107,7 @@ fn print_log(trace: &PackedTrace, out: &mut impl Write) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Whether the replay plays by itself, and how fast.
-struct Cursor {
-    playing: bool,
-    /// Events per second while playing.
-    speed: f64,
-    last_step: Instant,
-}
-
-const SPEEDS: [f64; 8] = [0.5, 1.0, 2.0, 4.0, 8.0, 32.0, 128.0, 1024.0];
-
+/// Shows the replay on the terminal until the user quits.
 fn view(trace: PackedTrace) -> Result<(), String> {
     let path = tty::own_terminal().ok_or("no terminal to show the replay on")?;
     let target = ScreenTarget {
@@ -121,120 +115,11 @@ fn view(trace: PackedTrace) -> Result<(), String> {
         keys: KeySource::Terminal,
     };
     let screen = Screen::open(&target).map_err(|e| format!("cannot use the terminal: {e}"))?;
-    let (tx, keys) = channel();
+    let (tx, inputs) = sync_channel(INPUT_BACKLOG);
     screen
-        .read_keys(&target.keys, tx)
+        .read_keys(&target.keys, forward(tx, Input::Key))
         .map_err(|e| format!("cannot read keys: {e}"))?;
-    let mut painter = Painter::new(&screen)?;
-    let lesson = crate::lessons::find(&trace.header.lesson);
-    let info = match lesson {
-        Some(l) => LessonInfo::from(l),
-        None => LessonInfo {
-            name: &trace.header.lesson,
-            title: "(a lesson this version does not know)",
-            file: "",
-            source: "",
-            explanation: "",
-        },
-    };
-    let mut panes = Panes::new();
-    let mut player = Player::new(trace.header.clone(), trace.events);
-    let mut cur = Cursor {
-        playing: false,
-        speed: 4.0,
-        last_step: Instant::now(),
-    };
-    let total = player.len();
-    let mut dirty = true;
-    loop {
-        match keys.recv_timeout(TICK) {
-            Ok(k) => {
-                let Some(a) = action_for(k) else { continue };
-                let at_end = player.position() == total;
-                if panes.act(a, player.model(), info.source, at_end) {
-                    dirty = true;
-                    continue;
-                }
-                let at = player.position();
-                match a {
-                    Action::Quit => return Ok(()),
-                    Action::TogglePause => cur.playing = !cur.playing,
-                    Action::Step => seek(&mut player, &mut cur, at + 1),
-                    Action::StepBack => seek(&mut player, &mut cur, at.saturating_sub(1)),
-                    Action::JumpStart => seek(&mut player, &mut cur, 0),
-                    Action::JumpEnd => seek(&mut player, &mut cur, total),
-                    Action::Faster => cur.speed = step_speed(cur.speed, true),
-                    Action::Slower => cur.speed = step_speed(cur.speed, false),
-                    _ => {}
-                }
-                dirty = true;
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => return Ok(()),
-        }
-        if cur.playing && cur.last_step.elapsed().as_secs_f64() >= 1.0 / cur.speed {
-            let next = player.position() + 1;
-            seek(&mut player, &mut cur, next);
-            cur.playing &= player.position() < total;
-            dirty = true;
-        }
-        dirty |= painter.follow_size(&screen);
-        if dirty {
-            let applied = player.position();
-            let model = player.model();
-            let mode = if applied == total {
-                Mode::Done
-            } else {
-                Mode::Replay
-            };
-            let status = StatusInfo {
-                mode,
-                speed_label: format!(
-                    "{} · event {}/{total} · {} ev/s",
-                    if cur.playing { "playing" } else { "stopped" },
-                    applied,
-                    cur.speed
-                ),
-                received: applied as u64,
-                dropped: 0,
-            };
-            // Messages keep moving for a moment after the step that sent them.
-            let now = model.now() + cur.last_step.elapsed().as_secs_f64().min(2.0);
-            let deadlock = model.deadlock();
-            panes.width = painter.width();
-            panes.height = painter.height();
-            let view = panes.screen(
-                model,
-                info,
-                status,
-                deadlock.as_ref(),
-                now,
-                applied == total,
-            );
-            if painter.draw(|f| {
-                f.render_widget(&view, f.area());
-            })? {
-                dirty = false;
-            }
-        }
-    }
-}
-
-/// Moves the replay to `target` events applied.
-fn seek(player: &mut Player, cur: &mut Cursor, target: usize) {
-    player.seek(target);
-    cur.last_step = Instant::now();
-}
-
-fn step_speed(speed: f64, faster: bool) -> f64 {
-    if faster {
-        SPEEDS.iter().copied().find(|&s| s > speed).unwrap_or(speed)
-    } else {
-        SPEEDS
-            .iter()
-            .rev()
-            .copied()
-            .find(|&s| s < speed)
-            .unwrap_or(speed)
-    }
+    let painter = terminal_painter(&screen)?;
+    let playback = Playback::new(trace, Instant::now());
+    FrontEnd::new(playback, painter).run(&mut TerminalInputs::new(inputs, &screen))
 }

@@ -87,6 +87,11 @@ impl Session {
     /// Takes a delivery from the collector, records it in causal order, and
     /// returns the events now shown (applied to the model).
     pub fn take(&mut self, d: Delivery) -> Vec<Event> {
+        self.take_at(d, Instant::now())
+    }
+
+    /// [`Session::take`] at `now`, on the clock the caller runs by.
+    pub fn take_at(&mut self, d: Delivery, now: Instant) -> Vec<Event> {
         let ordered = self.order_and_record(d);
         match &mut self.presenter {
             None => {
@@ -95,7 +100,7 @@ impl Session {
             }
             Some(p) => {
                 ordered.into_iter().for_each(|e| p.push(e));
-                self.present(Instant::now())
+                self.present(now)
             }
         }
     }

@@ -1,40 +1,45 @@
-//! What the live view and the replay share: the terminal painter (fixed
-//! viewport, resized by polling, at most `FPS` frames a second) and the
-//! state of the panes (focus, scrolling, overlays) with the keys for them.
+//! What the front end draws with: the painter (fixed viewport, resized by
+//! polling, at most a frame a tick) and the state of the panes (focus,
+//! scrolling, overlays) with the keys for them.
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend};
 use ratatui::layout::Rect;
 use ratatui::{Frame, Terminal, TerminalOptions, Viewport};
 
+use super::inputs::TICK;
 use super::keymap::Action;
 use crate::model::{Deadlock, Model};
 use crate::term::screen::Screen;
 use crate::view::{self, LessonInfo, MainPanel, Pane, SpaceTimeView, StatusInfo};
 
-const FPS: u64 = 30;
-/// How often the loops wake when nothing happens.
-pub const TICK: Duration = Duration::from_millis(1000 / FPS);
-
-/// Draws frames on the terminal the app owns.
-pub struct Painter {
-    terminal: Terminal<CrosstermBackend<BufWriter<File>>>,
+/// Draws frames on a ratatui backend: the terminal the app owns, or a
+/// test's buffer.
+pub struct Painter<B: Backend> {
+    terminal: Terminal<B>,
     area: Rect,
     last_draw: Option<Instant>,
 }
 
-impl Painter {
-    pub fn new(screen: &Screen) -> Result<Painter, String> {
-        let (w, h) = screen.size().unwrap_or((80, 24));
-        let writer = screen.writer().map_err(|e| format!("cannot draw: {e}"))?;
-        let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, writer));
-        let area = Rect::new(0, 0, w, h);
+/// The painter of the terminal the app owns.
+pub type TerminalPainter = Painter<CrosstermBackend<BufWriter<File>>>;
+
+/// A painter on `screen`, at its size (80x24 if it cannot tell).
+pub fn terminal_painter(screen: &Screen) -> Result<TerminalPainter, String> {
+    let writer = screen.writer().map_err(|e| format!("cannot draw: {e}"))?;
+    let backend = CrosstermBackend::new(BufWriter::with_capacity(1 << 16, writer));
+    Painter::new(backend, screen.size().unwrap_or((80, 24)))
+}
+
+impl<B: Backend> Painter<B> {
+    pub fn new(backend: B, (width, height): (u16, u16)) -> Result<Painter<B>, String> {
+        let area = Rect::new(0, 0, width, height);
         // A fixed viewport: ratatui then never asks the terminal for its
         // size or cursor, which fails on a terminal that is not our
-        // controlling one (MPICH). We poll the size ourselves.
+        // controlling one (MPICH). The front end polls the size itself.
         let terminal = Terminal::with_options(
             backend,
             TerminalOptions {
@@ -59,9 +64,14 @@ impl Painter {
         self.area.height
     }
 
+    /// What the frames were drawn on.
+    pub fn backend(&self) -> &B {
+        self.terminal.backend()
+    }
+
     /// Follows a resized terminal; true when the size changed.
-    pub fn follow_size(&mut self, screen: &Screen) -> bool {
-        let Some((w, h)) = screen.size() else {
+    pub fn follow_size(&mut self, size: Option<(u16, u16)>) -> bool {
+        let Some((w, h)) = size else {
             return false;
         };
         let now = Rect::new(0, 0, w, h);
@@ -73,16 +83,19 @@ impl Painter {
         true
     }
 
-    /// Draws if a frame is due; false when it was too soon (draw again on
-    /// the next tick, or the screen stays stale).
-    pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> Result<bool, String> {
-        if self.last_draw.is_some_and(|t| t.elapsed() < TICK) {
+    /// Draws if a frame is due at `now`; false when it was too soon (draw
+    /// again on the next tick, or the screen stays stale).
+    pub fn draw(&mut self, now: Instant, render: impl FnOnce(&mut Frame)) -> Result<bool, String> {
+        if self
+            .last_draw
+            .is_some_and(|t| now.saturating_duration_since(t) < TICK)
+        {
             return Ok(false);
         }
         self.terminal
             .draw(render)
             .map_err(|e| format!("cannot draw: {e}"))?;
-        self.last_draw = Some(Instant::now());
+        self.last_draw = Some(now);
         Ok(true)
     }
 }

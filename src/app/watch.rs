@@ -32,4 +32,9 @@ impl DeadlockWatch {
         }
         self.confirmed.as_ref()
     }
+
+    /// The deadlock, once [`DeadlockWatch::check`] has found it certain.
+    pub fn confirmed(&self) -> Option<&Deadlock> {
+        self.confirmed.as_ref()
+    }
 }

@@ -1,11 +1,12 @@
-//! The bottom line: the most useful keys.
+//! The bottom line: the most useful keys, from the key table.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{Theme, KEYS};
+use super::keys::KEYS;
+use super::Theme;
 
 pub struct Footer {
     pub theme: Theme,
@@ -14,10 +15,10 @@ pub struct Footer {
 impl Widget for &Footer {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let mut spans = vec![Span::raw(" ")];
-        for (key, _, hint) in KEYS.iter().filter(|k| !k.2.is_empty()) {
-            let key = key.split(' ').take(2).collect::<Vec<_>>().join("");
+        for row in KEYS.iter().filter(|row| !row.hint.is_empty()) {
+            let key = row.label.split(' ').take(2).collect::<Vec<_>>().join("");
             spans.push(Span::styled(key, self.theme.key()));
-            spans.push(Span::styled(format!(" {hint}  "), self.theme.dim()));
+            spans.push(Span::styled(format!(" {}  ", row.hint), self.theme.dim()));
         }
         Line::from(spans).render(area, buf);
     }

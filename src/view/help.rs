@@ -1,4 +1,4 @@
-//! Key hints: the footer line and the help overlay share one list.
+//! The help overlay: the lesson's explanation and the key table.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -6,29 +6,9 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::keys::KEYS;
 use super::ranks::wrap;
 use super::Theme;
-
-/// (key, what it does, short hint for the footer or "" to leave it out).
-pub const KEYS: &[(&str, &str, &str)] = &[
-    ("space", "pause / resume the ranks", "pause"),
-    ("n", "while paused: let one held call go (also →)", "step"),
-    ("0-9", "choose the rank that n lets go first", ""),
-    ("+ -", "faster / slower", "speed"),
-    ("f", "full speed / classroom pace", ""),
-    ("tab", "move focus: world, lesson, log", "focus"),
-    ("w t m", "top panel: world, space-time diagram, matrix", ""),
-    ("< > , .", "space-time: zoom out / in; earlier / later", ""),
-    ("b [ ]", "replay: one event back; to the start / end", ""),
-    (
-        "↑ ↓ PgUp PgDn",
-        "scroll the focused pane (space-time: its ranks)",
-        "scroll",
-    ),
-    ("s", "show / hide the summary", "summary"),
-    ("?", "show / hide this help", "help"),
-    ("q", "quit, ending every rank (also Esc, Ctrl-C)", "quit"),
-];
 
 /// The keys, and the lesson's explanation (which the lesson pane only has
 /// room for on tall terminals).
@@ -41,7 +21,11 @@ pub struct HelpOverlay<'a> {
 impl Widget for &HelpOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        let kw = KEYS.iter().map(|k| k.0.chars().count()).max().unwrap_or(0);
+        let kw = KEYS
+            .iter()
+            .map(|k| k.label.chars().count())
+            .max()
+            .unwrap_or(0);
         let mut lines: Vec<Line> = Vec::new();
         let text = self.explanation.trim();
         let w = 76.min(area.width);
@@ -72,10 +56,10 @@ impl Widget for &HelpOverlay<'_> {
             lines.extend(shown.into_iter().map(|l| Line::from(format!(" {l}"))));
             lines.push(Line::from(""));
         }
-        lines.extend(KEYS.iter().map(|(k, what, _)| {
+        lines.extend(KEYS.iter().map(|row| {
             Line::from(vec![
-                Span::styled(format!(" {k:>kw$}  "), t.key()),
-                Span::raw(*what),
+                Span::styled(format!(" {:>kw$}  ", row.label), t.key()),
+                Span::raw(row.what),
             ])
         }));
         let h = (lines.len() as u16 + 2).min(area.height);

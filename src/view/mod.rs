@@ -22,6 +22,7 @@ mod field;
 mod footer;
 mod heatmap;
 mod help;
+mod keys;
 mod lesson;
 mod log;
 mod matrix;
@@ -46,13 +47,14 @@ pub use deadlock::DeadlockBanner;
 pub use field::{active_edges, EDGE_GLOW_SECONDS};
 pub use footer::Footer;
 pub use heatmap::{has_field, HeatMap};
-pub use help::{HelpOverlay, KEYS};
+pub use help::HelpOverlay;
+pub use keys::{Action, KeyMode, KeyRow, KEYS};
 pub use lesson::LessonPane;
 pub use log::LogPane;
 pub use matrix::{Matrix, SHADES};
 pub use messages::{on_the_wire, FLIGHT_SECONDS, SHOW_DELIVERED_SECONDS};
 pub use spacetime::{time_label, SpaceTime, SpaceTimeView};
-pub use status::StatusBar;
+pub use status::{pace_words, replay_position, StatusBar};
 pub use summary::SummaryOverlay;
 pub use theme::Theme;
 pub use too_small::{TooSmall, MIN_HEIGHT, MIN_WIDTH};
@@ -64,7 +66,9 @@ use ratatui::widgets::Widget;
 
 use crate::model::{Deadlock, Model};
 
-/// The lesson being run, as shown in the lesson pane and status bar.
+/// The program being run as the status bar, the source pane and the help
+/// show it: for a lesson, the lesson; `file` and `source` are the one
+/// source file shown (the app picks it).
 #[derive(Debug, Clone, Copy)]
 pub struct LessonInfo<'a> {
     /// Short name: `send_recv`.
@@ -76,6 +80,9 @@ pub struct LessonInfo<'a> {
     pub source: &'a str,
     pub explanation: &'a str,
 }
+
+/// The title shown for a recorded program this version does not know.
+pub const UNKNOWN_TITLE: &str = "(a lesson this version does not know)";
 
 impl From<&'static crate::lessons::Lesson> for LessonInfo<'static> {
     fn from(l: &'static crate::lessons::Lesson) -> Self {
@@ -219,18 +226,44 @@ impl Widget for &Screen<'_> {
             return;
         }
         let theme = Theme::new(self.color);
+        let heat = self.heat_map(theme);
+        let areas = Areas::of(area, heat.as_ref());
+        StatusBar {
+            model: self.model,
+            lesson: &self.lesson,
+            status: &self.status,
+            deadlock: self.deadlock.is_some(),
+            theme,
+        }
+        .render(areas.status, buf);
+        self.render_top(&areas, heat.as_ref(), theme, buf);
+        self.render_bottom(&areas, theme, buf);
+        self.render_overlays(&areas, theme, buf);
+    }
+}
+
+/// Where each part of the screen goes.
+struct Areas {
+    status: Rect,
+    /// The top panel, the lesson and the log: what overlays cover.
+    main: Rect,
+    /// The top panel.
+    world: Rect,
+    /// The world's ranks, beside the heat map when there is one.
+    ranks: Rect,
+    heat: Option<Rect>,
+    lesson: Rect,
+    log: Rect,
+    footer: Rect,
+}
+
+impl Areas {
+    fn of(area: Rect, heat: Option<&HeatMap>) -> Areas {
         let [status, main, footer] = rows(area);
         let [world, bottom] = main_rows(main);
         let [lesson, log] =
             Layout::horizontal([Constraint::Percentage(55), Constraint::Fill(1)]).areas(bottom);
-        let heat = has_field(self.model).then(|| HeatMap {
-            model: self.model,
-            now: self.now,
-            flight: self.flight,
-            theme,
-            focused: self.focus == Pane::World,
-        });
-        let (ranks, heat_area) = match &heat {
+        let (ranks, heat) = match heat {
             Some(h) => {
                 let w = h.width_for(world.height).min(world.width / 2);
                 let [ranks, map] =
@@ -239,15 +272,34 @@ impl Widget for &Screen<'_> {
             }
             None => (world, None),
         };
-
-        StatusBar {
-            model: self.model,
-            lesson: &self.lesson,
-            status: &self.status,
-            deadlock: self.deadlock.is_some(),
-            theme,
+        Areas {
+            status,
+            main,
+            world,
+            ranks,
+            heat,
+            lesson,
+            log,
+            footer,
         }
-        .render(status, buf);
+    }
+}
+
+impl Screen<'_> {
+    /// The heat map, when the lesson has shown a field.
+    fn heat_map(&self, theme: Theme) -> Option<HeatMap<'_>> {
+        has_field(self.model).then(|| HeatMap {
+            model: self.model,
+            now: self.now,
+            flight: self.flight,
+            theme,
+            focused: self.focus == Pane::World,
+        })
+    }
+
+    /// The top panel: the world (and the heat map), the space-time
+    /// diagram or the matrix.
+    fn render_top(&self, areas: &Areas, heat: Option<&HeatMap>, theme: Theme, buf: &mut Buffer) {
         let focused = self.focus == Pane::World;
         match self.main_panel {
             MainPanel::World => {
@@ -259,8 +311,8 @@ impl Widget for &Screen<'_> {
                     focused,
                     theme,
                 }
-                .render(ranks, buf);
-                if let (Some(h), Some(area)) = (&heat, heat_area) {
+                .render(areas.ranks, buf);
+                if let (Some(h), Some(area)) = (heat, areas.heat) {
                     h.render(area, buf);
                 }
             }
@@ -270,14 +322,18 @@ impl Widget for &Screen<'_> {
                 focused,
                 theme,
             }
-            .render(world, buf),
+            .render(areas.world, buf),
             MainPanel::Matrix => Matrix {
                 model: self.model,
                 focused,
                 theme,
             }
-            .render(world, buf),
+            .render(areas.world, buf),
         }
+    }
+
+    /// The lesson's source, the log and the key hints.
+    fn render_bottom(&self, areas: &Areas, theme: Theme, buf: &mut Buffer) {
         LessonPane {
             model: self.model,
             lesson: &self.lesson,
@@ -285,25 +341,28 @@ impl Widget for &Screen<'_> {
             focused: self.focus == Pane::Lesson,
             theme,
         }
-        .render(lesson, buf);
+        .render(areas.lesson, buf);
         LogPane {
             model: self.model,
             scroll: self.log_scroll,
             focused: self.focus == Pane::Log,
             theme,
         }
-        .render(log, buf);
-        Footer { theme }.render(footer, buf);
+        .render(areas.log, buf);
+        Footer { theme }.render(areas.footer, buf);
+    }
 
+    /// The deadlock banner, the summary and the help, over the rest.
+    fn render_overlays(&self, areas: &Areas, theme: Theme, buf: &mut Buffer) {
         if let Some(d) = self.deadlock {
-            DeadlockBanner { deadlock: d, theme }.render(world, buf);
+            DeadlockBanner { deadlock: d, theme }.render(areas.world, buf);
         }
         if self.show_summary {
             SummaryOverlay {
                 model: self.model,
                 theme,
             }
-            .render(main, buf);
+            .render(areas.main, buf);
         }
         if self.show_help {
             HelpOverlay {
@@ -311,7 +370,7 @@ impl Widget for &Screen<'_> {
                 explanation: self.lesson.explanation,
                 theme,
             }
-            .render(main, buf);
+            .render(areas.main, buf);
         }
     }
 }

@@ -18,6 +18,25 @@ pub struct StatusBar<'a> {
     pub theme: Theme,
 }
 
+/// The pace of a live run, in the place of the speed: `full speed`,
+/// `2 calls/s`, `4 s per call`.
+pub fn pace_words(full_speed: bool, calls_per_second: f64) -> String {
+    if full_speed {
+        "full speed".to_string()
+    } else if calls_per_second < 1.0 {
+        format!("{} s per call", 1.0 / calls_per_second)
+    } else {
+        format!("{calls_per_second} calls/s")
+    }
+}
+
+/// Where a replay is, in the place of the speed: `stopped · event 3/40 ·
+/// 4 ev/s`.
+pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) -> String {
+    let state = if playing { "playing" } else { "stopped" };
+    format!("{state} · event {applied}/{total} · {speed} ev/s")
+}
+
 fn mode_color(m: Mode) -> Color {
     match m {
         Mode::Live => Color::Green,

@@ -338,7 +338,7 @@ fn help_lists_every_key() {
     let mut s = screen(&m, 0.0);
     s.show_help = true;
     let t = text(&draw(&s, 80, 24));
-    for (_, what, _) in KEYS {
+    for KeyRow { what, .. } in KEYS {
         assert!(t.contains(what), "{what}\n{t}");
     }
 }
