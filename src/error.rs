@@ -5,7 +5,7 @@
 //! input is wrong; 3 the lesson deadlocked; 127 no mpiexec to start;
 //! 128 + N the job was killed by signal N (130 for Ctrl-C).
 
-use crate::trace::{Outcome, TraceError};
+use crate::trace::{Outcome, RecordTargetError, TraceError};
 
 /// Exit code of a command line or input that cannot be used.
 pub const USAGE_EXIT: i32 = 2;
@@ -27,6 +27,10 @@ pub enum Error {
     /// A trace file that cannot be read, with what is wrong with it.
     #[error(transparent)]
     Trace(#[from] TraceError),
+    /// A `--record` path that cannot take a recording (not a regular file,
+    /// not writable): refused before the run starts.
+    #[error(transparent)]
+    RecordTarget(#[from] RecordTargetError),
     /// Output that could not be written; `what` names it ("the export").
     #[error("cannot write {what}: {source}")]
     Write {
@@ -66,6 +70,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Usage(_) | Error::Trace(_) | Error::OwnProgram(_) => USAGE_EXIT,
+            Error::RecordTarget(_) => USAGE_EXIT,
             Error::LauncherFailed { .. } => USAGE_EXIT,
             Error::Help(e) => help_exit_code(e),
             Error::Write { .. } | Error::Truncated { .. } | Error::Terminal(_) => FAILURE_EXIT,

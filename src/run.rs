@@ -38,6 +38,13 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if let Err(e) = check_speed(args.speed) {
         return refuse(e);
     }
+    if let Some(Err(e)) = args
+        .record
+        .as_deref()
+        .map(|p| crate::trace::check_record_target(p, !under_launcher()))
+    {
+        return crate::error::Error::from(e).report();
+    }
     if !under_launcher() {
         return relaunch(lesson, &args);
     }

@@ -185,12 +185,26 @@ impl Session {
             for e in events {
                 let_lessons_in();
                 if let Err(err) = w.write(e) {
-                    eprintln!("mpi-tutor: recording stopped: {err}");
-                    self.recorder = None;
+                    self.stop_recording(&err);
                     return;
                 }
             }
         }
+    }
+
+    /// A write failed (a full disk): the recording ends, readable up to
+    /// its last whole event, and the run goes on without it, since the
+    /// class watching it has not lost anything.
+    fn stop_recording(&mut self, err: &std::io::Error) {
+        let Some(mut w) = self.recorder.take() else {
+            return;
+        };
+        let path = w.path().display().to_string();
+        let kept = match w.stop(&err.to_string()) {
+            Ok(()) => "what was recorded before is kept and replays",
+            Err(_) => "what was recorded before is kept up to its last whole line",
+        };
+        eprintln!("mpi-tutor: recording to {path} stopped: {err}; {kept}; the run goes on");
     }
 
     pub fn model(&self) -> &Model {
@@ -199,8 +213,9 @@ impl Session {
 
     /// Keeps the recorded file current while nothing arrives.
     pub fn tick(&mut self) {
-        if let Some(w) = &mut self.recorder {
-            let _ = w.flush_if_due();
+        let due = self.recorder.as_mut().map(TraceWriter::flush_if_due);
+        if let Some(Err(err)) = due {
+            self.stop_recording(&err);
         }
     }
 
@@ -256,8 +271,9 @@ impl Session {
         self.record(std::slice::from_ref(&last));
         self.set_flight(None);
         self.model.apply(&last);
-        if let Some(w) = &mut self.recorder {
-            let _ = w.flush();
+        let flushed = self.recorder.as_mut().map(TraceWriter::flush);
+        if let Some(Err(err)) = flushed {
+            self.stop_recording(&err);
         }
     }
 }

@@ -12,6 +12,7 @@ mod load;
 mod matching;
 pub(crate) mod packed;
 mod reader;
+mod target;
 pub mod wire;
 mod writer;
 
@@ -22,6 +23,7 @@ pub use packed::{Packed, PackedBuilder};
 pub use reader::{
     read_packed, read_trace, read_trace_from, PackedTrace, Trace, TraceError, MAX_WORLD_SIZE,
 };
+pub use target::{check_record_target, RecordTargetError};
 pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};
