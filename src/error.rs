@@ -2,8 +2,10 @@
 //! it once, as one line, and exits with that code.
 //!
 //! The codes: 0 done; 1 a run or a write failed; 2 the command line or its
-//! input is wrong; 3 the lesson deadlocked; 127 no mpiexec to start;
-//! 128 + N the job was killed by signal N (130 for Ctrl-C).
+//! input is wrong; 3 the lesson deadlocked; 4, 5, 6 a trace has events of
+//! ranks outside its world, duplicated or missing events, events out of
+//! order; 127 no mpiexec to start; 128 + N the job was killed by signal N
+//! (130 for Ctrl-C).
 
 use crate::trace::{Outcome, RecordTargetError, TraceError};
 
@@ -41,6 +43,15 @@ pub enum Error {
     /// of the lines before it ("exported", "replayed").
     #[error("trace {path} was cut off in its last line; {done} what was recorded before it")]
     Truncated { path: String, done: &'static str },
+    /// A trace whose events contradict themselves; each problem has been
+    /// said on a line of its own, `code` says the worst kind (see
+    /// `trace::Problem::exit_code`).
+    #[error("trace {path} has {count} problem(s), said above; exported what is there")]
+    TraceProblems {
+        path: String,
+        count: usize,
+        code: i32,
+    },
     /// The terminal could not be set up or read.
     #[error("{0}")]
     Terminal(String),
@@ -76,6 +87,7 @@ impl Error {
             Error::Write { .. } | Error::Truncated { .. } | Error::Terminal(_) => FAILURE_EXIT,
             Error::LauncherMissing { .. } => NOT_FOUND_EXIT,
             Error::Ended(outcome) => outcome.exit_code(),
+            Error::TraceProblems { code, .. } => *code,
             Error::JobEnded(code) => *code,
         }
     }

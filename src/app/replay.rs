@@ -22,7 +22,9 @@ use crate::trace::{load_packed, EventKind, Outcome, PackedTrace};
 /// Key presses waiting for the front end.
 const INPUT_BACKLOG: usize = 16;
 
-/// Runs the replay command; returns the exit code.
+/// Runs the replay command; returns the exit code: a trace whose events
+/// contradict themselves (see `trace::check`) is replayed as it is, then
+/// what is wrong is said, and the exit code says which.
 pub fn replay(path: &Path, headless: bool) -> i32 {
     let trace = match load_packed(path) {
         Ok(t) => t,
@@ -32,6 +34,7 @@ pub fn replay(path: &Path, headless: bool) -> i32 {
         }
     };
     let truncated = trace.truncated;
+    let check = trace.check.clone();
     let code = if headless || tty::own_terminal().is_none() {
         match print_log(&trace, &mut std::io::stdout().lock()) {
             Ok(()) => 0,
@@ -50,6 +53,11 @@ pub fn replay(path: &Path, headless: bool) -> i32 {
             }
         }
     };
+    // Said after the view has closed, so the lines stay on the screen.
+    for line in check.lines(&path.display().to_string()) {
+        eprintln!("mpi-tutor: {line}");
+    }
+    let code = code.max(check.exit_code);
     if truncated {
         eprintln!(
             "mpi-tutor: trace {} was cut off in its last line; replayed what was recorded before it",

@@ -26,9 +26,9 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{CallSpan, Timeline};
+use crate::model::{CallSpan, MessageLink, Timeline};
 use crate::trace::display::{source_name, tag_name};
-use crate::trace::{EventKind, Rank, Trace};
+use crate::trace::{EventKind, Header, Rank, Trace};
 
 /// The process all ranks' tracks belong to. Not 0: trace processors treat
 /// pid 0 (and tid 0) as the kernel's idle task.
@@ -65,11 +65,11 @@ pub fn chrome_trace(trace: &Trace) -> Value {
     let world = trace.header.world_size;
     let mut tl = Timeline::new(world as usize, usize::MAX);
     let lesson_output = lesson_output(trace, &mut tl);
-    let mut events = track_names(trace);
+    let mut events = track_names(&trace.header);
     let starts = calls(&tl, world, &mut events);
     arrows(&tl, &starts, &mut events);
     events.extend(lesson_output);
-    json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other_data(trace) })
+    json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other_data(&trace.header, trace.truncated) })
 }
 
 /// Steps the timeline through every event, keeping what the lesson said,
@@ -82,15 +82,19 @@ fn lesson_output(trace: &Trace, tl: &mut Timeline) -> Vec<Value> {
             continue;
         }
         let at = tl.step(e.rank, e.t, &e.event);
-        let Some((name, scope, args)) = instant(&e.event) else {
-            continue;
-        };
-        out.push(json!({
-            "ph": INSTANT_PHASE, "s": scope, "name": name, "cat": "lesson",
-            "ts": micros(at), "pid": RUN_PID, "tid": rank_tid(e.rank), "args": args,
-        }));
+        out.extend(lesson_instant(e.rank, at, &e.event));
     }
     out
+}
+
+/// The instant event of what the lesson said, checked, or how it failed or
+/// ended, at display time `at`; None for MPI calls.
+pub(super) fn lesson_instant(rank: Rank, at: f64, event: &EventKind) -> Option<Value> {
+    let (name, scope, args) = instant(event)?;
+    Some(json!({
+        "ph": INSTANT_PHASE, "s": scope, "name": name, "cat": "lesson",
+        "ts": micros(at), "pid": RUN_PID, "tid": rank_tid(rank), "args": args,
+    }))
 }
 
 /// An event the lesson's output shows: its name, its scope (`t` its rank's
@@ -121,8 +125,7 @@ fn instant(event: &EventKind) -> Option<(String, &'static str, Value)> {
 }
 
 /// The run's name and a named track per rank, in rank order.
-fn track_names(trace: &Trace) -> Vec<Value> {
-    let h = &trace.header;
+pub(super) fn track_names(h: &Header) -> Vec<Value> {
     let world = h.world_size;
     let mut events = vec![json!({
         "ph": "M", "name": "process_name", "pid": RUN_PID,
@@ -155,17 +158,9 @@ fn calls(tl: &Timeline, world: Rank, events: &mut Vec<Value>) -> Starts {
         // last event.
         let last = tl.active(rank).map_or(0.0, |(_, last)| last);
         for span in tl.spans(rank) {
-            let end = span.end.unwrap_or(last).max(span.start);
-            let ts = micros(span.start);
+            let (ts, slice) = call_slice(rank, span, last);
             starts.insert((rank, span.call.id), ts);
-            calls.push((
-                ts,
-                json!({
-                    "ph": "X", "name": span.call.op.name(), "cat": CALL_CATEGORY,
-                    "ts": ts, "dur": nanos(micros(end) - ts),
-                    "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
-                }),
-            ));
+            calls.push((ts, slice));
         }
     }
     calls.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -173,46 +168,76 @@ fn calls(tl: &Timeline, world: Rank, events: &mut Vec<Value>) -> Starts {
     starts
 }
 
+/// The slice of one call of `rank` (a call that never ended lasts to
+/// `last`, the rank's last event) and the time it begins.
+pub(super) fn call_slice(rank: Rank, span: &CallSpan, last: f64) -> (f64, Value) {
+    let end = span.end.unwrap_or(last).max(span.start);
+    let ts = micros(span.start);
+    let slice = json!({
+        "ph": "X", "name": span.call.op.name(), "cat": CALL_CATEGORY,
+        "ts": ts, "dur": nanos(micros(end) - ts),
+        "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
+    });
+    (ts, slice)
+}
+
 /// An arrow per message: its start on whichever call began first, its
 /// end on the other.
 fn arrows(tl: &Timeline, starts: &Starts, events: &mut Vec<Value>) {
     for (i, link) in tl.links().enumerate() {
         let m = link.msg;
-        let at = |rank: Rank, call: u64, t: f64| {
-            let ts = starts.get(&(rank, call)).copied().unwrap_or(micros(t));
-            (ts, rank_tid(rank))
-        };
+        let at =
+            |rank: Rank, call: u64, t: f64| starts.get(&(rank, call)).copied().unwrap_or(micros(t));
         let send = at(m.from, link.send_call, link.sent);
         let recv = at(m.to, link.recv_call, link.received);
-        let (first, then) = if recv.0 < send.0 {
-            (recv, send)
-        } else {
-            (send, recv)
-        };
-        let name = format!("{}->{} tag {}", m.from, m.to, m.tag);
-        let args = json!({ "k": m.k, "tag": m.tag, "bytes": link.bytes, "comm": m.comm });
-        let id = i as u64 + 1;
-        events.push(json!({
+        events.extend(arrow(i as u64 + 1, link, send, recv));
+    }
+}
+
+/// The pair of flow events of message `link`, number `id`, between its
+/// send call beginning at `send` and its receiving call at `recv`
+/// (microseconds).
+pub(super) fn arrow(id: u64, link: &MessageLink, send: f64, recv: f64) -> [Value; 2] {
+    let m = link.msg;
+    let send = (send, rank_tid(m.from));
+    let recv = (recv, rank_tid(m.to));
+    let (first, then) = if recv.0 < send.0 {
+        (recv, send)
+    } else {
+        (send, recv)
+    };
+    let name = format!("{}->{} tag {}", m.from, m.to, m.tag);
+    let args = json!({ "k": m.k, "tag": m.tag, "bytes": link.bytes, "comm": m.comm });
+    [
+        json!({
             "ph": "s", "id": id, "cat": FLOW_CATEGORY, "name": name,
             "ts": first.0, "pid": RUN_PID, "tid": first.1, "args": args,
-        }));
-        events.push(json!({
+        }),
+        json!({
             "ph": "f", "bp": "e", "id": id, "cat": FLOW_CATEGORY, "name": name,
             "ts": then.0, "pid": RUN_PID, "tid": then.1,
-        }));
-    }
+        }),
+    ]
+}
+
+/// Where the arrow of `link` is bound when each call's start is known
+/// only from the link itself (a streaming writer keeps no table of
+/// calls): the send's begin, and the receiving call's begin if it was
+/// seen, else the receive's end. The same times [`chrome_trace`] looks up.
+pub(super) fn arrow_ends(link: &MessageLink) -> (f64, f64) {
+    let recv = link.recv_began.unwrap_or(link.received);
+    (micros(link.sent), micros(recv))
 }
 
 /// The run itself: lesson, ranks, MPI library, start, and whether the
 /// trace was cut off.
-fn other_data(trace: &Trace) -> Map<String, Value> {
-    let h = &trace.header;
+pub(super) fn other_data(h: &Header, truncated: bool) -> Map<String, Value> {
     let mut other = Map::new();
     other.insert("lesson".into(), json!(h.lesson));
     other.insert("world_size".into(), json!(h.world_size));
     other.insert("mpi_library".into(), json!(h.mpi_library));
     other.insert("started_unix".into(), json!(h.started_unix));
-    if trace.truncated {
+    if truncated {
         other.insert("truncated".into(), json!(true));
     }
     other

@@ -6,7 +6,11 @@
 
 mod chrome;
 mod command;
+mod spill;
+mod stream;
 
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
 
@@ -15,6 +19,7 @@ pub use chrome::{
     RUN_PID,
 };
 pub use command::{export, write_format};
+pub use stream::ChromeStream;
 
 /// The formats a recorded run can be exported in (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]

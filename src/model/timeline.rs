@@ -64,6 +64,8 @@ pub struct MessageLink {
     pub recv_call: u64,
     /// Display time that call ended: never before `sent`.
     pub received: f64,
+    /// Display time that call began, when its Begin was seen.
+    pub recv_began: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -89,6 +91,7 @@ struct SendSeen {
 struct RecvSeen {
     at: f64,
     call: u64,
+    began: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -150,6 +153,22 @@ impl Timeline {
     /// Kept delivered messages, in the order their receive was seen.
     pub fn links(&self) -> impl DoubleEndedIterator<Item = &MessageLink> + ExactSizeIterator {
         self.links.iter()
+    }
+
+    /// Takes the rank's finished calls out, oldest first: for a reader
+    /// that keeps every call (`keep` unbounded) and writes each one as it
+    /// finishes, so the timeline holds only what is still open.
+    pub fn take_finished(&mut self, rank: Rank) -> impl Iterator<Item = CallSpan> + '_ {
+        self.ranks
+            .get_mut(rank as usize)
+            .into_iter()
+            .flat_map(|l| l.done.drain(..))
+    }
+
+    /// Takes the delivered messages out, in the order their receive was
+    /// seen (as [`Timeline::take_finished`]).
+    pub fn take_links(&mut self) -> impl Iterator<Item = MessageLink> + '_ {
+        self.links.drain(..)
     }
 
     /// Sends whose receive has not been seen: (message, send call, display
@@ -286,8 +305,10 @@ impl Timeline {
     fn end(&mut self, rank: Rank, at: f64, end: &CallEnd) {
         let r = rank as usize;
         let line = &mut self.ranks[r];
+        let mut began = None;
         match line.open.take() {
             Some(mut span) if span.call.id == end.id => {
+                began = Some(span.start);
                 span.end = Some(at);
                 span.returned = true;
                 span.received = end.received.clone();
@@ -295,7 +316,11 @@ impl Timeline {
             }
             other => line.open = other,
         }
-        let here = RecvSeen { at, call: end.id };
+        let here = RecvSeen {
+            at,
+            call: end.id,
+            began,
+        };
         for rec in &end.received {
             match rec.msg {
                 Some(id) => self.delivered(id, here),
@@ -321,6 +346,7 @@ impl Timeline {
             // Only a late `Matched` or out-of-order events get here with a
             // receive before the send: clamp, the rank is past it already.
             received: rs.at.max(s.at + MIN_LATENCY),
+            recv_began: rs.began,
         });
         while self.links.len() > self.keep {
             self.links.pop_front();

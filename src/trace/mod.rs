@@ -6,23 +6,27 @@
 //! line an [`Event`].
 
 mod causal;
+mod check;
 pub mod display;
 mod intern;
 mod load;
 mod matching;
 pub(crate) mod packed;
 mod reader;
+mod stream;
 mod target;
 pub mod wire;
 mod writer;
 
 pub use causal::{consumed, CausalOrder};
+pub use check::{CheckReport, Problem, TraceCheck, PROBLEMS_KEPT};
 pub use load::{load_packed, load_trace, MAX_TRACE_BYTES};
 pub use matching::{Matcher, SendCounter};
 pub use packed::{Packed, PackedBuilder};
 pub use reader::{
     read_packed, read_trace, read_trace_from, PackedTrace, Trace, TraceError, MAX_WORLD_SIZE,
 };
+pub use stream::EventStream;
 pub use target::{check_record_target, RecordTargetError};
 pub use writer::{seal, TraceWriter};
 

@@ -14,8 +14,9 @@ use std::sync::Mutex;
 
 use memchr::{memchr, memrchr};
 
+use super::check::{CheckReport, TraceCheck};
 use super::packed::{Chunk, ChunkBuilder, Packed};
-use super::{Event, Header, FORMAT_NAME, FORMAT_VERSION};
+use super::{Event, EventKind, Header, FORMAT_NAME, FORMAT_VERSION};
 
 /// The most ranks a trace may have. The model, the view and the export
 /// keep state per rank from the header on, so a damaged `world_size` of
@@ -70,6 +71,8 @@ pub struct PackedTrace {
     pub events: Packed,
     /// As [`Trace::truncated`].
     pub truncated: bool,
+    /// Ranks outside the world, duplicated, missing or out-of-order events.
+    pub check: CheckReport,
 }
 
 /// Lines are read and parsed in blocks of about this many bytes.
@@ -158,8 +161,12 @@ fn read_with(
     let mut chunks = Vec::with_capacity(parsed.len());
     let mut line = 1;
     let mut truncated = false;
+    let mut check = TraceCheck::new(header.world_size);
     for p in parsed {
         chunks.push(p.chunk);
+        for s in p.numbered {
+            check.numbered(line + s.line, s.rank, s.seq);
+        }
         match p.stop {
             None => line += p.lines,
             Some(Stop::Truncated) => {
@@ -179,6 +186,7 @@ fn read_with(
         header,
         events: Packed::from_chunks(chunks),
         truncated,
+        check: check.finish(),
     })
 }
 
@@ -277,9 +285,18 @@ impl<R: Read> Blocks<R> {
 /// What parsing one block found.
 struct Parsed {
     chunk: Chunk,
+    /// Where each numbered event is, for the check in file order.
+    numbered: Vec<Numbered>,
     /// Lines in the block.
     lines: usize,
     stop: Option<Stop>,
+}
+
+/// Event `seq` of `rank` is on line `line` of its block (from 1).
+struct Numbered {
+    line: usize,
+    rank: u32,
+    seq: u64,
 }
 
 enum Stop {
@@ -291,6 +308,7 @@ enum Stop {
 
 fn parse_block(block: &[u8]) -> Parsed {
     let mut chunk = ChunkBuilder::default();
+    let mut numbered = Vec::new();
     let mut lines = 0;
     let mut rest = block;
     let mut stop = None;
@@ -306,7 +324,17 @@ fn parse_block(block: &[u8]) -> Parsed {
             Err(_) => Err("not UTF-8 text".to_string()),
         };
         match parsed {
-            Ok(e) => chunk.push(&e),
+            Ok(e) => {
+                if !matches!(e.event, EventKind::RunEnded { .. }) {
+                    let (rank, seq) = (e.rank, e.seq);
+                    numbered.push(Numbered {
+                        line: lines,
+                        rank,
+                        seq,
+                    });
+                }
+                chunk.push(&e);
+            }
             Err(_) if !complete => {
                 stop = Some(Stop::Truncated);
                 break;
@@ -322,6 +350,7 @@ fn parse_block(block: &[u8]) -> Parsed {
     }
     Parsed {
         chunk: chunk.finish(),
+        numbered,
         lines,
         stop,
     }
@@ -329,7 +358,7 @@ fn parse_block(block: &[u8]) -> Parsed {
 
 /// Checks the format name and version before the fields, so a newer file
 /// says "upgrade" rather than "bad header".
-fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
+pub(super) fn parse_header(line: &str, path: &str) -> Result<Header, TraceError> {
     let not_a_trace = |reason: String| TraceError::NotATrace {
         path: path.to_string(),
         reason: one_line(&reason),

@@ -1,0 +1,162 @@
+//! The Chrome trace written while the recording is read, in memory that
+//! grows with the ranks and the calls and messages open at once, never
+//! with the file: the same bytes [`chrome_trace`] gives for the whole
+//! trace at once.
+//!
+//! The file lists the ranks' tracks, then every call slice by start time,
+//! then the arrows, then the lesson's output. Each slice is written out
+//! when its call ends (into [`SortedSlices`], which puts them in order
+//! with temporary files past a few megabytes); arrows and the lesson's
+//! output go to temporary files in the order they are met, and are copied
+//! after the slices at the end.
+//!
+//! [`chrome_trace`]: super::chrome_trace
+
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+
+use super::chrome::{arrow, arrow_ends, call_slice, lesson_instant, other_data, track_names};
+use super::spill::{anonymous_file, Slice, SortedSlices, RUN_BYTES};
+use crate::model::Timeline;
+use crate::trace::{Event, Header};
+
+/// A Chrome trace being built from events in file order.
+pub struct ChromeStream {
+    header: Header,
+    timeline: Timeline,
+    slices: SortedSlices,
+    /// Slices each rank has had, for their order among equal start times.
+    per_rank: Vec<u64>,
+    arrows: Section,
+    lesson_output: Section,
+}
+
+/// Elements written to a temporary file in order, each after a comma.
+struct Section {
+    out: BufWriter<File>,
+    count: u64,
+}
+
+impl Section {
+    fn new() -> std::io::Result<Self> {
+        Ok(Section {
+            out: BufWriter::with_capacity(1 << 16, anonymous_file()?),
+            count: 0,
+        })
+    }
+
+    fn push(&mut self, value: &serde_json::Value) -> std::io::Result<()> {
+        self.out.write_all(b",")?;
+        serde_json::to_writer(&mut self.out, value)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Copies what was written to `out`.
+    fn copy_to(self, out: &mut impl Write) -> std::io::Result<()> {
+        let mut file = self.out.into_inner().map_err(|e| e.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        std::io::copy(&mut file, out).map(drop)
+    }
+}
+
+impl ChromeStream {
+    pub fn new(header: Header) -> std::io::Result<Self> {
+        Self::with_memory(header, RUN_BYTES)
+    }
+
+    /// As [`ChromeStream::new`], holding up to `bytes` of slices in memory.
+    pub fn with_memory(header: Header, bytes: usize) -> std::io::Result<Self> {
+        let world = header.world_size as usize;
+        Ok(ChromeStream {
+            timeline: Timeline::new(world, usize::MAX),
+            header,
+            slices: SortedSlices::new(bytes),
+            per_rank: vec![0; world],
+            arrows: Section::new()?,
+            lesson_output: Section::new()?,
+        })
+    }
+
+    /// How many runs of slices went to temporary files so far.
+    #[cfg(test)]
+    pub fn runs(&self) -> usize {
+        self.slices.runs()
+    }
+
+    /// Takes the next event of the trace.
+    pub fn push(&mut self, e: &Event) -> std::io::Result<()> {
+        if e.rank >= self.header.world_size || !e.t.is_finite() {
+            return Ok(());
+        }
+        let at = self.timeline.step(e.rank, e.t, &e.event);
+        if let Some(instant) = lesson_instant(e.rank, at, &e.event) {
+            self.lesson_output.push(&instant)?;
+        }
+        let finished: Vec<_> = self.timeline.take_finished(e.rank).collect();
+        for span in &finished {
+            // A finished call has its end; `last` is not used.
+            self.slice(e.rank, &call_slice(e.rank, span, 0.0))?;
+        }
+        let links: Vec<_> = self.timeline.take_links().collect();
+        for link in &links {
+            let (send, recv) = arrow_ends(link);
+            let id = self.arrows.count / 2 + 1;
+            for flow in arrow(id, link, send, recv) {
+                self.arrows.push(&flow)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn slice(&mut self, rank: u32, (ts, value): &(f64, serde_json::Value)) -> std::io::Result<()> {
+        let index = &mut self.per_rank[rank as usize];
+        let slice = Slice {
+            ts: *ts,
+            rank,
+            index: *index,
+            json: serde_json::to_vec(value)?,
+        };
+        *index += 1;
+        self.slices.push(slice)
+    }
+
+    /// Writes the whole trace to `out`; `truncated` as in the file read.
+    pub fn finish(mut self, truncated: bool, mut out: impl Write) -> std::io::Result<()> {
+        self.close_open_calls()?;
+        out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
+        serde_json::to_writer(&mut out, &other_data(&self.header, truncated))?;
+        out.write_all(br#","traceEvents":["#)?;
+        for (i, track) in track_names(&self.header).iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut out, track)?;
+        }
+        self.slices.drain(|json| {
+            out.write_all(b",")?;
+            out.write_all(json)
+        })?;
+        self.arrows.copy_to(&mut out)?;
+        self.lesson_output.copy_to(&mut out)?;
+        out.write_all(b"]}")?;
+        out.flush()
+    }
+
+    /// Calls still open at the end of the trace (a deadlock, a failure)
+    /// last to their rank's last event.
+    fn close_open_calls(&mut self) -> std::io::Result<()> {
+        for rank in 0..self.header.world_size {
+            let last = self.timeline.active(rank).map_or(0.0, |(_, last)| last);
+            let open: Vec<_> = self
+                .timeline
+                .spans(rank)
+                .map(|span| call_slice(rank, span, last))
+                .collect();
+            for slice in &open {
+                self.slice(rank, slice)?;
+            }
+        }
+        Ok(())
+    }
+}
