@@ -38,7 +38,11 @@ impl Replay {
             "{}/tests/fixtures/{fixture}.jsonl",
             env!("CARGO_MANIFEST_DIR")
         );
-        let trace = read_packed(Path::new(&path)).expect("a recorded run");
+        Replay::of_file(Path::new(&path))
+    }
+
+    fn of_file(path: &Path) -> Replay {
+        let trace = read_packed(path).expect("a recorded run");
         let now = Instant::now();
         let painter = Painter::new(TestBackend::new(SIZE.0, SIZE.1), SIZE).expect("a test screen");
         let mut replay = Replay {
@@ -366,4 +370,27 @@ fn a_teacher_lets_rank_1_go_first_then_rank_0() {
     let ending = run.press("q").expect("q ends the run");
     assert_eq!(ending.outcome, Outcome::Completed);
     assert_eq!(ending.exit_code(), 0);
+}
+
+#[test]
+fn a_damaged_trace_replays_and_says_so_in_the_status_bar() {
+    let fixture = format!(
+        "{}/tests/fixtures/send_recv.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.insert(6, lines[5]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("twice.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let mut replay = Replay::of_file(&path);
+    replay.press("nnn");
+    let screen = replay.screen();
+    let status = screen.lines().next().unwrap();
+    assert!(
+        status.contains("TRACE HAS 1 PROBLEM(S), LISTED ON QUIT"),
+        "{screen}"
+    );
+    assert_eq!(replay.position(), 3, "the replay goes on");
 }

@@ -333,6 +333,7 @@ impl Show for Live {
                 speed_label: view::pace_words(self.pacer.mode == PaceMode::Free, self.pacer.speed),
                 received: self.session.received_total(),
                 dropped: self.session.lost(),
+                trace_problems: 0,
             },
             deadlock: self.watch.confirmed(),
             now: self.run_clock(now),

@@ -27,6 +27,8 @@ pub struct Playback {
     speed: f64,
     last_step: Instant,
     quit: bool,
+    /// What the check of the trace found (said in the status bar).
+    trace_problems: usize,
 }
 
 impl Playback {
@@ -40,6 +42,7 @@ impl Playback {
             speed: 4.0,
             last_step: now,
             quit: false,
+            trace_problems: trace.check.count,
         }
     }
 
@@ -150,6 +153,7 @@ impl Show for Playback {
                 ),
                 received: self.position() as u64,
                 dropped: 0,
+                trace_problems: self.trace_problems,
             },
             deadlock: self.deadlock.as_ref(),
             now: model.now() + since.as_secs_f64().min(MOVING_SECONDS),

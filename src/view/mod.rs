@@ -126,6 +126,10 @@ pub struct StatusInfo {
     pub received: u64,
     /// Events known to be lost (shown whenever > 0).
     pub dropped: u64,
+    /// Problems found in a replayed trace (ranks outside the world,
+    /// duplicated, missing or out-of-order events), shown whenever > 0;
+    /// each is listed when the replay ends.
+    pub trace_problems: usize,
 }
 
 /// The panes Tab cycles through.
@@ -199,6 +203,7 @@ impl<'a> Screen<'a> {
                 speed_label: "full speed".into(),
                 received: model.events_applied(),
                 dropped: 0,
+                trace_problems: 0,
             },
             focus: Pane::World,
             log_scroll: 0,

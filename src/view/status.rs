@@ -63,6 +63,16 @@ impl Widget for &StatusBar<'_> {
             ));
             spans.push(Span::raw(" "));
         }
+        if s.trace_problems > 0 {
+            spans.push(Span::styled(
+                format!(
+                    " ⚠ TRACE HAS {} PROBLEM(S), LISTED ON QUIT ",
+                    s.trace_problems
+                ),
+                t.badge(Color::Red),
+            ));
+            spans.push(Span::raw(" "));
+        }
         if self.deadlock {
             spans.push(Span::styled(" DEADLOCK ", t.badge(Color::Red)));
             spans.push(Span::raw(" "));

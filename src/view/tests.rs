@@ -305,6 +305,20 @@ fn dropped_events_are_shown() {
 }
 
 #[test]
+fn problems_of_a_replayed_trace_are_shown() {
+    let (m, _) = recorded(Moment::Started);
+    let mut s = screen(&m, 0.0);
+    s.status.trace_problems = 2;
+    s.status.mode = Mode::Replay;
+    let t = text(&draw(&s, 120, 24));
+    let first = t.lines().next().unwrap();
+    assert!(
+        first.contains("TRACE HAS 2 PROBLEM(S), LISTED ON QUIT"),
+        "{first}"
+    );
+}
+
+#[test]
 fn lesson_markers_sit_on_the_ranks_lines() {
     let (m, _) = recorded(Moment::Pending);
     let t = text(&draw(&screen(&m, m.now()), 120, 40));
