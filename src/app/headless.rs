@@ -72,12 +72,14 @@ impl Headless {
             }
         }
         let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+        self.say_recording_note();
     }
 
     /// Ends the run on a failure, a signal or a deadlock; else lets the
     /// next held rank go when its turn has come.
     fn advance(&mut self) -> Option<Ending> {
         self.session.tick();
+        self.say_recording_note();
         let elapsed = self.elapsed();
         if let Some(ending) = self.session.must_end(elapsed) {
             return Some(ending);
@@ -100,12 +102,21 @@ impl Headless {
     }
 
     /// Prints the summary and records the verdict.
+    /// Says at once why the recording stopped, if it just did.
+    fn say_recording_note(&mut self) {
+        if let Some(note) = self.session.recording_note() {
+            let _ = std::io::stdout().lock().flush();
+            eprintln!("mpi-tutor: {note}");
+        }
+    }
+
     fn finish(mut self) -> Ending {
         let summary = self.session.model().summary();
         let (received, lost) = (self.session.received_total(), self.session.lost());
         println!("{}", summary_text(&summary, received, lost));
         let (outcome, detail) = verdict(&summary);
         self.session.end(outcome, &detail, self.elapsed());
+        self.say_recording_note();
         let message = if outcome == Outcome::Completed {
             String::new()
         } else {

@@ -73,13 +73,20 @@ pub fn run(
         Ok(live) => live,
         Err(e) => return Ending::error(format!("cannot record: {e}")),
     };
-    let ending = match terminal_painter(&screen) {
-        Ok(painter) => FrontEnd::new(live, painter)
-            .run(&mut TerminalInputs::new(inputs, &screen))
-            .unwrap_or_else(Ending::error),
-        Err(e) => Ending::error(e),
+    let (ending, note) = match terminal_painter(&screen) {
+        Ok(painter) => {
+            let mut front = FrontEnd::new(live, painter);
+            let ending = front.run(&mut TerminalInputs::new(inputs, &screen));
+            let note = front.show.session.recording_note();
+            (ending.unwrap_or_else(Ending::error), note)
+        }
+        Err(e) => (Ending::error(e), None),
     };
     drop(screen);
+    // On the terminal given back, where it stays.
+    if let Some(note) = note {
+        eprintln!("mpi-tutor: {note}");
+    }
     ending
 }
 
@@ -334,6 +341,7 @@ impl Show for Live {
                 received: self.session.received_total(),
                 dropped: self.session.lost(),
                 trace_problems: 0,
+                recording_stopped: self.session.recording_stopped(),
             },
             deadlock: self.watch.confirmed(),
             now: self.run_clock(now),

@@ -154,6 +154,7 @@ impl Show for Playback {
                 received: self.position() as u64,
                 dropped: 0,
                 trace_problems: self.trace_problems,
+                recording_stopped: false,
             },
             deadlock: self.deadlock.as_ref(),
             now: model.now() + since.as_secs_f64().min(MOVING_SECONDS),

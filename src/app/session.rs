@@ -46,6 +46,10 @@ pub struct Session {
     ended: Vec<bool>,
     failure: Option<Failure>,
     undecodable: u64,
+    /// Why the recording stopped, until it is said (see
+    /// [`Session::recording_note`]).
+    recording_note: Option<String>,
+    recording_stopped: bool,
 }
 
 impl Session {
@@ -66,6 +70,8 @@ impl Session {
             ended: vec![false; n],
             failure: None,
             undecodable: 0,
+            recording_note: None,
+            recording_stopped: false,
         })
     }
 
@@ -194,7 +200,7 @@ impl Session {
 
     /// A write failed (a full disk): the recording ends, readable up to
     /// its last whole event, and the run goes on without it, since the
-    /// class watching it has not lost anything.
+    /// class watching it has not lost anything. The view says so.
     fn stop_recording(&mut self, err: &std::io::Error) {
         let Some(mut w) = self.recorder.take() else {
             return;
@@ -204,7 +210,21 @@ impl Session {
             Ok(()) => "what was recorded before is kept and replays",
             Err(_) => "what was recorded before is kept up to its last whole line",
         };
-        eprintln!("mpi-tutor: recording to {path} stopped: {err}; {kept}; the run goes on");
+        self.recording_note = Some(format!(
+            "recording to {path} stopped: {err}; {kept}; the run goes on"
+        ));
+        self.recording_stopped = true;
+    }
+
+    /// The line saying why the recording stopped, once: the headless log
+    /// says it at once, the live view when the terminal is back.
+    pub fn recording_note(&mut self) -> Option<String> {
+        self.recording_note.take()
+    }
+
+    /// Whether a failed write stopped the recording.
+    pub fn recording_stopped(&self) -> bool {
+        self.recording_stopped
     }
 
     pub fn model(&self) -> &Model {

@@ -130,6 +130,8 @@ pub struct StatusInfo {
     /// duplicated, missing or out-of-order events), shown whenever > 0;
     /// each is listed when the replay ends.
     pub trace_problems: usize,
+    /// A failed write (a full disk) stopped the live run's recording.
+    pub recording_stopped: bool,
 }
 
 /// The panes Tab cycles through.
@@ -204,6 +206,7 @@ impl<'a> Screen<'a> {
                 received: model.events_applied(),
                 dropped: 0,
                 trace_problems: 0,
+                recording_stopped: false,
             },
             focus: Pane::World,
             log_scroll: 0,

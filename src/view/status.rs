@@ -73,6 +73,10 @@ impl Widget for &StatusBar<'_> {
             ));
             spans.push(Span::raw(" "));
         }
+        if s.recording_stopped {
+            spans.push(Span::styled(" ⚠ RECORDING STOPPED ", t.badge(Color::Red)));
+            spans.push(Span::raw(" "));
+        }
         if self.deadlock {
             spans.push(Span::styled(" DEADLOCK ", t.badge(Color::Red)));
             spans.push(Span::raw(" "));

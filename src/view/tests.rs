@@ -319,6 +319,16 @@ fn problems_of_a_replayed_trace_are_shown() {
 }
 
 #[test]
+fn a_stopped_recording_is_shown() {
+    let (m, _) = recorded(Moment::Started);
+    let mut s = screen(&m, 0.0);
+    s.status.recording_stopped = true;
+    let t = text(&draw(&s, 80, 24));
+    let first = t.lines().next().unwrap();
+    assert!(first.contains("RECORDING STOPPED"), "{first}");
+}
+
+#[test]
 fn lesson_markers_sit_on_the_ranks_lines() {
     let (m, _) = recorded(Moment::Pending);
     let t = text(&draw(&screen(&m, m.now()), 120, 40));
