@@ -38,6 +38,10 @@ fn a_device_a_pipe_or_a_directory_is_refused_before_the_lesson() {
         "/dev/full",
         "it is a character device, not a regular file",
     );
+    // Standard output is a pipe here (a terminal is a character device):
+    // never read back, never waited on.
+    let run = record_to("/dev/stdout");
+    assert_refused(&run, "/dev/stdout", "it is a pipe, not a regular file");
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(Command::new("mkfifo")
@@ -151,4 +155,30 @@ fn a_full_disk_mid_run_stops_the_recording_and_the_run_goes_on() {
     let replay = common::alone(&["replay", "--headless", path.to_str().unwrap()], LIMIT);
     replay.assert_ok();
     assert!(replay.stdout.contains("ring"), "{replay:#?}");
+}
+
+/// In a terminal, standard output is the terminal: refused at once, the
+/// shell back without a key pressed.
+#[test]
+fn standard_output_in_a_terminal_is_refused_and_nothing_waits() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "{bin} lesson send-recv --record /dev/stdout; echo EXIT=$? > {after}; \
+         echo SHELL-BACK; sleep 60",
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = common::tmux::Tmux::start("record-stdout", 100, 20, &script);
+    let s = term.wait_for("the shell back", Duration::from_secs(10), |s| {
+        s.contains("SHELL-BACK")
+    });
+    assert!(
+        s.contains(
+            "mpi-tutor: cannot record to /dev/stdout: it is a character device, not a regular file"
+        ),
+        "{s}"
+    );
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert_eq!(after.trim(), "EXIT=2");
 }
