@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 /// Bytes of slices held in memory before a run is written.
-pub const RUN_BYTES: usize = 16 << 20;
+pub const RUN_BYTES: usize = 4 << 20;
 
 /// One slice: its start (microseconds), rank, place among the rank's
 /// slices, and its JSON text.

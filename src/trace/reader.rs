@@ -139,34 +139,30 @@ fn read_with(
     let Some(first) = blocks.next().map_err(io)? else {
         return Err(TraceError::Empty { path: name });
     };
-    let header_end = memchr(b'\n', &first).map_or(first.len(), |i| i + 1);
-    let header_line =
-        std::str::from_utf8(&first[..header_end]).map_err(|_| TraceError::NotATrace {
-            path: name.clone(),
-            reason: "not text".into(),
-        })?;
-    let header = parse_header(header_line, &name)?;
-
+    let (header, header_end) = first_line_header(&first, &name)?;
+    let mut check = InOrder {
+        check: TraceCheck::new(header.world_size),
+        line: 1,
+        stopped: false,
+    };
     let parsed = if blocks.eof || workers < 2 {
         // Small (or one core): parse here, block after block.
         let mut parsed = vec![parse_block(&first[header_end..])];
+        check.take(&mut parsed[0]);
         while let Some(b) = blocks.next().map_err(io)? {
             parsed.push(parse_block(&b));
+            check.take(parsed.last_mut().expect("just pushed"));
         }
         parsed
     } else {
-        parse_in_parallel(first, header_end, &mut blocks, workers).map_err(io)?
+        parse_in_parallel(first, header_end, &mut blocks, workers, &mut check).map_err(io)?
     };
 
     let mut chunks = Vec::with_capacity(parsed.len());
     let mut line = 1;
     let mut truncated = false;
-    let mut check = TraceCheck::new(header.world_size);
     for p in parsed {
         chunks.push(p.chunk);
-        for s in p.numbered {
-            check.numbered(line + s.line, s.rank, s.seq);
-        }
         match p.stop {
             None => line += p.lines,
             Some(Stop::Truncated) => {
@@ -186,17 +182,53 @@ fn read_with(
         header,
         events: Packed::from_chunks(chunks),
         truncated,
-        check: check.finish(),
+        check: check.check.finish(),
     })
 }
 
+/// The header on the first line of `block`, and where that line ends.
+fn first_line_header(block: &[u8], name: &str) -> Result<(Header, usize), TraceError> {
+    let end = memchr(b'\n', block).map_or(block.len(), |i| i + 1);
+    let line = std::str::from_utf8(&block[..end]).map_err(|_| TraceError::NotATrace {
+        path: name.to_string(),
+        reason: "not text".into(),
+    })?;
+    Ok((parse_header(line, name)?, end))
+}
+
+/// The check of the events, fed the parsed blocks in file order as soon as
+/// they are ready, so that where each event is need not be kept for all.
+struct InOrder {
+    check: TraceCheck,
+    /// Lines before the next block.
+    line: usize,
+    /// A block ended in a bad or cut line: nothing after it is read.
+    stopped: bool,
+}
+
+impl InOrder {
+    fn take(&mut self, p: &mut Parsed) {
+        let numbered = std::mem::take(&mut p.numbered);
+        if self.stopped {
+            return;
+        }
+        for s in numbered {
+            self.check.numbered(self.line + s.line, s.rank, s.seq);
+        }
+        self.stopped = p.stop.is_some();
+        self.line += p.lines;
+    }
+}
+
 /// Reads blocks on this thread while `workers` threads parse them; returns
-/// the parsed blocks in file order.
+/// the parsed blocks in file order, each checked as soon as those before
+/// it are.
 fn parse_in_parallel(
     first: Vec<u8>,
     skip: usize,
     blocks: &mut Blocks<impl Read>,
     workers: usize,
+    check: &mut InOrder,
 ) -> std::io::Result<Vec<Parsed>> {
     // Bounded: at most a few blocks wait in memory for a worker.
     let (work, jobs) = sync_channel::<(usize, Vec<u8>, usize)>(workers);
@@ -219,29 +251,46 @@ fn parse_in_parallel(
         let mut sent = 0;
         let mut next = Some((first, skip));
         let mut failed = None;
+        let mut order = Reorder::default();
         while let Some((block, skip)) = next.take() {
             if work.send((sent, block, skip)).is_err() {
                 break;
             }
             sent += 1;
+            results.try_iter().for_each(|(i, p)| order.put(i, p, check));
             match blocks.next() {
                 Ok(b) => next = b.map(|b| (b, 0)),
                 Err(e) => failed = Some(e),
             }
         }
         drop(work);
-        let mut parsed: Vec<Option<Parsed>> = (0..sent).map(|_| None).collect();
-        for (i, p) in results {
-            parsed[i] = Some(p);
-        }
+        results
+            .into_iter()
+            .for_each(|(i, p)| order.put(i, p, check));
         if let Some(e) = failed {
             return Err(e);
         }
-        Ok(parsed
-            .into_iter()
-            .map(|p| p.expect("every block is parsed"))
-            .collect())
+        assert!(order.waiting.is_empty(), "every block is parsed");
+        Ok(order.done)
     })
+}
+
+/// Parsed blocks put back in file order as they come from the workers.
+#[derive(Default)]
+struct Reorder {
+    done: Vec<Parsed>,
+    waiting: std::collections::BTreeMap<usize, Parsed>,
+}
+
+impl Reorder {
+    /// Takes block `i`, and checks every block now in order.
+    fn put(&mut self, i: usize, p: Parsed, check: &mut InOrder) {
+        self.waiting.insert(i, p);
+        while let Some(mut p) = self.waiting.remove(&self.done.len()) {
+            check.take(&mut p);
+            self.done.push(p);
+        }
+    }
 }
 
 /// The input in blocks of whole lines (the last may lack its newline).
@@ -440,6 +489,7 @@ mod tests {
                     (Ok(a), Ok(b)) => {
                         assert!(a.events.iter().eq(b.events.iter()), "{block} {workers}");
                         assert_eq!(a.truncated, b.truncated);
+                        assert_eq!(a.check, b.check, "{block} {workers}");
                         assert_eq!(a.header, b.header);
                     }
                     (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
@@ -487,6 +537,28 @@ mod tests {
             err.to_string().contains("broken at line 701: not UTF-8"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn problems_are_named_by_their_line_however_the_file_is_read() {
+        let text = long_text();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        // The fixture repeated: every copy after the first repeats seqs.
+        let copy = 43;
+        lines.truncate(1 + copy);
+        let again = lines[10].clone();
+        lines.insert(500.min(lines.len()), again);
+        lines.push(lines[20].replace("\"rank\":", "\"rank\":9"));
+        let t = read_both_ways((lines.join("\n") + "\n").as_bytes()).unwrap();
+        let said: Vec<String> = t.check.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(said[0].starts_with("line 45: event "), "{said:?}");
+        assert!(said[0].ends_with(" again"), "{said:?}");
+        assert!(
+            said[1].starts_with("line 46: an event of rank 9"),
+            "{said:?}"
+        );
+        assert_eq!(t.check.exit_code, 4);
     }
 
     #[test]
