@@ -41,7 +41,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if let Some(Err(e)) = args
         .record
         .as_deref()
-        .map(|p| crate::trace::check_record_target(p, !under_launcher()))
+        .map(crate::trace::check_record_target)
     {
         return crate::error::Error::from(e).report();
     }

@@ -182,3 +182,19 @@ fn standard_output_in_a_terminal_is_refused_and_nothing_waits() {
     let after = std::fs::read_to_string(&after).unwrap();
     assert_eq!(after.trim(), "EXIT=2");
 }
+
+/// Under the user's own mpiexec every rank checks the path before MPI
+/// starts; one line is said, by rank 0, and the job exits 2.
+#[test]
+fn under_mpiexec_a_bad_path_is_refused_by_every_rank_in_one_line() {
+    let args = ["lesson", "send-recv", "--headless", "--record"];
+    for (path, why) in [
+        ("/sys/lesson.jsonl", "Permission denied (os error 13)"),
+        ("/dev/full", "it is a character device, not a regular file"),
+    ] {
+        let run = common::mpi(3, &[&args[..], &[path]].concat(), LIMIT);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        let said = format!("mpi-tutor: cannot record to {path}: {why}");
+        assert_eq!(run.stderr.lines().collect::<Vec<_>>(), [said], "{run:#?}");
+    }
+}

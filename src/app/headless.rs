@@ -21,7 +21,7 @@ const WAIT: Duration = Duration::from_millis(20);
 pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Command>) -> Ending {
     let session = match Session::new(setup.header, setup.record.as_deref()) {
         Ok(s) => s,
-        Err(e) => return Ending::error(format!("cannot record: {e}")),
+        Err(e) => return Ending::error(super::cannot_record(setup.record.as_deref(), &e)),
     };
     signals::install();
     let mut run = Headless {

@@ -69,9 +69,10 @@ pub fn run(
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
     let run_clock = since_epoch - setup.header.started_unix;
+    let record = setup.record.clone();
     let live = match Live::new(setup, commands, Instant::now(), run_clock) {
         Ok(live) => live,
-        Err(e) => return Ending::error(format!("cannot record: {e}")),
+        Err(e) => return Ending::error(super::cannot_record(record.as_deref(), &e)),
     };
     let (ending, note) = match terminal_painter(&screen) {
         Ok(painter) => {

@@ -19,7 +19,7 @@ pub mod session;
 pub mod ui;
 pub mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::trace::{Header, Outcome};
 use pace::PaceMode;
@@ -72,5 +72,14 @@ impl Ending {
 
     pub fn exit_code(&self) -> i32 {
         self.outcome.exit_code()
+    }
+}
+
+/// Why rank 0 could not open the recording (a path that changed since the
+/// command line was checked): one line naming it.
+fn cannot_record(path: Option<&Path>, e: &std::io::Error) -> String {
+    match path {
+        Some(p) => format!("cannot record to {}: {e}", p.display()),
+        None => format!("cannot record: {e}"),
     }
 }

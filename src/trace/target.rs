@@ -22,12 +22,12 @@ pub enum RecordTargetError {
 }
 
 /// Checks that `path` can take a recording, without changing what is there:
-/// an existing file is opened for writing but not cut. With `probe`, a new
-/// file is created and removed again, which is the only sure test of a
-/// directory (permissions do not bind root; some file systems refuse new
-/// files whatever they say); without it (every rank of a job checks at
-/// once), the directory's permissions are asked instead.
-pub fn check_record_target(path: &Path, probe: bool) -> Result<(), RecordTargetError> {
+/// an existing file is opened for writing but not cut; a new one is
+/// created and removed again, the only sure test of a directory
+/// (permissions do not bind root, and some file systems refuse new files
+/// whatever their permissions say). Every rank of a job checks at once,
+/// so another rank's test file may come and go meanwhile.
+pub fn check_record_target(path: &Path) -> Result<(), RecordTargetError> {
     let not_writable = |source| RecordTargetError::NotWritable {
         path: path.to_path_buf(),
         source,
@@ -35,42 +35,27 @@ pub fn check_record_target(path: &Path, probe: bool) -> Result<(), RecordTargetE
     match std::fs::metadata(path) {
         Ok(meta) => {
             refuse_other_kinds(path, &meta.file_type())?;
-            open_existing(path).map(drop).map_err(not_writable)
+            match open_existing(path) {
+                // Another rank's test file, removed: the directory took it.
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                opened => opened.map(drop).map_err(not_writable),
+            }
         }
-        Err(e) if e.kind() == ErrorKind::NotFound && probe => {
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .map_err(not_writable)?;
-            std::fs::remove_file(path).map_err(not_writable)
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            directory_takes_files(path).map_err(not_writable)
-        }
+        Err(e) if e.kind() == ErrorKind::NotFound => try_new_file(path).map_err(not_writable),
         Err(e) => Err(not_writable(e)),
     }
 }
 
-/// Whether the directory `path` would be created in exists and lets this
-/// process add files, by its permissions.
-fn directory_takes_files(path: &Path) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    if !std::fs::metadata(dir)?.is_dir() {
-        return Err(std::io::Error::from(ErrorKind::NotADirectory));
-    }
-    let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
-        .map_err(|_| std::io::Error::from(ErrorKind::InvalidInput))?;
-    // SAFETY: `c_dir` is a valid NUL-terminated string that outlives the
-    // call; access(2) only reads it.
-    let allowed = unsafe { libc::access(c_dir.as_ptr(), libc::W_OK | libc::X_OK) };
-    if allowed == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
+/// Creates `path` and removes it again. Only the process that created the
+/// file removes it; one that finds another's there knows enough.
+fn try_new_file(path: &Path) -> std::io::Result<()> {
+    match OpenOptions::new().write(true).create_new(true).open(path) {
+        Ok(_) => match std::fs::remove_file(path) {
+            Err(e) if e.kind() != ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -122,8 +107,15 @@ fn refuse_other_kinds(path: &Path, kind: &std::fs::FileType) -> Result<(), Recor
     })
 }
 
+/// The refusal as an I/O error, without the path (the caller names it).
 fn as_io(e: RecordTargetError) -> std::io::Error {
-    std::io::Error::new(ErrorKind::InvalidInput, e.to_string())
+    match e {
+        RecordTargetError::NotAFile { kind, .. } => std::io::Error::new(
+            ErrorKind::InvalidInput,
+            format!("it is {kind}, not a regular file"),
+        ),
+        RecordTargetError::NotWritable { source, .. } => source,
+    }
 }
 
 #[cfg(test)]
@@ -135,19 +127,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let old = dir.path().join("old.jsonl");
         std::fs::write(&old, "kept").unwrap();
-        check_record_target(&old, true).unwrap();
-        check_record_target(&old, false).unwrap();
+        check_record_target(&old).unwrap();
         assert_eq!(std::fs::read_to_string(&old).unwrap(), "kept");
         let new = dir.path().join("new.jsonl");
-        check_record_target(&new, true).unwrap();
-        check_record_target(&new, false).unwrap();
+        check_record_target(&new).unwrap();
         assert!(!new.exists(), "the check leaves no file behind");
+    }
+
+    #[test]
+    fn ranks_checking_at_once_all_pass_and_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        std::thread::scope(|s| {
+            for _ in 0..8 {
+                s.spawn(|| {
+                    for _ in 0..200 {
+                        check_record_target(&path).unwrap();
+                    }
+                });
+            }
+        });
+        assert!(!path.exists());
     }
 
     #[test]
     fn devices_directories_and_missing_directories_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let said = |p: &Path| check_record_target(p, true).unwrap_err().to_string();
+        let said = |p: &Path| check_record_target(p).unwrap_err().to_string();
         assert_eq!(
             said(Path::new("/dev/full")),
             "cannot record to /dev/full: it is a character device, not a regular file"
@@ -155,8 +161,10 @@ mod tests {
         assert!(said(dir.path()).ends_with("it is a directory, not a regular file"));
         let missing = dir.path().join("no/such/dir/t.jsonl");
         assert!(said(&missing).contains("No such file or directory"));
-        let unprobed = check_record_target(&missing, false).unwrap_err();
-        assert!(unprobed.to_string().contains("No such file or directory"));
-        assert!(create_record_file(Path::new("/dev/full")).is_err());
+        let refused = create_record_file(Path::new("/dev/full")).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "it is a character device, not a regular file"
+        );
     }
 }
