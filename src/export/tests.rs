@@ -65,6 +65,19 @@ fn check_format(t: &Trace) -> Value {
     let text = serde_json::to_string(&v).unwrap();
     let back: Value = serde_json::from_str(&text).unwrap();
     assert!(back == v, "the JSON reads back the same");
+    // The streaming export writes these very bytes, its calls through
+    // temporary files or not.
+    for memory in [usize::MAX, 500] {
+        let mut chrome = ChromeStream::with_memory(t.header.clone(), memory).unwrap();
+        t.events.iter().for_each(|e| chrome.push(e).unwrap());
+        let mut streamed = Vec::new();
+        chrome.finish(t.truncated, &mut streamed).unwrap();
+        assert_eq!(
+            String::from_utf8(streamed).unwrap(),
+            text,
+            "memory {memory}"
+        );
+    }
     v
 }
 
