@@ -1,0 +1,25 @@
+//! The MPI calls the interposer defines, each a trampoline to its body.
+
+use crate::hook;
+use crate::{collective, init, p2p, requests, sendrecv};
+
+hook!(MPI_Init => init::init);
+hook!(MPI_Init_thread => init::init_thread);
+hook!(MPI_Finalize => init::finalize);
+hook!(MPI_Abort => init::abort);
+hook!(MPI_Send => p2p::send);
+hook!(MPI_Ssend => p2p::ssend);
+hook!(MPI_Recv => p2p::recv);
+hook!(MPI_Isend => p2p::isend);
+hook!(MPI_Irecv => p2p::irecv);
+hook!(MPI_Sendrecv => sendrecv::sendrecv);
+hook!(MPI_Wait => requests::wait);
+hook!(MPI_Waitall => requests::waitall);
+hook!(MPI_Test => requests::test);
+hook!(MPI_Barrier => collective::barrier);
+hook!(MPI_Bcast => collective::bcast);
+hook!(MPI_Scatter => collective::scatter);
+hook!(MPI_Gather => collective::gather);
+hook!(MPI_Reduce => collective::reduce);
+hook!(MPI_Allreduce => collective::allreduce);
+hook!(MPI_Comm_free => collective::comm_free);
