@@ -62,6 +62,10 @@ pub fn recv_spec(
 /// The receive `status` reports, as an arrival for call `call`; None when
 /// nothing came (from nobody).
 pub fn arrival(comm: &CommInfo, call: u64, status: &ffi::MPI_Status) -> Option<Arrival> {
+    // SAFETY: reading MPI's constant.
+    if status.MPI_SOURCE == unsafe { ffi::RSMPI_PROC_NULL } {
+        return None;
+    }
     let source = comm.world(status.MPI_SOURCE)?;
     let mut bytes = 0;
     // SAFETY: `status` is a status MPI filled in.
@@ -72,6 +76,13 @@ pub fn arrival(comm: &CommInfo, call: u64, status: &ffi::MPI_Status) -> Option<A
         tag: status.MPI_TAG,
         bytes: bytes.max(0) as u64,
     })
+}
+
+/// Whether a receive from `source` can receive anything (not from
+/// `MPI_PROC_NULL`, whose status names no sender).
+pub fn from_somebody(source: c_int) -> bool {
+    // SAFETY: reading MPI's constant.
+    source != unsafe { ffi::RSMPI_PROC_NULL }
 }
 
 /// Copies `status` to where the program wants it, if it wants it.
@@ -203,7 +214,11 @@ pub unsafe extern "C" fn recv(
         // SAFETY: the request was just started; `got` is a status.
         code = unsafe { complete(&mut request, &mut got) };
     }
-    let arrived: Vec<Arrival> = arrival(&info, id, &got).into_iter().collect();
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(&info, id, &got))
+        .flatten()
+        .into_iter()
+        .collect();
     step(|r| r.end(id, Op::Recv, &arrived, None));
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };

@@ -8,7 +8,7 @@ use mpi_tutor::probe::{Arrival, CallSpec};
 use mpi_tutor::trace::Op;
 
 use crate::comms;
-use crate::p2p::{arrival, give_status, recv_spec, send_spec};
+use crate::p2p::{arrival, from_somebody, give_status, recv_spec, send_spec};
 use crate::{begin, caller, recording, site, step, SUCCESS};
 
 #[allow(clippy::too_many_arguments)]
@@ -80,7 +80,11 @@ pub unsafe extern "C" fn sendrecv(
         // SAFETY: two live requests and two statuses.
         code = unsafe { ffi::PMPI_Waitall(2, requests.as_mut_ptr(), got.as_mut_ptr()) };
     }
-    let arrived: Vec<Arrival> = arrival(&info, id, &got[1]).into_iter().collect();
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(&info, id, &got[1]))
+        .flatten()
+        .into_iter()
+        .collect();
     step(|r| r.end(id, Op::Sendrecv, &arrived, None));
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got[1]) };

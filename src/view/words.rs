@@ -136,9 +136,7 @@ pub fn deadlock_chain(deadlock: &Deadlock) -> String {
 }
 
 /// The title of a program the user brought (`mpi-tutor watch`).
-pub fn watched_title(name: &str) -> String {
-    format!("your program {name}, watched")
-}
+pub const WATCHED_TITLE: &str = "your own MPI program, watched";
 
 /// What the explanation pane says of a program without line information.
 pub const NO_LINES: &str = "This program has no debug information, so calls are shown by function, not by line: build it with `mpicc -g` to see its source lines.";

@@ -14,7 +14,7 @@ pub const CONFIG_ENV: &str = "MPI_TUTOR_WATCH";
 pub struct WatchConfig {
     /// The program's file, as found.
     pub program: PathBuf,
-    /// How the run is named: the program's file name.
+    /// How the run is named: the program as typed (`./ring`).
     pub name: String,
     pub headless: bool,
     pub record: Option<PathBuf>,
@@ -26,10 +26,14 @@ pub struct WatchConfig {
 
 impl WatchConfig {
     pub fn from_args(args: &WatchArgs, program: &Path) -> WatchConfig {
-        let name = program
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| program.display().to_string());
+        // As typed when it is a path (`./ring`), else the full path: a
+        // name with a slash is never taken for a built-in lesson's.
+        let typed = &args.command[0];
+        let name = if typed.contains('/') {
+            typed.clone()
+        } else {
+            program.display().to_string()
+        };
         WatchConfig {
             program: program.to_path_buf(),
             name,

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use super::output::Capture;
 use super::WatchConfig;
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
-use crate::app::program::{Program, SourceFile};
+use crate::app::program::{Program, SourceFile, SOURCE_PARAM};
 use crate::app::{Ending, RunSetup};
 use crate::probe::{self, process_recorder, Job, JobConfig};
 use crate::run::{pace_for, start_app};
@@ -113,10 +113,13 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
     };
     Program {
         name: config.name.clone(),
-        title: Some(words::watched_title(&config.name)),
+        title: Some(words::WATCHED_TITLE.to_string()),
+        params: source
+            .iter()
+            .map(|s| (SOURCE_PARAM.to_string(), s.path.clone()))
+            .collect(),
         sources: source.into_iter().collect(),
         explanation,
-        params: Vec::new(),
     }
 }
 

@@ -1,0 +1,347 @@
+//! `mpi-tutor watch` on real C programs (tests/programs), compiled here with
+//! `mpicc -g` and run under the real mpiexec, as a student would: the log
+//! names each call's C line, matches the messages, and prints each rank's
+//! own output whole and in order; the recording replays; a deadlock is
+//! diagnosed; what cannot be watched is refused in one line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::tmux::{processes_with, Tmux};
+use mpi_tutor::trace::EventKind;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The interposer beside the binary, as fresh as the binary: `cargo test`
+/// builds this package's targets, not the hooks crate's library, so the
+/// suite builds it (once) with the same cargo, profile and target dir.
+fn hooks_built() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
+        if common::bin().contains("/release/") {
+            cmd.arg("--release");
+        }
+        let ok = cmd.status().is_ok_and(|s| s.success());
+        assert!(ok, "cannot build the hooks library");
+    });
+}
+
+/// The test programs, compiled once per test into `dir`.
+fn compile(dir: &Path, name: &str) -> PathBuf {
+    hooks_built();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(format!("{name}.c"));
+    // Copied beside the binary: the log names it as the working directory
+    // sees it.
+    let copy = dir.join(format!("{name}.c"));
+    std::fs::copy(&source, &copy).unwrap();
+    let out = dir.join(name);
+    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
+    let ok = Command::new(mpicc)
+        .current_dir(dir)
+        .args(["-g", "-o", name])
+        .arg(format!("{name}.c"))
+        .status()
+        .expect("mpicc is installed (make setup)")
+        .success();
+    assert!(ok, "mpicc failed on {name}.c");
+    out
+}
+
+/// `mpi-tutor watch ARGS -- ./NAME`, typed alone in `dir`.
+fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
+    let mut cmd = Command::new(common::bin());
+    cmd.current_dir(dir)
+        .arg("watch")
+        .args(args)
+        .arg("--")
+        .arg(format!("./{name}"));
+    common::run(cmd, LIMIT)
+}
+
+/// The lines of `log` about `rank`.
+fn lines_of(log: &str, rank: u32) -> Vec<&str> {
+    let tag = format!(" rank {rank} ");
+    log.lines().filter(|l| l.contains(&tag)).collect()
+}
+
+/// Where in `lines` the first line containing `text` is.
+fn at(lines: &[&str], text: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+}
+
+#[test]
+fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "send_recv");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "send_recv");
+    run.assert_ok();
+    let log = &run.stdout;
+    let zero = lines_of(log, 0);
+    assert!(at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)") > 0);
+    assert!(
+        zero[at(&zero, "send     -> 1")].ends_with("send_recv.c:17"),
+        "{log}"
+    );
+    let one = lines_of(log, 1);
+    let hello = at(&one, "says     1: Hello!");
+    let waiting = at(&one, "says     1: waiting for data from rank 0");
+    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
+    let done = at(&one, "took message #0 of 0->1 tag 13");
+    let received = at(&one, "says     1: received 0 .. 99");
+    assert!(
+        hello < waiting && waiting < recv && recv < done && done < received,
+        "{log}"
+    );
+    assert!(one[recv].ends_with("send_recv.c:20"), "{log}");
+    for rank in [2, 3] {
+        let lines = lines_of(log, rank);
+        at(&lines, &format!("says     {rank}: I've got nothing to do"));
+    }
+    assert!(log.contains("messages 0 -> 1: 1 message, 800 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn under_the_users_own_mpiexec_it_watches_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = compile(dir.path(), "ring");
+    let program = program.to_str().unwrap();
+    let run = common::mpi(3, &["watch", "--headless", "--", program], LIMIT);
+    run.assert_ok();
+    assert!(run.stdout.contains("ring.c:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("messages 2 -> 0: 2 messages"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = [
+        ("nonblocking", "waitall"),
+        ("probe", "recv     <- 0  tag 7"),
+        ("sendrecv_chain", "sendrecv -> 2  tag 0"),
+        ("collectives", "allreduce"),
+        ("comm_split", "allreduce 1 x MPI_INT (4 B)"),
+        ("polling", "recv     <- 0"),
+    ];
+    for (name, call) in expected {
+        compile(dir.path(), name);
+        let run = watch(dir.path(), &["-n", "4", "--headless"], name);
+        assert_eq!(run.code, Some(0), "{name}: {run:#?}");
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(call))
+            .unwrap_or_else(|| panic!("{name}: no {call:?} in\n{}", run.stdout));
+        assert!(line.contains(&format!("{name}.c:")), "{name}: {line}");
+        assert!(run.stdout.contains("none lost"), "{name}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "sendrecv_chain");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "sendrecv_chain");
+    run.assert_ok();
+    let zero = lines_of(&run.stdout, 0);
+    let done = zero[at(&zero, "done     sendrecv")];
+    assert!(!done.contains("B  ("), "rank 0 received nothing: {done}");
+    let last = lines_of(&run.stdout, 3);
+    assert!(
+        !last[at(&last, "sendrecv")].contains("sendrecv ->"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_chatty_rank_prints_every_line_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "chatty");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "chatty");
+    run.assert_ok();
+    let says: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" says "))
+        .collect();
+    assert_eq!(says.len(), 2000, "{}", run.stdout);
+    for line in says {
+        assert!(
+            line.ends_with("the quick brown fox jumps over the lazy dog"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_recorded_run_replays_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "ring");
+    let trace = common::temp_trace(&dir, "ring.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let run = watch(dir.path(), &["--headless", "--record", trace_arg], "ring");
+    run.assert_ok();
+    let recorded = common::read(&trace);
+    assert_eq!(recorded.header.lesson, "./ring");
+    assert_eq!(recorded.header.world_size, 4);
+    // Every receive was matched to the message it took: 2 laps of 4.
+    let matched = recorded
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            EventKind::End(end) => Some(&end.received),
+            _ => None,
+        })
+        .flatten()
+        .filter(|r| r.msg.is_some())
+        .count();
+    assert_eq!(matched, 8, "{:#?}", recorded.events);
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    assert!(replay.stdout.contains("ring.c:"), "{}", replay.stdout);
+    assert!(
+        replay.stdout.contains("messages 0 -> 1"),
+        "{}",
+        replay.stdout
+    );
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    assert!(json["traceEvents"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
+}
+
+#[test]
+fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "deadlock");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "deadlock");
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("rank 0 recv(from 1, tag 0) deadlock.c:14"),
+        "{}",
+        run.stdout
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
+}
+
+#[test]
+fn what_cannot_be_watched_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let mut all = vec!["watch", "--"];
+        all.extend_from_slice(args);
+        let run = common::alone(&all, LIMIT);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+        assert!(run.stderr.contains(says), "{run:#?}");
+    };
+    refused(&["./no-such-program"], "./no-such-program: no such program");
+    refused(&["ls"], "does not use MPI");
+    let script = dir.path().join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    refused(&[script.to_str().unwrap()], "not a compiled program");
+    let source = dir.path().join("alone.c");
+    std::fs::write(&source, "int main(void) { return 0; }\n").unwrap();
+    let built = Command::new("cc")
+        .current_dir(dir.path())
+        .args(["-static", "-o", "alone", "alone.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if built {
+        refused(
+            &[dir.path().join("alone").to_str().unwrap()],
+            "is statically linked",
+        );
+    }
+}
+
+#[test]
+fn a_missing_interposer_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = compile(dir.path(), "send_recv");
+    // mpi-tutor alone, without the library built beside it.
+    let lonely = dir.path().join("mpi-tutor");
+    std::fs::copy(common::bin(), &lonely).unwrap();
+    let mut cmd = Command::new(&lonely);
+    cmd.args(["watch", "--headless", "--"]).arg(&program);
+    let run = common::run(cmd, LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stderr.contains("libmpi_tutor_hooks.so is missing"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "send_recv");
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "cd {dir} && {bin} watch -n 4 --paused -- ./send_recv; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
+        dir = dir.path().display(),
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = Tmux::start("watch", 140, 45, &script);
+    let s = term.wait_for("both ranks held on their C lines", LIMIT, |s| {
+        s.contains("PAUSED") && s.contains("▶0 17") && s.contains("▶1 20")
+    });
+    assert!(s.contains("send_recv.c"), "{s}");
+    assert!(
+        s.contains("MPI_Send(data, 100, MPI_DOUBLE, 1, 13, MPI_COMM_WORLD);"),
+        "{s}"
+    );
+    assert!(
+        s.contains("\"1: waiting for data from"),
+        "the rank's own output: {s}"
+    );
+    term.keys(&["1", "n"]);
+    term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
+        s.contains("waiting in recv from 0")
+    });
+    term.keys(&["n"]);
+    term.wait_for("the message delivered", LIMIT, |s| {
+        s.contains("800 B delivered") || s.contains("DONE")
+    });
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        processes_with(&marker).is_empty(),
+        "left running: {:?}",
+        processes_with(&marker)
+    );
+}
