@@ -1,7 +1,7 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, init, p2p, requests, sendrecv};
+use crate::{collective, init, p2p, probe, requests, sendrecv, split};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -23,3 +23,7 @@ hook!(MPI_Gather => collective::gather);
 hook!(MPI_Reduce => collective::reduce);
 hook!(MPI_Allreduce => collective::allreduce);
 hook!(MPI_Comm_free => collective::comm_free);
+hook!(MPI_Probe => probe::probe);
+hook!(MPI_Iprobe => probe::iprobe);
+hook!(MPI_Comm_split => split::comm_split);
+hook!(MPI_Comm_dup => split::comm_dup);

@@ -165,7 +165,7 @@ pub unsafe extern "C" fn ssend(
     // SAFETY: the program's arguments, passed on as given.
     unsafe {
         blocking_send(
-            Op::Send,
+            Op::Ssend,
             spec,
             |request| ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request),
             || ffi::PMPI_Ssend(buf, count, datatype, dest, tag, comm),

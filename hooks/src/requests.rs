@@ -11,6 +11,7 @@ use mpi_tutor::trace::Op;
 
 use crate::comms::CommInfo;
 use crate::p2p::{arrival, give_status};
+use crate::probe::{polled, polling_again};
 use crate::{begin, caller, recording, site, step, SUCCESS};
 
 /// An open request: the call that started it, and for a receive its
@@ -146,14 +147,17 @@ pub unsafe extern "C" fn test(
     }
     // SAFETY: the program's request.
     let handle = unsafe { *request };
-    let ids: Vec<u64> = started_by(handle).into_iter().collect();
-    let id = begin(|| Some(CallSpec::new(Op::Test, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
     let mut got = empty_status();
     // SAFETY: the program's request and flag; `got` is a status.
     let code = unsafe { ffi::PMPI_Test(request, flag, &mut got) };
     // SAFETY: MPI just wrote the flag.
     let done = unsafe { *flag } != 0;
+    if code == SUCCESS && !done && polling_again() {
+        return code;
+    }
+    let ids: Vec<u64> = started_by(handle).into_iter().collect();
+    let id = begin(|| Some(CallSpec::new(Op::Test, site(at)).completing(&ids)));
+    step(|r| id.map(|id| r.posted(id)));
     let arrived: Vec<Arrival> = if done {
         closed(handle, &got).into_iter().collect()
     } else {
@@ -162,6 +166,7 @@ pub unsafe extern "C" fn test(
     if let Some(id) = id {
         step(|r| r.end(id, Op::Test, &arrived, Some(done)));
     }
+    polled(!done);
     if done {
         // SAFETY: the program's status argument.
         unsafe { give_status(status, &got) };

@@ -98,10 +98,15 @@ pub fn describe_args(c: &Call) -> String {
         if let Some(root) = cp.root {
             let _ = write!(p, "root {root}  ");
         }
-        if c.op != Op::Barrier {
-            let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
-        } else {
-            p.push_str("all ranks");
+        match c.op {
+            Op::Barrier => p.push_str("all ranks"),
+            // Moves no data: how many take part is what matters.
+            Op::CommSplit | Op::CommDup => {
+                let _ = write!(p, "{} ranks", cp.members);
+            }
+            _ => {
+                let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
+            }
         }
         parts.push(p.trim_end().to_string());
     }

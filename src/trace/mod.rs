@@ -154,6 +154,18 @@ pub enum Op {
     Gather,
     Reduce,
     Allreduce,
+    // Calls a watched program makes that the lessons do not (after the
+    // lessons' own, so the wire's numbers of old recordings stay).
+    /// A synchronous send: returns once the receive has begun.
+    Ssend,
+    /// Waits for a message without taking it.
+    Probe,
+    /// Asks whether a message is there, without taking it.
+    Iprobe,
+    /// Makes sub-communicators: collective over the parent.
+    CommSplit,
+    /// Copies a communicator: collective over it.
+    CommDup,
 }
 
 impl Op {
@@ -173,13 +185,25 @@ impl Op {
             Op::Gather => "gather",
             Op::Reduce => "reduce",
             Op::Allreduce => "allreduce",
+            Op::Ssend => "ssend",
+            Op::Probe => "probe",
+            Op::Iprobe => "iprobe",
+            Op::CommSplit => "comm_split",
+            Op::CommDup => "comm_dup",
         }
     }
 
     pub fn is_collective(self) -> bool {
         matches!(
             self,
-            Op::Barrier | Op::Bcast | Op::Scatter | Op::Gather | Op::Reduce | Op::Allreduce
+            Op::Barrier
+                | Op::Bcast
+                | Op::Scatter
+                | Op::Gather
+                | Op::Reduce
+                | Op::Allreduce
+                | Op::CommSplit
+                | Op::CommDup
         )
     }
 }
