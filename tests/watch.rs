@@ -193,6 +193,31 @@ fn a_polling_loop_is_two_events_not_thousands() {
 }
 
 #[test]
+fn the_large_count_forms_are_seen_like_the_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/large_count.c");
+    let header = Command::new("mpicc").arg("-show").output().unwrap();
+    let mpich = String::from_utf8_lossy(&header.stdout).contains("mpich");
+    if !mpich || !source.is_file() {
+        // Open MPI 4 has no MPI-4 large-count calls to watch.
+        return;
+    }
+    compile(dir.path(), "large_count");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "large_count");
+    run.assert_ok();
+    let log = &run.stdout;
+    assert!(
+        log.contains("send     -> 1  tag 5  10 x MPI_INT (40 B)   large_count.c:15"),
+        "{log}"
+    );
+    assert!(log.contains("took message #0 of 0->1 tag 5"), "{log}");
+    assert!(
+        log.contains("allreduce 1 x MPI_INT (4 B)   large_count.c:21"),
+        "{log}"
+    );
+}
+
+#[test]
 fn a_chatty_rank_prints_every_line_whole() {
     let dir = tempfile::tempdir().unwrap();
     compile(dir.path(), "chatty");

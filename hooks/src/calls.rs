@@ -27,3 +27,18 @@ hook!(MPI_Probe => probe::probe);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
+
+#[cfg(large_count)]
+mod large_count {
+    use crate::hook;
+    use crate::large;
+
+    hook!(MPI_Send_c => large::send_c);
+    hook!(MPI_Ssend_c => large::ssend_c);
+    hook!(MPI_Recv_c => large::recv_c);
+    hook!(MPI_Isend_c => large::isend_c);
+    hook!(MPI_Irecv_c => large::irecv_c);
+    hook!(MPI_Bcast_c => large::bcast_c);
+    hook!(MPI_Reduce_c => large::reduce_c);
+    hook!(MPI_Allreduce_c => large::allreduce_c);
+}

@@ -15,6 +15,8 @@ mod calls;
 mod collective;
 mod comms;
 mod init;
+#[cfg(large_count)]
+mod large;
 mod p2p;
 mod probe;
 mod requests;
