@@ -298,6 +298,59 @@ fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
 }
 
 #[test]
+fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "segfault");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "segfault");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed at segfault.c:14: killed by SIGSEGV"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("says     1: before the barrier"),
+        "{run:#?}"
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
+}
+
+#[test]
+fn a_rank_that_skips_mpi_finalize_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n\
+        int main(int argc, char **argv) {\n\
+            MPI_Init(&argc, &argv);\n\
+            int rank;\n\
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);\n\
+            MPI_Barrier(MPI_COMM_WORLD);\n\
+            if (rank == 1) return 0;\n\
+            MPI_Finalize();\n\
+            return 0;\n\
+        }\n";
+    std::fs::write(dir.path().join("early.c"), source).unwrap();
+    let ok = Command::new("mpicc")
+        .current_dir(dir.path())
+        .args(["-g", "-o", "early", "early.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "early");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed: returned from main without calling MPI_Finalize"),
+        "{run:#?}"
+    );
+}
+
+#[test]
 fn what_cannot_be_watched_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let refused = |args: &[&str], says: &str| {

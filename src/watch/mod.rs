@@ -10,6 +10,7 @@
 
 mod check;
 mod config;
+mod failure;
 mod launch;
 pub mod output;
 pub mod rank;

@@ -59,7 +59,14 @@ pub fn start(init_site: Site) -> Result<bool, String> {
         crate::app::out::redirect(capture.saved_out, capture.saved_err);
     }
     *lock() = Some(Watched { job, capture, app });
+    super::failure::watch_for_failures();
     Ok(true)
+}
+
+/// Whether the tutor runs in this rank (between `MPI_Init` and
+/// `MPI_Finalize`).
+pub fn is_running() -> bool {
+    lock().is_some()
 }
 
 /// Rank 0: decides the pace, starts the collector and the app, and
