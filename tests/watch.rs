@@ -15,6 +15,11 @@ use mpi_tutor::trace::EventKind;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
+fn mpicc() -> String {
+    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
+}
+
 /// The interposer beside the binary, as fresh as the binary: `cargo test`
 /// builds this package's targets, not the hooks crate's library, so the
 /// suite builds it (once) with the same cargo, profile and target dir.
@@ -43,8 +48,7 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     let copy = dir.join(format!("{name}.c"));
     std::fs::copy(&source, &copy).unwrap();
     let out = dir.join(name);
-    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
-    let ok = Command::new(mpicc)
+    let ok = Command::new(mpicc())
         .current_dir(dir)
         .args(["-g", "-o", name])
         .arg(format!("{name}.c"))
@@ -196,7 +200,7 @@ fn a_polling_loop_is_two_events_not_thousands() {
 fn the_large_count_forms_are_seen_like_the_plain_ones() {
     let dir = tempfile::tempdir().unwrap();
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/large_count.c");
-    let header = Command::new("mpicc").arg("-show").output().unwrap();
+    let header = Command::new(mpicc()).arg("-show").output().unwrap();
     let mpich = String::from_utf8_lossy(&header.stdout).contains("mpich");
     if !mpich || !source.is_file() {
         // Open MPI 4 has no MPI-4 large-count calls to watch.
@@ -334,7 +338,7 @@ fn a_rank_that_skips_mpi_finalize_is_named() {
             return 0;\n\
         }\n";
     std::fs::write(dir.path().join("early.c"), source).unwrap();
-    let ok = Command::new("mpicc")
+    let ok = Command::new(mpicc())
         .current_dir(dir.path())
         .args(["-g", "-o", "early", "early.c"])
         .status()
