@@ -386,6 +386,35 @@ fn what_cannot_be_watched_is_refused_in_one_line() {
 }
 
 #[test]
+fn a_program_of_the_other_mpi_is_refused_in_one_line() {
+    let other = if mpicc().contains("openmpi") {
+        "mpicc.mpich"
+    } else {
+        "mpicc.openmpi"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/send_recv.c");
+    let built = Command::new(other)
+        .current_dir(dir.path())
+        .args(["-g", "-o", "other"])
+        .arg(&source)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        // Only one MPI installed: nothing to mix up.
+        return;
+    }
+    let program = dir.path().join("other");
+    let run = common::alone(&["watch", "--", program.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr.contains("but this mpi-tutor was built for"),
+        "{run:#?}"
+    );
+}
+
+#[test]
 fn a_missing_interposer_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let program = compile(dir.path(), "send_recv");

@@ -47,6 +47,8 @@ extern "C" fn on_fatal_signal(
     // Not async-signal-safe, but the process is going down anyway and
     // this is the only chance to say why.
     let message = format!("killed by {name}");
+    // What the rank printed before it failed comes first.
+    super::output::drain();
     if report_failure(&message, site) {
         std::thread::sleep(GRACE);
     }
@@ -82,6 +84,7 @@ fn signal_name(signal: libc::c_int) -> &'static str {
 extern "C" fn on_exit() {
     if super::rank::is_running() {
         let message = "returned from main without calling MPI_Finalize";
+        super::output::drain();
         if report_failure(message, None) {
             std::thread::sleep(GRACE);
         }
