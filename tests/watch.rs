@@ -142,6 +142,8 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("collectives", "allreduce"),
         ("comm_split", "allreduce 1 x MPI_INT (4 B)"),
         ("polling", "recv     <- 0"),
+        ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
+        ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);

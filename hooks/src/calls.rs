@@ -1,7 +1,7 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, init, p2p, probe, requests, sendrecv, split};
+use crate::{collective, gathers, init, p2p, probe, requests, sendrecv, split};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -23,6 +23,11 @@ hook!(MPI_Gather => collective::gather);
 hook!(MPI_Reduce => collective::reduce);
 hook!(MPI_Allreduce => collective::allreduce);
 hook!(MPI_Comm_free => collective::comm_free);
+hook!(MPI_Allgather => gathers::allgather);
+hook!(MPI_Alltoall => gathers::alltoall);
+hook!(MPI_Scan => gathers::scan);
+hook!(MPI_Scatterv => gathers::scatterv);
+hook!(MPI_Gatherv => gathers::gatherv);
 hook!(MPI_Probe => probe::probe);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);

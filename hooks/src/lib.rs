@@ -14,6 +14,7 @@
 mod calls;
 mod collective;
 mod comms;
+mod gathers;
 mod init;
 #[cfg(large_count)]
 mod large;
