@@ -357,6 +357,30 @@ fn a_rank_that_skips_mpi_finalize_is_named() {
 }
 
 #[test]
+fn a_program_that_never_calls_mpi_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n#include <stdio.h>\n\
+        int main(void) { int on; MPI_Initialized(&on); printf(\"MPI on: %d\\n\", on); return 0; }\n";
+    std::fs::write(dir.path().join("no_init.c"), source).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "no_init", "no_init.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "no_init");
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("./no_init ended without calling MPI_Init"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("MPI on: 0"), "its own output: {run:#?}");
+}
+
+#[test]
 fn what_cannot_be_watched_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let refused = |args: &[&str], says: &str| {

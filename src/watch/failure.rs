@@ -80,6 +80,34 @@ fn signal_name(signal: libc::c_int) -> &'static str {
     }
 }
 
+/// Called when the interposer is loaded into a watched program, before
+/// its `main`: a program that never calls `MPI_Init` is named at its exit.
+pub fn watch_for_no_mpi() {
+    if super::WatchConfig::from_env().is_some() {
+        // SAFETY: atexit takes a plain extern fn.
+        unsafe { libc::atexit(on_exit_without_mpi) };
+    }
+}
+
+/// The program is exiting without ever having started MPI.
+extern "C" fn on_exit_without_mpi() {
+    if super::rank::was_started() {
+        return;
+    }
+    let name = super::WatchConfig::from_env()
+        .map(|c| c.name)
+        .unwrap_or_default();
+    crate::launcher::say_once(&format!(
+        "{name} ended without calling MPI_Init: mpi-tutor shows a program's MPI calls, and it made none"
+    ));
+    // SAFETY: flushes what the program printed, then ends the process at
+    // its exit, with the usage code.
+    unsafe {
+        libc::fflush(std::ptr::null_mut());
+        libc::_exit(crate::error::USAGE_EXIT);
+    }
+}
+
 /// The program is exiting: if it never called `MPI_Finalize`, say so.
 extern "C" fn on_exit() {
     if super::rank::is_running() {

@@ -10,7 +10,7 @@
 
 mod check;
 mod config;
-mod failure;
+pub mod failure;
 mod launch;
 pub mod output;
 pub mod rank;
