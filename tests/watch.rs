@@ -236,6 +236,60 @@ fn the_large_count_forms_are_seen_like_the_plain_ones() {
 }
 
 #[test]
+fn a_program_of_two_files_shows_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = "#include <mpi.h>\nvoid exchange(int rank);\n\
+        int main(int argc, char **argv) {\n\
+            MPI_Init(&argc, &argv);\n\
+            int rank;\n\
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);\n\
+            exchange(rank);\n\
+            MPI_Finalize();\n\
+            return 0;\n\
+        }\n";
+    let exchange = "#include <mpi.h>\n\
+        void exchange(int rank) {\n\
+            int value = rank;\n\
+            if (rank == 0) MPI_Send(&value, 1, MPI_INT, 1, 3, MPI_COMM_WORLD);\n\
+            if (rank == 1) MPI_Recv(&value, 1, MPI_INT, 0, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);\n\
+        }\n";
+    std::fs::write(dir.path().join("main.c"), main).unwrap();
+    std::fs::write(dir.path().join("exchange.c"), exchange).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "two", "main.c", "exchange.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let trace = dir.path().join("two.jsonl");
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless", "--record", trace.to_str().unwrap()],
+        "two",
+    );
+    run.assert_ok();
+    assert!(
+        run.stdout
+            .contains("send     -> 1  tag 3  1 x MPI_INT (4 B)   exchange.c:4"),
+        "{}",
+        run.stdout
+    );
+    let sources: Vec<String> = common::read(&trace)
+        .header
+        .params
+        .into_iter()
+        .filter(|(key, _)| key == "source")
+        .map(|(_, path)| path)
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(
+        sources[0].ends_with("/main.c") && sources[1].ends_with("/exchange.c"),
+        "{sources:?}"
+    );
+}
+
+#[test]
 fn a_chatty_rank_prints_every_line_whole() {
     let dir = tempfile::tempdir().unwrap();
     compile(dir.path(), "chatty");

@@ -15,6 +15,7 @@ mod launch;
 pub mod output;
 pub mod rank;
 pub mod site;
+mod sources;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

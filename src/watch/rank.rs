@@ -116,12 +116,17 @@ fn start_rank0(
     (app, collector)
 }
 
-/// The program as the view shows it: its name, and the file that calls
-/// `MPI_Init` read from disk (with line information only).
+/// The program as the view shows it: its name, and its source files read
+/// from disk (with line information only), the one that calls `MPI_Init`
+/// first.
 fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
-    let source = (init_site.line != 0)
-        .then(|| SourceFile::read(std::path::Path::new(init_site.file.as_ref())).ok())
-        .flatten();
+    let first = std::path::Path::new(init_site.file.as_ref());
+    let others = super::sources::of(&config.program);
+    let source: Vec<SourceFile> = std::iter::once(first.to_path_buf())
+        .filter(|_| init_site.line != 0)
+        .chain(others.into_iter().filter(|f| !f.ends_with(first)))
+        .filter_map(|f| SourceFile::read(&f).ok())
+        .collect();
     let explanation = if init_site.line == 0 {
         words::NO_LINES.to_string()
     } else {
@@ -132,7 +137,14 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
         title: Some(words::WATCHED_TITLE.to_string()),
         params: source
             .iter()
-            .map(|s| (SOURCE_PARAM.to_string(), s.path.clone()))
+            .map(|s| {
+                // Absolute: a replay may run elsewhere.
+                let path = std::fs::canonicalize(&s.path).map(|p| p.display().to_string());
+                (
+                    SOURCE_PARAM.to_string(),
+                    path.unwrap_or_else(|_| s.path.clone()),
+                )
+            })
             .collect(),
         sources: source.into_iter().collect(),
         explanation,
