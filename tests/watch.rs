@@ -157,6 +157,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("polling", "recv     <- 0"),
         ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
         ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
+        ("testall", "testall  request #0 #1"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);
@@ -169,6 +170,11 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
             .unwrap_or_else(|| panic!("{name}: no {call:?} in\n{}", run.stdout));
         assert!(line.contains(&format!("{name}.c:")), "{name}: {line}");
         assert!(run.stdout.contains("none lost"), "{name}: {}", run.stdout);
+        assert!(
+            !run.stdout.contains("match pending"),
+            "{name}: {}",
+            run.stdout
+        );
     }
 }
 

@@ -66,6 +66,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     let capture = Capture::start().ok();
     if let (Some(capture), true) = (&capture, app.is_some()) {
         crate::app::out::redirect(capture.saved_out, capture.saved_err);
+        probe::also_forward(&[capture.saved_out, capture.saved_err]);
     }
     *lock() = Some(Watched { job, capture, app });
     super::failure::watch_for_failures();
