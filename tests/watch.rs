@@ -159,6 +159,8 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
         ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
         ("testall", "testall  request #0 #1"),
+        ("mprobe", "mprobe   <- any  tag any"),
+        ("mprobe", "improbe  <- 0  tag 6"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);

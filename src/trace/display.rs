@@ -91,7 +91,13 @@ pub fn describe_args(c: &Call) -> String {
         ));
     }
     if let Some(rp) = &c.recv {
-        parts.push(describe_recv(rp));
+        parts.push(match c.op {
+            // A matched probe takes a message of any size.
+            Op::Mprobe | Op::Improbe => {
+                format!("<- {}  tag {}", source_name(rp.source), tag_name(rp.tag))
+            }
+            _ => describe_recv(rp),
+        });
     }
     if let Some(cp) = &c.collective {
         let mut p = String::new();
