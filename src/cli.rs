@@ -25,6 +25,10 @@ pub enum Command {
     /// Run a lesson on every rank and watch it (start it with mpiexec, or
     /// alone: mpi-tutor then starts mpiexec itself).
     Lesson(LessonArgs),
+    /// Watch your own MPI program run: `mpi-tutor watch -n 4 -- ./a.out`
+    /// (a C program built with `mpicc -g`; started with mpiexec, or alone:
+    /// mpi-tutor then starts mpiexec itself).
+    Watch(WatchArgs),
     /// Play a recorded run (from `lesson --record FILE`) in the same view,
     /// without MPI: step forwards and backwards, play, pause.
     Replay(ReplayArgs),
@@ -104,4 +108,47 @@ pub struct LessonArgs {
     /// How many iterations, where the lesson iterates.
     #[arg(long, value_name = "N")]
     pub iterations: Option<u32>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct WatchArgs {
+    /// How many ranks to start when mpi-tutor starts mpiexec itself
+    /// (default: 4).
+    #[arg(short = 'n', long = "ranks", value_name = "N")]
+    pub ranks: Option<u32>,
+
+    /// Print a plain-text log instead of the full-screen view.
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Record every event to FILE (JSON Lines) for replay.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Calls per second released to the ranks (the classroom pace).
+    /// Live view default: 2. Headless default: full speed.
+    #[arg(long, value_name = "CALLS_PER_SECOND")]
+    pub speed: Option<f64>,
+
+    /// Run at full speed: no pacing.
+    #[arg(long, conflicts_with_all = ["speed", "paused"])]
+    pub fast: bool,
+
+    /// Start paused: every rank stops before its first MPI call.
+    #[arg(long)]
+    pub paused: bool,
+
+    /// Quit the live view by itself when the program ends.
+    #[arg(long)]
+    pub exit_when_done: bool,
+
+    /// The program and its arguments (after `--`, or after the options:
+    /// everything from the program's name on is the program's).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    pub command: Vec<String>,
 }

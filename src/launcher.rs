@@ -118,7 +118,7 @@ pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
     }
     let status = run_keeping_terminal(&mut cmd, terminal.as_deref());
     match status {
-        Ok(status) => job_ended(status, args),
+        Ok(status) => job_ended(status, args.record.as_deref()),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
             Err(Error::LauncherMissing { launcher })
         }
@@ -141,7 +141,7 @@ fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
 /// Harmless for MPICH; lets Open MPI run as root, put more ranks than
 /// cores on a laptop, and leave the explaining to mpi-tutor (no banner
 /// of its own after a rank's clear one-line error).
-fn quiet_open_mpi(cmd: &mut Command) {
+pub(crate) fn quiet_open_mpi(cmd: &mut Command) {
     cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
         .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
         .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
@@ -150,7 +150,10 @@ fn quiet_open_mpi(cmd: &mut Command) {
 
 /// Runs the job to its end and puts `terminal` back as it was, however the
 /// job ended.
-fn run_keeping_terminal(cmd: &mut Command, terminal: Option<&str>) -> std::io::Result<ExitStatus> {
+pub(crate) fn run_keeping_terminal(
+    cmd: &mut Command,
+    terminal: Option<&str>,
+) -> std::io::Result<ExitStatus> {
     let saved = terminal.and_then(tty::Saved::capture);
     // Ctrl-C before the view is up goes to the whole process group;
     // mpiexec ends the job, and we stay to put the terminal back.
@@ -164,12 +167,12 @@ fn run_keeping_terminal(cmd: &mut Command, terminal: Option<&str>) -> std::io::R
 
 /// The job's exit code as this program's; a recording is sealed if rank 0
 /// could not seal it itself.
-fn job_ended(status: ExitStatus, args: &LessonArgs) -> Result<(), Error> {
+pub(crate) fn job_ended(status: ExitStatus, record: Option<&std::path::Path>) -> Result<(), Error> {
     let code = status.code().unwrap_or_else(|| {
         use std::os::unix::process::ExitStatusExt;
         128 + status.signal().unwrap_or(0)
     });
-    if let Some(path) = &args.record {
+    if let Some(path) = record {
         // Rank 0 writes the last record itself unless the job was
         // killed under it (a rank killed, mpiexec killed).
         let detail = format!("the job was ended from outside (mpiexec exit code {code})");

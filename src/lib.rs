@@ -20,3 +20,4 @@ pub mod run;
 pub mod term;
 pub mod trace;
 pub mod view;
+pub mod watch;

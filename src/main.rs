@@ -17,6 +17,7 @@ fn run() -> Result<(), Error> {
     match cli.command {
         Command::List => exited(mpi_tutor::run::list()),
         Command::Lesson(args) => exited(mpi_tutor::run::lesson(args)),
+        Command::Watch(args) => mpi_tutor::watch::watch(args),
         Command::Replay(args) => exited(mpi_tutor::app::replay::replay(&args.file, args.headless)),
         Command::Export(args) => mpi_tutor::export::export(&args),
     }

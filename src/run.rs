@@ -87,7 +87,7 @@ fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
     Ok((lesson, given))
 }
 
-fn check_speed(speed: Option<f64>) -> Result<(), String> {
+pub(crate) fn check_speed(speed: Option<f64>) -> Result<(), String> {
     match speed {
         Some(speed) if !(speed > 0.0 && speed <= 1000.0) => Err(format!(
             "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
@@ -106,11 +106,16 @@ fn run_lesson(job: &Job, config: JobConfig, lesson: &Lesson, params: &Params) {
 /// The pace the run starts at: the classroom pace when someone watches
 /// (a terminal) or asked for a speed, else full speed.
 fn start_pace(args: &LessonArgs, watched: bool) -> PaceMode {
-    if args.fast {
+    pace_for(args.fast, args.paused, args.speed, watched)
+}
+
+/// The pace a run starts at, from its flags and whether someone watches.
+pub(crate) fn pace_for(fast: bool, paused: bool, speed: Option<f64>, watched: bool) -> PaceMode {
+    if fast {
         PaceMode::Free
-    } else if args.paused {
+    } else if paused {
         PaceMode::Paused
-    } else if watched || args.speed.is_some() {
+    } else if watched || speed.is_some() {
         PaceMode::Paced
     } else {
         PaceMode::Free
@@ -157,7 +162,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
 
 /// The app's thread: the live view on `screen`, else the log; it says how
 /// the run ended and, on an abort, ends every rank.
-fn start_app(
+pub(crate) fn start_app(
     setup: RunSetup,
     screen: Option<ScreenTarget>,
     deliveries: Receiver<Delivery>,
@@ -166,6 +171,9 @@ fn start_app(
     std::thread::Builder::new()
         .name("mpi-tutor-app".into())
         .spawn(move || {
+            // Its MPI calls (an abort) are the tutor's, never a watched
+            // program's.
+            probe::mark_tutor_thread();
             let ending = match screen {
                 // A person waits on the view's keys and frames: it keeps
                 // its priority.
@@ -176,7 +184,7 @@ fn start_app(
                 }
             };
             if !ending.message.is_empty() {
-                eprintln!("mpi-tutor: {}", ending.message);
+                app::out::say_error(&format!("mpi-tutor: {}", ending.message));
             }
             if ending.abort {
                 crate::probe::abort_job(ending.exit_code());

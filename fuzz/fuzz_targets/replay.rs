@@ -116,6 +116,8 @@ fn draw(trace: &Trace, model: &Model) {
                     speed_label: "1x".into(),
                     received: trace.events.len() as u64,
                     dropped: 0,
+                    trace_problems: 0,
+                    recording_stopped: false,
                 },
                 focus: Pane::World,
                 log_scroll: i * 7,

@@ -1,7 +1,6 @@
 //! The plain-text view: one log line per event in causal order, then a
 //! summary. Used with --headless and whenever rank 0 has no terminal.
 
-use std::io::Write;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
@@ -71,7 +70,7 @@ impl Headless {
                 self.pacer.held(e.rank);
             }
         }
-        let _ = std::io::stdout().lock().write_all(lines.as_bytes());
+        super::out::log(&lines);
         self.say_recording_note();
     }
 
@@ -86,7 +85,7 @@ impl Headless {
         }
         if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
             let detail = crate::view::words::deadlock_chain(d);
-            println!("{}", deadlock_text(d));
+            super::out::log(&format!("{}\n", deadlock_text(d)));
             self.session.end(Outcome::Deadlock, &detail, elapsed);
             return Some(Ending::abort(
                 Outcome::Deadlock,
@@ -101,19 +100,18 @@ impl Headless {
         None
     }
 
-    /// Prints the summary and records the verdict.
     /// Says at once why the recording stopped, if it just did.
     fn say_recording_note(&mut self) {
         if let Some(note) = self.session.recording_note() {
-            let _ = std::io::stdout().lock().flush();
-            eprintln!("mpi-tutor: {note}");
+            super::out::say_error(&format!("mpi-tutor: {note}"));
         }
     }
 
+    /// Prints the summary and records the verdict.
     fn finish(mut self) -> Ending {
         let summary = self.session.model().summary();
         let (received, lost) = (self.session.received_total(), self.session.lost());
-        println!("{}", summary_text(&summary, received, lost));
+        super::out::log(&format!("{}\n", summary_text(&summary, received, lost)));
         let (outcome, detail) = verdict(&summary);
         self.session.end(outcome, &detail, self.elapsed());
         self.say_recording_note();

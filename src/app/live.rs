@@ -86,7 +86,7 @@ pub fn run(
     drop(screen);
     // On the terminal given back, where it stays.
     if let Some(note) = note {
-        eprintln!("mpi-tutor: {note}");
+        super::out::say_error(&format!("mpi-tutor: {note}"));
     }
     ending
 }

@@ -8,6 +8,7 @@ pub mod headless;
 pub mod inputs;
 pub mod keymap;
 pub mod live;
+pub mod out;
 pub mod pace;
 pub mod playback;
 pub mod player;

@@ -11,6 +11,10 @@ use crate::model::Model;
 use crate::trace::Header;
 use crate::view::{self, LessonInfo};
 
+/// The header parameter naming a source file of a program that is not a
+/// lesson (a watched program's), read from disk again on replay.
+pub const SOURCE_PARAM: &str = "source";
+
 /// One source file of the program, with the path its call sites name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -77,7 +81,7 @@ impl Program {
             None => Program {
                 name: header.lesson.clone(),
                 title: None,
-                sources: Vec::new(),
+                sources: files_named_in(header),
                 explanation: String::new(),
                 params: header.params.clone(),
             },
@@ -120,6 +124,16 @@ impl Program {
             explanation: &self.explanation,
         }
     }
+}
+
+/// The source files a header names that are still on disk.
+fn files_named_in(header: &Header) -> Vec<SourceFile> {
+    header
+        .params
+        .iter()
+        .filter(|(key, _)| key == SOURCE_PARAM)
+        .filter_map(|(_, path)| SourceFile::read(Path::new(path)).ok())
+        .collect()
 }
 
 /// The same file: the same path, or the same file name (a path as another

@@ -358,7 +358,7 @@ impl Model {
                 self.msgs.consume(id, t);
             }
         }
-        if matches!(end.op, Op::Recv | Op::Sendrecv) {
+        if matches!(end.op, Op::Recv | Op::Sendrecv | Op::Mprobe | Op::Improbe) {
             self.msgs.unpost(rank, end.id);
         }
         let current = match &self.ranks[r].state {
@@ -369,7 +369,7 @@ impl Model {
             Some((call, since)) if call.id == end.id => {
                 let completes = match call.op {
                     Op::Wait | Op::Waitall => true,
-                    Op::Test => end.completed == Some(true),
+                    Op::Test | Op::Testall => end.completed == Some(true),
                     _ => false,
                 };
                 if completes {

@@ -91,17 +91,28 @@ pub fn describe_args(c: &Call) -> String {
         ));
     }
     if let Some(rp) = &c.recv {
-        parts.push(describe_recv(rp));
+        parts.push(match c.op {
+            // A matched probe takes a message of any size.
+            Op::Mprobe | Op::Improbe => {
+                format!("<- {}  tag {}", source_name(rp.source), tag_name(rp.tag))
+            }
+            _ => describe_recv(rp),
+        });
     }
     if let Some(cp) = &c.collective {
         let mut p = String::new();
         if let Some(root) = cp.root {
             let _ = write!(p, "root {root}  ");
         }
-        if c.op != Op::Barrier {
-            let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
-        } else {
-            p.push_str("all ranks");
+        match c.op {
+            Op::Barrier => p.push_str("all ranks"),
+            // Moves no data: how many take part is what matters.
+            Op::CommSplit | Op::CommDup => {
+                let _ = write!(p, "{} ranks", cp.members);
+            }
+            _ => {
+                let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
+            }
         }
         parts.push(p.trim_end().to_string());
     }

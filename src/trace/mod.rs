@@ -160,6 +160,36 @@ pub enum Op {
     Gather,
     Reduce,
     Allreduce,
+    // Calls a watched program makes that the lessons do not (after the
+    // lessons' own, so the wire's numbers of old recordings stay).
+    /// A synchronous send: returns once the receive has begun.
+    Ssend,
+    /// Waits for a message without taking it.
+    Probe,
+    /// Asks whether a message is there, without taking it.
+    Iprobe,
+    /// Makes sub-communicators: collective over the parent.
+    CommSplit,
+    /// Copies a communicator: collective over it.
+    CommDup,
+    Allgather,
+    Alltoall,
+    Scan,
+    /// Scatter with a count of its own for each rank.
+    Scatterv,
+    /// Gather with a count of its own for each rank.
+    Gatherv,
+    /// Tests requests: all of them complete, or none.
+    Testall,
+    /// Waits for a message and takes it off the queue (matched here), for
+    /// an `Mrecv` to receive.
+    Mprobe,
+    /// Takes a message off the queue if there is one (matched here).
+    Improbe,
+    /// Receives the message an `Mprobe` took.
+    Mrecv,
+    /// Starts receiving the message an `Mprobe` took.
+    Imrecv,
 }
 
 impl Op {
@@ -179,13 +209,40 @@ impl Op {
             Op::Gather => "gather",
             Op::Reduce => "reduce",
             Op::Allreduce => "allreduce",
+            Op::Ssend => "ssend",
+            Op::Probe => "probe",
+            Op::Iprobe => "iprobe",
+            Op::CommSplit => "comm_split",
+            Op::CommDup => "comm_dup",
+            Op::Allgather => "allgather",
+            Op::Alltoall => "alltoall",
+            Op::Scan => "scan",
+            Op::Scatterv => "scatterv",
+            Op::Gatherv => "gatherv",
+            Op::Testall => "testall",
+            Op::Mprobe => "mprobe",
+            Op::Improbe => "improbe",
+            Op::Mrecv => "mrecv",
+            Op::Imrecv => "imrecv",
         }
     }
 
     pub fn is_collective(self) -> bool {
         matches!(
             self,
-            Op::Barrier | Op::Bcast | Op::Scatter | Op::Gather | Op::Reduce | Op::Allreduce
+            Op::Barrier
+                | Op::Bcast
+                | Op::Scatter
+                | Op::Gather
+                | Op::Reduce
+                | Op::Allreduce
+                | Op::CommSplit
+                | Op::CommDup
+                | Op::Allgather
+                | Op::Alltoall
+                | Op::Scan
+                | Op::Scatterv
+                | Op::Gatherv
         )
     }
 }

@@ -113,7 +113,7 @@ impl RankBox<'_> {
         let current = matches!(r.state, RankState::Held(_) | RankState::InCall { .. });
         // The state word already says `recv from 0` / `send to 1`.
         let named = matches!(&r.state, RankState::InCall { call, .. }
-            if matches!(call.op, Op::Send | Op::Recv | Op::Sendrecv));
+            if matches!(call.op, Op::Send | Op::Ssend | Op::Recv | Op::Sendrecv));
         let style = if current {
             Style::new()
         } else {

@@ -40,7 +40,7 @@ pub fn rank_state_tiny(rank: &RankView) -> String {
     match &rank.state {
         RankState::Held(_) => "pause".into(),
         RankState::InCall { call, .. } => match (call.op, &call.send, &call.recv) {
-            (Op::Send, Some(s), _) => format!("→{}", s.dest),
+            (Op::Send | Op::Ssend, Some(s), _) => format!("→{}", s.dest),
             (Op::Recv, _, Some(r)) => format!("←{}", source_name(r.source)),
             (Op::Wait | Op::Waitall, _, _) => "wait".into(),
             _ => rank_state_short(rank),
@@ -69,12 +69,12 @@ fn in_call_short(call: &Call) -> String {
 fn in_call(call: &Call) -> String {
     let op = call.op.name();
     match call.op {
-        Op::Recv => match &call.recv {
-            Some(r) => format!("waiting in recv from {}", source_name(r.source)),
-            None => "waiting in recv".into(),
+        Op::Recv | Op::Mprobe => match &call.recv {
+            Some(r) => format!("waiting in {op} from {}", source_name(r.source)),
+            None => format!("waiting in {op}"),
         },
-        Op::Send => match &call.send {
-            Some(s) => format!("waiting in send to {}", s.dest),
+        Op::Send | Op::Ssend => match &call.send {
+            Some(s) => format!("waiting in {op} to {}", s.dest),
             None => "waiting in send".into(),
         },
         Op::Sendrecv => match (&call.send, &call.recv) {
@@ -86,7 +86,15 @@ fn in_call(call: &Call) -> String {
             _ => "waiting in sendrecv".into(),
         },
         Op::Wait | Op::Waitall => format!("waiting in {op}"),
-        Op::Isend | Op::Irecv | Op::Test => format!("in {op}"),
+        Op::Isend
+        | Op::Irecv
+        | Op::Test
+        | Op::Testall
+        | Op::Iprobe
+        | Op::Improbe
+        | Op::Mrecv
+        | Op::Imrecv => format!("in {op}"),
+        Op::Probe => format!("waiting in {op}"),
         _ => match call.collective.as_ref().and_then(|c| c.root) {
             Some(root) => format!("in {op} (root {root})"),
             None => format!("in {op}"),
@@ -134,3 +142,9 @@ pub fn deadlock_chain(deadlock: &Deadlock) -> String {
     }
     parts.join(" -> ")
 }
+
+/// The title of a program the user brought (`mpi-tutor watch`).
+pub const WATCHED_TITLE: &str = "your own MPI program, watched";
+
+/// What the explanation pane says of a program without line information.
+pub const NO_LINES: &str = "This program has no debug information, so calls are shown by function, not by line: build it with `mpicc -g` to see its source lines.";

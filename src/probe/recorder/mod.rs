@@ -81,7 +81,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use failure::FailureReporter;
-pub use shared::{mark_tutor_thread, process_recorder, SharedRecorder};
+pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
 pub use spec::{Arrival, CallSpec, CollectiveSpec, RecvSpec, SendSpec};
 
 use self::pace::Pace;

@@ -34,6 +34,23 @@ pub fn mark_tutor_thread() {
     INSIDE.set(true);
 }
 
+/// Whether this thread's MPI calls are the tutor's now (a tutor thread, or
+/// inside a step): a hook passes them straight to MPI.
+pub fn on_tutor_thread() -> bool {
+    INSIDE.get()
+}
+
+/// Runs `work` as the tutor's on this thread (a program's thread that
+/// starts or ends the tutor inside its `MPI_Init` or `MPI_Finalize`): the
+/// MPI calls it makes are not recorded. The thread is the program's again
+/// afterwards.
+pub fn as_tutor<R>(work: impl FnOnce() -> R) -> R {
+    let before = INSIDE.replace(true);
+    let result = work();
+    INSIDE.set(before);
+    result
+}
+
 /// Marks this thread as inside a step until dropped, even by a panic.
 struct Inside;
 

@@ -1,0 +1,151 @@
+//! Communicators and datatypes as the trace names them: a peer on any
+//! communicator as its world rank, a communicator as a number every member
+//! computes alike (0 for the world), a datatype by its MPI name.
+
+use std::collections::HashMap;
+use std::os::raw::{c_char, c_int};
+use std::sync::{Arc, Mutex};
+
+use mpi::ffi;
+use mpi_tutor::trace::Text;
+
+/// What the trace needs of one communicator.
+#[derive(Clone)]
+pub struct CommInfo {
+    /// 0 for the world; else a hash of the members' world ranks, the same
+    /// on every member without talking to the others.
+    pub number: u32,
+    /// World rank of each rank of the communicator.
+    pub world_ranks: Vec<u32>,
+}
+
+impl CommInfo {
+    /// World rank of `rank` of this communicator; None for
+    /// `MPI_PROC_NULL` (nobody) or a rank out of range.
+    pub fn world(&self, rank: c_int) -> Option<u32> {
+        usize::try_from(rank)
+            .ok()
+            .and_then(|r| self.world_ranks.get(r).copied())
+    }
+
+    pub fn size(&self) -> u32 {
+        self.world_ranks.len() as u32
+    }
+}
+
+static COMMS: Mutex<Option<HashMap<u64, Arc<CommInfo>>>> = Mutex::new(None);
+/// Named (predefined) datatypes only: a derived one may be freed and its
+/// handle reused for another of another size.
+static TYPES: Mutex<Option<HashMap<u64, (Text, u64)>>> = Mutex::new(None);
+
+/// What the trace needs of `comm` (looked up once per communicator).
+pub fn info(comm: ffi::MPI_Comm) -> Arc<CommInfo> {
+    let key = crate::handle_key(comm);
+    let mut comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
+    let comms = comms.get_or_insert_with(HashMap::new);
+    comms
+        .entry(key)
+        .or_insert_with(|| Arc::new(describe(comm)))
+        .clone()
+}
+
+/// `comm` is freed: its handle may name another communicator next.
+pub fn forget(comm: ffi::MPI_Comm) {
+    let mut comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(comms) = comms.as_mut() {
+        comms.remove(&(crate::handle_key(comm)));
+    }
+}
+
+fn describe(comm: ffi::MPI_Comm) -> CommInfo {
+    let world_ranks = world_ranks(comm);
+    // SAFETY: comparing handles reads no memory.
+    let is_world = unsafe { comm == ffi::RSMPI_COMM_WORLD };
+    let number = if is_world { 0 } else { hash(&world_ranks) };
+    CommInfo {
+        number,
+        world_ranks,
+    }
+}
+
+/// The world rank of each rank of `comm`.
+fn world_ranks(comm: ffi::MPI_Comm) -> Vec<u32> {
+    // SAFETY: `comm` is the program's live communicator (it just passed
+    // it to MPI); the groups made here are freed here; the rank arrays are
+    // as long as the group.
+    unsafe {
+        let mut size = 0;
+        ffi::PMPI_Comm_size(comm, &mut size);
+        let mut group = ffi::RSMPI_GROUP_NULL;
+        let mut world_group = ffi::RSMPI_GROUP_NULL;
+        ffi::PMPI_Comm_group(comm, &mut group);
+        ffi::PMPI_Comm_group(ffi::RSMPI_COMM_WORLD, &mut world_group);
+        let ranks: Vec<c_int> = (0..size).collect();
+        let mut world = vec![0; ranks.len()];
+        ffi::PMPI_Group_translate_ranks(
+            group,
+            size,
+            ranks.as_ptr(),
+            world_group,
+            world.as_mut_ptr(),
+        );
+        ffi::PMPI_Group_free(&mut group);
+        ffi::PMPI_Group_free(&mut world_group);
+        world.into_iter().map(|r| r.max(0) as u32).collect()
+    }
+}
+
+/// FNV-1a of the member list, never 0 (the world's number).
+fn hash(world_ranks: &[u32]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for r in world_ranks {
+        for b in r.to_le_bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+    }
+    h.max(1)
+}
+
+/// The datatype's MPI name (`MPI_DOUBLE`) and size in bytes.
+pub fn datatype(datatype: ffi::MPI_Datatype) -> (Text, u64) {
+    let key = crate::handle_key(datatype);
+    let mut types = TYPES.lock().unwrap_or_else(|e| e.into_inner());
+    let types = types.get_or_insert_with(HashMap::new);
+    if let Some(known) = types.get(&key) {
+        return known.clone();
+    }
+    let (name, size, named) = describe_type(datatype);
+    if named {
+        // Kept for good: the name is leaked once, so each call's copy of
+        // it costs no allocation.
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        types.insert(key, (Text::Borrowed(name), size));
+        return (Text::Borrowed(name), size);
+    }
+    (name.into(), size)
+}
+
+/// The datatype's name, size, and whether it has a name of its own.
+fn describe_type(datatype: ffi::MPI_Datatype) -> (String, u64, bool) {
+    let mut name = [0 as c_char; 128];
+    let mut length = 0;
+    let mut size = 0;
+    // SAFETY: the name buffer holds MPI_MAX_OBJECT_NAME (128) characters;
+    // `datatype` is the program's, just passed to MPI.
+    unsafe {
+        ffi::PMPI_Type_get_name(datatype, name.as_mut_ptr(), &mut length);
+        ffi::PMPI_Type_size(datatype, &mut size);
+    }
+    let bytes: Vec<u8> = name[..length.clamp(0, 127) as usize]
+        .iter()
+        .map(|&c| c as u8)
+        .collect();
+    let name = String::from_utf8_lossy(&bytes).into_owned();
+    let named = !name.is_empty();
+    let name = if named {
+        name
+    } else {
+        "a derived datatype".to_string()
+    };
+    (name, size.max(0) as u64, named)
+}

@@ -1,0 +1,102 @@
+//! The program's `MPI_Init`, `MPI_Finalize` and `MPI_Abort`: where the
+//! tutor starts and ends inside the rank.
+
+use std::os::raw::{c_char, c_int};
+
+use mpi::ffi;
+use mpi_tutor::probe::as_tutor;
+use mpi_tutor::watch::rank;
+
+use crate::{caller, recording, site, step};
+
+pub unsafe extern "C" fn init(argc: *mut c_int, argv: *mut *mut *mut c_char) -> c_int {
+    let at = caller();
+    let mut provided = 0;
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        start(
+            at,
+            argc,
+            argv,
+            ffi::MPI_THREAD_SINGLE as c_int,
+            &mut provided,
+        )
+    }
+}
+
+pub unsafe extern "C" fn init_thread(
+    argc: *mut c_int,
+    argv: *mut *mut *mut c_char,
+    required: c_int,
+    provided: *mut c_int,
+) -> c_int {
+    let at = caller();
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe { start(at, argc, argv, required, provided) }
+}
+
+/// Starts MPI and the tutor. The job's own `MPI_Init_thread` (asking for
+/// `MPI_THREAD_MULTIPLE`, which the tutor's threads need) comes back
+/// through this hook as the tutor's and goes to MPI; the program hears
+/// the level it asked for.
+unsafe fn start(
+    at: usize,
+    argc: *mut c_int,
+    argv: *mut *mut *mut c_char,
+    required: c_int,
+    provided: *mut c_int,
+) -> c_int {
+    if !recording() {
+        // SAFETY: the program's (or the tutor's) arguments.
+        return unsafe { ffi::PMPI_Init_thread(argc, argv, required, provided) };
+    }
+    let started = as_tutor(|| {
+        std::panic::catch_unwind(|| rank::start(site(at))).unwrap_or(Err("the start failed".into()))
+    });
+    match started {
+        Ok(true) => {
+            if !provided.is_null() {
+                // SAFETY: the program's out argument.
+                unsafe { *provided = required.min(ffi::MPI_THREAD_MULTIPLE as c_int) };
+            }
+            crate::SUCCESS
+        }
+        // SAFETY: the program's arguments, passed on as given.
+        Ok(false) => unsafe { ffi::PMPI_Init_thread(argc, argv, required, provided) },
+        Err(message) => {
+            mpi_tutor::launcher::say_once(&message);
+            // SAFETY: ends the process; nothing of the tutor's is running.
+            unsafe { libc::_exit(2) }
+        }
+    }
+}
+
+pub unsafe extern "C" fn finalize() -> c_int {
+    if !recording() {
+        // SAFETY: the tutor's own finalize.
+        return unsafe { ffi::PMPI_Finalize() };
+    }
+    let finished = as_tutor(|| std::panic::catch_unwind(rank::finish).ok().flatten());
+    match finished {
+        Some(0) => crate::SUCCESS,
+        Some(code) => {
+            // SAFETY: MPI is finalised; flushes the program's output and
+            // ends the rank with the run's verdict.
+            unsafe { libc::exit(code) }
+        }
+        // SAFETY: not a watched rank: the program's own finalize.
+        None => unsafe { ffi::PMPI_Finalize() },
+    }
+}
+
+pub unsafe extern "C" fn abort(comm: ffi::MPI_Comm, code: c_int) -> c_int {
+    let at = caller();
+    if recording() {
+        let message = format!("called MPI_Abort with error code {code}");
+        step(|r| r.fail(message, Some(site(at))));
+        // Rank 0 ends the job and says why; if it cannot, MPI does.
+        std::thread::sleep(std::time::Duration::from_secs(2));
+    }
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe { ffi::PMPI_Abort(comm, code) }
+}

@@ -1,0 +1,187 @@
+//! The MPI-4 large-count forms (`MPI_Send_c`...), where the library has
+//! them (MPICH 4; see build.rs): mpi4py 4 calls these, not the plain ones.
+//! Same bodies as the plain forms, with an `MPI_Count`.
+
+use std::os::raw::{c_int, c_void};
+
+use mpi::ffi;
+use mpi::ffi::MPI_Count;
+use mpi_tutor::trace::Op;
+
+use crate::collective::{collective, Moves};
+use crate::p2p::{blocking_recv, blocking_send, started_recv, started_send};
+
+pub unsafe extern "C" fn send_c(
+    buf: *const c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let peer = (dest, tag, count, datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Send,
+            peer,
+            |request| ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Send_c(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn ssend_c(
+    buf: *const c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let peer = (dest, tag, count, datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Ssend,
+            peer,
+            |request| ffi::PMPI_Issend_c(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Ssend_c(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn recv_c(
+    buf: *mut c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let peer = (source, tag, count, datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_recv(
+            peer,
+            status,
+            |request| ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request),
+            || ffi::PMPI_Recv_c(buf, count, datatype, source, tag, comm, status),
+        )
+    }
+}
+
+pub unsafe extern "C" fn isend_c(
+    buf: *const c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count, datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn irecv_c(
+    buf: *mut c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (source, tag, count, datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_recv(peer, request, || {
+            ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn bcast_c(
+    buf: *mut c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    root: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let moves = Moves {
+        root: Some(root),
+        count,
+        datatype,
+    };
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        collective(
+            Op::Bcast,
+            comm,
+            moves,
+            |request| ffi::PMPI_Ibcast_c(buf, count, datatype, root, comm, request),
+            || ffi::PMPI_Bcast_c(buf, count, datatype, root, comm),
+        )
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn reduce_c(
+    sendbuf: *const c_void,
+    recvbuf: *mut c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    op: ffi::MPI_Op,
+    root: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let moves = Moves {
+        root: Some(root),
+        count,
+        datatype,
+    };
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        collective(
+            Op::Reduce,
+            comm,
+            moves,
+            |request| {
+                ffi::PMPI_Ireduce_c(sendbuf, recvbuf, count, datatype, op, root, comm, request)
+            },
+            || ffi::PMPI_Reduce_c(sendbuf, recvbuf, count, datatype, op, root, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn allreduce_c(
+    sendbuf: *const c_void,
+    recvbuf: *mut c_void,
+    count: MPI_Count,
+    datatype: ffi::MPI_Datatype,
+    op: ffi::MPI_Op,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let moves = Moves {
+        root: None,
+        count,
+        datatype,
+    };
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        collective(
+            Op::Allreduce,
+            comm,
+            moves,
+            |request| ffi::PMPI_Iallreduce_c(sendbuf, recvbuf, count, datatype, op, comm, request),
+            || ffi::PMPI_Allreduce_c(sendbuf, recvbuf, count, datatype, op, comm),
+        )
+    }
+}

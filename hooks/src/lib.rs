@@ -1,0 +1,176 @@
+//! The interposer `mpi-tutor watch` preloads into a program's ranks: it
+//! defines `MPI_Send` and the other calls a course uses, reports each to
+//! the probe's recorder, and does the work through `PMPI_Send` and its
+//! kin. The tutor's own MPI calls (its threads, its steps) pass straight
+//! through; a hook never unwinds into C.
+//!
+//! Each hook is a small trampoline (the `hook!` macro) that notes the
+//! caller's return address, the call's place in the program, and jumps to
+//! the hook's body with the arguments untouched: no frame pointers needed.
+
+// The hooks carry MPI's own names.
+#![allow(non_snake_case)]
+// The trampolines are x86-64 assembly: elsewhere the library is built
+// empty (and sees nothing) rather than failing the whole build.
+#![cfg(target_arch = "x86_64")]
+
+mod calls;
+mod collective;
+mod comms;
+mod gathers;
+mod init;
+#[cfg(large_count)]
+mod large;
+mod matched;
+mod modes;
+mod p2p;
+mod probe;
+mod requests;
+mod sendrecv;
+mod split;
+
+use std::cell::Cell;
+use std::os::raw::c_int;
+
+use mpi::ffi;
+use mpi_tutor::probe::{on_tutor_thread, process_recorder, CallSpec, Recorder};
+use mpi_tutor::trace::Site;
+
+thread_local! {
+    /// The return address of the latest hooked call on this thread.
+    static CALLER: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Called by every trampoline with its caller's return address.
+extern "C" fn note_caller(return_address: usize) {
+    CALLER.set(return_address);
+}
+
+/// The return address the trampoline of the running hook noted: read it
+/// first thing, before any other MPI call notes another.
+fn caller() -> usize {
+    CALLER.get()
+}
+
+/// Defines the exported symbol `$name`: a trampoline that notes its
+/// caller's return address and jumps to `$body` (same signature as the
+/// MPI function), every argument register and the stack as they were.
+macro_rules! hook {
+    ($name:ident => $body:path) => {
+        #[no_mangle]
+        #[unsafe(naked)]
+        pub extern "C" fn $name() {
+            // Saves the six argument registers (16-byte alignment for the
+            // call: 6 pushes and the return address are 56 bytes, plus 8),
+            // passes the return address to `note_caller`, restores them
+            // and jumps: `$body` returns straight to the program.
+            core::arch::naked_asm!(
+                "push rdi",
+                "push rsi",
+                "push rdx",
+                "push rcx",
+                "push r8",
+                "push r9",
+                "sub rsp, 8",
+                "mov rdi, [rsp + 56]",
+                "call {note}",
+                "add rsp, 8",
+                "pop r9",
+                "pop r8",
+                "pop rcx",
+                "pop rdx",
+                "pop rsi",
+                "pop rdi",
+                "jmp {body}",
+                note = sym $crate::note_caller,
+                body = sym $body,
+            )
+        }
+    };
+}
+pub(crate) use hook;
+
+/// Whether the running hook records its call: a program's call on a
+/// watched rank, not one of the tutor's own.
+fn recording() -> bool {
+    !on_tutor_thread()
+}
+
+/// Where the running hook's call was made.
+fn site(return_address: usize) -> Site {
+    mpi_tutor::watch::site::site_of(return_address)
+}
+
+/// Runs a step on the rank's recorder, never letting a panic reach C.
+/// None: nothing recorded (not watched, or the tutor's own call).
+fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_recorder().with(work)
+    }))
+    .ok()
+    .flatten()
+}
+
+/// Begins a call described by `describe` (run only when recording).
+fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    // Any call ends a run of polls.
+    probe::polled(false);
+    // What the program printed before this call is reported before it.
+    let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain);
+    let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
+        .ok()
+        .flatten()?;
+    step(|r| r.begin(spec))
+}
+
+/// `MPI_SUCCESS` in both MPICH and Open MPI.
+const SUCCESS: c_int = ffi::MPI_SUCCESS as c_int;
+
+/// How many times a blocking call's request is tested before the rank
+/// tells rank 0 it waits (a message already there costs no report).
+const SPINS: u32 = 64;
+
+/// Completes `request` as a blocking call would, telling the recorder
+/// first if it has to wait for long.
+///
+/// # Safety
+/// `request` and `status` as `MPI_Wait` takes them.
+unsafe fn complete(request: &mut ffi::MPI_Request, status: *mut ffi::MPI_Status) -> c_int {
+    for _ in 0..SPINS {
+        let mut done = 0;
+        // SAFETY: as the caller guarantees.
+        let code = unsafe { ffi::PMPI_Test(request, &mut done, status) };
+        if code != SUCCESS || done != 0 {
+            return code;
+        }
+    }
+    step(|r| r.about_to_wait());
+    // SAFETY: as the caller guarantees.
+    unsafe { ffi::PMPI_Wait(request, status) }
+}
+
+/// A handle (communicator, datatype, request) as a map key: its bits. The
+/// handles are integers under MPICH and pointers under Open MPI.
+fn handle_key<T: Copy>(handle: T) -> u64 {
+    let mut key = 0u64;
+    let size = std::mem::size_of::<T>().min(8);
+    // SAFETY: copies at most 8 bytes of a plain `Copy` handle into a u64.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (&handle as *const T).cast::<u8>(),
+            (&mut key as *mut u64).cast::<u8>(),
+            size,
+        );
+    }
+    key
+}
+
+/// Runs when the dynamic linker loads the interposer, before the
+/// program's `main`.
+extern "C" fn loaded() {
+    let _ = std::panic::catch_unwind(mpi_tutor::watch::failure::watch_for_no_mpi);
+}
+
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LOADED: extern "C" fn() = loaded;

@@ -1,0 +1,342 @@
+//! Point-to-point calls: each is done with its nonblocking form, so the
+//! recorder hears the call is under way before the rank waits.
+
+use std::os::raw::{c_int, c_void};
+
+use mpi::ffi;
+use mpi_tutor::probe::{Arrival, CallSpec, RecvSpec, SendSpec};
+use mpi_tutor::trace::{Op, Source, TagSel};
+
+use crate::comms::{self, CommInfo};
+use crate::{begin, caller, complete, recording, requests, site, step, SUCCESS};
+
+/// The message a send of `count` `datatype`s to `dest` sends; None when
+/// `dest` is nobody (`MPI_PROC_NULL`).
+pub fn send_spec(
+    comm: &CommInfo,
+    dest: c_int,
+    tag: c_int,
+    count: i64,
+    datatype: ffi::MPI_Datatype,
+) -> Option<SendSpec> {
+    let dest = comm.world(dest)?;
+    let (name, size) = comms::datatype(datatype);
+    let count = count.max(0) as u64;
+    Some(SendSpec {
+        dest,
+        tag,
+        count,
+        datatype: name,
+        bytes: count * size,
+    })
+}
+
+/// What a receive from `source` accepts; None when `source` is nobody.
+pub fn recv_spec(
+    comm: &CommInfo,
+    source: c_int,
+    tag: c_int,
+    count: i64,
+    datatype: ffi::MPI_Datatype,
+) -> Option<RecvSpec> {
+    // SAFETY: reading MPI's constants.
+    let (any_source, any_tag) = unsafe { (ffi::RSMPI_ANY_SOURCE, ffi::RSMPI_ANY_TAG) };
+    let source = if source == any_source {
+        Source::Any
+    } else {
+        Source::Rank(comm.world(source)?)
+    };
+    let tag = if tag == any_tag {
+        TagSel::Any
+    } else {
+        TagSel::Tag(tag)
+    };
+    Some(RecvSpec {
+        source,
+        tag,
+        count: count.max(0) as u64,
+        datatype: comms::datatype(datatype).0,
+    })
+}
+
+/// The receive `status` reports, as an arrival for call `call`; None when
+/// nothing came (from nobody).
+pub fn arrival(comm: &CommInfo, call: u64, status: &ffi::MPI_Status) -> Option<Arrival> {
+    // SAFETY: reading MPI's constant.
+    if status.MPI_SOURCE == unsafe { ffi::RSMPI_PROC_NULL } {
+        return None;
+    }
+    let source = comm.world(status.MPI_SOURCE)?;
+    let mut bytes = 0;
+    // SAFETY: `status` is a status MPI filled in.
+    unsafe { ffi::PMPI_Get_count(status, ffi::RSMPI_UINT8_T, &mut bytes) };
+    Some(Arrival {
+        call,
+        source,
+        tag: status.MPI_TAG,
+        bytes: bytes.max(0) as u64,
+    })
+}
+
+/// Whether a receive from `source` can receive anything (not from
+/// `MPI_PROC_NULL`, whose status names no sender).
+pub fn from_somebody(source: c_int) -> bool {
+    // SAFETY: reading MPI's constant.
+    source != unsafe { ffi::RSMPI_PROC_NULL }
+}
+
+/// Copies `status` to where the program wants it, if it wants it.
+///
+/// # Safety
+/// `to` is `MPI_STATUS_IGNORE` or points to a status.
+pub unsafe fn give_status(to: *mut ffi::MPI_Status, status: &ffi::MPI_Status) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        if !to.is_null() && to != ffi::RSMPI_STATUS_IGNORE {
+            *to = *status;
+        }
+    }
+}
+
+/// `MPI_Send` and `MPI_Ssend` (either count form): the nonblocking form
+/// `start`, completed; `plain` when not recording.
+pub unsafe fn blocking_send(
+    op: Op,
+    spec: Peer,
+    start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
+    plain: impl FnOnce() -> c_int,
+) -> c_int {
+    let at = caller();
+    let (dest, tag, count, datatype, comm) = spec;
+    let id = recording()
+        .then(|| {
+            begin(|| {
+                let info = comms::info(comm);
+                let call = CallSpec::new(op, site(at)).on(info.number);
+                Some(match send_spec(&info, dest, tag, count, datatype) {
+                    Some(send) => call.sending(send),
+                    None => call,
+                })
+            })
+        })
+        .flatten();
+    let Some(id) = id else {
+        return plain();
+    };
+    let mut request = ffi::RSMPI_REQUEST_NULL;
+    let mut code = start(&mut request);
+    step(|r| r.posted(id));
+    if code == SUCCESS {
+        // SAFETY: the request was just started.
+        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
+    }
+    step(|r| r.end(id, op, &[], None));
+    code
+}
+
+pub unsafe extern "C" fn send(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let spec = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Send,
+            spec,
+            |request| ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Send(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn ssend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let spec = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Ssend,
+            spec,
+            |request| ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Ssend(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+/// What a point-to-point call names: peer, tag, count, datatype and
+/// communicator, the count widened to the large-count form's.
+pub type Peer = (c_int, c_int, i64, ffi::MPI_Datatype, ffi::MPI_Comm);
+
+/// `MPI_Recv` (either count form): the nonblocking form `start`,
+/// completed; `plain` when not recording.
+pub unsafe fn blocking_recv(
+    peer: Peer,
+    status: *mut ffi::MPI_Status,
+    start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
+    plain: impl FnOnce() -> c_int,
+) -> c_int {
+    let at = caller();
+    if !recording() {
+        return plain();
+    }
+    let (source, tag, count, datatype, comm) = peer;
+    let info = comms::info(comm);
+    let id = begin(|| {
+        let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
+        Some(match recv_spec(&info, source, tag, count, datatype) {
+            Some(recv) => call.receiving(recv),
+            None => call,
+        })
+    });
+    let Some(id) = id else {
+        return plain();
+    };
+    let mut request = ffi::RSMPI_REQUEST_NULL;
+    let mut code = start(&mut request);
+    step(|r| r.posted(id));
+    // SAFETY: a status is plain data.
+    let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+    if code == SUCCESS {
+        // SAFETY: the request was just started; `got` is a status.
+        code = unsafe { complete(&mut request, &mut got) };
+    }
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(&info, id, &got))
+        .flatten()
+        .into_iter()
+        .collect();
+    step(|r| r.end(id, Op::Recv, &arrived, None));
+    // SAFETY: the program's status argument.
+    unsafe { give_status(status, &got) };
+    code
+}
+
+/// `MPI_Isend` (either count form), done by `start`, which wrote the
+/// program's `request`.
+pub unsafe fn started_send(
+    peer: Peer,
+    request: *mut ffi::MPI_Request,
+    start: impl FnOnce() -> c_int,
+) -> c_int {
+    let at = caller();
+    let code = start();
+    if !recording() || code != SUCCESS {
+        return code;
+    }
+    let (dest, tag, count, datatype, comm) = peer;
+    let info = comms::info(comm);
+    let id = begin(|| {
+        let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
+        Some(match send_spec(&info, dest, tag, count, datatype) {
+            Some(send) => call.sending(send),
+            None => call,
+        })
+    });
+    if let Some(id) = id {
+        step(|r| r.posted(id));
+        step(|r| r.end(id, Op::Isend, &[], None));
+        // SAFETY: MPI just wrote the request.
+        requests::opened(unsafe { *request }, id, None);
+    }
+    code
+}
+
+/// `MPI_Irecv` (either count form), done by `start`, which writes the
+/// program's `request`.
+pub unsafe fn started_recv(
+    peer: Peer,
+    request: *mut ffi::MPI_Request,
+    start: impl FnOnce() -> c_int,
+) -> c_int {
+    let at = caller();
+    if !recording() {
+        return start();
+    }
+    let (source, tag, count, datatype, comm) = peer;
+    let info = comms::info(comm);
+    let id = begin(|| {
+        let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
+        Some(match recv_spec(&info, source, tag, count, datatype) {
+            Some(recv) => call.receiving(recv),
+            None => call,
+        })
+    });
+    let code = start();
+    if let Some(id) = id {
+        step(|r| r.posted(id));
+        step(|r| r.end(id, Op::Irecv, &[], None));
+        if code == SUCCESS {
+            // SAFETY: MPI just wrote the request.
+            requests::opened(unsafe { *request }, id, Some(info));
+        }
+    }
+    code
+}
+
+pub unsafe extern "C" fn recv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let peer = (source, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_recv(
+            peer,
+            status,
+            |request| ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request),
+            || ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status),
+        )
+    }
+}
+
+pub unsafe extern "C" fn isend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn irecv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (source, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_recv(peer, request, || {
+            ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request)
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! `MPI_Sendrecv`: a send and a receive at once, either side possibly to
+//! or from nobody (`MPI_PROC_NULL`).
+
+use std::os::raw::{c_int, c_void};
+
+use mpi::ffi;
+use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::trace::Op;
+
+use crate::comms;
+use crate::p2p::{arrival, from_somebody, give_status, recv_spec, send_spec};
+use crate::{begin, caller, recording, site, step, SUCCESS};
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sendrecv(
+    sendbuf: *const c_void,
+    sendcount: c_int,
+    sendtype: ffi::MPI_Datatype,
+    dest: c_int,
+    sendtag: c_int,
+    recvbuf: *mut c_void,
+    recvcount: c_int,
+    recvtype: ffi::MPI_Datatype,
+    source: c_int,
+    recvtag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let at = caller();
+    let plain = || {
+        // SAFETY: the program's arguments, passed on as given.
+        unsafe {
+            ffi::PMPI_Sendrecv(
+                sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source,
+                recvtag, comm, status,
+            )
+        }
+    };
+    if !recording() {
+        return plain();
+    }
+    let info = comms::info(comm);
+    let id = begin(|| {
+        let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
+        call.send = send_spec(&info, dest, sendtag, sendcount.into(), sendtype);
+        call.recv = recv_spec(&info, source, recvtag, recvcount.into(), recvtype);
+        Some(call)
+    });
+    let Some(id) = id else {
+        return plain();
+    };
+    let mut requests = [ffi::RSMPI_REQUEST_NULL; 2];
+    // SAFETY: the program's arguments; both requests are completed below.
+    let mut code = unsafe {
+        let sent = ffi::PMPI_Isend(
+            sendbuf,
+            sendcount,
+            sendtype,
+            dest,
+            sendtag,
+            comm,
+            &mut requests[0],
+        );
+        let posted = ffi::PMPI_Irecv(
+            recvbuf,
+            recvcount,
+            recvtype,
+            source,
+            recvtag,
+            comm,
+            &mut requests[1],
+        );
+        sent.max(posted)
+    };
+    step(|r| r.posted(id));
+    // SAFETY: a status is plain data.
+    let mut got: [ffi::MPI_Status; 2] = unsafe { std::mem::zeroed() };
+    if code == SUCCESS {
+        step(|r| r.about_to_wait());
+        // SAFETY: two live requests and two statuses.
+        code = unsafe { ffi::PMPI_Waitall(2, requests.as_mut_ptr(), got.as_mut_ptr()) };
+    }
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(&info, id, &got[1]))
+        .flatten()
+        .into_iter()
+        .collect();
+    step(|r| r.end(id, Op::Sendrecv, &arrived, None));
+    // SAFETY: the program's status argument.
+    unsafe { give_status(status, &got[1]) };
+    code
+}

@@ -1,0 +1,150 @@
+//! What must be true of a program before it is watched, each refused with
+//! one clear line: it exists, it is dynamically linked to an MPI library
+//! (or is a Python interpreter, which loads MPI through mpi4py).
+
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use object::read::elf::{Dyn, FileHeader, SectionHeader};
+use object::Endianness;
+
+use crate::error::Error;
+
+/// The program as `exec` would find it: a path, or a name on `PATH`.
+pub fn find_program(typed: &str) -> Result<PathBuf, Error> {
+    let missing = || Error::Usage(format!("{typed}: no such program"));
+    if typed.contains('/') {
+        let path = PathBuf::from(typed);
+        return if path.is_file() {
+            Ok(std::fs::canonicalize(&path).unwrap_or(path))
+        } else {
+            Err(missing())
+        };
+    }
+    let paths = std::env::var_os("PATH").ok_or_else(missing)?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(typed))
+        .find(|p| p.is_file())
+        .ok_or_else(missing)
+}
+
+/// Refuses a program whose MPI calls the preloaded hooks cannot see.
+pub fn links_mpi(program: &Path) -> Result<(), Error> {
+    let shown = program.display();
+    let data =
+        std::fs::read(program).map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
+    let needed = match needed_libraries(&data) {
+        Some(needed) => needed,
+        None if is_python(program) => return Ok(()),
+        None => {
+            return Err(Error::Usage(format!(
+                "{shown} is not a compiled program (no ELF file): mpi-tutor watches compiled MPI programs"
+            )))
+        }
+    };
+    if is_python(program) {
+        return Ok(());
+    }
+    if let Some(theirs) = needed.iter().find(|n| is_mpi_library(n)) {
+        return same_mpi(program, theirs);
+    }
+    if needed.is_empty() {
+        return Err(Error::Usage(format!(
+            "{shown} is statically linked: mpi-tutor can only watch a program linked to MPI dynamically (build it with plain mpicc)"
+        )));
+    }
+    Err(Error::Usage(format!(
+        "{shown} does not use MPI (it links no libmpi): mpi-tutor watches MPI programs"
+    )))
+}
+
+/// Refuses a program linked to another MPI than this mpi-tutor (and its
+/// hooks): preloaded there, the hooks would crash it.
+fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
+    let ours = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read(exe).ok())
+        .and_then(|data| needed_libraries(&data))
+        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)));
+    match ours {
+        Some(ours) if mpi_family(&ours) != mpi_family(theirs) => Err(Error::Usage(format!(
+            "{} uses {} ({theirs}) but this mpi-tutor was built for {} ({ours}): use the mpi-tutor built for its MPI (Open MPI: `make test-mpi MPI=openmpi` builds target-openmpi/), or rebuild the program with this MPI's mpicc",
+            program.display(),
+            mpi_family(theirs),
+            mpi_family(&ours),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Which MPI a library file name belongs to.
+fn mpi_family(library: &str) -> &'static str {
+    if library.starts_with("libmpich") {
+        "MPICH"
+    } else {
+        "Open MPI"
+    }
+}
+
+fn is_python(program: &Path) -> bool {
+    program
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("python"))
+}
+
+/// `libmpi.so.12`, `libmpich.so.12`, `libmpi_cxx.so`, `libmpifort.so`.
+fn is_mpi_library(name: &str) -> bool {
+    name.starts_with("libmpi")
+}
+
+/// The libraries an ELF file names as NEEDED (empty for a static one);
+/// `None` for a file that is not a 64-bit ELF.
+fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
+    let header = elf::FileHeader64::<Endianness>::parse(data).ok()?;
+    let endian = header.endian().ok()?;
+    let sections = header.sections(endian, data).ok()?;
+    let mut needed = Vec::new();
+    for section in sections.iter() {
+        let Ok(Some((entries, link))) = section.dynamic(endian, data) else {
+            continue;
+        };
+        let Ok(strings) = sections.strings(endian, data, link) else {
+            continue;
+        };
+        for entry in entries {
+            if entry.d_tag(endian) == u64::from(elf::DT_NEEDED) {
+                if let Ok(name) = entry.string(endian, strings) {
+                    needed.push(String::from_utf8_lossy(name).into_owned());
+                }
+            }
+        }
+    }
+    Some(needed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_program_without_mpi_is_refused_in_words() {
+        let ls = find_program("ls").unwrap();
+        let said = links_mpi(&ls).unwrap_err().to_string();
+        assert!(said.contains("does not use MPI"), "{said}");
+    }
+
+    #[test]
+    fn a_missing_program_is_named() {
+        let said = find_program("./no-such-program").unwrap_err().to_string();
+        assert_eq!(said, "./no-such-program: no such program");
+    }
+
+    #[test]
+    fn a_script_is_not_a_compiled_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("run.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        let said = links_mpi(&script).unwrap_err().to_string();
+        assert!(said.contains("not a compiled program"), "{said}");
+    }
+}

@@ -1,0 +1,81 @@
+//! `mpi-tutor watch -- PROGRAM`: watch a program mpi-tutor did not write.
+//!
+//! Each rank's mpi-tutor checks the program, then becomes it (`exec`) with
+//! the interposer (`libmpi_tutor_hooks.so`, built next to this binary) in
+//! `LD_PRELOAD` and the run's settings in [`CONFIG_ENV`]. The hooks catch
+//! the program's MPI calls and drive the probe's recorder ([`rank`]); rank
+//! 0's app runs on a thread of the program's rank-0 process. Typed without
+//! mpiexec, `watch` starts mpiexec on itself first, as `lesson` does.
+//! mpi-tutor never initialises MPI before the exec: the program does.
+
+mod check;
+mod config;
+pub mod failure;
+mod launch;
+pub mod output;
+pub mod rank;
+pub mod site;
+mod sources;
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+
+pub use config::{WatchConfig, CONFIG_ENV};
+
+use crate::cli::WatchArgs;
+use crate::error::Error;
+use crate::launcher::under_launcher;
+
+/// The interposer's file name, next to the `mpi-tutor` binary.
+pub const HOOKS_FILE: &str = "libmpi_tutor_hooks.so";
+
+/// Ranks started when `-n` is not given.
+pub const DEFAULT_RANKS: u32 = 4;
+
+/// `mpi-tutor watch`: checks the program and the interposer, then starts
+/// mpiexec (typed alone) or becomes the program (on a rank).
+pub fn watch(args: WatchArgs) -> Result<(), Error> {
+    let (typed, _) = args
+        .command
+        .split_first()
+        .ok_or_else(|| Error::Usage("name the program to watch after `--`".into()))?;
+    let program = check::find_program(typed)?;
+    check::links_mpi(&program)?;
+    let hooks = hooks_library()?;
+    crate::run::check_speed(args.speed).map_err(Error::Usage)?;
+    if !under_launcher() {
+        return launch::launch(&args);
+    }
+    Err(become_program(&args, &program, &hooks))
+}
+
+/// The interposer built with this binary (the same MPI).
+fn hooks_library() -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+    let hooks = exe.with_file_name(HOOKS_FILE);
+    if hooks.is_file() {
+        Ok(hooks)
+    } else {
+        Err(Error::Usage(format!(
+            "{} is missing: build it with `cargo build` (it is built beside mpi-tutor)",
+            hooks.display()
+        )))
+    }
+}
+
+/// Replaces this process by the program, the hooks preloaded; returns only
+/// the error of a program that could not be started.
+fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
+    let config = WatchConfig::from_args(args, program);
+    let preload = match std::env::var("LD_PRELOAD") {
+        Ok(other) if !other.is_empty() => format!("{}:{other}", hooks.display()),
+        _ => hooks.display().to_string(),
+    };
+    let error = std::process::Command::new(program)
+        .arg0(&args.command[0])
+        .args(&args.command[1..])
+        .env("LD_PRELOAD", preload)
+        .env(CONFIG_ENV, config.to_env())
+        .exec();
+    Error::Usage(format!("cannot start {}: {error}", program.display()))
+}

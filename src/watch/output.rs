@@ -1,0 +1,202 @@
+//! A rank's own output (stdout and stderr), captured: a pipe takes the
+//! place of both, and its lines are reported as the rank's. Nothing the
+//! program prints draws over the view, and the headless log prints each
+//! line whole, in causal order.
+//!
+//! The pipe is read before each of the program's MPI calls ([`drain`]),
+//! so what it printed before a call is reported before the call; a
+//! tutor thread reads what it prints between calls.
+
+use std::os::fd::RawFd;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::probe::process_recorder;
+
+/// The capture under way; [`Capture::stop`] puts the output back.
+pub struct Capture {
+    /// Where fds 1 and 2 pointed before: the tutor's own output.
+    pub saved_out: RawFd,
+    pub saved_err: RawFd,
+    reader: JoinHandle<()>,
+}
+
+/// The pipe's read end and the start of a line not yet ended.
+struct Pipe {
+    fd: RawFd,
+    partial: Vec<u8>,
+    ended: bool,
+}
+
+static PIPE: Mutex<Option<Pipe>> = Mutex::new(None);
+
+extern "C" {
+    /// The C library's `stdout` stream.
+    static mut stdout: *mut libc::FILE;
+}
+
+impl Capture {
+    /// Points fds 1 and 2 at a pipe and starts reading it.
+    pub fn start() -> std::io::Result<Capture> {
+        let mut ends = [0; 2];
+        // SAFETY: plain fd calls on fds this function owns (the pipe's
+        // ends, the duplicates) or that the process has (1 and 2); the C
+        // stream is flushed before its fd moves.
+        let (saved_out, saved_err) = unsafe {
+            libc::fflush(std::ptr::null_mut());
+            if libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The program's writes must block when the pipe is full.
+            libc::fcntl(ends[1], libc::F_SETFL, 0);
+            let saved = (
+                libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3),
+                libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3),
+            );
+            libc::dup2(ends[1], 1);
+            libc::dup2(ends[1], 2);
+            libc::close(ends[1]);
+            // A pipe makes C's stdout block-buffered: lines would come late
+            // and out of step with the calls around them.
+            libc::setvbuf(stdout, std::ptr::null_mut(), libc::_IOLBF, 0);
+            saved
+        };
+        *lock() = Some(Pipe {
+            fd: ends[0],
+            partial: Vec::new(),
+            ended: false,
+        });
+        let reader = std::thread::Builder::new()
+            .name("mpi-tutor-output".into())
+            .spawn(read_between_calls)?;
+        Ok(Capture {
+            saved_out,
+            saved_err,
+            reader,
+        })
+    }
+
+    /// Puts fds 1 and 2 back and reports every line left. The saved fds
+    /// stay open (rank 0's log may still be written to them) until
+    /// [`Saved::close`].
+    pub fn stop(self) -> Saved {
+        // SAFETY: the saved fds are this capture's; dup2 closes the pipe's
+        // write ends, so the reader sees the end of the output.
+        unsafe {
+            libc::fflush(std::ptr::null_mut());
+            libc::dup2(self.saved_out, 1);
+            libc::dup2(self.saved_err, 2);
+        }
+        let _ = self.reader.join();
+        drain();
+        if let Some(pipe) = lock().take() {
+            // SAFETY: the read end is the capture's, read no more.
+            unsafe { libc::close(pipe.fd) };
+        }
+        Saved(self.saved_out, self.saved_err)
+    }
+}
+
+/// The tutor's own output fds, once the capture has stopped.
+pub struct Saved(RawFd, RawFd);
+
+impl Saved {
+    /// Closes them: nothing writes to them any more.
+    pub fn close(self) {
+        // SAFETY: the duplicates are this capture's, no longer in use.
+        unsafe {
+            libc::close(self.0);
+            libc::close(self.1);
+        }
+    }
+}
+
+/// Reports, as this rank's, every whole line the program has printed so
+/// far (call it before recording one of its MPI calls).
+pub fn drain() {
+    // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
+    // could at any time; its other streams (files) are left alone.
+    unsafe { libc::fflush(stdout) };
+    let mut guard = lock();
+    let Some(pipe) = guard.as_mut() else {
+        return;
+    };
+    let mut buffer = [0u8; 4096];
+    loop {
+        // SAFETY: reads into a buffer of this length from the pipe's
+        // (non-blocking) read end.
+        let got = unsafe { libc::read(pipe.fd, buffer.as_mut_ptr().cast(), buffer.len()) };
+        match got {
+            0 => {
+                pipe.ended = true;
+                break;
+            }
+            n if n < 0 => break,
+            n => pipe.partial.extend_from_slice(&buffer[..n as usize]),
+        }
+    }
+    let lines = take_lines(&mut pipe.partial, pipe.ended);
+    drop(guard);
+    for line in lines {
+        process_recorder().with(|r| r.say(line));
+    }
+}
+
+/// The whole lines at the start of `partial` (and the rest, at the end).
+fn take_lines(partial: &mut Vec<u8>, ended: bool) -> Vec<String> {
+    let cut = match partial.iter().rposition(|&b| b == b'\n') {
+        Some(at) => at + 1,
+        None if ended => partial.len(),
+        None => return Vec::new(),
+    };
+    let whole: Vec<u8> = partial.drain(..cut).collect();
+    let mut lines: Vec<String> = String::from_utf8_lossy(&whole)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    if ended && !partial.is_empty() {
+        lines.push(String::from_utf8_lossy(partial).into_owned());
+        partial.clear();
+    }
+    lines
+}
+
+/// The tutor's thread: reports what the program prints while it makes no
+/// MPI call, until the pipe ends.
+fn read_between_calls() {
+    loop {
+        let fd = match lock().as_ref() {
+            Some(pipe) if !pipe.ended => pipe.fd,
+            _ => return,
+        };
+        let mut poll = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one pollfd, for the pipe's read end.
+        unsafe { libc::poll(&mut poll, 1, 100) };
+        drain();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Pipe>> {
+    PIPE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::take_lines;
+
+    #[test]
+    fn only_whole_lines_are_taken_until_the_end() {
+        let mut partial = b"0: Hello!\n0: sen".to_vec();
+        assert_eq!(take_lines(&mut partial, false), vec!["0: Hello!"]);
+        assert_eq!(partial, b"0: sen");
+        partial.extend_from_slice(b"ding");
+        assert_eq!(take_lines(&mut partial, true), vec!["0: sending"]);
+        assert!(partial.is_empty());
+    }
+}

@@ -1,0 +1,187 @@
+//! The tutor inside a watched program's rank: started by the program's
+//! `MPI_Init` (through the hooks), ended by its `MPI_Finalize`. Every
+//! rank records its calls through the process's recorder; rank 0 also
+//! runs the app (live view or log) on a thread of its own while the
+//! program's main thread goes on with the program.
+
+use std::sync::mpsc::channel;
+use std::sync::Mutex;
+use std::thread::JoinHandle;
+
+use super::output::Capture;
+use super::WatchConfig;
+use crate::app::pace::{PaceMode, DEFAULT_SPEED};
+use crate::app::program::{Program, SourceFile, SOURCE_PARAM};
+use crate::app::{Ending, RunSetup};
+use crate::probe::{self, process_recorder, Job, JobConfig};
+use crate::run::{pace_for, start_app};
+use crate::term;
+use crate::trace::Site;
+use crate::view::words;
+
+/// What a watched rank keeps between `MPI_Init` and `MPI_Finalize`.
+struct Watched {
+    job: Job,
+    capture: Option<Capture>,
+    /// Rank 0: the app's thread and the collector's.
+    app: Option<(JoinHandle<Ending>, JoinHandle<()>)>,
+}
+
+// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the job's communicators may
+// be used from whichever thread calls `MPI_Finalize`; nothing else in
+// `Watched` is tied to a thread.
+unsafe impl Send for Watched {}
+
+static WATCHED: Mutex<Option<Watched>> = Mutex::new(None);
+
+/// Whether the tutor was ever started in this process.
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the program's `MPI_Init` started the tutor here.
+pub fn was_started() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Starts the tutor in this rank, MPI not yet initialised; `init_site`:
+/// where the program called `MPI_Init`. Must run as the tutor's
+/// ([`probe::as_tutor`]): the job's own `MPI_Init_thread` passes through
+/// the hooks. `Ok(false)`: this process is not a watched rank.
+pub fn start(init_site: Site) -> Result<bool, String> {
+    let Some(config) = WatchConfig::from_env() else {
+        return Ok(false);
+    };
+    STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    // The program's own children (a `system()` call) are not watched.
+    std::env::remove_var("LD_PRELOAD");
+    std::env::remove_var(super::CONFIG_ENV);
+    let job = Job::init().map_err(|e| e.to_string())?;
+    let app = if job.rank() == 0 {
+        Some(start_rank0(&job, &config, &init_site))
+    } else {
+        term::signals::leave_interrupts_to_rank0();
+        let shared = job.share_config(None);
+        process_recorder().install(job.recorder(shared));
+        None
+    };
+    let capture = Capture::start().ok();
+    if let (Some(capture), true) = (&capture, app.is_some()) {
+        crate::app::out::redirect(capture.saved_out, capture.saved_err);
+        probe::also_forward(&[capture.saved_out, capture.saved_err]);
+    }
+    *lock() = Some(Watched { job, capture, app });
+    super::failure::watch_for_failures();
+    Ok(true)
+}
+
+/// Whether the tutor runs in this rank (between `MPI_Init` and
+/// `MPI_Finalize`).
+pub fn is_running() -> bool {
+    lock().is_some()
+}
+
+/// Rank 0: decides the pace, starts the collector and the app, and
+/// installs this rank's recorder.
+fn start_rank0(
+    job: &Job,
+    config: &WatchConfig,
+    init_site: &Site,
+) -> (JoinHandle<Ending>, JoinHandle<()>) {
+    let screen = if config.headless {
+        None
+    } else {
+        term::find_screen()
+    };
+    let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
+    let started_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    let shared = job.share_config(Some(JobConfig {
+        gated: pace != PaceMode::Free,
+        started_unix,
+    }));
+    let program = watched_program(config, init_site);
+    let setup = RunSetup {
+        header: program.header(job.size(), job.library(), started_unix),
+        program,
+        record: config.record.clone(),
+        pace,
+        speed: config.speed.unwrap_or(DEFAULT_SPEED),
+        exit_when_done: config.exit_when_done,
+    };
+    let (deliveries_tx, deliveries) = probe::delivery_channel();
+    let (commands, commands_rx) = channel();
+    let collector = job.start_collector(deliveries_tx, commands_rx);
+    let app = start_app(setup, screen, deliveries, commands);
+    process_recorder().install(job.recorder(shared));
+    (app, collector)
+}
+
+/// The program as the view shows it: its name, and its source files read
+/// from disk (with line information only), the one that calls `MPI_Init`
+/// first.
+fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
+    let first = std::path::Path::new(init_site.file.as_ref());
+    let others = super::sources::of(&config.program);
+    let source: Vec<SourceFile> = std::iter::once(first.to_path_buf())
+        .filter(|_| init_site.line != 0)
+        .chain(others.into_iter().filter(|f| !f.ends_with(first)))
+        .filter_map(|f| SourceFile::read(&f).ok())
+        .collect();
+    let explanation = if init_site.line == 0 {
+        words::NO_LINES.to_string()
+    } else {
+        String::new()
+    };
+    Program {
+        name: config.name.clone(),
+        title: Some(words::WATCHED_TITLE.to_string()),
+        params: source
+            .iter()
+            .map(|s| {
+                // Absolute: a replay may run elsewhere.
+                let path = std::fs::canonicalize(&s.path).map(|p| p.display().to_string());
+                (
+                    SOURCE_PARAM.to_string(),
+                    path.unwrap_or_else(|_| s.path.clone()),
+                )
+            })
+            .collect(),
+        sources: source.into_iter().collect(),
+        explanation,
+    }
+}
+
+/// Ends the tutor in this rank, before MPI ends: the captured output is
+/// reported, `Finished` sent, rank 0's word awaited (on rank 0, the app's
+/// end: the live view stays until `q`), and MPI finalised. Must run as
+/// the tutor's. Returns the run's exit code on rank 0 (0 elsewhere), or
+/// None if this rank was not watched.
+pub fn finish() -> Option<i32> {
+    let watched = lock().take()?;
+    let saved = watched.capture.map(Capture::stop);
+    if let Some(recorder) = process_recorder().take() {
+        watched.job.finish_recording(recorder);
+    }
+    let code = match watched.app {
+        Some((app, collector)) => {
+            let ending = app
+                .join()
+                .unwrap_or_else(|_| Ending::error("the view failed".into()));
+            let _ = collector.join();
+            ending.exit_code()
+        }
+        None => 0,
+    };
+    crate::app::out::redirect(-1, -1);
+    if let Some(saved) = saved {
+        saved.close();
+    }
+    // Dropping the job finalises MPI.
+    drop(watched.job);
+    Some(code)
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Watched>> {
+    WATCHED.lock().unwrap_or_else(|e| e.into_inner())
+}

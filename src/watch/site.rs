@@ -1,0 +1,126 @@
+//! Where in the program an MPI call was made: the hook's return address,
+//! resolved through the program's debug information (`mpicc -g`) to
+//! `ring.c:17`; without it, the function's name.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::ffi::CStr;
+
+use crate::trace::Site;
+
+/// One object's debug information, loaded once (None: it has none).
+type Objects = HashMap<String, Option<addr2line::Loader>>;
+
+thread_local! {
+    /// Per thread: the loaders are not shared between threads, and a
+    /// program makes its MPI calls from one thread or a few.
+    static SITES: RefCell<(HashMap<usize, Site>, Objects)> = RefCell::new(Default::default());
+}
+
+/// The site of the call that returns to `return_address`.
+pub fn site_of(return_address: usize) -> Site {
+    SITES.with(|sites| {
+        let mut sites = sites.borrow_mut();
+        let (known, objects) = &mut *sites;
+        if let Some(site) = known.get(&return_address) {
+            return site.clone();
+        }
+        let site = resolve(return_address, objects);
+        known.insert(return_address, site.clone());
+        site
+    })
+}
+
+/// Whether the program's `main` has line information (built with `-g`).
+pub fn program_has_lines(main_address: usize) -> bool {
+    site_of(main_address + 1).line != 0
+}
+
+/// Asks the dynamic linker which object holds `address`, then that
+/// object's DWARF for the line.
+fn resolve(address: usize, objects: &mut Objects) -> Site {
+    let unknown = Site {
+        file: "?".into(),
+        line: 0,
+    };
+    let Some((path, bias)) = object_of(address) else {
+        return unknown;
+    };
+    let loader = objects
+        .entry(path.clone())
+        .or_insert_with(|| addr2line::Loader::new(&path).ok());
+    let Some(loader) = loader else {
+        return unknown;
+    };
+    // The call instruction ends just before the return address.
+    let probe = (address - 1 - bias) as u64;
+    if let Ok(Some(location)) = loader.find_location(probe) {
+        if let (Some(file), Some(line)) = (location.file, location.line) {
+            return Site {
+                file: shortened(file).into(),
+                line,
+            };
+        }
+    }
+    match loader.find_symbol(probe) {
+        Some(name) => Site {
+            file: name.to_string().into(),
+            line: 0,
+        },
+        None => unknown,
+    }
+}
+
+/// The file of the object that holds `address`, and how far it was moved
+/// from the addresses its debug information uses.
+fn object_of(address: usize) -> Option<(String, usize)> {
+    // SAFETY: `info` is plain data dladdr fills in; the pointers it leaves
+    // there point into the dynamic linker's tables, alive as long as the
+    // object stays loaded, and are only read here.
+    let info = unsafe {
+        let mut info: libc::Dl_info = std::mem::zeroed();
+        if libc::dladdr(address as *const libc::c_void, &mut info) == 0 {
+            return None;
+        }
+        info
+    };
+    let name = if info.dli_fname.is_null() {
+        String::new()
+    } else {
+        // SAFETY: a non-null dli_fname is a NUL-terminated C string.
+        unsafe { CStr::from_ptr(info.dli_fname) }
+            .to_string_lossy()
+            .into_owned()
+    };
+    // The main program is named as it was started (or not at all).
+    let path = if name.starts_with('/') {
+        name
+    } else {
+        std::fs::read_link("/proc/self/exe")
+            .ok()?
+            .display()
+            .to_string()
+    };
+    let base = info.dli_fbase as usize;
+    let bias = if is_fixed_address(&path) { 0 } else { base };
+    Some((path, bias))
+}
+
+/// A program linked at fixed addresses (not position-independent): its
+/// debug information uses the addresses it runs at.
+fn is_fixed_address(path: &str) -> bool {
+    use std::io::Read;
+    let mut header = [0u8; 18];
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut header));
+    // e_type, little-endian, at byte 16: 2 is ET_EXEC.
+    read.is_ok() && header[16] == 2 && header[17] == 0
+}
+
+/// `ring.c` rather than `/home/me/mpi/ring.c` when run from where it is.
+fn shortened(file: &str) -> String {
+    let here = std::env::current_dir().unwrap_or_default();
+    match std::path::Path::new(file).strip_prefix(&here) {
+        Ok(inside) => inside.display().to_string(),
+        Err(_) => file.to_string(),
+    }
+}

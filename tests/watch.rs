@@ -1,0 +1,585 @@
+//! `mpi-tutor watch` on real C programs (tests/programs), compiled here with
+//! `mpicc -g` and run under the real mpiexec, as a student would: the log
+//! names each call's C line, matches the messages, and prints each rank's
+//! own output whole and in order; the recording replays; a deadlock is
+//! diagnosed; what cannot be watched is refused in one line.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::tmux::{processes_with, Tmux};
+use mpi_tutor::trace::EventKind;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The processes still running whose command line names `marker`, after
+/// a moment for the launcher's to finish exiting.
+fn left_running(marker: &str) -> Vec<String> {
+    let start = std::time::Instant::now();
+    loop {
+        let left = processes_with(marker);
+        if left.is_empty() || start.elapsed() > Duration::from_secs(5) {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
+fn mpicc() -> String {
+    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
+}
+
+/// The interposer beside the binary, as fresh as the binary: `cargo test`
+/// builds this package's targets, not the hooks crate's library, so the
+/// suite builds it (once) with the same cargo, profile and target dir.
+fn hooks_built() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
+        if common::bin().contains("/release/") {
+            cmd.arg("--release");
+        }
+        let ok = cmd.status().is_ok_and(|s| s.success());
+        assert!(ok, "cannot build the hooks library");
+    });
+}
+
+/// The test programs, compiled once per test into `dir`.
+fn compile(dir: &Path, name: &str) -> PathBuf {
+    hooks_built();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(format!("{name}.c"));
+    // Copied beside the binary: the log names it as the working directory
+    // sees it.
+    let copy = dir.join(format!("{name}.c"));
+    std::fs::copy(&source, &copy).unwrap();
+    let out = dir.join(name);
+    let ok = Command::new(mpicc())
+        .current_dir(dir)
+        .args(["-g", "-o", name])
+        .arg(format!("{name}.c"))
+        .status()
+        .expect("mpicc is installed (make setup)")
+        .success();
+    assert!(ok, "mpicc failed on {name}.c");
+    out
+}
+
+/// `mpi-tutor watch ARGS -- ./NAME`, typed alone in `dir`.
+fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
+    let mut cmd = Command::new(common::bin());
+    cmd.current_dir(dir)
+        .arg("watch")
+        .args(args)
+        .arg("--")
+        .arg(format!("./{name}"));
+    common::run(cmd, LIMIT)
+}
+
+/// The lines of `log` about `rank`.
+fn lines_of(log: &str, rank: u32) -> Vec<&str> {
+    let tag = format!(" rank {rank} ");
+    log.lines().filter(|l| l.contains(&tag)).collect()
+}
+
+/// Where in `lines` the first line containing `text` is.
+fn at(lines: &[&str], text: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+}
+
+#[test]
+fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "send_recv");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "send_recv");
+    run.assert_ok();
+    let log = &run.stdout;
+    let zero = lines_of(log, 0);
+    assert!(at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)") > 0);
+    assert!(
+        zero[at(&zero, "send     -> 1")].ends_with("send_recv.c:17"),
+        "{log}"
+    );
+    let one = lines_of(log, 1);
+    let hello = at(&one, "says     1: Hello!");
+    let waiting = at(&one, "says     1: waiting for data from rank 0");
+    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
+    let done = at(&one, "took message #0 of 0->1 tag 13");
+    let received = at(&one, "says     1: received 0 .. 99");
+    assert!(
+        hello < waiting && waiting < recv && recv < done && done < received,
+        "{log}"
+    );
+    assert!(one[recv].ends_with("send_recv.c:20"), "{log}");
+    for rank in [2, 3] {
+        let lines = lines_of(log, rank);
+        at(&lines, &format!("says     {rank}: I've got nothing to do"));
+    }
+    assert!(log.contains("messages 0 -> 1: 1 message, 800 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn under_the_users_own_mpiexec_it_watches_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = compile(dir.path(), "ring");
+    let program = program.to_str().unwrap();
+    // Without `--`: everything from the program on is the program's.
+    let run = common::mpi(3, &["watch", "--headless", program], LIMIT);
+    run.assert_ok();
+    assert!(run.stdout.contains("ring.c:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("messages 2 -> 0: 2 messages"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = [
+        ("nonblocking", "waitall"),
+        ("probe", "probe "),
+        ("comm_split", "comm_split 4 ranks"),
+        ("sendrecv_chain", "sendrecv -> 2  tag 0"),
+        ("collectives", "allreduce"),
+        ("comm_split", "allreduce 1 x MPI_INT (4 B)"),
+        ("polling", "recv     <- 0"),
+        ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
+        ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
+        ("testall", "testall  request #0 #1"),
+        ("mprobe", "mprobe   <- any  tag any"),
+        ("mprobe", "improbe  <- 0  tag 6"),
+        ("send_modes", "ssend    -> 1  tag 2"),
+        ("send_modes", "isend    -> 1  tag 3"),
+        ("send_modes", "sendrecv -> 1  tag 5"),
+    ];
+    for (name, call) in expected {
+        compile(dir.path(), name);
+        let run = watch(dir.path(), &["-n", "4", "--headless"], name);
+        assert_eq!(run.code, Some(0), "{name}: {run:#?}");
+        let line = run
+            .stdout
+            .lines()
+            .find(|l| l.contains(call))
+            .unwrap_or_else(|| panic!("{name}: no {call:?} in\n{}", run.stdout));
+        assert!(line.contains(&format!("{name}.c:")), "{name}: {line}");
+        assert!(run.stdout.contains("none lost"), "{name}: {}", run.stdout);
+        assert!(
+            !run.stdout.contains("match pending"),
+            "{name}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "sendrecv_chain");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "sendrecv_chain");
+    run.assert_ok();
+    let zero = lines_of(&run.stdout, 0);
+    let done = zero[at(&zero, "done     sendrecv")];
+    assert!(!done.contains("B  ("), "rank 0 received nothing: {done}");
+    let last = lines_of(&run.stdout, 3);
+    assert!(
+        !last[at(&last, "sendrecv")].contains("sendrecv ->"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_polling_loop_is_two_events_not_thousands() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "polling");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "polling");
+    run.assert_ok();
+    let one = lines_of(&run.stdout, 1);
+    let polls: Vec<&&str> = one
+        .iter()
+        .filter(|l| l.contains("rank 1  iprobe"))
+        .collect();
+    assert!(
+        (1..=2).contains(&polls.len()),
+        "the first poll and the one that finds:\n{}",
+        run.stdout
+    );
+    at(&one, "done     iprobe  complete");
+    // The program counted its polls; the log did not record them all.
+    assert!(run.stdout.contains("arrived after"), "{}", run.stdout);
+}
+
+#[test]
+fn the_large_count_forms_are_seen_like_the_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/large_count.c");
+    let header = Command::new(mpicc()).arg("-show").output().unwrap();
+    let mpich = String::from_utf8_lossy(&header.stdout).contains("mpich");
+    if !mpich || !source.is_file() {
+        // Open MPI 4 has no MPI-4 large-count calls to watch.
+        return;
+    }
+    compile(dir.path(), "large_count");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "large_count");
+    run.assert_ok();
+    let log = &run.stdout;
+    assert!(
+        log.contains("send     -> 1  tag 5  10 x MPI_INT (40 B)   large_count.c:15"),
+        "{log}"
+    );
+    assert!(log.contains("took message #0 of 0->1 tag 5"), "{log}");
+    assert!(
+        log.contains("allreduce 1 x MPI_INT (4 B)   large_count.c:21"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_program_of_two_files_shows_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let main = "#include <mpi.h>\nvoid exchange(int rank);\n\
+        int main(int argc, char **argv) {\n\
+            MPI_Init(&argc, &argv);\n\
+            int rank;\n\
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);\n\
+            exchange(rank);\n\
+            MPI_Finalize();\n\
+            return 0;\n\
+        }\n";
+    let exchange = "#include <mpi.h>\n\
+        void exchange(int rank) {\n\
+            int value = rank;\n\
+            if (rank == 0) MPI_Send(&value, 1, MPI_INT, 1, 3, MPI_COMM_WORLD);\n\
+            if (rank == 1) MPI_Recv(&value, 1, MPI_INT, 0, 3, MPI_COMM_WORLD, MPI_STATUS_IGNORE);\n\
+        }\n";
+    std::fs::write(dir.path().join("main.c"), main).unwrap();
+    std::fs::write(dir.path().join("exchange.c"), exchange).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "two", "main.c", "exchange.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let trace = dir.path().join("two.jsonl");
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless", "--record", trace.to_str().unwrap()],
+        "two",
+    );
+    run.assert_ok();
+    assert!(
+        run.stdout
+            .contains("send     -> 1  tag 3  1 x MPI_INT (4 B)   exchange.c:4"),
+        "{}",
+        run.stdout
+    );
+    let sources: Vec<String> = common::read(&trace)
+        .header
+        .params
+        .into_iter()
+        .filter(|(key, _)| key == "source")
+        .map(|(_, path)| path)
+        .collect();
+    assert_eq!(sources.len(), 2, "{sources:?}");
+    assert!(
+        sources[0].ends_with("/main.c") && sources[1].ends_with("/exchange.c"),
+        "{sources:?}"
+    );
+}
+
+#[test]
+fn a_chatty_rank_prints_every_line_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "chatty");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "chatty");
+    run.assert_ok();
+    let says: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" says "))
+        .collect();
+    assert_eq!(says.len(), 2000, "{}", run.stdout);
+    for line in says {
+        assert!(
+            line.ends_with("the quick brown fox jumps over the lazy dog"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn a_recorded_run_replays_and_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "ring");
+    let trace = common::temp_trace(&dir, "ring.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let run = watch(dir.path(), &["--headless", "--record", trace_arg], "ring");
+    run.assert_ok();
+    let recorded = common::read(&trace);
+    assert_eq!(recorded.header.lesson, "./ring");
+    assert_eq!(recorded.header.world_size, 4);
+    // Every receive was matched to the message it took: 2 laps of 4.
+    let matched = recorded
+        .events
+        .iter()
+        .filter_map(|e| match &e.event {
+            EventKind::End(end) => Some(&end.received),
+            _ => None,
+        })
+        .flatten()
+        .filter(|r| r.msg.is_some())
+        .count();
+    assert_eq!(matched, 8, "{:#?}", recorded.events);
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    assert!(replay.stdout.contains("ring.c:"), "{}", replay.stdout);
+    assert!(
+        replay.stdout.contains("messages 0 -> 1"),
+        "{}",
+        replay.stdout
+    );
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    assert!(json["traceEvents"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
+}
+
+#[test]
+fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "deadlock");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "deadlock");
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("rank 0 recv(from 1, tag 0) deadlock.c:14"),
+        "{}",
+        run.stdout
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "{:?}",
+        left_running(&marker)
+    );
+}
+
+#[test]
+fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "segfault");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "segfault");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed at segfault.c:14: killed by SIGSEGV"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("says     1: before the barrier"),
+        "{run:#?}"
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "{:?}",
+        left_running(&marker)
+    );
+}
+
+#[test]
+fn a_rank_that_skips_mpi_finalize_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n\
+        int main(int argc, char **argv) {\n\
+            MPI_Init(&argc, &argv);\n\
+            int rank;\n\
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);\n\
+            MPI_Barrier(MPI_COMM_WORLD);\n\
+            if (rank == 1) return 0;\n\
+            MPI_Finalize();\n\
+            return 0;\n\
+        }\n";
+    std::fs::write(dir.path().join("early.c"), source).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "early", "early.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "early");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed: returned from main without calling MPI_Finalize"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_program_that_never_calls_mpi_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n#include <stdio.h>\n\
+        int main(void) { int on; MPI_Initialized(&on); printf(\"MPI on: %d\\n\", on); return 0; }\n";
+    std::fs::write(dir.path().join("no_init.c"), source).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "no_init", "no_init.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "no_init");
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("./no_init ended without calling MPI_Init"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("MPI on: 0"), "its own output: {run:#?}");
+}
+
+#[test]
+fn what_cannot_be_watched_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let mut all = vec!["watch", "--"];
+        all.extend_from_slice(args);
+        let run = common::alone(&all, LIMIT);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+        assert!(run.stderr.contains(says), "{run:#?}");
+    };
+    refused(&["./no-such-program"], "./no-such-program: no such program");
+    refused(&["ls"], "does not use MPI");
+    let script = dir.path().join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    refused(&[script.to_str().unwrap()], "not a compiled program");
+    let source = dir.path().join("alone.c");
+    std::fs::write(&source, "int main(void) { return 0; }\n").unwrap();
+    let built = Command::new("cc")
+        .current_dir(dir.path())
+        .args(["-static", "-o", "alone", "alone.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if built {
+        refused(
+            &[dir.path().join("alone").to_str().unwrap()],
+            "is statically linked",
+        );
+    }
+}
+
+#[test]
+fn a_program_of_the_other_mpi_is_refused_in_one_line() {
+    let other = if mpicc().contains("openmpi") {
+        "mpicc.mpich"
+    } else {
+        "mpicc.openmpi"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/send_recv.c");
+    let built = Command::new(other)
+        .current_dir(dir.path())
+        .args(["-g", "-o", "other"])
+        .arg(&source)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        // Only one MPI installed: nothing to mix up.
+        return;
+    }
+    let program = dir.path().join("other");
+    let run = common::alone(&["watch", "--", program.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr.contains("but this mpi-tutor was built for"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_missing_interposer_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = compile(dir.path(), "send_recv");
+    // mpi-tutor alone, without the library built beside it.
+    let lonely = dir.path().join("mpi-tutor");
+    std::fs::copy(common::bin(), &lonely).unwrap();
+    let mut cmd = Command::new(&lonely);
+    cmd.args(["watch", "--headless", "--"]).arg(&program);
+    let run = common::run(cmd, LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stderr.contains("libmpi_tutor_hooks.so is missing"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "send_recv");
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "cd {dir} && {bin} watch -n 4 --paused -- ./send_recv; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
+        dir = dir.path().display(),
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = Tmux::start("watch", 140, 45, &script);
+    let s = term.wait_for("both ranks held on their C lines", LIMIT, |s| {
+        s.contains("PAUSED") && s.contains("▶0 17") && s.contains("▶1 20")
+    });
+    assert!(s.contains("send_recv.c"), "{s}");
+    assert!(
+        s.contains("MPI_Send(data, 100, MPI_DOUBLE, 1, 13, MPI_COMM_WORLD);"),
+        "{s}"
+    );
+    assert!(
+        s.contains("\"1: waiting for data from"),
+        "the rank's own output: {s}"
+    );
+    term.keys(&["1", "n"]);
+    term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
+        s.contains("waiting in recv from 0")
+    });
+    term.keys(&["n"]);
+    term.wait_for("the message delivered", LIMIT, |s| {
+        s.contains("800 B delivered") || s.contains("DONE")
+    });
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "left running: {:?}",
+        left_running(&marker)
+    );
+}
