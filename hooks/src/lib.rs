@@ -15,6 +15,7 @@ mod calls;
 mod collective;
 mod comms;
 mod init;
+mod large;
 mod p2p;
 mod probe;
 mod requests;

@@ -12,6 +12,7 @@ mod check;
 mod config;
 mod launch;
 pub mod output;
+pub mod python;
 pub mod rank;
 pub mod site;
 
@@ -74,6 +75,9 @@ fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
         .args(&args.command[1..])
         .env("LD_PRELOAD", preload)
         .env(CONFIG_ENV, config.to_env())
+        // A Python rank's prints reach the capture as they are made, in
+        // order with its MPI calls (Python buffers a pipe's output).
+        .env("PYTHONUNBUFFERED", "1")
         .exec();
     Error::Usage(format!("cannot start {}: {error}", program.display()))
 }

@@ -102,11 +102,17 @@ fn start_rank0(
 
 /// The program as the view shows it: its name, and the file that calls
 /// `MPI_Init` read from disk (with line information only).
+/// A Python program started from mpi4py's own code (`python3 -m mpi4py
+/// prog.py`) shows the script its command line names.
 fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
     let source = (init_site.line != 0)
         .then(|| SourceFile::read(std::path::Path::new(init_site.file.as_ref())).ok())
-        .flatten();
-    let explanation = if init_site.line == 0 {
+        .flatten()
+        .or_else(|| {
+            let script = super::python::script().filter(|_| super::python::is_python())?;
+            SourceFile::read(&script).ok()
+        });
+    let explanation = if source.is_none() {
         words::NO_LINES.to_string()
     } else {
         String::new()
