@@ -15,6 +15,7 @@ pub mod output;
 pub mod python;
 pub mod rank;
 pub mod site;
+pub mod traceback;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};

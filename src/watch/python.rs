@@ -188,7 +188,7 @@ unsafe fn frame_file(python: &Interpreter, frame: Object) -> Option<String> {
 /// Whether a frame's file is the student's: not mpi4py's own Python code
 /// (its runner, futures, pickled helpers), nor the interpreter's frozen
 /// modules (`<frozen runpy>`, the import machinery).
-fn is_students(file: &str) -> bool {
+pub(super) fn is_students(file: &str) -> bool {
     !file.starts_with('<') && !file.contains("/mpi4py/")
 }
 
