@@ -15,6 +15,11 @@ use mpi_tutor::trace::EventKind;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
+fn mpicc() -> String {
+    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
+}
+
 /// The interposer beside the binary, as fresh as the binary: `cargo test`
 /// builds this package's targets, not the hooks crate's library, so the
 /// suite builds it (once) with the same cargo, profile and target dir.
@@ -43,8 +48,7 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     let copy = dir.join(format!("{name}.c"));
     std::fs::copy(&source, &copy).unwrap();
     let out = dir.join(name);
-    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
-    let ok = Command::new(mpicc)
+    let ok = Command::new(mpicc())
         .current_dir(dir)
         .args(["-g", "-o", name])
         .arg(format!("{name}.c"))
@@ -138,6 +142,8 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("collectives", "allreduce"),
         ("comm_split", "allreduce 1 x MPI_INT (4 B)"),
         ("polling", "recv     <- 0"),
+        ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
+        ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);
@@ -190,6 +196,31 @@ fn a_polling_loop_is_two_events_not_thousands() {
     assert!(at(&one, "done     iprobe  not yet") < at(&one, "done     iprobe  complete"));
     // The program counted its polls; the log did not record them all.
     assert!(run.stdout.contains("arrived after"), "{}", run.stdout);
+}
+
+#[test]
+fn the_large_count_forms_are_seen_like_the_plain_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/large_count.c");
+    let header = Command::new(mpicc()).arg("-show").output().unwrap();
+    let mpich = String::from_utf8_lossy(&header.stdout).contains("mpich");
+    if !mpich || !source.is_file() {
+        // Open MPI 4 has no MPI-4 large-count calls to watch.
+        return;
+    }
+    compile(dir.path(), "large_count");
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "large_count");
+    run.assert_ok();
+    let log = &run.stdout;
+    assert!(
+        log.contains("send     -> 1  tag 5  10 x MPI_INT (40 B)   large_count.c:15"),
+        "{log}"
+    );
+    assert!(log.contains("took message #0 of 0->1 tag 5"), "{log}");
+    assert!(
+        log.contains("allreduce 1 x MPI_INT (4 B)   large_count.c:21"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -273,6 +304,83 @@ fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
 }
 
 #[test]
+fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "segfault");
+    let run = watch(dir.path(), &["-n", "4", "--headless"], "segfault");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed at segfault.c:14: killed by SIGSEGV"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stdout.contains("says     1: before the barrier"),
+        "{run:#?}"
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
+}
+
+#[test]
+fn a_rank_that_skips_mpi_finalize_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n\
+        int main(int argc, char **argv) {\n\
+            MPI_Init(&argc, &argv);\n\
+            int rank;\n\
+            MPI_Comm_rank(MPI_COMM_WORLD, &rank);\n\
+            MPI_Barrier(MPI_COMM_WORLD);\n\
+            if (rank == 1) return 0;\n\
+            MPI_Finalize();\n\
+            return 0;\n\
+        }\n";
+    std::fs::write(dir.path().join("early.c"), source).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "early", "early.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "early");
+    assert_eq!(run.code, Some(1), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("rank 1 failed: returned from main without calling MPI_Finalize"),
+        "{run:#?}"
+    );
+}
+
+#[test]
+fn a_program_that_never_calls_mpi_init_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = "#include <mpi.h>\n#include <stdio.h>\n\
+        int main(void) { int on; MPI_Initialized(&on); printf(\"MPI on: %d\\n\", on); return 0; }\n";
+    std::fs::write(dir.path().join("no_init.c"), source).unwrap();
+    let ok = Command::new(mpicc())
+        .current_dir(dir.path())
+        .args(["-g", "-o", "no_init", "no_init.c"])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(ok);
+    hooks_built();
+    let run = watch(dir.path(), &["-n", "2", "--headless"], "no_init");
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("./no_init ended without calling MPI_Init"),
+        "{run:#?}"
+    );
+    assert!(run.stdout.contains("MPI on: 0"), "its own output: {run:#?}");
+}
+
+#[test]
 fn what_cannot_be_watched_is_refused_in_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let refused = |args: &[&str], says: &str| {
@@ -301,6 +409,35 @@ fn what_cannot_be_watched_is_refused_in_one_line() {
             "is statically linked",
         );
     }
+}
+
+#[test]
+fn a_program_of_the_other_mpi_is_refused_in_one_line() {
+    let other = if mpicc().contains("openmpi") {
+        "mpicc.mpich"
+    } else {
+        "mpicc.openmpi"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/send_recv.c");
+    let built = Command::new(other)
+        .current_dir(dir.path())
+        .args(["-g", "-o", "other"])
+        .arg(&source)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        // Only one MPI installed: nothing to mix up.
+        return;
+    }
+    let program = dir.path().join("other");
+    let run = common::alone(&["watch", "--", program.to_str().unwrap()], LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(
+        run.stderr.contains("but this mpi-tutor was built for"),
+        "{run:#?}"
+    );
 }
 
 #[test]

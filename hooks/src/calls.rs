@@ -1,7 +1,7 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, init, large, p2p, probe, requests, sendrecv, split};
+use crate::{collective, gathers, init, p2p, probe, requests, sendrecv, split};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -23,19 +23,27 @@ hook!(MPI_Gather => collective::gather);
 hook!(MPI_Reduce => collective::reduce);
 hook!(MPI_Allreduce => collective::allreduce);
 hook!(MPI_Comm_free => collective::comm_free);
+hook!(MPI_Allgather => gathers::allgather);
+hook!(MPI_Alltoall => gathers::alltoall);
+hook!(MPI_Scan => gathers::scan);
+hook!(MPI_Scatterv => gathers::scatterv);
+hook!(MPI_Gatherv => gathers::gatherv);
 hook!(MPI_Probe => probe::probe);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
-// The large-count forms mpi4py 4.x calls under an MPI-4 library.
-hook!(MPI_Send_c => large::send_c);
-hook!(MPI_Ssend_c => large::ssend_c);
-hook!(MPI_Recv_c => large::recv_c);
-hook!(MPI_Isend_c => large::isend_c);
-hook!(MPI_Irecv_c => large::irecv_c);
-hook!(MPI_Sendrecv_c => large::sendrecv_c);
-hook!(MPI_Bcast_c => large::bcast_c);
-hook!(MPI_Scatter_c => large::scatter_c);
-hook!(MPI_Gather_c => large::gather_c);
-hook!(MPI_Reduce_c => large::reduce_c);
-hook!(MPI_Allreduce_c => large::allreduce_c);
+
+#[cfg(large_count)]
+mod large_count {
+    use crate::hook;
+    use crate::large;
+
+    hook!(MPI_Send_c => large::send_c);
+    hook!(MPI_Ssend_c => large::ssend_c);
+    hook!(MPI_Recv_c => large::recv_c);
+    hook!(MPI_Isend_c => large::isend_c);
+    hook!(MPI_Irecv_c => large::irecv_c);
+    hook!(MPI_Bcast_c => large::bcast_c);
+    hook!(MPI_Reduce_c => large::reduce_c);
+    hook!(MPI_Allreduce_c => large::allreduce_c);
+}

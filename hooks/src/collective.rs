@@ -11,15 +11,15 @@ use crate::{begin, caller, comms, complete, recording, site, step, SUCCESS};
 
 /// What a collective moves: its root (if it has one), and each rank's
 /// count of values of `datatype`.
-struct Moves {
-    root: Option<c_int>,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
+pub struct Moves {
+    pub root: Option<c_int>,
+    pub count: i64,
+    pub datatype: ffi::MPI_Datatype,
 }
 
 /// A collective of `op` on `comm`: recorded around the nonblocking form
 /// `start`; `plain` when not recording.
-unsafe fn collective(
+pub unsafe fn collective(
     op: Op,
     comm: ffi::MPI_Comm,
     moves: Moves,
@@ -85,7 +85,7 @@ pub unsafe extern "C" fn bcast(
 ) -> c_int {
     let moves = Moves {
         root: Some(root),
-        count,
+        count: count.into(),
         datatype,
     };
     // SAFETY: the program's arguments, passed on as given.
@@ -113,7 +113,7 @@ pub unsafe extern "C" fn scatter(
 ) -> c_int {
     let moves = Moves {
         root: Some(root),
-        count: recvcount,
+        count: recvcount.into(),
         datatype: recvtype,
     };
     // SAFETY: the program's arguments, passed on as given.
@@ -149,7 +149,7 @@ pub unsafe extern "C" fn gather(
 ) -> c_int {
     let moves = Moves {
         root: Some(root),
-        count: sendcount,
+        count: sendcount.into(),
         datatype: sendtype,
     };
     // SAFETY: the program's arguments, passed on as given.
@@ -184,7 +184,7 @@ pub unsafe extern "C" fn reduce(
 ) -> c_int {
     let moves = Moves {
         root: Some(root),
-        count,
+        count: count.into(),
         datatype,
     };
     // SAFETY: the program's arguments, passed on as given.
@@ -209,7 +209,7 @@ pub unsafe extern "C" fn allreduce(
 ) -> c_int {
     let moves = Moves {
         root: None,
-        count,
+        count: count.into(),
         datatype,
     };
     // SAFETY: the program's arguments, passed on as given.

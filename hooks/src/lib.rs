@@ -14,7 +14,9 @@
 mod calls;
 mod collective;
 mod comms;
+mod gathers;
 mod init;
+#[cfg(large_count)]
 mod large;
 mod p2p;
 mod probe;
@@ -157,3 +159,13 @@ fn handle_key<T: Copy>(handle: T) -> u64 {
     }
     key
 }
+
+/// Runs when the dynamic linker loads the interposer, before the
+/// program's `main`.
+extern "C" fn loaded() {
+    let _ = std::panic::catch_unwind(mpi_tutor::watch::failure::watch_for_no_mpi);
+}
+
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LOADED: extern "C" fn() = loaded;

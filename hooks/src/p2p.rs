@@ -98,10 +98,11 @@ pub unsafe fn give_status(to: *mut ffi::MPI_Status, status: &ffi::MPI_Status) {
     }
 }
 
-/// `MPI_Send` and `MPI_Ssend`: the nonblocking form `start`, completed.
-unsafe fn blocking_send(
+/// `MPI_Send` and `MPI_Ssend` (either count form): the nonblocking form
+/// `start`, completed; `plain` when not recording.
+pub unsafe fn blocking_send(
     op: Op,
-    spec: (c_int, c_int, i64, ffi::MPI_Datatype, ffi::MPI_Comm),
+    spec: Peer,
     start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
     plain: impl FnOnce() -> c_int,
 ) -> c_int {
@@ -173,40 +174,36 @@ pub unsafe extern "C" fn ssend(
     }
 }
 
-pub unsafe extern "C" fn recv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
+/// What a point-to-point call names: peer, tag, count, datatype and
+/// communicator, the count widened to the large-count form's.
+pub type Peer = (c_int, c_int, i64, ffi::MPI_Datatype, ffi::MPI_Comm);
+
+/// `MPI_Recv` (either count form): the nonblocking form `start`,
+/// completed; `plain` when not recording.
+pub unsafe fn blocking_recv(
+    peer: Peer,
     status: *mut ffi::MPI_Status,
+    start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
+    plain: impl FnOnce() -> c_int,
 ) -> c_int {
     let at = caller();
-    let plain = || {
-        // SAFETY: the program's arguments, passed on as given.
-        unsafe { ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status) }
-    };
     if !recording() {
         return plain();
     }
+    let (source, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
     let id = begin(|| {
         let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
-        Some(
-            match recv_spec(&info, source, tag, count.into(), datatype) {
-                Some(recv) => call.receiving(recv),
-                None => call,
-            },
-        )
+        Some(match recv_spec(&info, source, tag, count, datatype) {
+            Some(recv) => call.receiving(recv),
+            None => call,
+        })
     });
     let Some(id) = id else {
         return plain();
     };
     let mut request = ffi::RSMPI_REQUEST_NULL;
-    // SAFETY: the program's arguments; the request is completed below.
-    let mut code =
-        unsafe { ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, &mut request) };
+    let mut code = start(&mut request);
     step(|r| r.posted(id));
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
@@ -225,25 +222,23 @@ pub unsafe extern "C" fn recv(
     code
 }
 
-pub unsafe extern "C" fn isend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
+/// `MPI_Isend` (either count form), done by `start`, which wrote the
+/// program's `request`.
+pub unsafe fn started_send(
+    peer: Peer,
     request: *mut ffi::MPI_Request,
+    start: impl FnOnce() -> c_int,
 ) -> c_int {
     let at = caller();
-    // SAFETY: the program's arguments, passed on as given.
-    let code = unsafe { ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request) };
+    let code = start();
     if !recording() || code != SUCCESS {
         return code;
     }
+    let (dest, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
     let id = begin(|| {
         let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
-        Some(match send_spec(&info, dest, tag, count.into(), datatype) {
+        Some(match send_spec(&info, dest, tag, count, datatype) {
             Some(send) => call.sending(send),
             None => call,
         })
@@ -257,32 +252,27 @@ pub unsafe extern "C" fn isend(
     code
 }
 
-pub unsafe extern "C" fn irecv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
+/// `MPI_Irecv` (either count form), done by `start`, which writes the
+/// program's `request`.
+pub unsafe fn started_recv(
+    peer: Peer,
     request: *mut ffi::MPI_Request,
+    start: impl FnOnce() -> c_int,
 ) -> c_int {
     let at = caller();
     if !recording() {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe { ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request) };
+        return start();
     }
+    let (source, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
     let id = begin(|| {
         let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
-        Some(
-            match recv_spec(&info, source, tag, count.into(), datatype) {
-                Some(recv) => call.receiving(recv),
-                None => call,
-            },
-        )
+        Some(match recv_spec(&info, source, tag, count, datatype) {
+            Some(recv) => call.receiving(recv),
+            None => call,
+        })
     });
-    // SAFETY: the program's arguments, passed on as given.
-    let code = unsafe { ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request) };
+    let code = start();
     if let Some(id) = id {
         step(|r| r.posted(id));
         step(|r| r.end(id, Op::Irecv, &[], None));
@@ -292,4 +282,61 @@ pub unsafe extern "C" fn irecv(
         }
     }
     code
+}
+
+pub unsafe extern "C" fn recv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let peer = (source, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_recv(
+            peer,
+            status,
+            |request| ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request),
+            || ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status),
+        )
+    }
+}
+
+pub unsafe extern "C" fn isend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn irecv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    source: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (source, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_recv(peer, request, || {
+            ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request)
+        })
+    }
 }

@@ -74,6 +74,12 @@ pub(super) fn install_hook(rank: u32) {
     }));
 }
 
+/// Reports a failure of this rank to rank 0 (a watched program's crash);
+/// false if nothing can carry it there.
+pub fn report_failure(message: &str, site: Option<Site>) -> bool {
+    report_to_rank0(message, site)
+}
+
 fn report_to_rank0(message: &str, site: Option<Site>) -> bool {
     let Some(slot) = REPORT.get() else {
         return false;

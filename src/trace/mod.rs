@@ -166,6 +166,13 @@ pub enum Op {
     CommSplit,
     /// Copies a communicator: collective over it.
     CommDup,
+    Allgather,
+    Alltoall,
+    Scan,
+    /// Scatter with a count of its own for each rank.
+    Scatterv,
+    /// Gather with a count of its own for each rank.
+    Gatherv,
 }
 
 impl Op {
@@ -190,6 +197,11 @@ impl Op {
             Op::Iprobe => "iprobe",
             Op::CommSplit => "comm_split",
             Op::CommDup => "comm_dup",
+            Op::Allgather => "allgather",
+            Op::Alltoall => "alltoall",
+            Op::Scan => "scan",
+            Op::Scatterv => "scatterv",
+            Op::Gatherv => "gatherv",
         }
     }
 
@@ -204,6 +216,11 @@ impl Op {
                 | Op::Allreduce
                 | Op::CommSplit
                 | Op::CommDup
+                | Op::Allgather
+                | Op::Alltoall
+                | Op::Scan
+                | Op::Scatterv
+                | Op::Gatherv
         )
     }
 }

@@ -42,8 +42,11 @@ pub fn links_mpi(program: &Path) -> Result<(), Error> {
             )))
         }
     };
-    if is_python(program) || needed.iter().any(|n| is_mpi_library(n)) {
+    if is_python(program) {
         return Ok(());
+    }
+    if let Some(theirs) = needed.iter().find(|n| is_mpi_library(n)) {
+        return same_mpi(program, theirs);
     }
     if needed.is_empty() {
         return Err(Error::Usage(format!(
@@ -53,6 +56,34 @@ pub fn links_mpi(program: &Path) -> Result<(), Error> {
     Err(Error::Usage(format!(
         "{shown} does not use MPI (it links no libmpi): mpi-tutor watches MPI programs"
     )))
+}
+
+/// Refuses a program linked to another MPI than this mpi-tutor (and its
+/// hooks): preloaded there, the hooks would crash it.
+fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
+    let ours = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read(exe).ok())
+        .and_then(|data| needed_libraries(&data))
+        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)));
+    match ours {
+        Some(ours) if mpi_family(&ours) != mpi_family(theirs) => Err(Error::Usage(format!(
+            "{} uses {} ({theirs}) but this mpi-tutor was built for {} ({ours}): use the mpi-tutor built for its MPI (Open MPI: `make test-mpi MPI=openmpi` builds target-openmpi/), or rebuild the program with this MPI's mpicc",
+            program.display(),
+            mpi_family(theirs),
+            mpi_family(&ours),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Which MPI a library file name belongs to.
+fn mpi_family(library: &str) -> &'static str {
+    if library.starts_with("libmpich") {
+        "MPICH"
+    } else {
+        "Open MPI"
+    }
 }
 
 fn is_python(program: &Path) -> bool {

@@ -10,6 +10,7 @@
 
 mod check;
 mod config;
+pub mod failure;
 mod launch;
 pub mod output;
 pub mod python;

@@ -34,6 +34,14 @@ unsafe impl Send for Watched {}
 
 static WATCHED: Mutex<Option<Watched>> = Mutex::new(None);
 
+/// Whether the tutor was ever started in this process.
+static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether the program's `MPI_Init` started the tutor here.
+pub fn was_started() -> bool {
+    STARTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Starts the tutor in this rank, MPI not yet initialised; `init_site`:
 /// where the program called `MPI_Init`. Must run as the tutor's
 /// ([`probe::as_tutor`]): the job's own `MPI_Init_thread` passes through
@@ -42,6 +50,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     let Some(config) = WatchConfig::from_env() else {
         return Ok(false);
     };
+    STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);
@@ -59,7 +68,14 @@ pub fn start(init_site: Site) -> Result<bool, String> {
         crate::app::out::redirect(capture.saved_out, capture.saved_err);
     }
     *lock() = Some(Watched { job, capture, app });
+    super::failure::watch_for_failures();
     Ok(true)
+}
+
+/// Whether the tutor runs in this rank (between `MPI_Init` and
+/// `MPI_Finalize`).
+pub fn is_running() -> bool {
+    lock().is_some()
 }
 
 /// Rank 0: decides the pace, starts the collector and the app, and
