@@ -234,6 +234,47 @@ fn numpy_arrays_go_round_a_ring_at_their_lines() {
 }
 
 #[test]
+fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "pickled.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        &python,
+        &["pickled.py"],
+    );
+    run.assert_ok();
+    let log = &run.stdout;
+    let zero = lines_of(log, 0);
+    let send = at(&zero, "send     -> 1  tag 11  ");
+    assert!(zero[send].contains("x MPI_BYTE"), "{log}");
+    assert!(zero[send].ends_with("pickled.py:10"), "{log}");
+    let one = lines_of(log, 1);
+    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown.
+    let recv = at(&one, "recv     <- 0  tag 11  any size");
+    assert!(one[recv].ends_with("pickled.py:12"), "{log}");
+    assert_eq!(
+        one.iter().filter(|l| l.contains("recv     <-")).count(),
+        1,
+        "{log}"
+    );
+    let took = at(&one, "took message #0 of 0->1 tag 11");
+    let got = at(&one, "says     1: got {'a': 7, 'b': 3.14}");
+    assert!(recv < took && took < got, "{log}");
+    for rank in 0..2 {
+        let lines = lines_of(log, rank);
+        let bcast = at(&lines, "bcast    root 0");
+        assert!(lines[bcast].ends_with("pickled.py:14"), "{log}");
+        at(
+            &lines,
+            &format!("says     {rank}: bcast gave {{'step': 1}}"),
+        );
+    }
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
 fn a_python_deadlock_is_named_with_its_py_lines_and_exits_3() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();

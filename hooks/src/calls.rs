@@ -1,7 +1,7 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, gathers, init, p2p, probe, requests, sendrecv, split};
+use crate::{collective, gathers, init, matched, p2p, probe, requests, sendrecv, split};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -30,6 +30,7 @@ hook!(MPI_Scatterv => gathers::scatterv);
 hook!(MPI_Gatherv => gathers::gatherv);
 hook!(MPI_Probe => probe::probe);
 hook!(MPI_Iprobe => probe::iprobe);
+hook!(MPI_Mprobe => matched::mprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
 

@@ -18,6 +18,7 @@ mod gathers;
 mod init;
 #[cfg(large_count)]
 mod large;
+mod matched;
 mod p2p;
 mod probe;
 mod requests;

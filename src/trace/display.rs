@@ -120,7 +120,18 @@ pub fn describe_args(c: &Call) -> String {
     parts.join("  ")
 }
 
+/// The datatype of a receive that takes a message of whatever size comes
+/// (mpi4py's `comm.recv` of a pickled object): it has no room to show.
+pub const ANY_SIZE: &str = "any size";
+
 fn describe_recv(rp: &RecvPart) -> String {
+    if rp.datatype.as_ref() == ANY_SIZE {
+        return format!(
+            "<- {}  tag {}  any size",
+            source_name(rp.source),
+            tag_name(rp.tag)
+        );
+    }
     format!(
         "<- {}  tag {}  room for {} x {}",
         source_name(rp.source),
