@@ -351,7 +351,12 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
         after.contains(" icanon") && after.contains(" echo "),
         "{after}"
     );
+    // The shell that printed SHELL-BACK is itself about to become `sleep`.
     let marker = dir.path().display().to_string();
+    let gone = std::time::Instant::now();
+    while !processes_with(&marker).is_empty() && gone.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(
         processes_with(&marker).is_empty(),
         "left running: {:?}",
