@@ -234,6 +234,47 @@ fn numpy_arrays_go_round_a_ring_at_their_lines() {
 }
 
 #[test]
+fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "halo.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "3", "--headless"],
+        &python,
+        &["halo.py"],
+    );
+    run.assert_ok();
+    let log = &run.stdout;
+    let exchange = [
+        (0, "sendrecv -> 1  tag 0  4 x MPI_DOUBLE (32 B)   halo.py:15"),
+        (1, "sendrecv -> 2  tag 0  4 x MPI_DOUBLE (32 B)  <- 0  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
+        (2, "sendrecv <- 1  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
+    ];
+    for (rank, line) in exchange {
+        let lines = lines_of(log, rank);
+        at(&lines, line);
+        at(
+            &lines,
+            "scatter  root 0  2 x MPI_DOUBLE (16 B)   halo.py:17",
+        );
+        at(&lines, "allreduce 1 x MPI_DOUBLE (8 B)   halo.py:19");
+        at(&lines, "gather   root 0  1 x MPI_DOUBLE (8 B)   halo.py:21");
+        at(
+            &lines,
+            &format!("says     {rank}: ghost {}.0", rank as f64 - 1.0),
+        );
+    }
+    at(&lines_of(log, 0), "says     0: ghosts [-1.  0.  1.]");
+    assert!(log.contains("messages 0 -> 1: 1 message, 32 B"), "{log}");
+    assert!(log.contains("messages 1 -> 2: 1 message, 32 B"), "{log}");
+    assert!(
+        !log.contains("messages 2 ->"),
+        "nothing sent to nobody: {log}"
+    );
+}
+
+#[test]
 fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
