@@ -16,6 +16,7 @@ hook!(MPI_Sendrecv => sendrecv::sendrecv);
 hook!(MPI_Wait => requests::wait);
 hook!(MPI_Waitall => requests::waitall);
 hook!(MPI_Test => requests::test);
+hook!(MPI_Testall => requests::testall);
 hook!(MPI_Barrier => collective::barrier);
 hook!(MPI_Bcast => collective::bcast);
 hook!(MPI_Scatter => collective::scatter);

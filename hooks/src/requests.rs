@@ -105,11 +105,7 @@ pub unsafe extern "C" fn waitall(
         step(|r| r.end(id, Op::Waitall, &arrived, None));
     }
     // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
-    unsafe {
-        if !statuses.is_null() && statuses != ffi::RSMPI_STATUSES_IGNORE {
-            std::ptr::copy_nonoverlapping(got.as_ptr(), statuses, got.len());
-        }
-    }
+    unsafe { give_statuses(statuses, &got) };
     code
 }
 
@@ -133,6 +129,64 @@ unsafe fn wait_all_politely(
     step(|r| r.about_to_wait());
     // SAFETY: as the caller guarantees.
     unsafe { ffi::PMPI_Waitall(count, requests, statuses) }
+}
+
+pub unsafe extern "C" fn testall(
+    count: c_int,
+    requests: *mut ffi::MPI_Request,
+    flag: *mut c_int,
+    statuses: *mut ffi::MPI_Status,
+) -> c_int {
+    let at = caller();
+    if !recording() || count <= 0 {
+        // SAFETY: the program's arguments, passed on as given.
+        return unsafe { ffi::PMPI_Testall(count, requests, flag, statuses) };
+    }
+    // SAFETY: the program passes `count` requests.
+    let handles: Vec<ffi::MPI_Request> =
+        unsafe { std::slice::from_raw_parts(requests, count as usize) }.to_vec();
+    let mut got = vec![empty_status(); handles.len()];
+    // SAFETY: the program's requests and flag; `got` holds `count` statuses.
+    let code = unsafe { ffi::PMPI_Testall(count, requests, flag, got.as_mut_ptr()) };
+    // SAFETY: MPI just wrote the flag.
+    let done = unsafe { *flag } != 0;
+    if code == SUCCESS && !done && polling_again() {
+        return code;
+    }
+    let ids: Vec<u64> = handles.iter().filter_map(|&h| started_by(h)).collect();
+    let id = begin(|| Some(CallSpec::new(Op::Testall, site(at)).completing(&ids)));
+    step(|r| id.map(|id| r.posted(id)));
+    let arrived: Vec<Arrival> = if done {
+        handles
+            .iter()
+            .zip(&got)
+            .filter_map(|(&h, s)| closed(h, s))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(id) = id {
+        step(|r| r.end(id, Op::Testall, &arrived, Some(done)));
+    }
+    polled(!done);
+    if done {
+        // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count`.
+        unsafe { give_statuses(statuses, &got) };
+    }
+    code
+}
+
+/// Copies `got` to where the program wants its statuses, if it does.
+///
+/// # Safety
+/// `to` is `MPI_STATUSES_IGNORE` or points to `got.len()` statuses.
+unsafe fn give_statuses(to: *mut ffi::MPI_Status, got: &[ffi::MPI_Status]) {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        if !to.is_null() && to != ffi::RSMPI_STATUSES_IGNORE {
+            std::ptr::copy_nonoverlapping(got.as_ptr(), to, got.len());
+        }
+    }
 }
 
 pub unsafe extern "C" fn test(

@@ -196,7 +196,7 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
         }
         // A probe takes no message, so the matcher knows of no receive
         // to name what it waits for: not judged (yet).
-        Op::Isend | Op::Irecv | Op::Test | Op::Probe | Op::Iprobe => {}
+        Op::Isend | Op::Irecv | Op::Test | Op::Testall | Op::Probe | Op::Iprobe => {}
         _ => collective_clause(m, rank, call, &mut clauses),
     }
     if clauses.is_empty() {

@@ -369,7 +369,7 @@ impl Model {
             Some((call, since)) if call.id == end.id => {
                 let completes = match call.op {
                     Op::Wait | Op::Waitall => true,
-                    Op::Test => end.completed == Some(true),
+                    Op::Test | Op::Testall => end.completed == Some(true),
                     _ => false,
                 };
                 if completes {

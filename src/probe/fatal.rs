@@ -110,6 +110,20 @@ pub fn abort_job(code: i32) -> ! {
     mpi::topology::SimpleCommunicator::world().abort(code)
 }
 
+/// Further fds whose output mpiexec must take before an abort: where a
+/// watched program's rank 0 writes its log (its fds 1 and 2 are the
+/// program's captured output).
+static ALSO_FORWARDED: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// An abort waits, as for stdout and stderr, until mpiexec has read what
+/// was written to `fds`.
+pub fn also_forward(fds: &[i32]) {
+    ALSO_FORWARDED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .extend_from_slice(fds);
+}
+
 /// How long an aborting rank waits for mpiexec to take its last lines.
 const OUTPUT_GRACE: Duration = Duration::from_secs(2);
 
@@ -133,7 +147,14 @@ fn wait_output_forwarded(limit: Duration) {
             n
         }
     };
-    while unread(libc::STDOUT_FILENO) + unread(libc::STDERR_FILENO) > 0 && start.elapsed() < limit {
+    let mut fds = vec![libc::STDOUT_FILENO, libc::STDERR_FILENO];
+    fds.extend(
+        ALSO_FORWARDED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter(),
+    );
+    while fds.iter().map(|&fd| unread(fd)).sum::<libc::c_int>() > 0 && start.elapsed() < limit {
         std::thread::sleep(Duration::from_millis(5));
     }
 }

@@ -173,6 +173,8 @@ pub enum Op {
     Scatterv,
     /// Gather with a count of its own for each rank.
     Gatherv,
+    /// Tests requests: all of them complete, or none.
+    Testall,
 }
 
 impl Op {
@@ -202,6 +204,7 @@ impl Op {
             Op::Scan => "scan",
             Op::Scatterv => "scatterv",
             Op::Gatherv => "gatherv",
+            Op::Testall => "testall",
         }
     }
 

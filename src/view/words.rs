@@ -86,7 +86,7 @@ fn in_call(call: &Call) -> String {
             _ => "waiting in sendrecv".into(),
         },
         Op::Wait | Op::Waitall => format!("waiting in {op}"),
-        Op::Isend | Op::Irecv | Op::Test | Op::Iprobe => format!("in {op}"),
+        Op::Isend | Op::Irecv | Op::Test | Op::Testall | Op::Iprobe => format!("in {op}"),
         Op::Probe => format!("waiting in {op}"),
         _ => match call.collective.as_ref().and_then(|c| c.root) {
             Some(root) => format!("in {op} (root {root})"),

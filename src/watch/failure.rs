@@ -60,6 +60,7 @@ extern "C" fn on_fatal_signal(
 }
 
 /// The instruction that faulted, from the signal's context.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 fn faulting_address(context: *mut libc::c_void) -> Option<usize> {
     if context.is_null() {
         return None;
@@ -68,6 +69,12 @@ fn faulting_address(context: *mut libc::c_void) -> Option<usize> {
     // interrupted thread's ucontext_t.
     let context = unsafe { &*(context as *const libc::ucontext_t) };
     Some(context.uc_mcontext.gregs[libc::REG_RIP as usize] as usize)
+}
+
+/// Elsewhere the signal is named without its line.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn faulting_address(_context: *mut libc::c_void) -> Option<usize> {
+    None
 }
 
 fn signal_name(signal: libc::c_int) -> &'static str {

@@ -16,6 +16,7 @@ pub mod output;
 pub mod python;
 pub mod rank;
 pub mod site;
+mod sources;
 pub mod traceback;
 
 use std::os::unix::process::CommandExt;

@@ -66,6 +66,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     let capture = Capture::start().ok();
     if let (Some(capture), true) = (&capture, app.is_some()) {
         crate::app::out::redirect(capture.saved_out, capture.saved_err);
+        probe::also_forward(&[capture.saved_out, capture.saved_err]);
     }
     *lock() = Some(Watched { job, capture, app });
     super::failure::watch_for_failures();
@@ -116,19 +117,23 @@ fn start_rank0(
     (app, collector)
 }
 
-/// The program as the view shows it: its name, and the file that calls
-/// `MPI_Init` read from disk (with line information only).
-/// A Python program started from mpi4py's own code (`python3 -m mpi4py
-/// prog.py`) shows the script its command line names.
+/// The program as the view shows it: its name, and its source files read
+/// from disk (with line information only), the one that calls `MPI_Init`
+/// first. A Python program's are its script, not the interpreter's C
+/// (and `python3 -m mpi4py prog.py` starts MPI in mpi4py's own code).
 fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
-    let source = (init_site.line != 0)
-        .then(|| SourceFile::read(std::path::Path::new(init_site.file.as_ref())).ok())
-        .flatten()
-        .or_else(|| {
-            let script = super::python::script().filter(|_| super::python::is_python())?;
-            SourceFile::read(&script).ok()
-        });
-    let explanation = if source.is_none() {
+    let first = std::path::Path::new(init_site.file.as_ref());
+    let others = if super::python::is_python() {
+        super::python::script().into_iter().collect()
+    } else {
+        super::sources::of(&config.program)
+    };
+    let source: Vec<SourceFile> = std::iter::once(first.to_path_buf())
+        .filter(|_| init_site.line != 0)
+        .chain(others.into_iter().filter(|f| !f.ends_with(first)))
+        .filter_map(|f| SourceFile::read(&f).ok())
+        .collect();
+    let explanation = if init_site.line == 0 && source.is_empty() {
         words::NO_LINES.to_string()
     } else {
         String::new()
@@ -138,7 +143,14 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
         title: Some(words::WATCHED_TITLE.to_string()),
         params: source
             .iter()
-            .map(|s| (SOURCE_PARAM.to_string(), s.path.clone()))
+            .map(|s| {
+                // Absolute: a replay may run elsewhere.
+                let path = std::fs::canonicalize(&s.path).map(|p| p.display().to_string());
+                (
+                    SOURCE_PARAM.to_string(),
+                    path.unwrap_or_else(|_| s.path.clone()),
+                )
+            })
             .collect(),
         sources: source.into_iter().collect(),
         explanation,
