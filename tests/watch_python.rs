@@ -200,6 +200,29 @@ fn the_seed_under_the_users_own_mpiexec_shows_the_same() {
 }
 
 #[test]
+fn a_recorded_seed_run_replays_with_its_py_lines_and_exports() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let trace = common::temp_trace(&dir, "demo.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let args = ["-n", "5", "--headless", "--record", trace_arg];
+    watch(dir.path(), &args, &python, &["mpi_demo.py"]).assert_ok();
+    let recorded = common::read(&trace);
+    assert_eq!(recorded.header.world_size, 5);
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    assert_the_seed_run(&replay.stdout);
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    assert!(
+        export.stdout.contains("mpi_demo.py:13"),
+        "{}",
+        export.stdout
+    );
+}
+
+#[test]
 fn numpy_arrays_go_round_a_ring_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -313,6 +336,29 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
         );
     }
     assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "pool.py");
+    let command = ["-m", "mpi4py.futures", "pool.py"];
+    let run = watch(dir.path(), &["-n", "3", "--headless"], &python, &command);
+    run.assert_ok();
+    let log = &run.stdout;
+    let master = lines_of(log, 0);
+    at(&master, "says     squares [0, 1, 4, 9, 16, 25, 36, 49]");
+    // The master runs on a thread of mpi4py's own: its calls are placed
+    // where the main thread is in the student's code.
+    let calls: Vec<&&str> = master.iter().filter(|l| l.contains(".py:")).collect();
+    assert!(!calls.is_empty(), "{log}");
+    assert!(calls.iter().all(|l| l.ends_with("pool.py:15")), "{log}");
+    // The workers run mpi4py's own loop: no line of the student's.
+    for rank in [1, 2] {
+        let worker = lines_of(log, rank);
+        assert!(worker.iter().any(|l| l.ends_with("mpi4py:0")), "{log}");
+    }
 }
 
 #[test]

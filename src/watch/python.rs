@@ -30,6 +30,13 @@ struct Interpreter {
     /// New reference, or null with an exception set.
     get_attribute: unsafe extern "C" fn(Object, *const c_char) -> Object,
     as_utf8: unsafe extern "C" fn(Object) -> *const c_char,
+    /// The interpreter's threads: its state, the first thread's, the
+    /// next one's (null after the last), and a thread's current frame
+    /// (a new reference, or null).
+    interpreter_state: unsafe extern "C" fn() -> Object,
+    first_thread: unsafe extern "C" fn(Object) -> Object,
+    next_thread: unsafe extern "C" fn(Object) -> Object,
+    thread_frame: unsafe extern "C" fn(Object) -> Object,
     incref: unsafe extern "C" fn(Object),
     decref: unsafe extern "C" fn(Object),
     error_fetch: unsafe extern "C" fn(*mut Object, *mut Object, *mut Object),
@@ -69,6 +76,10 @@ impl Interpreter {
                 frame_back: function(c"PyFrame_GetBack")?,
                 get_attribute: function(c"PyObject_GetAttrString")?,
                 as_utf8: function(c"PyUnicode_AsUTF8")?,
+                interpreter_state: function(c"PyInterpreterState_Get")?,
+                first_thread: function(c"PyInterpreterState_ThreadHead")?,
+                next_thread: function(c"PyThreadState_Next")?,
+                thread_frame: function(c"PyThreadState_GetFrame")?,
                 incref: function(c"Py_IncRef")?,
                 decref: function(c"Py_DecRef")?,
                 error_fetch: function(c"PyErr_Fetch")?,
@@ -90,8 +101,11 @@ pub fn is_python() -> bool {
 }
 
 /// The student's line that made the running MPI call: None when the
-/// process is not Python, the interpreter is not running (being torn
-/// down at exit), or no frame of the thread is the student's.
+/// process is not Python or the interpreter is not running (being torn
+/// down at exit). A call made on a thread of mpi4py's own (the futures
+/// pool's master) is placed where another thread is in the student's
+/// code (the `pool.map` line); one made with no student's code on any
+/// thread (a futures worker's loop) is placed in `mpi4py`, line 0.
 pub fn current_site() -> Option<Site> {
     let python = interpreter()?;
     // SAFETY: Py_IsInitialized may be called at any time.
@@ -105,26 +119,61 @@ pub fn current_site() -> Option<Site> {
         let state = (python.gil_ensure)();
         let mut pending: [Object; 3] = [std::ptr::null_mut(); 3];
         (python.error_fetch)(&mut pending[0], &mut pending[1], &mut pending[2]);
-        let site = student_frame(python);
+        let site = student_frame(python).or_else(|| other_threads_site(python));
         (python.error_restore)(pending[0], pending[1], pending[2]);
         (python.gil_release)(state);
-        site
+        Some(site.unwrap_or_else(|| Site {
+            file: Text::from("mpi4py"),
+            line: 0,
+        }))
     }
 }
 
-/// Walks out from the current frame to the first one of the student's.
+/// The first student's line found on the interpreter's other threads.
+///
+/// # Safety
+/// The calling thread holds the GIL.
+unsafe fn other_threads_site(python: &Interpreter) -> Option<Site> {
+    // SAFETY: the GIL is held, so the thread list and their frames stay
+    // as they are while they are read; each frame comes with its own
+    // reference, which the walk releases.
+    unsafe {
+        let mut thread = (python.first_thread)((python.interpreter_state)());
+        while !thread.is_null() {
+            let site = walk_out(python, (python.thread_frame)(thread));
+            if site.is_some() {
+                return site;
+            }
+            thread = (python.next_thread)(thread);
+        }
+    }
+    None
+}
+
+/// Walks out from this thread's current frame to the first one of the
+/// student's.
 ///
 /// # Safety
 /// The calling thread holds the GIL.
 unsafe fn student_frame(python: &Interpreter) -> Option<Site> {
     // SAFETY: the GIL is held; the borrowed frame gets a reference of its
-    // own so that every frame of the walk is released the same way.
-    let mut frame = unsafe { (python.current_frame)() };
-    if frame.is_null() {
-        return None;
+    // own, as `walk_out` takes one.
+    unsafe {
+        let frame = (python.current_frame)();
+        if frame.is_null() {
+            return None;
+        }
+        (python.incref)(frame);
+        walk_out(python, frame)
     }
-    // SAFETY: as above, a live frame.
-    unsafe { (python.incref)(frame) };
+}
+
+/// Walks out from `frame` (whose reference it takes over; null: none)
+/// to the first frame of the student's.
+///
+/// # Safety
+/// The calling thread holds the GIL.
+unsafe fn walk_out(python: &Interpreter, mut frame: Object) -> Option<Site> {
     while !frame.is_null() {
         // SAFETY: `frame` is a live frame we hold a reference to.
         let site = unsafe { site_of_frame(python, frame) };
@@ -187,9 +236,10 @@ unsafe fn frame_file(python: &Interpreter, frame: Object) -> Option<String> {
 
 /// Whether a frame's file is the student's: not mpi4py's own Python code
 /// (its runner, futures, pickled helpers), nor the interpreter's frozen
-/// modules (`<frozen runpy>`, the import machinery).
+/// modules (`<frozen runpy>`, the import machinery), nor any installed
+/// module (the standard library's `threading.py`, site-packages).
 pub(super) fn is_students(file: &str) -> bool {
-    !file.starts_with('<') && !file.contains("/mpi4py/")
+    !file.starts_with('<') && !file.contains("/mpi4py/") && !file.contains("/lib/python3")
 }
 
 /// The student's script named on the interpreter's command line
@@ -212,6 +262,7 @@ mod tests {
         assert!(is_students("/home/me/course/halo.py"));
         assert!(!is_students("/usr/lib/python3/dist-packages/mpi4py/run.py"));
         assert!(!is_students("<frozen runpy>"));
+        assert!(!is_students("/usr/lib/python3.11/threading.py"));
     }
 
     #[test]
