@@ -142,7 +142,13 @@ pub struct WatchArgs {
     #[arg(long)]
     pub exit_when_done: bool,
 
-    /// The program and its arguments, after `--`.
-    #[arg(last = true, required = true, value_name = "PROGRAM")]
+    /// The program and its arguments (after `--`, or after the options:
+    /// everything from the program's name on is the program's).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
     pub command: Vec<String>,
 }

@@ -134,7 +134,8 @@ fn under_the_users_own_mpiexec_it_watches_the_same() {
     let dir = tempfile::tempdir().unwrap();
     let program = compile(dir.path(), "ring");
     let program = program.to_str().unwrap();
-    let run = common::mpi(3, &["watch", "--headless", "--", program], LIMIT);
+    // Without `--`: everything from the program on is the program's.
+    let run = common::mpi(3, &["watch", "--headless", program], LIMIT);
     run.assert_ok();
     assert!(run.stdout.contains("ring.c:"), "{}", run.stdout);
     assert!(
@@ -158,6 +159,8 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
         ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),
         ("testall", "testall  request #0 #1"),
+        ("mprobe", "mprobe   <- any  tag any"),
+        ("mprobe", "improbe  <- 0  tag 6"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);

@@ -315,11 +315,12 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     assert!(zero[send].contains("x MPI_BYTE"), "{log}");
     assert!(zero[send].ends_with("pickled.py:10"), "{log}");
     let one = lines_of(log, 1);
-    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown.
-    let recv = at(&one, "recv     <- 0  tag 11  any size");
+    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown,
+    // at the matched probe, where the rank waits.
+    let recv = at(&one, "mprobe   <- 0  tag 11");
     assert!(one[recv].ends_with("pickled.py:12"), "{log}");
     assert_eq!(
-        one.iter().filter(|l| l.contains("recv     <-")).count(),
+        one.iter().filter(|l| l.contains("   <- ")).count(),
         1,
         "{log}"
     );

@@ -30,8 +30,11 @@ hook!(MPI_Scan => gathers::scan);
 hook!(MPI_Scatterv => gathers::scatterv);
 hook!(MPI_Gatherv => gathers::gatherv);
 hook!(MPI_Probe => probe::probe);
-hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Mprobe => matched::mprobe);
+hook!(MPI_Improbe => matched::improbe);
+hook!(MPI_Mrecv => matched::mrecv);
+hook!(MPI_Imrecv => matched::imrecv);
+hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
 

@@ -1,19 +1,42 @@
-//! `MPI_Mprobe`: the matched probe that mpi4py's pickle-based receive
-//! (`comm.recv`, and the futures pool's results) makes before it takes the
-//! message with `MPI_Mrecv`. The probe is where the rank waits and the
-//! message is matched, so it is recorded as the receive the student wrote:
-//! one event, from the sender, of any size, the pickle's bytes arriving.
-//! The `MPI_Mrecv` that follows moves a message already matched and
-//! passes through unhooked.
+//! Matched probes: `MPI_Mprobe` and `MPI_Improbe` take a message off the
+//! queue (the message is matched there, as a receive would match it), and
+//! `MPI_Mrecv` and `MPI_Imrecv` then receive that very message. mpi4py's
+//! `comm.recv` is an `Mprobe` and an `Mrecv`.
 
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec};
-use mpi_tutor::trace::{display::ANY_SIZE, Op, Text};
+use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
-use crate::{begin, caller, comms, recording, site, step, SUCCESS};
+use crate::probe::{polled, polling_again};
+use crate::{begin, caller, comms, recording, requests, site, step, SUCCESS};
+
+/// What a matched probe from `source` with `tag` on `comm` accepts.
+fn probing(op: Op, at: usize, comm: &comms::CommInfo, source: c_int, tag: c_int) -> Option<u64> {
+    begin(|| {
+        let call = CallSpec::new(op, site(at)).on(comm.number);
+        // SAFETY: reading MPI's constant for a byte.
+        let bytes = unsafe { ffi::RSMPI_UINT8_T };
+        Some(match recv_spec(comm, source, tag, 0, bytes) {
+            Some(mut recv) => {
+                recv.datatype = "MPI_BYTE".into();
+                call.receiving(recv)
+            }
+            None => call,
+        })
+    })
+}
+
+/// The arrival a matched probe's status reports, if any.
+fn taken(comm: &comms::CommInfo, id: u64, source: c_int, got: &ffi::MPI_Status) -> Vec<Arrival> {
+    from_somebody(source)
+        .then(|| arrival(comm, id, got))
+        .flatten()
+        .into_iter()
+        .collect()
+}
 
 pub unsafe extern "C" fn mprobe(
     source: c_int,
@@ -31,57 +54,120 @@ pub unsafe extern "C" fn mprobe(
         return plain();
     }
     let info = comms::info(comm);
-    let id = begin(|| {
-        let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
-        // SAFETY: reading MPI's constant for a byte.
-        let bytes = unsafe { ffi::RSMPI_UINT8_T };
-        Some(match recv_spec(&info, source, tag, 0, bytes) {
-            Some(mut recv) => {
-                recv.datatype = Text::from(ANY_SIZE);
-                call.receiving(recv)
-            }
-            None => call,
-        })
-    });
-    let Some(id) = id else {
+    let Some(id) = probing(Op::Mprobe, at, &info, source, tag) else {
         return plain();
     };
     step(|r| r.posted(id));
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
-    // SAFETY: the program's arguments; `got` is a status.
-    let code = unsafe { matched(source, tag, comm, message, &mut got) };
-    let arrived: Vec<Arrival> = (code == SUCCESS && from_somebody(source))
-        .then(|| arrival(&info, id, &got))
-        .flatten()
-        .into_iter()
-        .collect();
-    step(|r| r.end(id, Op::Recv, &arrived, None));
+    let mut found = 0;
+    let mut code = SUCCESS;
+    for _ in 0..crate::SPINS {
+        // SAFETY: the program's arguments; `got` is a status.
+        code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, &mut got) };
+        if code != SUCCESS || found != 0 {
+            break;
+        }
+    }
+    if code == SUCCESS && found == 0 {
+        step(|r| r.about_to_wait());
+        // SAFETY: the program's arguments; `got` is a status.
+        code = unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, &mut got) };
+    }
+    let arrived = taken(&info, id, source, &got);
+    step(|r| r.end(id, Op::Mprobe, &arrived, None));
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code
 }
 
-/// Matches the message, telling the recorder first if it has to wait.
-///
-/// # Safety
-/// The arguments as `MPI_Mprobe` takes them.
-unsafe fn matched(
+pub unsafe extern "C" fn improbe(
     source: c_int,
     tag: c_int,
     comm: ffi::MPI_Comm,
+    flag: *mut c_int,
     message: *mut ffi::MPI_Message,
-    got: &mut ffi::MPI_Status,
+    status: *mut ffi::MPI_Status,
 ) -> c_int {
-    for _ in 0..crate::SPINS {
-        let mut found = 0;
-        // SAFETY: as the caller guarantees.
-        let code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, got) };
-        if code != SUCCESS || found != 0 {
-            return code;
-        }
+    let at = caller();
+    // SAFETY: a status is plain data.
+    let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+    // SAFETY: the program's arguments; `got` is a status.
+    let code = unsafe { ffi::PMPI_Improbe(source, tag, comm, flag, message, &mut got) };
+    // SAFETY: MPI just wrote the flag (or failed, and it is not read).
+    let found = code == SUCCESS && unsafe { *flag } != 0;
+    if found {
+        // SAFETY: the program's status argument.
+        unsafe { give_status(status, &got) };
     }
-    step(|r| r.about_to_wait());
-    // SAFETY: as the caller guarantees.
-    unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, got) }
+    if !recording() || code != SUCCESS || (!found && polling_again()) {
+        return code;
+    }
+    let info = comms::info(comm);
+    // An unanswered poll takes nothing: it posts no receive.
+    let id = if found {
+        probing(Op::Improbe, at, &info, source, tag)
+    } else {
+        begin(|| Some(CallSpec::new(Op::Improbe, site(at)).on(info.number)))
+    };
+    if let Some(id) = id {
+        step(|r| r.posted(id));
+        let arrived = if found {
+            taken(&info, id, source, &got)
+        } else {
+            Vec::new()
+        };
+        step(|r| r.end(id, Op::Improbe, &arrived, Some(found)));
+    }
+    polled(!found);
+    code
+}
+
+/// `MPI_Mrecv` and `MPI_Imrecv`: local, the message already matched.
+fn receiving_matched(op: Op, at: usize, work: impl FnOnce() -> c_int) -> (Option<u64>, c_int) {
+    if !recording() {
+        return (None, work());
+    }
+    let id = begin(|| Some(CallSpec::new(op, site(at))));
+    step(|r| id.map(|id| r.posted(id)));
+    let code = work();
+    if let Some(id) = id {
+        step(|r| r.end(id, op, &[], None));
+    }
+    (id, code)
+}
+
+pub unsafe extern "C" fn mrecv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    message: *mut ffi::MPI_Message,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let at = caller();
+    // SAFETY: the program's arguments, passed on as given.
+    receiving_matched(Op::Mrecv, at, || unsafe {
+        ffi::PMPI_Mrecv(buf, count, datatype, message, status)
+    })
+    .1
+}
+
+pub unsafe extern "C" fn imrecv(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    message: *mut ffi::MPI_Message,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let at = caller();
+    // SAFETY: the program's arguments, passed on as given.
+    let (id, code) = receiving_matched(Op::Imrecv, at, || unsafe {
+        ffi::PMPI_Imrecv(buf, count, datatype, message, request)
+    });
+    if let (Some(id), SUCCESS) = (id, code) {
+        // SAFETY: MPI just wrote the request. Its message was matched by
+        // the probe: the wait reports no arrival.
+        requests::opened(unsafe { *request }, id, None);
+    }
+    code
 }

@@ -181,7 +181,7 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
     };
     let mut clauses = Vec::new();
     match call.op {
-        Op::Send | Op::Ssend | Op::Recv | Op::Sendrecv => {
+        Op::Send | Op::Ssend | Op::Recv | Op::Sendrecv | Op::Mprobe => {
             send_clause(m, call, call.op, &mut clauses);
             recv_clause(m, rank, call, call.op, &mut clauses);
         }
@@ -196,7 +196,15 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
         }
         // A probe takes no message, so the matcher knows of no receive
         // to name what it waits for: not judged (yet).
-        Op::Isend | Op::Irecv | Op::Test | Op::Testall | Op::Probe | Op::Iprobe => {}
+        Op::Isend
+        | Op::Irecv
+        | Op::Test
+        | Op::Testall
+        | Op::Probe
+        | Op::Iprobe
+        | Op::Improbe
+        | Op::Mrecv
+        | Op::Imrecv => {}
         _ => collective_clause(m, rank, call, &mut clauses),
     }
     if clauses.is_empty() {

@@ -358,7 +358,7 @@ impl Model {
                 self.msgs.consume(id, t);
             }
         }
-        if matches!(end.op, Op::Recv | Op::Sendrecv) {
+        if matches!(end.op, Op::Recv | Op::Sendrecv | Op::Mprobe | Op::Improbe) {
             self.msgs.unpost(rank, end.id);
         }
         let current = match &self.ranks[r].state {

@@ -55,7 +55,14 @@ pub struct RankView {
 pub fn is_blocking(op: Op) -> bool {
     matches!(
         op,
-        Op::Send | Op::Ssend | Op::Recv | Op::Sendrecv | Op::Wait | Op::Waitall | Op::Probe
+        Op::Send
+            | Op::Ssend
+            | Op::Recv
+            | Op::Sendrecv
+            | Op::Wait
+            | Op::Waitall
+            | Op::Probe
+            | Op::Mprobe
     ) || op.is_collective()
 }
 

@@ -91,7 +91,13 @@ pub fn describe_args(c: &Call) -> String {
         ));
     }
     if let Some(rp) = &c.recv {
-        parts.push(describe_recv(rp));
+        parts.push(match c.op {
+            // A matched probe takes a message of any size.
+            Op::Mprobe | Op::Improbe => {
+                format!("<- {}  tag {}", source_name(rp.source), tag_name(rp.tag))
+            }
+            _ => describe_recv(rp),
+        });
     }
     if let Some(cp) = &c.collective {
         let mut p = String::new();
@@ -120,18 +126,7 @@ pub fn describe_args(c: &Call) -> String {
     parts.join("  ")
 }
 
-/// The datatype of a receive that takes a message of whatever size comes
-/// (mpi4py's `comm.recv` of a pickled object): it has no room to show.
-pub const ANY_SIZE: &str = "any size";
-
 fn describe_recv(rp: &RecvPart) -> String {
-    if rp.datatype.as_ref() == ANY_SIZE {
-        return format!(
-            "<- {}  tag {}  any size",
-            source_name(rp.source),
-            tag_name(rp.tag)
-        );
-    }
     format!(
         "<- {}  tag {}  room for {} x {}",
         source_name(rp.source),

@@ -175,6 +175,15 @@ pub enum Op {
     Gatherv,
     /// Tests requests: all of them complete, or none.
     Testall,
+    /// Waits for a message and takes it off the queue (matched here), for
+    /// an `Mrecv` to receive.
+    Mprobe,
+    /// Takes a message off the queue if there is one (matched here).
+    Improbe,
+    /// Receives the message an `Mprobe` took.
+    Mrecv,
+    /// Starts receiving the message an `Mprobe` took.
+    Imrecv,
 }
 
 impl Op {
@@ -205,6 +214,10 @@ impl Op {
             Op::Scatterv => "scatterv",
             Op::Gatherv => "gatherv",
             Op::Testall => "testall",
+            Op::Mprobe => "mprobe",
+            Op::Improbe => "improbe",
+            Op::Mrecv => "mrecv",
+            Op::Imrecv => "imrecv",
         }
     }
 

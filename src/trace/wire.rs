@@ -350,7 +350,7 @@ macro_rules! wire_unit_enum {
 
 wire_unit_enum! {
     Op [Send, Recv, Sendrecv, Isend, Irecv, Wait, Waitall, Test, Barrier, Bcast, Scatter,
-        Gather, Reduce, Allreduce, Ssend, Probe, Iprobe, CommSplit, CommDup, Allgather, Alltoall, Scan, Scatterv, Gatherv, Testall]
+        Gather, Reduce, Allreduce, Ssend, Probe, Iprobe, CommSplit, CommDup, Allgather, Alltoall, Scan, Scatterv, Gatherv, Testall, Mprobe, Improbe, Mrecv, Imrecv]
     Outcome [Completed, CheckFailed, Deadlock, RankFailed, Quit, Interrupted]
 }
 

@@ -69,9 +69,9 @@ fn in_call_short(call: &Call) -> String {
 fn in_call(call: &Call) -> String {
     let op = call.op.name();
     match call.op {
-        Op::Recv => match &call.recv {
-            Some(r) => format!("waiting in recv from {}", source_name(r.source)),
-            None => "waiting in recv".into(),
+        Op::Recv | Op::Mprobe => match &call.recv {
+            Some(r) => format!("waiting in {op} from {}", source_name(r.source)),
+            None => format!("waiting in {op}"),
         },
         Op::Send | Op::Ssend => match &call.send {
             Some(s) => format!("waiting in {op} to {}", s.dest),
@@ -86,7 +86,14 @@ fn in_call(call: &Call) -> String {
             _ => "waiting in sendrecv".into(),
         },
         Op::Wait | Op::Waitall => format!("waiting in {op}"),
-        Op::Isend | Op::Irecv | Op::Test | Op::Testall | Op::Iprobe => format!("in {op}"),
+        Op::Isend
+        | Op::Irecv
+        | Op::Test
+        | Op::Testall
+        | Op::Iprobe
+        | Op::Improbe
+        | Op::Mrecv
+        | Op::Imrecv => format!("in {op}"),
         Op::Probe => format!("waiting in {op}"),
         _ => match call.collective.as_ref().and_then(|c| c.root) {
             Some(root) => format!("in {op} (root {root})"),
