@@ -402,6 +402,50 @@ fn a_rank_that_raises_is_shown_with_its_message_and_line_and_ends_the_job() {
 }
 
 #[test]
+fn a_python_without_mpi4py_for_this_mpi_is_refused_in_one_line() {
+    let Some(_) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let refused = |python: &Path, says: &str| {
+        let run = watch(
+            dir.path(),
+            &["-n", "2", "--headless"],
+            python,
+            &["mpi_demo.py"],
+        );
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+        assert!(run.stderr.contains(says), "{run:#?}");
+    };
+    // An interpreter that cannot import mpi4py (here, one that fails).
+    let without = dir.path().join("python3");
+    std::fs::write(&without, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(
+        &without,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    refused(
+        &without,
+        "cannot import mpi4py: install mpi4py for this MPI",
+    );
+    // The other MPI's interpreter, where the set-up made it.
+    let (other, family) = match mpi_under_test() {
+        "mpich" => ("openmpi", "uses Open MPI"),
+        _ => ("mpich", "uses MPICH"),
+    };
+    let theirs = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(".python/{other}/bin/python3"));
+    if theirs.is_file() {
+        refused(&theirs, family);
+    } else {
+        eprintln!(
+            "skipped the other MPI's mpi4py: {} is not there",
+            theirs.display()
+        );
+    }
+}
+
+#[test]
 fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();

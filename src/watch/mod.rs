@@ -12,6 +12,7 @@ mod check;
 mod config;
 pub mod failure;
 mod launch;
+mod mpi4py;
 pub mod output;
 pub mod python;
 pub mod rank;
@@ -43,6 +44,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
         .ok_or_else(|| Error::Usage("name the program to watch after `--`".into()))?;
     let program = check::find_program(typed)?;
     check::links_mpi(&program)?;
+    mpi4py::check(&program, typed)?;
     let hooks = hooks_library()?;
     crate::run::check_speed(args.speed).map_err(Error::Usage)?;
     if !under_launcher() {
