@@ -161,6 +161,9 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("testall", "testall  request #0 #1"),
         ("mprobe", "mprobe   <- any  tag any"),
         ("mprobe", "improbe  <- 0  tag 6"),
+        ("send_modes", "ssend    -> 1  tag 2"),
+        ("send_modes", "isend    -> 1  tag 3"),
+        ("send_modes", "sendrecv -> 1  tag 5"),
     ];
     for (name, call) in expected {
         compile(dir.path(), name);

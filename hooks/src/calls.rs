@@ -1,7 +1,7 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, gathers, init, matched, p2p, probe, requests, sendrecv, split};
+use crate::{collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -13,6 +13,12 @@ hook!(MPI_Recv => p2p::recv);
 hook!(MPI_Isend => p2p::isend);
 hook!(MPI_Irecv => p2p::irecv);
 hook!(MPI_Sendrecv => sendrecv::sendrecv);
+hook!(MPI_Sendrecv_replace => modes::sendrecv_replace);
+hook!(MPI_Bsend => modes::bsend);
+hook!(MPI_Rsend => modes::rsend);
+hook!(MPI_Issend => modes::issend);
+hook!(MPI_Ibsend => modes::ibsend);
+hook!(MPI_Irsend => modes::irsend);
 hook!(MPI_Wait => requests::wait);
 hook!(MPI_Waitall => requests::waitall);
 hook!(MPI_Test => requests::test);

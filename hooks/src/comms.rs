@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::os::raw::{c_char, c_int};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mpi::ffi;
 use mpi_tutor::trace::Text;
@@ -33,15 +33,20 @@ impl CommInfo {
     }
 }
 
-static COMMS: Mutex<Option<HashMap<u64, CommInfo>>> = Mutex::new(None);
+static COMMS: Mutex<Option<HashMap<u64, Arc<CommInfo>>>> = Mutex::new(None);
+/// Named (predefined) datatypes only: a derived one may be freed and its
+/// handle reused for another of another size.
 static TYPES: Mutex<Option<HashMap<u64, (Text, u64)>>> = Mutex::new(None);
 
 /// What the trace needs of `comm` (looked up once per communicator).
-pub fn info(comm: ffi::MPI_Comm) -> CommInfo {
+pub fn info(comm: ffi::MPI_Comm) -> Arc<CommInfo> {
     let key = crate::handle_key(comm);
     let mut comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
     let comms = comms.get_or_insert_with(HashMap::new);
-    comms.entry(key).or_insert_with(|| describe(comm)).clone()
+    comms
+        .entry(key)
+        .or_insert_with(|| Arc::new(describe(comm)))
+        .clone()
 }
 
 /// `comm` is freed: its handle may name another communicator next.
@@ -106,13 +111,22 @@ pub fn datatype(datatype: ffi::MPI_Datatype) -> (Text, u64) {
     let key = crate::handle_key(datatype);
     let mut types = TYPES.lock().unwrap_or_else(|e| e.into_inner());
     let types = types.get_or_insert_with(HashMap::new);
-    types
-        .entry(key)
-        .or_insert_with(|| describe_type(datatype))
-        .clone()
+    if let Some(known) = types.get(&key) {
+        return known.clone();
+    }
+    let (name, size, named) = describe_type(datatype);
+    if named {
+        // Kept for good: the name is leaked once, so each call's copy of
+        // it costs no allocation.
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        types.insert(key, (Text::Borrowed(name), size));
+        return (Text::Borrowed(name), size);
+    }
+    (name.into(), size)
 }
 
-fn describe_type(datatype: ffi::MPI_Datatype) -> (Text, u64) {
+/// The datatype's name, size, and whether it has a name of its own.
+fn describe_type(datatype: ffi::MPI_Datatype) -> (String, u64, bool) {
     let mut name = [0 as c_char; 128];
     let mut length = 0;
     let mut size = 0;
@@ -127,10 +141,11 @@ fn describe_type(datatype: ffi::MPI_Datatype) -> (Text, u64) {
         .map(|&c| c as u8)
         .collect();
     let name = String::from_utf8_lossy(&bytes).into_owned();
-    let name = if name.is_empty() {
-        "a derived datatype".to_string()
-    } else {
+    let named = !name.is_empty();
+    let name = if named {
         name
+    } else {
+        "a derived datatype".to_string()
     };
-    (name.into(), size.max(0) as u64)
+    (name, size.max(0) as u64, named)
 }

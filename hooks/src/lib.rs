@@ -22,6 +22,7 @@ mod init;
 #[cfg(large_count)]
 mod large;
 mod matched;
+mod modes;
 mod p2p;
 mod probe;
 mod requests;

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::os::raw::c_int;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec};
@@ -18,13 +18,13 @@ use crate::{begin, caller, recording, site, step, SUCCESS};
 /// communicator (to name the sender by world rank).
 struct Open {
     call: u64,
-    receive: Option<CommInfo>,
+    receive: Option<Arc<CommInfo>>,
 }
 
 static OPEN: Mutex<Option<HashMap<u64, Open>>> = Mutex::new(None);
 
 /// Request `request` was started by call `call`.
-pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<CommInfo>) {
+pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Arc<CommInfo>>) {
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
     open.get_or_insert_with(HashMap::new)
         .insert(crate::handle_key(request), Open { call, receive });
@@ -42,7 +42,8 @@ fn started_by(request: ffi::MPI_Request) -> Option<u64> {
 fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
     let done = open.as_mut()?.remove(&(crate::handle_key(request)))?;
-    arrival(&done.receive?, done.call, status)
+    let comm = done.receive?;
+    arrival(&comm, done.call, status)
 }
 
 /// A zeroed status.

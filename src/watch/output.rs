@@ -115,8 +115,9 @@ impl Saved {
 /// Reports, as this rank's, every whole line the program has printed so
 /// far (call it before recording one of its MPI calls).
 pub fn drain() {
-    // SAFETY: flushes the C streams, as the program could at any time.
-    unsafe { libc::fflush(std::ptr::null_mut()) };
+    // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
+    // could at any time; its other streams (files) are left alone.
+    unsafe { libc::fflush(stdout) };
     let mut guard = lock();
     let Some(pipe) = guard.as_mut() else {
         return;

@@ -1,0 +1,161 @@
+//! The other send modes (buffered, ready, synchronous nonblocking), shown
+//! as the plain send or isend they are to the matching (the mode changes
+//! when a send may return, not which receive takes it), and
+//! `MPI_Sendrecv_replace`.
+
+use std::os::raw::{c_int, c_void};
+
+use mpi::ffi;
+use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::trace::Op;
+
+use crate::p2p::{
+    arrival, blocking_send, from_somebody, give_status, recv_spec, send_spec, started_send,
+};
+use crate::{begin, caller, comms, recording, site, step};
+
+pub unsafe extern "C" fn bsend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Send,
+            peer,
+            |request| ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Bsend(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn rsend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        blocking_send(
+            Op::Send,
+            peer,
+            |request| ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request),
+            || ffi::PMPI_Rsend(buf, count, datatype, dest, tag, comm),
+        )
+    }
+}
+
+pub unsafe extern "C" fn issend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn ibsend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+pub unsafe extern "C" fn irsend(
+    buf: *const c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    tag: c_int,
+    comm: ffi::MPI_Comm,
+    request: *mut ffi::MPI_Request,
+) -> c_int {
+    let peer = (dest, tag, count.into(), datatype, comm);
+    // SAFETY: the program's arguments, passed on as given.
+    unsafe {
+        started_send(peer, request, || {
+            ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request)
+        })
+    }
+}
+
+/// One buffer sent, then received into: no nonblocking form, so the rank
+/// says first that it may wait.
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sendrecv_replace(
+    buf: *mut c_void,
+    count: c_int,
+    datatype: ffi::MPI_Datatype,
+    dest: c_int,
+    sendtag: c_int,
+    source: c_int,
+    recvtag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let at = caller();
+    // SAFETY: a status is plain data.
+    let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
+    let work = |into: *mut ffi::MPI_Status| {
+        // SAFETY: the program's arguments; `into` is a status.
+        unsafe {
+            ffi::PMPI_Sendrecv_replace(
+                buf, count, datatype, dest, sendtag, source, recvtag, comm, into,
+            )
+        }
+    };
+    if !recording() {
+        return work(status);
+    }
+    let info = comms::info(comm);
+    let id = begin(|| {
+        let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
+        call.send = send_spec(&info, dest, sendtag, count.into(), datatype);
+        call.recv = recv_spec(&info, source, recvtag, count.into(), datatype);
+        Some(call)
+    });
+    let Some(id) = id else {
+        return work(status);
+    };
+    step(|r| r.posted(id));
+    step(|r| r.about_to_wait());
+    let code = work(&mut got);
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(&info, id, &got))
+        .flatten()
+        .into_iter()
+        .collect();
+    step(|r| r.end(id, Op::Sendrecv, &arrived, None));
+    // SAFETY: the program's status argument.
+    unsafe { give_status(status, &got) };
+    code
+}
