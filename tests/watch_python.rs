@@ -495,3 +495,31 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
         processes_with(&marker)
     );
 }
+
+#[test]
+fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "raises.py");
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "cd {dir} && {bin} watch -n 2 --fast -- {python} raises.py; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
+        dir = dir.path().display(),
+        bin = common::bin(),
+        python = python.display(),
+        after = after.display(),
+    );
+    let term = Tmux::start("watch-python-raises", 140, 45, &script);
+    let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    assert!(
+        s.contains("rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero"),
+        "{s}"
+    );
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(!after.starts_with("EXIT=0"), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+}
