@@ -6,7 +6,14 @@
 # it), cargo-fuzz (the fuzz targets run for a short while in the tests)
 # and Node.js with npm, then the Chrome DevTools trace engine the export
 # test loads its files with (`npm ci` in tests/chrome_consumer, from the
-# committed lock file; skipped when node_modules already matches it).
+# committed lock file; skipped when node_modules already matches it),
+# and mpi4py with numpy for each MPI under test (the Python watch tests), in
+# .python/<mpi>/, one interpreter per MPI so the two never clash:
+#   .python/mpich    a venv of /usr/bin/python3, mpi4py built from source
+#                    against mpicc.mpich (pip's binary wheel does not load
+#                    Debian's MPICH; ~3 minutes, 1.7 GB of memory);
+#   .python/openmpi  a venv that sees Debian's python3-mpi4py and
+#                    python3-numpy, which are linked to Open MPI.
 set -euo pipefail
 
 mpi=mpich
@@ -38,6 +45,10 @@ if [ "$for_tests" = yes ]; then
   # its own npm): look for the commands, not for Debian's packages.
   command -v node >/dev/null 2>&1 || wanted+=(nodejs)
   command -v npm >/dev/null 2>&1 || wanted+=(npm)
+  need python3-venv; need python3-dev
+  if [ "$mpi" != mpich ]; then
+    need python3-mpi4py; need python3-numpy
+  fi
 fi
 
 consumer_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/chrome_consumer"
@@ -66,6 +77,30 @@ install_consumer() {
     exit 1
   }
   cp "$consumer_dir/package-lock.json" "$stamp"
+}
+
+python_dir="$(cd "$(dirname "$0")/.." && pwd)/.python"
+# True when .python/<mpi> already imports mpi4py and numpy.
+have_mpi4py() { "$python_dir/$1/bin/python3" -c 'import mpi4py.MPI, numpy' >/dev/null 2>&1; }
+# Makes .python/<mpi> for the Python watch tests when it is missing.
+install_mpi4py() { # mpich|openmpi
+  [ "$for_tests" = yes ] || return 0
+  have_mpi4py "$1" && return 0
+  rm -rf "${python_dir:?}/$1"
+  if [ "$1" = openmpi ]; then
+    echo "setup: making .python/openmpi (Debian's mpi4py for Open MPI)"
+    /usr/bin/python3 -m venv --system-site-packages "$python_dir/openmpi"
+  else
+    echo "setup: building mpi4py against MPICH in .python/mpich (takes minutes)"
+    /usr/bin/python3 -m venv "$python_dir/mpich"
+    MPICC=mpicc.mpich "$python_dir/mpich/bin/pip" install --quiet \
+      --no-binary mpi4py mpi4py numpy
+  fi
+  have_mpi4py "$1" || {
+    echo "setup: mpi4py in .python/$1 does not import; see the messages above" >&2
+    exit 1
+  }
+  wanted+=("mpi4py-$1")
 }
 
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -117,6 +152,8 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 install_consumer
+if [ "$mpi" != openmpi ]; then install_mpi4py mpich; fi
+if [ "$mpi" != mpich ]; then install_mpi4py openmpi; fi
 if [ "$for_tests" = yes ] && ! cargo fuzz --version >/dev/null 2>&1; then
   echo "setup: installing cargo-fuzz (cargo install cargo-fuzz --locked)"
   cargo install cargo-fuzz --locked --quiet

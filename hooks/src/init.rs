@@ -76,6 +76,14 @@ pub unsafe extern "C" fn finalize() -> c_int {
         // SAFETY: the tutor's own finalize.
         return unsafe { ffi::PMPI_Finalize() };
     }
+    if let Some((message, site)) = uncaught_exception() {
+        // A Python rank whose program raised: it failed, as if it had
+        // aborted, rather than leaving the others to wait for it.
+        step(|r| r.fail(message, site));
+        std::thread::sleep(std::time::Duration::from_secs(2));
+        // SAFETY: ends the job, as mpi4py's own runner does.
+        return unsafe { ffi::PMPI_Abort(ffi::RSMPI_COMM_WORLD, 1) };
+    }
     let finished = as_tutor(|| std::panic::catch_unwind(rank::finish).ok().flatten());
     match finished {
         Some(0) => crate::SUCCESS,
@@ -92,11 +100,27 @@ pub unsafe extern "C" fn finalize() -> c_int {
 pub unsafe extern "C" fn abort(comm: ffi::MPI_Comm, code: c_int) -> c_int {
     let at = caller();
     if recording() {
-        let message = format!("called MPI_Abort with error code {code}");
-        step(|r| r.fail(message, Some(site(at))));
+        // mpi4py's runner aborts on an uncaught exception: say which.
+        let (message, site) = uncaught_exception().unwrap_or_else(|| {
+            let message = format!("called MPI_Abort with error code {code}");
+            (message, Some(site(at)))
+        });
+        step(|r| r.fail(message, site));
         // Rank 0 ends the job and says why; if it cannot, MPI does.
         std::thread::sleep(std::time::Duration::from_secs(2));
     }
     // SAFETY: the program's arguments, passed on as given.
     unsafe { ffi::PMPI_Abort(comm, code) }
+}
+
+/// The uncaught exception a Python rank's traceback printed, if any,
+/// with the student's line it was raised at.
+fn uncaught_exception() -> Option<(String, Option<mpi_tutor::trace::Site>)> {
+    std::panic::catch_unwind(|| {
+        // The traceback was printed just before: read it first.
+        mpi_tutor::watch::output::drain();
+        mpi_tutor::watch::traceback::uncaught()
+    })
+    .ok()
+    .flatten()
 }

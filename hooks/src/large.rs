@@ -185,3 +185,99 @@ pub unsafe extern "C" fn allreduce_c(
         )
     }
 }
+
+/// The counts as the plain forms take them, when they fit an `int`.
+fn narrowed<const N: usize>(counts: [MPI_Count; N]) -> Option<[c_int; N]> {
+    let mut narrow = [0; N];
+    for (to, from) in narrow.iter_mut().zip(counts) {
+        *to = c_int::try_from(from).ok()?;
+    }
+    Some(narrow)
+}
+
+/// mpi4py 4's `comm.Sendrecv` (a halo exchange): recorded by the plain
+/// form's hook when its counts fit an `int`, else passed on unrecorded.
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn sendrecv_c(
+    sendbuf: *const c_void,
+    sendcount: MPI_Count,
+    sendtype: ffi::MPI_Datatype,
+    dest: c_int,
+    sendtag: c_int,
+    recvbuf: *mut c_void,
+    recvcount: MPI_Count,
+    recvtype: ffi::MPI_Datatype,
+    source: c_int,
+    recvtag: c_int,
+    comm: ffi::MPI_Comm,
+    status: *mut ffi::MPI_Status,
+) -> c_int {
+    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
+        // SAFETY: the program's arguments, passed on as given.
+        return unsafe {
+            ffi::PMPI_Sendrecv_c(
+                sendbuf, sendcount, sendtype, dest, sendtag, recvbuf, recvcount, recvtype, source,
+                recvtag, comm, status,
+            )
+        };
+    };
+    // SAFETY: the program's arguments, the counts narrowed without loss.
+    unsafe {
+        crate::sendrecv::sendrecv(
+            sendbuf, send, sendtype, dest, sendtag, recvbuf, recv, recvtype, source, recvtag, comm,
+            status,
+        )
+    }
+}
+
+/// mpi4py 4's `comm.Scatter`: as `sendrecv_c`, through the plain hook.
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn scatter_c(
+    sendbuf: *const c_void,
+    sendcount: MPI_Count,
+    sendtype: ffi::MPI_Datatype,
+    recvbuf: *mut c_void,
+    recvcount: MPI_Count,
+    recvtype: ffi::MPI_Datatype,
+    root: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
+        // SAFETY: the program's arguments, passed on as given.
+        return unsafe {
+            ffi::PMPI_Scatter_c(
+                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+            )
+        };
+    };
+    // SAFETY: the program's arguments, the counts narrowed without loss.
+    unsafe {
+        crate::collective::scatter(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
+    }
+}
+
+/// mpi4py 4's `comm.Gather`: as `sendrecv_c`, through the plain hook.
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn gather_c(
+    sendbuf: *const c_void,
+    sendcount: MPI_Count,
+    sendtype: ffi::MPI_Datatype,
+    recvbuf: *mut c_void,
+    recvcount: MPI_Count,
+    recvtype: ffi::MPI_Datatype,
+    root: c_int,
+    comm: ffi::MPI_Comm,
+) -> c_int {
+    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
+        // SAFETY: the program's arguments, passed on as given.
+        return unsafe {
+            ffi::PMPI_Gather_c(
+                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+            )
+        };
+    };
+    // SAFETY: the program's arguments, the counts narrowed without loss.
+    unsafe {
+        crate::collective::gather(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
+    }
+}

@@ -61,12 +61,7 @@ pub fn links_mpi(program: &Path) -> Result<(), Error> {
 /// Refuses a program linked to another MPI than this mpi-tutor (and its
 /// hooks): preloaded there, the hooks would crash it.
 fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
-    let ours = std::env::current_exe()
-        .ok()
-        .and_then(|exe| std::fs::read(exe).ok())
-        .and_then(|data| needed_libraries(&data))
-        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)));
-    match ours {
+    match our_mpi_library() {
         Some(ours) if mpi_family(&ours) != mpi_family(theirs) => Err(Error::Usage(format!(
             "{} uses {} ({theirs}) but this mpi-tutor was built for {} ({ours}): use the mpi-tutor built for its MPI (Open MPI: `make test-mpi MPI=openmpi` builds target-openmpi/), or rebuild the program with this MPI's mpicc",
             program.display(),
@@ -77,8 +72,17 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
     }
 }
 
+/// The MPI library this mpi-tutor (and so its hooks) is linked to.
+pub(super) fn our_mpi_library() -> Option<String> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::read(exe).ok())
+        .and_then(|data| needed_libraries(&data))
+        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
+}
+
 /// Which MPI a library file name belongs to.
-fn mpi_family(library: &str) -> &'static str {
+pub(super) fn mpi_family(library: &str) -> &'static str {
     if library.starts_with("libmpich") {
         "MPICH"
     } else {
@@ -86,20 +90,20 @@ fn mpi_family(library: &str) -> &'static str {
     }
 }
 
-fn is_python(program: &Path) -> bool {
+pub(super) fn is_python(program: &Path) -> bool {
     program
         .file_name()
         .is_some_and(|n| n.to_string_lossy().starts_with("python"))
 }
 
 /// `libmpi.so.12`, `libmpich.so.12`, `libmpi_cxx.so`, `libmpifort.so`.
-fn is_mpi_library(name: &str) -> bool {
+pub(super) fn is_mpi_library(name: &str) -> bool {
     name.starts_with("libmpi")
 }
 
 /// The libraries an ELF file names as NEEDED (empty for a static one);
 /// `None` for a file that is not a 64-bit ELF.
-fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
+pub(super) fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
     let header = elf::FileHeader64::<Endianness>::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;

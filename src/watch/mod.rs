@@ -12,10 +12,13 @@ mod check;
 mod config;
 pub mod failure;
 mod launch;
+mod mpi4py;
 pub mod output;
+pub mod python;
 pub mod rank;
 pub mod site;
 mod sources;
+pub mod traceback;
 
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
         .ok_or_else(|| Error::Usage("name the program to watch after `--`".into()))?;
     let program = check::find_program(typed)?;
     check::links_mpi(&program)?;
+    mpi4py::check(&program, typed)?;
     let hooks = hooks_library()?;
     crate::run::check_speed(args.speed).map_err(Error::Usage)?;
     if !under_launcher() {
@@ -76,6 +80,9 @@ fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
         .args(&args.command[1..])
         .env("LD_PRELOAD", preload)
         .env(CONFIG_ENV, config.to_env())
+        // A Python rank's prints reach the capture as they are made, in
+        // order with its MPI calls (Python buffers a pipe's output).
+        .env("PYTHONUNBUFFERED", "1")
         .exec();
     Error::Usage(format!("cannot start {}: {error}", program.display()))
 }

@@ -139,6 +139,7 @@ pub fn drain() {
     let lines = take_lines(&mut pipe.partial, pipe.ended);
     drop(guard);
     for line in lines {
+        super::traceback::note_output(&line);
         process_recorder().with(|r| r.say(line));
     }
 }

@@ -119,16 +119,21 @@ fn start_rank0(
 
 /// The program as the view shows it: its name, and its source files read
 /// from disk (with line information only), the one that calls `MPI_Init`
-/// first.
+/// first. A Python program's are its script, not the interpreter's C
+/// (and `python3 -m mpi4py prog.py` starts MPI in mpi4py's own code).
 fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
     let first = std::path::Path::new(init_site.file.as_ref());
-    let others = super::sources::of(&config.program);
+    let others = if super::python::is_python() {
+        super::python::script().into_iter().collect()
+    } else {
+        super::sources::of(&config.program)
+    };
     let source: Vec<SourceFile> = std::iter::once(first.to_path_buf())
         .filter(|_| init_site.line != 0)
         .chain(others.into_iter().filter(|f| !f.ends_with(first)))
         .filter_map(|f| SourceFile::read(&f).ok())
         .collect();
-    let explanation = if init_site.line == 0 {
+    let explanation = if init_site.line == 0 && source.is_empty() {
         words::NO_LINES.to_string()
     } else {
         String::new()

@@ -17,8 +17,13 @@ thread_local! {
     static SITES: RefCell<(HashMap<usize, Site>, Objects)> = RefCell::new(Default::default());
 }
 
-/// The site of the call that returns to `return_address`.
+/// The site of the call that returns to `return_address`; in a Python
+/// program, the student's `.py` line instead (the return address is in
+/// mpi4py's extension).
 pub fn site_of(return_address: usize) -> Site {
+    if let Some(site) = super::python::current_site() {
+        return site;
+    }
     SITES.with(|sites| {
         let mut sites = sites.borrow_mut();
         let (known, objects) = &mut *sites;
@@ -117,7 +122,7 @@ fn is_fixed_address(path: &str) -> bool {
 }
 
 /// `ring.c` rather than `/home/me/mpi/ring.c` when run from where it is.
-fn shortened(file: &str) -> String {
+pub(super) fn shortened(file: &str) -> String {
     let here = std::env::current_dir().unwrap_or_default();
     match std::path::Path::new(file).strip_prefix(&here) {
         Ok(inside) => inside.display().to_string(),

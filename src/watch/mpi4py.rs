@@ -1,0 +1,72 @@
+//! What must be true of a Python program's interpreter before it is
+//! watched: it imports mpi4py, and that mpi4py is built for the MPI this
+//! mpi-tutor is. Otherwise each rank ends before MPI starts, or, with the
+//! other MPI's mpi4py, dies of two MPI libraries in one process without a
+//! word: both are refused here in one line.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::check::{is_mpi_library, is_python, mpi_family, needed_libraries, our_mpi_library};
+use crate::error::Error;
+
+/// Where the interpreter's mpi4py extension is, found without importing it
+/// (importing it would start MPI).
+const FIND_EXTENSION: &str =
+    "import importlib.util as u; s = u.find_spec('mpi4py.MPI'); print(s.origin if s else '')";
+
+/// Refuses an interpreter without a usable mpi4py for this MPI; `typed`:
+/// the interpreter as the command names it (a virtual environment's
+/// `bin/python3` is the system's python started under that name).
+pub fn check(program: &Path, typed: &str) -> Result<(), Error> {
+    if !is_python(program) {
+        return Ok(());
+    }
+    let python = Path::new(typed);
+    let extension = extension_of(program, python)?;
+    let Some(theirs) = mpi_library_of(&extension) else {
+        // Linked some other way (a wheel's stub that loads MPI itself):
+        // nothing to compare.
+        return Ok(());
+    };
+    match our_mpi_library() {
+        Some(ours) if mpi_family(&ours) != mpi_family(&theirs) => Err(Error::Usage(format!(
+            "{}'s mpi4py uses {} ({theirs}) but this mpi-tutor was built for {} ({ours}): use a Python whose mpi4py is built for {} (README: \"Watch a Python program\")",
+            python.display(),
+            mpi_family(&theirs),
+            mpi_family(&ours),
+            mpi_family(&ours),
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The file of the interpreter's `mpi4py.MPI` extension, started as the
+/// watched program will be.
+fn extension_of(program: &Path, python: &Path) -> Result<PathBuf, Error> {
+    let cannot = || {
+        Error::Usage(format!(
+            "{} cannot import mpi4py: install mpi4py for this MPI (README: \"Watch a Python program\")",
+            python.display()
+        ))
+    };
+    let output = Command::new(program)
+        .arg0(python)
+        .args(["-c", FIND_EXTENSION])
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot start {}: {e}", python.display())))?;
+    let origin = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if !output.status.success() || origin.is_empty() {
+        return Err(cannot());
+    }
+    Ok(PathBuf::from(origin))
+}
+
+/// The MPI library the extension is linked to, if it names one.
+fn mpi_library_of(extension: &Path) -> Option<String> {
+    let data = std::fs::read(extension).ok()?;
+    needed_libraries(&data)?
+        .into_iter()
+        .find(|n| is_mpi_library(n))
+}

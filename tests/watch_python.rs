@@ -1,0 +1,525 @@
+//! `mpi-tutor watch -- python3 PROGRAM.py` on real mpi4py programs
+//! (tests/programs/python, the tutorial's own `mpi_demo.py` among them)
+//! under the real mpiexec: each call is placed at the student's `.py`
+//! line, every rank's prints come whole and in order, a deadlock and an
+//! uncaught exception are named with their lines, and the live view
+//! shows the `.py` source with each rank's marker.
+//!
+//! The interpreter is the one `scripts/setup.sh --for-tests` makes for
+//! the MPI under test (`.python/mpich` or `.python/openmpi`), or
+//! `MPI_TUTOR_TEST_PYTHON`; without one that imports mpi4py, each test
+//! says why and skips.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use common::tmux::{processes_with, Tmux};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The interposer beside the binary, as fresh as the binary (see
+/// tests/watch.rs: `cargo test` does not build the hooks crate).
+fn hooks_built() {
+    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
+        if common::bin().contains("/release/") {
+            cmd.arg("--release");
+        }
+        let ok = cmd.status().is_ok_and(|s| s.success());
+        assert!(ok, "cannot build the hooks library");
+    });
+}
+
+/// `mpich` or `openmpi`: the MPI whose mpiexec the tests run.
+fn mpi_under_test() -> &'static str {
+    let said = Command::new(common::mpiexec())
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if said.contains("Open MPI") || said.contains("OpenRTE") {
+        "openmpi"
+    } else {
+        "mpich"
+    }
+}
+
+/// The Python with mpi4py for the MPI under test; None (and why, printed)
+/// when there is none.
+fn python() -> Option<PathBuf> {
+    let python = match std::env::var_os("MPI_TUTOR_TEST_PYTHON") {
+        Some(chosen) => PathBuf::from(chosen),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".python")
+            .join(mpi_under_test())
+            .join("bin/python3"),
+    };
+    let imports = Command::new(&python)
+        .args(["-c", "import mpi4py, numpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !imports {
+        eprintln!(
+            "skipped: {} does not import mpi4py and numpy for {}; \
+             `scripts/setup.sh {} --for-tests` makes it",
+            python.display(),
+            mpi_under_test(),
+            mpi_under_test()
+        );
+        return None;
+    }
+    hooks_built();
+    Some(python)
+}
+
+/// Copies `tests/programs/python/NAME` into `dir`: the log names it as
+/// the working directory sees it.
+fn program(dir: &Path, name: &str) {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs/python")
+        .join(name);
+    std::fs::copy(&source, dir.join(name)).unwrap();
+}
+
+/// `mpi-tutor watch ARGS -- PYTHON COMMAND...`, typed alone in `dir`.
+fn watch(dir: &Path, args: &[&str], python: &Path, command: &[&str]) -> common::Run {
+    let mut cmd = Command::new(common::bin());
+    cmd.current_dir(dir)
+        .arg("watch")
+        .args(args)
+        .arg("--")
+        .arg(python)
+        .args(command);
+    common::run(cmd, LIMIT)
+}
+
+/// The lines of `log` about `rank`.
+fn lines_of(log: &str, rank: u32) -> Vec<&str> {
+    let tag = format!(" rank {rank} ");
+    log.lines().filter(|l| l.contains(&tag)).collect()
+}
+
+/// Where in `lines` the first line containing `text` is.
+fn at(lines: &[&str], text: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+}
+
+/// What the tutorial's program must show, however it was started.
+fn assert_the_seed_run(log: &str) {
+    let zero = lines_of(log, 0);
+    at(&zero, "says     0: Hello!");
+    at(&zero, "says     0: sending [ 0.  1.  2.");
+    let send = at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)");
+    assert!(zero[send].ends_with("mpi_demo.py:13"), "{log}");
+    let one = lines_of(log, 1);
+    let hello = at(&one, "says     1: Hello!");
+    let waiting = at(&one, "says     1: waiting for data from rank 0");
+    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
+    let done = at(&one, "took message #0 of 0->1 tag 13");
+    let received = at(&one, "says     1: received [ 0.  1.  2.");
+    assert!(
+        hello < waiting && waiting < recv && recv < done && done < received,
+        "{log}"
+    );
+    assert!(one[recv].ends_with("mpi_demo.py:18"), "{log}");
+    for rank in 2..5 {
+        let lines = lines_of(log, rank);
+        at(&lines, &format!("says     {rank}: I've got nothing to do"));
+        assert!(
+            !lines.iter().any(|l| l.contains(".py:")),
+            "rank {rank} made no MPI call: {log}"
+        );
+    }
+    assert!(log.contains("messages 0 -> 1: 1 message, 800 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn the_seed_program_is_the_tutorials_own() {
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/python/mpi_demo.py");
+    let tutorial = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/mpi_demo.py");
+    let Ok(original) = std::fs::read(&tutorial) else {
+        eprintln!("skipped: the tutorial's copy is not beside this repository");
+        return;
+    };
+    assert_eq!(std::fs::read(ours).unwrap(), original);
+}
+
+#[test]
+fn the_seed_shows_every_rank_and_the_py_lines_of_send_and_recv() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "5", "--headless"],
+        &python,
+        &["mpi_demo.py"],
+    );
+    run.assert_ok();
+    assert_the_seed_run(&run.stdout);
+}
+
+#[test]
+fn the_seed_run_by_mpi4pys_runner_shows_the_same() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "5", "--headless"],
+        &python,
+        &["-m", "mpi4py", "mpi_demo.py"],
+    );
+    run.assert_ok();
+    assert_the_seed_run(&run.stdout);
+}
+
+#[test]
+fn the_seed_under_the_users_own_mpiexec_shows_the_same() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let mut cmd = Command::new(common::mpiexec());
+    cmd.current_dir(dir.path())
+        .args(["-n", "5", common::bin(), "watch", "--headless", "--"])
+        .arg(&python)
+        .arg("mpi_demo.py");
+    let run = common::run(cmd, LIMIT);
+    run.assert_ok();
+    assert_the_seed_run(&run.stdout);
+}
+
+#[test]
+fn a_recorded_seed_run_replays_with_its_py_lines_and_exports() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let trace = common::temp_trace(&dir, "demo.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let args = ["-n", "5", "--headless", "--record", trace_arg];
+    watch(dir.path(), &args, &python, &["mpi_demo.py"]).assert_ok();
+    let recorded = common::read(&trace);
+    assert_eq!(recorded.header.world_size, 5);
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    assert_the_seed_run(&replay.stdout);
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    assert!(
+        export.stdout.contains("mpi_demo.py:13"),
+        "{}",
+        export.stdout
+    );
+}
+
+#[test]
+fn numpy_arrays_go_round_a_ring_at_their_lines() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "exchange.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "4", "--headless"],
+        &python,
+        &["exchange.py"],
+    );
+    run.assert_ok();
+    let log = &run.stdout;
+    for rank in 0..4u32 {
+        let lines = lines_of(log, rank);
+        let left = (rank + 3) % 4;
+        let (send_line, recv_line) = if rank % 2 == 0 { (16, 17) } else { (20, 19) };
+        let send = at(&lines, "send     -> ");
+        assert!(lines[send].contains("10 x MPI_INT (40 B)"), "{log}");
+        assert!(
+            lines[send].ends_with(&format!("exchange.py:{send_line}")),
+            "{log}"
+        );
+        let recv = at(&lines, &format!("recv     <- {left}  tag 7"));
+        assert!(
+            lines[recv].ends_with(&format!("exchange.py:{recv_line}")),
+            "{log}"
+        );
+        let said = at(&lines, &format!("says     {rank}: got ten {left}s"));
+        assert!(said > send && said > recv, "{log}");
+    }
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "halo.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "3", "--headless"],
+        &python,
+        &["halo.py"],
+    );
+    run.assert_ok();
+    let log = &run.stdout;
+    let exchange = [
+        (0, "sendrecv -> 1  tag 0  4 x MPI_DOUBLE (32 B)   halo.py:15"),
+        (1, "sendrecv -> 2  tag 0  4 x MPI_DOUBLE (32 B)  <- 0  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
+        (2, "sendrecv <- 1  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
+    ];
+    for (rank, line) in exchange {
+        let lines = lines_of(log, rank);
+        at(&lines, line);
+        at(
+            &lines,
+            "scatter  root 0  2 x MPI_DOUBLE (16 B)   halo.py:17",
+        );
+        at(&lines, "allreduce 1 x MPI_DOUBLE (8 B)   halo.py:19");
+        at(&lines, "gather   root 0  1 x MPI_DOUBLE (8 B)   halo.py:21");
+        at(
+            &lines,
+            &format!("says     {rank}: ghost {}.0", rank as f64 - 1.0),
+        );
+    }
+    at(&lines_of(log, 0), "says     0: ghosts [-1.  0.  1.]");
+    assert!(log.contains("messages 0 -> 1: 1 message, 32 B"), "{log}");
+    assert!(log.contains("messages 1 -> 2: 1 message, 32 B"), "{log}");
+    assert!(
+        !log.contains("messages 2 ->"),
+        "nothing sent to nobody: {log}"
+    );
+}
+
+#[test]
+fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "pickled.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        &python,
+        &["pickled.py"],
+    );
+    run.assert_ok();
+    let log = &run.stdout;
+    let zero = lines_of(log, 0);
+    let send = at(&zero, "send     -> 1  tag 11  ");
+    assert!(zero[send].contains("x MPI_BYTE"), "{log}");
+    assert!(zero[send].ends_with("pickled.py:10"), "{log}");
+    let one = lines_of(log, 1);
+    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown,
+    // at the matched probe, where the rank waits.
+    let recv = at(&one, "mprobe   <- 0  tag 11");
+    assert!(one[recv].ends_with("pickled.py:12"), "{log}");
+    assert_eq!(
+        one.iter().filter(|l| l.contains("   <- ")).count(),
+        1,
+        "{log}"
+    );
+    let took = at(&one, "took message #0 of 0->1 tag 11");
+    let got = at(&one, "says     1: got {'a': 7, 'b': 3.14}");
+    assert!(recv < took && took < got, "{log}");
+    for rank in 0..2 {
+        let lines = lines_of(log, rank);
+        let bcast = at(&lines, "bcast    root 0");
+        assert!(lines[bcast].ends_with("pickled.py:14"), "{log}");
+        at(
+            &lines,
+            &format!("says     {rank}: bcast gave {{'step': 1}}"),
+        );
+    }
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "pool.py");
+    let command = ["-m", "mpi4py.futures", "pool.py"];
+    let run = watch(dir.path(), &["-n", "3", "--headless"], &python, &command);
+    run.assert_ok();
+    let log = &run.stdout;
+    let master = lines_of(log, 0);
+    at(&master, "says     squares [0, 1, 4, 9, 16, 25, 36, 49]");
+    // The master runs on a thread of mpi4py's own: its calls are placed
+    // where the main thread is in the student's code.
+    let calls: Vec<&&str> = master.iter().filter(|l| l.contains(".py:")).collect();
+    assert!(!calls.is_empty(), "{log}");
+    assert!(calls.iter().all(|l| l.ends_with("pool.py:15")), "{log}");
+    // The workers run mpi4py's own loop: no line of the student's.
+    for rank in [1, 2] {
+        let worker = lines_of(log, rank);
+        assert!(worker.iter().any(|l| l.ends_with("mpi4py:0")), "{log}");
+    }
+}
+
+#[test]
+fn a_python_deadlock_is_named_with_its_py_lines_and_exits_3() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "deadlock.py");
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        &python,
+        &["deadlock.py"],
+    );
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+    for (rank, other) in [(0, 1), (1, 0)] {
+        let waits = format!("rank {rank} recv(from {other}, tag 0) deadlock.py:11");
+        assert!(run.stdout.contains(&waits), "{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("never printed"), "{}", run.stdout);
+}
+
+#[test]
+fn a_rank_that_raises_is_shown_with_its_message_and_line_and_ends_the_job() {
+    let Some(python) = python() else { return };
+    for runner in [&["raises.py"][..], &["-m", "mpi4py", "raises.py"]] {
+        let dir = tempfile::tempdir().unwrap();
+        program(dir.path(), "raises.py");
+        let run = watch(dir.path(), &["-n", "2", "--headless"], &python, runner);
+        assert!(run.code.is_some_and(|c| c != 0), "{run:#?}");
+        let said = "rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero";
+        assert!(run.stderr.contains(said), "{run:#?}");
+        let one = lines_of(&run.stdout, 1);
+        let before = at(&one, "says     1: about to divide by zero");
+        let traceback = at(&one, "says     ZeroDivisionError: division by zero");
+        let failed = at(&one, "FAILED   raised ZeroDivisionError");
+        assert!(before < traceback && traceback < failed, "{}", run.stdout);
+        assert!(one[failed].ends_with("raises.py:14"), "{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_python_without_mpi4py_for_this_mpi_is_refused_in_one_line() {
+    let Some(_) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let refused = |python: &Path, says: &str| {
+        let run = watch(
+            dir.path(),
+            &["-n", "2", "--headless"],
+            python,
+            &["mpi_demo.py"],
+        );
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+        assert!(run.stderr.contains(says), "{run:#?}");
+    };
+    // An interpreter that cannot import mpi4py (here, one that fails).
+    let without = dir.path().join("python3");
+    std::fs::write(&without, "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(
+        &without,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    refused(
+        &without,
+        "cannot import mpi4py: install mpi4py for this MPI",
+    );
+    // The other MPI's interpreter, where the set-up made it.
+    let (other, family) = match mpi_under_test() {
+        "mpich" => ("openmpi", "uses Open MPI"),
+        _ => ("mpich", "uses MPICH"),
+    };
+    let theirs = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(".python/{other}/bin/python3"));
+    if theirs.is_file() {
+        refused(&theirs, family);
+    } else {
+        eprintln!(
+            "skipped the other MPI's mpi4py: {} is not there",
+            theirs.display()
+        );
+    }
+}
+
+#[test]
+fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "mpi_demo.py");
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "cd {dir} && {bin} watch -n 5 --paused -- {python} mpi_demo.py; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
+        dir = dir.path().display(),
+        bin = common::bin(),
+        python = python.display(),
+        after = after.display(),
+    );
+    let term = Tmux::start("watch-python", 140, 45, &script);
+    let s = term.wait_for("ranks 0 and 1 held on their .py lines", LIMIT, |s| {
+        s.contains("PAUSED") && s.contains("▶0 13") && s.contains("▶1 18")
+    });
+    assert!(s.contains("mpi_demo.py"), "{s}");
+    assert!(s.contains("comm.Send(data, dest=1, tag=13)"), "{s}");
+    term.keys(&["1", "n"]);
+    term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
+        s.contains("waiting in recv from 0")
+    });
+    term.keys(&["n"]);
+    term.wait_for("the message delivered", LIMIT, |s| {
+        s.contains("800 B delivered") || s.contains("DONE")
+    });
+    term.keys(&["n", "n", "n"]);
+    term.wait_for("the run's end", LIMIT, |s| s.contains("DONE"));
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+    // The shell that printed SHELL-BACK is itself about to become `sleep`.
+    let marker = dir.path().display().to_string();
+    let gone = std::time::Instant::now();
+    while !processes_with(&marker).is_empty() && gone.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        processes_with(&marker).is_empty(),
+        "left running: {:?}",
+        processes_with(&marker)
+    );
+}
+
+#[test]
+fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "raises.py");
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "cd {dir} && {bin} watch -n 2 --fast -- {python} raises.py; \
+         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
+        dir = dir.path().display(),
+        bin = common::bin(),
+        python = python.display(),
+        after = after.display(),
+    );
+    let term = Tmux::start("watch-python-raises", 140, 45, &script);
+    let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    assert!(
+        s.contains("rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero"),
+        "{s}"
+    );
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(!after.starts_with("EXIT=0"), "{after}");
+    assert!(
+        after.contains(" icanon") && after.contains(" echo "),
+        "{after}"
+    );
+}
