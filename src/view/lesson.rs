@@ -88,8 +88,14 @@ pub fn marker_text(ranks: &[Rank]) -> String {
 impl Widget for &LessonPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
+        // A built-in lesson is a lesson; a watched program is its source.
+        let kind = if self.lesson.file.starts_with("lessons/") {
+            " lesson "
+        } else {
+            " source "
+        };
         let title = Line::from(vec![
-            Span::raw(" lesson "),
+            Span::raw(kind),
             Span::styled(format!("{} ", base_name(self.lesson.file)), t.dim()),
         ]);
         let block = Block::bordered()

@@ -341,6 +341,18 @@ fn lesson_markers_sit_on_the_ranks_lines() {
 }
 
 #[test]
+fn the_source_pane_names_a_lesson_a_lesson_and_a_program_its_source() {
+    let (m, _) = recorded(Moment::Started);
+    let t = text(&draw(&screen(&m, 0.0), 120, 40));
+    assert!(t.contains(" lesson send_recv.rs "), "{t}");
+    let mut s = screen(&m, 0.0);
+    s.lesson.file = "/home/student/send_recv.c";
+    let t = text(&draw(&s, 120, 40));
+    assert!(t.contains(" source send_recv.c "), "{t}");
+    assert!(!t.contains(" lesson send_recv"), "{t}");
+}
+
+#[test]
 fn log_shows_newest_last_and_scrolls() {
     let (m, _) = recorded(Moment::Done);
     let mut s = screen(&m, m.now());
