@@ -9,104 +9,13 @@ use mpi::ffi::MPI_Count;
 use mpi_tutor::trace::Op;
 
 use crate::collective::{collective, Moves};
-use crate::p2p::{blocking_recv, blocking_send, started_recv, started_send};
+use crate::p2p::{blocking_recv_hook, blocking_send_hook, started_recv_hook, started_send_hook};
 
-pub unsafe extern "C" fn send_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Send_c(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn ssend_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Ssend,
-            peer,
-            |request| ffi::PMPI_Issend_c(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Ssend_c(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn recv_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    status: *mut ffi::MPI_Status,
-) -> c_int {
-    let peer = (source, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_recv(
-            peer,
-            status,
-            |request| ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request),
-            || ffi::PMPI_Recv_c(buf, count, datatype, source, tag, comm, status),
-        )
-    }
-}
-
-pub unsafe extern "C" fn isend_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn irecv_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (source, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_recv(peer, request, || {
-            ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request)
-        })
-    }
-}
+blocking_send_hook!(send_c, MPI_Count, Op::Send, PMPI_Isend_c, PMPI_Send_c);
+blocking_send_hook!(ssend_c, MPI_Count, Op::Ssend, PMPI_Issend_c, PMPI_Ssend_c);
+blocking_recv_hook!(recv_c, MPI_Count, PMPI_Irecv_c, PMPI_Recv_c);
+started_send_hook!(isend_c, MPI_Count, PMPI_Isend_c);
+started_recv_hook!(irecv_c, MPI_Count, PMPI_Irecv_c);
 
 pub unsafe extern "C" fn bcast_c(
     buf: *mut c_void,

@@ -10,103 +10,16 @@ use mpi_tutor::probe::{Arrival, CallSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::{
-    arrival, blocking_send, from_somebody, give_status, recv_spec, send_spec, started_send,
+    arrival, blocking_send_hook, from_somebody, give_status, recv_spec, send_spec,
+    started_send_hook,
 };
 use crate::{begin, caller, comms, recording, site, step};
 
-pub unsafe extern "C" fn bsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Bsend(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn rsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Rsend(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn issend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn ibsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn irsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
+blocking_send_hook!(bsend, c_int, Op::Send, PMPI_Ibsend, PMPI_Bsend);
+blocking_send_hook!(rsend, c_int, Op::Send, PMPI_Irsend, PMPI_Rsend);
+started_send_hook!(issend, c_int, PMPI_Issend);
+started_send_hook!(ibsend, c_int, PMPI_Ibsend);
+started_send_hook!(irsend, c_int, PMPI_Irsend);
 
 /// One buffer sent, then received into: no nonblocking form, so the rank
 /// says first that it may wait.
