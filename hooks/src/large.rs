@@ -8,7 +8,7 @@ use mpi::ffi;
 use mpi::ffi::MPI_Count;
 use mpi_tutor::trace::Op;
 
-use crate::collective::{collective, Moves};
+use crate::collective::{allreduce_hook, bcast_hook, reduce_hook};
 use crate::p2p::{blocking_recv_hook, blocking_send_hook, started_recv_hook, started_send_hook};
 
 blocking_send_hook!(send_c, MPI_Count, Op::Send, PMPI_Isend_c, PMPI_Send_c);
@@ -17,83 +17,15 @@ blocking_recv_hook!(recv_c, MPI_Count, PMPI_Irecv_c, PMPI_Recv_c);
 started_send_hook!(isend_c, MPI_Count, PMPI_Isend_c);
 started_recv_hook!(irecv_c, MPI_Count, PMPI_Irecv_c);
 
-pub unsafe extern "C" fn bcast_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Bcast,
-            comm,
-            moves,
-            |request| ffi::PMPI_Ibcast_c(buf, count, datatype, root, comm, request),
-            || ffi::PMPI_Bcast_c(buf, count, datatype, root, comm),
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn reduce_c(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Reduce,
-            comm,
-            moves,
-            |request| {
-                ffi::PMPI_Ireduce_c(sendbuf, recvbuf, count, datatype, op, root, comm, request)
-            },
-            || ffi::PMPI_Reduce_c(sendbuf, recvbuf, count, datatype, op, root, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn allreduce_c(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: None,
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Allreduce,
-            comm,
-            moves,
-            |request| ffi::PMPI_Iallreduce_c(sendbuf, recvbuf, count, datatype, op, comm, request),
-            || ffi::PMPI_Allreduce_c(sendbuf, recvbuf, count, datatype, op, comm),
-        )
-    }
-}
+bcast_hook!(bcast_c, MPI_Count, PMPI_Ibcast_c, PMPI_Bcast_c);
+reduce_hook!(reduce_c, MPI_Count, PMPI_Ireduce_c, PMPI_Reduce_c);
+allreduce_hook!(
+    allreduce_c,
+    MPI_Count,
+    Op::Allreduce,
+    PMPI_Iallreduce_c,
+    PMPI_Allreduce_c
+);
 
 /// The counts as the plain forms take them, when they fit an `int`.
 fn narrowed<const N: usize>(counts: [MPI_Count; N]) -> Option<[c_int; N]> {
