@@ -7,7 +7,7 @@ use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
 use mpi_tutor::trace::Op;
 
-use crate::{begin, caller, comms, complete, recording, site, step, SUCCESS};
+use crate::{begin, caller, comms, completed, recording, site};
 
 /// What a collective moves: its root (if it has one), and each rank's
 /// count of values of `datatype`.
@@ -46,15 +46,7 @@ pub unsafe fn collective(
     let Some(id) = id else {
         return plain();
     };
-    let mut request = ffi::RSMPI_REQUEST_NULL;
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
-    if code == SUCCESS {
-        // SAFETY: the request was just started.
-        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
-    }
-    step(|r| r.end(id, op, &[], None));
-    code
+    completed(id, op, start)
 }
 
 pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {

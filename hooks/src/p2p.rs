@@ -8,7 +8,7 @@ use mpi_tutor::probe::{Arrival, CallSpec, RecvSpec, SendSpec};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
-use crate::{begin, caller, complete, recording, requests, site, step, SUCCESS};
+use crate::{begin, caller, complete, completed, recording, requests, site, step, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -98,6 +98,29 @@ pub unsafe fn give_status(to: *mut ffi::MPI_Status, status: &ffi::MPI_Status) {
     }
 }
 
+/// Ends recorded call `id` of `op`, whose receive from `source` got
+/// `got` (an arrival unless from nobody), and gives the program `got`.
+///
+/// # Safety
+/// `status` as [`give_status`] takes it.
+pub unsafe fn received(
+    info: &CommInfo,
+    id: u64,
+    op: Op,
+    source: c_int,
+    got: &ffi::MPI_Status,
+    status: *mut ffi::MPI_Status,
+) {
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(info, id, got))
+        .flatten()
+        .into_iter()
+        .collect();
+    step(|r| r.end(id, op, &arrived, None));
+    // SAFETY: as the caller guarantees.
+    unsafe { give_status(status, got) };
+}
+
 /// `MPI_Send` and `MPI_Ssend` (either count form): the nonblocking form
 /// `start`, completed; `plain` when not recording.
 pub unsafe fn blocking_send(
@@ -123,15 +146,7 @@ pub unsafe fn blocking_send(
     let Some(id) = id else {
         return plain();
     };
-    let mut request = ffi::RSMPI_REQUEST_NULL;
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
-    if code == SUCCESS {
-        // SAFETY: the request was just started.
-        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
-    }
-    step(|r| r.end(id, op, &[], None));
-    code
+    completed(id, op, start)
 }
 
 /// What a point-to-point call names: peer, tag, count, datatype and
@@ -171,14 +186,8 @@ pub unsafe fn blocking_recv(
         // SAFETY: the request was just started; `got` is a status.
         code = unsafe { complete(&mut request, &mut got) };
     }
-    let arrived: Vec<Arrival> = from_somebody(source)
-        .then(|| arrival(&info, id, &got))
-        .flatten()
-        .into_iter()
-        .collect();
-    step(|r| r.end(id, Op::Recv, &arrived, None));
     // SAFETY: the program's status argument.
-    unsafe { give_status(status, &got) };
+    unsafe { received(&info, id, Op::Recv, source, &got, status) };
     code
 }
 
