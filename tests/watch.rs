@@ -10,44 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{processes_with, Tmux};
+use common::tmux::Tmux;
+use common::watch::{at, hooks_built, left_running, lines_of, live_script, terminal_after};
 use mpi_tutor::trace::EventKind;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// The processes still running whose command line names `marker`, after
-/// a moment for the launcher's to finish exiting.
-fn left_running(marker: &str) -> Vec<String> {
-    let start = std::time::Instant::now();
-    loop {
-        let left = processes_with(marker);
-        if left.is_empty() || start.elapsed() > Duration::from_secs(5) {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
 fn mpicc() -> String {
     std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
-}
-
-/// The interposer beside the binary, as fresh as the binary: `cargo test`
-/// builds this package's targets, not the hooks crate's library, so the
-/// suite builds it (once) with the same cargo, profile and target dir.
-fn hooks_built() {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
-        if common::bin().contains("/release/") {
-            cmd.arg("--release");
-        }
-        let ok = cmd.status().is_ok_and(|s| s.success());
-        assert!(ok, "cannot build the hooks library");
-    });
 }
 
 /// The test programs, compiled once per test into `dir`.
@@ -74,27 +45,7 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
 
 /// `mpi-tutor watch ARGS -- ./NAME`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
-    let mut cmd = Command::new(common::bin());
-    cmd.current_dir(dir)
-        .arg("watch")
-        .args(args)
-        .arg("--")
-        .arg(format!("./{name}"));
-    common::run(cmd, LIMIT)
-}
-
-/// The lines of `log` about `rank`.
-fn lines_of(log: &str, rank: u32) -> Vec<&str> {
-    let tag = format!(" rank {rank} ");
-    log.lines().filter(|l| l.contains(&tag)).collect()
-}
-
-/// Where in `lines` the first line containing `text` is.
-fn at(lines: &[&str], text: &str) -> usize {
-    lines
-        .iter()
-        .position(|l| l.contains(text))
-        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+    common::watch::watch(dir, args, [format!("./{name}")], LIMIT)
 }
 
 #[test]
@@ -540,13 +491,7 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     compile(dir.path(), "send_recv");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 4 --paused -- ./send_recv; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        after = after.display(),
-    );
+    let script = live_script(dir.path(), "-n 4 --paused -- ./send_recv", &after);
     let term = Tmux::start("watch", 140, 45, &script);
     let s = term.wait_for("both ranks held on their C lines", LIMIT, |s| {
         s.contains("PAUSED") && s.contains("▶0 17") && s.contains("▶1 20")
@@ -570,12 +515,8 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
     });
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
     let marker = dir.path().display().to_string();
     assert!(
         left_running(&marker).is_empty(),

@@ -12,29 +12,15 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{processes_with, Tmux};
+use common::tmux::Tmux;
+use common::watch::{at, hooks_built, left_running, lines_of, live_script, terminal_after};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The interposer beside the binary, as fresh as the binary (see
-/// tests/watch.rs: `cargo test` does not build the hooks crate).
-fn hooks_built() {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
-        if common::bin().contains("/release/") {
-            cmd.arg("--release");
-        }
-        let ok = cmd.status().is_ok_and(|s| s.success());
-        assert!(ok, "cannot build the hooks library");
-    });
-}
 
 /// `mpich` or `openmpi`: the MPI whose mpiexec the tests run.
 fn mpi_under_test() -> &'static str {
@@ -89,28 +75,8 @@ fn program(dir: &Path, name: &str) {
 
 /// `mpi-tutor watch ARGS -- PYTHON COMMAND...`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], python: &Path, command: &[&str]) -> common::Run {
-    let mut cmd = Command::new(common::bin());
-    cmd.current_dir(dir)
-        .arg("watch")
-        .args(args)
-        .arg("--")
-        .arg(python)
-        .args(command);
-    common::run(cmd, LIMIT)
-}
-
-/// The lines of `log` about `rank`.
-fn lines_of(log: &str, rank: u32) -> Vec<&str> {
-    let tag = format!(" rank {rank} ");
-    log.lines().filter(|l| l.contains(&tag)).collect()
-}
-
-/// Where in `lines` the first line containing `text` is.
-fn at(lines: &[&str], text: &str) -> usize {
-    lines
-        .iter()
-        .position(|l| l.contains(text))
-        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+    let program = std::iter::once(python.as_os_str()).chain(command.iter().map(OsStr::new));
+    common::watch::watch(dir, args, program, LIMIT)
 }
 
 /// What the tutorial's program must show, however it was started.
@@ -451,14 +417,8 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "mpi_demo.py");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 5 --paused -- {python} mpi_demo.py; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        python = python.display(),
-        after = after.display(),
-    );
+    let watch = format!("-n 5 --paused -- {} mpi_demo.py", python.display());
+    let script = live_script(dir.path(), &watch, &after);
     let term = Tmux::start("watch-python", 140, 45, &script);
     let s = term.wait_for("ranks 0 and 1 held on their .py lines", LIMIT, |s| {
         s.contains("PAUSED") && s.contains("▶0 13") && s.contains("▶1 18")
@@ -477,22 +437,14 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     term.wait_for("the run's end", LIMIT, |s| s.contains("DONE"));
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
     // The shell that printed SHELL-BACK is itself about to become `sleep`.
     let marker = dir.path().display().to_string();
-    let gone = std::time::Instant::now();
-    while !processes_with(&marker).is_empty() && gone.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
     assert!(
-        processes_with(&marker).is_empty(),
+        left_running(&marker).is_empty(),
         "left running: {:?}",
-        processes_with(&marker)
+        left_running(&marker)
     );
 }
 
@@ -502,24 +454,14 @@ fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "raises.py");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 2 --fast -- {python} raises.py; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        python = python.display(),
-        after = after.display(),
-    );
+    let watch = format!("-n 2 --fast -- {} raises.py", python.display());
+    let script = live_script(dir.path(), &watch, &after);
     let term = Tmux::start("watch-python-raises", 140, 45, &script);
     let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     assert!(
         s.contains("rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero"),
         "{s}"
     );
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(!after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
 }
