@@ -43,6 +43,13 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     out
 }
 
+/// Test program NAME compiled in `dir`, then watched headless on `ranks`
+/// ranks.
+fn headless(dir: &Path, ranks: &str, name: &str) -> common::Run {
+    compile(dir, name);
+    watch(dir, &["-n", ranks, "--headless"], name)
+}
+
 /// `mpi-tutor watch ARGS -- ./NAME`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
     common::watch::watch(dir, args, [format!("./{name}")], LIMIT)
@@ -51,8 +58,7 @@ fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
 #[test]
 fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "send_recv");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "send_recv");
+    let run = headless(dir.path(), "4", "send_recv");
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
@@ -117,8 +123,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("send_modes", "sendrecv -> 1  tag 5"),
     ];
     for (name, call) in expected {
-        compile(dir.path(), name);
-        let run = watch(dir.path(), &["-n", "4", "--headless"], name);
+        let run = headless(dir.path(), "4", name);
         assert_eq!(run.code, Some(0), "{name}: {run:#?}");
         let line = run
             .stdout
@@ -138,8 +143,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
 #[test]
 fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "sendrecv_chain");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "sendrecv_chain");
+    let run = headless(dir.path(), "4", "sendrecv_chain");
     run.assert_ok();
     let zero = lines_of(&run.stdout, 0);
     let done = zero[at(&zero, "done     sendrecv")];
@@ -155,8 +159,7 @@ fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
 #[test]
 fn a_polling_loop_is_two_events_not_thousands() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "polling");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "polling");
+    let run = headless(dir.path(), "2", "polling");
     run.assert_ok();
     let one = lines_of(&run.stdout, 1);
     let polls: Vec<&&str> = one
@@ -183,8 +186,7 @@ fn the_large_count_forms_are_seen_like_the_plain_ones() {
         // Open MPI 4 has no MPI-4 large-count calls to watch.
         return;
     }
-    compile(dir.path(), "large_count");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "large_count");
+    let run = headless(dir.path(), "2", "large_count");
     run.assert_ok();
     let log = &run.stdout;
     assert!(
@@ -255,8 +257,7 @@ fn a_program_of_two_files_shows_both() {
 #[test]
 fn a_chatty_rank_prints_every_line_whole() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "chatty");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "chatty");
+    let run = headless(dir.path(), "4", "chatty");
     run.assert_ok();
     let says: Vec<&str> = run
         .stdout
@@ -314,8 +315,7 @@ fn a_recorded_run_replays_and_exports() {
 #[test]
 fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "deadlock");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "deadlock");
+    let run = headless(dir.path(), "2", "deadlock");
     assert_eq!(run.code, Some(3), "{run:#?}");
     assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
     assert!(
@@ -335,8 +335,7 @@ fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
 #[test]
 fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "segfault");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "segfault");
+    let run = headless(dir.path(), "4", "segfault");
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stderr
