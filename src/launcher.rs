@@ -4,7 +4,7 @@
 
 use std::process::{Command, ExitStatus, Stdio};
 
-use crate::cli::LessonArgs;
+use crate::cli::{LessonArgs, ShowArgs};
 use crate::error::Error;
 use crate::lessons::Lesson;
 use crate::term::tty;
@@ -51,26 +51,34 @@ pub fn say_once(message: &str) {
     }
 }
 
+/// The show flags (and `--exit-when-done`) as every rank must get them,
+/// for `lesson` and `watch` alike.
+pub(crate) fn forwarded_show(show: &ShowArgs, exit_when_done: bool) -> Vec<String> {
+    let flags = [
+        (show.headless, "--headless"),
+        (show.fast, "--fast"),
+        (show.paused, "--paused"),
+        (exit_when_done, "--exit-when-done"),
+    ];
+    let mut v: Vec<String> = flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f.to_string())
+        .collect();
+    if let Some(p) = &show.record {
+        v.extend(["--record".to_string(), p.display().to_string()]);
+    }
+    if let Some(speed) = show.speed {
+        v.extend(["--speed".to_string(), speed.to_string()]);
+    }
+    v
+}
+
 /// The lesson's arguments as they must reach every rank.
 fn forwarded(args: &LessonArgs) -> Vec<String> {
     let mut v = vec!["lesson".to_string(), args.name.clone()];
-    let flags = [
-        (args.show.headless, "--headless"),
-        (args.show.fast, "--fast"),
-        (args.show.paused, "--paused"),
-        (args.exit_when_done, "--exit-when-done"),
-    ];
-    v.extend(
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, f)| f.to_string()),
-    );
-    if let Some(p) = &args.show.record {
-        v.extend(["--record".to_string(), p.display().to_string()]);
-    }
+    v.extend(forwarded_show(&args.show, args.exit_when_done));
     let numbers = [
-        ("--speed", args.show.speed.map(|s| s.to_string())),
         ("--size", args.size.map(|s| s.to_string())),
         ("--iterations", args.iterations.map(|s| s.to_string())),
     ];

@@ -3,7 +3,7 @@
 
 use crate::cli::WatchArgs;
 use crate::error::Error;
-use crate::launcher::run_job;
+use crate::launcher::{forwarded_show, run_job};
 
 /// Starts mpiexec on `mpi-tutor watch ... -- PROGRAM ARGS` and waits for
 /// the job; rank 0 says how the run ended.
@@ -23,24 +23,7 @@ pub fn launch(args: &WatchArgs) -> Result<(), Error> {
 /// The arguments as they must reach every rank.
 fn forwarded(args: &WatchArgs) -> Vec<String> {
     let mut v = vec!["watch".to_string()];
-    let flags = [
-        (args.show.headless, "--headless"),
-        (args.show.fast, "--fast"),
-        (args.show.paused, "--paused"),
-        (args.exit_when_done, "--exit-when-done"),
-    ];
-    v.extend(
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, f)| f.to_string()),
-    );
-    if let Some(p) = &args.show.record {
-        v.extend(["--record".to_string(), p.display().to_string()]);
-    }
-    if let Some(speed) = args.show.speed {
-        v.extend(["--speed".to_string(), speed.to_string()]);
-    }
+    v.extend(forwarded_show(&args.show, args.exit_when_done));
     v.push("--".to_string());
     v.extend(args.command.iter().cloned());
     v
