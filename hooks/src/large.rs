@@ -71,54 +71,46 @@ pub unsafe extern "C" fn sendrecv_c(
     }
 }
 
-/// mpi4py 4's `comm.Scatter`: as `sendrecv_c`, through the plain hook.
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn scatter_c(
-    sendbuf: *const c_void,
-    sendcount: MPI_Count,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: MPI_Count,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe {
-            ffi::PMPI_Scatter_c(
-                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-            )
-        };
+/// Defines `$name`, the large-count form of a rooted collective with a
+/// send and a receive buffer: as `sendrecv_c`, through the plain hook
+/// `$hook`, or passed on to `$large` unrecorded.
+macro_rules! narrowed_exchange_hook {
+    ($(#[$doc:meta])* $name:ident, $large:ident, $hook:path) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const c_void,
+            sendcount: MPI_Count,
+            sendtype: ffi::MPI_Datatype,
+            recvbuf: *mut c_void,
+            recvcount: MPI_Count,
+            recvtype: ffi::MPI_Datatype,
+            root: c_int,
+            comm: ffi::MPI_Comm,
+        ) -> c_int {
+            let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
+                // SAFETY: the program's arguments, passed on as given.
+                return unsafe {
+                    ffi::$large(
+                        sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                    )
+                };
+            };
+            // SAFETY: the program's arguments, the counts narrowed without loss.
+            unsafe { $hook(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm) }
+        }
     };
-    // SAFETY: the program's arguments, the counts narrowed without loss.
-    unsafe {
-        crate::collective::scatter(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
-    }
 }
 
-/// mpi4py 4's `comm.Gather`: as `sendrecv_c`, through the plain hook.
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn gather_c(
-    sendbuf: *const c_void,
-    sendcount: MPI_Count,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: MPI_Count,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe {
-            ffi::PMPI_Gather_c(
-                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-            )
-        };
-    };
-    // SAFETY: the program's arguments, the counts narrowed without loss.
-    unsafe {
-        crate::collective::gather(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
-    }
-}
+narrowed_exchange_hook!(
+    /// mpi4py 4's `comm.Scatter`: as `sendrecv_c`, through the plain hook.
+    scatter_c,
+    PMPI_Scatter_c,
+    crate::collective::scatter
+);
+narrowed_exchange_hook!(
+    /// mpi4py 4's `comm.Gather`: as `sendrecv_c`, through the plain hook.
+    gather_c,
+    PMPI_Gather_c,
+    crate::collective::gather
+);
