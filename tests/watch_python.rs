@@ -73,6 +73,13 @@ fn program(dir: &Path, name: &str) {
     std::fs::copy(&source, dir.join(name)).unwrap();
 }
 
+/// `tests/programs/python/NAME` copied into `dir`, then watched headless
+/// on `ranks` ranks: `mpi-tutor watch -n RANKS --headless -- PYTHON NAME`.
+fn headless(dir: &Path, python: &Path, ranks: &str, name: &str) -> common::Run {
+    program(dir, name);
+    watch(dir, &["-n", ranks, "--headless"], python, &[name])
+}
+
 /// `mpi-tutor watch ARGS -- PYTHON COMMAND...`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], python: &Path, command: &[&str]) -> common::Run {
     let program = std::iter::once(python.as_os_str()).chain(command.iter().map(OsStr::new));
@@ -124,13 +131,7 @@ fn the_seed_program_is_the_tutorials_own() {
 fn the_seed_shows_every_rank_and_the_py_lines_of_send_and_recv() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "mpi_demo.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "5", "--headless"],
-        &python,
-        &["mpi_demo.py"],
-    );
+    let run = headless(dir.path(), &python, "5", "mpi_demo.py");
     run.assert_ok();
     assert_the_seed_run(&run.stdout);
 }
@@ -192,13 +193,7 @@ fn a_recorded_seed_run_replays_with_its_py_lines_and_exports() {
 fn numpy_arrays_go_round_a_ring_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "exchange.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "4", "--headless"],
-        &python,
-        &["exchange.py"],
-    );
+    let run = headless(dir.path(), &python, "4", "exchange.py");
     run.assert_ok();
     let log = &run.stdout;
     for rank in 0..4u32 {
@@ -226,13 +221,7 @@ fn numpy_arrays_go_round_a_ring_at_their_lines() {
 fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "halo.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "3", "--headless"],
-        &python,
-        &["halo.py"],
-    );
+    let run = headless(dir.path(), &python, "3", "halo.py");
     run.assert_ok();
     let log = &run.stdout;
     let exchange = [
@@ -267,13 +256,7 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
 fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "pickled.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["pickled.py"],
-    );
+    let run = headless(dir.path(), &python, "2", "pickled.py");
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
@@ -332,13 +315,7 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
 fn a_python_deadlock_is_named_with_its_py_lines_and_exits_3() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "deadlock.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["deadlock.py"],
-    );
+    let run = headless(dir.path(), &python, "2", "deadlock.py");
     assert_eq!(run.code, Some(3), "{run:#?}");
     assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
     for (rank, other) in [(0, 1), (1, 0)] {
