@@ -55,6 +55,24 @@ pub fn at(lines: &[&str], text: &str) -> usize {
         .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
 }
 
+/// Rank 1's part of the tutorial's send/recv program (`send_recv.c`, and
+/// `mpi_demo.py` in Python) in `log`: it says hello and that it waits,
+/// receives message #0 of 0->1 tag 13 on the line ending with `at_line`,
+/// then says `received`, in that order.
+pub fn assert_rank_1_receives(log: &str, received: &str, at_line: &str) {
+    let one = lines_of(log, 1);
+    let hello = at(&one, "says     1: Hello!");
+    let waiting = at(&one, "says     1: waiting for data from rank 0");
+    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
+    let done = at(&one, "took message #0 of 0->1 tag 13");
+    let received = at(&one, received);
+    assert!(
+        hello < waiting && waiting < recv && recv < done && done < received,
+        "{log}"
+    );
+    assert!(one[recv].ends_with(at_line), "{log}");
+}
+
 /// The processes still running whose command line names `marker`, after
 /// a moment for the launcher's to finish exiting.
 pub fn left_running(marker: &str) -> Vec<String> {
