@@ -72,26 +72,8 @@ pub struct LessonArgs {
     #[arg(short = 'n', long = "ranks", value_name = "N")]
     pub ranks: Option<u32>,
 
-    /// Print a plain-text log instead of the full-screen view.
-    #[arg(long)]
-    pub headless: bool,
-
-    /// Record every event to FILE (JSON Lines) for replay.
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// Calls per second released to the ranks (the classroom pace).
-    /// Live view default: 2. Headless default: full speed.
-    #[arg(long, value_name = "CALLS_PER_SECOND")]
-    pub speed: Option<f64>,
-
-    /// Run at full speed: no pacing.
-    #[arg(long, conflicts_with_all = ["speed", "paused"])]
-    pub fast: bool,
-
-    /// Start paused: every rank stops before its first MPI call.
-    #[arg(long)]
-    pub paused: bool,
+    #[command(flatten)]
+    pub show: ShowArgs,
 
     /// Quit the live view by itself when the lesson ends.
     #[arg(long)]
@@ -117,6 +99,29 @@ pub struct WatchArgs {
     #[arg(short = 'n', long = "ranks", value_name = "N")]
     pub ranks: Option<u32>,
 
+    #[command(flatten)]
+    pub show: ShowArgs,
+
+    /// Quit the live view by itself when the program ends.
+    #[arg(long)]
+    pub exit_when_done: bool,
+
+    /// The program and its arguments (after `--`, or after the options:
+    /// everything from the program's name on is the program's).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "PROGRAM"
+    )]
+    pub command: Vec<String>,
+}
+
+// How a run is shown, paced and recorded: the flags `lesson` and `watch`
+// share (flattened into each, in this place in their help). A plain
+// comment: a doc comment here would become the subcommands' about text.
+#[derive(Debug, Args, Clone)]
+pub struct ShowArgs {
     /// Print a plain-text log instead of the full-screen view.
     #[arg(long)]
     pub headless: bool,
@@ -137,18 +142,4 @@ pub struct WatchArgs {
     /// Start paused: every rank stops before its first MPI call.
     #[arg(long)]
     pub paused: bool,
-
-    /// Quit the live view by itself when the program ends.
-    #[arg(long)]
-    pub exit_when_done: bool,
-
-    /// The program and its arguments (after `--`, or after the options:
-    /// everything from the program's name on is the program's).
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "PROGRAM"
-    )]
-    pub command: Vec<String>,
 }

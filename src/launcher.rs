@@ -4,7 +4,7 @@
 
 use std::process::{Command, ExitStatus, Stdio};
 
-use crate::cli::LessonArgs;
+use crate::cli::{LessonArgs, ShowArgs};
 use crate::error::Error;
 use crate::lessons::Lesson;
 use crate::term::tty;
@@ -51,26 +51,34 @@ pub fn say_once(message: &str) {
     }
 }
 
+/// The show flags (and `--exit-when-done`) as every rank must get them,
+/// for `lesson` and `watch` alike.
+pub(crate) fn forwarded_show(show: &ShowArgs, exit_when_done: bool) -> Vec<String> {
+    let flags = [
+        (show.headless, "--headless"),
+        (show.fast, "--fast"),
+        (show.paused, "--paused"),
+        (exit_when_done, "--exit-when-done"),
+    ];
+    let mut v: Vec<String> = flags
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, f)| f.to_string())
+        .collect();
+    if let Some(p) = &show.record {
+        v.extend(["--record".to_string(), p.display().to_string()]);
+    }
+    if let Some(speed) = show.speed {
+        v.extend(["--speed".to_string(), speed.to_string()]);
+    }
+    v
+}
+
 /// The lesson's arguments as they must reach every rank.
 fn forwarded(args: &LessonArgs) -> Vec<String> {
     let mut v = vec!["lesson".to_string(), args.name.clone()];
-    let flags = [
-        (args.headless, "--headless"),
-        (args.fast, "--fast"),
-        (args.paused, "--paused"),
-        (args.exit_when_done, "--exit-when-done"),
-    ];
-    v.extend(
-        flags
-            .iter()
-            .filter(|(on, _)| *on)
-            .map(|(_, f)| f.to_string()),
-    );
-    if let Some(p) = &args.record {
-        v.extend(["--record".to_string(), p.display().to_string()]);
-    }
+    v.extend(forwarded_show(&args.show, args.exit_when_done));
     let numbers = [
-        ("--speed", args.speed.map(|s| s.to_string())),
         ("--size", args.size.map(|s| s.to_string())),
         ("--iterations", args.iterations.map(|s| s.to_string())),
     ];
@@ -97,19 +105,32 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
 pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
     let ranks = args.ranks.unwrap_or(lesson.default_ranks);
     check(lesson, args, ranks)?;
+    run_job(
+        ranks,
+        forwarded(args),
+        args.show.headless,
+        args.show.record.as_deref(),
+    )
+}
+
+/// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of this
+/// program with the arguments `forwarded`, handing rank 0 the terminal
+/// unless `headless`, and waits for the job (see [`job_ended`]).
+pub(crate) fn run_job(
+    ranks: u32,
+    forwarded: Vec<String>,
+    headless: bool,
+    record: Option<&std::path::Path>,
+) -> Result<(), Error> {
     let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
     let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
     let mut cmd = Command::new(&launcher);
     cmd.arg("-n")
         .arg(ranks.to_string())
         .arg(&exe)
-        .args(forwarded(args));
+        .args(forwarded);
     quiet_open_mpi(&mut cmd);
-    let terminal = if args.headless {
-        None
-    } else {
-        tty::own_terminal()
-    };
+    let terminal = if headless { None } else { tty::own_terminal() };
     if let Some(path) = &terminal {
         // Rank 0 opens this terminal itself and reads keys from it; mpiexec
         // must not read them first (docs/mpi-and-terminal-facts.md), so its
@@ -118,7 +139,7 @@ pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
     }
     let status = run_keeping_terminal(&mut cmd, terminal.as_deref());
     match status {
-        Ok(status) => job_ended(status, args.record.as_deref()),
+        Ok(status) => job_ended(status, record),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
             Err(Error::LauncherMissing { launcher })
         }

@@ -35,10 +35,11 @@ pub fn lesson(args: LessonArgs) -> i32 {
         );
         return 0;
     }
-    if let Err(e) = check_speed(args.speed) {
+    if let Err(e) = check_speed(args.show.speed) {
         return refuse(e);
     }
     if let Some(Err(e)) = args
+        .show
         .record
         .as_deref()
         .map(crate::trace::check_record_target)
@@ -106,7 +107,7 @@ fn run_lesson(job: &Job, config: JobConfig, lesson: &Lesson, params: &Params) {
 /// The pace the run starts at: the classroom pace when someone watches
 /// (a terminal) or asked for a speed, else full speed.
 fn start_pace(args: &LessonArgs, watched: bool) -> PaceMode {
-    pace_for(args.fast, args.paused, args.speed, watched)
+    pace_for(args.show.fast, args.show.paused, args.show.speed, watched)
 }
 
 /// The pace a run starts at, from its flags and whether someone watches.
@@ -125,7 +126,7 @@ pub(crate) fn pace_for(fast: bool, paused: bool, speed: Option<f64>, watched: bo
 /// Rank 0 runs the lesson like every rank, and beside it the app that
 /// gathers and shows what all ranks do.
 fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) -> i32 {
-    let screen = if args.headless {
+    let screen = if args.show.headless {
         None
     } else {
         term::find_screen()
@@ -143,9 +144,9 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     let setup = RunSetup {
         header: program.header(job.size(), job.library(), started_unix),
         program,
-        record: args.record.clone(),
+        record: args.show.record.clone(),
         pace,
-        speed: args.speed.unwrap_or(DEFAULT_SPEED),
+        speed: args.show.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: args.exit_when_done,
     };
     let (deliveries_tx, deliveries) = probe::delivery_channel();

@@ -10,44 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{processes_with, Tmux};
+use common::tmux::Tmux;
+use common::watch::{
+    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, terminal_after,
+};
 use mpi_tutor::trace::EventKind;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// The processes still running whose command line names `marker`, after
-/// a moment for the launcher's to finish exiting.
-fn left_running(marker: &str) -> Vec<String> {
-    let start = std::time::Instant::now();
-    loop {
-        let left = processes_with(marker);
-        if left.is_empty() || start.elapsed() > Duration::from_secs(5) {
-            return left;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
 fn mpicc() -> String {
     std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
-}
-
-/// The interposer beside the binary, as fresh as the binary: `cargo test`
-/// builds this package's targets, not the hooks crate's library, so the
-/// suite builds it (once) with the same cargo, profile and target dir.
-fn hooks_built() {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
-        if common::bin().contains("/release/") {
-            cmd.arg("--release");
-        }
-        let ok = cmd.status().is_ok_and(|s| s.success());
-        assert!(ok, "cannot build the hooks library");
-    });
 }
 
 /// The test programs, compiled once per test into `dir`.
@@ -72,36 +45,22 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     out
 }
 
+/// Test program NAME compiled in `dir`, then watched headless on `ranks`
+/// ranks.
+fn headless(dir: &Path, ranks: &str, name: &str) -> common::Run {
+    compile(dir, name);
+    watch(dir, &["-n", ranks, "--headless"], name)
+}
+
 /// `mpi-tutor watch ARGS -- ./NAME`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], name: &str) -> common::Run {
-    let mut cmd = Command::new(common::bin());
-    cmd.current_dir(dir)
-        .arg("watch")
-        .args(args)
-        .arg("--")
-        .arg(format!("./{name}"));
-    common::run(cmd, LIMIT)
-}
-
-/// The lines of `log` about `rank`.
-fn lines_of(log: &str, rank: u32) -> Vec<&str> {
-    let tag = format!(" rank {rank} ");
-    log.lines().filter(|l| l.contains(&tag)).collect()
-}
-
-/// Where in `lines` the first line containing `text` is.
-fn at(lines: &[&str], text: &str) -> usize {
-    lines
-        .iter()
-        .position(|l| l.contains(text))
-        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+    common::watch::watch(dir, args, [format!("./{name}")], LIMIT)
 }
 
 #[test]
 fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "send_recv");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "send_recv");
+    let run = headless(dir.path(), "4", "send_recv");
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
@@ -110,17 +69,7 @@ fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
         zero[at(&zero, "send     -> 1")].ends_with("send_recv.c:17"),
         "{log}"
     );
-    let one = lines_of(log, 1);
-    let hello = at(&one, "says     1: Hello!");
-    let waiting = at(&one, "says     1: waiting for data from rank 0");
-    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
-    let done = at(&one, "took message #0 of 0->1 tag 13");
-    let received = at(&one, "says     1: received 0 .. 99");
-    assert!(
-        hello < waiting && waiting < recv && recv < done && done < received,
-        "{log}"
-    );
-    assert!(one[recv].ends_with("send_recv.c:20"), "{log}");
+    assert_rank_1_receives(log, "says     1: received 0 .. 99", "send_recv.c:20");
     for rank in [2, 3] {
         let lines = lines_of(log, rank);
         at(&lines, &format!("says     {rank}: I've got nothing to do"));
@@ -166,8 +115,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("send_modes", "sendrecv -> 1  tag 5"),
     ];
     for (name, call) in expected {
-        compile(dir.path(), name);
-        let run = watch(dir.path(), &["-n", "4", "--headless"], name);
+        let run = headless(dir.path(), "4", name);
         assert_eq!(run.code, Some(0), "{name}: {run:#?}");
         let line = run
             .stdout
@@ -187,8 +135,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
 #[test]
 fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "sendrecv_chain");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "sendrecv_chain");
+    let run = headless(dir.path(), "4", "sendrecv_chain");
     run.assert_ok();
     let zero = lines_of(&run.stdout, 0);
     let done = zero[at(&zero, "done     sendrecv")];
@@ -204,8 +151,7 @@ fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
 #[test]
 fn a_polling_loop_is_two_events_not_thousands() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "polling");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "polling");
+    let run = headless(dir.path(), "2", "polling");
     run.assert_ok();
     let one = lines_of(&run.stdout, 1);
     let polls: Vec<&&str> = one
@@ -232,8 +178,7 @@ fn the_large_count_forms_are_seen_like_the_plain_ones() {
         // Open MPI 4 has no MPI-4 large-count calls to watch.
         return;
     }
-    compile(dir.path(), "large_count");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "large_count");
+    let run = headless(dir.path(), "2", "large_count");
     run.assert_ok();
     let log = &run.stdout;
     assert!(
@@ -304,8 +249,7 @@ fn a_program_of_two_files_shows_both() {
 #[test]
 fn a_chatty_rank_prints_every_line_whole() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "chatty");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "chatty");
+    let run = headless(dir.path(), "4", "chatty");
     run.assert_ok();
     let says: Vec<&str> = run
         .stdout
@@ -363,8 +307,7 @@ fn a_recorded_run_replays_and_exports() {
 #[test]
 fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "deadlock");
-    let run = watch(dir.path(), &["-n", "2", "--headless"], "deadlock");
+    let run = headless(dir.path(), "2", "deadlock");
     assert_eq!(run.code, Some(3), "{run:#?}");
     assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
     assert!(
@@ -384,8 +327,7 @@ fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
 #[test]
 fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
     let dir = tempfile::tempdir().unwrap();
-    compile(dir.path(), "segfault");
-    let run = watch(dir.path(), &["-n", "4", "--headless"], "segfault");
+    let run = headless(dir.path(), "4", "segfault");
     assert_eq!(run.code, Some(1), "{run:#?}");
     assert!(
         run.stderr
@@ -540,13 +482,7 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     compile(dir.path(), "send_recv");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 4 --paused -- ./send_recv; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        after = after.display(),
-    );
+    let script = live_script(dir.path(), "-n 4 --paused -- ./send_recv", &after);
     let term = Tmux::start("watch", 140, 45, &script);
     let s = term.wait_for("both ranks held on their C lines", LIMIT, |s| {
         s.contains("PAUSED") && s.contains("▶0 17") && s.contains("▶1 20")
@@ -570,12 +506,8 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
     });
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
     let marker = dir.path().display().to_string();
     assert!(
         left_running(&marker).is_empty(),

@@ -12,29 +12,17 @@
 
 mod common;
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{processes_with, Tmux};
+use common::tmux::Tmux;
+use common::watch::{
+    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, terminal_after,
+};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The interposer beside the binary, as fresh as the binary (see
-/// tests/watch.rs: `cargo test` does not build the hooks crate).
-fn hooks_built() {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut cmd = Command::new(cargo);
-        cmd.args(["build", "-p", "mpi-tutor-hooks"]);
-        if common::bin().contains("/release/") {
-            cmd.arg("--release");
-        }
-        let ok = cmd.status().is_ok_and(|s| s.success());
-        assert!(ok, "cannot build the hooks library");
-    });
-}
 
 /// `mpich` or `openmpi`: the MPI whose mpiexec the tests run.
 fn mpi_under_test() -> &'static str {
@@ -87,30 +75,17 @@ fn program(dir: &Path, name: &str) {
     std::fs::copy(&source, dir.join(name)).unwrap();
 }
 
+/// `tests/programs/python/NAME` copied into `dir`, then watched headless
+/// on `ranks` ranks: `mpi-tutor watch -n RANKS --headless -- PYTHON NAME`.
+fn headless(dir: &Path, python: &Path, ranks: &str, name: &str) -> common::Run {
+    program(dir, name);
+    watch(dir, &["-n", ranks, "--headless"], python, &[name])
+}
+
 /// `mpi-tutor watch ARGS -- PYTHON COMMAND...`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], python: &Path, command: &[&str]) -> common::Run {
-    let mut cmd = Command::new(common::bin());
-    cmd.current_dir(dir)
-        .arg("watch")
-        .args(args)
-        .arg("--")
-        .arg(python)
-        .args(command);
-    common::run(cmd, LIMIT)
-}
-
-/// The lines of `log` about `rank`.
-fn lines_of(log: &str, rank: u32) -> Vec<&str> {
-    let tag = format!(" rank {rank} ");
-    log.lines().filter(|l| l.contains(&tag)).collect()
-}
-
-/// Where in `lines` the first line containing `text` is.
-fn at(lines: &[&str], text: &str) -> usize {
-    lines
-        .iter()
-        .position(|l| l.contains(text))
-        .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
+    let program = std::iter::once(python.as_os_str()).chain(command.iter().map(OsStr::new));
+    common::watch::watch(dir, args, program, LIMIT)
 }
 
 /// What the tutorial's program must show, however it was started.
@@ -120,17 +95,7 @@ fn assert_the_seed_run(log: &str) {
     at(&zero, "says     0: sending [ 0.  1.  2.");
     let send = at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)");
     assert!(zero[send].ends_with("mpi_demo.py:13"), "{log}");
-    let one = lines_of(log, 1);
-    let hello = at(&one, "says     1: Hello!");
-    let waiting = at(&one, "says     1: waiting for data from rank 0");
-    let recv = at(&one, "recv     <- 0  tag 13  room for 100 x MPI_DOUBLE");
-    let done = at(&one, "took message #0 of 0->1 tag 13");
-    let received = at(&one, "says     1: received [ 0.  1.  2.");
-    assert!(
-        hello < waiting && waiting < recv && recv < done && done < received,
-        "{log}"
-    );
-    assert!(one[recv].ends_with("mpi_demo.py:18"), "{log}");
+    assert_rank_1_receives(log, "says     1: received [ 0.  1.  2.", "mpi_demo.py:18");
     for rank in 2..5 {
         let lines = lines_of(log, rank);
         at(&lines, &format!("says     {rank}: I've got nothing to do"));
@@ -158,13 +123,7 @@ fn the_seed_program_is_the_tutorials_own() {
 fn the_seed_shows_every_rank_and_the_py_lines_of_send_and_recv() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "mpi_demo.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "5", "--headless"],
-        &python,
-        &["mpi_demo.py"],
-    );
+    let run = headless(dir.path(), &python, "5", "mpi_demo.py");
     run.assert_ok();
     assert_the_seed_run(&run.stdout);
 }
@@ -226,13 +185,7 @@ fn a_recorded_seed_run_replays_with_its_py_lines_and_exports() {
 fn numpy_arrays_go_round_a_ring_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "exchange.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "4", "--headless"],
-        &python,
-        &["exchange.py"],
-    );
+    let run = headless(dir.path(), &python, "4", "exchange.py");
     run.assert_ok();
     let log = &run.stdout;
     for rank in 0..4u32 {
@@ -260,13 +213,7 @@ fn numpy_arrays_go_round_a_ring_at_their_lines() {
 fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "halo.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "3", "--headless"],
-        &python,
-        &["halo.py"],
-    );
+    let run = headless(dir.path(), &python, "3", "halo.py");
     run.assert_ok();
     let log = &run.stdout;
     let exchange = [
@@ -301,13 +248,7 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
 fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "pickled.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["pickled.py"],
-    );
+    let run = headless(dir.path(), &python, "2", "pickled.py");
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
@@ -366,13 +307,7 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
 fn a_python_deadlock_is_named_with_its_py_lines_and_exits_3() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "deadlock.py");
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["deadlock.py"],
-    );
+    let run = headless(dir.path(), &python, "2", "deadlock.py");
     assert_eq!(run.code, Some(3), "{run:#?}");
     assert!(run.stdout.contains("DEADLOCK"), "{}", run.stdout);
     for (rank, other) in [(0, 1), (1, 0)] {
@@ -451,14 +386,8 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "mpi_demo.py");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 5 --paused -- {python} mpi_demo.py; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        python = python.display(),
-        after = after.display(),
-    );
+    let watch = format!("-n 5 --paused -- {} mpi_demo.py", python.display());
+    let script = live_script(dir.path(), &watch, &after);
     let term = Tmux::start("watch-python", 140, 45, &script);
     let s = term.wait_for("ranks 0 and 1 held on their .py lines", LIMIT, |s| {
         s.contains("PAUSED") && s.contains("▶0 13") && s.contains("▶1 18")
@@ -477,22 +406,14 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     term.wait_for("the run's end", LIMIT, |s| s.contains("DONE"));
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
     // The shell that printed SHELL-BACK is itself about to become `sleep`.
     let marker = dir.path().display().to_string();
-    let gone = std::time::Instant::now();
-    while !processes_with(&marker).is_empty() && gone.elapsed() < Duration::from_secs(5) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
     assert!(
-        processes_with(&marker).is_empty(),
+        left_running(&marker).is_empty(),
         "left running: {:?}",
-        processes_with(&marker)
+        left_running(&marker)
     );
 }
 
@@ -502,24 +423,14 @@ fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "raises.py");
     let after = dir.path().join("after.txt");
-    let script = format!(
-        "cd {dir} && {bin} watch -n 2 --fast -- {python} raises.py; \
-         echo EXIT=$? > {after}; stty -a >> {after}; echo SHELL-BACK; sleep 60",
-        dir = dir.path().display(),
-        bin = common::bin(),
-        python = python.display(),
-        after = after.display(),
-    );
+    let watch = format!("-n 2 --fast -- {} raises.py", python.display());
+    let script = live_script(dir.path(), &watch, &after);
     let term = Tmux::start("watch-python-raises", 140, 45, &script);
     let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     assert!(
         s.contains("rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero"),
         "{s}"
     );
-    let after = std::fs::read_to_string(&after).unwrap();
+    let after = terminal_after(&after);
     assert!(!after.starts_with("EXIT=0"), "{after}");
-    assert!(
-        after.contains(" icanon") && after.contains(" echo "),
-        "{after}"
-    );
 }

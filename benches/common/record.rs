@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use mpi_tutor::cli::LessonArgs;
+use mpi_tutor::cli::{LessonArgs, ShowArgs};
 
 /// Runs lesson `name` headless at full speed, recording to `path`, and
 /// exits with the lesson's exit code.
@@ -12,11 +12,13 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
     let args = LessonArgs {
         name: name.into(),
         ranks: None,
-        headless: true,
-        record: Some(path.to_path_buf()),
-        speed: None,
-        fast: true,
-        paused: false,
+        show: ShowArgs {
+            headless: true,
+            record: Some(path.to_path_buf()),
+            speed: None,
+            fast: true,
+            paused: false,
+        },
         exit_when_done: true,
         explain: false,
         size,

@@ -1,13 +1,13 @@
 //! Collectives: each is done with its nonblocking form (MPI-3), so the
 //! recorder hears the call is under way before the rank waits.
 
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_int;
 
 use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
 use mpi_tutor::trace::Op;
 
-use crate::{begin, caller, comms, complete, recording, site, step, SUCCESS};
+use crate::{begin, caller, comms, completed, recording, site};
 
 /// What a collective moves: its root (if it has one), and each rank's
 /// count of values of `datatype`.
@@ -46,15 +46,7 @@ pub unsafe fn collective(
     let Some(id) = id else {
         return plain();
     };
-    let mut request = ffi::RSMPI_REQUEST_NULL;
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
-    if code == SUCCESS {
-        // SAFETY: the request was just started.
-        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
-    }
-    step(|r| r.end(id, op, &[], None));
-    code
+    completed(id, op, start)
 }
 
 pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {
@@ -76,153 +68,225 @@ pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {
     }
 }
 
-pub unsafe extern "C" fn bcast(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count: count.into(),
-        datatype,
+/// Defines `$name`, the body of the `MPI_Bcast` hook with a `$count`
+/// count, done by `$start` (`MPI_Ibcast`'s form) or by `$plain`.
+macro_rules! bcast_hook {
+    ($name:ident, $count:ty, $start:ident, $plain:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            buf: *mut ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            root: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let moves = $crate::collective::Moves {
+                root: Some(root),
+                count: count.into(),
+                datatype,
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::collective::collective(
+                    ::mpi_tutor::trace::Op::Bcast,
+                    comm,
+                    moves,
+                    |request| ::mpi::ffi::$start(buf, count, datatype, root, comm, request),
+                    || ::mpi::ffi::$plain(buf, count, datatype, root, comm),
+                )
+            }
+        }
     };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Bcast,
-            comm,
-            moves,
-            |request| ffi::PMPI_Ibcast(buf, count, datatype, root, comm, request),
-            || ffi::PMPI_Bcast(buf, count, datatype, root, comm),
-        )
-    }
+}
+pub(crate) use bcast_hook;
+
+/// Defines `$name`, the body of the `MPI_Reduce` hook with a `$count`
+/// count, done by `$start` (`MPI_Ireduce`'s form) or by `$plain`.
+macro_rules! reduce_hook {
+    ($name:ident, $count:ty, $start:ident, $plain:ident) => {
+        #[allow(clippy::too_many_arguments, clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const ::std::os::raw::c_void,
+            recvbuf: *mut ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            op: ::mpi::ffi::MPI_Op,
+            root: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let moves = $crate::collective::Moves {
+                root: Some(root),
+                count: count.into(),
+                datatype,
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::collective::collective(
+                    ::mpi_tutor::trace::Op::Reduce,
+                    comm,
+                    moves,
+                    |request| {
+                        ::mpi::ffi::$start(
+                            sendbuf, recvbuf, count, datatype, op, root, comm, request,
+                        )
+                    },
+                    || ::mpi::ffi::$plain(sendbuf, recvbuf, count, datatype, op, root, comm),
+                )
+            }
+        }
+    };
+}
+pub(crate) use reduce_hook;
+
+/// Defines `$name`, the body of a rootless reduction hook (`MPI_Allreduce`,
+/// `MPI_Scan`) with a `$count` count: `$op` recorded, done by `$start` (the
+/// nonblocking form) or by `$plain`.
+macro_rules! allreduce_hook {
+    ($name:ident, $count:ty, $op:expr, $start:ident, $plain:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const ::std::os::raw::c_void,
+            recvbuf: *mut ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            op: ::mpi::ffi::MPI_Op,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let moves = $crate::collective::Moves {
+                root: None,
+                count: count.into(),
+                datatype,
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::collective::collective(
+                    $op,
+                    comm,
+                    moves,
+                    |request| {
+                        ::mpi::ffi::$start(sendbuf, recvbuf, count, datatype, op, comm, request)
+                    },
+                    || ::mpi::ffi::$plain(sendbuf, recvbuf, count, datatype, op, comm),
+                )
+            }
+        }
+    };
+}
+pub(crate) use allreduce_hook;
+
+/// Defines `$name`, the body of a hook with a send and a receive buffer
+/// (`MPI_Scatter`, `MPI_Gather` with a root; `MPI_Allgather`,
+/// `MPI_Alltoall` without): `$op` recorded with the count and datatype
+/// `$side` picks from (send, receive), done by `$start` or by `$plain`.
+macro_rules! exchange_hook {
+    ($name:ident, $op:expr, root, $side:expr, $start:ident, $plain:ident) => {
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const ::std::os::raw::c_void,
+            sendcount: ::std::os::raw::c_int,
+            sendtype: ::mpi::ffi::MPI_Datatype,
+            recvbuf: *mut ::std::os::raw::c_void,
+            recvcount: ::std::os::raw::c_int,
+            recvtype: ::mpi::ffi::MPI_Datatype,
+            root: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let (count, datatype) = ($side)((sendcount, sendtype), (recvcount, recvtype));
+            let moves = $crate::collective::Moves {
+                root: Some(root),
+                count: i64::from(count),
+                datatype,
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::collective::collective(
+                    $op,
+                    comm,
+                    moves,
+                    |request| {
+                        ::mpi::ffi::$start(
+                            sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                            request,
+                        )
+                    },
+                    || {
+                        ::mpi::ffi::$plain(
+                            sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                        )
+                    },
+                )
+            }
+        }
+    };
+    ($name:ident, $op:expr, everyone, $side:expr, $start:ident, $plain:ident) => {
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const ::std::os::raw::c_void,
+            sendcount: ::std::os::raw::c_int,
+            sendtype: ::mpi::ffi::MPI_Datatype,
+            recvbuf: *mut ::std::os::raw::c_void,
+            recvcount: ::std::os::raw::c_int,
+            recvtype: ::mpi::ffi::MPI_Datatype,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let (count, datatype) = ($side)((sendcount, sendtype), (recvcount, recvtype));
+            let moves = $crate::collective::Moves {
+                root: None,
+                count: i64::from(count),
+                datatype,
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::collective::collective(
+                    $op,
+                    comm,
+                    moves,
+                    |request| {
+                        ::mpi::ffi::$start(
+                            sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
+                            request,
+                        )
+                    },
+                    || {
+                        ::mpi::ffi::$plain(
+                            sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
+                        )
+                    },
+                )
+            }
+        }
+    };
+}
+pub(crate) use exchange_hook;
+
+/// The count and datatype a call is recorded with: what this rank sends.
+pub fn sent<T>(send: T, _recv: T) -> T {
+    send
 }
 
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn scatter(
-    sendbuf: *const c_void,
-    sendcount: c_int,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: c_int,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count: recvcount.into(),
-        datatype: recvtype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Scatter,
-            comm,
-            moves,
-            |request| {
-                ffi::PMPI_Iscatter(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm, request,
-                )
-            },
-            || {
-                ffi::PMPI_Scatter(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                )
-            },
-        )
-    }
+/// The count and datatype a call is recorded with: what this rank receives.
+pub fn received<T>(_send: T, recv: T) -> T {
+    recv
 }
 
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn gather(
-    sendbuf: *const c_void,
-    sendcount: c_int,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: c_int,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count: sendcount.into(),
-        datatype: sendtype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Gather,
-            comm,
-            moves,
-            |request| {
-                ffi::PMPI_Igather(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm, request,
-                )
-            },
-            || {
-                ffi::PMPI_Gather(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-                )
-            },
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn reduce(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count: count.into(),
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Reduce,
-            comm,
-            moves,
-            |request| ffi::PMPI_Ireduce(sendbuf, recvbuf, count, datatype, op, root, comm, request),
-            || ffi::PMPI_Reduce(sendbuf, recvbuf, count, datatype, op, root, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn allreduce(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: None,
-        count: count.into(),
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Allreduce,
-            comm,
-            moves,
-            |request| ffi::PMPI_Iallreduce(sendbuf, recvbuf, count, datatype, op, comm, request),
-            || ffi::PMPI_Allreduce(sendbuf, recvbuf, count, datatype, op, comm),
-        )
-    }
-}
+bcast_hook!(bcast, c_int, PMPI_Ibcast, PMPI_Bcast);
+exchange_hook!(
+    scatter,
+    Op::Scatter,
+    root,
+    received,
+    PMPI_Iscatter,
+    PMPI_Scatter
+);
+exchange_hook!(gather, Op::Gather, root, sent, PMPI_Igather, PMPI_Gather);
+reduce_hook!(reduce, c_int, PMPI_Ireduce, PMPI_Reduce);
+allreduce_hook!(
+    allreduce,
+    c_int,
+    Op::Allreduce,
+    PMPI_Iallreduce,
+    PMPI_Allreduce
+);
 
 pub unsafe extern "C" fn comm_free(comm: *mut ffi::MPI_Comm) -> c_int {
     // SAFETY: the program's communicator.

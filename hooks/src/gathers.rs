@@ -7,96 +7,25 @@ use std::os::raw::{c_int, c_void};
 use mpi::ffi;
 use mpi_tutor::trace::Op;
 
-use crate::collective::{collective, Moves};
+use crate::collective::{allreduce_hook, collective, exchange_hook, sent, Moves};
 
-/// What a call moves that has no root: `count` values of `datatype`.
-fn everyone(count: c_int, datatype: ffi::MPI_Datatype) -> Moves {
-    Moves {
-        root: None,
-        count: count.into(),
-        datatype,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn allgather(
-    sendbuf: *const c_void,
-    sendcount: c_int,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: c_int,
-    recvtype: ffi::MPI_Datatype,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Allgather,
-            comm,
-            everyone(sendcount, sendtype),
-            |request| {
-                ffi::PMPI_Iallgather(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, request,
-                )
-            },
-            || {
-                ffi::PMPI_Allgather(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
-                )
-            },
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn alltoall(
-    sendbuf: *const c_void,
-    sendcount: c_int,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: c_int,
-    recvtype: ffi::MPI_Datatype,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Alltoall,
-            comm,
-            everyone(sendcount, sendtype),
-            |request| {
-                ffi::PMPI_Ialltoall(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm, request,
-                )
-            },
-            || {
-                ffi::PMPI_Alltoall(
-                    sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
-                )
-            },
-        )
-    }
-}
-
-pub unsafe extern "C" fn scan(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Scan,
-            comm,
-            everyone(count, datatype),
-            |request| ffi::PMPI_Iscan(sendbuf, recvbuf, count, datatype, op, comm, request),
-            || ffi::PMPI_Scan(sendbuf, recvbuf, count, datatype, op, comm),
-        )
-    }
-}
+exchange_hook!(
+    allgather,
+    Op::Allgather,
+    everyone,
+    sent,
+    PMPI_Iallgather,
+    PMPI_Allgather
+);
+exchange_hook!(
+    alltoall,
+    Op::Alltoall,
+    everyone,
+    sent,
+    PMPI_Ialltoall,
+    PMPI_Alltoall
+);
+allreduce_hook!(scan, c_int, Op::Scan, PMPI_Iscan, PMPI_Scan);
 
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn scatterv(

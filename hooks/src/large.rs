@@ -8,183 +8,24 @@ use mpi::ffi;
 use mpi::ffi::MPI_Count;
 use mpi_tutor::trace::Op;
 
-use crate::collective::{collective, Moves};
-use crate::p2p::{blocking_recv, blocking_send, started_recv, started_send};
+use crate::collective::{allreduce_hook, bcast_hook, reduce_hook};
+use crate::p2p::{blocking_recv_hook, blocking_send_hook, started_recv_hook, started_send_hook};
 
-pub unsafe extern "C" fn send_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Send_c(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
+blocking_send_hook!(send_c, MPI_Count, Op::Send, PMPI_Isend_c, PMPI_Send_c);
+blocking_send_hook!(ssend_c, MPI_Count, Op::Ssend, PMPI_Issend_c, PMPI_Ssend_c);
+blocking_recv_hook!(recv_c, MPI_Count, PMPI_Irecv_c, PMPI_Recv_c);
+started_send_hook!(isend_c, MPI_Count, PMPI_Isend_c);
+started_recv_hook!(irecv_c, MPI_Count, PMPI_Irecv_c);
 
-pub unsafe extern "C" fn ssend_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Ssend,
-            peer,
-            |request| ffi::PMPI_Issend_c(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Ssend_c(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn recv_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    status: *mut ffi::MPI_Status,
-) -> c_int {
-    let peer = (source, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_recv(
-            peer,
-            status,
-            |request| ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request),
-            || ffi::PMPI_Recv_c(buf, count, datatype, source, tag, comm, status),
-        )
-    }
-}
-
-pub unsafe extern "C" fn isend_c(
-    buf: *const c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Isend_c(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn irecv_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (source, tag, count, datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_recv(peer, request, || {
-            ffi::PMPI_Irecv_c(buf, count, datatype, source, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn bcast_c(
-    buf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Bcast,
-            comm,
-            moves,
-            |request| ffi::PMPI_Ibcast_c(buf, count, datatype, root, comm, request),
-            || ffi::PMPI_Bcast_c(buf, count, datatype, root, comm),
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn reduce_c(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: Some(root),
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Reduce,
-            comm,
-            moves,
-            |request| {
-                ffi::PMPI_Ireduce_c(sendbuf, recvbuf, count, datatype, op, root, comm, request)
-            },
-            || ffi::PMPI_Reduce_c(sendbuf, recvbuf, count, datatype, op, root, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn allreduce_c(
-    sendbuf: *const c_void,
-    recvbuf: *mut c_void,
-    count: MPI_Count,
-    datatype: ffi::MPI_Datatype,
-    op: ffi::MPI_Op,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let moves = Moves {
-        root: None,
-        count,
-        datatype,
-    };
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        collective(
-            Op::Allreduce,
-            comm,
-            moves,
-            |request| ffi::PMPI_Iallreduce_c(sendbuf, recvbuf, count, datatype, op, comm, request),
-            || ffi::PMPI_Allreduce_c(sendbuf, recvbuf, count, datatype, op, comm),
-        )
-    }
-}
+bcast_hook!(bcast_c, MPI_Count, PMPI_Ibcast_c, PMPI_Bcast_c);
+reduce_hook!(reduce_c, MPI_Count, PMPI_Ireduce_c, PMPI_Reduce_c);
+allreduce_hook!(
+    allreduce_c,
+    MPI_Count,
+    Op::Allreduce,
+    PMPI_Iallreduce_c,
+    PMPI_Allreduce_c
+);
 
 /// The counts as the plain forms take them, when they fit an `int`.
 fn narrowed<const N: usize>(counts: [MPI_Count; N]) -> Option<[c_int; N]> {
@@ -230,54 +71,46 @@ pub unsafe extern "C" fn sendrecv_c(
     }
 }
 
-/// mpi4py 4's `comm.Scatter`: as `sendrecv_c`, through the plain hook.
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn scatter_c(
-    sendbuf: *const c_void,
-    sendcount: MPI_Count,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: MPI_Count,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe {
-            ffi::PMPI_Scatter_c(
-                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-            )
-        };
+/// Defines `$name`, the large-count form of a rooted collective with a
+/// send and a receive buffer: as `sendrecv_c`, through the plain hook
+/// `$hook`, or passed on to `$large` unrecorded.
+macro_rules! narrowed_exchange_hook {
+    ($(#[$doc:meta])* $name:ident, $large:ident, $hook:path) => {
+        $(#[$doc])*
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe extern "C" fn $name(
+            sendbuf: *const c_void,
+            sendcount: MPI_Count,
+            sendtype: ffi::MPI_Datatype,
+            recvbuf: *mut c_void,
+            recvcount: MPI_Count,
+            recvtype: ffi::MPI_Datatype,
+            root: c_int,
+            comm: ffi::MPI_Comm,
+        ) -> c_int {
+            let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
+                // SAFETY: the program's arguments, passed on as given.
+                return unsafe {
+                    ffi::$large(
+                        sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
+                    )
+                };
+            };
+            // SAFETY: the program's arguments, the counts narrowed without loss.
+            unsafe { $hook(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm) }
+        }
     };
-    // SAFETY: the program's arguments, the counts narrowed without loss.
-    unsafe {
-        crate::collective::scatter(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
-    }
 }
 
-/// mpi4py 4's `comm.Gather`: as `sendrecv_c`, through the plain hook.
-#[allow(clippy::too_many_arguments)]
-pub unsafe extern "C" fn gather_c(
-    sendbuf: *const c_void,
-    sendcount: MPI_Count,
-    sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void,
-    recvcount: MPI_Count,
-    recvtype: ffi::MPI_Datatype,
-    root: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let Some([send, recv]) = narrowed([sendcount, recvcount]) else {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe {
-            ffi::PMPI_Gather_c(
-                sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root, comm,
-            )
-        };
-    };
-    // SAFETY: the program's arguments, the counts narrowed without loss.
-    unsafe {
-        crate::collective::gather(sendbuf, send, sendtype, recvbuf, recv, recvtype, root, comm)
-    }
-}
+narrowed_exchange_hook!(
+    /// mpi4py 4's `comm.Scatter`: as `sendrecv_c`, through the plain hook.
+    scatter_c,
+    PMPI_Scatter_c,
+    crate::collective::scatter
+);
+narrowed_exchange_hook!(
+    /// mpi4py 4's `comm.Gather`: as `sendrecv_c`, through the plain hook.
+    gather_c,
+    PMPI_Gather_c,
+    crate::collective::gather
+);

@@ -34,7 +34,7 @@ use std::os::raw::c_int;
 
 use mpi::ffi;
 use mpi_tutor::probe::{on_tutor_thread, process_recorder, CallSpec, Recorder};
-use mpi_tutor::trace::Site;
+use mpi_tutor::trace::{Op, Site};
 
 thread_local! {
     /// The return address of the latest hooked call on this thread.
@@ -147,6 +147,21 @@ unsafe fn complete(request: &mut ffi::MPI_Request, status: *mut ffi::MPI_Status)
     step(|r| r.about_to_wait());
     // SAFETY: as the caller guarantees.
     unsafe { ffi::PMPI_Wait(request, status) }
+}
+
+/// Runs recorded call `id` of `op` (nothing received) as a blocking call:
+/// started by `start` (its nonblocking form), then completed.
+fn completed(id: u64, op: Op, start: impl FnOnce(&mut ffi::MPI_Request) -> c_int) -> c_int {
+    // SAFETY: reading MPI's constant.
+    let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
+    let mut code = start(&mut request);
+    step(|r| r.posted(id));
+    if code == SUCCESS {
+        // SAFETY: the request was just started.
+        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
+    }
+    step(|r| r.end(id, op, &[], None));
+    code
 }
 
 /// A handle (communicator, datatype, request) as a map key: its bits. The

@@ -6,107 +6,17 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec};
 use mpi_tutor::trace::Op;
 
-use crate::p2p::{
-    arrival, blocking_send, from_somebody, give_status, recv_spec, send_spec, started_send,
-};
-use crate::{begin, caller, comms, recording, site, step};
+use crate::p2p::{blocking_send_hook, received, started_send_hook};
+use crate::sendrecv::sendrecv_spec;
+use crate::{begin, caller, comms, recording, step};
 
-pub unsafe extern "C" fn bsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Bsend(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn rsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            peer,
-            |request| ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Rsend(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn issend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn ibsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Ibsend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
-
-pub unsafe extern "C" fn irsend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Irsend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
-}
+blocking_send_hook!(bsend, c_int, Op::Send, PMPI_Ibsend, PMPI_Bsend);
+blocking_send_hook!(rsend, c_int, Op::Send, PMPI_Irsend, PMPI_Rsend);
+started_send_hook!(issend, c_int, PMPI_Issend);
+started_send_hook!(ibsend, c_int, PMPI_Ibsend);
+started_send_hook!(irsend, c_int, PMPI_Irsend);
 
 /// One buffer sent, then received into: no nonblocking form, so the rank
 /// says first that it may wait.
@@ -137,25 +47,16 @@ pub unsafe extern "C" fn sendrecv_replace(
         return work(status);
     }
     let info = comms::info(comm);
-    let id = begin(|| {
-        let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
-        call.send = send_spec(&info, dest, sendtag, count.into(), datatype);
-        call.recv = recv_spec(&info, source, recvtag, count.into(), datatype);
-        Some(call)
-    });
+    let sends = (dest, sendtag, count.into(), datatype, comm);
+    let receives = (source, recvtag, count.into(), datatype, comm);
+    let id = begin(|| Some(sendrecv_spec(at, &info, sends, receives)));
     let Some(id) = id else {
         return work(status);
     };
     step(|r| r.posted(id));
     step(|r| r.about_to_wait());
     let code = work(&mut got);
-    let arrived: Vec<Arrival> = from_somebody(source)
-        .then(|| arrival(&info, id, &got))
-        .flatten()
-        .into_iter()
-        .collect();
-    step(|r| r.end(id, Op::Sendrecv, &arrived, None));
     // SAFETY: the program's status argument.
-    unsafe { give_status(status, &got) };
+    unsafe { received(&info, id, Op::Sendrecv, source, &got, status) };
     code
 }

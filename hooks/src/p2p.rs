@@ -1,14 +1,14 @@
 //! Point-to-point calls: each is done with its nonblocking form, so the
 //! recorder hears the call is under way before the rank waits.
 
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_int;
 
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec, RecvSpec, SendSpec};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
-use crate::{begin, caller, complete, recording, requests, site, step, SUCCESS};
+use crate::{begin, caller, complete, completed, recording, requests, site, step, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -98,6 +98,29 @@ pub unsafe fn give_status(to: *mut ffi::MPI_Status, status: &ffi::MPI_Status) {
     }
 }
 
+/// Ends recorded call `id` of `op`, whose receive from `source` got
+/// `got` (an arrival unless from nobody), and gives the program `got`.
+///
+/// # Safety
+/// `status` as [`give_status`] takes it.
+pub unsafe fn received(
+    info: &CommInfo,
+    id: u64,
+    op: Op,
+    source: c_int,
+    got: &ffi::MPI_Status,
+    status: *mut ffi::MPI_Status,
+) {
+    let arrived: Vec<Arrival> = from_somebody(source)
+        .then(|| arrival(info, id, got))
+        .flatten()
+        .into_iter()
+        .collect();
+    step(|r| r.end(id, op, &arrived, None));
+    // SAFETY: as the caller guarantees.
+    unsafe { give_status(status, got) };
+}
+
 /// `MPI_Send` and `MPI_Ssend` (either count form): the nonblocking form
 /// `start`, completed; `plain` when not recording.
 pub unsafe fn blocking_send(
@@ -123,55 +146,7 @@ pub unsafe fn blocking_send(
     let Some(id) = id else {
         return plain();
     };
-    let mut request = ffi::RSMPI_REQUEST_NULL;
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
-    if code == SUCCESS {
-        // SAFETY: the request was just started.
-        code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
-    }
-    step(|r| r.end(id, op, &[], None));
-    code
-}
-
-pub unsafe extern "C" fn send(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let spec = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Send,
-            spec,
-            |request| ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Send(buf, count, datatype, dest, tag, comm),
-        )
-    }
-}
-
-pub unsafe extern "C" fn ssend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-) -> c_int {
-    let spec = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_send(
-            Op::Ssend,
-            spec,
-            |request| ffi::PMPI_Issend(buf, count, datatype, dest, tag, comm, request),
-            || ffi::PMPI_Ssend(buf, count, datatype, dest, tag, comm),
-        )
-    }
+    completed(id, op, start)
 }
 
 /// What a point-to-point call names: peer, tag, count, datatype and
@@ -211,14 +186,8 @@ pub unsafe fn blocking_recv(
         // SAFETY: the request was just started; `got` is a status.
         code = unsafe { complete(&mut request, &mut got) };
     }
-    let arrived: Vec<Arrival> = from_somebody(source)
-        .then(|| arrival(&info, id, &got))
-        .flatten()
-        .into_iter()
-        .collect();
-    step(|r| r.end(id, Op::Recv, &arrived, None));
     // SAFETY: the program's status argument.
-    unsafe { give_status(status, &got) };
+    unsafe { received(&info, id, Op::Recv, source, &got, status) };
     code
 }
 
@@ -284,59 +253,118 @@ pub unsafe fn started_recv(
     code
 }
 
-pub unsafe extern "C" fn recv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    status: *mut ffi::MPI_Status,
-) -> c_int {
-    let peer = (source, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        blocking_recv(
-            peer,
-            status,
-            |request| ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request),
-            || ffi::PMPI_Recv(buf, count, datatype, source, tag, comm, status),
-        )
-    }
+/// Defines `$name`, the body of a blocking send hook (`MPI_Send`, its
+/// modes, their large-count forms) with a `$count` count: `$op` recorded,
+/// done by `$start` (the nonblocking form) completed, or by `$plain`.
+macro_rules! blocking_send_hook {
+    ($name:ident, $count:ty, $op:expr, $start:ident, $plain:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            buf: *const ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            dest: ::std::os::raw::c_int,
+            tag: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+        ) -> ::std::os::raw::c_int {
+            let peer = (dest, tag, count.into(), datatype, comm);
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::p2p::blocking_send(
+                    $op,
+                    peer,
+                    |request| ::mpi::ffi::$start(buf, count, datatype, dest, tag, comm, request),
+                    || ::mpi::ffi::$plain(buf, count, datatype, dest, tag, comm),
+                )
+            }
+        }
+    };
 }
+pub(crate) use blocking_send_hook;
 
-pub unsafe extern "C" fn isend(
-    buf: *const c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    dest: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (dest, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_send(peer, request, || {
-            ffi::PMPI_Isend(buf, count, datatype, dest, tag, comm, request)
-        })
-    }
+/// Defines `$name`, the body of a nonblocking send hook (`MPI_Isend`, its
+/// modes, their large-count forms) with a `$count` count, done by `$start`.
+macro_rules! started_send_hook {
+    ($name:ident, $count:ty, $start:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            buf: *const ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            dest: ::std::os::raw::c_int,
+            tag: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+            request: *mut ::mpi::ffi::MPI_Request,
+        ) -> ::std::os::raw::c_int {
+            let peer = (dest, tag, count.into(), datatype, comm);
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::p2p::started_send(peer, request, || {
+                    ::mpi::ffi::$start(buf, count, datatype, dest, tag, comm, request)
+                })
+            }
+        }
+    };
 }
+pub(crate) use started_send_hook;
 
-pub unsafe extern "C" fn irecv(
-    buf: *mut c_void,
-    count: c_int,
-    datatype: ffi::MPI_Datatype,
-    source: c_int,
-    tag: c_int,
-    comm: ffi::MPI_Comm,
-    request: *mut ffi::MPI_Request,
-) -> c_int {
-    let peer = (source, tag, count.into(), datatype, comm);
-    // SAFETY: the program's arguments, passed on as given.
-    unsafe {
-        started_recv(peer, request, || {
-            ffi::PMPI_Irecv(buf, count, datatype, source, tag, comm, request)
-        })
-    }
+/// Defines `$name`, the body of the `MPI_Recv` hook with a `$count` count:
+/// done by `$start` (`MPI_Irecv`'s form) completed, or by `$plain`.
+macro_rules! blocking_recv_hook {
+    ($name:ident, $count:ty, $start:ident, $plain:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            buf: *mut ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            source: ::std::os::raw::c_int,
+            tag: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+            status: *mut ::mpi::ffi::MPI_Status,
+        ) -> ::std::os::raw::c_int {
+            let peer = (source, tag, count.into(), datatype, comm);
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::p2p::blocking_recv(
+                    peer,
+                    status,
+                    |request| ::mpi::ffi::$start(buf, count, datatype, source, tag, comm, request),
+                    || ::mpi::ffi::$plain(buf, count, datatype, source, tag, comm, status),
+                )
+            }
+        }
+    };
 }
+pub(crate) use blocking_recv_hook;
+
+/// Defines `$name`, the body of the `MPI_Irecv` hook with a `$count`
+/// count, done by `$start`.
+macro_rules! started_recv_hook {
+    ($name:ident, $count:ty, $start:ident) => {
+        #[allow(clippy::useless_conversion)]
+        pub unsafe extern "C" fn $name(
+            buf: *mut ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            source: ::std::os::raw::c_int,
+            tag: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+            request: *mut ::mpi::ffi::MPI_Request,
+        ) -> ::std::os::raw::c_int {
+            let peer = (source, tag, count.into(), datatype, comm);
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe {
+                $crate::p2p::started_recv(peer, request, || {
+                    ::mpi::ffi::$start(buf, count, datatype, source, tag, comm, request)
+                })
+            }
+        }
+    };
+}
+pub(crate) use started_recv_hook;
+
+blocking_send_hook!(send, c_int, Op::Send, PMPI_Isend, PMPI_Send);
+blocking_send_hook!(ssend, c_int, Op::Ssend, PMPI_Issend, PMPI_Ssend);
+blocking_recv_hook!(recv, c_int, PMPI_Irecv, PMPI_Recv);
+started_send_hook!(isend, c_int, PMPI_Isend);
+started_recv_hook!(irecv, c_int, PMPI_Irecv);

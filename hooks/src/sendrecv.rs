@@ -4,12 +4,23 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::probe::CallSpec;
 use mpi_tutor::trace::Op;
 
-use crate::comms;
-use crate::p2p::{arrival, from_somebody, give_status, recv_spec, send_spec};
+use crate::comms::{self, CommInfo};
+use crate::p2p::{received, recv_spec, send_spec, Peer};
 use crate::{begin, caller, recording, site, step, SUCCESS};
+
+/// What `MPI_Sendrecv` (or `MPI_Sendrecv_replace`) made at `at` sends
+/// and receives on `info`'s communicator.
+pub fn sendrecv_spec(at: usize, info: &CommInfo, sends: Peer, receives: Peer) -> CallSpec<'static> {
+    let (dest, sendtag, sendcount, sendtype, _) = sends;
+    let (source, recvtag, recvcount, recvtype, _) = receives;
+    let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
+    call.send = send_spec(info, dest, sendtag, sendcount, sendtype);
+    call.recv = recv_spec(info, source, recvtag, recvcount, recvtype);
+    call
+}
 
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn sendrecv(
@@ -40,12 +51,9 @@ pub unsafe extern "C" fn sendrecv(
         return plain();
     }
     let info = comms::info(comm);
-    let id = begin(|| {
-        let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
-        call.send = send_spec(&info, dest, sendtag, sendcount.into(), sendtype);
-        call.recv = recv_spec(&info, source, recvtag, recvcount.into(), recvtype);
-        Some(call)
-    });
+    let sends = (dest, sendtag, sendcount.into(), sendtype, comm);
+    let receives = (source, recvtag, recvcount.into(), recvtype, comm);
+    let id = begin(|| Some(sendrecv_spec(at, &info, sends, receives)));
     let Some(id) = id else {
         return plain();
     };
@@ -80,13 +88,7 @@ pub unsafe extern "C" fn sendrecv(
         // SAFETY: two live requests and two statuses.
         code = unsafe { ffi::PMPI_Waitall(2, requests.as_mut_ptr(), got.as_mut_ptr()) };
     }
-    let arrived: Vec<Arrival> = from_somebody(source)
-        .then(|| arrival(&info, id, &got[1]))
-        .flatten()
-        .into_iter()
-        .collect();
-    step(|r| r.end(id, Op::Sendrecv, &arrived, None));
     // SAFETY: the program's status argument.
-    unsafe { give_status(status, &got[1]) };
+    unsafe { received(&info, id, Op::Sendrecv, source, &got[1], status) };
     code
 }

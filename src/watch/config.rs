@@ -37,11 +37,11 @@ impl WatchConfig {
         WatchConfig {
             program: program.to_path_buf(),
             name,
-            headless: args.headless,
-            record: args.record.clone(),
-            speed: args.speed,
-            fast: args.fast,
-            paused: args.paused,
+            headless: args.show.headless,
+            record: args.show.record.clone(),
+            speed: args.show.speed,
+            fast: args.show.fast,
+            paused: args.show.paused,
             exit_when_done: args.exit_when_done,
         }
     }

@@ -46,7 +46,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
     check::links_mpi(&program)?;
     mpi4py::check(&program, typed)?;
     let hooks = hooks_library()?;
-    crate::run::check_speed(args.speed).map_err(Error::Usage)?;
+    crate::run::check_speed(args.show.speed).map_err(Error::Usage)?;
     if !under_launcher() {
         return launch::launch(&args);
     }
