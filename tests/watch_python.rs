@@ -109,17 +109,6 @@ fn assert_the_seed_run(log: &str) {
 }
 
 #[test]
-fn the_seed_program_is_the_tutorials_own() {
-    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/python/mpi_demo.py");
-    let tutorial = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seed/mpi_demo.py");
-    let Ok(original) = std::fs::read(&tutorial) else {
-        eprintln!("skipped: the tutorial's copy is not beside this repository");
-        return;
-    };
-    assert_eq!(std::fs::read(ours).unwrap(), original);
-}
-
-#[test]
 fn the_seed_shows_every_rank_and_the_py_lines_of_send_and_recv() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
