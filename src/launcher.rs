@@ -180,7 +180,10 @@ pub(crate) fn run_keeping_terminal(
     // mpiexec ends the job, and we stay to put the terminal back.
     let _ignore = tty::IgnoreInterrupts::new();
     let status = cmd.status();
-    if let Some(saved) = saved {
+    // Only if rank 0 could not: leaving the alternate screen a second time
+    // puts the cursor back where the view started, and the shell prompt
+    // would then overwrite the line rank 0 printed after its view.
+    if let Some(saved) = saved.filter(|s| !s.is_as_saved()) {
         saved.restore();
     }
     status

@@ -13,7 +13,7 @@ use super::session::Session;
 use super::ui::terminal_painter;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
-use crate::model::Model;
+use crate::model::{Model, RankState};
 use crate::probe::{Command, Control, Delivery};
 use crate::term::screen::Screen;
 use crate::term::{signals, ScreenTarget};
@@ -135,9 +135,13 @@ impl Live {
     }
 
     /// Lets the next held rank go when its turn has come, unless the ranks
-    /// are deadlocked (then the run pauses); true when the screen changed.
+    /// are deadlocked and none is left to let go (then the run pauses);
+    /// true when the screen changed. Ranks that can still move go on: after
+    /// a failure, they go into the calls where they wait for it.
     fn release_due(&mut self, now: Instant) -> bool {
-        if self.watch.check(self.session.model(), now).is_some() {
+        let model = self.session.model();
+        let held = (model.ranks().iter()).any(|r| matches!(r.state, RankState::Held(_)));
+        if self.watch.check(model, now).is_some() && !held {
             let changed = self.pacer.mode != PaceMode::Paused;
             self.pacer.mode = PaceMode::Paused;
             return changed;
@@ -233,10 +237,26 @@ impl Live {
         }
     }
 
+    /// A signal ends the run at once; so does a failed rank when nobody
+    /// watches (`--exit-when-done`). Else the failure stays on screen, and
+    /// the other ranks go on until they wait for the failed one (a
+    /// deadlock then shows who waits for it), until the class quits.
+    fn must_end(&mut self, now: Instant) -> Option<Ending> {
+        let t = self.elapsed(now);
+        if self.setup.exit_when_done {
+            self.session.must_end(t)
+        } else {
+            self.session.interrupted(t)
+        }
+    }
+
     fn quit_ending(&mut self, now: Instant) -> Ending {
         // Judge the run on everything that arrived, shown or not yet.
         self.session.set_flight(None);
         let elapsed = self.elapsed(now);
+        if let Some(ending) = self.session.failed_ending(elapsed) {
+            return ending;
+        }
         if let Some(d) = self.watch.check(self.session.model(), now) {
             let detail = crate::view::words::deadlock_chain(d);
             self.session.end(Outcome::Deadlock, &detail, elapsed);
@@ -313,7 +333,7 @@ impl Show for Live {
     fn advance(&mut self, now: Instant) -> bool {
         self.session.tick();
         let mut dirty = self.show_due(now);
-        if let Some(ending) = self.session.must_end(self.elapsed(now)) {
+        if let Some(ending) = self.must_end(now) {
             self.ended = Some(ending);
             return true;
         }

@@ -62,7 +62,8 @@ pub fn verdict(s: &Summary) -> (Outcome, String) {
 
 /// The headless deadlock diagnosis: each waiting rank, then the cycle.
 pub fn deadlock_text(d: &Deadlock) -> String {
-    let mut out = String::from("DEADLOCK: these ranks wait for each other and none can go on:\n");
+    let title = crate::view::words::deadlock_title(d);
+    let mut out = format!("DEADLOCK: {title}:\n");
     for w in &d.cycle {
         out.push_str(&format!("  {}\n", crate::view::words::waiter(w)));
     }

@@ -268,13 +268,23 @@ impl Session {
     /// A signal to rank 0 or a failed rank ends the run at once: records
     /// how, and says so. `t` is the run time for the record.
     pub fn must_end(&mut self, t: f64) -> Option<Ending> {
-        let (outcome, detail) = if let Some(sig) = signals::caught() {
-            (Outcome::Interrupted, format!("interrupted by signal {sig}"))
-        } else {
-            (Outcome::RankFailed, self.failure()?.describe())
-        };
-        self.end(outcome, &detail, t);
-        Some(Ending::abort(outcome, detail))
+        self.interrupted(t).or_else(|| self.failed_ending(t))
+    }
+
+    /// A signal to rank 0 ends the run at once.
+    pub fn interrupted(&mut self, t: f64) -> Option<Ending> {
+        let sig = signals::caught()?;
+        let detail = format!("interrupted by signal {sig}");
+        self.end(Outcome::Interrupted, &detail, t);
+        Some(Ending::abort(Outcome::Interrupted, detail))
+    }
+
+    /// The end of a run in which a rank failed (the live view keeps it on
+    /// screen until the class quits, then ends it so).
+    pub fn failed_ending(&mut self, t: f64) -> Option<Ending> {
+        let detail = self.failure()?.describe();
+        self.end(Outcome::RankFailed, &detail, t);
+        Some(Ending::abort(Outcome::RankFailed, detail))
     }
 
     /// Writes the last record (how the run ended) and flushes the file.

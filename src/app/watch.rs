@@ -18,8 +18,17 @@ pub struct DeadlockWatch {
 impl DeadlockWatch {
     /// Call on every tick; returns the deadlock once it is certain.
     pub fn check(&mut self, model: &Model, now: Instant) -> Option<&Deadlock> {
-        if self.confirmed.is_none() {
-            let events = model.events_applied();
+        let events = model.events_applied();
+        if self.confirmed.is_some() {
+            // A deadlock never ends, but more ranks may walk into it (the
+            // others, after a rank failed): the banner names them too.
+            if self.since.is_some_and(|(_, seen)| seen != events) {
+                self.since = self.since.map(|(t, _)| (t, events));
+                if let Some(d) = model.deadlock() {
+                    self.confirmed = Some(d);
+                }
+            }
+        } else {
             match (model.deadlock(), self.since) {
                 (None, _) => self.since = None,
                 (Some(_), Some((t, seen))) if seen == events => {

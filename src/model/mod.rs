@@ -131,6 +131,25 @@ impl Model {
         self.msgs.posted()
     }
 
+    /// Whether its rank is blocked on this receive (a `recv`, or a wait on
+    /// the `irecv`); else the receive is only posted.
+    pub fn receive_waited_on(&self, p: &PostedRecv) -> bool {
+        self.ranks
+            .get(p.rank as usize)
+            .is_some_and(|r| r.waits_on(p.call))
+    }
+
+    /// A send no receive has taken whose sender is still blocked in it
+    /// (a synchronous send, or a large one in rendezvous): the data waits
+    /// at the sender for its receiver, it is not queued at the receiver.
+    pub fn sender_waits(&self, m: &Message) -> bool {
+        m.state == MsgState::Unexpected
+            && self
+                .ranks
+                .get(m.id.from as usize)
+                .is_some_and(|r| r.waits_on(m.send_call))
+    }
+
     /// The ranks that can never move again, right now. The app should wait
     /// a grace period before believing it.
     pub fn deadlock(&self) -> Option<Deadlock> {

@@ -90,6 +90,19 @@ impl RankView {
         matches!(&self.state, RankState::InCall { call, .. } if is_blocking(call.op))
     }
 
+    /// Blocked inside call `id`, or in a wait on its request: a receive
+    /// the rank waits on (not one merely posted while it does something
+    /// else), a send that cannot return until its receiver arrives.
+    pub fn waits_on(&self, id: u64) -> bool {
+        match &self.state {
+            RankState::InCall { call, .. } => match call.op {
+                Op::Wait | Op::Waitall => call.requests.contains(&id),
+                op => call.id == id && is_blocking(op),
+            },
+            _ => false,
+        }
+    }
+
     /// Seconds waited so far, counting the blocking call in progress up to `now`.
     pub fn waited_until(&self, now: f64) -> f64 {
         match &self.state {

@@ -187,7 +187,7 @@ fn collectives_arrive_one_by_one() {
     assert_eq!(d.ranks, [0, 1]);
     assert_eq!(d.dead_end, Some(2));
     assert!(
-        words::deadlock_chain(&d).ends_with("-> rank 2 (ended)"),
+        words::deadlock_chain(&d).ends_with("waits for rank 2, which has ended"),
         "{}",
         words::deadlock_chain(&d)
     );
@@ -212,7 +212,7 @@ fn head_to_head_receives_deadlock() {
     assert_eq!(d.ranks, [0, 1]);
     assert_eq!(
         words::deadlock_chain(&d),
-        "rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 -> rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0"
+        "rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 waits for rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 waits for rank 0"
     );
     assert_eq!(d.cycle[0].waits_for, 1);
     assert_eq!(d.cycle[1].peer, Some(Source::Rank(0)));

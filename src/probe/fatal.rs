@@ -14,9 +14,6 @@ use mpi::traits::*;
 use super::recorder::FailureReporter;
 use crate::trace::Site;
 
-/// How long a failing rank waits for rank 0 to end the job before it ends
-/// it itself.
-const GRACE: Duration = Duration::from_secs(3);
 
 static REPORT: OnceLock<Mutex<Option<FailureReporter>>> = OnceLock::new();
 type Callback = Box<dyn Fn() + Send + Sync>;
@@ -64,7 +61,7 @@ pub(super) fn install_hook(rank: u32) {
         let lesson_thread = std::thread::current().name() == Some("main");
         if lesson_thread && report_to_rank0(&message, site.clone()) {
             // Rank 0 ends the job and says what happened; wait for it.
-            std::thread::sleep(GRACE);
+            wait_for_the_end();
         }
         let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
         // The terminal first, so the one line lands on a normal screen.
@@ -72,6 +69,17 @@ pub(super) fn install_hook(rank: u32) {
         eprintln!("mpi-tutor: rank {rank} failed{at}: {message}");
         abort_job(1);
     }));
+}
+
+/// Keeps a failed rank that has reported its failure alive until rank 0
+/// ends the job: at once without a view, when the class quits with one.
+/// Its exit would not wait so long: the launcher ends the whole job when
+/// one rank dies (docs/mpi-and-terminal-facts.md, "When a rank fails"),
+/// and rank 0's view, with every other rank where it was, with it.
+pub fn wait_for_the_end() -> ! {
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 /// Reports a failure of this rank to rank 0 (a watched program's crash);

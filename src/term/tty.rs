@@ -65,6 +65,18 @@ impl Saved {
         self.fd
     }
 
+    /// Whether the terminal is set as it was when saved: then whoever
+    /// changed it put it back, screen included.
+    pub fn is_as_saved(&self) -> bool {
+        Saved::of(self.fd).is_some_and(|now| {
+            let (a, b) = (&now.termios, &self.termios);
+            a.c_iflag == b.c_iflag
+                && a.c_oflag == b.c_oflag
+                && a.c_lflag == b.c_lflag
+                && a.c_cflag == b.c_cflag
+        })
+    }
+
     /// Puts the settings back, leaves the alternate screen and shows the
     /// cursor. Safe to call more than once.
     pub fn restore(&self) {

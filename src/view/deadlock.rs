@@ -20,23 +20,28 @@ impl DeadlockBanner<'_> {
         let t = self.theme;
         let d = self.deadlock;
         let mut out = Vec::new();
+        // Read down: each rank waits for the one on the next line.
         for (i, w) in d.cycle.iter().enumerate() {
-            let arrow = if i == 0 { "  " } else { "→ " };
+            let lead = if i == 0 { "" } else { "waits for " };
             out.push(Line::from(vec![
-                Span::styled(arrow, t.error()),
-                Span::raw(fit(&words::waiter(w), width.saturating_sub(2))),
+                Span::styled(lead, t.error()),
+                Span::raw(fit(&words::waiter(w), width.saturating_sub(lead.len()))),
             ]));
         }
-        match (d.dead_end, d.cycle.first()) {
-            (Some(r), _) => out.push(Line::styled(
-                format!("→ rank {r} has ended: it will never answer"),
-                t.error(),
+        let close = match (d.dead_end, d.cycle.first()) {
+            (Some(r), _) => Some(format!("waits for rank {r}, which has ended: it will never answer")),
+            (None, Some(first)) if d.cycle.len() == 1 => Some(format!(
+                "waits for itself (rank {}): it can never move",
+                first.rank
             )),
-            (None, Some(first)) => out.push(Line::styled(
-                format!("→ back to rank {}: nobody can move", first.rank),
-                t.error(),
+            (None, Some(first)) => Some(format!(
+                "waits for rank {}: back to the start, nobody can move",
+                first.rank
             )),
-            _ => {}
+            (None, None) => None,
+        };
+        if let Some(close) = close {
+            out.push(Line::styled(fit(&close, width), t.error()));
         }
         let others: Vec<String> = d
             .ranks
@@ -68,7 +73,10 @@ impl Widget for &DeadlockBanner<'_> {
             .block(
                 Block::bordered()
                     .title(Span::styled(
-                        " DEADLOCK: these ranks wait for each other forever ",
+                        fit(
+                            &format!(" DEADLOCK: {} ", words::deadlock_title(self.deadlock)),
+                            area.width.saturating_sub(2) as usize,
+                        ),
                         self.theme.error(),
                     ))
                     .border_style(self.theme.error()),

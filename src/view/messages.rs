@@ -42,7 +42,8 @@ pub fn on_the_wire(model: &Model, now: f64, flight: f64) -> Vec<&Message> {
         .messages()
         .filter(|m| match m.state {
             MsgState::InFlight => true,
-            MsgState::Unexpected => !is_queued(m, now, flight),
+            // Waiting at its sender for a receive: not on its way yet.
+            MsgState::Unexpected => !is_queued(m, now, flight) && !model.sender_waits(m),
             MsgState::Delivered => {
                 shown_arriving(m, flight).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
             }
@@ -62,13 +63,22 @@ pub fn queued_text(m: &Message) -> String {
     format!("✉ queued: from {} tag {}", m.id.from, m.id.tag)
 }
 
-/// `⧗ waiting for 0, tag 13`
-pub fn pending_text(p: &PostedRecv) -> String {
-    format!(
-        "⧗ waiting for {}, tag {}",
-        source_name(p.source),
-        tag_name(p.tag)
-    )
+/// `⧗ waiting for 0, tag 13` when its rank is blocked on the receive,
+/// `◇ posted: from 0, tag 13` for a nonblocking one while the rank does
+/// something else.
+pub fn pending_text(p: &PostedRecv, waited_on: bool) -> String {
+    let (source, tag) = (source_name(p.source), tag_name(p.tag));
+    if waited_on {
+        format!("⧗ waiting for {source}, tag {tag}")
+    } else {
+        format!("◇ posted: from {source}, tag {tag}")
+    }
+}
+
+/// `⧗ waiting for 1 to receive, tag 13`: a send whose data stays at the
+/// sender until its receiver arrives.
+pub fn sender_waiting_text(m: &Message) -> String {
+    format!("⧗ waiting for {} to receive, tag {}", m.id.to, m.id.tag)
 }
 
 /// Arrows under the rank boxes: `centers[r]` is the column of rank r.
@@ -180,6 +190,10 @@ impl MessageList<'_> {
         for m in self.model.messages() {
             let (what, style) = match m.state {
                 MsgState::InFlight => ("in flight".to_string(), t.message()),
+                MsgState::Unexpected if self.model.sender_waits(m) => (
+                    format!("at {}, waiting for {} to receive", m.id.from, m.id.to),
+                    t.waiting(),
+                ),
                 MsgState::Unexpected if is_queued(m, self.now, self.flight) => {
                     (format!("queued at {} (no recv yet)", m.id.to), t.message())
                 }
@@ -192,15 +206,12 @@ impl MessageList<'_> {
             ));
         }
         for p in self.model.pending_receives() {
-            out.push((
-                format!(
-                    "⧗ {} waiting for {}, tag {}",
-                    p.rank,
-                    source_name(p.source),
-                    tag_name(p.tag)
-                ),
-                t.waiting(),
-            ));
+            let waited_on = self.model.receive_waited_on(p);
+            let style = if waited_on { t.waiting() } else { t.dim() };
+            // `⧗ 3 waiting for 2, tag 1`: the rank after the mark.
+            let text = pending_text(p, waited_on);
+            let (mark, rest) = text.split_once(' ').unwrap_or(("", &text));
+            out.push((format!("{mark} {} {rest}", p.rank), style));
         }
         out
     }

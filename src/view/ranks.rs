@@ -74,7 +74,10 @@ impl RankBox<'_> {
     fn lines(&self, w: usize, h: usize) -> Vec<(String, Style)> {
         let t = self.theme;
         let r = self.rank;
-        let state = wrap(&words::rank_state(r), w, 2);
+        let mut state = wrap(&words::rank_state(r), w, 2);
+        if let RankState::Failed { message, .. } = &r.state {
+            state.extend(wrap(message, w, 3));
+        }
         let call = self.call(w);
         let site = site_line(r, w);
         let marks = self.marks(w);

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{LessonInfo, Mode, StatusInfo, Theme};
-use crate::model::Model;
+use crate::model::{Model, RankState};
 
 pub struct StatusBar<'a> {
     pub model: &'a Model,
@@ -75,6 +75,21 @@ impl Widget for &StatusBar<'_> {
         }
         if s.recording_stopped {
             spans.push(Span::styled(" ⚠ RECORDING STOPPED ", t.badge(Color::Red)));
+            spans.push(Span::raw(" "));
+        }
+        let failed: Vec<String> = (self.model.ranks().iter())
+            .filter(|r| matches!(r.state, RankState::Failed { .. }))
+            .map(|r| r.rank.to_string())
+            .collect();
+        if !failed.is_empty() {
+            let who = match failed.as_slice() {
+                [one] => format!("RANK {one}"),
+                many => format!("RANKS {}", many.join(" ")),
+            };
+            spans.push(Span::styled(
+                format!(" {who} FAILED · q ends the job "),
+                t.badge(Color::Red),
+            ));
             spans.push(Span::raw(" "));
         }
         if self.deadlock {

@@ -130,17 +130,31 @@ pub fn waiter(waiter: &Waiter) -> String {
     )
 }
 
-/// The whole chain: `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14 ->
-/// rank 1 recv(from 0, tag 7) lessons/deadlock.rs:20 -> rank 0`, or ending
-/// `-> rank 2 (ended)` when it leads to a rank that ended.
+/// The whole chain in the direction of waiting: `rank 0 recv(from 1,
+/// tag 7) lessons/deadlock.rs:14 waits for rank 1 recv(from 0, tag 7)
+/// lessons/deadlock.rs:20 waits for rank 0`, or ending `waits for rank 2,
+/// which has ended` when it leads to a rank that ended.
 pub fn deadlock_chain(deadlock: &Deadlock) -> String {
     let mut parts: Vec<String> = deadlock.cycle.iter().map(waiter).collect();
     match (deadlock.dead_end, deadlock.cycle.first()) {
-        (Some(r), _) => parts.push(format!("rank {r} (ended)")),
+        (Some(r), _) => parts.push(format!("rank {r}, which has ended")),
         (None, Some(first)) => parts.push(format!("rank {}", first.rank)),
         (None, None) => {}
     }
-    parts.join(" -> ")
+    parts.join(" waits for ")
+}
+
+/// What a deadlock is, in a title that fits however many ranks it holds:
+/// `rank 1 waits forever` (for a rank that ended), `rank 0 waits for
+/// itself forever`, `these ranks wait forever`, `these ranks wait for each
+/// other forever`.
+pub fn deadlock_title(deadlock: &Deadlock) -> String {
+    match (deadlock.dead_end, deadlock.cycle.as_slice()) {
+        (Some(_), [one]) => format!("rank {} waits forever", one.rank),
+        (Some(_), _) => "these ranks wait forever".into(),
+        (None, [one]) => format!("rank {} waits for itself forever", one.rank),
+        (None, _) => "these ranks wait for each other forever".into(),
+    }
 }
 
 /// The title of a program the user brought (`mpi-tutor watch`).

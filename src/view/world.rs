@@ -6,7 +6,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::messages::{is_queued, on_the_wire, pending_text, queued_text, Lanes, MessageList};
+use super::messages::{
+    is_queued, on_the_wire, pending_text, queued_text, sender_waiting_text, Lanes, MessageList,
+};
 use super::ranks::{top_rule, RankBox, RankGrid, MAX_BOX_WIDTH, MIN_BOX_HEIGHT, MIN_BOX_WIDTH};
 use super::Theme;
 
@@ -84,18 +86,25 @@ impl World<'_> {
         Line::from(h.iter().chain(c).cloned().collect::<Vec<_>>())
     }
 
-    /// The messages in flight, the unexpected ones, the receives waiting.
-    fn counts(&self) -> [Count; 3] {
+    /// The messages in flight, the unexpected ones, the sends waiting
+    /// for their receivers, the receives waited on, the receives posted.
+    fn counts(&self) -> [Count; 5] {
         let t = self.theme;
-        let (mut flying, mut queued) = (0, 0);
-        for m in self.model.messages() {
-            match m.state {
+        let m = self.model;
+        let (mut flying, mut queued, mut sending) = (0, 0, 0);
+        for msg in m.messages() {
+            match msg.state {
                 MsgState::InFlight => flying += 1,
+                MsgState::Unexpected if m.sender_waits(msg) => sending += 1,
                 MsgState::Unexpected => queued += 1,
                 MsgState::Delivered => {}
             }
         }
-        let waiting = self.model.pending_receives().count();
+        let waiting = m
+            .pending_receives()
+            .filter(|p| m.receive_waited_on(p))
+            .count();
+        let posted = m.pending_receives().count() - waiting;
         [
             (
                 flying,
@@ -112,12 +121,20 @@ impl World<'_> {
                 t.message(),
             ),
             (
+                sending,
+                "send waiting for its receiver",
+                "sends waiting for their receivers",
+                "sends wait",
+                t.waiting(),
+            ),
+            (
                 waiting,
                 "receive waiting",
                 "receives waiting",
                 "waiting",
                 t.waiting(),
             ),
+            (posted, "receive posted", "receives posted", "posted", t.dim()),
         ]
     }
 }
@@ -157,15 +174,14 @@ impl World<'_> {
             let queued = self
                 .model
                 .messages()
-                .filter(|m| m.id.to == r.rank && is_queued(m, self.now, self.flight))
+                .filter(|m| {
+                    m.id.to == r.rank
+                        && is_queued(m, self.now, self.flight)
+                        && !self.model.sender_waits(m)
+                })
                 .map(queued_text)
                 .collect();
-            let pending = self
-                .model
-                .pending_receives()
-                .filter(|p| p.rank == r.rank)
-                .map(pending_text)
-                .collect();
+            let pending = self.pending_at(r.rank);
             let b = RankBox {
                 rank: r,
                 queued,
@@ -194,6 +210,21 @@ impl World<'_> {
             theme: self.theme,
         }
         .render(lane_area, buf);
+    }
+
+    /// What rank `rank` waits for or has posted: its sends held until
+    /// their receivers arrive, its receives (waited on, or only posted).
+    fn pending_at(&self, rank: u32) -> Vec<String> {
+        let m = self.model;
+        let sends = m
+            .messages()
+            .filter(|msg| msg.id.from == rank && m.sender_waits(msg))
+            .map(sender_waiting_text);
+        let receives = m
+            .pending_receives()
+            .filter(|p| p.rank == rank)
+            .map(|p| pending_text(p, m.receive_waited_on(p)));
+        sends.chain(receives).collect()
     }
 
     fn grid(&self, area: Rect, buf: &mut Buffer) {

@@ -3,12 +3,7 @@
 //! failure is reported to rank 0, which ends the job and names the rank,
 //! the signal and, with debug information, the line.
 
-use std::time::Duration;
-
-use crate::probe::report_failure;
-
-/// How long a failing rank waits for rank 0 to end the job.
-const GRACE: Duration = Duration::from_secs(3);
+use crate::probe::{report_failure, wait_for_the_end};
 
 /// The signals that end a program by its own fault.
 const FATAL: [libc::c_int; 5] = [
@@ -35,7 +30,8 @@ pub fn watch_for_failures() {
 }
 
 /// `SIGSEGV` and the like: reports the signal and the line it struck at,
-/// waits for rank 0 to end the job, then dies of the signal after all.
+/// waits for rank 0 to end the job (it dies of the signal if nothing
+/// could carry its report).
 extern "C" fn on_fatal_signal(
     signal: libc::c_int,
     _info: *mut libc::siginfo_t,
@@ -50,7 +46,7 @@ extern "C" fn on_fatal_signal(
     // What the rank printed before it failed comes first.
     super::output::drain();
     if report_failure(&message, site) {
-        std::thread::sleep(GRACE);
+        wait_for_the_end();
     }
     // SAFETY: the handler was reset to the default; raising it again ends
     // the process as the signal would have.
@@ -121,7 +117,7 @@ extern "C" fn on_exit() {
         let message = "returned from main without calling MPI_Finalize";
         super::output::drain();
         if report_failure(message, None) {
-            std::thread::sleep(GRACE);
+            wait_for_the_end();
         }
     }
 }
