@@ -41,8 +41,11 @@ WATCH FOR
   - Steps 0 and 1 go fine on every rank.
   - At step 2 rank 1 fails before the allreduce; the others enter the
     allreduce and wait for it.
-  - mpi-tutor reports which rank failed, where in the source and why,
-    then ends every rank (MPI_Abort) with a non-zero exit code.
+  - In the live view rank 1 is shown FAILED with its message and line,
+    and the others stay where the failure left them, waiting in the
+    allreduce for a rank that will never come, until you press q.
+  - mpi-tutor then ends every rank (MPI_Abort), prints which rank failed,
+    where in the source and why, and exits with a non-zero code.
 
 EXERCISES
   1. Make rank 0 fail instead. Predict what is reported.

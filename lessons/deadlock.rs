@@ -52,8 +52,14 @@ GOAL
 
 WATCH FOR
   - Every rank enters its first call and never leaves it.
-  - The waits form a cycle: rank 0 waits for rank 1, which waits for
-    rank 0 (with more ranks: 0 -> size-1 -> ... -> 1 -> 0).
+  - The waits form a cycle, printed in the direction of waiting. With 2
+    ranks: rank 0 waits for rank 1, which waits for rank 0. With more,
+    `deadlock` (each waits to receive from its left): rank 0 waits for
+    rank size-1, which waits for size-2 ... for rank 0; `deadlock-send`
+    (each waits for its right to receive): rank 0 waits for rank 1, which
+    waits for rank 2 ... for rank 0.
+  - In `deadlock-send` the data never leaves: each send waits at its
+    sender for a receiver that never comes (shown waiting, not queued).
   - Nothing crashes: the job just stops making progress. mpi-tutor
     notices, prints the cycle and ends the job.
 

@@ -70,11 +70,12 @@ GOAL
   at the end (waitall), when it really needs the data.
 
 WATCH FOR
-  - All four calls (2 irecv, 2 isend) return immediately: the requests
-    stay pending while the rank works.
+  - All four calls (2 irecv, 2 isend) return immediately: the receives
+    are shown `posted` (not waiting) while the rank works.
   - test asks (has it arrived?) without waiting; it may say no at first.
-  - waitall is the only place a rank can wait. Nobody waits in isend,
-    so the order of the posts does not matter: no deadlock is possible.
+  - waitall is the only place a rank can wait: its posted receives are
+    shown waiting only then. Nobody waits in isend, so the order of the
+    posts does not matter: no deadlock is possible.
 
 EXERCISES
   1. Send 1 MiB (--size 131072). Predict whether test still says yes

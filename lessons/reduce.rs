@@ -58,8 +58,10 @@ GOAL
   a sum) into one value on the root. allreduce gives it to every rank.
 
 WATCH FOR
-  - The ranks compute independently, without any message, then all meet
-    in the reduce.
+  - The ranks compute independently, without any message, then each
+    calls reduce with its part. Only the root waits there for the others'
+    parts; a rank that is not the root may leave as soon as its part has
+    gone (allreduce: every rank waits, since every rank gets the result).
   - After reduce only the root knows pi; after allreduce everyone does.
   - The partial sums differ per rank (4/(1+x^2) is larger near x = 0),
     but add up to pi.

@@ -112,7 +112,7 @@ fn a_deadlock_is_shown_as_a_cycle_and_quitting_ends_the_job() {
         s.contains("recv(from 0, tag 1) lessons/deadlock.rs:"),
         "{s}"
     );
-    assert!(s.contains("back to rank"), "the cycle closes:\n{s}");
+    assert!(s.contains("back to the start"), "the cycle closes:\n{s}");
 
     // The teacher looks, then quits: the job ends, the terminal is back.
     term.keys(&["q"]);
@@ -175,4 +175,42 @@ fn a_replay_steps_forwards_and_backwards_in_the_view() {
     term.wait_for("one event back", LIMIT, |s| s.contains("event 0/"));
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("EXIT=0"));
+}
+
+#[test]
+fn a_failed_rank_stays_on_screen_until_q_then_its_line_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dir.path().join("after.txt");
+    let script = format!(
+        "{bin} lesson crash -n 4; echo EXIT=$? > {after}; echo SHELL-BACK; sleep 60",
+        bin = common::bin(),
+        after = after.display(),
+    );
+    let term = Tmux::start("crash", 120, 40, &script);
+    let s = term.wait_for("rank 1 shown failed", LIMIT, |s| {
+        s.contains("RANK 1 FAILED") && s.contains("index out of bounds")
+    });
+    assert!(s.contains("crash.rs"), "{s}");
+    // The others stay where the failure left them: in the allreduce,
+    // waiting for rank 1, which has ended.
+    let s = term.wait_for("the others left waiting for rank 1", LIMIT, |s| {
+        s.contains("waits for rank 1, which has ended")
+    });
+    assert!(s.contains("│in allreduce"), "{s}");
+    // Still there a while later: nothing ends the job but q.
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(term.screen().contains("RANK 1 FAILED"), "{}", term.screen());
+
+    term.keys(&["q"]);
+    let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let said = s
+        .lines()
+        .find(|l| l.contains("rank 1 failed at lessons/crash.rs:"))
+        .unwrap_or_else(|| panic!("the error line is on screen:\n{s}"));
+    assert!(
+        said.starts_with("mpi-tutor: rank 1 failed"),
+        "its own line:\n{s}"
+    );
+    let after = std::fs::read_to_string(&after).unwrap();
+    assert!(after.starts_with("EXIT=1"), "{after}");
 }

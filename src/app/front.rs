@@ -115,6 +115,12 @@ impl<B: Backend, S: Show> FrontEnd<B, S> {
         let Some(action) = action_for(key, self.show.key_mode()) else {
             return;
         };
+        if let Action::SelectRank(r) = action {
+            // The panes show the chosen rank in full; the show may use it too.
+            if (r as usize) < self.show.model().ranks().len() {
+                self.panes.selected = Some(r);
+            }
+        }
         let auto = self.show.summary_auto(now);
         if !(self.panes).act(action, self.show.model(), self.show.source(), auto) {
             self.show.act(action, now);

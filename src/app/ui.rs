@@ -116,6 +116,8 @@ pub struct Panes {
     pub width: u16,
     /// Height of the last frame: how many ranks the space-time panel shows.
     pub height: u16,
+    /// The rank chosen with its number key, shown in full.
+    pub selected: Option<u32>,
 }
 
 impl Panes {
@@ -131,6 +133,7 @@ impl Panes {
             spacetime: SpaceTimeView::default(),
             width: 80,
             height: 24,
+            selected: None,
         }
     }
 
@@ -211,6 +214,7 @@ impl Panes {
             color: self.color,
             main_panel: self.main_panel,
             spacetime: self.spacetime,
+            selected: self.selected,
         }
     }
 }

@@ -75,6 +75,9 @@ struct RankLine {
     last: f64,
     open: Option<CallSpan>,
     done: VecDeque<CallSpan>,
+    /// Stretches the tutor held the rank before a call (pace control),
+    /// oldest first; the last may still be open (no end yet).
+    held: VecDeque<(f64, Option<f64>)>,
 }
 
 /// A send whose receive has not been seen yet.
@@ -150,6 +153,16 @@ impl Timeline {
             .flat_map(|l| l.done.iter().chain(l.open.iter()))
     }
 
+    /// The stretches the tutor held the rank before a call (start, end;
+    /// no end while it is still held), oldest first: neither waiting in
+    /// MPI nor running the program.
+    pub fn held(&self, rank: Rank) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
+        self.ranks
+            .get(rank as usize)
+            .into_iter()
+            .flat_map(|l| l.held.iter().copied())
+    }
+
     /// Kept delivered messages, in the order their receive was seen.
     pub fn links(&self) -> impl DoubleEndedIterator<Item = &MessageLink> + ExactSizeIterator {
         self.links.iter()
@@ -203,6 +216,7 @@ impl Timeline {
                     last: l.last,
                     open: l.open.clone(),
                     done: VecDeque::new(),
+                    held: l.held.clone(),
                 }
             })
             .collect();
@@ -246,6 +260,15 @@ impl Timeline {
         line.last = at;
         line.first.get_or_insert(at);
         self.now = self.now.max(at);
+        if matches!(kind, EventKind::Held(_)) {
+            line.held.push_back((at, None));
+            if line.held.len() > self.keep {
+                line.held.pop_front();
+            }
+        } else if let Some(open) = line.held.back_mut().filter(|h| h.1.is_none()) {
+            // Let go: whatever the rank does next ends the hold.
+            open.1 = Some(at);
+        }
         match kind {
             EventKind::Begin(call) => self.begin(rank, at, call),
             EventKind::End(end) => self.end(rank, at, end),

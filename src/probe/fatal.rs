@@ -14,7 +14,6 @@ use mpi::traits::*;
 use super::recorder::FailureReporter;
 use crate::trace::Site;
 
-
 static REPORT: OnceLock<Mutex<Option<FailureReporter>>> = OnceLock::new();
 type Callback = Box<dyn Fn() + Send + Sync>;
 static ON_FATAL: OnceLock<Mutex<Vec<Callback>>> = OnceLock::new();

@@ -29,7 +29,9 @@ impl DeadlockBanner<'_> {
             ]));
         }
         let close = match (d.dead_end, d.cycle.first()) {
-            (Some(r), _) => Some(format!("waits for rank {r}, which has ended: it will never answer")),
+            (Some(r), _) => Some(format!(
+                "waits for rank {r}, which has ended: it will never answer"
+            )),
             (None, Some(first)) if d.cycle.len() == 1 => Some(format!(
                 "waits for itself (rank {}): it can never move",
                 first.rank

@@ -398,13 +398,13 @@ fn snapshot_halo_64() {
     let t = text(&draw(&s, 80, 24));
     let title = t.lines().nth(1).unwrap();
     assert!(
-        title.contains("· 56 unexpected · 56 waiting"),
+        title.contains("· 56 sends wait · 56 posted"),
         "{title}\n{t}"
     );
     assert!(title.contains(" heat · it 2 ┳ exchange"), "{title}");
     // At 120 columns: the blocks outlined and numbered, the words in full.
     let t = text(&draw(&s, 120, 40));
-    assert!(t.contains("56 unexpected messages"), "{t}");
+    assert!(t.contains("56 sends waiting for their receivers"), "{t}");
     assert!(t.contains("┼63"), "{t}");
 }
 
@@ -415,6 +415,7 @@ fn the_world_title_shortens_to_fit() {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, 3));
         World {
             model: &m,
+            selected: None,
             deadlock: None,
             now: 1.2,
             flight: FLIGHT_SECONDS,
@@ -426,17 +427,19 @@ fn the_world_title_shortens_to_fit() {
     };
     let wide = title(100);
     assert!(
-        wide.starts_with(" world · 64 ranks · 56 unexpected messages · 56 receives waiting "),
+        wide.starts_with(
+            " world · 64 ranks · 56 sends waiting for their receivers · 56 receives posted "
+        ),
         "{wide}"
     );
     let narrower = title(60);
     assert!(
-        narrower.starts_with(" world · 64 ranks · 56 unexpected · 56 waiting "),
+        narrower.starts_with(" world · 64 ranks · 56 sends wait · 56 posted "),
         "{narrower}"
     );
     let narrowest = title(40);
     assert!(
-        narrowest.starts_with(" world · 56 unexpected · 56 waiting "),
+        narrowest.starts_with(" world · 56 sends wait · 56 posted "),
         "{narrowest}"
     );
 }

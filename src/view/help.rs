@@ -13,6 +13,8 @@ use super::Theme;
 /// The keys, and the lesson's explanation (which the lesson pane only has
 /// room for on tall terminals).
 pub struct HelpOverlay<'a> {
+    /// The lesson's name, for the command that prints the rest.
+    pub name: &'a str,
     pub title: &'a str,
     pub explanation: &'a str,
     pub theme: Theme,
@@ -51,7 +53,10 @@ impl Widget for &HelpOverlay<'_> {
             }
             if shown.len() > room {
                 shown.truncate(room.saturating_sub(1));
-                shown.push("… (more: mpi-tutor lesson NAME --explain)".into());
+                shown.push(format!(
+                    "… (more: mpi-tutor lesson {} --explain)",
+                    self.name
+                ));
             }
             lines.extend(shown.into_iter().map(|l| Line::from(format!(" {l}"))));
             lines.push(Line::from(""));

@@ -18,6 +18,7 @@
 //! lists only the ranks that waited longest.
 
 mod deadlock;
+mod detail;
 mod field;
 mod footer;
 mod heatmap;
@@ -190,6 +191,8 @@ pub struct Screen<'a> {
     pub main_panel: MainPanel,
     /// The stretch of time the space-time diagram shows.
     pub spacetime: SpaceTimeView,
+    /// The rank chosen with its number key: shown in full under the ranks.
+    pub selected: Option<u32>,
 }
 
 impl<'a> Screen<'a> {
@@ -219,6 +222,7 @@ impl<'a> Screen<'a> {
             color: true,
             main_panel: MainPanel::World,
             spacetime: SpaceTimeView::default(),
+            selected: None,
         }
     }
 }
@@ -313,6 +317,7 @@ impl Screen<'_> {
             MainPanel::World => {
                 World {
                     model: self.model,
+                    selected: self.selected,
                     deadlock: self.deadlock,
                     now: self.now,
                     flight: self.flight,
@@ -374,6 +379,7 @@ impl Screen<'_> {
         }
         if self.show_help {
             HelpOverlay {
+                name: self.lesson.name,
                 title: self.lesson.title,
                 explanation: self.lesson.explanation,
                 theme,

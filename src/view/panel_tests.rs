@@ -398,3 +398,31 @@ fn the_summary_of_64_ranks_keeps_its_checks_on_screen() {
     assert!(t.contains(" all 64 ranks: "), "{t}");
     insta::assert_snapshot!("summary_ring64_80x24", t);
 }
+
+#[test]
+fn halo_at_8_ranks_gives_every_message_a_line_of_its_own() {
+    let m = replay("halo8");
+    let messages = m.timeline().links().len();
+    assert!(
+        messages >= 40,
+        "halo exchanges with both neighbours: {messages}"
+    );
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        let st = SpaceTime {
+            model: &m,
+            view: SpaceTimeView::default(),
+            focused: true,
+            theme: Theme::new(false),
+        };
+        let shared = st.draw(buf.area, &mut buf);
+        assert_eq!(shared, 0, "{w}x{h}: messages share a line:\n{}", text(&buf));
+        // Every message shown arrives with an arrow of its own.
+        let t = text(&buf);
+        let arrows = t.matches('▼').count() + t.matches('▲').count();
+        assert!(arrows > 8, "{w}x{h}:\n{t}");
+    }
+    snap("spacetime_halo8", |w, h| {
+        spacetime(&m, SpaceTimeView::default(), w, h)
+    });
+}

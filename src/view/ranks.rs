@@ -81,10 +81,12 @@ impl RankBox<'_> {
         let call = self.call(w);
         let site = site_line(r, w);
         let marks = self.marks(w);
+        // What the rank said takes the rows the rest leaves, at least 2.
+        let rest = state.len() + call.len() + usize::from(!site.is_empty()) + marks.len();
         let said = r
             .said
             .as_ref()
-            .map(|s| wrap(&format!("\"{s}\""), w, 2))
+            .map(|s| wrap(&format!("\"{s}\""), w, h.saturating_sub(rest).max(2)))
             .unwrap_or_default();
         let count = |with_said: bool, with_site: bool| {
             state.len()

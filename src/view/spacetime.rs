@@ -1,11 +1,14 @@
 //! The space-time diagram: a row per rank, time to the right. Each MPI call
-//! is a span (`▒` waiting for another rank, `█` any other call), the time
-//! between calls a thin line, and each message an elbow from the moment its
-//! send began down (or up) to the moment the receive that took it ended.
+//! is a span (`▒` waiting for another rank, `█` any other call), a stretch
+//! the tutor held the rank `┈`, the time between calls a thin line, and
+//! each message an elbow from the moment its send began down (or up) to the
+//! moment the receive that took it ended, on cells no other message uses.
 //!
 //! Times are the model's timeline times, which respect causality: a receive
 //! never ends before its send began, even when the ranks' clocks disagree,
 //! so no message line goes backwards.
+
+use std::collections::HashSet;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,6 +19,13 @@ use ratatui::widgets::Widget;
 use super::ranks::top_rule;
 use super::Theme;
 use crate::model::{is_blocking, Model};
+
+/// A stretch the tutor held the rank before a call: not waiting in MPI,
+/// not running the program.
+const HELD: &str = "┈";
+/// How many columns later than its receive a message's line may go down
+/// when the receive's own column is taken by another message.
+const SHIFT_LIMIT: i64 = 6;
 
 /// About how many columns apart the time axis is labelled.
 const TICK_COLUMNS: f64 = 12.0;
@@ -173,6 +183,14 @@ pub struct SpaceTime<'a> {
 
 impl Widget for &SpaceTime<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
+        self.draw(area, buf);
+    }
+}
+
+impl SpaceTime<'_> {
+    /// Draws the diagram; returns how many messages found no path of their
+    /// own (none, unless a few columns hold more messages than they can).
+    pub fn draw(&self, area: Rect, buf: &mut Buffer) -> usize {
         let t = self.theme;
         let (per, offset) = self.view.window(self.model, area.width);
         let n = self.model.ranks().len();
@@ -183,7 +201,7 @@ impl Widget for &SpaceTime<'_> {
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height < 2 || inner.width <= label_width(n) + 1 || n == 0 {
-            return;
+            return 0;
         }
         let lw = label_width(n);
         let plot = Plot {
@@ -200,8 +218,9 @@ impl Widget for &SpaceTime<'_> {
             step,
         };
         self.ranks(&plot, &rows, (inner.x, lw), buf);
-        self.messages(&plot, &rows, buf);
+        let shared = self.messages(&plot, &rows, buf);
         self.footnote(inner, lw, &rows, buf);
+        shared
     }
 }
 
@@ -282,6 +301,9 @@ impl SpaceTime<'_> {
                 let last = if rv.is_terminal() { last } else { now };
                 plot.fill(buf, first, last, y, "─", t.dim());
             }
+            for (start, end) in tl.held(rank) {
+                plot.fill(buf, start, end.unwrap_or(now), y, HELD, t.dim());
+            }
             for waiting in [true, false] {
                 for s in tl.spans(rank) {
                     if is_blocking(s.call.op) != waiting {
@@ -302,20 +324,32 @@ impl SpaceTime<'_> {
     }
 
     /// The messages between shown ranks, their arrivals (last: a line
-    /// passing by must not hide one), and the ones still in flight.
-    fn messages(&self, plot: &Plot, rows: &Rows, buf: &mut Buffer) {
+    /// passing by must not hide one), and the ones still in flight. Each
+    /// message gets a path of its own ([`Routes`]): lines cross, they never
+    /// run along the same cells.
+    fn messages(&self, plot: &Plot, rows: &Rows, buf: &mut Buffer) -> usize {
         let tl = self.model.timeline();
         let line = self.theme.message();
         let arrow_style = line.add_modifier(Modifier::BOLD);
-        let shown_links = || {
-            tl.links().filter_map(|l| {
-                let ys = rows.of(l.msg.from as usize)?;
-                let yr = rows.of(l.msg.to as usize)?;
-                (ys != yr).then_some((ys, yr, l))
-            })
-        };
-        for (ys, yr, l) in shown_links() {
-            plot.message(buf, (ys, l.sent), (yr, l.received), rows.step == 2, line);
+        let mut routes = Routes::default();
+        let mut arrows = Vec::new();
+        for l in tl.links() {
+            let (Some(ys), Some(yr)) = (rows.of(l.msg.from as usize), rows.of(l.msg.to as usize))
+            else {
+                continue;
+            };
+            if ys == yr {
+                continue;
+            }
+            let c = routes.draw(
+                plot,
+                buf,
+                (ys, l.sent),
+                (yr, l.received),
+                rows.step == 2,
+                line,
+            );
+            arrows.push((c, yr, if yr > ys { "▼" } else { "▲" }));
         }
         // From a rank scrolled out of view: the arrival alone, pointing
         // the way the sender is.
@@ -329,12 +363,11 @@ impl SpaceTime<'_> {
             let c = plot.col(l.received).max(plot.col(l.sent));
             plot.put(buf, c, yr, arrow, arrow_style);
         }
-        for (ys, yr, l) in shown_links() {
-            let arrow = if yr > ys { "▼" } else { "▲" };
-            let c = plot.col(l.received).max(plot.col(l.sent));
+        for (c, yr, arrow) in arrows {
             plot.put(buf, c, yr, arrow, arrow_style);
         }
         self.in_flight(plot, rows, buf);
+        routes.shared
     }
 
     /// Sent, not received yet: a dashed line from the send to now.
@@ -368,7 +401,9 @@ impl SpaceTime<'_> {
             let hidden = n - rows.shown;
             format!("… {hidden} more ranks: ↑↓ PgUp PgDn scroll them into view")
         } else {
-            "▒ waiting  █ other call  ─ between calls  ▼▲ message arrives".to_string()
+            format!(
+                "▒ waiting  █ other call  {HELD} held by the tutor  ─ running  ▼▲ message arrives"
+            )
         };
         buf.set_stringn(
             inner.x + lw,
@@ -442,36 +477,6 @@ impl Plot {
         }
     }
 
-    /// A message from the sender's row `ys` at time `sent` to the
-    /// receiver's row `yr` at time `received`, arrow excepted. With a free
-    /// row beside each rank (`gap`) it leaves along that row; else only a
-    /// vertical line into the receiver is drawn.
-    fn message(
-        &self,
-        buf: &mut Buffer,
-        (ys, sent): (u16, f64),
-        (yr, received): (u16, f64),
-        gap: bool,
-        s: Style,
-    ) {
-        if ys == yr {
-            return;
-        }
-        // Never backwards, whatever the times say.
-        let (cs, cr) = (self.col(sent), self.col(received).max(self.col(sent)));
-        let down = yr > ys;
-        let next = |y: u16| if down { y + 1 } else { y - 1 };
-        let mut y = next(ys);
-        if gap {
-            self.elbow(buf, ys, y, (cs, cr), "─", s);
-            y = next(y);
-        }
-        while y != yr {
-            self.put(buf, cr, y, "│", s);
-            y = next(y);
-        }
-    }
-
     /// On row `yc` beside the sender's row `ys`: leaves the sender at `cs`,
     /// runs along to `cr`, and turns towards the receiver there.
     fn elbow(&self, buf: &mut Buffer, ys: u16, yc: u16, (cs, cr): (i64, i64), run: &str, s: Style) {
@@ -488,5 +493,76 @@ impl Plot {
         if run == "─" {
             self.put(buf, cr, yc, if down { "╮" } else { "╯" }, s);
         }
+    }
+}
+
+/// The cells message lines already run along, across and down: a new line
+/// may cross them, never share them.
+#[derive(Default)]
+struct Routes {
+    across: HashSet<(i64, u16)>,
+    down: HashSet<(i64, u16)>,
+    /// Messages drawn over another's line, for want of a free one.
+    shared: usize,
+}
+
+impl Routes {
+    /// Draws one message and returns the column it arrives in: an elbow
+    /// along the free row beside the sender (`gap`) when that row is free
+    /// from its send to its receive, else a line straight down (or up) at
+    /// the receive's column or a few later, the first that is free.
+    fn draw(
+        &mut self,
+        plot: &Plot,
+        buf: &mut Buffer,
+        (ys, sent): (u16, f64),
+        (yr, received): (u16, f64),
+        gap: bool,
+        s: Style,
+    ) -> i64 {
+        // Never backwards, whatever the times say.
+        let (cs, cr) = (plot.col(sent), plot.col(received).max(plot.col(sent)));
+        let down = yr > ys;
+        let step = |y: u16| if down { y + 1 } else { y - 1 };
+        let between = |from: u16| {
+            let mut v = Vec::new();
+            let mut y = from;
+            while y != yr {
+                v.push(y);
+                y = step(y);
+            }
+            v
+        };
+        if gap {
+            let yc = step(ys);
+            let along: Vec<(i64, u16)> = (cs..=cr).map(|c| (c, yc)).collect();
+            let downs: Vec<(i64, u16)> = between(step(yc)).into_iter().map(|y| (cr, y)).collect();
+            let corners = [(cs, yc), (cr, yc)];
+            if self.free(&along, &downs) && corners.iter().all(|k| !self.down.contains(k)) {
+                self.across.extend(along);
+                self.down.extend(downs.iter().copied().chain(corners));
+                plot.elbow(buf, ys, yc, (cs, cr), "─", s);
+                downs.iter().for_each(|&(c, y)| plot.put(buf, c, y, "│", s));
+                return cr;
+            }
+        }
+        let column =
+            |c: i64| -> Vec<(i64, u16)> { between(step(ys)).into_iter().map(|y| (c, y)).collect() };
+        let c = (cr..=cr + SHIFT_LIMIT)
+            .find(|&c| self.free(&[], &column(c)))
+            .unwrap_or_else(|| {
+                self.shared += 1;
+                cr
+            });
+        for (c, y) in column(c) {
+            self.down.insert((c, y));
+            plot.put(buf, c, y, "│", s);
+        }
+        c
+    }
+
+    fn free(&self, along: &[(i64, u16)], downs: &[(i64, u16)]) -> bool {
+        along.iter().all(|k| !self.across.contains(k))
+            && downs.iter().all(|k| !self.down.contains(k))
     }
 }

@@ -37,6 +37,22 @@ pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) 
     format!("{state} · event {applied}/{total} · {speed} ev/s")
 }
 
+impl StatusBar<'_> {
+    /// ` RANK 1 FAILED · q ends the job ` while a failed rank is on screen.
+    fn failed_badge(&self) -> Option<String> {
+        let failed: Vec<String> = (self.model.ranks().iter())
+            .filter(|r| matches!(r.state, RankState::Failed { .. }))
+            .map(|r| r.rank.to_string())
+            .collect();
+        let who = match failed.as_slice() {
+            [] => return None,
+            [one] => format!("RANK {one}"),
+            many => format!("RANKS {}", many.join(" ")),
+        };
+        Some(format!(" {who} FAILED · q ends the job "))
+    }
+}
+
 fn mode_color(m: Mode) -> Color {
     match m {
         Mode::Live => Color::Green,
@@ -77,19 +93,8 @@ impl Widget for &StatusBar<'_> {
             spans.push(Span::styled(" ⚠ RECORDING STOPPED ", t.badge(Color::Red)));
             spans.push(Span::raw(" "));
         }
-        let failed: Vec<String> = (self.model.ranks().iter())
-            .filter(|r| matches!(r.state, RankState::Failed { .. }))
-            .map(|r| r.rank.to_string())
-            .collect();
-        if !failed.is_empty() {
-            let who = match failed.as_slice() {
-                [one] => format!("RANK {one}"),
-                many => format!("RANKS {}", many.join(" ")),
-            };
-            spans.push(Span::styled(
-                format!(" {who} FAILED · q ends the job "),
-                t.badge(Color::Red),
-            ));
+        if let Some(badge) = self.failed_badge() {
+            spans.push(Span::styled(badge, t.badge(Color::Red)));
             spans.push(Span::raw(" "));
         }
         if self.deadlock {

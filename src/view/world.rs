@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::detail::{focused_rank, RankDetail};
 use super::messages::{
     is_queued, on_the_wire, pending_text, queued_text, sender_waiting_text, Lanes, MessageList,
 };
@@ -18,6 +19,8 @@ use crate::model::{Deadlock, Model, MsgState};
 
 pub struct World<'a> {
     pub model: &'a Model,
+    /// The rank chosen with its number key, shown in full under the ranks.
+    pub selected: Option<u32>,
     pub deadlock: Option<&'a Deadlock>,
     pub now: f64,
     /// Seconds an envelope takes to cross.
@@ -49,6 +52,7 @@ impl Widget for &World<'_> {
         if inner.is_empty() {
             return;
         }
+        let inner = self.detail(inner, buf);
         if self.fits_boxes(inner) {
             self.boxes(inner, buf);
         } else {
@@ -134,7 +138,13 @@ impl World<'_> {
                 "waiting",
                 t.waiting(),
             ),
-            (posted, "receive posted", "receives posted", "posted", t.dim()),
+            (
+                posted,
+                "receive posted",
+                "receives posted",
+                "posted",
+                t.dim(),
+            ),
         ]
     }
 }
@@ -210,6 +220,27 @@ impl World<'_> {
             theme: self.theme,
         }
         .render(lane_area, buf);
+    }
+
+    /// The focused rank in full on the last lines of `area` (when there is
+    /// one and room for it); the rest of `area` is returned.
+    fn detail(&self, area: Rect, buf: &mut Buffer) -> Rect {
+        let Some(rank) = focused_rank(self.model.ranks(), self.selected) else {
+            return area;
+        };
+        let detail = RankDetail {
+            rank,
+            theme: self.theme,
+        };
+        let lines = detail.lines(area.width as usize).len() as u16;
+        // The boxes (or a few grid rows) keep the room they need.
+        let h = lines.min(area.height.saturating_sub(MIN_BOX_HEIGHT + 1));
+        if h == 0 {
+            return area;
+        }
+        let rest = Rect::new(area.x, area.y, area.width, area.height - h);
+        detail.render(Rect::new(area.x, rest.bottom(), area.width, h), buf);
+        rest
     }
 
     /// What rank `rank` waits for or has posted: its sends held until
