@@ -57,6 +57,27 @@ pub fn forget(comm: ffi::MPI_Comm) {
     }
 }
 
+/// The communicator numbered `number`, once the program has used it.
+pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
+    let comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
+    comms.as_ref()?.values().find(|c| c.number == number).cloned()
+}
+
+/// The number of the communicator a copy numbered `number` was made
+/// from: the world for a copy of it (mpi4py's reductions run on a copy
+/// of the student's communicator), else the copy's own (the same).
+pub fn students_number(number: u32) -> u32 {
+    let mut size = 0;
+    // SAFETY: asking the size of the world communicator.
+    unsafe { ffi::PMPI_Comm_size(ffi::RSMPI_COMM_WORLD, &mut size) };
+    let world: Vec<u32> = (0..size.max(0) as u32).collect();
+    if number == hash(&world) {
+        0
+    } else {
+        number
+    }
+}
+
 fn describe(comm: ffi::MPI_Comm) -> CommInfo {
     let world_ranks = world_ranks(comm);
     // SAFETY: comparing handles reads no memory.
