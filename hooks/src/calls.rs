@@ -72,4 +72,5 @@ mod large_count {
     hook!(MPI_Allgatherv_c => payload::allgatherv_c);
     hook!(MPI_Alltoall_c => payload::alltoall_c);
     hook!(MPI_Alltoallv_c => payload::alltoallv_c);
+    hook!(MPI_Issend_c => payload::issend_c);
 }

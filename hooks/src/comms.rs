@@ -79,7 +79,13 @@ pub fn students_number(number: u32) -> u32 {
 }
 
 fn describe(comm: ffi::MPI_Comm) -> CommInfo {
-    let world_ranks = world_ranks(comm);
+    let mut inter = 0;
+    // SAFETY: `comm` is the program's live communicator.
+    unsafe { ffi::PMPI_Comm_test_inter(comm, &mut inter) };
+    if inter != 0 {
+        return describe_inter(comm);
+    }
+    let world_ranks = world_ranks(comm, false);
     // SAFETY: comparing handles reads no memory.
     let is_world = unsafe { comm == ffi::RSMPI_COMM_WORLD };
     let number = if is_world { 0 } else { hash(&world_ranks) };
@@ -89,17 +95,36 @@ fn describe(comm: ffi::MPI_Comm) -> CommInfo {
     }
 }
 
-/// The world rank of each rank of `comm`.
-fn world_ranks(comm: ffi::MPI_Comm) -> Vec<u32> {
+/// An intercommunicator (mpi4py.futures' master and workers): its peers
+/// are the other group's ranks, and both groups number it alike, by all
+/// of its members.
+fn describe_inter(comm: ffi::MPI_Comm) -> CommInfo {
+    let remote = world_ranks(comm, true);
+    let mut everyone = world_ranks(comm, false);
+    everyone.extend_from_slice(&remote);
+    everyone.sort_unstable();
+    CommInfo {
+        number: hash(&everyone),
+        world_ranks: remote,
+    }
+}
+
+/// The world rank of each rank of `comm`'s group (`remote`: of an
+/// intercommunicator's other group).
+fn world_ranks(comm: ffi::MPI_Comm, remote: bool) -> Vec<u32> {
     // SAFETY: `comm` is the program's live communicator (it just passed
     // it to MPI); the groups made here are freed here; the rank arrays are
     // as long as the group.
     unsafe {
         let mut size = 0;
-        ffi::PMPI_Comm_size(comm, &mut size);
         let mut group = ffi::RSMPI_GROUP_NULL;
         let mut world_group = ffi::RSMPI_GROUP_NULL;
-        ffi::PMPI_Comm_group(comm, &mut group);
+        if remote {
+            ffi::PMPI_Comm_remote_group(comm, &mut group);
+        } else {
+            ffi::PMPI_Comm_group(comm, &mut group);
+        }
+        ffi::PMPI_Group_size(group, &mut size);
         ffi::PMPI_Comm_group(ffi::RSMPI_COMM_WORLD, &mut world_group);
         let ranks: Vec<c_int> = (0..size).collect();
         let mut world = vec![0; ranks.len()];

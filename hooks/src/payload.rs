@@ -113,6 +113,7 @@ pub mod large_count {
         };
     }
 
+    crate::p2p::started_send_hook!(issend_c, MPI_Count, PMPI_Issend_c);
     narrowed_everyone_hook!(allgather_c, PMPI_Allgather_c, crate::gathers::allgather);
     narrowed_everyone_hook!(alltoall_c, PMPI_Alltoall_c, crate::gathers::alltoall);
 }

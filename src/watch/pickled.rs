@@ -32,7 +32,8 @@ impl Method {
         Some(match name {
             "send" => Method::Send,
             "ssend" => Method::Ssend,
-            "isend" => Method::Isend,
+            // A synchronous send shows as an isend, as in C.
+            "isend" | "issend" => Method::Isend,
             "recv" => Method::Recv,
             "irecv" => Method::Irecv,
             "bcast" => Method::Bcast,

@@ -136,7 +136,12 @@ pub fn current_site() -> Option<Site> {
         let mut pending: [Object; 3] = [std::ptr::null_mut(); 3];
         (python.error_fetch)(&mut pending[0], &mut pending[1], &mut pending[2]);
         callee::clear();
-        let site = student_frame(python).or_else(|| other_threads_site(python));
+        let site = student_frame(python).or_else(|| {
+            // mpi4py's own code (a futures worker's loop, the pool's
+            // thread) calls pickled methods too.
+            innermost_callee(python);
+            other_threads_site(python)
+        });
         (python.error_restore)(pending[0], pending[1], pending[2]);
         (python.gil_release)(state);
         Some(site.unwrap_or_else(|| Site {
@@ -165,6 +170,20 @@ unsafe fn other_threads_site(python: &Interpreter) -> Option<Site> {
         }
     }
     None
+}
+
+/// Notes what this thread's innermost Python frame is calling.
+///
+/// # Safety
+/// The calling thread holds the GIL.
+unsafe fn innermost_callee(python: &Interpreter) {
+    // SAFETY: the GIL is held; the frame is borrowed, alive meanwhile.
+    unsafe {
+        let frame = (python.current_frame)();
+        if !frame.is_null() {
+            callee::note(python, frame);
+        }
+    }
 }
 
 /// Walks out from this thread's current frame to the first one of the
