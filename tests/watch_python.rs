@@ -237,7 +237,14 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
 /// No line of `log` shows one of mpi4py's own MPI calls inside a pickled
 /// call: a matched probe, its receive, a byte count or the pickle's bytes.
 fn assert_no_pickle_internals(log: &str) {
-    for internal in ["mprobe", "mrecv", "MPI_BYTE", "MPI_COUNT", "MPI_INT ", "comm_dup"] {
+    for internal in [
+        "mprobe",
+        "mrecv",
+        "MPI_BYTE",
+        "MPI_COUNT",
+        "MPI_INT ",
+        "comm_dup",
+    ] {
         assert!(!log.contains(internal), "{internal} shows: {log}");
     }
 }
@@ -250,11 +257,20 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
-    let send = at(&zero, "send     -> 1  tag 11  dict, 35 B pickled   pickled.py:10");
+    let send = at(
+        &zero,
+        "send     -> 1  tag 11  dict, 35 B pickled   pickled.py:10",
+    );
     let one = lines_of(log, 1);
     // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown.
-    let recv = at(&one, "recv     <- 0  tag 11  any pickled object   pickled.py:12");
-    let took = at(&one, "done     recv  <- 0  tag 11  35 B  (took message #0 of 0->1 tag 11)");
+    let recv = at(
+        &one,
+        "recv     <- 0  tag 11  any pickled object   pickled.py:12",
+    );
+    let took = at(
+        &one,
+        "done     recv  <- 0  tag 11  35 B  (took message #0 of 0->1 tag 11)",
+    );
     let got = at(&one, "says     1: got {'a': 7, 'b': 3.14}");
     assert!(recv < took && took < got && send < zero.len(), "{log}");
     for rank in 0..2 {
@@ -273,7 +289,10 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
             &format!("says     {rank}: bcast gave {{'step': 1}}"),
         );
     }
-    at(&zero, "bcast    root 0  object, 24 B pickled   pickled.py:14");
+    at(
+        &zero,
+        "bcast    root 0  object, 24 B pickled   pickled.py:14",
+    );
     assert_no_pickle_internals(log);
     assert!(log.contains("messages 0 -> 1: 1 message, 35 B"), "{log}");
     assert!(log.contains("none lost"), "{log}");
@@ -312,11 +331,20 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
     }
     at(&lines_of(log, 0), "says     gathered [0, 10, 20], total 6");
     let zero = lines_of(log, 0);
-    at(&zero, "isend    -> 1  tag 5  list, 25 B pickled  -> request #");
+    at(
+        &zero,
+        "isend    -> 1  tag 5  list, 25 B pickled  -> request #",
+    );
     let one = lines_of(log, 1);
     at(&one, "irecv    <- 0  tag 5  any pickled object");
-    let done = at(&one, "done     wait  <- 0  tag 5  25 B  (took message #0 of 0->1 tag 5)");
-    assert!(one[done - 1].ends_with("pickled_collectives.py:23"), "{log}");
+    let done = at(
+        &one,
+        "done     wait  <- 0  tag 5  25 B  (took message #0 of 0->1 tag 5)",
+    );
+    assert!(
+        one[done - 1].ends_with("pickled_collectives.py:23"),
+        "{log}"
+    );
     at(&one, "says     1: irecv gave ['ping', 1]");
     assert_no_pickle_internals(log);
     // The reductions' messages are mpi4py's own: only the student's isend
@@ -353,7 +381,10 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
         at(&master, &format!("(took message #0 of {rank}->0 tag 0)"));
         at(&worker, "root 0");
     }
-    assert!(!log.contains("of 0->0"), "nothing from the master to itself: {log}");
+    assert!(
+        !log.contains("of 0->0"),
+        "nothing from the master to itself: {log}"
+    );
     assert!(!log.contains("root 1"), "{log}");
 }
 

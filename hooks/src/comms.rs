@@ -60,7 +60,11 @@ pub fn forget(comm: ffi::MPI_Comm) {
 /// The communicator numbered `number`, once the program has used it.
 pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
     let comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
-    comms.as_ref()?.values().find(|c| c.number == number).cloned()
+    comms
+        .as_ref()?
+        .values()
+        .find(|c| c.number == number)
+        .cloned()
 }
 
 /// The number of the communicator a copy numbered `number` was made

@@ -106,7 +106,9 @@ pub mod large_count {
                     },
                     // SAFETY: the program's arguments, passed on as given.
                     _ => unsafe {
-                        ffi::$large(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm)
+                        ffi::$large(
+                            sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, comm,
+                        )
                     },
                 }
             }

@@ -178,9 +178,14 @@ pub fn type_of(pickle: &[u8]) -> Option<String> {
             strings.push(text);
         }
         if opcode == 0x93 && first_global.is_none() {
-            first_global = strings.last().map(|s| String::from_utf8_lossy(s).into_owned());
+            first_global = strings
+                .last()
+                .map(|s| String::from_utf8_lossy(s).into_owned());
         }
-        if !matches!(opcode, 0x80 | 0x95 | 0x94 | b'q' | b'r' | b'h' | b'j' | b'(') {
+        if !matches!(
+            opcode,
+            0x80 | 0x95 | 0x94 | b'q' | b'r' | b'h' | b'j' | b'('
+        ) {
             last = Some(opcode);
         }
         at += 1 + skip;

@@ -40,7 +40,10 @@ def callee(code, offset):
 
 /// What each (code object, instruction offset) calls; the code objects
 /// are kept alive (one reference each), so an address is never reused.
-static KNOWN: Mutex<Option<HashMap<(usize, c_int), Option<Method>>>> = Mutex::new(None);
+static KNOWN: Mutex<Option<HashMap<CallKey, Option<Method>>>> = Mutex::new(None);
+
+/// A call expression: (code object's address, instruction offset).
+type CallKey = (usize, c_int);
 /// The helper function, once made (null: not made, or it failed).
 static HELPER_FUNCTION: Mutex<usize> = Mutex::new(0);
 
@@ -92,7 +95,11 @@ unsafe fn callee_of(python: &Interpreter, frame: Object) -> Option<(Method, (usi
         // thread run, whose hook would wait for the table holding the GIL.
         let method = ask_helper(python, code, offset).and_then(|n| Method::named(&n));
         let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
-        if known.get_or_insert_with(HashMap::new).insert(key, method).is_some() {
+        if known
+            .get_or_insert_with(HashMap::new)
+            .insert(key, method)
+            .is_some()
+        {
             (python.decref)(code);
         }
         method.map(|m| (m, key))
