@@ -158,6 +158,7 @@ fn a_recorded_seed_run_replays_with_its_py_lines_and_exports() {
     watch(dir.path(), &args, &python, &["mpi_demo.py"]).assert_ok();
     let recorded = common::read(&trace);
     assert_eq!(recorded.header.world_size, 5);
+    assert_eq!(recorded.header.lesson, "mpi_demo.py", "named by its script");
     let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
     replay.assert_ok();
     assert_the_seed_run(&replay.stdout);
@@ -233,6 +234,21 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
     );
 }
 
+/// No line of `log` shows one of mpi4py's own MPI calls inside a pickled
+/// call: a matched probe, its receive, a byte count or the pickle's bytes.
+fn assert_no_pickle_internals(log: &str) {
+    for internal in [
+        "mprobe",
+        "mrecv",
+        "MPI_BYTE",
+        "MPI_COUNT",
+        "MPI_INT ",
+        "comm_dup",
+    ] {
+        assert!(!log.contains(internal), "{internal} shows: {log}");
+    }
+}
+
 #[test]
 fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     let Some(python) = python() else { return };
@@ -241,31 +257,100 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     run.assert_ok();
     let log = &run.stdout;
     let zero = lines_of(log, 0);
-    let send = at(&zero, "send     -> 1  tag 11  ");
-    assert!(zero[send].contains("x MPI_BYTE"), "{log}");
-    assert!(zero[send].ends_with("pickled.py:10"), "{log}");
-    let one = lines_of(log, 1);
-    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown,
-    // at the matched probe, where the rank waits.
-    let recv = at(&one, "mprobe   <- 0  tag 11");
-    assert!(one[recv].ends_with("pickled.py:12"), "{log}");
-    assert_eq!(
-        one.iter().filter(|l| l.contains("   <- ")).count(),
-        1,
-        "{log}"
+    let send = at(
+        &zero,
+        "send     -> 1  tag 11  dict, 35 B pickled   pickled.py:10",
     );
-    let took = at(&one, "took message #0 of 0->1 tag 11");
+    let one = lines_of(log, 1);
+    // comm.recv is MPI_Mprobe + MPI_Mrecv inside: one receive is shown.
+    let recv = at(
+        &one,
+        "recv     <- 0  tag 11  any pickled object   pickled.py:12",
+    );
+    let took = at(
+        &one,
+        "done     recv  <- 0  tag 11  35 B  (took message #0 of 0->1 tag 11)",
+    );
     let got = at(&one, "says     1: got {'a': 7, 'b': 3.14}");
-    assert!(recv < took && took < got, "{log}");
+    assert!(recv < took && took < got && send < zero.len(), "{log}");
     for rank in 0..2 {
         let lines = lines_of(log, rank);
-        let bcast = at(&lines, "bcast    root 0");
-        assert!(lines[bcast].ends_with("pickled.py:14"), "{log}");
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.contains(" bcast ") && !l.contains(" says "))
+                .count(),
+            1,
+            "one bcast, not the size then the pickle: {log}"
+        );
+        at(&lines, "bcast    root 0  object, ");
         at(
             &lines,
             &format!("says     {rank}: bcast gave {{'step': 1}}"),
         );
     }
+    at(
+        &zero,
+        "bcast    root 0  object, 24 B pickled   pickled.py:14",
+    );
+    assert_no_pickle_internals(log);
+    assert!(log.contains("messages 0 -> 1: 1 message, 35 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), &python, "3", "pickled_collectives.py");
+    run.assert_ok();
+    let log = &run.stdout;
+    let calls = [
+        ("scatter  root 0  object, ", 11),
+        ("gather   root 0  object, 5 B pickled", 12),
+        ("reduce   root 0  object, ", 13),
+        ("allreduce object, ", 14),
+    ];
+    for rank in 0..3 {
+        let lines = lines_of(log, rank);
+        for (call, line) in calls {
+            let name = call.split_whitespace().next().unwrap();
+            let begun: Vec<&&str> = lines
+                .iter()
+                .filter(|l| l.contains(&format!(" {name} ")))
+                .filter(|l| !l.contains(" done ") && !l.contains(" says "))
+                .collect();
+            assert_eq!(begun.len(), 1, "rank {rank}: one {name}: {log}");
+            assert!(begun[0].contains(call), "{log}");
+            assert!(
+                begun[0].ends_with(&format!("pickled_collectives.py:{line}")),
+                "{log}"
+            );
+        }
+        at(&lines, &format!("says     {rank}: allreduce gave 6"));
+    }
+    at(&lines_of(log, 0), "says     gathered [0, 10, 20], total 6");
+    let zero = lines_of(log, 0);
+    at(
+        &zero,
+        "isend    -> 1  tag 5  list, 25 B pickled  -> request #",
+    );
+    let one = lines_of(log, 1);
+    at(&one, "irecv    <- 0  tag 5  any pickled object");
+    let done = at(
+        &one,
+        "done     wait  <- 0  tag 5  25 B  (took message #0 of 0->1 tag 5)",
+    );
+    assert!(
+        one[done - 1].ends_with("pickled_collectives.py:23"),
+        "{log}"
+    );
+    at(&one, "says     1: irecv gave ['ping', 1]");
+    assert_no_pickle_internals(log);
+    // The reductions' messages are mpi4py's own: only the student's isend
+    // is a message between ranks.
+    assert!(log.contains("messages 0 -> 1: 1 message, 25 B"), "{log}");
+    assert!(!log.contains("messages 1 ->"), "{log}");
     assert!(log.contains("none lost"), "{log}");
 }
 
@@ -285,11 +370,22 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
     let calls: Vec<&&str> = master.iter().filter(|l| l.contains(".py:")).collect();
     assert!(!calls.is_empty(), "{log}");
     assert!(calls.iter().all(|l| l.ends_with("pool.py:15")), "{log}");
-    // The workers run mpi4py's own loop: no line of the student's.
+    // The workers run mpi4py's own loop: no line of the student's. Tasks
+    // go from the master (world rank 0) to each worker and results come
+    // back, the intercommunicator's peers named by their world ranks.
     for rank in [1, 2] {
         let worker = lines_of(log, rank);
         assert!(worker.iter().any(|l| l.ends_with("mpi4py:0")), "{log}");
+        at(&master, &format!("isend    -> {rank}  tag 0"));
+        at(&worker, &format!("(took message #0 of 0->{rank} tag 0)"));
+        at(&master, &format!("(took message #0 of {rank}->0 tag 0)"));
+        at(&worker, "root 0");
     }
+    assert!(
+        !log.contains("of 0->0"),
+        "nothing from the master to itself: {log}"
+    );
+    assert!(!log.contains("root 1"), "{log}");
 }
 
 #[test]

@@ -1,7 +1,9 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split};
+use crate::{
+    collective, gathers, init, matched, modes, p2p, payload, probe, requests, sendrecv, split,
+};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -43,11 +45,14 @@ hook!(MPI_Imrecv => matched::imrecv);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
+hook!(MPI_Allgatherv => payload::allgatherv);
+hook!(MPI_Alltoallv => payload::alltoallv);
 
 #[cfg(large_count)]
 mod large_count {
     use crate::hook;
     use crate::large;
+    use crate::payload::large_count as payload;
 
     hook!(MPI_Send_c => large::send_c);
     hook!(MPI_Ssend_c => large::ssend_c);
@@ -60,4 +65,12 @@ mod large_count {
     hook!(MPI_Sendrecv_c => large::sendrecv_c);
     hook!(MPI_Scatter_c => large::scatter_c);
     hook!(MPI_Gather_c => large::gather_c);
+    hook!(MPI_Mrecv_c => payload::mrecv_c);
+    hook!(MPI_Scatterv_c => payload::scatterv_c);
+    hook!(MPI_Gatherv_c => payload::gatherv_c);
+    hook!(MPI_Allgather_c => payload::allgather_c);
+    hook!(MPI_Allgatherv_c => payload::allgatherv_c);
+    hook!(MPI_Alltoall_c => payload::alltoall_c);
+    hook!(MPI_Alltoallv_c => payload::alltoallv_c);
+    hook!(MPI_Issend_c => payload::issend_c);
 }

@@ -80,6 +80,7 @@ macro_rules! bcast_hook {
             root: ::std::os::raw::c_int,
             comm: ::mpi::ffi::MPI_Comm,
         ) -> ::std::os::raw::c_int {
+            $crate::fold::note_buffer(buf);
             let moves = $crate::collective::Moves {
                 root: Some(root),
                 count: count.into(),
@@ -191,6 +192,7 @@ macro_rules! exchange_hook {
             root: ::std::os::raw::c_int,
             comm: ::mpi::ffi::MPI_Comm,
         ) -> ::std::os::raw::c_int {
+            $crate::fold::note_buffer(sendbuf);
             let (count, datatype) = ($side)((sendcount, sendtype), (recvcount, recvtype));
             let moves = $crate::collective::Moves {
                 root: Some(root),
@@ -229,6 +231,7 @@ macro_rules! exchange_hook {
             recvtype: ::mpi::ffi::MPI_Datatype,
             comm: ::mpi::ffi::MPI_Comm,
         ) -> ::std::os::raw::c_int {
+            $crate::fold::note_buffer(sendbuf);
             let (count, datatype) = ($side)((sendcount, sendtype), (recvcount, recvtype));
             let moves = $crate::collective::Moves {
                 root: None,

@@ -57,8 +57,39 @@ pub fn forget(comm: ffi::MPI_Comm) {
     }
 }
 
+/// The communicator numbered `number`, once the program has used it.
+pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
+    let comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
+    comms
+        .as_ref()?
+        .values()
+        .find(|c| c.number == number)
+        .cloned()
+}
+
+/// The number of the communicator a copy numbered `number` was made
+/// from: the world for a copy of it (mpi4py's reductions run on a copy
+/// of the student's communicator), else the copy's own (the same).
+pub fn students_number(number: u32) -> u32 {
+    let mut size = 0;
+    // SAFETY: asking the size of the world communicator.
+    unsafe { ffi::PMPI_Comm_size(ffi::RSMPI_COMM_WORLD, &mut size) };
+    let world: Vec<u32> = (0..size.max(0) as u32).collect();
+    if number == hash(&world) {
+        0
+    } else {
+        number
+    }
+}
+
 fn describe(comm: ffi::MPI_Comm) -> CommInfo {
-    let world_ranks = world_ranks(comm);
+    let mut inter = 0;
+    // SAFETY: `comm` is the program's live communicator.
+    unsafe { ffi::PMPI_Comm_test_inter(comm, &mut inter) };
+    if inter != 0 {
+        return describe_inter(comm);
+    }
+    let world_ranks = world_ranks(comm, false);
     // SAFETY: comparing handles reads no memory.
     let is_world = unsafe { comm == ffi::RSMPI_COMM_WORLD };
     let number = if is_world { 0 } else { hash(&world_ranks) };
@@ -68,17 +99,36 @@ fn describe(comm: ffi::MPI_Comm) -> CommInfo {
     }
 }
 
-/// The world rank of each rank of `comm`.
-fn world_ranks(comm: ffi::MPI_Comm) -> Vec<u32> {
+/// An intercommunicator (mpi4py.futures' master and workers): its peers
+/// are the other group's ranks, and both groups number it alike, by all
+/// of its members.
+fn describe_inter(comm: ffi::MPI_Comm) -> CommInfo {
+    let remote = world_ranks(comm, true);
+    let mut everyone = world_ranks(comm, false);
+    everyone.extend_from_slice(&remote);
+    everyone.sort_unstable();
+    CommInfo {
+        number: hash(&everyone),
+        world_ranks: remote,
+    }
+}
+
+/// The world rank of each rank of `comm`'s group (`remote`: of an
+/// intercommunicator's other group).
+fn world_ranks(comm: ffi::MPI_Comm, remote: bool) -> Vec<u32> {
     // SAFETY: `comm` is the program's live communicator (it just passed
     // it to MPI); the groups made here are freed here; the rank arrays are
     // as long as the group.
     unsafe {
         let mut size = 0;
-        ffi::PMPI_Comm_size(comm, &mut size);
         let mut group = ffi::RSMPI_GROUP_NULL;
         let mut world_group = ffi::RSMPI_GROUP_NULL;
-        ffi::PMPI_Comm_group(comm, &mut group);
+        if remote {
+            ffi::PMPI_Comm_remote_group(comm, &mut group);
+        } else {
+            ffi::PMPI_Comm_group(comm, &mut group);
+        }
+        ffi::PMPI_Group_size(group, &mut size);
         ffi::PMPI_Comm_group(ffi::RSMPI_COMM_WORLD, &mut world_group);
         let ranks: Vec<c_int> = (0..size).collect();
         let mut world = vec![0; ranks.len()];

@@ -17,6 +17,7 @@
 mod calls;
 mod collective;
 mod comms;
+mod fold;
 mod gathers;
 mod init;
 #[cfg(large_count)]
@@ -24,6 +25,7 @@ mod large;
 mod matched;
 mod modes;
 mod p2p;
+mod payload;
 mod probe;
 mod requests;
 mod sendrecv;
@@ -33,7 +35,7 @@ use std::cell::Cell;
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{on_tutor_thread, process_recorder, CallSpec, Recorder};
+use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, Recorder};
 use mpi_tutor::trace::{Op, Site};
 
 thread_local! {
@@ -120,7 +122,15 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
         .flatten()?;
-    step(|r| r.begin(spec))
+    fold::begin(spec)
+}
+
+/// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
+/// it was one MPI call of a pickled call the student made (`fold`).
+fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
+    if !fold::end(id, arrivals) {
+        step(|r| r.end(id, op, arrivals, completed));
+    }
 }
 
 /// `MPI_SUCCESS` in both MPICH and Open MPI.
@@ -160,7 +170,7 @@ fn completed(id: u64, op: Op, start: impl FnOnce(&mut ffi::MPI_Request) -> c_int
         // SAFETY: the request was just started.
         code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
     }
-    step(|r| r.end(id, op, &[], None));
+    crate::end(id, op, &[], None);
     code
 }
 

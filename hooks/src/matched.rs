@@ -75,7 +75,7 @@ pub unsafe extern "C" fn mprobe(
         code = unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, &mut got) };
     }
     let arrived = taken(&info, id, source, &got);
-    step(|r| r.end(id, Op::Mprobe, &arrived, None));
+    crate::end(id, Op::Mprobe, &arrived, None);
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code
@@ -117,7 +117,7 @@ pub unsafe extern "C" fn improbe(
         } else {
             Vec::new()
         };
-        step(|r| r.end(id, Op::Improbe, &arrived, Some(found)));
+        crate::end(id, Op::Improbe, &arrived, Some(found));
     }
     polled(!found);
     code
@@ -132,7 +132,7 @@ fn receiving_matched(op: Op, at: usize, work: impl FnOnce() -> c_int) -> (Option
     step(|r| id.map(|id| r.posted(id)));
     let code = work();
     if let Some(id) = id {
-        step(|r| r.end(id, op, &[], None));
+        crate::end(id, op, &[], None);
     }
     (id, code)
 }

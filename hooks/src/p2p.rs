@@ -116,7 +116,7 @@ pub unsafe fn received(
         .flatten()
         .into_iter()
         .collect();
-    step(|r| r.end(id, op, &arrived, None));
+    crate::end(id, op, &arrived, None);
     // SAFETY: as the caller guarantees.
     unsafe { give_status(status, got) };
 }
@@ -214,7 +214,7 @@ pub unsafe fn started_send(
     });
     if let Some(id) = id {
         step(|r| r.posted(id));
-        step(|r| r.end(id, Op::Isend, &[], None));
+        crate::end(id, Op::Isend, &[], None);
         // SAFETY: MPI just wrote the request.
         requests::opened(unsafe { *request }, id, None);
     }
@@ -244,7 +244,7 @@ pub unsafe fn started_recv(
     let code = start();
     if let Some(id) = id {
         step(|r| r.posted(id));
-        step(|r| r.end(id, Op::Irecv, &[], None));
+        crate::end(id, Op::Irecv, &[], None);
         if code == SUCCESS {
             // SAFETY: MPI just wrote the request.
             requests::opened(unsafe { *request }, id, Some(info));
@@ -267,6 +267,7 @@ macro_rules! blocking_send_hook {
             tag: ::std::os::raw::c_int,
             comm: ::mpi::ffi::MPI_Comm,
         ) -> ::std::os::raw::c_int {
+            $crate::fold::note_buffer(buf);
             let peer = (dest, tag, count.into(), datatype, comm);
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
@@ -296,6 +297,7 @@ macro_rules! started_send_hook {
             comm: ::mpi::ffi::MPI_Comm,
             request: *mut ::mpi::ffi::MPI_Request,
         ) -> ::std::os::raw::c_int {
+            $crate::fold::note_buffer(buf);
             let peer = (dest, tag, count.into(), datatype, comm);
             // SAFETY: the program's arguments, passed on as given.
             unsafe {

@@ -64,7 +64,7 @@ pub unsafe extern "C" fn probe(
         // SAFETY: the program's arguments; `got` is a status.
         code = unsafe { ffi::PMPI_Probe(source, tag, comm, &mut got) };
     }
-    step(|r| r.end(id, Op::Probe, &[], None));
+    crate::end(id, Op::Probe, &[], None);
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code
@@ -91,7 +91,7 @@ pub unsafe extern "C" fn iprobe(
     let info = comms::info(comm);
     if let Some(id) = begin(|| Some(CallSpec::new(Op::Iprobe, site(at)).on(info.number))) {
         step(|r| r.posted(id));
-        step(|r| r.end(id, Op::Iprobe, &[], Some(found)));
+        crate::end(id, Op::Iprobe, &[], Some(found));
     }
     polled(!found);
     code

@@ -71,7 +71,7 @@ pub unsafe extern "C" fn wait(
     let code = unsafe { crate::complete(&mut *request, &mut got) };
     let arrived: Vec<Arrival> = closed(handle, &got).into_iter().collect();
     if let Some(id) = id {
-        step(|r| r.end(id, Op::Wait, &arrived, None));
+        crate::end(id, Op::Wait, &arrived, None);
     }
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
@@ -103,7 +103,7 @@ pub unsafe extern "C" fn waitall(
         .filter_map(|(&h, s)| closed(h, s))
         .collect();
     if let Some(id) = id {
-        step(|r| r.end(id, Op::Waitall, &arrived, None));
+        crate::end(id, Op::Waitall, &arrived, None);
     }
     // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
     unsafe { give_statuses(statuses, &got) };
@@ -167,7 +167,7 @@ pub unsafe extern "C" fn testall(
         Vec::new()
     };
     if let Some(id) = id {
-        step(|r| r.end(id, Op::Testall, &arrived, Some(done)));
+        crate::end(id, Op::Testall, &arrived, Some(done));
     }
     polled(!done);
     if done {
@@ -219,7 +219,7 @@ pub unsafe extern "C" fn test(
         Vec::new()
     };
     if let Some(id) = id {
-        step(|r| r.end(id, Op::Test, &arrived, Some(done)));
+        crate::end(id, Op::Test, &arrived, Some(done));
     }
     polled(!done);
     if done {

@@ -82,12 +82,10 @@ pub fn describe_args(c: &Call) -> String {
     let mut parts: Vec<String> = Vec::new();
     if let Some(sp) = &c.send {
         parts.push(format!(
-            "-> {}  tag {}  {} x {} ({})",
+            "-> {}  tag {}  {}",
             sp.dest,
             sp.tag,
-            sp.count,
-            sp.datatype,
-            bytes(sp.bytes)
+            amount(sp.count, &sp.datatype, sp.bytes)
         ));
     }
     if let Some(rp) = &c.recv {
@@ -110,9 +108,7 @@ pub fn describe_args(c: &Call) -> String {
             Op::CommSplit | Op::CommDup => {
                 let _ = write!(p, "{} ranks", cp.members);
             }
-            _ => {
-                let _ = write!(p, "{} x {} ({})", cp.count, cp.datatype, bytes(cp.bytes));
-            }
+            _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
         }
         parts.push(p.trim_end().to_string());
     }
@@ -126,7 +122,25 @@ pub fn describe_args(c: &Call) -> String {
     parts.join("  ")
 }
 
+/// `100 x MPI_DOUBLE (800 B)`; a Python object mpi4py pickled (datatype
+/// `pickled dict`): `dict, 35 B pickled`, its size where known.
+fn amount(count: u64, datatype: &str, size: u64) -> String {
+    match datatype.strip_prefix("pickled ") {
+        Some(kind) if size > 0 => format!("{kind}, {} pickled", bytes(size)),
+        Some(kind) => format!("{kind}, pickled"),
+        None => format!("{count} x {datatype} ({})", bytes(size)),
+    }
+}
+
 fn describe_recv(rp: &RecvPart) -> String {
+    if rp.datatype.starts_with("pickled ") {
+        return format!(
+            "<- {}  tag {}  any {}",
+            source_name(rp.source),
+            tag_name(rp.tag),
+            rp.datatype
+        );
+    }
     format!(
         "<- {}  tag {}  room for {} x {}",
         source_name(rp.source),

@@ -14,6 +14,7 @@ pub mod failure;
 mod launch;
 mod mpi4py;
 pub mod output;
+pub mod pickled;
 pub mod python;
 pub mod rank;
 pub mod site;

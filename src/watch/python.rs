@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 
 use crate::trace::{Site, Text};
 
+pub mod callee;
+
 /// A `PyObject *`, opaque here.
 type Object = *mut c_void;
 
@@ -41,6 +43,15 @@ struct Interpreter {
     decref: unsafe extern "C" fn(Object),
     error_fetch: unsafe extern "C" fn(*mut Object, *mut Object, *mut Object),
     error_restore: unsafe extern "C" fn(Object, Object, Object),
+    error_clear: unsafe extern "C" fn(),
+    /// The frame's current instruction, in bytes (Python 3.11 on).
+    frame_lasti: Option<unsafe extern "C" fn(Object) -> c_int>,
+    /// `PyObject_CallFunction`: a new reference, or null.
+    call_function: unsafe extern "C" fn(Object, *const c_char, ...) -> Object,
+    /// `Py_CompileString`: a new reference, or null.
+    compile: unsafe extern "C" fn(*const c_char, *const c_char, c_int) -> Object,
+    /// `PyImport_ExecCodeModule`: a new reference, or null.
+    exec_module: unsafe extern "C" fn(*const c_char, Object) -> Object,
 }
 
 /// Looks up `name` among the symbols the process has loaded.
@@ -84,6 +95,11 @@ impl Interpreter {
                 decref: function(c"Py_DecRef")?,
                 error_fetch: function(c"PyErr_Fetch")?,
                 error_restore: function(c"PyErr_Restore")?,
+                error_clear: function(c"PyErr_Clear")?,
+                frame_lasti: function(c"PyFrame_GetLasti"),
+                call_function: function(c"PyObject_CallFunction")?,
+                compile: function(c"Py_CompileString")?,
+                exec_module: function(c"PyImport_ExecCodeModule")?,
             })
         }
     }
@@ -119,7 +135,13 @@ pub fn current_site() -> Option<Site> {
         let state = (python.gil_ensure)();
         let mut pending: [Object; 3] = [std::ptr::null_mut(); 3];
         (python.error_fetch)(&mut pending[0], &mut pending[1], &mut pending[2]);
-        let site = student_frame(python).or_else(|| other_threads_site(python));
+        callee::clear();
+        let site = student_frame(python).or_else(|| {
+            // mpi4py's own code (a futures worker's loop, the pool's
+            // thread) calls pickled methods too.
+            innermost_callee(python);
+            other_threads_site(python)
+        });
         (python.error_restore)(pending[0], pending[1], pending[2]);
         (python.gil_release)(state);
         Some(site.unwrap_or_else(|| Site {
@@ -140,7 +162,7 @@ unsafe fn other_threads_site(python: &Interpreter) -> Option<Site> {
     unsafe {
         let mut thread = (python.first_thread)((python.interpreter_state)());
         while !thread.is_null() {
-            let site = walk_out(python, (python.thread_frame)(thread));
+            let site = walk_out(python, (python.thread_frame)(thread), false);
             if site.is_some() {
                 return site;
             }
@@ -148,6 +170,20 @@ unsafe fn other_threads_site(python: &Interpreter) -> Option<Site> {
         }
     }
     None
+}
+
+/// Notes what this thread's innermost Python frame is calling.
+///
+/// # Safety
+/// The calling thread holds the GIL.
+unsafe fn innermost_callee(python: &Interpreter) {
+    // SAFETY: the GIL is held; the frame is borrowed, alive meanwhile.
+    unsafe {
+        let frame = (python.current_frame)();
+        if !frame.is_null() {
+            callee::note(python, frame);
+        }
+    }
 }
 
 /// Walks out from this thread's current frame to the first one of the
@@ -164,19 +200,24 @@ unsafe fn student_frame(python: &Interpreter) -> Option<Site> {
             return None;
         }
         (python.incref)(frame);
-        walk_out(python, frame)
+        walk_out(python, frame, true)
     }
 }
 
 /// Walks out from `frame` (whose reference it takes over; null: none)
-/// to the first frame of the student's.
+/// to the first frame of the student's; `own`: the calling thread's
+/// frames, whose call is noted for folding ([`callee`]).
 ///
 /// # Safety
 /// The calling thread holds the GIL.
-unsafe fn walk_out(python: &Interpreter, mut frame: Object) -> Option<Site> {
+unsafe fn walk_out(python: &Interpreter, mut frame: Object, own: bool) -> Option<Site> {
     while !frame.is_null() {
         // SAFETY: `frame` is a live frame we hold a reference to.
         let site = unsafe { site_of_frame(python, frame) };
+        if own && site.is_some() {
+            // SAFETY: as above.
+            unsafe { callee::note(python, frame) };
+        }
         // SAFETY: as above; the outer frame comes with its own reference,
         // and the reference taken on `frame` is released.
         let back = unsafe {

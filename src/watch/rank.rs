@@ -138,8 +138,13 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
     } else {
         String::new()
     };
+    // A Python run is named by its script, not by the interpreter.
+    let name = match super::python::script().filter(|_| super::python::is_python()) {
+        Some(script) => script.display().to_string(),
+        None => config.name.clone(),
+    };
     Program {
-        name: config.name.clone(),
+        name,
         title: Some(words::WATCHED_TITLE.to_string()),
         params: source
             .iter()
