@@ -23,6 +23,7 @@ mod init;
 mod large;
 mod matched;
 mod modes;
+mod other;
 mod p2p;
 mod probe;
 mod requests;
