@@ -1,7 +1,10 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
-use crate::{collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split};
+use crate::spread::plain as spread;
+use crate::{
+    any, collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split, started,
+};
 
 hook!(MPI_Init => init::init);
 hook!(MPI_Init_thread => init::init_thread);
@@ -43,6 +46,31 @@ hook!(MPI_Imrecv => matched::imrecv);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
+hook!(MPI_Waitany => any::waitany);
+hook!(MPI_Waitsome => any::waitsome);
+hook!(MPI_Testany => any::testany);
+hook!(MPI_Testsome => any::testsome);
+hook!(MPI_Reduce_scatter => spread::reduce_scatter);
+hook!(MPI_Reduce_scatter_block => spread::reduce_scatter_block);
+hook!(MPI_Exscan => spread::exscan);
+hook!(MPI_Allgatherv => spread::allgatherv);
+hook!(MPI_Alltoallv => spread::alltoallv);
+hook!(MPI_Ibarrier => started::ibarrier);
+hook!(MPI_Ibcast => started::ibcast);
+hook!(MPI_Iscatter => started::iscatter);
+hook!(MPI_Iscatterv => started::iscatterv);
+hook!(MPI_Igather => started::igather);
+hook!(MPI_Igatherv => started::igatherv);
+hook!(MPI_Iallgather => started::iallgather);
+hook!(MPI_Ialltoall => started::ialltoall);
+hook!(MPI_Ireduce => started::ireduce);
+hook!(MPI_Iallreduce => started::iallreduce);
+hook!(MPI_Iscan => started::iscan);
+hook!(MPI_Ireduce_scatter => spread::ireduce_scatter);
+hook!(MPI_Ireduce_scatter_block => spread::ireduce_scatter_block);
+hook!(MPI_Iexscan => spread::iexscan);
+hook!(MPI_Iallgatherv => spread::iallgatherv);
+hook!(MPI_Ialltoallv => spread::ialltoallv);
 
 #[cfg(large_count)]
 mod large_count {
@@ -60,4 +88,16 @@ mod large_count {
     hook!(MPI_Sendrecv_c => large::sendrecv_c);
     hook!(MPI_Scatter_c => large::scatter_c);
     hook!(MPI_Gather_c => large::gather_c);
+
+    use crate::spread::large as spread;
+    hook!(MPI_Reduce_scatter_c => spread::reduce_scatter_c);
+    hook!(MPI_Reduce_scatter_block_c => spread::reduce_scatter_block_c);
+    hook!(MPI_Exscan_c => spread::exscan_c);
+    hook!(MPI_Allgatherv_c => spread::allgatherv_c);
+    hook!(MPI_Alltoallv_c => spread::alltoallv_c);
+    hook!(MPI_Ireduce_scatter_c => spread::ireduce_scatter_c);
+    hook!(MPI_Ireduce_scatter_block_c => spread::ireduce_scatter_block_c);
+    hook!(MPI_Iexscan_c => spread::iexscan_c);
+    hook!(MPI_Iallgatherv_c => spread::iallgatherv_c);
+    hook!(MPI_Ialltoallv_c => spread::ialltoallv_c);
 }

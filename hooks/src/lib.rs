@@ -14,6 +14,7 @@
 // empty (and sees nothing) rather than failing the whole build.
 #![cfg(target_arch = "x86_64")]
 
+mod any;
 mod calls;
 mod collective;
 mod comms;
@@ -29,6 +30,8 @@ mod probe;
 mod requests;
 mod sendrecv;
 mod split;
+mod spread;
+mod started;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
