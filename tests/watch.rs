@@ -609,3 +609,34 @@ fn nonblocking_collectives_start_a_request_their_wait_completes() {
     at(&zero, "says     rank 0: sum 3, before me 0, part 3");
     assert!(log.contains("none lost"), "{log}");
 }
+
+#[test]
+fn grids_groups_and_intercommunicators_name_world_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "4", "topology");
+    run.assert_ok();
+    let log = run.stdout.as_str();
+    let zero = lines_of(log, 0);
+    let three = lines_of(log, 3);
+    assert!(
+        zero[at(&zero, "cart_create 4 ranks")].ends_with("topology.c:16"),
+        "{log}"
+    );
+    let shift = at(&zero, "cart_shift from nobody  to 1");
+    assert!(zero[shift].ends_with("topology.c:18"), "{log}");
+    at(&three, "cart_shift from 2  to nobody");
+    assert!(
+        zero[at(&zero, "comm_create 4 ranks")].ends_with("topology.c:31"),
+        "{log}"
+    );
+    at(&zero, "intercomm_create 2 ranks");
+    // Across the intercommunicator, partner 0 of the odd side is world
+    // rank 1, partner 1 world rank 3: the message is matched there.
+    at(&zero, "send     -> 1  tag 3");
+    let one = lines_of(log, 1);
+    at(&one, "recv     <- 0  tag 3");
+    at(&one, "took message #0 of 0->1 tag 3");
+    at(&three, "took message #0 of 2->3 tag 3");
+    at(&three, "says     rank 3: left 2, even sum 0, across got 2");
+    assert!(!log.contains("match pending"), "{log}");
+}

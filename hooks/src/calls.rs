@@ -4,6 +4,7 @@ use crate::hook;
 use crate::spread::plain as spread;
 use crate::{
     any, collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split, started,
+    topology,
 };
 
 hook!(MPI_Init => init::init);
@@ -46,6 +47,10 @@ hook!(MPI_Imrecv => matched::imrecv);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
+hook!(MPI_Comm_create => topology::comm_create);
+hook!(MPI_Cart_create => topology::cart_create);
+hook!(MPI_Cart_shift => topology::cart_shift);
+hook!(MPI_Intercomm_create => topology::intercomm_create);
 hook!(MPI_Waitany => any::waitany);
 hook!(MPI_Waitsome => any::waitsome);
 hook!(MPI_Testany => any::testany);

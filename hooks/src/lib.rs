@@ -32,6 +32,7 @@ mod sendrecv;
 mod split;
 mod spread;
 mod started;
+mod topology;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
