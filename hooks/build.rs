@@ -63,6 +63,11 @@ const SILENT: &[&str] = &[
     "MPI_Cart_get",
     "MPI_Cart_rank",
     "MPI_Cart_coords",
+    // Not queries, but settings of how errors are reported that mpi4py
+    // makes on import in every program: each Python rank would start with
+    // two calls its student never wrote.
+    "MPI_Comm_set_errhandler",
+    "MPI_Errhandler_set",
 ];
 
 /// Handle conversions between C and Fortran (Fortran bindings and mpi4py
