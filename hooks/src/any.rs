@@ -14,6 +14,20 @@ use crate::probe::{polled, polling_again};
 use crate::requests::{closed, empty_status, give_statuses, started_by};
 use crate::{begin, caller, recording, site, step, SPINS, SUCCESS};
 
+/// Tests with `test` (its code, and whether something completed) a few
+/// times, then waits with `wait`, telling the recorder first: a request
+/// already complete costs no report.
+fn politely(mut test: impl FnMut() -> (c_int, bool), wait: impl FnOnce() -> c_int) -> c_int {
+    for _ in 0..SPINS {
+        let (code, done) = test();
+        if code != SUCCESS || done {
+            return code;
+        }
+    }
+    step(|r| r.about_to_wait());
+    wait()
+}
+
 /// The program's `count` requests, as they were before the call.
 ///
 /// # Safety
@@ -70,20 +84,17 @@ pub unsafe extern "C" fn waitany(
     let handles = unsafe { handles(count, requests) };
     let id = begin_on(Op::Waitany, at, &handles);
     let mut got = empty_status();
-    let mut code = SUCCESS;
-    let mut done = 0;
-    for _ in 0..SPINS {
-        // SAFETY: the program's requests and index; `got` is a status.
-        code = unsafe { ffi::PMPI_Testany(count, requests, index, &mut done, &mut got) };
-        if code != SUCCESS || done != 0 {
-            break;
-        }
-    }
-    if code == SUCCESS && done == 0 {
-        step(|r| r.about_to_wait());
+    let got_at: *mut ffi::MPI_Status = &mut got;
+    let code = politely(
+        || {
+            let mut done = 0;
+            // SAFETY: the program's requests and index; `got` is a status.
+            let code = unsafe { ffi::PMPI_Testany(count, requests, index, &mut done, got_at) };
+            (code, done != 0)
+        },
         // SAFETY: as above.
-        code = unsafe { ffi::PMPI_Waitany(count, requests, index, &mut got) };
-    }
+        || unsafe { ffi::PMPI_Waitany(count, requests, index, got_at) },
+    );
     // SAFETY: MPI wrote the index.
     let which = [unsafe { *index }];
     ended(id, Op::Waitany, &handles, &which, &[got], None);
@@ -148,23 +159,18 @@ pub unsafe extern "C" fn waitsome(
     let handles = unsafe { handles(incount, requests) };
     let id = begin_on(Op::Waitsome, at, &handles);
     let mut got = vec![empty_status(); handles.len()];
-    let mut code = SUCCESS;
-    for _ in 0..SPINS {
-        // SAFETY: the program's arguments; `got` holds `incount` statuses.
-        code =
-            unsafe { ffi::PMPI_Testsome(incount, requests, outcount, indices, got.as_mut_ptr()) };
-        // SAFETY: MPI just wrote the count.
-        if code != SUCCESS || unsafe { *outcount } != 0 {
-            break;
-        }
-    }
-    // SAFETY: MPI wrote the count.
-    if code == SUCCESS && unsafe { *outcount } == 0 {
-        step(|r| r.about_to_wait());
+    let got_at = got.as_mut_ptr();
+    let code = politely(
+        || {
+            // SAFETY: the program's arguments; `got` holds `incount`
+            // statuses; MPI then wrote the count.
+            let code = unsafe { ffi::PMPI_Testsome(incount, requests, outcount, indices, got_at) };
+            // SAFETY: MPI just wrote the count.
+            (code, unsafe { *outcount } != 0)
+        },
         // SAFETY: as above.
-        code =
-            unsafe { ffi::PMPI_Waitsome(incount, requests, outcount, indices, got.as_mut_ptr()) };
-    }
+        || unsafe { ffi::PMPI_Waitsome(incount, requests, outcount, indices, got_at) },
+    );
     // SAFETY: MPI wrote the count and as many indices.
     let which = unsafe { written(*outcount, indices) };
     ended(id, Op::Waitsome, &handles, &which, &got, None);
