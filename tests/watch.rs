@@ -640,3 +640,47 @@ fn grids_groups_and_intercommunicators_name_world_ranks() {
     at(&three, "says     rank 3: left 2, even sum 0, across got 2");
     assert!(!log.contains("match pending"), "{log}");
 }
+
+#[test]
+fn other_calls_keep_their_names_through_record_replay_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "other_calls");
+    let trace = common::temp_trace(&dir, "other.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless", "--record", trace_arg],
+        "other_calls",
+    );
+    run.assert_ok();
+    let recorded = common::read(&trace);
+    let named = recorded
+        .events
+        .iter()
+        .filter(|e| match &e.event {
+            EventKind::Begin(call) => call.name.as_deref() == Some("MPI_Type_commit"),
+            _ => false,
+        })
+        .count();
+    assert_eq!(named, 2, "one MPI_Type_commit per rank");
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    let zero = lines_of(&replay.stdout, 0);
+    let commit = at(&zero, "rank 0  MPI_Type_commit ");
+    assert!(
+        zero[commit].ends_with("other_calls.c:15"),
+        "{}",
+        replay.stdout
+    );
+    at(&zero, "done     MPI_Type_commit");
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    let names: Vec<&str> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"MPI_Type_commit"), "{names:?}");
+}
