@@ -515,3 +515,172 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
         left_running(&marker)
     );
 }
+
+#[test]
+fn any_other_mpi_call_is_shown_by_name_on_its_line_and_queries_stay_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "other_calls");
+    run.assert_ok();
+    let log = &run.stdout;
+    for rank in [0, 1] {
+        let lines = lines_of(log, rank);
+        let mut last = 0;
+        for (name, line) in [
+            ("MPI_Get_processor_name", 12),
+            ("MPI_Type_contiguous", 14),
+            ("MPI_Type_commit", 15),
+            ("MPI_Type_free", 19),
+        ] {
+            let begin = at(&lines, &format!("rank {rank}  {name} "));
+            assert!(
+                lines[begin].ends_with(&format!("other_calls.c:{line}")),
+                "{log}"
+            );
+            assert!(begin >= last, "{name} out of order:\n{log}");
+            at(&lines, &format!("done     {name}"));
+            last = begin;
+        }
+    }
+    // A thousand MPI_Comm_size calls and two MPI_Wtime: not one event.
+    for silent in ["MPI_Comm_size", "MPI_Wtime", "MPI_Comm_rank"] {
+        assert!(!log.contains(silent), "{silent} shown:\n{log}");
+    }
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn waitany_waitsome_testany_testsome_name_the_requests_they_completed() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "3", "any_requests");
+    run.assert_ok();
+    let zero = lines_of(&run.stdout, 0);
+    let log = run.stdout.as_str();
+    let first = at(&zero, "waitany  request #0 #1");
+    assert!(zero[first].ends_with("any_requests.c:20"), "{log}");
+    // The second waitany is on the request still open, and takes its message.
+    let ended: Vec<&&str> = zero
+        .iter()
+        .filter(|l| l.contains("done     waitany"))
+        .collect();
+    assert_eq!(ended.len(), 2, "{log}");
+    for l in &ended {
+        assert!(l.contains("(took message #0 of "), "{log}");
+        assert!(l.contains("completed request #"), "{log}");
+    }
+    at(&zero, "waitsome request #4 #5");
+    let testany = at(&zero, "done     testany");
+    assert!(
+        zero[testany].contains("complete  completed request #"),
+        "{log}"
+    );
+    at(&zero, "done     testsome");
+    at(&zero, "says     round 3 polled 103 and 203");
+    assert!(!log.contains("match pending"), "{log}");
+    assert!(log.contains("messages 1 -> 0: 3 messages"), "{log}");
+}
+
+#[test]
+fn nonblocking_collectives_start_a_request_their_wait_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "3", "started_collectives");
+    // Rank 0 waits on its ibarrier while the others still sleep: a wait,
+    // not a deadlock (that would exit 3).
+    run.assert_ok();
+    let log = run.stdout.as_str();
+    let zero = lines_of(log, 0);
+    let barrier = at(&zero, "ibarrier all ranks  -> request #0");
+    assert!(zero[barrier].ends_with("started_collectives.c:17"), "{log}");
+    let wait = at(&zero, "wait     request #0");
+    assert!(zero[wait].ends_with("started_collectives.c:18"), "{log}");
+    for started in [
+        "iallreduce 1 x MPI_INT (4 B)  -> request #",
+        "ibcast   root 0  1 x MPI_INT (4 B)  -> request #",
+        "ireduce  root 0  1 x MPI_INT (4 B)  -> request #",
+        "exscan   1 x MPI_INT (4 B)",
+        "allgatherv 1 x MPI_INT (4 B)",
+        "alltoallv 3 x MPI_INT (12 B)",
+        "reduce_scatter_block 3 x MPI_INT (12 B)",
+        "reduce_scatter 3 x MPI_INT (12 B)",
+    ] {
+        for rank in 0..3 {
+            at(&lines_of(log, rank), started);
+        }
+    }
+    at(&zero, "says     rank 0: sum 3, before me 0, part 3");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+#[test]
+fn grids_groups_and_intercommunicators_name_world_ranks() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "4", "topology");
+    run.assert_ok();
+    let log = run.stdout.as_str();
+    let zero = lines_of(log, 0);
+    let three = lines_of(log, 3);
+    assert!(
+        zero[at(&zero, "cart_create 4 ranks")].ends_with("topology.c:16"),
+        "{log}"
+    );
+    let shift = at(&zero, "cart_shift from nobody  to 1");
+    assert!(zero[shift].ends_with("topology.c:18"), "{log}");
+    at(&three, "cart_shift from 2  to nobody");
+    assert!(
+        zero[at(&zero, "comm_create 4 ranks")].ends_with("topology.c:31"),
+        "{log}"
+    );
+    at(&zero, "intercomm_create 2 ranks");
+    // Across the intercommunicator, partner 0 of the odd side is world
+    // rank 1, partner 1 world rank 3: the message is matched there.
+    at(&zero, "send     -> 1  tag 3");
+    let one = lines_of(log, 1);
+    at(&one, "recv     <- 0  tag 3");
+    at(&one, "took message #0 of 0->1 tag 3");
+    at(&three, "took message #0 of 2->3 tag 3");
+    at(&three, "says     rank 3: left 2, even sum 0, across got 2");
+    assert!(!log.contains("match pending"), "{log}");
+}
+
+#[test]
+fn other_calls_keep_their_names_through_record_replay_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "other_calls");
+    let trace = common::temp_trace(&dir, "other.jsonl");
+    let trace_arg = trace.to_str().unwrap();
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless", "--record", trace_arg],
+        "other_calls",
+    );
+    run.assert_ok();
+    let recorded = common::read(&trace);
+    let named = recorded
+        .events
+        .iter()
+        .filter(|e| match &e.event {
+            EventKind::Begin(call) => call.name.as_deref() == Some("MPI_Type_commit"),
+            _ => false,
+        })
+        .count();
+    assert_eq!(named, 2, "one MPI_Type_commit per rank");
+    let replay = common::alone(&["replay", "--headless", trace_arg], LIMIT);
+    replay.assert_ok();
+    let zero = lines_of(&replay.stdout, 0);
+    let commit = at(&zero, "rank 0  MPI_Type_commit ");
+    assert!(
+        zero[commit].ends_with("other_calls.c:15"),
+        "{}",
+        replay.stdout
+    );
+    at(&zero, "done     MPI_Type_commit");
+    let export = common::alone(&["export", "--format", "chrome", trace_arg], LIMIT);
+    export.assert_ok();
+    let json: serde_json::Value = serde_json::from_str(&export.stdout).unwrap();
+    let names: Vec<&str> = json["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["name"].as_str())
+        .collect();
+    assert!(names.contains(&"MPI_Type_commit"), "{names:?}");
+}

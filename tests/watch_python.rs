@@ -503,7 +503,7 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
 }
 
 #[test]
-fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal() {
+fn a_rank_that_raises_stays_on_screen_until_q_then_the_terminal_is_restored() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
     program(dir.path(), "raises.py");
@@ -511,6 +511,10 @@ fn a_rank_that_raises_under_the_live_view_ends_the_job_and_restores_the_terminal
     let watch = format!("-n 2 --fast -- {} raises.py", python.display());
     let script = live_script(dir.path(), &watch, &after);
     let term = Tmux::start("watch-python-raises", 140, 45, &script);
+    term.wait_for("the failed rank on screen", LIMIT, |s| {
+        s.contains("RANK 1 FAILED") && s.contains("ZeroDivisionError")
+    });
+    term.keys(&["q"]);
     let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     assert!(
         s.contains("rank 1 failed at raises.py:14: raised ZeroDivisionError: division by zero"),

@@ -1,8 +1,10 @@
 //! The MPI calls the interposer defines, each a trampoline to its body.
 
 use crate::hook;
+use crate::spread::plain as spread;
 use crate::{
-    collective, gathers, init, matched, modes, p2p, payload, probe, requests, sendrecv, split,
+    any, collective, gathers, init, matched, modes, p2p, probe, requests, sendrecv, split, started,
+    topology,
 };
 
 hook!(MPI_Init => init::init);
@@ -45,8 +47,35 @@ hook!(MPI_Imrecv => matched::imrecv);
 hook!(MPI_Iprobe => probe::iprobe);
 hook!(MPI_Comm_split => split::comm_split);
 hook!(MPI_Comm_dup => split::comm_dup);
-hook!(MPI_Allgatherv => payload::allgatherv);
-hook!(MPI_Alltoallv => payload::alltoallv);
+hook!(MPI_Comm_create => topology::comm_create);
+hook!(MPI_Cart_create => topology::cart_create);
+hook!(MPI_Cart_shift => topology::cart_shift);
+hook!(MPI_Intercomm_create => topology::intercomm_create);
+hook!(MPI_Waitany => any::waitany);
+hook!(MPI_Waitsome => any::waitsome);
+hook!(MPI_Testany => any::testany);
+hook!(MPI_Testsome => any::testsome);
+hook!(MPI_Reduce_scatter => spread::reduce_scatter);
+hook!(MPI_Reduce_scatter_block => spread::reduce_scatter_block);
+hook!(MPI_Exscan => spread::exscan);
+hook!(MPI_Allgatherv => spread::allgatherv);
+hook!(MPI_Alltoallv => spread::alltoallv);
+hook!(MPI_Ibarrier => started::ibarrier);
+hook!(MPI_Ibcast => started::ibcast);
+hook!(MPI_Iscatter => started::iscatter);
+hook!(MPI_Iscatterv => started::iscatterv);
+hook!(MPI_Igather => started::igather);
+hook!(MPI_Igatherv => started::igatherv);
+hook!(MPI_Iallgather => started::iallgather);
+hook!(MPI_Ialltoall => started::ialltoall);
+hook!(MPI_Ireduce => started::ireduce);
+hook!(MPI_Iallreduce => started::iallreduce);
+hook!(MPI_Iscan => started::iscan);
+hook!(MPI_Ireduce_scatter => spread::ireduce_scatter);
+hook!(MPI_Ireduce_scatter_block => spread::ireduce_scatter_block);
+hook!(MPI_Iexscan => spread::iexscan);
+hook!(MPI_Iallgatherv => spread::iallgatherv);
+hook!(MPI_Ialltoallv => spread::ialltoallv);
 
 #[cfg(large_count)]
 mod large_count {
@@ -69,8 +98,18 @@ mod large_count {
     hook!(MPI_Scatterv_c => payload::scatterv_c);
     hook!(MPI_Gatherv_c => payload::gatherv_c);
     hook!(MPI_Allgather_c => payload::allgather_c);
-    hook!(MPI_Allgatherv_c => payload::allgatherv_c);
     hook!(MPI_Alltoall_c => payload::alltoall_c);
-    hook!(MPI_Alltoallv_c => payload::alltoallv_c);
     hook!(MPI_Issend_c => payload::issend_c);
+
+    use crate::spread::large as spread;
+    hook!(MPI_Reduce_scatter_c => spread::reduce_scatter_c);
+    hook!(MPI_Reduce_scatter_block_c => spread::reduce_scatter_block_c);
+    hook!(MPI_Exscan_c => spread::exscan_c);
+    hook!(MPI_Allgatherv_c => spread::allgatherv_c);
+    hook!(MPI_Alltoallv_c => spread::alltoallv_c);
+    hook!(MPI_Ireduce_scatter_c => spread::ireduce_scatter_c);
+    hook!(MPI_Ireduce_scatter_block_c => spread::ireduce_scatter_block_c);
+    hook!(MPI_Iexscan_c => spread::iexscan_c);
+    hook!(MPI_Iallgatherv_c => spread::iallgatherv_c);
+    hook!(MPI_Ialltoallv_c => spread::ialltoallv_c);
 }

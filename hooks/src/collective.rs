@@ -30,7 +30,15 @@ pub unsafe fn collective(
     if !recording() {
         return plain();
     }
-    let id = begin(|| {
+    let Some(id) = begin_collective(op, at, comm, &moves) else {
+        return plain();
+    };
+    completed(id, op, start)
+}
+
+/// Begins recording collective `op` on `comm`, called from `at`.
+pub fn begin_collective(op: Op, at: usize, comm: ffi::MPI_Comm, moves: &Moves) -> Option<u64> {
+    begin(|| {
         let info = comms::info(comm);
         let (datatype, size) = comms::datatype(moves.datatype);
         let count = moves.count.max(0) as u64;
@@ -42,11 +50,7 @@ pub unsafe fn collective(
             members: info.size(),
         };
         Some(CallSpec::new(op, site(at)).on(info.number).collective(spec))
-    });
-    let Some(id) = id else {
-        return plain();
-    };
-    completed(id, op, start)
+    })
 }
 
 pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {

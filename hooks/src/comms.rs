@@ -82,53 +82,57 @@ pub fn students_number(number: u32) -> u32 {
     }
 }
 
+/// An intracommunicator's peers are its own members; an
+/// intercommunicator's are the other side's, and its number is that of
+/// both sides together, so that both sides agree on it.
 fn describe(comm: ffi::MPI_Comm) -> CommInfo {
     let mut inter = 0;
-    // SAFETY: `comm` is the program's live communicator.
-    unsafe { ffi::PMPI_Comm_test_inter(comm, &mut inter) };
-    if inter != 0 {
-        return describe_inter(comm);
-    }
-    let world_ranks = world_ranks(comm, false);
-    // SAFETY: comparing handles reads no memory.
-    let is_world = unsafe { comm == ffi::RSMPI_COMM_WORLD };
-    let number = if is_world { 0 } else { hash(&world_ranks) };
-    CommInfo {
-        number,
-        world_ranks,
-    }
-}
-
-/// An intercommunicator (mpi4py.futures' master and workers): its peers
-/// are the other group's ranks, and both groups number it alike, by all
-/// of its members.
-fn describe_inter(comm: ffi::MPI_Comm) -> CommInfo {
-    let remote = world_ranks(comm, true);
-    let mut everyone = world_ranks(comm, false);
-    everyone.extend_from_slice(&remote);
-    everyone.sort_unstable();
-    CommInfo {
-        number: hash(&everyone),
-        world_ranks: remote,
-    }
-}
-
-/// The world rank of each rank of `comm`'s group (`remote`: of an
-/// intercommunicator's other group).
-fn world_ranks(comm: ffi::MPI_Comm, remote: bool) -> Vec<u32> {
     // SAFETY: `comm` is the program's live communicator (it just passed
-    // it to MPI); the groups made here are freed here; the rank arrays are
-    // as long as the group.
-    unsafe {
-        let mut size = 0;
+    // it to MPI); the group made here is given to `world_ranks`.
+    let peers = unsafe {
+        ffi::PMPI_Comm_test_inter(comm, &mut inter);
         let mut group = ffi::RSMPI_GROUP_NULL;
-        let mut world_group = ffi::RSMPI_GROUP_NULL;
-        if remote {
+        if inter != 0 {
             ffi::PMPI_Comm_remote_group(comm, &mut group);
         } else {
             ffi::PMPI_Comm_group(comm, &mut group);
         }
+        world_ranks(group)
+    };
+    // SAFETY: comparing handles reads no memory.
+    let is_world = unsafe { comm == ffi::RSMPI_COMM_WORLD };
+    let number = if is_world {
+        0
+    } else if inter != 0 {
+        // SAFETY: as above.
+        let mut both = world_ranks(unsafe {
+            let mut local = ffi::RSMPI_GROUP_NULL;
+            ffi::PMPI_Comm_group(comm, &mut local);
+            local
+        });
+        both.extend_from_slice(&peers);
+        both.sort_unstable();
+        // Marked, so as not to share the number of an intracommunicator
+        // of the same ranks.
+        both.push(u32::MAX);
+        hash(&both)
+    } else {
+        hash(&peers)
+    };
+    CommInfo {
+        number,
+        world_ranks: peers,
+    }
+}
+
+/// The world rank of each rank of `group`, which it frees.
+fn world_ranks(mut group: ffi::MPI_Group) -> Vec<u32> {
+    // SAFETY: `group` is a live group made for this; the world's group is
+    // made and freed here; the rank arrays are as long as the group.
+    unsafe {
+        let mut size = 0;
         ffi::PMPI_Group_size(group, &mut size);
+        let mut world_group = ffi::RSMPI_GROUP_NULL;
         ffi::PMPI_Comm_group(ffi::RSMPI_COMM_WORLD, &mut world_group);
         let ranks: Vec<c_int> = (0..size).collect();
         let mut world = vec![0; ranks.len()];

@@ -14,6 +14,7 @@
 // empty (and sees nothing) rather than failing the whole build.
 #![cfg(target_arch = "x86_64")]
 
+mod any;
 mod calls;
 mod collective;
 mod comms;
@@ -24,12 +25,16 @@ mod init;
 mod large;
 mod matched;
 mod modes;
+mod other;
 mod p2p;
 mod payload;
 mod probe;
 mod requests;
 mod sendrecv;
 mod split;
+mod spread;
+mod started;
+mod topology;
 
 use std::cell::Cell;
 use std::os::raw::c_int;

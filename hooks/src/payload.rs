@@ -1,12 +1,10 @@
 //! The MPI calls inside mpi4py's pickled methods that no other hook sees
-//! (mpi4py 4 makes them in their large-count form, and the `v` forms of
-//! allgather and alltoall are nobody else's): each counts towards the
+//! (mpi4py 4 makes them in their large-count form): each counts towards the
 //! open fold (see `fold`), so the fold ends with the method's last call;
 //! outside a fold each passes straight to MPI, unrecorded.
 
-use std::os::raw::{c_int, c_void};
+use std::os::raw::c_int;
 
-use mpi::ffi;
 use mpi_tutor::probe::CallSpec;
 use mpi_tutor::trace::Op;
 
@@ -38,17 +36,6 @@ macro_rules! payload_hook {
     };
 }
 
-payload_hook!(allgatherv, Op::Allgather, PMPI_Allgatherv, (
-    sendbuf: *const c_void, sendcount: c_int, sendtype: ffi::MPI_Datatype,
-    recvbuf: *mut c_void, recvcounts: *const c_int, displs: *const c_int,
-    recvtype: ffi::MPI_Datatype, comm: ffi::MPI_Comm,
-));
-payload_hook!(alltoallv, Op::Alltoall, PMPI_Alltoallv, (
-    sendbuf: *const c_void, sendcounts: *const c_int, sdispls: *const c_int,
-    sendtype: ffi::MPI_Datatype, recvbuf: *mut c_void, recvcounts: *const c_int,
-    rdispls: *const c_int, recvtype: ffi::MPI_Datatype, comm: ffi::MPI_Comm,
-));
-
 #[cfg(large_count)]
 pub mod large_count {
     use std::os::raw::{c_int, c_void};
@@ -72,16 +59,6 @@ pub mod large_count {
         sendbuf: *const c_void, sendcount: MPI_Count, sendtype: ffi::MPI_Datatype,
         recvbuf: *mut c_void, recvcounts: *const MPI_Count, displs: *const MPI_Aint,
         recvtype: ffi::MPI_Datatype, root: c_int, comm: ffi::MPI_Comm,
-    ));
-    payload_hook!(allgatherv_c, Op::Allgather, PMPI_Allgatherv_c, (
-        sendbuf: *const c_void, sendcount: MPI_Count, sendtype: ffi::MPI_Datatype,
-        recvbuf: *mut c_void, recvcounts: *const MPI_Count, displs: *const MPI_Aint,
-        recvtype: ffi::MPI_Datatype, comm: ffi::MPI_Comm,
-    ));
-    payload_hook!(alltoallv_c, Op::Alltoall, PMPI_Alltoallv_c, (
-        sendbuf: *const c_void, sendcounts: *const MPI_Count, sdispls: *const MPI_Aint,
-        sendtype: ffi::MPI_Datatype, recvbuf: *mut c_void, recvcounts: *const MPI_Count,
-        rdispls: *const MPI_Aint, recvtype: ffi::MPI_Datatype, comm: ffi::MPI_Comm,
     ));
 
     /// Defines `$name`, the large-count form of a rootless exchange: the

@@ -31,7 +31,7 @@ pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Arc<CommInfo
 }
 
 /// The call that started `request`, if it is one recorded.
-fn started_by(request: ffi::MPI_Request) -> Option<u64> {
+pub(crate) fn started_by(request: ffi::MPI_Request) -> Option<u64> {
     let open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
     open.as_ref()?
         .get(&(crate::handle_key(request)))
@@ -39,7 +39,7 @@ fn started_by(request: ffi::MPI_Request) -> Option<u64> {
 }
 
 /// `request` completed with `status`: forgets it, and says what arrived.
-fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
+pub(crate) fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
     let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
     let done = open.as_mut()?.remove(&(crate::handle_key(request)))?;
     let comm = done.receive?;
@@ -47,7 +47,7 @@ fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival
 }
 
 /// A zeroed status.
-fn empty_status() -> ffi::MPI_Status {
+pub(crate) fn empty_status() -> ffi::MPI_Status {
     // SAFETY: a status is plain data.
     unsafe { std::mem::zeroed() }
 }
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn testall(
 ///
 /// # Safety
 /// `to` is `MPI_STATUSES_IGNORE` or points to `got.len()` statuses.
-unsafe fn give_statuses(to: *mut ffi::MPI_Status, got: &[ffi::MPI_Status]) {
+pub(crate) unsafe fn give_statuses(to: *mut ffi::MPI_Status, got: &[ffi::MPI_Status]) {
     // SAFETY: as the caller guarantees.
     unsafe {
         if !to.is_null() && to != ffi::RSMPI_STATUSES_IGNORE {

@@ -11,7 +11,12 @@ use mpi_tutor::trace::Op;
 use crate::{begin, caller, comms, recording, site, step};
 
 /// A communicator-making collective of `op` over `comm`, done by `make`.
-fn making(op: Op, at: usize, comm: ffi::MPI_Comm, make: impl FnOnce() -> c_int) -> c_int {
+pub(crate) fn making(
+    op: Op,
+    at: usize,
+    comm: ffi::MPI_Comm,
+    make: impl FnOnce() -> c_int,
+) -> c_int {
     if !recording() {
         return make();
     }

@@ -119,6 +119,8 @@ mod tests {
                 recv: None,
                 collective: None,
                 requests: vec![],
+                name: None,
+                shift: None,
                 site: Site {
                     file: "lessons/x.rs".into(),
                     line: 1,
@@ -142,6 +144,8 @@ mod tests {
                     msg: Some(M),
                 }],
                 completed: None,
+                done: Vec::new(),
+                name: None,
             }),
         )
     }

@@ -174,7 +174,7 @@ pub(super) fn call_slice(rank: Rank, span: &CallSpan, last: f64) -> (f64, Value)
     let end = span.end.unwrap_or(last).max(span.start);
     let ts = micros(span.start);
     let slice = json!({
-        "ph": "X", "name": span.call.op.name(), "cat": CALL_CATEGORY,
+        "ph": "X", "name": span.call.op_name(), "cat": CALL_CATEGORY,
         "ts": ts, "dur": nanos(micros(end) - ts),
         "pid": RUN_PID, "tid": rank_tid(rank), "args": call_args(span),
     });

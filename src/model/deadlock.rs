@@ -189,11 +189,11 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
             let open = &m.ranks[rank as usize].requests;
             for id in &call.requests {
                 if let Some(req) = open.iter().find(|r| r.call.id == *id) {
-                    send_clause(m, &req.call, call.op, &mut clauses);
-                    recv_clause(m, rank, &req.call, call.op, &mut clauses);
+                    request_clauses(m, rank, &req.call, call.op, &mut clauses);
                 }
             }
         }
+        Op::Waitany | Op::Waitsome => any_request_clause(m, rank, call, &mut clauses),
         // A probe takes no message, so the matcher knows of no receive
         // to name what it waits for: not judged (yet).
         Op::Isend
@@ -205,7 +205,9 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
         | Op::Improbe
         | Op::Mrecv
         | Op::Imrecv => {}
-        _ => collective_clause(m, rank, call, &mut clauses),
+        // Starts a request, or waits for nobody.
+        op if op.is_nonblocking_collective() => {}
+        _ => collective_clause(m, rank, call, call.op, &mut clauses),
     }
     if clauses.is_empty() {
         Need::Free
@@ -265,7 +267,44 @@ fn via(op: Op, call: &Call) -> Option<(Op, u64)> {
     (op != call.op).then_some((call.op, call.id))
 }
 
-fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
+/// What a wait (`op`) on the request `call` started needs: its send, its
+/// receive, or the other members at its collective.
+fn request_clauses(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>) {
+    send_clause(m, call, op, out);
+    recv_clause(m, rank, call, op, out);
+    collective_clause(m, rank, call, op, out);
+}
+
+/// A waitany or waitsome returns once any one of its requests completes:
+/// free if one needs nobody, else one clause of every rank any one needs.
+fn any_request_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
+    let open = &m.ranks[rank as usize].requests;
+    let mut needs = Vec::new();
+    for id in &call.requests {
+        let Some(req) = open.iter().find(|r| r.call.id == *id) else {
+            continue;
+        };
+        let before = needs.len();
+        request_clauses(m, rank, &req.call, call.op, &mut needs);
+        if needs.len() == before {
+            return;
+        }
+    }
+    let Some(first) = needs.first() else { return };
+    let mut ranks: Vec<Rank> = needs.iter().flat_map(|c| c.ranks.iter().copied()).collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    out.push(Clause {
+        ranks,
+        op: call.op,
+        peer: first.peer,
+        tag: first.tag,
+        stuck: first.stuck,
+        request: first.request,
+    });
+}
+
+fn collective_clause(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>) {
     let Some(cp) = &call.collective else { return };
     let Some(coll) = m.collectives.get(&(call.comm, cp.instance)) else {
         return;
@@ -279,11 +318,11 @@ fn collective_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) 
     let root = cp.root.map(Source::Rank);
     let clause = |ranks: Vec<Rank>| Clause {
         ranks,
-        op: call.op,
+        op,
         peer: root,
         tag: None,
         stuck: Stuck::Collective,
-        request: None,
+        request: via(op, call),
     };
     if cp.members as usize == m.ranks.len() {
         // Everyone must arrive.

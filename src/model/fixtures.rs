@@ -67,6 +67,8 @@ impl Script {
             recv: None,
             collective: None,
             requests: vec![],
+            name: None,
+            shift: None,
             site: site(&self.file, line),
         }
     }
@@ -211,6 +213,8 @@ impl Script {
                 op: c.op,
                 received,
                 completed,
+                done: Vec::new(),
+                name: None,
             }),
         );
     }

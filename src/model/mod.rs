@@ -16,6 +16,8 @@ mod timeline;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod request_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -327,9 +329,7 @@ impl Model {
         }
         rv.site = Some(call.site.clone());
         rv.call = Some(Call::clone(call));
-        if matches!(call.op, Op::Isend | Op::Irecv)
-            && !rv.requests.iter().any(|q| q.call.id == call.id)
-        {
+        if call.op.starts_request() && !rv.requests.iter().any(|q| q.call.id == call.id) {
             rv.requests.push(Request {
                 call: Call::clone(call),
                 since: t,
@@ -369,6 +369,19 @@ impl Model {
         });
     }
 
+    /// `rank` is through collective `call` (if it is one): once every
+    /// member is, the collective is forgotten.
+    fn left_collective(&mut self, rank: Rank, call: &Call) {
+        let Some(cp) = &call.collective else { return };
+        let key = (call.comm, cp.instance);
+        if let Some(c) = self.collectives.get_mut(&key) {
+            c.left.insert(rank);
+            if c.left.len() >= cp.members as usize {
+                self.collectives.remove(&key);
+            }
+        }
+    }
+
     fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {
         let r = rank as usize;
         for rec in &end.received {
@@ -386,25 +399,23 @@ impl Model {
         };
         match current {
             Some((call, since)) if call.id == end.id => {
-                let completes = match call.op {
-                    Op::Wait | Op::Waitall => true,
-                    Op::Test | Op::Testall => end.completed == Some(true),
-                    _ => false,
+                let completed: &[u64] = match call.op {
+                    Op::Wait | Op::Waitall => &call.requests,
+                    Op::Test | Op::Testall if end.completed == Some(true) => &call.requests,
+                    op if op.completes_some() => &end.done,
+                    _ => &[],
                 };
-                if completes {
-                    for id in &call.requests {
-                        self.msgs.unpost(rank, *id);
-                        self.ranks[r].requests.retain(|q| q.call.id != *id);
+                for id in completed {
+                    self.msgs.unpost(rank, *id);
+                    let requests = &mut self.ranks[r].requests;
+                    if let Some(at) = requests.iter().position(|q| q.call.id == *id) {
+                        // A nonblocking collective is left when its request is.
+                        let started = requests.remove(at).call;
+                        self.left_collective(rank, &started);
                     }
                 }
-                if let Some(cp) = &call.collective {
-                    let key = (call.comm, cp.instance);
-                    if let Some(c) = self.collectives.get_mut(&key) {
-                        c.left.insert(rank);
-                        if c.left.len() >= cp.members as usize {
-                            self.collectives.remove(&key);
-                        }
-                    }
+                if !call.op.is_nonblocking_collective() {
+                    self.left_collective(rank, &call);
                 }
                 let rv = &mut self.ranks[r];
                 if is_blocking(call.op) {

@@ -24,7 +24,7 @@ pub enum RankState {
     },
 }
 
-/// A nonblocking request (isend/irecv) not yet completed by a wait or test.
+/// A nonblocking request (isend, irecv, a nonblocking collective) not yet completed by a wait or test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
     pub call: Call,
@@ -61,6 +61,8 @@ pub fn is_blocking(op: Op) -> bool {
             | Op::Sendrecv
             | Op::Wait
             | Op::Waitall
+            | Op::Waitany
+            | Op::Waitsome
             | Op::Probe
             | Op::Mprobe
     ) || op.is_collective()

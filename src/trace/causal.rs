@@ -141,6 +141,8 @@ mod tests {
                 recv: None,
                 collective: None,
                 requests: vec![],
+                name: None,
+                shift: None,
                 site,
             })),
         }
@@ -162,6 +164,8 @@ mod tests {
                     msg: Some(msg()),
                 }],
                 completed: None,
+                done: Vec::new(),
+                name: None,
             }),
         }
     }

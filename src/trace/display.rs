@@ -14,7 +14,7 @@ pub fn log_line(e: &Event) -> String {
             push_site(&mut s, c);
         }
         EventKind::Begin(c) => {
-            let _ = write!(s, "{:<8} {}", c.op.name(), describe_args(c));
+            let _ = write!(s, "{:<8} {}", c.op_name(), describe_args(c));
             push_site(&mut s, c);
         }
         EventKind::End(end) => {
@@ -74,7 +74,7 @@ fn push_site(s: &mut String, c: &Call) {
 
 /// `send -> 1  tag 13  100 x f64 (800 B)`: the call as a student reads it.
 pub fn describe_call(c: &Call) -> String {
-    format!("{} {}", c.op.name(), describe_args(c))
+    format!("{} {}", c.op_name(), describe_args(c))
 }
 
 /// Everything about a call but its name.
@@ -103,9 +103,9 @@ pub fn describe_args(c: &Call) -> String {
             let _ = write!(p, "root {root}  ");
         }
         match c.op {
-            Op::Barrier => p.push_str("all ranks"),
+            Op::Barrier | Op::Ibarrier => p.push_str("all ranks"),
             // Moves no data: how many take part is what matters.
-            Op::CommSplit | Op::CommDup => {
+            Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate => {
                 let _ = write!(p, "{} ranks", cp.members);
             }
             _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
@@ -116,7 +116,14 @@ pub fn describe_args(c: &Call) -> String {
         let ids: Vec<String> = c.requests.iter().map(|r| format!("#{r}")).collect();
         parts.push(format!("request {}", ids.join(" ")));
     }
-    if matches!(c.op, Op::Isend | Op::Irecv) {
+    if let Some(shift) = &c.shift {
+        parts.push(format!(
+            "from {}  to {}",
+            neighbour_name(shift.source),
+            neighbour_name(shift.dest)
+        ));
+    }
+    if c.op.starts_request() {
         parts.push(format!("-> request #{}", c.id));
     }
     parts.join("  ")
@@ -130,6 +137,11 @@ fn amount(count: u64, datatype: &str, size: u64) -> String {
         Some(kind) => format!("{kind}, pickled"),
         None => format!("{count} x {datatype} ({})", bytes(size)),
     }
+}
+
+/// A neighbour on a grid: its rank, or `nobody` past the edge.
+fn neighbour_name(rank: Option<super::Rank>) -> String {
+    rank.map_or_else(|| "nobody".to_string(), |r| r.to_string())
 }
 
 fn describe_recv(rp: &RecvPart) -> String {
@@ -165,7 +177,10 @@ pub fn tag_name(t: TagSel) -> String {
 }
 
 fn describe_end(end: &CallEnd) -> String {
-    let mut s = end.op.name().to_string();
+    let mut s = match &end.name {
+        Some(name) => name.to_string(),
+        None => end.op.name().to_string(),
+    };
     for r in &end.received {
         let _ = write!(s, "  <- {}  tag {}  {}", r.source, r.tag, bytes(r.bytes));
         match &r.msg {
@@ -177,6 +192,10 @@ fn describe_end(end: &CallEnd) -> String {
     }
     if let Some(done) = end.completed {
         s.push_str(if done { "  complete" } else { "  not yet" });
+    }
+    if !end.done.is_empty() {
+        let ids: Vec<String> = end.done.iter().map(|r| format!("#{r}")).collect();
+        let _ = write!(s, "  completed request {}", ids.join(" "));
     }
     s
 }
@@ -229,6 +248,8 @@ mod tests {
                 recv: None,
                 collective: None,
                 requests: vec![],
+                name: None,
+                shift: None,
                 site: Site {
                     file: "lessons/send_recv.rs".into(),
                     line: 21,
@@ -269,6 +290,8 @@ mod tests {
                     members: 4,
                 }),
                 requests: vec![],
+                name: None,
+                shift: None,
                 site: Site {
                     file: "lessons/reduce.rs".into(),
                     line: 9,

@@ -190,9 +190,57 @@ pub enum Op {
     Mrecv,
     /// Starts receiving the message an `Mprobe` took.
     Imrecv,
+    /// Waits for one of its requests to complete.
+    Waitany,
+    /// Waits for at least one of its requests to complete.
+    Waitsome,
+    /// Tests whether one of its requests has completed.
+    Testany,
+    /// Tests which of its requests have completed.
+    Testsome,
+    /// A reduction whose result is spread over the ranks, a count each.
+    ReduceScatter,
+    /// A reduction whose result is spread over the ranks, the same count each.
+    ReduceScatterBlock,
+    /// The reduction of the ranks before this one.
+    Exscan,
+    /// Allgather with a count of its own for each rank.
+    Allgatherv,
+    /// Alltoall with a count of its own for each pair.
+    Alltoallv,
+    // The nonblocking collectives: each starts a request, and the wait or
+    // test on it is where the rank waits for the others.
+    Ibarrier,
+    Ibcast,
+    Iscatter,
+    Iscatterv,
+    Igather,
+    Igatherv,
+    Iallgather,
+    Iallgatherv,
+    Ialltoall,
+    Ialltoallv,
+    Ireduce,
+    Iallreduce,
+    IreduceScatter,
+    IreduceScatterBlock,
+    Iscan,
+    Iexscan,
+    /// Makes a communicator of a group: collective over the parent.
+    CommCreate,
+    /// Makes a communicator with a grid: collective over the parent.
+    CartCreate,
+    /// Computes a rank's neighbours on a grid: local, no message.
+    CartShift,
+    /// Joins two groups in an intercommunicator: collective over each.
+    IntercommCreate,
+    /// Any other MPI call, named by [`Call::name`].
+    Other,
 }
 
 impl Op {
+    // A table of one line per op, not a procedure to split.
+    #[allow(clippy::too_many_lines)]
     pub fn name(self) -> &'static str {
         match self {
             Op::Send => "send",
@@ -224,6 +272,36 @@ impl Op {
             Op::Improbe => "improbe",
             Op::Mrecv => "mrecv",
             Op::Imrecv => "imrecv",
+            Op::Waitany => "waitany",
+            Op::Waitsome => "waitsome",
+            Op::Testany => "testany",
+            Op::Testsome => "testsome",
+            Op::ReduceScatter => "reduce_scatter",
+            Op::ReduceScatterBlock => "reduce_scatter_block",
+            Op::Exscan => "exscan",
+            Op::Allgatherv => "allgatherv",
+            Op::Alltoallv => "alltoallv",
+            Op::Ibarrier => "ibarrier",
+            Op::Ibcast => "ibcast",
+            Op::Iscatter => "iscatter",
+            Op::Iscatterv => "iscatterv",
+            Op::Igather => "igather",
+            Op::Igatherv => "igatherv",
+            Op::Iallgather => "iallgather",
+            Op::Iallgatherv => "iallgatherv",
+            Op::Ialltoall => "ialltoall",
+            Op::Ialltoallv => "ialltoallv",
+            Op::Ireduce => "ireduce",
+            Op::Iallreduce => "iallreduce",
+            Op::IreduceScatter => "ireduce_scatter",
+            Op::IreduceScatterBlock => "ireduce_scatter_block",
+            Op::Iscan => "iscan",
+            Op::Iexscan => "iexscan",
+            Op::CommCreate => "comm_create",
+            Op::CartCreate => "cart_create",
+            Op::CartShift => "cart_shift",
+            Op::IntercommCreate => "intercomm_create",
+            Op::Other => "other",
         }
     }
 
@@ -243,6 +321,52 @@ impl Op {
                 | Op::Scan
                 | Op::Scatterv
                 | Op::Gatherv
+                | Op::ReduceScatter
+                | Op::ReduceScatterBlock
+                | Op::Exscan
+                | Op::Allgatherv
+                | Op::Alltoallv
+                | Op::CommCreate
+                | Op::CartCreate
+                | Op::IntercommCreate
+        )
+    }
+
+    /// A collective that starts a request: the ranks meet in the wait or
+    /// test that completes it.
+    pub fn is_nonblocking_collective(self) -> bool {
+        matches!(
+            self,
+            Op::Ibarrier
+                | Op::Ibcast
+                | Op::Iscatter
+                | Op::Iscatterv
+                | Op::Igather
+                | Op::Igatherv
+                | Op::Iallgather
+                | Op::Iallgatherv
+                | Op::Ialltoall
+                | Op::Ialltoallv
+                | Op::Ireduce
+                | Op::Iallreduce
+                | Op::IreduceScatter
+                | Op::IreduceScatterBlock
+                | Op::Iscan
+                | Op::Iexscan
+        )
+    }
+
+    /// A call that starts a request for a wait or test to complete.
+    pub fn starts_request(self) -> bool {
+        matches!(self, Op::Isend | Op::Irecv) || self.is_nonblocking_collective()
+    }
+
+    /// A wait or test that completes only some of its requests: the end
+    /// names which ([`CallEnd::done`]).
+    pub fn completes_some(self) -> bool {
+        matches!(
+            self,
+            Op::Waitany | Op::Waitsome | Op::Testany | Op::Testsome
         )
     }
 }
@@ -329,6 +453,31 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<u64>,
     pub site: Site,
+    /// For [`Op::Other`]: the MPI function's name (`MPI_Type_commit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    /// For [`Op::CartShift`]: the neighbours it computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shift: Option<Shift>,
+}
+
+impl Call {
+    /// The call's name as the log shows it: the op's, or an other call's
+    /// own MPI name.
+    pub fn op_name(&self) -> &str {
+        match (&self.op, &self.name) {
+            (Op::Other, Some(name)) => name,
+            (op, _) => op.name(),
+        }
+    }
+}
+
+/// The neighbours `MPI_Cart_shift` computed, as world ranks: the one to
+/// receive from and the one to send to (None: `MPI_PROC_NULL`, nobody).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shift {
+    pub source: Option<Rank>,
+    pub dest: Option<Rank>,
 }
 
 /// A completed receive: who actually sent it (from the status) and which
@@ -354,6 +503,13 @@ pub struct CallEnd {
     /// For `test`: whether the requests had completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
+    /// For waitany, waitsome, testany, testsome: the calls whose requests
+    /// completed (the ids of the calls that started them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<u64>,
+    /// For [`Op::Other`]: the MPI function's name, as its `Begin` gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@
 
 use super::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, Received,
-    RecvPart, SendPart, Site, Source, TagSel, Text,
+    RecvPart, SendPart, Shift, Site, Source, TagSel, Text,
 };
 
 /// Why a batch did not decode.
@@ -321,8 +321,9 @@ macro_rules! wire_struct {
 
 wire_struct! {
     Event { rank, seq, t, event }
-    Call { id, op, comm, send, recv, collective, requests, site }
-    CallEnd { id, op, received, completed }
+    Call { id, op, comm, send, recv, collective, requests, site, name, shift }
+    CallEnd { id, op, received, completed, done, name }
+    Shift { source, dest }
     Received { call, source, tag, bytes, msg }
     SendPart { dest, tag, count, datatype, bytes, msg }
     RecvPart { source, tag, count, datatype }
@@ -350,7 +351,12 @@ macro_rules! wire_unit_enum {
 
 wire_unit_enum! {
     Op [Send, Recv, Sendrecv, Isend, Irecv, Wait, Waitall, Test, Barrier, Bcast, Scatter,
-        Gather, Reduce, Allreduce, Ssend, Probe, Iprobe, CommSplit, CommDup, Allgather, Alltoall, Scan, Scatterv, Gatherv, Testall, Mprobe, Improbe, Mrecv, Imrecv]
+        Gather, Reduce, Allreduce, Ssend, Probe, Iprobe, CommSplit, CommDup, Allgather, Alltoall, Scan, Scatterv, Gatherv, Testall, Mprobe, Improbe, Mrecv, Imrecv,
+        Waitany, Waitsome, Testany, Testsome, ReduceScatter, ReduceScatterBlock, Exscan,
+        Allgatherv, Alltoallv, Ibarrier, Ibcast, Iscatter, Iscatterv, Igather, Igatherv,
+        Iallgather, Iallgatherv, Ialltoall, Ialltoallv, Ireduce, Iallreduce, IreduceScatter,
+        IreduceScatterBlock, Iscan, Iexscan, CommCreate, CartCreate, CartShift,
+        IntercommCreate, Other]
     Outcome [Completed, CheckFailed, Deadlock, RankFailed, Quit, Interrupted]
 }
 
@@ -524,6 +530,8 @@ mod tests {
                 members: 5,
             }),
             requests: vec![1, 2, 3],
+            name: None,
+            shift: None,
             site: site.clone(),
         }
     }
@@ -544,6 +552,8 @@ mod tests {
                     msg: None,
                 }],
                 completed: Some(false),
+                done: Vec::new(),
+                name: None,
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

@@ -198,7 +198,7 @@ pub fn call_lines(c: &Call, width: usize, named: bool) -> Vec<String> {
 
 /// (`send → 1`, `tag 13`, `800 B`)
 fn call_parts(c: &Call) -> (String, String, String) {
-    let op = c.op.name();
+    let op = c.op_name();
     if let (Op::Sendrecv, Some(s), Some(r)) = (c.op, &c.send, &c.recv) {
         return (
             format!("{op} →{} ←{}", s.dest, source_name(r.source)),

@@ -13,7 +13,7 @@ pub fn rank_state(rank: &RankView) -> String {
     match &rank.state {
         RankState::NotStarted => "not started".into(),
         RankState::Running => "running".into(),
-        RankState::Held(c) => format!("paused before {}", c.op.name()),
+        RankState::Held(c) => format!("paused before {}", c.op_name()),
         RankState::InCall { call, .. } => in_call(call),
         RankState::Finished => "finished".into(),
         RankState::Failed { .. } => "FAILED".into(),
@@ -61,13 +61,13 @@ fn in_call_short(call: &Call) -> String {
             None => "send".into(),
         },
         Op::Sendrecv => "sendrecv".into(),
-        op => op.name().into(),
+        _ => call.op_name().into(),
     }
 }
 
 /// A call in progress: `waiting in recv from 0`, `in bcast (root 0)`.
 fn in_call(call: &Call) -> String {
-    let op = call.op.name();
+    let op = call.op_name();
     match call.op {
         Op::Recv | Op::Mprobe => match &call.recv {
             Some(r) => format!("waiting in {op} from {}", source_name(r.source)),
@@ -85,7 +85,9 @@ fn in_call(call: &Call) -> String {
             ),
             _ => "waiting in sendrecv".into(),
         },
-        Op::Wait | Op::Waitall => format!("waiting in {op}"),
+        Op::Wait | Op::Waitall | Op::Waitany | Op::Waitsome => format!("waiting in {op}"),
+        Op::Other | Op::CartShift | Op::Testany | Op::Testsome => format!("in {op}"),
+        op if op.is_nonblocking_collective() => format!("in {}", op.name()),
         Op::Isend
         | Op::Irecv
         | Op::Test
@@ -115,8 +117,8 @@ pub fn stuck_call(waiter: &Waiter) -> String {
     match (waiter.stuck, waiter.peer) {
         (Stuck::Send, _) => format!("{op}({via}to {peer}, tag {tag})"),
         (Stuck::Recv, _) => format!("{op}({via}from {peer}, tag {tag})"),
-        (Stuck::Collective, Some(Source::Rank(root))) => format!("{op}(root {root})"),
-        (Stuck::Collective, _) => format!("{op}()"),
+        (Stuck::Collective, Some(Source::Rank(root))) => format!("{op}({via}root {root})"),
+        (Stuck::Collective, _) => format!("{op}({})", via.trim_end()),
     }
 }
 

@@ -89,7 +89,7 @@ use super::outbox::Outbox;
 use super::pace::Gate;
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
-    RecvPart, SendCounter, SendPart, Site,
+    RecvPart, SendCounter, SendPart, Site, Text,
 };
 
 /// One rank's recorder: see the module documentation.
@@ -212,6 +212,36 @@ impl Recorder {
     /// Call `id` (an `op`) returned, having completed the receives in
     /// `arrivals`; `completed` is a test's answer.
     pub fn end(&mut self, id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
+        self.end_completing(id, op, arrivals, completed, &[]);
+    }
+
+    /// [`Recorder::end`] of a wait or test that completed only the
+    /// requests the calls `done` started (waitany, testsome...).
+    pub fn end_completing(
+        &mut self,
+        id: u64,
+        op: Op,
+        arrivals: &[Arrival],
+        completed: Option<bool>,
+        done: &[u64],
+    ) {
+        self.end_with(id, op, arrivals, completed, done, None);
+    }
+
+    /// The end of other call `id`, named `name` as its `Begin` was.
+    pub fn end_other(&mut self, id: u64, name: Text) {
+        self.end_with(id, Op::Other, &[], None, &[], Some(name));
+    }
+
+    fn end_with(
+        &mut self,
+        id: u64,
+        op: Op,
+        arrivals: &[Arrival],
+        completed: Option<bool>,
+        done: &[u64],
+        name: Option<Text>,
+    ) {
         let mut received = std::mem::take(&mut self.spare_received);
         for arrival in arrivals {
             let got = self.number(arrival);
@@ -222,6 +252,8 @@ impl Recorder {
             op,
             received,
             completed,
+            done: done.to_vec(),
+            name,
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
@@ -303,6 +335,8 @@ impl Recorder {
         });
         call.requests.clear();
         call.requests.extend_from_slice(spec.requests);
+        call.name = spec.name;
+        call.shift = spec.shift;
         call
     }
 
@@ -401,6 +435,8 @@ fn empty_call() -> Box<Call> {
             file: "".into(),
             line: 0,
         },
+        name: None,
+        shift: None,
     })
 }
 

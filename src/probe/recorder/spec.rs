@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, Site, Source, TagSel, Text};
+use crate::trace::{Op, Shift, Site, Source, TagSel, Text};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +53,10 @@ pub struct CallSpec<'a> {
     pub requests: &'a [u64],
     /// Where the program made the call.
     pub site: Site,
+    /// An other call's MPI name (`MPI_Type_commit`).
+    pub name: Option<Text>,
+    /// The neighbours a cart shift computed.
+    pub shift: Option<Shift>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -67,6 +71,24 @@ impl<'a> CallSpec<'a> {
             collective: None,
             requests: &[],
             site,
+            name: None,
+            shift: None,
+        }
+    }
+
+    /// An MPI call the trace has no op of its own for, by its name.
+    pub fn other(name: Text, site: Site) -> Self {
+        CallSpec {
+            name: Some(name),
+            ..CallSpec::new(Op::Other, site)
+        }
+    }
+
+    /// The call computed these neighbours.
+    pub fn shifting(self, shift: Shift) -> Self {
+        CallSpec {
+            shift: Some(shift),
+            ..self
         }
     }
 
