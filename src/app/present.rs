@@ -115,6 +115,7 @@ mod tests {
                     datatype: "f64".into(),
                     bytes: 8,
                     msg: M,
+                    values: None,
                 }),
                 recv: None,
                 collective: None,
@@ -142,6 +143,7 @@ mod tests {
                     msg: Some(M),
                 }],
                 completed: None,
+                values: None,
             }),
         )
     }

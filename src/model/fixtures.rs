@@ -132,6 +132,7 @@ impl Script {
             datatype: "f64".into(),
             bytes: 8 * n,
             msg: self.sends[rank as usize].next(rank, dest, tag, 0),
+            values: None,
         });
         c
     }
@@ -211,6 +212,7 @@ impl Script {
                 op: c.op,
                 received,
                 completed,
+                values: None,
             }),
         );
     }
@@ -243,6 +245,8 @@ impl Script {
                     datatype: "f64".into(),
                     bytes: 8,
                     members,
+                    values: None,
+                    reduce: None,
                 });
                 c
             })

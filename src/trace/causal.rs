@@ -137,6 +137,7 @@ mod tests {
                     datatype: "f64".into(),
                     bytes: 8,
                     msg: msg(),
+                    values: None,
                 }),
                 recv: None,
                 collective: None,
@@ -162,6 +163,7 @@ mod tests {
                     msg: Some(msg()),
                 }],
                 completed: None,
+                values: None,
             }),
         }
     }

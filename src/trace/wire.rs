@@ -322,11 +322,11 @@ macro_rules! wire_struct {
 wire_struct! {
     Event { rank, seq, t, event }
     Call { id, op, comm, send, recv, collective, requests, site }
-    CallEnd { id, op, received, completed }
+    CallEnd { id, op, received, completed, values }
     Received { call, source, tag, bytes, msg }
-    SendPart { dest, tag, count, datatype, bytes, msg }
+    SendPart { dest, tag, count, datatype, bytes, msg, values }
     RecvPart { source, tag, count, datatype }
-    CollectivePart { root, instance, count, datatype, bytes, members }
+    CollectivePart { root, instance, count, datatype, bytes, members, values, reduce }
     MsgId { from, to, tag, comm, k }
     Site { file, line }
     FieldBlock { name, iteration, grid_rows, grid_cols, row0, col0, rows, cols, values }
@@ -508,6 +508,7 @@ mod tests {
                 datatype: "f64".into(),
                 bytes: 0,
                 msg,
+                values: Some("[0.0, 1.0 … 9.0]".into()),
             }),
             recv: Some(RecvPart {
                 source: Source::Any,
@@ -522,6 +523,8 @@ mod tests {
                 datatype: "i32".into(),
                 bytes: 4,
                 members: 5,
+                values: None,
+                reduce: Some("sum".into()),
             }),
             requests: vec![1, 2, 3],
             site: site.clone(),
@@ -544,6 +547,7 @@ mod tests {
                     msg: None,
                 }],
                 completed: Some(false),
+                values: Some("\"héllo\"".into()),
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

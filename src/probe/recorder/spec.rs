@@ -53,6 +53,10 @@ pub struct CallSpec<'a> {
     pub requests: &'a [u64],
     /// Where the program made the call.
     pub site: Site,
+    /// A short preview of the values the call sends or puts in.
+    pub values: Option<String>,
+    /// How a reduction combines the values (`sum`, `max`...).
+    pub reduce: Option<Text>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -67,6 +71,8 @@ impl<'a> CallSpec<'a> {
             collective: None,
             requests: &[],
             site,
+            values: None,
+            reduce: None,
         }
     }
 
@@ -95,6 +101,19 @@ impl<'a> CallSpec<'a> {
     pub fn collective(self, collective: CollectiveSpec) -> Self {
         CallSpec {
             collective: Some(collective),
+            ..self
+        }
+    }
+
+    /// The call sends (or puts in) these values, previewed.
+    pub fn showing(self, values: Option<String>) -> Self {
+        CallSpec { values, ..self }
+    }
+
+    /// The reduction combines the values with `reduce` (`sum`...).
+    pub fn reducing(self, reduce: impl Into<Text>) -> Self {
+        CallSpec {
+            reduce: Some(reduce.into()),
             ..self
         }
     }
