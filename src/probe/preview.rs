@@ -41,17 +41,33 @@ macro_rules! shown_plain {
 }
 shown_plain!(i8, i16, i32, i64, u16, u32, u64, bool);
 
+/// Characters a float is written in before it is rounded.
+const FLOAT_CHARS: usize = 10;
+
 macro_rules! shown_float {
     ($($t:ty),*) => {$(
         impl Shown for $t {
-            // Debug keeps the `.0` of whole numbers: `1.0`, not `1`.
             fn show(self, out: &mut String) {
-                let _ = write!(out, "{self:?}");
+                show_float(f64::from(self), format!("{self:?}"), out);
             }
         }
     )*};
 }
 shown_float!(f32, f64);
+
+/// Debug's shortest form keeps the `.0` of whole numbers (`1.0`, not
+/// `1`); a long one is rounded to 6 decimals, or 4 digits and an exponent.
+fn show_float(x: f64, shortest: String, out: &mut String) {
+    if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
+        out.push_str(&shortest);
+    } else if (1e-3..1e6).contains(&x.abs()) {
+        let fixed = format!("{x:.6}");
+        let trimmed = fixed.trim_end_matches('0');
+        out.push_str(trimmed.strip_suffix('.').unwrap_or(trimmed));
+    } else {
+        let _ = write!(out, "{x:.4e}");
+    }
+}
 
 impl Shown for u8 {
     fn show(self, out: &mut String) {
@@ -142,6 +158,12 @@ mod tests {
         assert_eq!(preview(&[2.0f64, 0.5, 0.25]).unwrap(), "[2.0, 0.5, 0.25]");
         assert_eq!(preview(&[1i32, 2, 3, 4]).unwrap(), "[1, 2, 3, 4]");
         assert_eq!(preview::<i32>(&[]), None);
+    }
+
+    #[test]
+    fn long_floats_are_rounded() {
+        let v = [std::f64::consts::PI, 1.0 / 3.0e9, 0.25];
+        assert_eq!(preview(&v).unwrap(), "[3.141593, 3.3333e-10, 0.25]");
     }
 
     #[test]
