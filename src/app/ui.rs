@@ -116,6 +116,8 @@ pub struct Panes {
     pub width: u16,
     /// Height of the last frame: how many ranks the space-time panel shows.
     pub height: u16,
+    /// Whether the values messages carry are shown.
+    pub values: bool,
 }
 
 impl Panes {
@@ -131,6 +133,7 @@ impl Panes {
             spacetime: SpaceTimeView::default(),
             width: 80,
             height: 24,
+            values: true,
         }
     }
 
@@ -150,6 +153,7 @@ impl Panes {
             Action::ShowWorld => self.main_panel = MainPanel::World,
             Action::ShowSpaceTime => self.main_panel = MainPanel::SpaceTime,
             Action::ShowMatrix => self.main_panel = MainPanel::Matrix,
+            Action::ToggleValues => self.values = !self.values,
             Action::ZoomIn => self.spacetime.zoom_in(model, self.width),
             Action::ZoomOut => self.spacetime.zoom_out(model, self.width),
             Action::Earlier => self.spacetime.scroll(model, self.width, -10),
@@ -211,6 +215,7 @@ impl Panes {
             color: self.color,
             main_panel: self.main_panel,
             spacetime: self.spacetime,
+            values: self.values,
         }
     }
 }

@@ -418,6 +418,7 @@ fn the_world_title_shortens_to_fit() {
             deadlock: None,
             now: 1.2,
             flight: FLIGHT_SECONDS,
+            values: true,
             focused: true,
             theme: Theme::new(false),
         }

@@ -190,6 +190,8 @@ pub struct Screen<'a> {
     pub main_panel: MainPanel,
     /// The stretch of time the space-time diagram shows.
     pub spacetime: SpaceTimeView,
+    /// Whether the values messages carry are shown (the `v` key).
+    pub values: bool,
 }
 
 impl<'a> Screen<'a> {
@@ -219,6 +221,7 @@ impl<'a> Screen<'a> {
             color: true,
             main_panel: MainPanel::World,
             spacetime: SpaceTimeView::default(),
+            values: true,
         }
     }
 }
@@ -316,6 +319,7 @@ impl Screen<'_> {
                     deadlock: self.deadlock,
                     now: self.now,
                     flight: self.flight,
+                    values: self.values,
                     focused,
                     theme,
                 }
@@ -354,6 +358,7 @@ impl Screen<'_> {
             model: self.model,
             scroll: self.log_scroll,
             focused: self.focus == Pane::Log,
+            values: self.values,
             theme,
         }
         .render(areas.log, buf);

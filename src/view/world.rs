@@ -20,6 +20,8 @@ pub struct World<'a> {
     pub now: f64,
     /// Seconds an envelope takes to cross.
     pub flight: f64,
+    /// Whether the values messages carry are shown.
+    pub values: bool,
     pub focused: bool,
     pub theme: Theme,
 }
@@ -84,10 +86,14 @@ impl World<'_> {
         Line::from(h.iter().chain(c).cloned().collect::<Vec<_>>())
     }
 
-    /// The messages in flight, the unexpected ones, the receives waiting.
-    fn counts(&self) -> [Count; 3] {
+    /// The messages in flight, the unexpected ones, the receives waiting,
+    /// the data collectives move.
+    fn counts(&self) -> [Count; 4] {
         let t = self.theme;
         let (mut flying, mut queued) = (0, 0);
+        let moving = (self.model.flows())
+            .filter(|m| m.state == MsgState::InFlight)
+            .count();
         for m in self.model.messages() {
             match m.state {
                 MsgState::InFlight => flying += 1,
@@ -117,6 +123,13 @@ impl World<'_> {
                 "receives waiting",
                 "waiting",
                 t.waiting(),
+            ),
+            (
+                moving,
+                "collective transfer",
+                "collective transfers",
+                "collective",
+                t.message(),
             ),
         ]
     }
@@ -191,6 +204,7 @@ impl World<'_> {
             centers: &centers,
             now: self.now,
             flight: self.flight,
+            values: self.values,
             theme: self.theme,
         }
         .render(lane_area, buf);
@@ -201,6 +215,7 @@ impl World<'_> {
             model: self.model,
             now: self.now,
             flight: self.flight,
+            values: self.values,
             theme: self.theme,
         };
         let wanted = list.lines().len() as u16;
