@@ -24,6 +24,7 @@ mod large;
 mod matched;
 mod modes;
 mod p2p;
+mod preview;
 mod probe;
 mod requests;
 mod sendrecv;

@@ -83,6 +83,7 @@ impl Shown for char {
 
 /// A byte of raw data (`MPI_BYTE`): shown in hex.
 #[derive(Debug, Clone, Copy)]
+#[repr(transparent)]
 pub struct Byte(pub u8);
 
 impl Shown for Byte {

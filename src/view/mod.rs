@@ -37,6 +37,8 @@ pub mod words;
 mod world;
 
 #[cfg(test)]
+mod collective_tests;
+#[cfg(test)]
 mod heatmap_tests;
 #[cfg(test)]
 mod panel_tests;

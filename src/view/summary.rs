@@ -165,12 +165,12 @@ fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut out = vec![
         Line::from(""),
-        Line::styled(" collective   transfers       bytes", bold),
+        Line::styled(" collective      transfers       bytes", bold),
     ];
     for k in &s.collectives {
         let Some(op) = k.op else { continue };
         out.push(Line::from(format!(
-            " {:<11} {:>9}  {:>10}  {}",
+            " {:<14} {:>9}  {:>10}  {}",
             words::collective_name(op, k.reduce.as_deref()),
             k.flows,
             bytes(k.bytes),
@@ -178,7 +178,7 @@ fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
         )));
     }
     out.push(Line::from(format!(
-        " {:<11} {:>9}  {:>10}",
+        " {:<14} {:>9}  {:>10}",
         "total",
         s.collective_flows(),
         bytes(s.collective_bytes())
