@@ -18,19 +18,8 @@ pub fn log_line_with(e: &Event, values: bool) -> String {
             let _ = write!(s, "{:<8} before {}", "paused", describe_call(c));
             push_site(&mut s, c);
         }
-        EventKind::Begin(c) => {
-            let _ = write!(s, "{:<8} {}", c.op.name(), describe_args(c));
-            if let Some(v) = call_values(c).filter(|_| values) {
-                let _ = write!(s, "  {v}");
-            }
-            push_site(&mut s, c);
-        }
-        EventKind::End(end) => {
-            let _ = write!(s, "{:<8} {}", "done", describe_end(end));
-            if let Some(v) = end.values.as_ref().filter(|_| values) {
-                let _ = write!(s, "  got {v}");
-            }
-        }
+        EventKind::Begin(c) => push_begin(&mut s, c, values),
+        EventKind::End(end) => push_end(&mut s, end, values),
         EventKind::Matched { call, msg } => {
             let _ = write!(
                 s,
@@ -77,6 +66,23 @@ pub fn log_line_with(e: &Event, values: bool) -> String {
         }
     }
     s
+}
+
+/// A call's beginning, with the values it sends when `values`.
+fn push_begin(s: &mut String, c: &Call, values: bool) {
+    let _ = write!(s, "{:<8} {}", c.op.name(), describe_args(c));
+    if let Some(v) = call_values(c).filter(|_| values) {
+        let _ = write!(s, "  {v}");
+    }
+    push_site(s, c);
+}
+
+/// A call's end, with the values it got when `values`.
+fn push_end(s: &mut String, end: &CallEnd, values: bool) {
+    let _ = write!(s, "{:<8} {}", "done", describe_end(end));
+    if let Some(v) = end.values.as_ref().filter(|_| values) {
+        let _ = write!(s, "  got {v}");
+    }
 }
 
 /// The values a call sends or puts in, previewed.
