@@ -148,6 +148,8 @@ fn parse(scenario: &str) -> (&str, usize, usize) {
 
 fn worker(scenario: &str) {
     let (mode, size, trips) = parse(scenario);
+    // `novalues`: the probe without the previews of the values sent.
+    mpi_tutor::probe::preview::show_values(mode != "novalues");
     let job = Job::init().expect("MPI starts");
     let rank = job.rank();
     let n = round_trips(size, trips) as u32;

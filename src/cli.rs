@@ -142,4 +142,8 @@ pub struct ShowArgs {
     /// Start paused: every rank stops before its first MPI call.
     #[arg(long)]
     pub paused: bool,
+
+    /// Do not preview the values messages carry (saves time in large runs).
+    #[arg(long)]
+    pub no_values: bool,
 }

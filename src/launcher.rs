@@ -58,6 +58,7 @@ pub(crate) fn forwarded_show(show: &ShowArgs, exit_when_done: bool) -> Vec<Strin
         (show.headless, "--headless"),
         (show.fast, "--fast"),
         (show.paused, "--paused"),
+        (show.no_values, "--no-values"),
         (exit_when_done, "--exit-when-done"),
     ];
     let mut v: Vec<String> = flags

@@ -49,6 +49,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if !under_launcher() {
         return relaunch(lesson, &args);
     }
+    crate::probe::preview::show_values(!args.show.no_values);
     let job = match Job::init() {
         Ok(job) => job,
         Err(e) => return refuse(e.to_string()),

@@ -65,6 +65,7 @@ fn send_recv_shows_c_lines_the_message_and_each_ranks_output_in_order() {
     let log = &run.stdout;
     let zero = lines_of(log, 0);
     assert!(at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)") > 0);
+    at(&zero, "(800 B)  [0.0, 1.0, 2.0 … 99.0]");
     assert!(
         zero[at(&zero, "send     -> 1")].ends_with("send_recv.c:17"),
         "{log}"

@@ -95,6 +95,7 @@ fn assert_the_seed_run(log: &str) {
     at(&zero, "says     0: sending [ 0.  1.  2.");
     let send = at(&zero, "send     -> 1  tag 13  100 x MPI_DOUBLE (800 B)");
     assert!(zero[send].ends_with("mpi_demo.py:13"), "{log}");
+    assert!(zero[send].contains("[0.0, 1.0, 2.0 … 99.0]"), "{log}");
     assert_rank_1_receives(log, "says     1: received [ 0.  1.  2.", "mpi_demo.py:18");
     for rank in 2..5 {
         let lines = lines_of(log, rank);

@@ -18,6 +18,7 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
             speed: None,
             fast: true,
             paused: false,
+            no_values: false,
         },
         exit_when_done: true,
         explain: false,

@@ -1,13 +1,13 @@
 //! Collectives: each is done with its nonblocking form (MPI-3), so the
 //! recorder hears the call is under way before the rank waits.
 
-use std::os::raw::c_int;
+use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
 use mpi_tutor::trace::Op;
 
-use crate::{begin, caller, comms, completed, recording, site};
+use crate::{begin, caller, comms, completed, preview, recording, site};
 
 /// What a collective moves: its root (if it has one), and each rank's
 /// count of values of `datatype`.
@@ -15,6 +15,36 @@ pub struct Moves {
     pub root: Option<c_int>,
     pub count: i64,
     pub datatype: ffi::MPI_Datatype,
+    /// What this rank puts in (the root's, for a broadcast or a scatter);
+    /// null for nothing to show.
+    pub put: *const c_void,
+    /// A reduction's operation.
+    pub reduce: Option<ffi::MPI_Op>,
+}
+
+/// Nothing to show of a collective's data.
+pub const NOTHING: *const c_void = std::ptr::null();
+
+/// The preview of what this rank puts into collective `op`.
+///
+/// # Safety
+/// `moves.put` as [`preview::values`] takes it.
+unsafe fn put_values(
+    op: Op,
+    comm: ffi::MPI_Comm,
+    info: &comms::CommInfo,
+    moves: &Moves,
+) -> Option<String> {
+    let (count, only_root) = match op {
+        Op::Bcast => (moves.count, true),
+        Op::Scatter => (moves.count * info.world_ranks.len() as i64, true),
+        _ => (moves.count, false),
+    };
+    if only_root && !moves.root.is_some_and(|r| preview::is_root(comm, r)) {
+        return None;
+    }
+    // SAFETY: as the caller guarantees.
+    unsafe { preview::values(moves.put, count, moves.datatype) }
 }
 
 /// A collective of `op` on `comm`: recorded around the nonblocking form
@@ -49,7 +79,13 @@ pub fn begin_collective(op: Op, at: usize, comm: ffi::MPI_Comm, moves: &Moves) -
             bytes: count * size,
             members: info.size(),
         };
-        Some(CallSpec::new(op, site(at)).on(info.number).collective(spec))
+        // SAFETY: the program's buffer.
+        let put = unsafe { put_values(op, comm, &info, moves) };
+        let call = CallSpec::new(op, site(at)).on(info.number).collective(spec);
+        Some(match moves.reduce.and_then(preview::op_name) {
+            Some(name) => call.showing(put).reducing(name),
+            None => call.showing(put),
+        })
     })
 }
 
@@ -59,6 +95,8 @@ pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {
         count: 0,
         // SAFETY: reading MPI's constant for a byte.
         datatype: unsafe { ffi::RSMPI_UINT8_T },
+        put: NOTHING,
+        reduce: None,
     };
     // SAFETY: the program's arguments, passed on as given.
     unsafe {
@@ -89,6 +127,8 @@ macro_rules! bcast_hook {
                 root: Some(root),
                 count: count.into(),
                 datatype,
+                put: buf.cast_const(),
+                reduce: None,
             };
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
@@ -123,6 +163,8 @@ macro_rules! reduce_hook {
                 root: Some(root),
                 count: count.into(),
                 datatype,
+                put: sendbuf,
+                reduce: Some(op),
             };
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
@@ -161,6 +203,8 @@ macro_rules! allreduce_hook {
                 root: None,
                 count: count.into(),
                 datatype,
+                put: sendbuf,
+                reduce: Some(op),
             };
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
@@ -202,6 +246,8 @@ macro_rules! exchange_hook {
                 root: Some(root),
                 count: i64::from(count),
                 datatype,
+                put: sendbuf,
+                reduce: None,
             };
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
@@ -241,6 +287,8 @@ macro_rules! exchange_hook {
                 root: None,
                 count: i64::from(count),
                 datatype,
+                put: sendbuf,
+                reduce: None,
             };
             // SAFETY: the program's arguments, passed on as given.
             unsafe {

@@ -43,6 +43,8 @@ pub unsafe extern "C" fn scatterv(
         root: Some(root),
         count: recvcount.into(),
         datatype: recvtype,
+        put: crate::collective::NOTHING,
+        reduce: None,
     };
     // SAFETY: the program's arguments, passed on as given.
     unsafe {
@@ -81,6 +83,8 @@ pub unsafe extern "C" fn gatherv(
         root: Some(root),
         count: sendcount.into(),
         datatype: sendtype,
+        put: sendbuf,
+        reduce: None,
     };
     // SAFETY: the program's arguments, passed on as given.
     unsafe {

@@ -28,6 +28,7 @@ mod modes;
 mod other;
 mod p2p;
 mod payload;
+mod preview;
 mod probe;
 mod requests;
 mod sendrecv;

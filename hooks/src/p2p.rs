@@ -8,6 +8,7 @@ use mpi_tutor::probe::{Arrival, CallSpec, RecvSpec, SendSpec};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
+use crate::preview;
 use crate::{begin, caller, complete, completed, recording, requests, site, step, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
@@ -126,6 +127,7 @@ pub unsafe fn received(
 pub unsafe fn blocking_send(
     op: Op,
     spec: Peer,
+    buf: *const std::os::raw::c_void,
     start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
     plain: impl FnOnce() -> c_int,
 ) -> c_int {
@@ -137,7 +139,10 @@ pub unsafe fn blocking_send(
                 let info = comms::info(comm);
                 let call = CallSpec::new(op, site(at)).on(info.number);
                 Some(match send_spec(&info, dest, tag, count, datatype) {
-                    Some(send) => call.sending(send),
+                    // SAFETY: the program's send buffer.
+                    Some(send) => call
+                        .sending(send)
+                        .showing(unsafe { preview::values(buf, count, datatype) }),
                     None => call,
                 })
             })
@@ -195,6 +200,7 @@ pub unsafe fn blocking_recv(
 /// program's `request`.
 pub unsafe fn started_send(
     peer: Peer,
+    buf: *const std::os::raw::c_void,
     request: *mut ffi::MPI_Request,
     start: impl FnOnce() -> c_int,
 ) -> c_int {
@@ -208,7 +214,10 @@ pub unsafe fn started_send(
     let id = begin(|| {
         let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
         Some(match send_spec(&info, dest, tag, count, datatype) {
-            Some(send) => call.sending(send),
+            // SAFETY: the program's send buffer.
+            Some(send) => call
+                .sending(send)
+                .showing(unsafe { preview::values(buf, count, datatype) }),
             None => call,
         })
     });
@@ -274,6 +283,7 @@ macro_rules! blocking_send_hook {
                 $crate::p2p::blocking_send(
                     $op,
                     peer,
+                    buf,
                     |request| ::mpi::ffi::$start(buf, count, datatype, dest, tag, comm, request),
                     || ::mpi::ffi::$plain(buf, count, datatype, dest, tag, comm),
                 )
@@ -301,7 +311,7 @@ macro_rules! started_send_hook {
             let peer = (dest, tag, count.into(), datatype, comm);
             // SAFETY: the program's arguments, passed on as given.
             unsafe {
-                $crate::p2p::started_send(peer, request, || {
+                $crate::p2p::started_send(peer, buf, request, || {
                     ::mpi::ffi::$start(buf, count, datatype, dest, tag, comm, request)
                 })
             }

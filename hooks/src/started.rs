@@ -47,6 +47,8 @@ pub fn moves(root: Option<c_int>, count: i64, datatype: ffi::MPI_Datatype) -> Mo
         root,
         count,
         datatype,
+        put: crate::collective::NOTHING,
+        reduce: None,
     }
 }
 

@@ -115,6 +115,7 @@ mod tests {
                     datatype: "f64".into(),
                     bytes: 8,
                     msg: M,
+                    values: None,
                 }),
                 recv: None,
                 collective: None,
@@ -146,6 +147,7 @@ mod tests {
                 completed: None,
                 done: Vec::new(),
                 name: None,
+                values: None,
             }),
         )
     }

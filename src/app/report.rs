@@ -3,11 +3,14 @@
 use crate::model::{Deadlock, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
+use crate::view::words;
 
 pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
     let mut out = String::from("-- summary\n");
-    if s.pairs.is_empty() {
+    if s.pairs.is_empty() && s.collectives.is_empty() {
         out.push_str("   messages: none (no point-to-point messages)\n");
+    } else if s.pairs.is_empty() {
+        out.push_str("   messages: no point-to-point messages\n");
     }
     for p in &s.pairs {
         let plural = if p.messages == 1 { "" } else { "s" };
@@ -19,6 +22,7 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
             bytes(p.bytes)
         ));
     }
+    out.push_str(&collective_text(s));
     let waits: Vec<String> = s
         .waited
         .iter()
@@ -71,5 +75,36 @@ pub fn deadlock_text(d: &Deadlock) -> String {
         "  cycle: {}",
         crate::view::words::deadlock_chain(d)
     ));
+    out
+}
+
+/// A line per kind of collective: the bytes its calls moved between ranks.
+fn collective_text(s: &Summary) -> String {
+    let mut out = String::new();
+    for k in &s.collectives {
+        let Some(op) = k.op else { continue };
+        let calls = if k.calls == 1 { "call" } else { "calls" };
+        let flows = if k.flows == 1 {
+            "transfer"
+        } else {
+            "transfers"
+        };
+        out.push_str(&format!(
+            "   collective {}: {} {calls} moved {} in {} {flows} ({})\n",
+            words::collective_name(op, k.reduce.as_deref()),
+            k.calls,
+            bytes(k.bytes),
+            k.flows,
+            words::movement(op)
+        ));
+    }
+    if !s.collectives.is_empty() {
+        out.push_str(&format!(
+            "   collective total: {} in {} transfers ({})\n",
+            bytes(s.collective_bytes()),
+            s.collective_flows(),
+            words::COLLECTIVE_NOTE
+        ));
+    }
     out
 }

@@ -118,6 +118,8 @@ pub struct Panes {
     pub height: u16,
     /// The rank chosen with its number key, shown in full.
     pub selected: Option<u32>,
+    /// Whether the values messages carry are shown.
+    pub values: bool,
 }
 
 impl Panes {
@@ -134,6 +136,7 @@ impl Panes {
             width: 80,
             height: 24,
             selected: None,
+            values: true,
         }
     }
 
@@ -153,6 +156,7 @@ impl Panes {
             Action::ShowWorld => self.main_panel = MainPanel::World,
             Action::ShowSpaceTime => self.main_panel = MainPanel::SpaceTime,
             Action::ShowMatrix => self.main_panel = MainPanel::Matrix,
+            Action::ToggleValues => self.values = !self.values,
             Action::ZoomIn => self.spacetime.zoom_in(model, self.width),
             Action::ZoomOut => self.spacetime.zoom_out(model, self.width),
             Action::Earlier => self.spacetime.scroll(model, self.width, -10),
@@ -215,6 +219,7 @@ impl Panes {
             main_panel: self.main_panel,
             spacetime: self.spacetime,
             selected: self.selected,
+            values: self.values,
         }
     }
 }

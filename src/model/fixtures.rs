@@ -134,6 +134,7 @@ impl Script {
             datatype: "f64".into(),
             bytes: 8 * n,
             msg: self.sends[rank as usize].next(rank, dest, tag, 0),
+            values: None,
         });
         c
     }
@@ -215,6 +216,7 @@ impl Script {
                 completed,
                 done: Vec::new(),
                 name: None,
+                values: None,
             }),
         );
     }
@@ -247,6 +249,8 @@ impl Script {
                     datatype: "f64".into(),
                     bytes: 8,
                     members,
+                    values: None,
+                    reduce: None,
                 });
                 c
             })

@@ -21,6 +21,14 @@ pub enum MsgState {
     Delivered,
 }
 
+/// What carries a message: a point-to-point send, or a collective
+/// (its logical data movement, see `model::flows`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Carrier {
+    PointToPoint,
+    Collective { op: Op, reduce: Option<String> },
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub id: MsgId,
@@ -36,8 +44,17 @@ pub struct Message {
     /// The posted receive (call id on the destination) that will take it.
     pub matched_by: Option<u64>,
     pub delivered_at: Option<f64>,
+    pub carrier: Carrier,
+    /// A short preview of the values it carries, when known.
+    pub values: Option<String>,
     /// Arrival order at rank 0, for matching in send order.
-    order: u64,
+    pub(super) order: u64,
+}
+
+impl Message {
+    pub fn is_collective(&self) -> bool {
+        matches!(self.carrier, Carrier::Collective { .. })
+    }
 }
 
 /// A receive that was posted (recv begun, irecv started) and has not
@@ -130,6 +147,8 @@ impl Messages {
             state: MsgState::Unexpected,
             matched_by: None,
             delivered_at: None,
+            carrier: Carrier::PointToPoint,
+            values: sp.values.clone(),
             order: self.next_order,
         };
         self.next_order += 1;

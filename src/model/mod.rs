@@ -8,6 +8,7 @@
 //! but does not move the state backwards.
 
 mod deadlock;
+mod flows;
 mod messages;
 mod rank;
 mod summary;
@@ -23,7 +24,8 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use deadlock::{Deadlock, Stuck, Waiter};
-pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
+pub use flows::{CollectiveStats, FLOWS_KEPT};
+pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
 pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
@@ -40,6 +42,7 @@ pub struct Model {
     seqs: Vec<SeqSeen>,
     msgs: messages::Messages,
     collectives: BTreeMap<(u32, u64), Collective>,
+    flows: flows::Flows,
     recent: VecDeque<Event>,
     applied: u64,
     now: f64,
@@ -99,6 +102,7 @@ impl Model {
             seqs: (0..n).map(|_| SeqSeen::default()).collect(),
             msgs: messages::Messages::new(n),
             collectives: BTreeMap::new(),
+            flows: flows::Flows::default(),
             recent: VecDeque::new(),
             applied: 0,
             now: 0.0,
@@ -121,6 +125,12 @@ impl Model {
     /// [`DELIVERED_KEPT`] delivered ones (oldest first).
     pub fn messages(&self) -> impl Iterator<Item = &Message> {
         self.msgs.iter()
+    }
+
+    /// The data collectives move, as messages: those under way, then the
+    /// last [`FLOWS_KEPT`] delivered ones.
+    pub fn flows(&self) -> impl Iterator<Item = Message> + '_ {
+        self.flows.iter()
     }
 
     /// Posted receives that no message in flight can satisfy yet.
@@ -164,7 +174,10 @@ impl Model {
             .iter()
             .map(|r| r.waited_until(self.now))
             .collect();
-        self.stats.summary(waited)
+        let mut summary = self.stats.summary(waited);
+        summary.collective = summary::pair_stats(&self.flows.pairs());
+        summary.collectives = self.flows.kinds();
+        summary
     }
 
     /// Recent calls and delivered messages per rank, on a causal time axis.
@@ -242,6 +255,7 @@ impl Model {
             seqs,
             msgs,
             collectives,
+            flows,
             recent: _,
             applied,
             now,
@@ -256,6 +270,7 @@ impl Model {
                 seqs: seqs.clone(),
                 msgs: msgs.clone(),
                 collectives: collectives.clone(),
+                flows: flows.clone(),
                 recent: VecDeque::new(),
                 applied: *applied,
                 now: *now,
@@ -343,6 +358,9 @@ impl Model {
         if let Some(rp) = &call.recv {
             self.msgs.post(rank, call, rp, t);
         }
+        if call.collective.is_some() {
+            self.flows.enter(rank, call, t);
+        }
         if let Some(cp) = &call.collective {
             self.collectives
                 .entry((call.comm, cp.instance))
@@ -411,10 +429,12 @@ impl Model {
                     if let Some(at) = requests.iter().position(|q| q.call.id == *id) {
                         // A nonblocking collective is left when its request is.
                         let started = requests.remove(at).call;
+                        self.flows.leave(rank, &started, end, t);
                         self.left_collective(rank, &started);
                     }
                 }
                 if !call.op.is_nonblocking_collective() {
+                    self.flows.leave(rank, &call, end, t);
                     self.left_collective(rank, &call);
                 }
                 let rv = &mut self.ranks[r];

@@ -66,6 +66,7 @@ fn waitany_completes_only_the_request_it_names_and_is_free_while_one_can_complet
             completed: None,
             done: vec![from_two.id],
             name: None,
+            values: None,
         }),
     );
     let m = s.model();

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::flows::CollectiveStats;
 use crate::trace::{Outcome, Rank, Site};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,8 +30,13 @@ pub struct Failure {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
-    /// Messages sent per (from, to), sorted.
+    /// Point-to-point messages sent per (from, to), sorted.
     pub pairs: Vec<PairStats>,
+    /// Data collectives moved per (from, to), sorted: what each rank
+    /// contributes and receives, not the library's internal messages.
+    pub collective: Vec<PairStats>,
+    /// Data collectives moved, per kind of collective.
+    pub collectives: Vec<CollectiveStats>,
     /// Seconds each rank spent in blocking calls (index = rank), counting a
     /// call still in progress up to the latest event time.
     pub waited: Vec<f64>,
@@ -45,6 +51,12 @@ impl Summary {
     }
     pub fn total_bytes(&self) -> u64 {
         self.pairs.iter().map(|p| p.bytes).sum()
+    }
+    pub fn collective_flows(&self) -> u64 {
+        self.collective.iter().map(|p| p.messages).sum()
+    }
+    pub fn collective_bytes(&self) -> u64 {
+        self.collective.iter().map(|p| p.bytes).sum()
     }
     pub fn checks_passed(&self) -> usize {
         self.checks.iter().filter(|c| c.passed).count()
@@ -72,20 +84,26 @@ impl Stats {
 
     pub fn summary(&self, waited: Vec<f64>) -> Summary {
         Summary {
-            pairs: self
-                .pairs
-                .iter()
-                .map(|(&(from, to), &(messages, bytes))| PairStats {
-                    from,
-                    to,
-                    messages,
-                    bytes,
-                })
-                .collect(),
+            pairs: pair_stats(&self.pairs),
+            collective: Vec::new(),
+            collectives: Vec::new(),
             waited,
             checks: self.checks.clone(),
             failures: self.failures.clone(),
             outcome: self.outcome.clone(),
         }
     }
+}
+
+/// Counts and bytes per (from, to), as the summary lists them.
+pub(crate) fn pair_stats(pairs: &BTreeMap<(Rank, Rank), (u64, u64)>) -> Vec<PairStats> {
+    pairs
+        .iter()
+        .map(|(&(from, to), &(messages, bytes))| PairStats {
+            from,
+            to,
+            messages,
+            bytes,
+        })
+        .collect()
 }

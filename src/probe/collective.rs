@@ -10,7 +10,7 @@ use super::comm::Comm;
 use super::instrument::Ending;
 use super::recorder::{CallSpec, CollectiveSpec};
 use super::site::site_of;
-use super::Datum;
+use super::{preview_of, Datum};
 use crate::trace::{Op, Site};
 
 /// How a reduction combines values.
@@ -23,6 +23,16 @@ pub enum ReduceOp {
 }
 
 impl ReduceOp {
+    /// How the trace names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReduceOp::Sum => "sum",
+            ReduceOp::Product => "product",
+            ReduceOp::Max => "max",
+            ReduceOp::Min => "min",
+        }
+    }
+
     fn mpi(self) -> SystemOperation {
         match self {
             ReduceOp::Sum => SystemOperation::sum(),
@@ -70,10 +80,12 @@ impl Comm {
     #[track_caller]
     pub fn bcast<T: Datum>(&self, buf: &mut [T], root: u32) {
         let site = site_of(Location::caller());
+        let put = (self.rank() == root).then(|| preview_of(buf)).flatten();
         let spec = self.collective::<T>(Op::Bcast, site, Some(root), buf.len());
         let root_p = self.world.process_at_rank(root as i32);
-        self.instrument(spec, |call| {
+        self.instrument(spec.showing(put), |call| {
             mpi::request::scope(|s| call.wait(root_p.immediate_broadcast_into(s, buf)));
+            call.got(preview_of(buf));
             ((), Ending::Plain)
         });
     }
@@ -83,9 +95,10 @@ impl Comm {
     #[track_caller]
     pub fn scatter<T: Datum>(&self, send: &[T], recv: &mut [T], root: u32) {
         let site = site_of(Location::caller());
+        let put = (self.rank() == root).then(|| preview_of(send)).flatten();
         let spec = self.collective::<T>(Op::Scatter, site, Some(root), recv.len());
         let root_p = self.world.process_at_rank(root as i32);
-        self.instrument(spec, |call| {
+        self.instrument(spec.showing(put), |call| {
             mpi::request::scope(|s| {
                 if self.rank() == root {
                     assert_eq!(
@@ -98,6 +111,7 @@ impl Comm {
                     call.wait(root_p.immediate_scatter_into(s, recv))
                 }
             });
+            call.got(preview_of(recv));
             ((), Ending::Plain)
         });
     }
@@ -109,7 +123,7 @@ impl Comm {
         let site = site_of(Location::caller());
         let spec = self.collective::<T>(Op::Gather, site, Some(root), send.len());
         let root_p = self.world.process_at_rank(root as i32);
-        self.instrument(spec, |call| {
+        self.instrument(spec.showing(preview_of(send)), |call| {
             mpi::request::scope(|s| {
                 if self.rank() == root {
                     assert_eq!(
@@ -122,6 +136,9 @@ impl Comm {
                     call.wait(root_p.immediate_gather_into(s, send))
                 }
             });
+            if self.rank() == root {
+                call.got(preview_of(recv));
+            }
             ((), Ending::Plain)
         });
     }
@@ -131,7 +148,10 @@ impl Comm {
     #[track_caller]
     pub fn reduce<T: Datum>(&self, send: &[T], recv: &mut [T], op: ReduceOp, root: u32) {
         let site = site_of(Location::caller());
-        let spec = self.collective::<T>(Op::Reduce, site, Some(root), send.len());
+        let spec = self
+            .collective::<T>(Op::Reduce, site, Some(root), send.len())
+            .showing(preview_of(send))
+            .reducing(op.name());
         let root_p = self.world.process_at_rank(root as i32);
         self.instrument(spec, |call| {
             mpi::request::scope(|s| {
@@ -141,6 +161,9 @@ impl Comm {
                     call.wait(root_p.immediate_reduce_into(s, send, op.mpi()))
                 }
             });
+            if self.rank() == root {
+                call.got(preview_of(recv));
+            }
             ((), Ending::Plain)
         });
     }
@@ -149,7 +172,10 @@ impl Comm {
     #[track_caller]
     pub fn allreduce<T: Datum>(&self, send: &[T], recv: &mut [T], op: ReduceOp) {
         let site = site_of(Location::caller());
-        let spec = self.collective::<T>(Op::Allreduce, site, None, send.len());
+        let spec = self
+            .collective::<T>(Op::Allreduce, site, None, send.len())
+            .showing(preview_of(send))
+            .reducing(op.name());
         self.instrument(spec, |call| {
             mpi::request::scope(|s| {
                 call.wait(
@@ -157,6 +183,7 @@ impl Comm {
                         .immediate_all_reduce_into(s, send, recv, op.mpi()),
                 )
             });
+            call.got(preview_of(recv));
             ((), Ending::Plain)
         });
     }

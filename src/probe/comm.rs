@@ -16,7 +16,7 @@ use mpi::traits::*;
 use super::instrument::Ending;
 use super::recorder::{Arrival, CallSpec, Recorder, RecvSpec, SendSpec};
 use super::site::site_of;
-use super::Datum;
+use super::{preview_of, Datum};
 use crate::trace::{Op, Source, TagSel};
 
 /// Accept a message from any rank (`MPI_ANY_SOURCE`).
@@ -134,7 +134,9 @@ impl Comm {
     pub fn send<T: Datum>(&self, data: &[T], dest: u32, tag: i32) {
         let site = site_of(Location::caller());
         self.check_rank(dest, "destination rank");
-        let spec = CallSpec::new(Op::Send, site).sending(send_spec(data, dest, tag));
+        let spec = CallSpec::new(Op::Send, site)
+            .sending(send_spec(data, dest, tag))
+            .showing(preview_of(data));
         let to = self.world.process_at_rank(dest as i32);
         self.instrument(spec, |call| {
             mpi::request::scope(|s| call.wait(to.immediate_send_with_tag(s, data, tag)));
@@ -160,6 +162,7 @@ impl Comm {
         self.instrument(spec, |call| {
             let status = mpi::request::scope(|s| call.wait(self.post_receive(s, buf, source, tag)));
             let (arrival, status) = arrival_of::<T>(call.id(), &status);
+            call.got(preview_of(&buf[..status.count.min(buf.len())]));
             (status, Ending::Received(arrival))
         })
     }
@@ -182,7 +185,8 @@ impl Comm {
         self.check_rank(dest, "destination rank");
         let spec = CallSpec::new(Op::Sendrecv, site)
             .sending(send_spec(data, dest, send_tag))
-            .receiving(recv_spec::<T>(buf.len(), source, recv_tag));
+            .receiving(recv_spec::<T>(buf.len(), source, recv_tag))
+            .showing(preview_of(data));
         let to = self.world.process_at_rank(dest as i32);
         self.instrument(spec, |call| {
             let status = mpi::request::scope(|s| {
@@ -192,6 +196,7 @@ impl Comm {
                 call.wait(recv)
             });
             let (arrival, status) = arrival_of::<T>(call.id(), &status);
+            call.got(preview_of(&buf[..status.count.min(buf.len())]));
             (status, Ending::Received(arrival))
         })
     }

@@ -54,6 +54,11 @@ impl Underway<'_> {
         self.comm.recorder().posted(self.id);
     }
 
+    /// The call received these values (previewed): its end carries them.
+    pub(super) fn got(&self, values: Option<String>) {
+        self.comm.recorder().got(values);
+    }
+
     /// The call waits for real: rank 0 hears of it now.
     pub(super) fn about_to_wait(&self) {
         self.comm.recorder().about_to_wait();

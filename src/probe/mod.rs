@@ -12,6 +12,7 @@ mod fatal;
 mod instrument;
 mod outbox;
 mod pace;
+pub mod preview;
 mod priority;
 mod recorder;
 mod reporter;
@@ -37,7 +38,9 @@ pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
 
 /// A value type lessons can send: a plain number MPI knows.
-pub trait Datum: mpi::datatype::Equivalence + Copy + Default + Send + 'static {
+pub trait Datum:
+    mpi::datatype::Equivalence + Copy + Default + Send + preview::Shown + 'static
+{
     /// How the trace and the view name the type.
     const NAME: &'static str;
 }
@@ -46,3 +49,8 @@ macro_rules! datum {
     ($($t:ty),*) => { $(impl Datum for $t { const NAME: &'static str = stringify!($t); })* };
 }
 datum!(f64, f32, i32, i64, u32, u64, u8);
+
+/// What a lesson's buffer looks like in the view: `[0.0, 1.0 … 99.0]`.
+pub(crate) fn preview_of<T: Datum>(values: &[T]) -> Option<String> {
+    preview::preview(values)
+}

@@ -13,7 +13,7 @@ use super::instrument::{Ending, Underway};
 use super::recorder::{Arrival, CallSpec};
 use super::site::site_of;
 use super::wait::Backoff;
-use super::Datum;
+use super::{preview_of, Datum};
 use crate::trace::{Op, Site, Source, TagSel};
 
 type Raw<T> = mpi::request::Request<'static, [T], StaticScope>;
@@ -104,7 +104,9 @@ impl Comm {
     pub fn isend<T: Datum>(&self, data: &[T], dest: u32, tag: i32) -> Request<T> {
         let site = site_of(Location::caller());
         self.check_rank(dest, "destination rank");
-        let spec = CallSpec::new(Op::Isend, site).sending(send_spec(data, dest, tag));
+        let spec = CallSpec::new(Op::Isend, site)
+            .sending(send_spec(data, dest, tag))
+            .showing(preview_of(data));
         self.instrument(spec, |call| {
             let buf = leak(data.to_vec());
             // SAFETY: the buffer lives until the request completes (see Drop).

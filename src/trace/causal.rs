@@ -137,6 +137,7 @@ mod tests {
                     datatype: "f64".into(),
                     bytes: 8,
                     msg: msg(),
+                    values: None,
                 }),
                 recv: None,
                 collective: None,
@@ -166,6 +167,7 @@ mod tests {
                 completed: None,
                 done: Vec::new(),
                 name: None,
+                values: None,
             }),
         }
     }

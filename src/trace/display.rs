@@ -7,19 +7,19 @@ use super::{Call, CallEnd, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel
 
 /// `0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21`
 pub fn log_line(e: &Event) -> String {
+    log_line_with(e, true)
+}
+
+/// [`log_line`], with the values calls carry or without them.
+pub fn log_line_with(e: &Event, values: bool) -> String {
     let mut s = format!("{:.6} rank {:<2} ", e.t, e.rank);
     match &e.event {
         EventKind::Held(c) => {
             let _ = write!(s, "{:<8} before {}", "paused", describe_call(c));
             push_site(&mut s, c);
         }
-        EventKind::Begin(c) => {
-            let _ = write!(s, "{:<8} {}", c.op_name(), describe_args(c));
-            push_site(&mut s, c);
-        }
-        EventKind::End(end) => {
-            let _ = write!(s, "{:<8} {}", "done", describe_end(end));
-        }
+        EventKind::Begin(c) => push_begin(&mut s, c, values),
+        EventKind::End(end) => push_end(&mut s, end, values),
         EventKind::Matched { call, msg } => {
             let _ = write!(
                 s,
@@ -68,6 +68,29 @@ pub fn log_line(e: &Event) -> String {
     s
 }
 
+/// A call's beginning, with the values it sends when `values`.
+fn push_begin(s: &mut String, c: &Call, values: bool) {
+    let _ = write!(s, "{:<8} {}", c.op_name(), describe_args(c));
+    if let Some(v) = call_values(c).filter(|_| values) {
+        let _ = write!(s, "  {v}");
+    }
+    push_site(s, c);
+}
+
+/// A call's end, with the values it got when `values`.
+fn push_end(s: &mut String, end: &CallEnd, values: bool) {
+    let _ = write!(s, "{:<8} {}", "done", describe_end(end));
+    if let Some(v) = end.values.as_ref().filter(|_| values) {
+        let _ = write!(s, "  got {v}");
+    }
+}
+
+/// The values a call sends or puts in, previewed.
+pub fn call_values(c: &Call) -> Option<&str> {
+    let sent = c.send.as_ref().and_then(|sp| sp.values.as_deref());
+    sent.or_else(|| c.collective.as_ref()?.values.as_deref())
+}
+
 fn push_site(s: &mut String, c: &Call) {
     let _ = write!(s, "   {}", c.site);
 }
@@ -109,6 +132,9 @@ pub fn describe_args(c: &Call) -> String {
                 let _ = write!(p, "{} ranks", cp.members);
             }
             _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
+        }
+        if let Some(reduce) = &cp.reduce {
+            let _ = write!(p, "  op {reduce}");
         }
         parts.push(p.trim_end().to_string());
     }
@@ -244,6 +270,7 @@ mod tests {
                         comm: 0,
                         k: 0,
                     },
+                    values: None,
                 }),
                 recv: None,
                 collective: None,
@@ -288,6 +315,8 @@ mod tests {
                     datatype: "f64".into(),
                     bytes: 8,
                     members: 4,
+                    values: None,
+                    reduce: None,
                 }),
                 requests: vec![],
                 name: None,

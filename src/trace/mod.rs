@@ -409,6 +409,10 @@ pub struct SendPart {
     pub datatype: Text,
     pub bytes: u64,
     pub msg: MsgId,
+    /// A short preview of the values sent (`[0.0, 1.0, 2.0 … 99.0]`), when
+    /// the sender could read them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
 }
 
 /// The receiving half of a call (recv, irecv, sendrecv): what it accepts and
@@ -433,6 +437,13 @@ pub struct CollectivePart {
     pub bytes: u64,
     /// The ranks taking part (all of them for the world communicator).
     pub members: u32,
+    /// A short preview of the values this rank puts in (the root's data
+    /// for a broadcast, its whole array for a scatter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
+    /// How a reduction combines the values (`sum`, `max`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reduce: Option<Text>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -510,6 +521,10 @@ pub struct CallEnd {
     /// For [`Op::Other`]: the MPI function's name, as its `Begin` gave it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Text>,
+    /// A short preview of the values the call received (a receive's
+    /// message, a collective's result on this rank).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -322,12 +322,12 @@ macro_rules! wire_struct {
 wire_struct! {
     Event { rank, seq, t, event }
     Call { id, op, comm, send, recv, collective, requests, site, name, shift }
-    CallEnd { id, op, received, completed, done, name }
+    CallEnd { id, op, received, completed, done, name, values }
     Shift { source, dest }
     Received { call, source, tag, bytes, msg }
-    SendPart { dest, tag, count, datatype, bytes, msg }
+    SendPart { dest, tag, count, datatype, bytes, msg, values }
     RecvPart { source, tag, count, datatype }
-    CollectivePart { root, instance, count, datatype, bytes, members }
+    CollectivePart { root, instance, count, datatype, bytes, members, values, reduce }
     MsgId { from, to, tag, comm, k }
     Site { file, line }
     FieldBlock { name, iteration, grid_rows, grid_cols, row0, col0, rows, cols, values }
@@ -514,6 +514,7 @@ mod tests {
                 datatype: "f64".into(),
                 bytes: 0,
                 msg,
+                values: Some("[0.0, 1.0 … 9.0]".into()),
             }),
             recv: Some(RecvPart {
                 source: Source::Any,
@@ -528,6 +529,8 @@ mod tests {
                 datatype: "i32".into(),
                 bytes: 4,
                 members: 5,
+                values: None,
+                reduce: Some("sum".into()),
             }),
             requests: vec![1, 2, 3],
             name: None,
@@ -554,6 +557,7 @@ mod tests {
                 completed: Some(false),
                 done: Vec::new(),
                 name: None,
+                values: Some("\"héllo\"".into()),
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

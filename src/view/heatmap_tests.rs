@@ -397,10 +397,7 @@ fn snapshot_halo_64() {
     // At 80 columns the world's title says its counts in short words.
     let t = text(&draw(&s, 80, 24));
     let title = t.lines().nth(1).unwrap();
-    assert!(
-        title.contains("· 56 sends wait · 56 posted"),
-        "{title}\n{t}"
-    );
+    assert!(title.contains("· 56 sending · 56 posted"), "{title}\n{t}");
     assert!(title.contains(" heat · it 2 ┳ exchange"), "{title}");
     // At 120 columns: the blocks outlined and numbered, the words in full.
     let t = text(&draw(&s, 120, 40));
@@ -419,6 +416,7 @@ fn the_world_title_shortens_to_fit() {
             deadlock: None,
             now: 1.2,
             flight: FLIGHT_SECONDS,
+            values: true,
             focused: true,
             theme: Theme::new(false),
         }
@@ -434,12 +432,12 @@ fn the_world_title_shortens_to_fit() {
     );
     let narrower = title(60);
     assert!(
-        narrower.starts_with(" world · 64 ranks · 56 sends wait · 56 posted "),
+        narrower.starts_with(" world · 64 ranks · 56 sending · 56 posted "),
         "{narrower}"
     );
     let narrowest = title(40);
     assert!(
-        narrowest.starts_with(" world · 56 sends wait · 56 posted "),
+        narrowest.starts_with(" world · 56 sending · 56 posted "),
         "{narrowest}"
     );
 }

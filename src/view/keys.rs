@@ -40,6 +40,8 @@ pub enum Action {
     ZoomOut,
     Earlier,
     Later,
+    /// Show or hide the values messages carry.
+    ToggleValues,
 }
 
 /// What the view is showing: a run as it happens, or a recorded one.
@@ -181,6 +183,13 @@ pub const KEYS: &[KeyRow] = &[
             (Key::End, Action::Bottom),
             (Key::Char('G'), Action::Bottom),
         ],
+    },
+    KeyRow {
+        label: "v",
+        what: "show / hide the values messages carry",
+        hint: "",
+        modes: BOTH,
+        keys: &[(Key::Char('v'), Action::ToggleValues)],
     },
     KeyRow {
         label: "s",

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Widget};
 
 use super::{fit, Theme};
 use crate::model::Model;
-use crate::trace::display::log_line;
+use crate::trace::display::log_line_with;
 use crate::trace::{Event, EventKind};
 
 pub struct LogPane<'a> {
@@ -16,6 +16,8 @@ pub struct LogPane<'a> {
     /// Lines scrolled up from the newest.
     pub scroll: usize,
     pub focused: bool,
+    /// Whether the values calls carry are shown.
+    pub values: bool,
     pub theme: Theme,
 }
 
@@ -60,7 +62,13 @@ impl Widget for &LogPane<'_> {
         // Oldest first, so the newest line is the lowest one.
         for (i, e) in shown.iter().rev().enumerate() {
             let y = inner.y + i as u16;
-            buf.set_stringn(inner.x, y, fit(&log_line(e), w), w, self.style(e));
+            buf.set_stringn(
+                inner.x,
+                y,
+                fit(&log_line_with(e, self.values), w),
+                w,
+                self.style(e),
+            );
         }
     }
 }

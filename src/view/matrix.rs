@@ -119,8 +119,11 @@ struct Placement {
 impl Placement {
     /// Ranks share cells (`k` senders by `k` receivers) until the cells
     /// fit `area` at least one column wide. None when nothing fits.
-    fn new(summary: &Summary, ranks: usize, area: Rect) -> Option<Placement> {
-        let total = (summary.total_messages(), summary.total_bytes());
+    fn new(pairs: &[PairStats], ranks: usize, area: Rect) -> Option<Placement> {
+        let total = pairs
+            .iter()
+            .map(|p| (p.messages, p.bytes))
+            .fold((0, 0), add);
         // A header row and a totals row around the senders.
         if ranks == 0 || area.height < 3 || area.width < 8 {
             return None;
@@ -129,7 +132,7 @@ impl Placement {
         let totals_w = (amount(total).chars().count() as u16 + 2).max(7);
         let mut k = ranks.div_ceil(rows).max(1);
         let (grid, lw, cw, totals) = loop {
-            let grid = Grid::new(&summary.pairs, ranks, k);
+            let grid = Grid::new(pairs, ranks, k);
             let lw = grid.label(grid.groups - 1, ranks).len().max(4) as u16 + 1;
             let g = grid.groups as u16;
             let room = area.width.saturating_sub(lw);
@@ -193,24 +196,38 @@ impl Widget for &Matrix<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let summary = self.model.summary();
-        let total = (summary.total_messages(), summary.total_bytes());
-        let title = Line::from(vec![
-            Span::raw(" messages "),
-            Span::styled(
-                format!("· sender ↓ receiver → · {} ", amount(total)),
-                t.dim(),
-            ),
-        ]);
-        let block = top_rule(title, t.border(self.focused));
+        let block = top_rule(title(&summary, t), t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
-        let Some(place) = Placement::new(&summary, self.model.ranks().len(), inner) else {
+        // Point-to-point messages and the data collectives moved, together.
+        let pairs: Vec<PairStats> = (summary.pairs.iter())
+            .chain(&summary.collective)
+            .cloned()
+            .collect();
+        let Some(place) = Placement::new(&pairs, self.model.ranks().len(), inner) else {
             return;
         };
         self.header(&place, buf);
         self.senders(&place, buf);
         self.received(&place, buf);
     }
+}
+
+/// ` messages · sender ↓ receiver → · 1 · 800 B point-to-point · 3 · 72 B
+/// collective `: the two kinds of traffic the cells add up, labelled apart.
+fn title(summary: &Summary, t: Theme) -> Line<'static> {
+    let p2p = (summary.total_messages(), summary.total_bytes());
+    let collective = (summary.collective_flows(), summary.collective_bytes());
+    let mut text = String::from("· sender ↓ receiver → ");
+    if collective.0 == 0 {
+        text.push_str(&format!("· {} ", amount(p2p)));
+    } else {
+        if p2p.0 > 0 {
+            text.push_str(&format!("· {} point-to-point ", amount(p2p)));
+        }
+        text.push_str(&format!("· {} collective ", amount(collective)));
+    }
+    Line::from(vec![Span::raw(" messages "), Span::styled(text, t.dim())])
 }
 
 impl Matrix<'_> {

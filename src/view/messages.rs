@@ -7,8 +7,9 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
+use super::words::collective_name;
 use super::{fit, Theme};
-use crate::model::{Message, Model, MsgState, PostedRecv};
+use crate::model::{Carrier, Message, Model, MsgState, PostedRecv};
 use crate::trace::display::{bytes, source_name, tag_name};
 
 /// Seconds (of `now`) an envelope takes to cross from sender to receiver
@@ -36,26 +37,39 @@ pub fn is_queued(m: &Message, now: f64, flight: f64) -> bool {
     m.state == MsgState::Unexpected && progress(m, now, flight) >= 1.0
 }
 
-/// Messages drawn as arrows: travelling ones and just-delivered ones.
-pub fn on_the_wire(model: &Model, now: f64, flight: f64) -> Vec<&Message> {
-    let mut v: Vec<&Message> = model
-        .messages()
-        .filter(|m| match m.state {
-            MsgState::InFlight => true,
-            // Waiting at its sender for a receive: not on its way yet.
-            MsgState::Unexpected => !is_queued(m, now, flight) && !model.sender_waits(m),
-            MsgState::Delivered => {
-                shown_arriving(m, flight).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
-            }
-        })
-        .collect();
+/// Messages drawn as arrows: travelling ones and just-delivered ones, the
+/// point-to-point messages and the data collectives move.
+pub fn on_the_wire(model: &Model, now: f64, flight: f64) -> Vec<Message> {
+    let shown = |m: &Message| match m.state {
+        MsgState::InFlight => true,
+        // Waiting at its sender for a receive: not on its way yet.
+        MsgState::Unexpected => !is_queued(m, now, flight) && !model.sender_waits(m),
+        MsgState::Delivered => {
+            shown_arriving(m, flight).is_some_and(|d| now - d < SHOW_DELIVERED_SECONDS)
+        }
+    };
+    let mut v: Vec<Message> = model.messages().filter(|m| shown(m)).cloned().collect();
+    v.extend(model.flows().filter(shown));
     v.sort_by(|a, b| a.sent_at.total_cmp(&b.sent_at).then(a.id.cmp(&b.id)));
     v
 }
 
-/// `tag 13 · 800 B`
-pub fn label(m: &Message) -> String {
-    format!("tag {} · {}", m.id.tag, bytes(m.bytes))
+/// `tag 13 · 800 B`, or for a collective's data `reduce sum · 8 B`; with
+/// `values`, the values it carries after them.
+pub fn label(m: &Message, values: bool) -> String {
+    let mut text = match &m.carrier {
+        Carrier::PointToPoint => format!("tag {} · {}", m.id.tag, bytes(m.bytes)),
+        Carrier::Collective { op, reduce } => format!(
+            "{} · {}",
+            collective_name(*op, reduce.as_deref()),
+            bytes(m.bytes)
+        ),
+    };
+    if let Some(v) = m.values.as_ref().filter(|_| values) {
+        text.push_str(" · ");
+        text.push_str(v);
+    }
+    text
 }
 
 /// `✉ queued: from 0 tag 13`
@@ -83,11 +97,13 @@ pub fn sender_waiting_text(m: &Message) -> String {
 
 /// Arrows under the rank boxes: `centers[r]` is the column of rank r.
 pub struct Lanes<'a> {
-    pub messages: Vec<&'a Message>,
+    pub messages: Vec<Message>,
     pub centers: &'a [u16],
     pub now: f64,
     /// Seconds an envelope takes to cross.
     pub flight: f64,
+    /// Whether the values messages carry are shown.
+    pub values: bool,
     pub theme: Theme,
 }
 
@@ -154,7 +170,7 @@ impl Lanes<'_> {
             };
             buf.set_string(x, y, "✉", t.message());
         }
-        let mut text = label(m);
+        let mut text = label(m, self.values);
         match m.state {
             MsgState::Delivered if delivered => text.push_str(" delivered"),
             MsgState::Delivered => {}
@@ -180,6 +196,7 @@ pub struct MessageList<'a> {
     pub model: &'a Model,
     pub now: f64,
     pub flight: f64,
+    pub values: bool,
     pub theme: Theme,
 }
 
@@ -187,7 +204,8 @@ impl MessageList<'_> {
     pub fn lines(&self) -> Vec<(String, Style)> {
         let t = self.theme;
         let mut out = Vec::new();
-        for m in self.model.messages() {
+        let flows: Vec<Message> = self.model.flows().collect();
+        for m in self.model.messages().chain(flows.iter()) {
             let (what, style) = match m.state {
                 MsgState::InFlight => ("in flight".to_string(), t.message()),
                 MsgState::Unexpected if self.model.sender_waits(m) => (
@@ -201,7 +219,12 @@ impl MessageList<'_> {
                 MsgState::Delivered => continue,
             };
             out.push((
-                format!("✉ {} → {}  {}  {what}", m.id.from, m.id.to, label(m)),
+                format!(
+                    "✉ {} → {}  {}  {what}",
+                    m.id.from,
+                    m.id.to,
+                    label(m, self.values)
+                ),
                 style,
             ));
         }

@@ -38,6 +38,8 @@ pub mod words;
 mod world;
 
 #[cfg(test)]
+mod collective_tests;
+#[cfg(test)]
 mod heatmap_tests;
 #[cfg(test)]
 mod panel_tests;
@@ -193,6 +195,8 @@ pub struct Screen<'a> {
     pub spacetime: SpaceTimeView,
     /// The rank chosen with its number key: shown in full under the ranks.
     pub selected: Option<u32>,
+    /// Whether the values messages carry are shown (the `v` key).
+    pub values: bool,
 }
 
 impl<'a> Screen<'a> {
@@ -223,6 +227,7 @@ impl<'a> Screen<'a> {
             main_panel: MainPanel::World,
             spacetime: SpaceTimeView::default(),
             selected: None,
+            values: true,
         }
     }
 }
@@ -321,6 +326,7 @@ impl Screen<'_> {
                     deadlock: self.deadlock,
                     now: self.now,
                     flight: self.flight,
+                    values: self.values,
                     focused,
                     theme,
                 }
@@ -359,6 +365,7 @@ impl Screen<'_> {
             model: self.model,
             scroll: self.log_scroll,
             focused: self.focus == Pane::Log,
+            values: self.values,
             theme,
         }
         .render(areas.log, buf);

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
 
-use super::Theme;
+use super::{words, Theme};
 use crate::model::{Model, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
@@ -38,6 +38,7 @@ impl SummaryOverlay<'_> {
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let mut out: Vec<Line> = vec![self.outcome_line(&s), Line::from("")];
         out.extend(self.pair_lines(&s));
+        out.extend(collective_lines(&s));
         out.push(Line::from(""));
         out.push(Line::styled("seconds waiting in blocking calls", bold));
         out.extend(waited_lines(&s.waited).into_iter().map(Line::from));
@@ -153,6 +154,37 @@ impl SummaryOverlay<'_> {
         }
         out
     }
+}
+
+/// The data each kind of collective moved, and the total: counted apart
+/// from the point-to-point messages above.
+fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
+    if s.collectives.is_empty() {
+        return Vec::new();
+    }
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut out = vec![
+        Line::from(""),
+        Line::styled(" collective      transfers       bytes", bold),
+    ];
+    for k in &s.collectives {
+        let Some(op) = k.op else { continue };
+        out.push(Line::from(format!(
+            " {:<14} {:>9}  {:>10}  {}",
+            words::collective_name(op, k.reduce.as_deref()),
+            k.flows,
+            bytes(k.bytes),
+            words::movement(op)
+        )));
+    }
+    out.push(Line::from(format!(
+        " {:<14} {:>9}  {:>10}",
+        "total",
+        s.collective_flows(),
+        bytes(s.collective_bytes())
+    )));
+    out.push(Line::from(format!(" ({})", words::COLLECTIVE_NOTE)));
+    out
 }
 
 /// Each rank's time waited when they fit on two lines; else the ranks

@@ -164,3 +164,30 @@ pub const WATCHED_TITLE: &str = "your own MPI program, watched";
 
 /// What the explanation pane says of a program without line information.
 pub const NO_LINES: &str = "This program has no debug information, so calls are shown by function, not by line: build it with `mpicc -g` to see its source lines.";
+
+/// How a collective's data moves, logically: `root -> all`.
+pub fn movement(op: Op) -> &'static str {
+    match op {
+        Op::Bcast => "root -> all",
+        Op::Scatter | Op::Scatterv => "root -> each its chunk",
+        Op::Gather | Op::Gatherv => "each -> root",
+        Op::Reduce => "all -> root, combined",
+        Op::Allreduce => "all -> all, combined",
+        Op::Allgather => "all -> all",
+        Op::Alltoall => "each -> each its chunk",
+        Op::Scan => "each -> the ranks after it",
+        _ => "no data",
+    }
+}
+
+/// A collective as its flows are labelled: `bcast`, `reduce sum`.
+pub fn collective_name(op: Op, reduce: Option<&str>) -> String {
+    match reduce {
+        Some(r) => format!("{} {r}", op.name()),
+        None => op.name().to_string(),
+    }
+}
+
+/// What the collective counts mean, wherever they are shown.
+pub const COLLECTIVE_NOTE: &str =
+    "the data each rank contributes and receives, not the library's internal messages";

@@ -25,6 +25,8 @@ pub struct World<'a> {
     pub now: f64,
     /// Seconds an envelope takes to cross.
     pub flight: f64,
+    /// Whether the values messages carry are shown.
+    pub values: bool,
     pub focused: bool,
     pub theme: Theme,
 }
@@ -91,24 +93,11 @@ impl World<'_> {
     }
 
     /// The messages in flight, the unexpected ones, the sends waiting
-    /// for their receivers, the receives waited on, the receives posted.
-    fn counts(&self) -> [Count; 5] {
+    /// for their receivers, the receives waited on, the receives posted,
+    /// the data collectives move.
+    fn counts(&self) -> [Count; 6] {
         let t = self.theme;
-        let m = self.model;
-        let (mut flying, mut queued, mut sending) = (0, 0, 0);
-        for msg in m.messages() {
-            match msg.state {
-                MsgState::InFlight => flying += 1,
-                MsgState::Unexpected if m.sender_waits(msg) => sending += 1,
-                MsgState::Unexpected => queued += 1,
-                MsgState::Delivered => {}
-            }
-        }
-        let waiting = m
-            .pending_receives()
-            .filter(|p| m.receive_waited_on(p))
-            .count();
-        let posted = m.pending_receives().count() - waiting;
+        let [flying, queued, sending, waiting, posted, moving] = tally(self.model);
         [
             (
                 flying,
@@ -128,7 +117,7 @@ impl World<'_> {
                 sending,
                 "send waiting for its receiver",
                 "sends waiting for their receivers",
-                "sends wait",
+                "sending",
                 t.waiting(),
             ),
             (
@@ -145,8 +134,39 @@ impl World<'_> {
                 "posted",
                 t.dim(),
             ),
+            (
+                moving,
+                "collective transfer",
+                "collective transfers",
+                "collective",
+                t.message(),
+            ),
         ]
     }
+}
+
+/// How many messages are in flight, unexpected, sent by a waiting
+/// sender; receives waited on, receives posted; collective transfers in
+/// flight.
+fn tally(m: &Model) -> [usize; 6] {
+    let (mut flying, mut queued, mut sending) = (0, 0, 0);
+    for msg in m.messages() {
+        match msg.state {
+            MsgState::InFlight => flying += 1,
+            MsgState::Unexpected if m.sender_waits(msg) => sending += 1,
+            MsgState::Unexpected => queued += 1,
+            MsgState::Delivered => {}
+        }
+    }
+    let waiting = m
+        .pending_receives()
+        .filter(|p| m.receive_waited_on(p))
+        .count();
+    let posted = m.pending_receives().count() - waiting;
+    let moving = (m.flows())
+        .filter(|f| f.state == MsgState::InFlight)
+        .count();
+    [flying, queued, sending, waiting, posted, moving]
 }
 
 /// `· 2 messages in flight `, or `· 2 in flight ` when `short`; none for
@@ -217,6 +237,7 @@ impl World<'_> {
             centers: &centers,
             now: self.now,
             flight: self.flight,
+            values: self.values,
             theme: self.theme,
         }
         .render(lane_area, buf);
@@ -263,6 +284,7 @@ impl World<'_> {
             model: self.model,
             now: self.now,
             flight: self.flight,
+            values: self.values,
             theme: self.theme,
         };
         let wanted = list.lines().len() as u16;

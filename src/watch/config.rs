@@ -22,6 +22,9 @@ pub struct WatchConfig {
     pub fast: bool,
     pub paused: bool,
     pub exit_when_done: bool,
+    /// The hooks preview no values (`--no-values`).
+    #[serde(default)]
+    pub no_values: bool,
 }
 
 impl WatchConfig {
@@ -43,6 +46,7 @@ impl WatchConfig {
             fast: args.show.fast,
             paused: args.show.paused,
             exit_when_done: args.exit_when_done,
+            no_values: args.show.no_values,
         }
     }
 
@@ -72,6 +76,7 @@ mod tests {
             fast: false,
             paused: true,
             exit_when_done: false,
+            no_values: true,
         };
         let back: WatchConfig = serde_json::from_str(&config.to_env()).unwrap();
         assert_eq!(back, config);

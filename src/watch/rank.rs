@@ -51,6 +51,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
         return Ok(false);
     };
     STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    probe::preview::show_values(!config.no_values);
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);

@@ -115,6 +115,8 @@ pub struct Recorder {
     /// The call that began, stamped but not reported yet: see `posted`.
     unreported: Option<(Box<Call>, Duration)>,
     resolved: Vec<(u64, MsgId)>,
+    /// What the call in progress received, for its `End` (see `got`).
+    got_values: Option<String>,
     outbox: Outbox,
 }
 
@@ -138,6 +140,7 @@ impl Recorder {
             spare_received: Vec::new(),
             unreported: None,
             resolved: Vec::new(),
+            got_values: None,
             outbox,
         }
     }
@@ -247,6 +250,7 @@ impl Recorder {
             let got = self.number(arrival);
             received.push(got);
         }
+        let values = self.got_values.take();
         let end = self.emit(EventKind::End(CallEnd {
             id,
             op,
@@ -254,6 +258,7 @@ impl Recorder {
             completed,
             done: done.to_vec(),
             name,
+            values,
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
@@ -261,6 +266,12 @@ impl Recorder {
                 self.spare_received = received;
             }
         }
+    }
+
+    /// The call in progress received these values (previewed): its `End`
+    /// carries them.
+    pub fn got(&mut self, values: Option<String>) {
+        self.got_values = values;
     }
 
     /// Program output: rank 0 shows it in the log.
@@ -308,6 +319,10 @@ impl Recorder {
         call.op = spec.op;
         call.comm = spec.comm;
         call.site = spec.site;
+        let (sent_values, put_values) = match spec.collective {
+            Some(_) => (None, spec.values),
+            None => (spec.values, None),
+        };
         call.send = spec.send.map(|s| SendPart {
             msg: self.sends.next(self.rank, s.dest, s.tag, spec.comm),
             dest: s.dest,
@@ -315,6 +330,7 @@ impl Recorder {
             count: s.count,
             datatype: s.datatype,
             bytes: s.bytes,
+            values: sent_values,
         });
         call.recv = spec.recv.map(|r| {
             self.matcher.post(id, spec.comm, r.source, r.tag);
@@ -332,6 +348,8 @@ impl Recorder {
             datatype: c.datatype,
             bytes: c.bytes,
             members: c.members,
+            values: put_values,
+            reduce: spec.reduce,
         });
         call.requests.clear();
         call.requests.extend_from_slice(spec.requests);

@@ -57,6 +57,10 @@ pub struct CallSpec<'a> {
     pub name: Option<Text>,
     /// The neighbours a cart shift computed.
     pub shift: Option<Shift>,
+    /// A short preview of the values the call sends or puts in.
+    pub values: Option<String>,
+    /// How a reduction combines the values (`sum`, `max`...).
+    pub reduce: Option<Text>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -73,6 +77,8 @@ impl<'a> CallSpec<'a> {
             site,
             name: None,
             shift: None,
+            values: None,
+            reduce: None,
         }
     }
 
@@ -117,6 +123,19 @@ impl<'a> CallSpec<'a> {
     pub fn collective(self, collective: CollectiveSpec) -> Self {
         CallSpec {
             collective: Some(collective),
+            ..self
+        }
+    }
+
+    /// The call sends (or puts in) these values, previewed.
+    pub fn showing(self, values: Option<String>) -> Self {
+        CallSpec { values, ..self }
+    }
+
+    /// The reduction combines the values with `reduce` (`sum`...).
+    pub fn reducing(self, reduce: impl Into<Text>) -> Self {
+        CallSpec {
+            reduce: Some(reduce.into()),
             ..self
         }
     }

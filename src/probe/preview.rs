@@ -1,0 +1,176 @@
+//! A short preview of a buffer's values for the view: the first few and
+//! the last, `[0.0, 1.0, 2.0 … 99.0]`. Bounded whatever the buffer's size
+//! (never more than `HEAD + TAIL` values are read), and off for the whole
+//! process with [`show_values`] (`--no-values`) for large runs.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Values shown from the start of a buffer.
+pub const HEAD: usize = 3;
+/// Values shown from its end.
+pub const TAIL: usize = 1;
+/// Characters of text shown from a buffer of characters.
+pub const TEXT_CHARS: usize = 24;
+
+static ON: AtomicBool = AtomicBool::new(true);
+
+/// Whether calls preview their values (on unless `--no-values`).
+pub fn values_on() -> bool {
+    ON.load(Ordering::Relaxed)
+}
+
+/// Turns the previews on or off for this process.
+pub fn show_values(on: bool) {
+    ON.store(on, Ordering::Relaxed);
+}
+
+/// One value as the preview writes it.
+pub trait Shown: Copy {
+    fn show(self, out: &mut String);
+}
+
+macro_rules! shown_plain {
+    ($($t:ty),*) => {$(
+        impl Shown for $t {
+            fn show(self, out: &mut String) {
+                let _ = write!(out, "{self}");
+            }
+        }
+    )*};
+}
+shown_plain!(i8, i16, i32, i64, u16, u32, u64, bool);
+
+/// Characters a float is written in before it is rounded.
+const FLOAT_CHARS: usize = 10;
+
+macro_rules! shown_float {
+    ($($t:ty),*) => {$(
+        impl Shown for $t {
+            fn show(self, out: &mut String) {
+                show_float(f64::from(self), format!("{self:?}"), out);
+            }
+        }
+    )*};
+}
+shown_float!(f32, f64);
+
+/// Debug's shortest form keeps the `.0` of whole numbers (`1.0`, not
+/// `1`); a long one is rounded to 6 decimals, or 4 digits and an exponent.
+fn show_float(x: f64, shortest: String, out: &mut String) {
+    if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
+        out.push_str(&shortest);
+    } else if (1e-3..1e6).contains(&x.abs()) {
+        let fixed = format!("{x:.6}");
+        let trimmed = fixed.trim_end_matches('0');
+        out.push_str(trimmed.strip_suffix('.').unwrap_or(trimmed));
+    } else {
+        let _ = write!(out, "{x:.4e}");
+    }
+}
+
+impl Shown for u8 {
+    fn show(self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl Shown for char {
+    fn show(self, out: &mut String) {
+        let _ = write!(out, "{self:?}");
+    }
+}
+
+/// A byte of raw data (`MPI_BYTE`): shown in hex.
+#[derive(Debug, Clone, Copy)]
+#[repr(transparent)]
+pub struct Byte(pub u8);
+
+impl Shown for Byte {
+    fn show(self, out: &mut String) {
+        let _ = write!(out, "0x{:02x}", self.0);
+    }
+}
+
+/// `[0.0, 1.0, 2.0 … 99.0]` from the first values of a buffer (`head`),
+/// its last ones (`tail`, empty when `head` is all of it) and how many
+/// values it holds.
+pub fn preview_parts<T: Shown>(head: &[T], tail: &[T], total: usize) -> String {
+    let mut out = String::from("[");
+    for (i, v) in head.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        v.show(&mut out);
+    }
+    if head.len() + tail.len() < total {
+        out.push_str(" …");
+    } else if !tail.is_empty() {
+        out.push(',');
+    }
+    for v in tail {
+        out.push(' ');
+        v.show(&mut out);
+    }
+    out.push(']');
+    out
+}
+
+/// The preview of `values`, or None when previews are off or there is
+/// nothing to show.
+pub fn preview<T: Shown>(values: &[T]) -> Option<String> {
+    if !values_on() || values.is_empty() {
+        return None;
+    }
+    let n = values.len();
+    Some(if n <= HEAD + TAIL {
+        preview_parts(values, &[], n)
+    } else {
+        preview_parts(&values[..HEAD], &values[n - TAIL..], n)
+    })
+}
+
+/// A buffer of characters (`MPI_CHAR`) as text, `"hello, world"`, from
+/// its first bytes (`bytes`, at most [`TEXT_CHARS`] of `total`): up to the
+/// first NUL, else with `…` when the buffer goes on.
+pub fn preview_text(bytes: &[u8], total: usize) -> String {
+    let end = bytes.iter().position(|&b| b == 0);
+    let text = String::from_utf8_lossy(&bytes[..end.unwrap_or(bytes.len())]);
+    let more = if end.is_none() && total > bytes.len() {
+        "…"
+    } else {
+        ""
+    };
+    format!("{text:?}{more}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_buffer_shows_its_first_three_and_last_values() {
+        let v: Vec<f64> = (0..100).map(f64::from).collect();
+        assert_eq!(preview(&v).unwrap(), "[0.0, 1.0, 2.0 … 99.0]");
+    }
+
+    #[test]
+    fn a_short_buffer_shows_all_of_it() {
+        assert_eq!(preview(&[2.0f64, 0.5, 0.25]).unwrap(), "[2.0, 0.5, 0.25]");
+        assert_eq!(preview(&[1i32, 2, 3, 4]).unwrap(), "[1, 2, 3, 4]");
+        assert_eq!(preview::<i32>(&[]), None);
+    }
+
+    #[test]
+    fn long_floats_are_rounded() {
+        let v = [std::f64::consts::PI, 1.0 / 3.0e9, 0.25];
+        assert_eq!(preview(&v).unwrap(), "[3.141593, 3.3333e-10, 0.25]");
+    }
+
+    #[test]
+    fn bytes_are_hex_and_text_is_quoted() {
+        let raw = [Byte(0), Byte(1), Byte(2), Byte(255), Byte(7)];
+        assert_eq!(preview(&raw).unwrap(), "[0x00, 0x01, 0x02 … 0x07]");
+        assert_eq!(preview_text(b"hi there\0junk", 13), "\"hi there\"");
+    }
+}
