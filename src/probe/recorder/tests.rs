@@ -206,6 +206,48 @@ fn a_held_call_is_reported_held_then_begins_when_permitted() {
     assert_eq!(kinds, ["held", "begin", "end", "finished"]);
 }
 
+/// The kinds of events a drained recorder reported, in order.
+fn kinds(events: &[Event]) -> Vec<&'static str> {
+    events
+        .iter()
+        .map(|e| match e.event {
+            EventKind::Held(_) => "held",
+            EventKind::Begin(_) => "begin",
+            EventKind::End(_) => "end",
+            EventKind::Finished { .. } => "finished",
+            _ => "other",
+        })
+        .collect()
+}
+
+#[test]
+fn a_paced_rank_sits_out_its_time_per_call_reported_held() {
+    let per_call = Duration::from_millis(40);
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    // Stopped at first; rank 0's pace is waiting when the first call looks.
+    let gate = Scripted(vec![Control::Paced(per_call)]);
+    let mut recorder = Recorder::new(0, 0.0, out).paced_by(gate, true);
+    for line in [5, 6] {
+        let id = recorder.begin(CallSpec::new(Op::Barrier, site(line)));
+        recorder.end(id, Op::Barrier, &[], None);
+    }
+    assert!(recorder.is_held(), "still at the classroom pace");
+    recorder.finish();
+    let events = drained.join().unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["begin", "end", "held", "begin", "end", "finished"],
+        "the first call goes at once, the second waits its turn"
+    );
+    let begins: Vec<f64> = events
+        .iter()
+        .filter(|e| matches!(e.event, EventKind::Begin(_)))
+        .map(|e| e.t)
+        .collect();
+    assert!(begins[1] - begins[0] >= per_call.as_secs_f64(), "{begins:?}");
+}
+
 #[test]
 fn a_step_inside_a_step_records_nothing() {
     let (out, _inbox) = outbox(1 << 16, 0);
