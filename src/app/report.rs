@@ -25,7 +25,20 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         .enumerate()
         .map(|(r, w)| format!("rank {r} {w:.3} s"))
         .collect();
-    out.push_str(&format!("   time waiting: {}\n", waits.join(", ")));
+    out.push_str(&format!("   time waiting in MPI: {}\n", waits.join(", ")));
+    if s.held.iter().any(|&h| h > 0.0) {
+        let held: Vec<String> = s
+            .held
+            .iter()
+            .enumerate()
+            .map(|(r, h)| format!("rank {r} {h:.3} s"))
+            .collect();
+        out.push_str(&format!(
+            "   time {}: {}\n",
+            crate::view::words::HELD,
+            held.join(", ")
+        ));
+    }
     out.push_str(&format!(
         "   events: {received} received, {}\n",
         if lost == 0 {

@@ -24,7 +24,7 @@ pub use deadlock::{Deadlock, Stuck, Waiter};
 pub use messages::{Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
-pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
+pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
 use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site};
 
@@ -143,7 +143,12 @@ impl Model {
             .iter()
             .map(|r| r.waited_until(self.now))
             .collect();
-        self.stats.summary(waited)
+        let held = self
+            .ranks
+            .iter()
+            .map(|r| r.held_until(self.now))
+            .collect();
+        self.stats.summary(waited, held)
     }
 
     /// Recent calls and delivered messages per rank, on a causal time axis.
@@ -266,6 +271,11 @@ impl Model {
             self.ranks[r].state = RankState::Running;
         }
         let terminal = self.ranks[r].is_terminal();
+        if let EventKind::Held(_) = kind {
+            self.ranks[r].hold_from(t);
+        } else {
+            self.ranks[r].hold_over(t);
+        }
         match kind {
             EventKind::Held(call) => {
                 if !terminal {
