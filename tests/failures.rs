@@ -23,17 +23,9 @@ fn last_outcome(path: &std::path::Path) -> (Outcome, String) {
 /// still running when the test acts on it.
 fn slow_ring(record: &std::path::Path) -> Command {
     let mut cmd = Command::new(common::bin());
-    cmd.args([
-        "lesson",
-        "ring",
-        "-n",
-        "4",
-        "--headless",
-        "--speed",
-        "0.1",
-    ])
-    .arg("--record")
-    .arg(record);
+    cmd.args(["lesson", "ring", "-n", "4", "--headless", "--speed", "0.1"])
+        .arg("--record")
+        .arg(record);
     cmd
 }
 
@@ -62,16 +54,9 @@ fn ctrl_c_to_a_bare_mpiexec_is_reported_by_rank_0() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.jsonl");
     let mut cmd = Command::new(common::mpiexec());
-    cmd.args([
-        "-n",
-        "4",
-        common::bin(),
-        "lesson",
-        "ring",
-        "--headless",
-    ])
-    .args(["--speed", "0.1", "--record"])
-    .arg(&path);
+    cmd.args(["-n", "4", common::bin(), "lesson", "ring", "--headless"])
+        .args(["--speed", "0.1", "--record"])
+        .arg(&path);
     let job = common::start(cmd);
     std::thread::sleep(Duration::from_millis(1500));
     // mpiexec is the process group leader.

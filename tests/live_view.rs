@@ -28,16 +28,25 @@ fn summary_wait(screen: &str, rank: u32) -> f64 {
     let heading = lines
         .iter()
         .position(|l| l.contains("seconds waiting in MPI calls"))
-        .unwrap_or_else(|| panic!("no waits in the summary:
-{screen}"));
+        .unwrap_or_else(|| {
+            panic!(
+                "no waits in the summary:
+{screen}"
+            )
+        });
     let row = lines[heading + 1];
     let key = format!(" {rank}: ");
-    let at = row.find(&key).unwrap_or_else(|| panic!("no rank {rank}: {row}")) + key.len();
+    let at = row
+        .find(&key)
+        .unwrap_or_else(|| panic!("no rank {rank}: {row}"))
+        + key.len();
     let number: String = row[at..]
         .chars()
         .take_while(|c| c.is_ascii_digit() || *c == '.')
         .collect();
-    number.parse().unwrap_or_else(|_| panic!("not a number: {row}"))
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {row}"))
 }
 
 #[test]

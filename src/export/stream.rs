@@ -16,8 +16,7 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 
 use super::chrome::{
-    arrow, arrow_ends, call_slice, held_slice, lesson_instant, open_holds, other_data,
-    track_names,
+    arrow, arrow_ends, call_slice, held_slice, lesson_instant, open_holds, other_data, track_names,
 };
 use super::spill::{anonymous_file, Slice, SortedSlices, RUN_BYTES};
 use crate::model::Timeline;

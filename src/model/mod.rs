@@ -143,11 +143,7 @@ impl Model {
             .iter()
             .map(|r| r.waited_until(self.now))
             .collect();
-        let held = self
-            .ranks
-            .iter()
-            .map(|r| r.held_until(self.now))
-            .collect();
+        let held = self.ranks.iter().map(|r| r.held_until(self.now)).collect();
         self.stats.summary(waited, held)
     }
 

@@ -299,7 +299,11 @@ fn time_held_by_the_tutor_is_counted_apart_from_waiting() {
     let sum = send_recv("done").model().summary();
     assert!((sum.held[0] - 1.249_6).abs() < 1e-9, "{}", sum.held[0]);
     assert_eq!(sum.held[1], 0.0, "rank 1 was never held");
-    assert!(sum.waited[0] < 0.001, "the hold is not a wait: {}", sum.waited[0]);
+    assert!(
+        sum.waited[0] < 0.001,
+        "the hold is not a wait: {}",
+        sum.waited[0]
+    );
     // A hold in progress counts up to the latest event, and is no wait.
     let m = send_recv("pending").model();
     let sum = m.summary();

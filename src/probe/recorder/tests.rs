@@ -251,7 +251,10 @@ fn a_paced_rank_sits_out_its_time_per_call_reported_held() {
         .filter(|e| matches!(e.event, EventKind::Begin(_)))
         .map(|e| e.t)
         .collect();
-    assert!(begins[1] - begins[0] >= per_call.as_secs_f64(), "{begins:?}");
+    assert!(
+        begins[1] - begins[0] >= per_call.as_secs_f64(),
+        "{begins:?}"
+    );
 }
 
 #[test]
