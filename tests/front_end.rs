@@ -300,6 +300,17 @@ impl LiveRun {
         step.expect("the frame is drawn")
     }
 
+    /// The recorded events arrive up to rank 1's receive (not included):
+    /// ranks 0 and 1 are shown held before their calls.
+    fn deliver_until_rank1_begins(&mut self) {
+        let rank1_begins = self
+            .events
+            .iter()
+            .position(|e| e.rank == 1 && matches!(e.event, EventKind::Begin(_)))
+            .expect("rank 1's receive");
+        self.deliver(rank1_begins);
+    }
+
     /// The next `n` recorded events arrive in one batch.
     fn deliver(&mut self, n: usize) {
         let batch: Vec<Event> = self.events.drain(..n).collect();
@@ -330,12 +341,7 @@ fn ended(e: &Event) -> bool {
 #[test]
 fn a_plain_step_lets_the_receive_go_first_and_the_send_once_it_waits() {
     let mut run = LiveRun::paused();
-    let rank1_begins = run
-        .events
-        .iter()
-        .position(|e| e.rank == 1 && matches!(e.event, EventKind::Begin(_)))
-        .expect("rank 1's receive");
-    run.deliver(rank1_begins);
+    run.deliver_until_rank1_begins();
     // Both ranks are held: one `n` is a tick for both, the receive first.
     run.press("n");
     assert_eq!(run.told(), vec![Command::To(1, Control::Permit)]);
@@ -351,12 +357,7 @@ fn a_plain_step_lets_the_receive_go_first_and_the_send_once_it_waits() {
 #[test]
 fn a_teacher_lets_rank_1_go_first_then_rank_0() {
     let mut run = LiveRun::paused();
-    let rank1_begins = run
-        .events
-        .iter()
-        .position(|e| e.rank == 1 && matches!(e.event, EventKind::Begin(_)))
-        .expect("rank 1's receive");
-    run.deliver(rank1_begins);
+    run.deliver_until_rank1_begins();
     let paused = run.screen();
     assert!(paused.contains("PAUSED"), "{paused}");
     assert!(rank_box(&paused, 0).contains("held by the tutor send → 1"));

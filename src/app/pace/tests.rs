@@ -1,50 +1,23 @@
 use super::*;
-use crate::trace::{MsgId, RecvPart, SendPart, Site, Source, TagSel};
+use crate::model::fixtures::Script;
+use crate::trace::{Op, Source, TagSel};
 
-fn call(op: crate::trace::Op) -> Call {
-    Call {
-        id: 0,
-        op,
-        comm: 0,
-        send: None,
-        recv: None,
-        collective: None,
-        requests: Vec::new(),
-        site: Site {
-            file: "lessons/send_recv.rs".into(),
-            line: 1,
-        },
-    }
+/// Rank 0 about to send to rank 1, which is about to receive from it.
+fn send_and_recv() -> (Call, Call) {
+    let mut s = Script::new("send_recv", 2);
+    let send = s.send_call(Op::Send, 0, 1, 13, 1, 11);
+    let recv = s.recv_call(Op::Recv, 1, Source::Rank(0), TagSel::Tag(13), 1, 16);
+    (send, recv)
 }
 
-fn send_to(dest: u32) -> Call {
-    let mut c = call(crate::trace::Op::Send);
-    c.send = Some(SendPart {
-        msg: MsgId {
-            from: 0,
-            to: dest,
-            tag: 13,
-            comm: 0,
-            k: 0,
-        },
-        dest,
-        tag: 13,
-        count: 1,
-        datatype: "f64".into(),
-        bytes: 8,
-    });
-    c
-}
-
-fn recv_from(source: u32) -> Call {
-    let mut c = call(crate::trace::Op::Recv);
-    c.recv = Some(RecvPart {
-        source: Source::Rank(source),
-        tag: TagSel::Tag(13),
-        count: 1,
-        datatype: "f64".into(),
-    });
-    c
+/// A paused pacer that has seen rank 0 stop before its send and rank 1
+/// before its receive.
+fn both_held() -> Pacer {
+    let (send, recv) = send_and_recv();
+    let mut p = Pacer::new(PaceMode::Paused, 2.0);
+    p.held(0, &send);
+    p.held(1, &recv);
+    p
 }
 
 #[test]
@@ -61,11 +34,9 @@ fn the_ranks_are_told_the_mode_and_their_own_time_per_call() {
 
 #[test]
 fn a_tick_lets_receivers_go_first_and_senders_once_they_are_seen() {
-    let mut p = Pacer::new(PaceMode::Paused, 2.0);
+    let mut p = both_held();
     let t0 = Instant::now();
-    p.held(0, &send_to(1));
-    p.held(1, &recv_from(0));
-    p.held(2, &recv_from(0));
+    p.held(2, &send_and_recv().1);
     assert_eq!(p.step(None, t0), vec![1, 2], "the receives first");
     assert!(p.due(t0).is_empty(), "the send waits to see them");
     p.moved(1);
@@ -77,20 +48,16 @@ fn a_tick_lets_receivers_go_first_and_senders_once_they_are_seen() {
 
 #[test]
 fn a_tick_does_not_wait_forever_for_a_rank_slow_to_start_its_call() {
-    let mut p = Pacer::new(PaceMode::Paused, 2.0);
+    let mut p = both_held();
     let t0 = Instant::now();
-    p.held(0, &send_to(1));
-    p.held(1, &recv_from(0));
     assert_eq!(p.step(None, t0), vec![1]);
     assert_eq!(p.due(t0 + TICK_PATIENCE), vec![0]);
 }
 
 #[test]
 fn stepping_again_finishes_the_tick_under_way() {
-    let mut p = Pacer::new(PaceMode::Paused, 2.0);
+    let mut p = both_held();
     let t0 = Instant::now();
-    p.held(0, &send_to(1));
-    p.held(1, &recv_from(0));
     assert_eq!(p.step(None, t0), vec![1]);
     assert_eq!(p.step(None, t0), vec![0]);
     assert!(p.due(t0 + TICK_PATIENCE).is_empty(), "nothing let go twice");
@@ -98,10 +65,8 @@ fn stepping_again_finishes_the_tick_under_way() {
 
 #[test]
 fn a_chosen_rank_steps_alone_and_only_when_held() {
-    let mut p = Pacer::new(PaceMode::Paused, 2.0);
+    let mut p = both_held();
     let t0 = Instant::now();
-    p.held(0, &send_to(1));
-    p.held(1, &recv_from(0));
     assert_eq!(p.step(Some(0), t0), vec![0], "a send may go alone");
     assert_eq!(p.step(Some(0), t0), Vec::<u32>::new(), "not held now");
     assert_eq!(p.step(None, t0), vec![1]);
