@@ -18,21 +18,14 @@ fn last_outcome(path: &std::path::Path) -> (Outcome, String) {
     }
 }
 
-/// `mpi-tutor lesson send-recv` (it starts mpiexec itself) at one call
-/// every 10 s: surely still running when the test acts on it.
-fn slow_send_recv(record: &std::path::Path) -> Command {
+/// `mpi-tutor lesson ring` (it starts mpiexec itself) at one call every
+/// 10 s per rank: the token waits 10 s at each rank, so the job is surely
+/// still running when the test acts on it.
+fn slow_ring(record: &std::path::Path) -> Command {
     let mut cmd = Command::new(common::bin());
-    cmd.args([
-        "lesson",
-        "send-recv",
-        "-n",
-        "4",
-        "--headless",
-        "--speed",
-        "0.1",
-    ])
-    .arg("--record")
-    .arg(record);
+    cmd.args(["lesson", "ring", "-n", "4", "--headless", "--speed", "0.1"])
+        .arg("--record")
+        .arg(record);
     cmd
 }
 
@@ -40,7 +33,7 @@ fn slow_send_recv(record: &std::path::Path) -> Command {
 fn ctrl_c_ends_every_rank_and_the_trace_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.jsonl");
-    let job = common::start(slow_send_recv(&path));
+    let job = common::start(slow_ring(&path));
     std::thread::sleep(Duration::from_millis(1500));
     // What Ctrl-C in a terminal does: SIGINT to the whole foreground group.
     // SAFETY: kill takes plain integers and touches no memory of ours.
@@ -61,16 +54,9 @@ fn ctrl_c_to_a_bare_mpiexec_is_reported_by_rank_0() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.jsonl");
     let mut cmd = Command::new(common::mpiexec());
-    cmd.args([
-        "-n",
-        "4",
-        common::bin(),
-        "lesson",
-        "send-recv",
-        "--headless",
-    ])
-    .args(["--speed", "0.1", "--record"])
-    .arg(&path);
+    cmd.args(["-n", "4", common::bin(), "lesson", "ring", "--headless"])
+        .args(["--speed", "0.1", "--record"])
+        .arg(&path);
     let job = common::start(cmd);
     std::thread::sleep(Duration::from_millis(1500));
     // mpiexec is the process group leader.
@@ -92,9 +78,9 @@ fn a_rank_killed_from_outside_ends_the_job_and_the_trace_is_sealed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.jsonl");
     // Started without mpiexec: mpi-tutor's own launcher outlives the job.
-    let job = common::start(slow_send_recv(&path));
+    let job = common::start(slow_ring(&path));
     std::thread::sleep(Duration::from_millis(1500));
-    let ranks = job.pids_with("lesson send-recv --headless");
+    let ranks = job.pids_with("lesson ring --headless");
     assert!(ranks.len() >= 4, "ranks found: {ranks:?}");
     // SAFETY: kill takes plain integers and touches no memory of ours.
     unsafe { libc::kill(*ranks.last().unwrap(), libc::SIGKILL) };

@@ -138,7 +138,7 @@ fn a_teacher_steps_through_send_recv_and_back() {
     let waiting = replay.screen();
     let rank1 = rank_box(&waiting, 1);
     assert!(rank1.contains("waiting in recv from 0"), "{rank1}");
-    assert!(rank_box(&waiting, 0).contains("paused before send"));
+    assert!(rank_box(&waiting, 0).contains("held by the tutor send → 1"));
     insta::assert_snapshot!("send_recv_rank1_waits", waiting);
 
     replay.press("?");
@@ -300,6 +300,17 @@ impl LiveRun {
         step.expect("the frame is drawn")
     }
 
+    /// The recorded events arrive up to rank 1's receive (not included):
+    /// ranks 0 and 1 are shown held before their calls.
+    fn deliver_until_rank1_begins(&mut self) {
+        let rank1_begins = self
+            .events
+            .iter()
+            .position(|e| e.rank == 1 && matches!(e.event, EventKind::Begin(_)))
+            .expect("rank 1's receive");
+        self.deliver(rank1_begins);
+    }
+
     /// The next `n` recorded events arrive in one batch.
     fn deliver(&mut self, n: usize) {
         let batch: Vec<Event> = self.events.drain(..n).collect();
@@ -328,18 +339,29 @@ fn ended(e: &Event) -> bool {
 }
 
 #[test]
+fn a_plain_step_lets_the_receive_go_first_and_the_send_once_it_waits() {
+    let mut run = LiveRun::paused();
+    run.deliver_until_rank1_begins();
+    // Both ranks are held: one `n` is a tick for both, the receive first.
+    run.press("n");
+    assert_eq!(run.told(), vec![Command::To(1, Control::Permit)]);
+    assert!(run.input(Input::Tick).is_none());
+    assert_eq!(run.told(), vec![], "the send waits to see the receive");
+    // Rank 1's receive is shown waiting: now rank 0 sends.
+    run.deliver(1);
+    assert!(rank_box(&run.screen(), 1).contains("waiting in recv from 0"));
+    assert!(run.input(Input::Tick).is_none());
+    assert_eq!(run.told(), vec![Command::To(0, Control::Permit)]);
+}
+
+#[test]
 fn a_teacher_lets_rank_1_go_first_then_rank_0() {
     let mut run = LiveRun::paused();
-    let rank1_begins = run
-        .events
-        .iter()
-        .position(|e| e.rank == 1 && matches!(e.event, EventKind::Begin(_)))
-        .expect("rank 1's receive");
-    run.deliver(rank1_begins);
+    run.deliver_until_rank1_begins();
     let paused = run.screen();
     assert!(paused.contains("PAUSED"), "{paused}");
-    assert!(rank_box(&paused, 0).contains("paused before send"));
-    assert!(rank_box(&paused, 1).contains("paused before recv"));
+    assert!(rank_box(&paused, 0).contains("held by the tutor send → 1"));
+    assert!(rank_box(&paused, 1).contains("held by the tutor recv ← 0"));
     insta::assert_snapshot!("live_paused", paused);
 
     // `1` then `n`: rank 1 is let into its receive, and only rank 1.

@@ -1,6 +1,7 @@
 //! The live view in a real terminal (tmux), driven as a teacher would:
-//! start paused, step rank 1 into its receive before rank 0 sends, step the
-//! send, watch the message arrive, quit, and find the terminal as it was.
+//! start paused, step with plain `n` (each held rank makes one call: rank 1
+//! is seen waiting in its receive before rank 0's message arrives), watch
+//! the message arrive, quit, and find the terminal as it was.
 
 mod common;
 
@@ -18,6 +19,34 @@ fn state_row(screen: &str) -> &str {
         .position(|l| l.contains("rank 0 ─"))
         .expect("rank boxes drawn");
     lines[top + 1]
+}
+
+/// Rank `rank`'s seconds waiting in MPI calls, from the summary's line
+/// ` 0: 0.000   1: 0.052   2: 0.000 ...` under its heading.
+fn summary_wait(screen: &str, rank: u32) -> f64 {
+    let lines: Vec<&str> = screen.lines().collect();
+    let heading = lines
+        .iter()
+        .position(|l| l.contains("seconds waiting in MPI calls"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no waits in the summary:
+{screen}"
+            )
+        });
+    let row = lines[heading + 1];
+    let key = format!(" {rank}: ");
+    let at = row
+        .find(&key)
+        .unwrap_or_else(|| panic!("no rank {rank}: {row}"))
+        + key.len();
+    let number: String = row[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    number
+        .parse()
+        .unwrap_or_else(|_| panic!("not a number: {row}"))
 }
 
 #[test]
@@ -43,31 +72,28 @@ fn a_teacher_steps_send_recv_and_quits_cleanly() {
         "the lesson source is shown:\n{s}"
     );
 
-    // Both ranks stop before their first call.
+    // Both ranks stop before their first call, held by the tutor.
     term.wait_for("ranks 0 and 1 held", LIMIT, |s| {
-        let row = state_row(s);
-        row.contains("paused before send") && row.contains("paused before recv")
+        state_row(s).matches("held by the tutor").count() == 2
     });
 
-    // Choose rank 1 and let its receive go: it waits, rank 0 has not sent.
-    term.keys(&["1", "n"]);
+    // One plain `n`: every held rank makes its call. Rank 1 is seen in its
+    // receive, waiting, before rank 0's message has arrived...
+    term.keys(&["n"]);
     let s = term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
         state_row(s).contains("waiting in recv from 0")
     });
-    assert!(state_row(&s).contains("paused before send"), "{s}");
-    assert!(s.contains("⧗ waiting for 0"), "{s}");
-
-    // Now the send: the message travels and is delivered.
-    term.keys(&["n"]);
-    term.wait_for("the message on its way", LIMIT, |s| {
-        s.contains("tag 13 · 800 B")
+    assert!(!s.contains("800 B delivered"), "not arrived yet:\n{s}");
+    // ...then the message arrives, and rank 1 goes on.
+    term.wait_for("the message delivered", LIMIT, |s| {
+        s.contains("800 B delivered")
     });
-    term.wait_for("the message delivered and the lesson done", LIMIT, |s| {
-        s.contains("800 B delivered") || s.contains("DONE")
-    });
-    term.wait_for("the summary", LIMIT, |s| {
+    let s = term.wait_for("the summary", LIMIT, |s| {
         s.contains("summary") && s.contains("0 → 1")
     });
+    // Rank 1 really waited in MPI for the message: its wait is no hold.
+    assert!(summary_wait(&s, 1) > 0.0, "{s}");
+    assert!(s.contains("seconds held by the tutor"), "{s}");
 
     term.keys(&["q"]);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));

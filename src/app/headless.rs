@@ -12,7 +12,7 @@ use super::{Ending, RunSetup};
 use crate::probe::{let_lessons_in, Command, Control, Delivery};
 use crate::term::signals;
 use crate::trace::display::log_line;
-use crate::trace::{EventKind, Outcome};
+use crate::trace::Outcome;
 
 /// How long the loop waits for events before it looks at the clock.
 const WAIT: Duration = Duration::from_millis(20);
@@ -23,9 +23,14 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
         Err(e) => return Ending::error(super::cannot_record(setup.record.as_deref(), &e)),
     };
     signals::install();
+    let pacer = Pacer::new(setup.pace, setup.speed);
+    if pacer.mode == PaceMode::Paced {
+        // The ranks start stopped; from here each keeps its own pace.
+        let _ = commands.send(Command::All(pacer.control()));
+    }
     let mut run = Headless {
         session,
-        pacer: Pacer::new(setup.pace, setup.speed),
+        pacer,
         watch: DeadlockWatch::default(),
         started: Instant::now(),
         commands,
@@ -62,20 +67,19 @@ impl Headless {
         // One write per batch, not per line: at full speed a write per
         // event cost rank 0 more than the rest of its work.
         let mut lines = String::new();
-        for e in self.session.take(delivery) {
+        let shown = self.session.take(delivery);
+        for e in &shown {
             let_lessons_in();
-            lines.push_str(&log_line(&e));
+            lines.push_str(&log_line(e));
             lines.push('\n');
-            if let EventKind::Held(_) = e.event {
-                self.pacer.held(e.rank);
-            }
         }
+        super::live::note_held(&mut self.pacer, &shown);
         super::out::log(&lines);
         self.say_recording_note();
     }
 
     /// Ends the run on a failure, a signal or a deadlock; else lets the
-    /// next held rank go when its turn has come.
+    /// rest of a tick go when its time has come.
     fn advance(&mut self) -> Option<Ending> {
         self.session.tick();
         self.say_recording_note();
@@ -92,10 +96,8 @@ impl Headless {
                 format!("deadlock: {detail}"),
             ));
         }
-        if self.pacer.mode == PaceMode::Paced {
-            if let Some(rank) = self.pacer.due(Instant::now()) {
-                let _ = self.commands.send(Command::To(rank, Control::Permit));
-            }
+        for rank in self.pacer.due(Instant::now()) {
+            let _ = self.commands.send(Command::To(rank, Control::Permit));
         }
         None
     }

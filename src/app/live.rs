@@ -30,8 +30,10 @@ pub struct Live {
     pacer: Pacer,
     commands: Sender<Command>,
     watch: DeadlockWatch,
-    /// The rank `n` lets go first, and whose source file is shown.
+    /// The rank whose source file is shown.
     selected: Option<u32>,
+    /// The rank the next `n` lets go alone (a rank key, then `n`).
+    step_only: Option<u32>,
     stepped: bool,
     /// When the class saw every rank end: the summary comes up once the
     /// last messages have crossed the screen.
@@ -110,6 +112,10 @@ impl Live {
         let mut session = Session::new(setup.header.clone(), setup.record.as_deref())?;
         let pacer = Pacer::new(setup.pace, setup.speed);
         session.set_flight(presentation(&pacer));
+        if pacer.mode == PaceMode::Paced {
+            // The ranks start stopped; from here each keeps its own pace.
+            let _ = commands.send(Command::All(pacer.control()));
+        }
         Ok(Live {
             run_clock_at_start: run_clock,
             pacer,
@@ -118,6 +124,7 @@ impl Live {
             commands,
             watch: DeadlockWatch::default(),
             selected: None,
+            step_only: None,
             stepped: false,
             done_at: None,
             summary_was_auto: false,
@@ -134,7 +141,7 @@ impl Live {
         !shown.is_empty()
     }
 
-    /// Lets the next held rank go when its turn has come, unless the ranks
+    /// Lets the rest of a tick go when its time has come, unless the ranks
     /// are deadlocked and none is left to let go (then the run pauses);
     /// true when the screen changed. Ranks that can still move go on: after
     /// a failure, they go into the calls where they wait for it.
@@ -143,10 +150,12 @@ impl Live {
         let held = (model.ranks().iter()).any(|r| matches!(r.state, RankState::Held(_)));
         if self.watch.check(model, now).is_some() && !held {
             let changed = self.pacer.mode != PaceMode::Paused;
-            self.pacer.mode = PaceMode::Paused;
+            if changed {
+                self.set_mode(PaceMode::Paused);
+            }
             return changed;
         }
-        if let Some(rank) = self.pacer.due(now) {
+        for rank in self.pacer.due(now) {
             self.permit(rank);
         }
         false
@@ -180,47 +189,59 @@ impl Live {
 
     /// A rank is let go only once the class has seen it stop.
     fn note_held(&mut self, shown: &[Event]) {
-        for e in shown {
-            if let EventKind::Held(_) = e.event {
-                self.pacer.held(e.rank);
-            }
-        }
+        note_held(&mut self.pacer, shown);
     }
 
     fn permit(&mut self, rank: u32) {
         let _ = self.commands.send(Command::To(rank, Control::Permit));
     }
 
+    /// Runs the ranks in `mode` from now on, and tells them.
+    fn set_mode(&mut self, mode: PaceMode) {
+        if mode != PaceMode::Paused {
+            self.pacer.forget_held();
+        }
+        self.pacer.mode = mode;
+        let _ = self.commands.send(Command::All(self.pacer.control()));
+    }
+
     fn toggle_pause(&mut self) {
-        self.pacer.mode = match self.pacer.mode {
+        self.stepped = false;
+        self.set_mode(match self.pacer.mode {
             PaceMode::Paused => PaceMode::Paced,
             _ => PaceMode::Paused,
-        };
-        self.stepped = false;
-        if self.pacer.mode == PaceMode::Paused {
-            let _ = self.commands.send(Command::All(Control::Gated));
+        });
+    }
+
+    /// One tick: every held rank makes one call (a rank chosen just
+    /// before: that rank alone).
+    fn step(&mut self, now: Instant) {
+        let ranks = self.pacer.step(self.step_only.take(), now);
+        self.stepped |= !ranks.is_empty();
+        for rank in ranks {
+            self.permit(rank);
         }
     }
 
-    fn step(&mut self) {
-        if let Some(r) = self.pacer.step(self.selected) {
-            self.stepped = true;
-            self.permit(r);
-        }
-    }
-
-    /// Full speed (every held rank let go), or back to the classroom pace.
-    fn toggle_fast(&mut self) {
-        if self.pacer.mode == PaceMode::Free {
-            self.pacer.mode = PaceMode::Paced;
-            let _ = self.commands.send(Command::All(Control::Gated));
+    /// A new speed: the ranks at the classroom pace hear it at once.
+    fn change_speed(&mut self, faster: bool) {
+        if faster {
+            self.pacer.faster();
         } else {
-            self.pacer.mode = PaceMode::Free;
-            for r in self.pacer.release_all() {
-                self.permit(r);
-            }
-            let _ = self.commands.send(Command::All(Control::Free));
+            self.pacer.slower();
         }
+        if self.pacer.mode == PaceMode::Paced {
+            let _ = self.commands.send(Command::All(self.pacer.control()));
+        }
+    }
+
+    /// Full speed, or back to the classroom pace.
+    fn toggle_fast(&mut self) {
+        self.set_mode(if self.pacer.mode == PaceMode::Free {
+            PaceMode::Paced
+        } else {
+            PaceMode::Free
+        });
     }
 
     fn mode(&self) -> Mode {
@@ -310,15 +331,18 @@ impl Show for Live {
         self.note_held(&shown);
     }
 
-    fn act(&mut self, action: Action, _: Instant) {
+    fn act(&mut self, action: Action, now: Instant) {
         match action {
             Action::Quit => self.quit = true,
             Action::TogglePause => self.toggle_pause(),
-            Action::Step if self.pacer.mode == PaceMode::Paused => self.step(),
-            Action::Faster => self.pacer.faster(),
-            Action::Slower => self.pacer.slower(),
+            Action::Step if self.pacer.mode == PaceMode::Paused => self.step(now),
+            Action::Faster => self.change_speed(true),
+            Action::Slower => self.change_speed(false),
             Action::ToggleFast => self.toggle_fast(),
-            Action::SelectRank(r) if r < self.setup.header.world_size => self.selected = Some(r),
+            Action::SelectRank(r) if r < self.setup.header.world_size => {
+                self.selected = Some(r);
+                self.step_only = Some(r);
+            }
             _ => {}
         }
         // Whatever the action did to the pace, the messages shown from now
@@ -368,6 +392,16 @@ impl Show for Live {
             now: self.run_clock(now),
             flight: self.pacer.flight().as_secs_f64(),
             summary_auto: self.summary_auto(now),
+        }
+    }
+}
+
+/// Tells the pacer who was shown stopped before a call, and who moved on.
+pub(super) fn note_held(pacer: &mut Pacer, shown: &[Event]) {
+    for e in shown {
+        match &e.event {
+            EventKind::Held(call) => pacer.held(e.rank, call),
+            _ => pacer.moved(e.rank),
         }
     }
 }

@@ -1,59 +1,105 @@
-//! The classroom pace: ranks held before their MPI calls are let go one at
-//! a time, at a set rate, or one per keypress while paused.
+//! The classroom pace, as rank 0 sets it. Ranks pace themselves (each
+//! lets at least a set time pass between the starts of its own calls), so
+//! at the classroom pace rank 0 only tells them how fast; while paused it
+//! steps them: `n` is a tick that lets every held rank make one call, and
+//! with a rank chosen, that rank alone. docs/pacing.md tells the design.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use crate::probe::Control;
+use crate::trace::Call;
 use crate::view;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaceMode {
     /// Ranks run freely.
     Free,
-    /// One held call released per interval.
+    /// Each rank makes at most `speed` calls per second, on its own.
     Paced,
-    /// Nothing released until the teacher steps.
+    /// Nothing moves until the teacher steps.
     Paused,
 }
 
 pub struct Pacer {
     pub mode: PaceMode,
-    /// Calls released per second in `Paced` mode.
+    /// Calls per second each rank makes at most in `Paced` mode.
     pub speed: f64,
-    held: VecDeque<u32>,
-    last_release: Option<Instant>,
+    /// Ranks shown stopped before a call, in the order they stopped, and
+    /// whether that call only sends.
+    held: Vec<(u32, bool)>,
+    /// The rest of the tick under way, if any.
+    tick: Option<Tick>,
+}
+
+/// Within a tick, calls that may wait (receives, waits, collectives) go
+/// first and calls that only send go once the others are seen in their
+/// calls: of the orders MPI allows for calls made "at once", the one that
+/// shows a receive waiting for its message.
+struct Tick {
+    /// Ranks let go first whose call has not been shown yet.
+    awaiting: Vec<u32>,
+    /// The senders, let go after them.
+    later: Vec<u32>,
+    started: Instant,
 }
 
 pub const DEFAULT_SPEED: f64 = 2.0;
 /// The shortest crossing: five frames, still seen to move.
 const MIN_FLIGHT: f64 = 0.15;
 const SPEEDS: [f64; 9] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0];
+/// How long a tick's senders wait for the calls let go before them to be
+/// shown: a rank whose call is not reported by then (it is slow to start
+/// it) does not hold the tick up.
+const TICK_PATIENCE: Duration = Duration::from_millis(500);
 
 impl Pacer {
     pub fn new(mode: PaceMode, speed: f64) -> Self {
         Pacer {
             mode,
             speed,
-            held: VecDeque::new(),
-            last_release: None,
+            held: Vec::new(),
+            tick: None,
         }
     }
 
-    /// A rank reported that it is held before a call.
-    pub fn held(&mut self, rank: u32) {
-        if !self.held.contains(&rank) {
-            self.held.push_back(rank);
+    /// What the ranks are told for the current mode and speed.
+    pub fn control(&self) -> Control {
+        match self.mode {
+            PaceMode::Free => Control::Free,
+            PaceMode::Paced => Control::Paced(self.per_call()),
+            PaceMode::Paused => Control::Gated,
         }
     }
 
-    /// Ranks waiting for permission, oldest first.
+    /// The least time from the start of one call of a rank to its next.
+    pub fn per_call(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / self.speed.max(0.01))
+    }
+
+    /// A rank was shown stopped before `call`.
+    pub fn held(&mut self, rank: u32, call: &Call) {
+        let only_sends = call.send.is_some() && call.recv.is_none() && call.collective.is_none();
+        self.held.retain(|&(r, _)| r != rank);
+        self.held.push((rank, only_sends));
+    }
+
+    /// A rank was shown doing anything else: it is no longer held, and a
+    /// tick waiting to see it in its call has.
+    pub fn moved(&mut self, rank: u32) {
+        self.held.retain(|&(r, _)| r != rank);
+        if let Some(tick) = &mut self.tick {
+            tick.awaiting.retain(|&r| r != rank);
+        }
+    }
+
+    /// Ranks stopped before a call, in the order they stopped.
     pub fn waiting(&self) -> impl Iterator<Item = u32> + '_ {
-        self.held.iter().copied()
+        self.held.iter().map(|&(r, _)| r)
     }
 
     /// How long an envelope takes to cross the screen: the view's full
     /// second at the default pace and slower, shorter at faster paces so
-    /// that a message lands before the calls that follow it are let go
+    /// that a message lands about when its receiver's next call may start
     /// (a 64-rank ring at 16 calls/s would otherwise queue a dozen
     /// envelopes behind each other).
     pub fn flight(&self) -> Duration {
@@ -63,34 +109,54 @@ impl Pacer {
         Duration::from_secs_f64(secs)
     }
 
-    /// Which rank to release now, if any (call on every tick).
-    pub fn due(&mut self, now: Instant) -> Option<u32> {
-        if self.mode != PaceMode::Paced || self.held.is_empty() {
-            return None;
+    /// One step while paused: the rest of the tick under way if there is
+    /// one; else `only`, if it is held; else a new tick, whose first ranks
+    /// are returned (the senders follow from [`Pacer::due`]).
+    pub fn step(&mut self, only: Option<u32>, now: Instant) -> Vec<u32> {
+        if let Some(tick) = self.tick.take() {
+            return tick.later;
         }
-        let interval = Duration::from_secs_f64(1.0 / self.speed.max(0.01));
-        if self
-            .last_release
-            .is_some_and(|t| now.duration_since(t) < interval)
-        {
-            return None;
+        if let Some(rank) = only {
+            let held = self.waiting().any(|r| r == rank);
+            self.moved(rank);
+            return if held { vec![rank] } else { Vec::new() };
         }
-        self.last_release = Some(now);
-        self.held.pop_front()
+        let (later, first): (Vec<_>, Vec<_>) = self.held.drain(..).partition(|&(_, s)| s);
+        let first: Vec<u32> = first.into_iter().map(|(r, _)| r).collect();
+        let later: Vec<u32> = later.into_iter().map(|(r, _)| r).collect();
+        if first.is_empty() {
+            return later;
+        }
+        if !later.is_empty() {
+            self.tick = Some(Tick {
+                awaiting: first.clone(),
+                later,
+                started: now,
+            });
+        }
+        first
     }
 
-    /// One step while paused: `prefer`'s held call if it has one, else the
-    /// oldest.
-    pub fn step(&mut self, prefer: Option<u32>) -> Option<u32> {
-        let i = prefer
-            .and_then(|r| self.held.iter().position(|&h| h == r))
-            .unwrap_or(0);
-        self.held.remove(i)
+    /// The senders of the tick under way, once the ranks let go before
+    /// them are seen in their calls (or have had [`TICK_PATIENCE`]).
+    pub fn due(&mut self, now: Instant) -> Vec<u32> {
+        let ready = self.tick.as_ref().is_some_and(|t| {
+            t.awaiting.is_empty() || now.saturating_duration_since(t.started) >= TICK_PATIENCE
+        });
+        match self.tick.take() {
+            Some(tick) if ready => tick.later,
+            other => {
+                self.tick = other;
+                Vec::new()
+            }
+        }
     }
 
-    /// Every held rank, to release them all (leaving the gated mode).
-    pub fn release_all(&mut self) -> Vec<u32> {
-        self.held.drain(..).collect()
+    /// Forgets who is held, leaving the paused mode: the new mode's
+    /// command lets them all go.
+    pub fn forget_held(&mut self) {
+        self.held.clear();
+        self.tick = None;
     }
 
     pub fn faster(&mut self) {
@@ -112,56 +178,4 @@ impl Pacer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn paced_releases_one_per_interval() {
-        let mut p = Pacer::new(PaceMode::Paced, 2.0);
-        p.held(3);
-        p.held(1);
-        let t0 = Instant::now();
-        assert_eq!(p.due(t0), Some(3));
-        assert_eq!(p.due(t0 + Duration::from_millis(100)), None);
-        assert_eq!(p.due(t0 + Duration::from_millis(600)), Some(1));
-    }
-
-    #[test]
-    fn paused_releases_only_on_step_and_prefers_the_chosen_rank() {
-        let mut p = Pacer::new(PaceMode::Paused, 2.0);
-        p.held(0);
-        p.held(1);
-        assert_eq!(p.due(Instant::now()), None);
-        assert_eq!(p.step(Some(1)), Some(1));
-        assert_eq!(p.step(Some(1)), Some(0), "falls back to the oldest");
-        assert_eq!(p.step(None), None);
-    }
-
-    #[test]
-    fn envelopes_cross_faster_at_faster_paces_but_stay_visible() {
-        let flight = |speed| Pacer::new(PaceMode::Paced, speed).flight().as_secs_f64();
-        assert_eq!(flight(DEFAULT_SPEED), view::FLIGHT_SECONDS);
-        assert_eq!(
-            flight(0.25),
-            view::FLIGHT_SECONDS,
-            "slow paces keep a second"
-        );
-        assert_eq!(flight(8.0), 0.25);
-        // At every pace a message lands within two releases of its send.
-        for speed in SPEEDS {
-            assert!(flight(speed) <= (2.0 / speed).max(MIN_FLIGHT), "{speed}");
-            assert!(flight(speed) >= MIN_FLIGHT, "{speed}");
-        }
-    }
-
-    #[test]
-    fn speed_moves_along_a_ladder() {
-        let mut p = Pacer::new(PaceMode::Paced, 2.0);
-        p.faster();
-        assert_eq!(p.speed, 4.0);
-        p.slower();
-        p.slower();
-        assert_eq!(p.speed, 1.0);
-        assert_eq!(crate::view::pace_words(false, p.speed), "1 calls/s");
-    }
-}
+mod tests;

@@ -23,13 +23,18 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         ));
     }
     out.push_str(&collective_text(s));
-    let waits: Vec<String> = s
-        .waited
-        .iter()
-        .enumerate()
-        .map(|(r, w)| format!("rank {r} {w:.3} s"))
-        .collect();
-    out.push_str(&format!("   time waiting: {}\n", waits.join(", ")));
+    out.push_str(&format!(
+        "   time waiting in MPI: {}\n",
+        per_rank_seconds(&s.waited)
+    ));
+    if s.held.iter().any(|&h| h > 0.0) {
+        // The teacher's pace, never counted as waiting.
+        out.push_str(&format!(
+            "   time {}: {}\n",
+            crate::view::words::HELD,
+            per_rank_seconds(&s.held)
+        ));
+    }
     out.push_str(&format!(
         "   events: {received} received, {}\n",
         if lost == 0 {
@@ -51,6 +56,16 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         s.checks_failed()
     ));
     out
+}
+
+/// `rank 0 0.000 s, rank 1 1.203 s, ...`
+fn per_rank_seconds(seconds: &[f64]) -> String {
+    let each: Vec<String> = seconds
+        .iter()
+        .enumerate()
+        .map(|(r, w)| format!("rank {r} {w:.3} s"))
+        .collect();
+    each.join(", ")
 }
 
 /// How a lesson that ran to its end did: its checks decide.

@@ -1,7 +1,10 @@
 //! The Chrome trace-event format (the JSON that Perfetto, chrome://tracing
 //! and the DevTools performance panel open): one track per rank, a slice per
 //! MPI call, an arrow per message between the send and the call that
-//! consumed it, and the lesson's output as instant events.
+//! consumed it, the lesson's output as instant events, and a slice of its
+//! own category ([`HELD_CATEGORY`]) for each time the tutor held a rank
+//! before a call (the teacher's pace: not MPI, not the program).
+//! Held slices come after the call slices, in the order the holds ended.
 //!
 //! Times are the [`Timeline`]'s display times, in microseconds: a rank whose
 //! clock is behind is moved forward just enough that no message arrives
@@ -26,7 +29,7 @@ use std::io::Write;
 
 use serde_json::{json, Map, Value};
 
-use crate::model::{CallSpan, MessageLink, Timeline};
+use crate::model::{CallSpan, HeldSpan, MessageLink, Timeline};
 use crate::trace::display::{source_name, tag_name};
 use crate::trace::{EventKind, Header, Rank, Trace};
 
@@ -36,6 +39,9 @@ pub const RUN_PID: u64 = 1;
 
 /// The category of the MPI call slices.
 pub const CALL_CATEGORY: &str = "mpi";
+
+/// The category of the slices of time the tutor held a rank.
+pub const HELD_CATEGORY: &str = "tutor";
 
 /// The category of the message arrows: the calls' own, since the DevTools
 /// trace engine binds a flow event only to an event of its category.
@@ -64,27 +70,56 @@ fn nanos(us: f64) -> f64 {
 pub fn chrome_trace(trace: &Trace) -> Value {
     let world = trace.header.world_size;
     let mut tl = Timeline::new(world as usize, usize::MAX);
-    let lesson_output = lesson_output(trace, &mut tl);
+    let (lesson_output, mut holds) = lesson_output(trace, &mut tl);
+    holds.extend(open_holds(&tl, world));
     let mut events = track_names(&trace.header);
     let starts = calls(&tl, world, &mut events);
+    events.extend(holds);
     arrows(&tl, &starts, &mut events);
     events.extend(lesson_output);
     json!({ "traceEvents": events, "displayTimeUnit": "ms", "otherData": other_data(&trace.header, trace.truncated) })
 }
 
 /// Steps the timeline through every event, keeping what the lesson said,
-/// checked and how it failed or ended as instant events.
-fn lesson_output(trace: &Trace, tl: &mut Timeline) -> Vec<Value> {
+/// checked and how it failed or ended as instant events, and the holds
+/// that are over as held slices.
+fn lesson_output(trace: &Trace, tl: &mut Timeline) -> (Vec<Value>, Vec<Value>) {
     let world = trace.header.world_size;
-    let mut out = Vec::new();
+    let (mut out, mut holds) = (Vec::new(), Vec::new());
     for e in &trace.events {
         if e.rank >= world || !e.t.is_finite() {
             continue;
         }
         let at = tl.step(e.rank, e.t, &e.event);
         out.extend(lesson_instant(e.rank, at, &e.event));
+        let over = tl.take_held(e.rank);
+        holds.extend(over.iter().map(|h| held_slice(h, at)));
     }
-    out
+    (out, holds)
+}
+
+/// The slices of holds still open at the end of the trace (a run quit
+/// while paused), each to its rank's last event.
+pub(super) fn open_holds(tl: &Timeline, world: Rank) -> Vec<Value> {
+    (0..world)
+        .flat_map(|rank| {
+            let last = tl.active(rank).map_or(0.0, |(_, last)| last);
+            tl.held_spans(rank).map(move |h| held_slice(h, last))
+        })
+        .collect()
+}
+
+/// The slice of a time the tutor held a rank before a call (one still
+/// held lasts to `last`, the rank's last event).
+pub(super) fn held_slice(h: &HeldSpan, last: f64) -> Value {
+    let end = h.end.unwrap_or(last).max(h.start);
+    let ts = micros(h.start);
+    json!({
+        "ph": "X", "name": crate::view::words::HELD, "cat": HELD_CATEGORY,
+        "ts": ts, "dur": nanos(micros(end) - ts),
+        "pid": RUN_PID, "tid": rank_tid(h.rank),
+        "args": { "before": h.call.op.name(), "call": h.call.id, "site": h.call.site.to_string() },
+    })
 }
 
 /// The instant event of what the lesson said, checked, or how it failed or

@@ -15,8 +15,8 @@ mod stream_tests;
 mod tests;
 
 pub use chrome::{
-    chrome_trace, rank_tid, write_chrome_trace, CALL_CATEGORY, FLOW_CATEGORY, INSTANT_PHASE,
-    RUN_PID,
+    chrome_trace, rank_tid, write_chrome_trace, CALL_CATEGORY, FLOW_CATEGORY, HELD_CATEGORY,
+    INSTANT_PHASE, RUN_PID,
 };
 pub use command::{export, write_format};
 pub use stream::ChromeStream;

@@ -4,18 +4,20 @@
 //! trace at once.
 //!
 //! The file lists the ranks' tracks, then every call slice by start time,
-//! then the arrows, then the lesson's output. Each slice is written out
-//! when its call ends (into [`SortedSlices`], which puts them in order
-//! with temporary files past a few megabytes); arrows and the lesson's
-//! output go to temporary files in the order they are met, and are copied
-//! after the slices at the end.
+//! then the held slices, the arrows, and the lesson's output. Each slice is
+//! written out when its call ends (into [`SortedSlices`], which puts them
+//! in order with temporary files past a few megabytes); holds, arrows and
+//! the lesson's output go to temporary files in the order they are met,
+//! and are copied after the slices at the end.
 //!
 //! [`chrome_trace`]: super::chrome_trace
 
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 
-use super::chrome::{arrow, arrow_ends, call_slice, lesson_instant, other_data, track_names};
+use super::chrome::{
+    arrow, arrow_ends, call_slice, held_slice, lesson_instant, open_holds, other_data, track_names,
+};
 use super::spill::{anonymous_file, Slice, SortedSlices, RUN_BYTES};
 use crate::model::Timeline;
 use crate::trace::{Event, Header};
@@ -27,6 +29,7 @@ pub struct ChromeStream {
     slices: SortedSlices,
     /// Slices each rank has had, for their order among equal start times.
     per_rank: Vec<u64>,
+    holds: Section,
     arrows: Section,
     lesson_output: Section,
 }
@@ -73,6 +76,7 @@ impl ChromeStream {
             header,
             slices: SortedSlices::new(bytes),
             per_rank: vec![0; world],
+            holds: Section::new()?,
             arrows: Section::new()?,
             lesson_output: Section::new()?,
         })
@@ -92,6 +96,9 @@ impl ChromeStream {
         let at = self.timeline.step(e.rank, e.t, &e.event);
         if let Some(instant) = lesson_instant(e.rank, at, &e.event) {
             self.lesson_output.push(&instant)?;
+        }
+        for hold in self.timeline.take_held(e.rank) {
+            self.holds.push(&held_slice(&hold, at))?;
         }
         let finished: Vec<_> = self.timeline.take_finished(e.rank).collect();
         for span in &finished {
@@ -124,6 +131,9 @@ impl ChromeStream {
     /// Writes the whole trace to `out`; `truncated` as in the file read.
     pub fn finish(mut self, truncated: bool, mut out: impl Write) -> std::io::Result<()> {
         self.close_open_calls()?;
+        for hold in open_holds(&self.timeline, self.header.world_size) {
+            self.holds.push(&hold)?;
+        }
         out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
         serde_json::to_writer(&mut out, &other_data(&self.header, truncated))?;
         out.write_all(br#","traceEvents":["#)?;
@@ -137,6 +147,7 @@ impl ChromeStream {
             out.write_all(b",")?;
             out.write_all(json)
         })?;
+        self.holds.copy_to(&mut out)?;
         self.arrows.copy_to(&mut out)?;
         self.lesson_output.copy_to(&mut out)?;
         out.write_all(b"]}")?;

@@ -81,7 +81,12 @@ fn check_format(t: &Trace) -> Value {
     v
 }
 
-/// Every call a complete slice, in time order.
+/// The slices of MPI calls (not those of the tutor's holds).
+fn calls(v: &Value) -> impl Iterator<Item = &Value> {
+    of(v, "X").filter(|x| x["cat"] == CALL_CATEGORY)
+}
+
+/// Every slice complete, and the calls in time order.
 fn check_calls(v: &Value) {
     for x in of(v, "X") {
         for field in ["ts", "dur", "pid", "tid"] {
@@ -90,7 +95,7 @@ fn check_calls(v: &Value) {
         assert!(x["name"].is_string(), "{x}");
         assert!(x["dur"].as_f64().unwrap() >= 0.0, "{x}");
     }
-    let starts: Vec<f64> = of(v, "X").map(|x| x["ts"].as_f64().unwrap()).collect();
+    let starts: Vec<f64> = calls(v).map(|x| x["ts"].as_f64().unwrap()).collect();
     assert!(starts.is_sorted(), "calls in time order");
 }
 
@@ -178,9 +183,9 @@ fn send_recv_exports_its_calls_message_and_output() {
     let t = fixture("send_recv");
     let v = check_format(&t);
     // In time order: rank 1 was already waiting when rank 0 sent.
-    let names: Vec<&str> = of(&v, "X").map(|x| x["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = calls(&v).map(|x| x["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["recv", "send"]);
-    let send = of(&v, "X").find(|x| x["name"] == "send").unwrap();
+    let send = calls(&v).find(|x| x["name"] == "send").unwrap();
     assert_eq!(send["tid"], rank_tid(0));
     assert_eq!(send["args"]["peer"], 1);
     assert_eq!(send["args"]["tag"], 13);
@@ -193,6 +198,32 @@ fn send_recv_exports_its_calls_message_and_output() {
         .unwrap()
         .starts_with("check passed: rank 1 received")));
     assert!(of(&v, "I").any(|i| i["s"] == "p" && i["name"] == "run ended: Completed"));
+}
+
+#[test]
+fn the_tutors_holds_are_slices_of_their_own_apart_from_the_calls() {
+    // Recorded paused: both ranks were held before their first call.
+    let v = check_format(&fixture("send_recv"));
+    let holds: Vec<&Value> = of(&v, "X").filter(|x| x["cat"] == HELD_CATEGORY).collect();
+    let mut before: Vec<(u64, &str)> = holds
+        .iter()
+        .map(|h| {
+            let tid = h["tid"].as_u64().unwrap();
+            (tid, h["args"]["before"].as_str().unwrap())
+        })
+        .collect();
+    before.sort_unstable();
+    assert_eq!(before, [(rank_tid(0), "send"), (rank_tid(1), "recv")]);
+    for h in &holds {
+        assert_eq!(h["name"], "held by the tutor");
+        // A hold ends where its call begins, never inside it.
+        let call = calls(&v)
+            .find(|c| c["tid"] == h["tid"] && c["args"]["call"] == h["args"]["call"])
+            .expect("the call held before");
+        let end = h["ts"].as_f64().unwrap() + h["dur"].as_f64().unwrap();
+        assert!(end <= call["ts"].as_f64().unwrap() + 1e-3, "{h} {call}");
+        assert!(h["dur"].as_f64().unwrap() > 0.0, "{h}");
+    }
 }
 
 #[test]

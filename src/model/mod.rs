@@ -28,7 +28,7 @@ pub use flows::{CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
-pub use timeline::{CallSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
+pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
 use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site};
 
@@ -174,7 +174,8 @@ impl Model {
             .iter()
             .map(|r| r.waited_until(self.now))
             .collect();
-        let mut summary = self.stats.summary(waited);
+        let held = self.ranks.iter().map(|r| r.held_until(self.now)).collect();
+        let mut summary = self.stats.summary(waited, held);
         summary.collective = summary::pair_stats(&self.flows.pairs());
         summary.collectives = self.flows.kinds();
         summary
@@ -302,6 +303,11 @@ impl Model {
             self.ranks[r].state = RankState::Running;
         }
         let terminal = self.ranks[r].is_terminal();
+        if let EventKind::Held(_) = kind {
+            self.ranks[r].hold_from(t);
+        } else {
+            self.ranks[r].hold_over(t);
+        }
         match kind {
             EventKind::Held(call) => {
                 if !terminal {

@@ -43,12 +43,17 @@ pub struct RankView {
     pub requests: Vec<Request>,
     /// The last `Say` text.
     pub said: Option<String>,
-    /// Seconds spent in completed blocking calls.
+    /// Seconds spent in completed blocking calls: MPI's waits only.
     pub waited: f64,
     /// The latest field block this rank reported.
     pub field: Option<FieldBlock>,
     /// Events applied for this rank.
     pub events: u64,
+    /// Seconds the tutor held the rank before its calls (the teacher's
+    /// pace), in holds that are over: neither MPI waiting nor computing.
+    pub held: f64,
+    /// When the hold the rank is in began.
+    pub held_since: Option<f64>,
 }
 
 /// Calls that block until another rank does something.
@@ -80,6 +85,8 @@ impl RankView {
             waited: 0.0,
             field: None,
             events: 0,
+            held: 0.0,
+            held_since: None,
         }
     }
 
@@ -102,6 +109,25 @@ impl RankView {
                 op => call.id == id && is_blocking(op),
             },
             _ => false,
+        }
+    }
+
+    /// Seconds held by the tutor so far, counting a hold in progress up to
+    /// `now`.
+    pub fn held_until(&self, now: f64) -> f64 {
+        self.held + self.held_since.map_or(0.0, |since| (now - since).max(0.0))
+    }
+
+    /// A hold begins at `t` (the rank stopped before a call), unless one
+    /// already has.
+    pub(super) fn hold_from(&mut self, t: f64) {
+        self.held_since.get_or_insert(t);
+    }
+
+    /// Whatever the rank does at `t` after a hold ends it.
+    pub(super) fn hold_over(&mut self, t: f64) {
+        if let Some(since) = self.held_since.take() {
+            self.held += (t - since).max(0.0);
         }
     }
 

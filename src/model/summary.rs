@@ -43,6 +43,9 @@ pub struct Summary {
     pub checks: Vec<CheckResult>,
     pub failures: Vec<Failure>,
     pub outcome: Option<(Outcome, String)>,
+    /// Seconds each rank was held by the tutor before its calls (index =
+    /// rank): the teacher's pace, apart from `waited`.
+    pub held: Vec<f64>,
 }
 
 impl Summary {
@@ -82,7 +85,7 @@ impl Stats {
         e.1 += bytes;
     }
 
-    pub fn summary(&self, waited: Vec<f64>) -> Summary {
+    pub fn summary(&self, waited: Vec<f64>, held: Vec<f64>) -> Summary {
         Summary {
             pairs: pair_stats(&self.pairs),
             collective: Vec::new(),
@@ -91,6 +94,7 @@ impl Stats {
             checks: self.checks.clone(),
             failures: self.failures.clone(),
             outcome: self.outcome.clone(),
+            held,
         }
     }
 }

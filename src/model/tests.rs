@@ -19,7 +19,7 @@ fn recv_posted_before_the_send_is_pending_then_in_flight_then_delivered() {
     assert_eq!(
         states(&m),
         [
-            "paused before send",
+            "held by the tutor",
             "waiting in recv from 0",
             "finished",
             "finished",
@@ -32,7 +32,7 @@ fn recv_posted_before_the_send_is_pending_then_in_flight_then_delivered() {
         (pending[0].rank, pending[0].source, pending[0].tag),
         (1, Source::Rank(0), TagSel::Tag(13))
     );
-    assert!(m.deadlock().is_none(), "rank 0 is only paused");
+    assert!(m.deadlock().is_none(), "rank 0 is only held");
 
     let m = send_recv("in_flight").model();
     assert_eq!(m.pending_receives().count(), 0);
@@ -291,6 +291,30 @@ fn summary_counts_bytes_per_pair_and_waiting_time() {
     // A wait in progress counts up to the latest event.
     let m = send_recv("pending").model();
     assert!((m.summary().waited[1] - (m.now() - 0.000_41)).abs() < 1e-12);
+}
+
+#[test]
+fn time_held_by_the_tutor_is_counted_apart_from_waiting() {
+    // Rank 0 was held before its send from 0.000400 until it began at 1.25.
+    let sum = send_recv("done").model().summary();
+    assert!((sum.held[0] - 1.249_6).abs() < 1e-9, "{}", sum.held[0]);
+    assert_eq!(sum.held[1], 0.0, "rank 1 was never held");
+    assert!(
+        sum.waited[0] < 0.001,
+        "the hold is not a wait: {}",
+        sum.waited[0]
+    );
+    // A hold in progress counts up to the latest event, and is no wait.
+    let m = send_recv("pending").model();
+    let sum = m.summary();
+    assert!((sum.held[0] - (m.now() - 0.000_4)).abs() < 1e-12);
+    assert_eq!(sum.waited[0], 0.0);
+    // The space-time diagram and the export get the hold as a span.
+    let m = send_recv("done").model();
+    let holds: Vec<_> = m.timeline().held_spans(0).collect();
+    assert_eq!(holds.len(), 1);
+    assert_eq!((holds[0].start, holds[0].end), (0.000_4, Some(1.25)));
+    assert_eq!(holds[0].call.op, Op::Send);
 }
 
 #[test]

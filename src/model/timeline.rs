@@ -50,6 +50,19 @@ pub struct CallSpan {
     pub received: Vec<Received>,
 }
 
+/// A time the tutor held a rank before one of its calls (the teacher's
+/// pace): drawn apart from MPI's waits and from computing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeldSpan {
+    pub rank: Rank,
+    /// The call the rank was held before.
+    pub call: Call,
+    /// Display time the hold began.
+    pub start: f64,
+    /// Display time the rank went on (its next event); None while held.
+    pub end: Option<f64>,
+}
+
 /// A message from the send that began it to the call that consumed it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MessageLink {
@@ -75,9 +88,8 @@ struct RankLine {
     last: f64,
     open: Option<CallSpan>,
     done: VecDeque<CallSpan>,
-    /// Stretches the tutor held the rank before a call (pace control),
-    /// oldest first; the last may still be open (no end yet).
-    held: VecDeque<(f64, Option<f64>)>,
+    /// Holds by the tutor, oldest first, the last one maybe still open.
+    held: VecDeque<HeldSpan>,
 }
 
 /// A send whose receive has not been seen yet.
@@ -153,14 +165,23 @@ impl Timeline {
             .flat_map(|l| l.done.iter().chain(l.open.iter()))
     }
 
-    /// The stretches the tutor held the rank before a call (start, end;
-    /// no end while it is still held), oldest first: neither waiting in
-    /// MPI nor running the program.
-    pub fn held(&self, rank: Rank) -> impl Iterator<Item = (f64, Option<f64>)> + '_ {
+    /// The rank's kept holds by the tutor, oldest first; the last one has
+    /// no end while the rank is held.
+    pub fn held_spans(&self, rank: Rank) -> impl Iterator<Item = &HeldSpan> {
         self.ranks
             .get(rank as usize)
             .into_iter()
-            .flat_map(|l| l.held.iter().copied())
+            .flat_map(|l| l.held.iter())
+    }
+
+    /// Takes the rank's holds that are over out, oldest first (as
+    /// [`Timeline::take_finished`]).
+    pub fn take_held(&mut self, rank: Rank) -> Vec<HeldSpan> {
+        let Some(line) = self.ranks.get_mut(rank as usize) else {
+            return Vec::new();
+        };
+        let over = line.held.iter().take_while(|h| h.end.is_some()).count();
+        line.held.drain(..over).collect()
     }
 
     /// Kept delivered messages, in the order their receive was seen.
@@ -260,15 +281,7 @@ impl Timeline {
         line.last = at;
         line.first.get_or_insert(at);
         self.now = self.now.max(at);
-        if matches!(kind, EventKind::Held(_)) {
-            line.held.push_back((at, None));
-            if line.held.len() > self.keep {
-                line.held.pop_front();
-            }
-        } else if let Some(open) = line.held.back_mut().filter(|h| h.1.is_none()) {
-            // Let go: whatever the rank does next ends the hold.
-            open.1 = Some(at);
-        }
+        self.note_hold(r, at, kind);
         match kind {
             EventKind::Begin(call) => self.begin(rank, at, call),
             EventKind::End(end) => self.end(rank, at, end),
@@ -281,6 +294,30 @@ impl Timeline {
             _ => {}
         }
         at
+    }
+
+    /// A `Held` opens a hold of rank `r` at `at`; any other event ends the
+    /// open one there.
+    fn note_hold(&mut self, r: usize, at: f64, kind: &EventKind) {
+        let keep = self.keep;
+        let line = &mut self.ranks[r];
+        let open = line.held.back_mut().filter(|h| h.end.is_none());
+        match (kind, open) {
+            (EventKind::Held(_), Some(_)) => {}
+            (EventKind::Held(call), None) => {
+                line.held.push_back(HeldSpan {
+                    rank: r as Rank,
+                    call: Call::clone(call),
+                    start: at,
+                    end: None,
+                });
+                if line.held.len() > keep {
+                    line.held.drain(..line.held.len() - keep);
+                }
+            }
+            (_, Some(hold)) => hold.end = Some(at),
+            (_, None) => {}
+        }
     }
 
     /// Grows the rank's shift so that this End is not before any send it

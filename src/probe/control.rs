@@ -12,13 +12,13 @@ use super::wait::Backoff;
 
 pub const CONTROL_TAG: i32 = 2;
 
-/// Sends `c` to `rank` (rank 0 only). Control messages are one byte and go
-/// out eagerly, so this returns at once.
+/// Sends `c` to `rank` (rank 0 only). Control messages are a few bytes
+/// and go out eagerly, so this returns at once.
 pub fn send_control(comm: &SharedComm, rank: u32, c: Control) {
-    let byte = [c.code()];
+    let bytes = c.encode();
     comm.0
         .process_at_rank(rank as i32)
-        .send_with_tag(&byte[..], CONTROL_TAG);
+        .send_with_tag(&bytes[..], CONTROL_TAG);
 }
 
 /// A control message, if one has arrived.
@@ -28,7 +28,7 @@ pub fn poll_control(comm: &SharedComm) -> Option<Control> {
         .process_at_rank(0)
         .immediate_matched_probe_with_tag(CONTROL_TAG)?;
     let (bytes, _) = probed.matched_receive_vec::<u8>();
-    bytes.first().copied().and_then(Control::from_code)
+    Control::decode(&bytes)
 }
 
 /// Waits politely for the next control message.

@@ -1,7 +1,13 @@
-//! The teacher's pace, as a recorder sees it: rank 0 sends pace commands,
-//! and a rank that is held stops before each call until rank 0 lets it go.
+//! The teacher's pace, as a recorder sees it. Each rank paces itself: at
+//! the classroom pace it lets at least a set time pass between the starts
+//! of two of its own calls, so every rank runs at once and the only waits
+//! between ranks are MPI's. Rank 0 only says how fast (`Paced`), stop
+//! (`Gated`), one call (`Permit`), full speed (`Free`) or the end (`Exit`).
 //! How the commands travel is the [`Gate`]'s business (MPI control
 //! messages in a real run, `control.rs`), so the recorder needs no MPI.
+//! docs/pacing.md tells the whole design.
+
+use std::time::Duration;
 
 /// A pace command from rank 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,25 +20,43 @@ pub enum Control {
     Free,
     /// The run is over: finalise and exit.
     Exit,
+    /// Run on your own, with at least this long from the start of one call
+    /// to the start of the next.
+    Paced(Duration),
 }
 
+/// The longest a wire message of a command is: a code and a `u32`.
+pub const CONTROL_BYTES: usize = 5;
+
 impl Control {
-    /// The command's one-byte code on the wire.
-    pub(super) fn code(self) -> u8 {
-        match self {
+    /// The command on the wire: a one-byte code, then for `Paced` the time
+    /// per call in microseconds (little-endian `u32`).
+    pub(super) fn encode(self) -> Vec<u8> {
+        let code = match self {
             Control::Permit => 1,
             Control::Gated => 2,
             Control::Free => 3,
             Control::Exit => 4,
+            Control::Paced(_) => 5,
+        };
+        let mut out = vec![code];
+        if let Control::Paced(per_call) = self {
+            let micros = u32::try_from(per_call.as_micros()).unwrap_or(u32::MAX);
+            out.extend_from_slice(&micros.to_le_bytes());
         }
+        out
     }
 
-    pub(super) fn from_code(c: u8) -> Option<Self> {
-        Some(match c {
+    pub(super) fn decode(bytes: &[u8]) -> Option<Self> {
+        Some(match bytes.first()? {
             1 => Control::Permit,
             2 => Control::Gated,
             3 => Control::Free,
             4 => Control::Exit,
+            5 => {
+                let micros: [u8; 4] = bytes.get(1..CONTROL_BYTES)?.try_into().ok()?;
+                Control::Paced(Duration::from_micros(u32::from_le_bytes(micros).into()))
+            }
             _ => return None,
         })
     }
@@ -60,5 +84,28 @@ impl Gate for NoGate {
 
     fn wait(&mut self) -> Control {
         Control::Free
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_reads_back_from_the_wire() {
+        let all = [
+            Control::Permit,
+            Control::Gated,
+            Control::Free,
+            Control::Exit,
+            Control::Paced(Duration::from_millis(500)),
+        ];
+        for c in all {
+            let bytes = c.encode();
+            assert!(bytes.len() <= CONTROL_BYTES);
+            assert_eq!(Control::decode(&bytes), Some(c));
+        }
+        assert_eq!(Control::decode(&[5, 1]), None, "a cut-off pace");
+        assert_eq!(Control::decode(&[9]), None);
     }
 }

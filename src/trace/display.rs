@@ -15,7 +15,7 @@ pub fn log_line_with(e: &Event, values: bool) -> String {
     let mut s = format!("{:.6} rank {:<2} ", e.t, e.rank);
     match &e.event {
         EventKind::Held(c) => {
-            let _ = write!(s, "{:<8} before {}", "paused", describe_call(c));
+            let _ = write!(s, "{:<8} before {}", "held", describe_call(c));
             push_site(&mut s, c);
         }
         EventKind::Begin(c) => push_begin(&mut s, c, values),

@@ -80,14 +80,14 @@ pub const KEYS: &[KeyRow] = &[
     },
     KeyRow {
         label: "n",
-        what: "while paused: let one held call go (also →)",
+        what: "while paused: each held rank makes one call (also →)",
         hint: "step",
         modes: BOTH,
         keys: &[(Key::Char('n'), Action::Step), (Key::Right, Action::Step)],
     },
     KeyRow {
         label: "0-9",
-        what: "choose the rank that n lets go first",
+        what: "choose a rank: the next n moves it alone",
         hint: "",
         modes: LIVE,
         keys: &[

@@ -301,8 +301,8 @@ impl SpaceTime<'_> {
                 let last = if rv.is_terminal() { last } else { now };
                 plot.fill(buf, first, last, y, "─", t.dim());
             }
-            for (start, end) in tl.held(rank) {
-                plot.fill(buf, start, end.unwrap_or(now), y, HELD, t.dim());
+            for held in tl.held_spans(rank) {
+                plot.fill(buf, held.start, held.end.unwrap_or(now), y, HELD, t.dim());
             }
             for waiting in [true, false] {
                 for s in tl.spans(rank) {

@@ -40,8 +40,16 @@ impl SummaryOverlay<'_> {
         out.extend(self.pair_lines(&s));
         out.extend(collective_lines(&s));
         out.push(Line::from(""));
-        out.push(Line::styled("seconds waiting in blocking calls", bold));
-        out.extend(waited_lines(&s.waited).into_iter().map(Line::from));
+        out.push(Line::styled("seconds waiting in MPI calls", bold));
+        out.extend(per_rank_lines(&s.waited).into_iter().map(Line::from));
+        if s.held.iter().any(|&h| h > 0.0) {
+            // The teacher's pace, never counted as waiting.
+            out.push(Line::styled(
+                format!("seconds {} (the teacher's pace)", super::words::HELD),
+                bold,
+            ));
+            out.extend(per_rank_lines(&s.held).into_iter().map(Line::from));
+        }
         out.push(Line::from(""));
         out.extend(self.check_lines(&s));
         out.extend(self.failure_lines(&s));
@@ -187,10 +195,10 @@ fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
     out
 }
 
-/// Each rank's time waited when they fit on two lines; else the ranks
-/// that waited longest and what all of them did on average, so the checks
-/// below stay on screen with 64 ranks.
-fn waited_lines(waited: &[f64]) -> Vec<String> {
+/// Each rank's seconds (waited, or held) when they fit on one line; else
+/// the ranks with the most and what all of them had on average, so the
+/// checks below stay on screen with 64 ranks.
+fn per_rank_lines(waited: &[f64]) -> Vec<String> {
     let one = |(r, w): (usize, &f64)| format!("{r}: {w:.3}");
     if waited.len() <= MAX_WAITED {
         let all: Vec<String> = waited.iter().enumerate().map(one).collect();

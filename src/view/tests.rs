@@ -134,7 +134,46 @@ fn snapshot_rank_1_waiting_in_recv() {
     let buf = draw(&s, 80, 24);
     let t = text(&buf);
     assert!(t.contains("⧗ waiting for"), "{t}");
-    assert!(t.contains("paused before"), "{t}");
+    assert!(t.contains("held by the"), "{t}");
+}
+
+/// Rank 0 held by the tutor before its send, rank 1 waiting in its
+/// receive, rank 2 computing between calls.
+fn held_waiting_running() -> Model {
+    let mut s = Script::new("send_recv", 3);
+    s.at(0.1);
+    let send = s.send_call(Op::Send, 0, 1, 13, 100, 11);
+    s.held(0, &send);
+    s.at(0.2);
+    s.recv(1, Source::Rank(0), TagSel::Tag(13), 100, 16);
+    s.at(0.3);
+    s.say(2, "adding up my part");
+    s.model()
+}
+
+#[test]
+fn held_waiting_and_computing_read_apart() {
+    let m = held_waiting_running();
+    let s = screen(&m, m.now());
+    snap("held_waiting_running", &s);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let buf = draw(&s, w, h);
+        let t = text(&buf);
+        assert!(t.contains("held by the"), "{t}");
+        assert!(t.contains("waiting in"), "{t}");
+        assert!(t.contains("running"), "{t}");
+        // Each its own colour: held is not waiting.
+        let held = find(&buf, "held by the").expect("held word");
+        let waiting = find(&buf, "waiting in").expect("waiting word");
+        assert_ne!(buf[held].fg, buf[waiting].fg, "{w}x{h}");
+    }
+    // The summary counts the hold apart from the wait (up to 0.3 s, the
+    // latest event).
+    let sum = m.summary();
+    assert!((sum.held[0] - 0.2).abs() < 1e-9, "{:?}", sum.held);
+    assert_eq!(sum.waited[0], 0.0);
+    assert!((sum.waited[1] - 0.1).abs() < 1e-9, "{:?}", sum.waited);
+    assert_eq!((sum.held[2], sum.waited[2]), (0.0, 0.0), "computing");
 }
 
 #[test]
@@ -262,7 +301,7 @@ fn a_waiting_rank_is_yellow_with_colour_and_plain_without() {
     let buf = draw(&s, 120, 40);
     let (x, y) = find(&buf, "waiting in").expect("state word");
     assert_eq!(buf[(x, y)].fg, Color::Yellow);
-    let (x, y) = find(&buf, "paused before").expect("held word");
+    let (x, y) = find(&buf, "held by the").expect("held word");
     assert_eq!(buf[(x, y)].fg, Color::Magenta);
     s.color = false;
     let buf = draw(&s, 120, 40);

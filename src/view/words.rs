@@ -6,14 +6,20 @@ use crate::model::{Deadlock, RankState, RankView, Stuck, Waiter};
 use crate::trace::display::{source_name, tag_name};
 use crate::trace::{Call, Op, Source};
 
+/// A rank the tutor holds before a call, at the teacher's pace.
+pub const HELD: &str = "held by the tutor";
+/// [`HELD`] for the grids, and the summary's column.
+pub const HELD_SHORT: &str = "held";
+
 /// The state in a few words: `running`, `waiting in recv from 0`,
-/// `waiting in send to 1`, `in bcast (root 0)`, `paused before send`,
+/// `waiting in send to 1`, `in bcast (root 0)`, `held by the tutor` (the
+/// teacher's pace, before the call the box shows: not MPI waiting),
 /// `finished`, `FAILED`.
 pub fn rank_state(rank: &RankView) -> String {
     match &rank.state {
         RankState::NotStarted => "not started".into(),
         RankState::Running => "running".into(),
-        RankState::Held(c) => format!("paused before {}", c.op_name()),
+        RankState::Held(_) => HELD.into(),
         RankState::InCall { call, .. } => in_call(call),
         RankState::Finished => "finished".into(),
         RankState::Failed { .. } => "FAILED".into(),
@@ -21,12 +27,12 @@ pub fn rank_state(rank: &RankView) -> String {
 }
 
 /// The state in at most 9 characters, for the compact grid:
-/// `run`, `recv←0`, `send→1`, `bcast`, `paused`, `done`, `FAILED`.
+/// `run`, `recv←0`, `send→1`, `bcast`, `held`, `done`, `FAILED`.
 pub fn rank_state_short(rank: &RankView) -> String {
     match &rank.state {
         RankState::NotStarted => "new".into(),
         RankState::Running => "run".into(),
-        RankState::Held(_) => "paused".into(),
+        RankState::Held(_) => HELD_SHORT.into(),
         RankState::InCall { call, .. } => in_call_short(call),
         RankState::Finished => "done".into(),
         RankState::Failed { .. } => "FAILED".into(),
@@ -35,10 +41,10 @@ pub fn rank_state_short(rank: &RankView) -> String {
 
 /// The state in at most 5 characters, for the narrowest grid cells
 /// (64 ranks beside a heat map at 80 columns): `→1`, `←12`, `wait`,
-/// `pause`, else the short word.
+/// `held`, else the short word.
 pub fn rank_state_tiny(rank: &RankView) -> String {
     match &rank.state {
-        RankState::Held(_) => "pause".into(),
+        RankState::Held(_) => HELD_SHORT.into(),
         RankState::InCall { call, .. } => match (call.op, &call.send, &call.recv) {
             (Op::Send | Op::Ssend, Some(s), _) => format!("→{}", s.dest),
             (Op::Recv, _, Some(r)) => format!("←{}", source_name(r.source)),

@@ -179,7 +179,7 @@ impl Recorder {
     }
 
     /// A call begins: waits here while the teacher holds the rank (after
-    /// reporting it `Held`), then stamps the call's beginning and returns
+    /// reporting it `Held`: stopped, or sitting out its time per call), then stamps the call's beginning and returns
     /// its id. The `Begin` itself is reported by [`Recorder::posted`], or
     /// before the next event at the latest.
     pub fn begin(&mut self, spec: CallSpec<'_>) -> u64 {
@@ -188,8 +188,9 @@ impl Recorder {
         let call = self.describe(spec);
         if self.pace.must_hold(self.last_stamp) {
             self.emit(EventKind::Held(Box::new((*call).clone())));
-            self.pace.wait_for_permit();
+            self.pace.hold();
         }
+        self.pace.call_begins();
         let id = call.id;
         let now = self.started.elapsed();
         self.last_stamp = now;

@@ -166,16 +166,20 @@ fn sends_and_receives_are_numbered_on_their_channels() {
     assert!(received.iter().all(|m| (m.from, m.to, m.tag) == (1, 3, 9)));
 }
 
-/// A gate that answers from a script.
-struct Scripted(Vec<Control>);
+/// A gate that answers from a script: what a look finds (last first),
+/// and what each wait gets (last first).
+struct Scripted {
+    found: Vec<Control>,
+    waited: Vec<Control>,
+}
 
 impl Gate for Scripted {
     fn poll(&mut self) -> Option<Control> {
-        self.0.pop()
+        self.found.pop()
     }
 
     fn wait(&mut self) -> Control {
-        self.0
+        self.waited
             .pop()
             .expect("the script has a command for each wait")
     }
@@ -185,15 +189,29 @@ impl Gate for Scripted {
 fn a_held_call_is_reported_held_then_begins_when_permitted() {
     let (out, inbox) = outbox(1 << 16, 0);
     let drained = drain(inbox);
-    let mut recorder = Recorder::new(0, 0.0, out).paced_by(Scripted(vec![Control::Free]), true);
+    // Rank 0 permits the first call, then sets the rank free.
+    let gate = Scripted {
+        found: Vec::new(),
+        waited: vec![Control::Free, Control::Permit],
+    };
+    let mut recorder = Recorder::new(0, 0.0, out).paced_by(gate, true);
     assert!(recorder.is_held());
     let id = recorder.begin(CallSpec::new(Op::Barrier, site(5)));
+    assert!(recorder.is_held(), "a permit lets one call go");
+    recorder.end(id, Op::Barrier, &[], None);
+    let id = recorder.begin(CallSpec::new(Op::Barrier, site(6)));
     assert!(!recorder.is_held(), "rank 0 set the rank free");
     recorder.end(id, Op::Barrier, &[], None);
     recorder.finish();
-    let kinds: Vec<&str> = drained
-        .join()
-        .unwrap()
+    assert_eq!(
+        kinds(&drained.join().unwrap()),
+        ["held", "begin", "end", "held", "begin", "end", "finished"]
+    );
+}
+
+/// The kinds of events a drained recorder reported, in order.
+fn kinds(events: &[Event]) -> Vec<&'static str> {
+    events
         .iter()
         .map(|e| match e.event {
             EventKind::Held(_) => "held",
@@ -202,8 +220,41 @@ fn a_held_call_is_reported_held_then_begins_when_permitted() {
             EventKind::Finished { .. } => "finished",
             _ => "other",
         })
+        .collect()
+}
+
+#[test]
+fn a_paced_rank_sits_out_its_time_per_call_reported_held() {
+    let per_call = Duration::from_millis(40);
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    // Stopped at first; rank 0's pace is waiting when the first call looks.
+    let gate = Scripted {
+        found: vec![Control::Paced(per_call)],
+        waited: Vec::new(),
+    };
+    let mut recorder = Recorder::new(0, 0.0, out).paced_by(gate, true);
+    for line in [5, 6] {
+        let id = recorder.begin(CallSpec::new(Op::Barrier, site(line)));
+        recorder.end(id, Op::Barrier, &[], None);
+    }
+    assert!(recorder.is_held(), "still at the classroom pace");
+    recorder.finish();
+    let events = drained.join().unwrap();
+    assert_eq!(
+        kinds(&events),
+        ["begin", "end", "held", "begin", "end", "finished"],
+        "the first call goes at once, the second waits its turn"
+    );
+    let begins: Vec<f64> = events
+        .iter()
+        .filter(|e| matches!(e.event, EventKind::Begin(_)))
+        .map(|e| e.t)
         .collect();
-    assert_eq!(kinds, ["held", "begin", "end", "finished"]);
+    assert!(
+        begins[1] - begins[0] >= per_call.as_secs_f64(),
+        "{begins:?}"
+    );
 }
 
 #[test]
