@@ -83,10 +83,10 @@ fn a_teacher_steps_send_recv_and_quits_cleanly() {
     let s = term.wait_for("rank 1 waiting in its receive", LIMIT, |s| {
         state_row(s).contains("waiting in recv from 0")
     });
-    assert!(!s.contains("800 B delivered"), "not arrived yet:\n{s}");
+    assert!(!common::delivered(&s, "800 B"), "not arrived yet:\n{s}");
     // ...then the message arrives, and rank 1 goes on.
     term.wait_for("the message delivered", LIMIT, |s| {
-        s.contains("800 B delivered")
+        common::delivered(s, "800 B")
     });
     let s = term.wait_for("the summary", LIMIT, |s| {
         s.contains("summary") && s.contains("0 → 1")
@@ -240,3 +240,4 @@ fn a_failed_rank_stays_on_screen_until_q_then_its_line_is_said() {
     let after = std::fs::read_to_string(&after).unwrap();
     assert!(after.starts_with("EXIT=1"), "{after}");
 }
+

@@ -486,7 +486,7 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     });
     term.keys(&["n"]);
     term.wait_for("the message delivered", LIMIT, |s| {
-        s.contains("800 B delivered") || s.contains("DONE")
+        common::delivered(s, "800 B") || s.contains("DONE")
     });
     term.keys(&["n", "n", "n"]);
     term.wait_for("the run's end", LIMIT, |s| s.contains("DONE"));

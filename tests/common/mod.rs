@@ -197,3 +197,11 @@ pub fn temp_trace(dir: &tempfile::TempDir, name: &str) -> PathBuf {
 pub fn read(path: &Path) -> mpi_tutor::trace::Trace {
     mpi_tutor::trace::read_trace(path).expect("a readable trace")
 }
+
+/// A message of `size` (`800 B`) is drawn delivered: its arrow's label
+/// carries the values it took between the size and the word.
+pub fn delivered(screen: &str, size: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.contains(size) && l.contains(" delivered"))
+}
