@@ -240,4 +240,3 @@ fn a_failed_rank_stays_on_screen_until_q_then_its_line_is_said() {
     let after = std::fs::read_to_string(&after).unwrap();
     assert!(after.starts_with("EXIT=1"), "{after}");
 }
-

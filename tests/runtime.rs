@@ -35,7 +35,9 @@ fn send_recv_on_five_ranks_logs_the_message_and_records_every_event() {
 /// rank said, nothing lost, the send before the receive that took it.
 fn check_send_recv_log(log: &str) {
     assert!(
-        log.contains("rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:"),
+        log.contains(
+            "rank 0  send     -> 1  tag 13  100 x f64 (800 B)  [0.0, 1.0, 2.0 … 99.0]   lessons/send_recv.rs:"
+        ),
         "{log}"
     );
     assert!(log.contains("rank 1  recv     <- 0  tag 13"), "{log}");
