@@ -181,11 +181,16 @@ pub(crate) fn start_app(
                 Some(screen) => app::live::run(setup, screen, deliveries, commands.clone()),
                 None => {
                     probe::give_way_to_lessons();
+                    term::guardian::start(None);
                     app::headless::run(setup, deliveries, commands.clone())
                 }
             };
+            term::guardian::dismiss();
             if !ending.message.is_empty() {
-                app::out::say_error(&format!("mpi-tutor: {}", ending.message));
+                let line = format!("mpi-tutor: {}", ending.message);
+                if !term::guardian::say_last(&line) {
+                    app::out::say_error(&line);
+                }
             }
             if ending.abort {
                 crate::probe::abort_job(ending.exit_code());

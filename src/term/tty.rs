@@ -65,6 +65,20 @@ impl Saved {
         self.fd
     }
 
+    /// The settings as they were captured.
+    pub fn termios(&self) -> libc::termios {
+        self.termios
+    }
+
+    /// Whether the terminal's settings still differ from these (the view
+    /// left it raw): then it needs restoring.
+    pub fn changed(&self) -> bool {
+        Saved::of(self.fd).is_some_and(|now| {
+            let (a, b) = (&now.termios, &self.termios);
+            (a.c_iflag, a.c_oflag, a.c_cflag, a.c_lflag) != (b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag)
+        })
+    }
+
     /// Puts the settings back, leaves the alternate screen and shows the
     /// cursor. Safe to call more than once.
     pub fn restore(&self) {
