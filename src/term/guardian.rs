@@ -39,6 +39,8 @@ pub struct Terminal {
 struct Owner {
     pipe: OwnedFd,
     vigil: Vigil,
+    /// Whether the guardian holds a terminal to speak on.
+    speaks: bool,
 }
 
 static OWNER: OnceLock<Mutex<Option<Owner>>> = OnceLock::new();
@@ -58,6 +60,8 @@ pub fn start(terminal: Option<Terminal>) {
         return;
     }
     let vigil = Vigil::of_job();
+    // A failure rank 0 reports itself (a panic) is not a rank vanishing.
+    crate::probe::on_fatal(dismiss);
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills two fds; both are ours.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -87,7 +91,12 @@ pub fn start(terminal: Option<Terminal>) {
                     libc::close(last_words);
                 }
                 let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
-                *slot = Some(Owner { pipe, vigil });
+                let speaks = terminal.is_some();
+                *slot = Some(Owner {
+                    pipe,
+                    vigil,
+                    speaks,
+                });
             }
         }
         _ => {
@@ -149,6 +158,19 @@ pub fn ended(rank: u32) {
     send(format!("E{rank}\n").as_bytes());
 }
 
+/// Rank 0 gave the terminal back; the guardian says `line` on it once
+/// rank 0 has exited (so nothing rank 0 or mpiexec prints comes after
+/// it). False when no guardian holds a terminal.
+pub fn hand_over(line: &str) -> bool {
+    if !owner().as_ref().is_some_and(|o| o.speaks) {
+        return false;
+    }
+    let line = line.replace('\n', " ");
+    send(format!("F{line}\n").as_bytes());
+    owner().take();
+    true
+}
+
 /// Rank 0 gave the terminal back and says its own last words: the
 /// guardian leaves quietly.
 pub fn dismiss() {
@@ -177,6 +199,8 @@ struct Watch {
 struct Told {
     lines: std::collections::HashMap<u32, Vec<u8>>,
     pending: Vec<u8>,
+    /// Rank 0's own last line, to say once it has exited.
+    last_line: Option<Vec<u8>>,
     /// The first rank whose process ended, and the signal if known.
     first_vanished: Option<(u32, Option<i32>)>,
 }
@@ -260,6 +284,7 @@ impl Watch {
                 // SAFETY: leaving quietly: rank 0 has done it all.
                 Some(b'D') => unsafe { libc::_exit(0) },
                 Some(b'L') => told.learn(&line[1..]),
+                Some(b'F') => told.last_line = Some(line[1..].to_vec()),
                 Some(b'E') => {
                     let rank = parse_rank(&line[1..]);
                     self.ranks.retain(|r| Some(r.0) != rank);
@@ -290,22 +315,32 @@ impl Watch {
     /// Says the line of the rank that vanished first, or rank 0's: to the
     /// launcher if it waits for it, else on the terminal or stderr.
     fn say(&self, told: &Told) {
+        if let Some(line) = &told.last_line {
+            self.write_line(&String::from_utf8_lossy(line));
+            return;
+        }
         let (rank, signal) = (told.first_vanished).unwrap_or_else(|| (0, exit_signal(self.owner)));
         let Some(line) = told.lines.get(&rank) else {
             return;
         };
         let signal = signal.map_or(String::new(), |s| format!(" ({})", signal_name(s)));
         let line = String::from_utf8_lossy(line).replace(SIGNAL_SLOT, &signal);
-        let text = format!("mpi-tutor: {line}\n");
-        let fd = if self.last_words >= 0 {
-            self.last_words
-        } else {
-            self.terminal.map_or(libc::STDERR_FILENO, |t| t.fd)
-        };
-        // SAFETY: write of our buffer; blocking for the FIFO is fine now.
-        unsafe {
-            libc::fcntl(fd, libc::F_SETFL, 0);
-            libc::write(fd, text.as_ptr().cast(), text.len());
+        self.write_line(&format!("mpi-tutor: {line}"));
+    }
+
+    fn write_line(&self, line: &str) {
+        let text = format!("{line}\n");
+        // SAFETY: writes of our buffer; blocking for the FIFO is fine now.
+        let to_launcher = self.last_words >= 0
+            && unsafe {
+                libc::fcntl(self.last_words, libc::F_SETFL, 0);
+                libc::write(self.last_words, text.as_ptr().cast(), text.len()) > 0
+            };
+        if !to_launcher {
+            // The launcher is gone too: straight to the terminal.
+            let fd = self.terminal.map_or(libc::STDERR_FILENO, |t| t.fd);
+            // SAFETY: write of our buffer to our fd.
+            unsafe { libc::write(fd, text.as_ptr().cast(), text.len()) };
         }
     }
 }

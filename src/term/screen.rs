@@ -97,7 +97,6 @@ pub fn restore_terminal() {
             // SAFETY: handing the foreground back to the group that had it.
             unsafe { libc::tcsetpgrp(r.saved.fd(), pgrp) };
         }
-        guardian::dismiss();
     }
 }
 
