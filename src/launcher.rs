@@ -220,7 +220,10 @@ pub(crate) fn run_keeping_terminal(
         }
         Ok(JobStatus { status, .. }) if status.signal().is_some() => {
             let signal = signals::signal_name(status.signal().unwrap_or(0));
-            eprintln!("mpi-tutor: {}", crate::view::words::launcher_killed(&signal));
+            eprintln!(
+                "mpi-tutor: {}",
+                crate::view::words::launcher_killed(&signal)
+            );
         }
         _ => eprint!("{said}"),
     }
@@ -298,9 +301,9 @@ fn descendants(root: u32) -> Vec<i32> {
 /// could not seal it itself.
 pub(crate) fn job_ended(job: JobStatus, record: Option<&std::path::Path>) -> Result<(), Error> {
     let status = job.status;
-    let code = status.code().unwrap_or_else(|| {
-        128 + status.signal().unwrap_or(0)
-    });
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     // Stopped by a signal: that is why, whatever mpiexec made of it.
     let code = job.signal.map_or(code, |signal| 128 + signal);
     if let Some(path) = record {

@@ -182,7 +182,10 @@ pub(crate) fn full_screen(screen: Option<ScreenTarget>) -> Option<ScreenTarget> 
     } else {
         return Some(screen);
     };
-    app::out::say_error(&format!("mpi-tutor: {}", crate::view::words::no_full_screen(why)));
+    app::out::say_error(&format!(
+        "mpi-tutor: {}",
+        crate::view::words::no_full_screen(why)
+    ));
     None
 }
 

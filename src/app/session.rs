@@ -11,8 +11,8 @@ use super::present::Presenter;
 use super::Ending;
 use crate::model::Model;
 use crate::probe::{let_lessons_in, Delivery};
-use crate::term::signals::{self, signal_name};
 use crate::term::guardian;
+use crate::term::signals::{self, signal_name};
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
 #[derive(Debug, Clone, PartialEq)]

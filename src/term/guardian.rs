@@ -119,7 +119,12 @@ fn open_last_words() -> RawFd {
     };
     // SAFETY: plain open; non-blocking so a launcher that is gone cannot
     // hold us up (ENXIO then, and -1).
-    unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC) }
+    unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    }
 }
 
 /// Says `line` through the launcher, which says it after mpiexec has
@@ -181,7 +186,10 @@ pub fn dismiss() {
 /// Ranks on this host whose process has ended since the last look, with
 /// the signal that ended it when known.
 pub fn vanished() -> Vec<(u32, Option<i32>)> {
-    owner().as_mut().map(|o| o.vigil.vanished()).unwrap_or_default()
+    owner()
+        .as_mut()
+        .map(|o| o.vigil.vanished())
+        .unwrap_or_default()
 }
 
 /// The guardian's side, in the forked child.
@@ -274,7 +282,8 @@ impl Watch {
         // SAFETY: read into our buffer.
         let n = unsafe { libc::read(self.input, buf.as_mut_ptr().cast(), buf.len()) };
         if n <= 0 {
-            return n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+            return n < 0
+                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
         }
         told.pending.extend_from_slice(&buf[..n as usize]);
         while let Some(end) = told.pending.iter().position(|&b| b == b'\n') {

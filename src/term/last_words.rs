@@ -26,7 +26,10 @@ impl LastWords {
             if libc::mkfifo(c.as_ptr(), 0o600) != 0 {
                 return None;
             }
-            libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC)
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
         };
         if fd < 0 {
             let _ = std::fs::remove_file(&path);
@@ -49,7 +52,8 @@ impl LastWords {
         let mut buf = [0u8; 1024];
         while Instant::now() < deadline {
             // SAFETY: read into our buffer from our fd.
-            let n = unsafe { libc::read(self.fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            let n =
+                unsafe { libc::read(self.fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
             match n {
                 0 => break,
                 n if n > 0 => text.extend_from_slice(&buf[..n as usize]),

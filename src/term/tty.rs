@@ -75,7 +75,8 @@ impl Saved {
     pub fn changed(&self) -> bool {
         Saved::of(self.fd).is_some_and(|now| {
             let (a, b) = (&now.termios, &self.termios);
-            (a.c_iflag, a.c_oflag, a.c_cflag, a.c_lflag) != (b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag)
+            (a.c_iflag, a.c_oflag, a.c_cflag, a.c_lflag)
+                != (b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag)
         })
     }
 

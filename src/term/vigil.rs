@@ -31,7 +31,13 @@ impl Vigil {
         }
         let watched = sibling_ranks()
             .into_iter()
-            .filter_map(|(rank, pid)| Some(Watched { rank, pid, fd: pidfd(pid)? }))
+            .filter_map(|(rank, pid)| {
+                Some(Watched {
+                    rank,
+                    pid,
+                    fd: pidfd(pid)?,
+                })
+            })
             .collect();
         Vigil { watched }
     }
