@@ -96,10 +96,15 @@ impl Scene {
         }
     }
 
-    /// (rank, pid) of the job's ranks.
+    /// (rank, pid) of the job's ranks (not the guardian, forked from rank
+    /// 0 with its environment).
     fn ranks(&self) -> Vec<(u32, i32)> {
         tagged(&self.tag)
             .into_iter()
+            .filter(|(pid, _)| {
+                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"));
+                comm.is_ok_and(|c| c.trim() != "mpi-tutor-guard")
+            })
             .filter_map(|(pid, env)| Some((rank_in(&env)?, pid)))
             .collect()
     }

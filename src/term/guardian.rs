@@ -28,6 +28,9 @@ pub const LAST_WORDS_ENV: &str = "MPI_TUTOR_LAST_WORDS";
 /// (" (SIGKILL)"), or nothing when it is not.
 pub const SIGNAL_SLOT: &str = "{signal}";
 
+/// The guardian's process name, as `ps` shows it.
+pub const GUARDIAN_NAME: &std::ffi::CStr = c"mpi-tutor-guard";
+
 /// The terminal as the guardian must know it.
 #[derive(Clone, Copy)]
 pub struct Terminal {
@@ -227,9 +230,11 @@ impl Watch {
 
     /// Own session, deaf to the job's signals, holding no fd of the job.
     fn leave_the_job(&self) {
-        // SAFETY: setsid, signal and close_range on our own process.
+        // SAFETY: setsid, prctl, signal and close_range on our own process.
         unsafe {
             libc::setsid();
+            // Told apart from the ranks in `ps` (the command line is theirs).
+            libc::prctl(libc::PR_SET_NAME, GUARDIAN_NAME.as_ptr());
             for sig in [
                 libc::SIGINT,
                 libc::SIGQUIT,

@@ -5,12 +5,15 @@
 //! their environment; ranks on other hosts are not watched.
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::mpsc::{channel, Receiver};
 
 const RANK_VARIABLES: [&str; 3] = ["PMI_RANK=", "OMPI_COMM_WORLD_RANK=", "PMIX_RANK="];
 
 #[derive(Default)]
 pub struct Vigil {
     watched: Vec<Watched>,
+    /// Ranks as they end, from the watching thread.
+    news: Option<Receiver<(u32, Option<i32>)>>,
 }
 
 /// A rank's process: its rank, pid and pidfd.
@@ -39,7 +42,13 @@ impl Vigil {
                 })
             })
             .collect();
-        Vigil { watched }
+        let mut vigil = Vigil {
+            watched,
+            news: None,
+        };
+        // From now on, so that the order the ranks end in is known.
+        vigil.news = Some(vigil.watch_in_thread());
+        vigil
     }
 
     /// Each watched rank's process.
@@ -49,31 +58,46 @@ impl Vigil {
             .collect()
     }
 
-    /// Ranks whose process has ended since the last look, with the signal
-    /// that killed it when it can still be read (no longer watched from
-    /// now on).
+    /// Ranks whose process has ended since the last look, in the order
+    /// they ended, with the signal that killed each when it could still be
+    /// read.
     pub fn vanished(&mut self) -> Vec<(u32, Option<i32>)> {
-        let mut polls: Vec<libc::pollfd> = (self.watched.iter())
-            .map(|w| libc::pollfd {
-                fd: w.fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            })
+        (self.news.as_ref()).map_or_else(Vec::new, |news| news.try_iter().collect())
+    }
+
+    /// A thread waits on the pidfds, so that the rank that ended first is
+    /// known first (the launcher kills the others moments later).
+    fn watch_in_thread(&self) -> Receiver<(u32, Option<i32>)> {
+        let (tx, rx) = channel();
+        let mut left: Vec<(u32, i32, OwnedFd)> = (self.watched.iter())
+            .filter_map(|w| Some((w.rank, w.pid, w.fd.try_clone().ok()?)))
             .collect();
-        // SAFETY: poll on our own array, without waiting.
-        let n = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, 0) };
-        if n <= 0 {
-            return Vec::new();
-        }
-        let mut gone = Vec::new();
-        for (i, p) in polls.iter().enumerate().rev() {
-            if p.revents != 0 {
-                let w = self.watched.remove(i);
-                gone.push((w.rank, exit_signal(w.pid)));
-            }
-        }
-        gone.reverse();
-        gone
+        let _ = std::thread::Builder::new()
+            .name("mpi-tutor-vigil".into())
+            .spawn(move || {
+                while !left.is_empty() {
+                    let mut polls: Vec<libc::pollfd> = (left.iter())
+                        .map(|w| libc::pollfd {
+                            fd: w.2.as_raw_fd(),
+                            events: libc::POLLIN,
+                            revents: 0,
+                        })
+                        .collect();
+                    // SAFETY: poll on our own array.
+                    let n =
+                        unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, -1) };
+                    if n < 0 {
+                        continue;
+                    }
+                    for i in (0..polls.len()).rev().filter(|&i| polls[i].revents != 0) {
+                        let (rank, pid, _) = left.remove(i);
+                        if tx.send((rank, exit_signal(pid))).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        rx
     }
 }
 
