@@ -132,7 +132,7 @@ pub struct ShowArgs {
 
     /// Calls per second released to the ranks (the classroom pace).
     /// Live view default: 2. Headless default: full speed.
-    #[arg(long, value_name = "CALLS_PER_SECOND")]
+    #[arg(long, value_name = "CALLS_PER_SECOND", allow_negative_numbers = true)]
     pub speed: Option<f64>,
 
     /// Run at full speed: no pacing.

@@ -2,12 +2,16 @@
 //! ourselves with the lesson's rank count, hand rank 0 our terminal, and
 //! put the terminal back however the job ends.
 
-use std::process::{Command, ExitStatus, Stdio};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::cli::{LessonArgs, ShowArgs};
 use crate::error::Error;
 use crate::lessons::Lesson;
-use crate::term::tty;
+use crate::term::guardian::LAST_WORDS_ENV;
+use crate::term::last_words::LastWords;
+use crate::term::{signals, tty};
 use crate::trace::Outcome;
 
 /// Environment variable naming the terminal rank 0 draws on.
@@ -170,33 +174,139 @@ pub(crate) fn quiet_open_mpi(cmd: &mut Command) {
         .env("OMPI_MCA_orte_execute_quiet", "1");
 }
 
+/// How long the job has to end after a signal before it is killed.
+const SIGNAL_GRACE: Duration = Duration::from_secs(1);
+
+/// How the job ended: mpiexec's status, and the signal that stopped us.
+pub(crate) struct JobStatus {
+    pub status: ExitStatus,
+    pub signal: Option<i32>,
+}
+
 /// Runs the job to its end and puts `terminal` back as it was, however the
-/// job ended.
+/// job ended; the run's last words (rank 0's or the guardian's) are said
+/// last. A signal to us ends mpiexec and every rank (see [`stop_job`]).
 pub(crate) fn run_keeping_terminal(
     cmd: &mut Command,
     terminal: Option<&str>,
-) -> std::io::Result<ExitStatus> {
+) -> std::io::Result<JobStatus> {
     let saved = terminal.and_then(tty::Saved::capture);
-    // Ctrl-C before the view is up goes to the whole process group;
-    // mpiexec ends the job, and we stay to put the terminal back.
-    let _ignore = tty::IgnoreInterrupts::new();
-    let status = cmd.status();
-    // Only if rank 0 could not: leaving the alternate screen a second time
-    // puts the cursor back where the view started, and the shell prompt
-    // would then overwrite the line rank 0 printed after its view.
-    if let Some(saved) = saved.filter(|s| !s.is_as_saved()) {
+    let last_words = LastWords::create();
+    if let Some(words) = &last_words {
+        cmd.env(LAST_WORDS_ENV, words.path());
+    }
+    signals::install();
+    // SAFETY: prctl in the child before exec: if we die (even by SIGKILL)
+    // mpiexec is told to end the job.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn()?;
+    let result = wait_or_stop(&mut child);
+    if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
     }
-    status
+    let said = last_words.map(|words| words.collect()).unwrap_or_default();
+    match &result {
+        // The signal is why; what the ranks made of it follows from it.
+        Ok(JobStatus {
+            signal: Some(signal),
+            ..
+        }) => {
+            let why = crate::view::words::stopped_by(&signals::signal_name(*signal));
+            eprintln!("mpi-tutor: {why}");
+        }
+        Ok(JobStatus { status, .. }) if status.signal().is_some() => {
+            let signal = signals::signal_name(status.signal().unwrap_or(0));
+            eprintln!(
+                "mpi-tutor: {}",
+                crate::view::words::launcher_killed(&signal)
+            );
+        }
+        _ => eprint!("{said}"),
+    }
+    result
+}
+
+/// Waits for mpiexec; on a signal, ends the job and says so.
+fn wait_or_stop(child: &mut Child) -> std::io::Result<JobStatus> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(JobStatus {
+                status,
+                signal: None,
+            });
+        }
+        if let Some(signal) = signals::caught() {
+            let status = stop_job(child, signal)?;
+            return Ok(JobStatus {
+                status,
+                signal: Some(signal),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Passes `signal` on to mpiexec, which ends its ranks (rank 0 first puts
+/// the terminal back); what is left after a moment is killed.
+fn stop_job(child: &mut Child, signal: i32) -> std::io::Result<ExitStatus> {
+    let job = descendants(child.id());
+    // SAFETY: signalling the child we started.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let deadline = Instant::now() + SIGNAL_GRACE;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            kill_all(&job);
+            return Ok(status);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill_all(&descendants(child.id()));
+    kill_all(&job);
+    let _ = child.kill();
+    child.wait()
+}
+
+fn kill_all(pids: &[i32]) {
+    for &pid in pids {
+        // SAFETY: signalling a process of the job we started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+}
+
+/// Every process under `root`, found through /proc.
+fn descendants(root: u32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let parents: Vec<(i32, i32)> = entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter_map(|pid| Some((pid, crate::term::vigil::parent_of(pid)?)))
+        .collect();
+    let mut found = vec![root as i32];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|p| p.1 == parent).map(|p| p.0));
+        i += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// The job's exit code as this program's; a recording is sealed if rank 0
 /// could not seal it itself.
-pub(crate) fn job_ended(status: ExitStatus, record: Option<&std::path::Path>) -> Result<(), Error> {
-    let code = status.code().unwrap_or_else(|| {
-        use std::os::unix::process::ExitStatusExt;
-        128 + status.signal().unwrap_or(0)
-    });
+pub(crate) fn job_ended(job: JobStatus, record: Option<&std::path::Path>) -> Result<(), Error> {
+    let status = job.status;
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    // Stopped by a signal: that is why, whatever mpiexec made of it.
+    let code = job.signal.map_or(code, |signal| 128 + signal);
     if let Some(path) = record {
         // Rank 0 writes the last record itself unless the job was
         // killed under it (a rank killed, mpiexec killed).

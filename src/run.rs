@@ -89,9 +89,13 @@ fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
     Ok((lesson, given))
 }
 
+/// The slowest and fastest paces `--speed` takes, in calls per second.
+const MIN_SPEED: f64 = 0.1;
+const MAX_SPEED: f64 = 1000.0;
+
 pub(crate) fn check_speed(speed: Option<f64>) -> Result<(), String> {
     match speed {
-        Some(speed) if !(speed > 0.0 && speed <= 1000.0) => Err(format!(
+        Some(speed) if !(MIN_SPEED..=MAX_SPEED).contains(&speed) => Err(format!(
             "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
         )),
         _ => Ok(()),
@@ -130,7 +134,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     let screen = if args.show.headless {
         None
     } else {
-        term::find_screen()
+        full_screen(term::find_screen())
     };
     let pace = start_pace(args, screen.is_some());
     let started_unix = std::time::SystemTime::now()
@@ -162,6 +166,30 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     ending.exit_code()
 }
 
+/// The terminal, if it can show the full-screen view: a `TERM=dumb`
+/// terminal or a locale without UTF-8 gets the log, with one line saying so.
+pub(crate) fn full_screen(screen: Option<ScreenTarget>) -> Option<ScreenTarget> {
+    let screen = screen?;
+    let term = std::env::var("TERM").unwrap_or_default();
+    let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let why = if term == "dumb" {
+        "TERM=dumb"
+    } else if !locale.is_empty() && !locale.contains("utf-8") && !locale.contains("utf8") {
+        "a locale without UTF-8"
+    } else {
+        return Some(screen);
+    };
+    app::out::say_error(&format!(
+        "mpi-tutor: {}",
+        crate::view::words::no_full_screen(why)
+    ));
+    None
+}
+
 /// The app's thread: the live view on `screen`, else the log; it says how
 /// the run ended and, on an abort, ends every rank.
 pub(crate) fn start_app(
@@ -182,12 +210,18 @@ pub(crate) fn start_app(
                 Some(screen) => app::live::run(setup, screen, deliveries, commands.clone()),
                 None => {
                     probe::give_way_to_lessons();
+                    term::guardian::start(None);
                     app::headless::run(setup, deliveries, commands.clone())
                 }
             };
             if !ending.message.is_empty() {
-                app::out::say_error(&format!("mpi-tutor: {}", ending.message));
+                let line = format!("mpi-tutor: {}", ending.message);
+                // Said last: by the launcher, else by the guardian.
+                if !term::guardian::say_last(&line) && !term::guardian::hand_over(&line) {
+                    app::out::say_error(&line);
+                }
             }
+            term::guardian::dismiss();
             if ending.abort {
                 crate::probe::abort_job(ending.exit_code());
             }

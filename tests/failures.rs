@@ -65,7 +65,7 @@ fn ctrl_c_to_a_bare_mpiexec_is_reported_by_rank_0() {
     let run = job.finish(LIMIT);
     assert_eq!(run.code, Some(130), "{run:#?}");
     assert!(
-        run.stderr.contains("mpi-tutor: interrupted"),
+        run.stderr.contains("mpi-tutor: stopped by SIGINT"),
         "{}",
         run.stderr
     );

@@ -11,7 +11,8 @@ use super::present::Presenter;
 use super::Ending;
 use crate::model::Model;
 use crate::probe::{let_lessons_in, Delivery};
-use crate::term::signals;
+use crate::term::guardian;
+use crate::term::signals::{self, signal_name};
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -22,8 +23,12 @@ pub struct Failure {
 }
 
 impl Failure {
-    /// `rank 2 failed at lessons/crash.rs:14: index out of bounds`
+    /// `rank 2 failed at lessons/crash.rs:14: index out of bounds`; a rank
+    /// killed from outside is its whole sentence (see `vanished`).
     pub fn describe(&self) -> String {
+        if self.message.starts_with("rank ") {
+            return self.message.clone();
+        }
         let at = self
             .site
             .as_ref()
@@ -50,6 +55,8 @@ pub struct Session {
     /// [`Session::recording_note`]).
     recording_note: Option<String>,
     recording_stopped: bool,
+    /// The line last told to the guardian for each rank.
+    told: Vec<String>,
 }
 
 impl Session {
@@ -72,6 +79,7 @@ impl Session {
             undecodable: 0,
             recording_note: None,
             recording_stopped: false,
+            told: vec![String::new(); n],
         })
     }
 
@@ -173,9 +181,11 @@ impl Session {
             EventKind::Finished { events, .. } => {
                 self.expected[rank] = Some(*events);
                 self.ended[rank] = true;
+                guardian::ended(e.rank);
             }
             EventKind::Failed { message, site } => {
                 self.ended[rank] = true;
+                guardian::ended(e.rank);
                 self.failure.get_or_insert(Failure {
                     rank: e.rank,
                     message: message.clone(),
@@ -231,11 +241,45 @@ impl Session {
         &self.model
     }
 
-    /// Keeps the recorded file current while nothing arrives.
+    /// Keeps the recorded file current while nothing arrives, and the
+    /// guardian told what each rank is doing.
     pub fn tick(&mut self) {
         let due = self.recorder.as_mut().map(TraceWriter::flush_if_due);
         if let Some(Err(err)) = due {
             self.stop_recording(&err);
+        }
+        for rank in self.model.ranks() {
+            let r = rank.rank as usize;
+            if self.ended.get(r) == Some(&false) {
+                let line = crate::view::words::killed(rank, guardian::SIGNAL_SLOT);
+                if self.told[r] != line {
+                    guardian::tell(rank.rank, &line);
+                    self.told[r] = line;
+                }
+            }
+        }
+    }
+
+    /// A rank on this host whose process ended without a word (killed
+    /// from outside) fails the run, named with what it was doing.
+    fn note_vanished(&mut self) {
+        for (rank, signal) in guardian::vanished() {
+            let r = rank as usize;
+            if self.ended.get(r) != Some(&false) || self.failure.is_some() {
+                continue;
+            }
+            // The job being stopped reached this rank first: rank 0 says
+            // that instead.
+            if signals::caught().is_some() && signal.is_some_and(signals::is_stop) {
+                continue;
+            }
+            let signal = signal.map_or(String::new(), |s| format!(" ({})", signal_name(s)));
+            let line = self.told[r].replace(guardian::SIGNAL_SLOT, &signal);
+            self.failure = Some(Failure {
+                rank,
+                message: line,
+                site: None,
+            });
         }
     }
 
@@ -268,20 +312,26 @@ impl Session {
     /// A signal to rank 0 or a failed rank ends the run at once: records
     /// how, and says so. `t` is the run time for the record.
     pub fn must_end(&mut self, t: f64) -> Option<Ending> {
-        self.interrupted(t).or_else(|| self.failed_ending(t))
+        self.failed_ending(t).or_else(|| self.interrupted(t))
     }
 
-    /// A signal to rank 0 ends the run at once.
+    /// A signal to rank 0 ends the run at once. A rank that failed (or
+    /// was killed) first is the news, even when the launcher's signal to
+    /// rank 0 follows.
     pub fn interrupted(&mut self, t: f64) -> Option<Ending> {
         let sig = signals::caught()?;
-        let detail = format!("interrupted by signal {sig}");
+        if let Some(ending) = self.failed_ending(t) {
+            return Some(ending);
+        }
+        let detail = crate::view::words::stopped_by(&signal_name(sig));
         self.end(Outcome::Interrupted, &detail, t);
         Some(Ending::abort(Outcome::Interrupted, detail))
     }
 
-    /// The end of a run in which a rank failed (the live view keeps it on
-    /// screen until the class quits, then ends it so).
+    /// The end of a run in which a rank failed or vanished (the live view
+    /// keeps a failure on screen until the class quits, then ends it so).
     pub fn failed_ending(&mut self, t: f64) -> Option<Ending> {
+        self.note_vanished();
         let detail = self.failure()?.describe();
         self.end(Outcome::RankFailed, &detail, t);
         Some(Ending::abort(Outcome::RankFailed, detail))

@@ -3,9 +3,12 @@
 //! docs/mpi-and-terminal-facts.md), so rank 0 finds the terminal
 //! mpiexec runs in, opens it by path, and draws there.
 
+pub mod guardian;
 pub mod keys;
+pub mod last_words;
 pub mod screen;
 pub mod signals;
 pub mod tty;
+pub mod vigil;
 
 pub use screen::{find_screen, KeySource, ScreenTarget};

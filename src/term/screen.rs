@@ -14,6 +14,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::sync::mpsc::Sender;
 use std::sync::{Mutex, OnceLock};
 
+use super::guardian::{self, Terminal};
 use super::keys::{Key, KeyDecoder};
 use super::tty::{self, Saved};
 use crate::launcher::TTY_ENV;
@@ -118,6 +119,7 @@ impl Screen {
         let fd = file.as_raw_fd();
         let saved = Saved::of(fd)
             .ok_or_else(|| std::io::Error::other(format!("{} is not a terminal", target.path)))?;
+        let original = saved.termios();
         let foreground = (target.keys == KeySource::Terminal)
             .then(|| take_foreground(fd))
             .flatten();
@@ -130,6 +132,13 @@ impl Screen {
         if !tty::make_raw(fd) {
             restore_terminal();
             return Err(std::io::Error::other("cannot put the terminal in raw mode"));
+        }
+        if let Some(raw) = Saved::of(fd) {
+            guardian::start(Some(Terminal {
+                fd,
+                original,
+                raw: raw.termios(),
+            }));
         }
         // Alternate screen, hidden cursor, cleared. Not ratatui's clear(),
         // which asks the terminal for the cursor position and fails here.

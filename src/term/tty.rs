@@ -65,15 +65,18 @@ impl Saved {
         self.fd
     }
 
-    /// Whether the terminal is set as it was when saved: then whoever
-    /// changed it put it back, screen included.
-    pub fn is_as_saved(&self) -> bool {
+    /// The settings as they were captured.
+    pub fn termios(&self) -> libc::termios {
+        self.termios
+    }
+
+    /// Whether the terminal's settings still differ from these (the view
+    /// left it raw): then it needs restoring.
+    pub fn changed(&self) -> bool {
         Saved::of(self.fd).is_some_and(|now| {
             let (a, b) = (&now.termios, &self.termios);
-            a.c_iflag == b.c_iflag
-                && a.c_oflag == b.c_oflag
-                && a.c_lflag == b.c_lflag
-                && a.c_cflag == b.c_cflag
+            (a.c_iflag, a.c_oflag, a.c_cflag, a.c_lflag)
+                != (b.c_iflag, b.c_oflag, b.c_cflag, b.c_lflag)
         })
     }
 

@@ -197,3 +197,53 @@ pub fn collective_name(op: Op, reduce: Option<&str>) -> String {
 /// What the collective counts mean, wherever they are shown.
 pub const COLLECTIVE_NOTE: &str =
     "the data each rank contributes and receives, not the library's internal messages";
+
+/// What a rank killed from outside was doing, with a slot for the signal
+/// once known: `rank 3 was killed{signal} during recv <- 2 at
+/// lessons/ring.rs:35` (the slot becomes ` (SIGKILL)`).
+pub fn killed(rank: &RankView, signal_slot: &str) -> String {
+    let r = rank.rank;
+    let doing = match (&rank.state, &rank.call) {
+        (RankState::InCall { call, .. }, _) => format!(" during {}", call_brief(call)),
+        (RankState::Held(call), _) => format!(" paused before {}", call_brief(call)),
+        (RankState::NotStarted, _) => " before its first MPI call".to_string(),
+        (_, Some(call)) => format!(" after {}", call_brief(call)),
+        (_, None) => " before its first MPI call".to_string(),
+    };
+    let at = rank
+        .site
+        .as_ref()
+        .map_or_else(String::new, |s| format!(" at {s}"));
+    format!("rank {r} was killed{signal_slot}{doing}{at}")
+}
+
+/// A call in a few words: `recv <- 2`, `send -> 0`, `bcast`.
+fn call_brief(call: &Call) -> String {
+    let op = call.op.name();
+    match (&call.send, &call.recv) {
+        (Some(s), Some(r)) => format!("{op} -> {} <- {}", s.dest, source_name(r.source)),
+        (Some(s), None) => format!("{op} -> {}", s.dest),
+        (None, Some(r)) => format!("{op} <- {}", source_name(r.source)),
+        (None, None) => op.to_string(),
+    }
+}
+
+/// Why the run ended when the job was stopped by a signal from outside:
+/// `stopped by SIGTERM`.
+pub fn stopped_by(signal_name: &str) -> String {
+    format!("stopped by {signal_name}")
+}
+
+/// Why the run ended when mpiexec itself was killed: `mpiexec was
+/// killed (SIGKILL); the job ended with it`.
+pub fn launcher_killed(signal_name: &str) -> String {
+    format!("mpiexec was killed ({signal_name}); the job ended with it")
+}
+
+/// The status bar's words when no key can reach the view.
+pub const KEYS_UNAVAILABLE: &str = "keys unavailable: stop with Ctrl-C in the terminal or `kill`";
+
+/// Why the live view gave way to the log on this terminal.
+pub fn no_full_screen(why: &str) -> String {
+    format!("this terminal cannot show the full-screen view ({why}): showing the log instead")
+}

@@ -90,7 +90,7 @@ fn start_rank0(
     let screen = if config.headless {
         None
     } else {
-        term::find_screen()
+        crate::run::full_screen(term::find_screen())
     };
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
     let started_unix = std::time::SystemTime::now()

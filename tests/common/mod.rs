@@ -101,11 +101,16 @@ pub fn start(mut cmd: Command) -> Running {
 }
 
 impl Running {
-    /// Pids of this job's processes whose command line contains `needle`.
+    /// Pids of this job's processes whose command line contains `needle`
+    /// (not the terminal's guardian, which has rank 0's command line).
     pub fn pids_with(&self, needle: &str) -> Vec<i32> {
         tagged(&self.tag)
             .into_iter()
             .filter(|(_, cmdline)| cmdline.contains(needle))
+            .filter(|(pid, _)| {
+                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"));
+                comm.map_or(true, |c| c.trim() != "mpi-tutor-guard")
+            })
             .map(|(pid, _)| pid)
             .collect()
     }

@@ -101,3 +101,15 @@ pub fn processes_with(marker: &str) -> Vec<String> {
     }
     v
 }
+
+impl Tmux {
+    /// A tmux format about the pane: `#{alternate_on} #{cursor_flag}`.
+    pub fn display(&self, format: &str) -> String {
+        let out = self
+            .cmd()
+            .args(["display-message", "-p", "-t", "t", format])
+            .output()
+            .expect("display-message");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

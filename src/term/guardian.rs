@@ -1,0 +1,403 @@
+//! The guardian: a small process that outlives rank 0 and the launcher and
+//! gives the terminal back the moment the view's owner disappears, even
+//! when it is killed with SIGKILL, then says why the run ended.
+//!
+//! It is forked from rank 0 (not exec'd: under `watch` rank 0 is the
+//! student's program, and the tutor lives in a preloaded library), moves to
+//! a session of its own (out of reach of a launcher's process-group kill),
+//! and keeps only what it needs: the read end of a pipe from its owner, the
+//! terminal, and a pidfd per rank on this host. Rank 0 tells it, through
+//! the pipe, the line to say if a rank vanishes ("L"), which ranks ended
+//! well ("E"), and that it gave the terminal back itself ("D"). End of file
+//! on the pipe means rank 0 is gone: the guardian restores the terminal,
+//! unless someone has changed it since the view set it raw, and says the
+//! line of the first rank that vanished (rank 0's own if none did).
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::{Mutex, OnceLock};
+
+use super::signals::signal_name;
+use super::vigil::{exit_signal, RankProcess, Vigil};
+
+/// Environment variable naming a FIFO where the launcher waits for the
+/// last words, to say them after mpiexec has exited (so the shell's prompt
+/// cannot come before them).
+pub const LAST_WORDS_ENV: &str = "MPI_TUTOR_LAST_WORDS";
+
+/// Where the lines told to the guardian name the signal, once known
+/// (" (SIGKILL)"), or nothing when it is not.
+pub const SIGNAL_SLOT: &str = "{signal}";
+
+/// The guardian's process name, as `ps` shows it.
+pub const GUARDIAN_NAME: &std::ffi::CStr = c"mpi-tutor-guard";
+
+/// The terminal as the guardian must know it.
+#[derive(Clone, Copy)]
+pub struct Terminal {
+    pub fd: RawFd,
+    pub original: libc::termios,
+    pub raw: libc::termios,
+}
+
+struct Owner {
+    pipe: OwnedFd,
+    vigil: Vigil,
+    /// Whether the guardian holds a terminal to speak on.
+    speaks: bool,
+}
+
+static OWNER: OnceLock<Mutex<Option<Owner>>> = OnceLock::new();
+
+fn owner() -> std::sync::MutexGuard<'static, Option<Owner>> {
+    OWNER
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// Starts the guardian of this run, once; `terminal` is None for a run
+/// without a screen (the guardian then only says why a rank vanished).
+pub fn start(terminal: Option<Terminal>) {
+    let mut slot = owner();
+    if slot.is_some() {
+        return;
+    }
+    let vigil = Vigil::of_job();
+    // A failure rank 0 reports itself (a panic) is not a rank vanishing.
+    crate::probe::on_fatal(dismiss);
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds; both are ours.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return;
+    }
+    let last_words = open_last_words();
+    let ranks = vigil.processes();
+    let parent = std::process::id() as i32;
+    // SAFETY: the child only makes system calls and small allocations
+    // (glibc's malloc is safe after fork) and never returns.
+    match unsafe { libc::fork() } {
+        0 => {
+            let watch = Watch {
+                owner: parent,
+                input: fds[0],
+                terminal,
+                last_words,
+                ranks,
+            };
+            watch.keep()
+        }
+        child if child > 0 => {
+            // SAFETY: the fds are ours; the write end is kept.
+            unsafe {
+                libc::close(fds[0]);
+                if last_words >= 0 {
+                    libc::close(last_words);
+                }
+                let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
+                let speaks = terminal.is_some();
+                *slot = Some(Owner {
+                    pipe,
+                    vigil,
+                    speaks,
+                });
+            }
+        }
+        _ => {
+            // SAFETY: no child: the fds are closed again.
+            unsafe {
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+            }
+        }
+    }
+}
+
+/// The FIFO of the launcher's last words, opened for writing, or -1.
+fn open_last_words() -> RawFd {
+    let Some(path) = std::env::var_os(LAST_WORDS_ENV) else {
+        return -1;
+    };
+    let Ok(path) = std::ffi::CString::new(path.as_encoded_bytes()) else {
+        return -1;
+    };
+    // SAFETY: plain open; non-blocking so a launcher that is gone cannot
+    // hold us up (ENXIO then, and -1).
+    unsafe {
+        libc::open(
+            path.as_ptr(),
+            libc::O_WRONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    }
+}
+
+/// Says `line` through the launcher, which says it after mpiexec has
+/// exited, last; false when no launcher waits for it.
+pub fn say_last(line: &str) -> bool {
+    let fd = open_last_words();
+    if fd < 0 {
+        return false;
+    }
+    let text = format!("{line}\n");
+    // SAFETY: write of our buffer to the fd just opened, then closed.
+    let written = unsafe {
+        let n = libc::write(fd, text.as_ptr().cast(), text.len());
+        libc::close(fd);
+        n
+    };
+    written == text.len() as isize
+}
+
+fn send(message: &[u8]) {
+    if let Some(o) = owner().as_ref() {
+        // SAFETY: write of our buffer to our pipe; a short write of a
+        // line this small into a pipe does not happen.
+        unsafe { libc::write(o.pipe.as_raw_fd(), message.as_ptr().cast(), message.len()) };
+    }
+}
+
+/// The line to say if `rank` vanishes from now on.
+pub fn tell(rank: u32, line: &str) {
+    let line = line.replace('\n', " ");
+    send(format!("L{rank} {line}\n").as_bytes());
+}
+
+/// `rank` ended as it should: its process ending is no news.
+pub fn ended(rank: u32) {
+    send(format!("E{rank}\n").as_bytes());
+}
+
+/// Rank 0 gave the terminal back; the guardian says `line` on it once
+/// rank 0 has exited (so nothing rank 0 or mpiexec prints comes after
+/// it). False when no guardian holds a terminal.
+pub fn hand_over(line: &str) -> bool {
+    if !owner().as_ref().is_some_and(|o| o.speaks) {
+        return false;
+    }
+    let line = line.replace('\n', " ");
+    send(format!("F{line}\n").as_bytes());
+    owner().take();
+    true
+}
+
+/// Rank 0 gave the terminal back and says its own last words: the
+/// guardian leaves quietly.
+pub fn dismiss() {
+    send(b"D\n");
+    owner().take();
+}
+
+/// Ranks on this host whose process has ended since the last look, with
+/// the signal that ended it when known.
+pub fn vanished() -> Vec<(u32, Option<i32>)> {
+    owner()
+        .as_mut()
+        .map(|o| o.vigil.vanished())
+        .unwrap_or_default()
+}
+
+/// The guardian's side, in the forked child.
+struct Watch {
+    /// Rank 0's pid.
+    owner: i32,
+    input: RawFd,
+    terminal: Option<Terminal>,
+    last_words: RawFd,
+    ranks: Vec<RankProcess>,
+}
+
+/// What the guardian has been told.
+#[derive(Default)]
+struct Told {
+    lines: std::collections::HashMap<u32, Vec<u8>>,
+    pending: Vec<u8>,
+    /// Rank 0's own last line, to say once it has exited.
+    last_line: Option<Vec<u8>>,
+    /// The first rank whose process ended, and the signal if known.
+    first_vanished: Option<(u32, Option<i32>)>,
+}
+
+impl Watch {
+    fn keep(mut self) -> ! {
+        self.leave_the_job();
+        let mut told = Told::default();
+        while self.wait_once(&mut told) {}
+        self.give_back_terminal();
+        self.say(&told);
+        // SAFETY: ending the forked child without running the parent's
+        // exit handlers (MPI's among them).
+        unsafe { libc::_exit(0) }
+    }
+
+    /// Own session, deaf to the job's signals, holding no fd of the job.
+    fn leave_the_job(&self) {
+        // SAFETY: setsid, prctl, signal and close_range on our own process.
+        unsafe {
+            libc::setsid();
+            // Told apart from the ranks in `ps` (the command line is theirs).
+            libc::prctl(libc::PR_SET_NAME, GUARDIAN_NAME.as_ptr());
+            for sig in [
+                libc::SIGINT,
+                libc::SIGQUIT,
+                libc::SIGHUP,
+                libc::SIGTSTP,
+                libc::SIGTTIN,
+                libc::SIGTTOU,
+                libc::SIGPIPE,
+            ] {
+                libc::signal(sig, libc::SIG_IGN);
+            }
+        }
+        let mut keep: Vec<RawFd> = vec![libc::STDERR_FILENO, self.input, self.last_words];
+        keep.extend(self.terminal.map(|t| t.fd));
+        keep.extend(self.ranks.iter().map(|r| r.2));
+        close_all_but(keep);
+    }
+
+    /// Waits for news; false once the owner is gone or has dismissed us.
+    fn wait_once(&mut self, told: &mut Told) -> bool {
+        let mut polls: Vec<libc::pollfd> = std::iter::once(self.input)
+            .chain(self.ranks.iter().map(|r| r.2))
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: poll on our own array.
+        let n = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, -1) };
+        if n < 0 {
+            return std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        }
+        // Ranks first: a rank killed moments before rank 0 is the news.
+        for (i, p) in polls.iter().enumerate().skip(1).rev() {
+            if p.revents != 0 {
+                let (rank, pid, _) = self.ranks.remove(i - 1);
+                told.first_vanished.get_or_insert((rank, exit_signal(pid)));
+            }
+        }
+        if polls[0].revents == 0 {
+            return true;
+        }
+        self.read_news(told)
+    }
+
+    /// Reads what the owner says; false at its end.
+    fn read_news(&mut self, told: &mut Told) -> bool {
+        let mut buf = [0u8; 4096];
+        // SAFETY: read into our buffer.
+        let n = unsafe { libc::read(self.input, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return n < 0
+                && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        }
+        told.pending.extend_from_slice(&buf[..n as usize]);
+        while let Some(end) = told.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = told.pending.drain(..=end).collect();
+            let line = &line[..line.len() - 1];
+            match line.first() {
+                // SAFETY: leaving quietly: rank 0 has done it all.
+                Some(b'D') => unsafe { libc::_exit(0) },
+                Some(b'L') => told.learn(&line[1..]),
+                Some(b'F') => told.last_line = Some(line[1..].to_vec()),
+                Some(b'E') => {
+                    let rank = parse_rank(&line[1..]);
+                    self.ranks.retain(|r| Some(r.0) != rank);
+                }
+                _ => {}
+            }
+        }
+        true
+    }
+
+    /// Restores the terminal if it is still as the view set it.
+    fn give_back_terminal(&self) {
+        let Some(t) = self.terminal else { return };
+        // SAFETY: termios is plain data; tcgetattr fills it.
+        let mut now: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: reading the settings of our terminal fd.
+        if unsafe { libc::tcgetattr(t.fd, &mut now) } != 0 || !same_settings(&now, &t.raw) {
+            return;
+        }
+        const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l\r\n";
+        // SAFETY: settings and a static buffer to our terminal fd.
+        unsafe {
+            libc::tcsetattr(t.fd, libc::TCSANOW, &t.original);
+            libc::write(t.fd, LEAVE.as_ptr().cast(), LEAVE.len());
+        }
+    }
+
+    /// Says the line of the rank that vanished first, or rank 0's: to the
+    /// launcher if it waits for it, else on the terminal or stderr.
+    fn say(&self, told: &Told) {
+        if let Some(line) = &told.last_line {
+            self.write_line(&String::from_utf8_lossy(line));
+            return;
+        }
+        let (rank, signal) = (told.first_vanished).unwrap_or_else(|| (0, exit_signal(self.owner)));
+        let Some(line) = told.lines.get(&rank) else {
+            return;
+        };
+        let signal = signal.map_or(String::new(), |s| format!(" ({})", signal_name(s)));
+        let line = String::from_utf8_lossy(line).replace(SIGNAL_SLOT, &signal);
+        self.write_line(&format!("mpi-tutor: {line}"));
+    }
+
+    fn write_line(&self, line: &str) {
+        let text = format!("{line}\n");
+        // SAFETY: writes of our buffer; blocking for the FIFO is fine now.
+        let to_launcher = self.last_words >= 0
+            && unsafe {
+                libc::fcntl(self.last_words, libc::F_SETFL, 0);
+                libc::write(self.last_words, text.as_ptr().cast(), text.len()) > 0
+            };
+        if !to_launcher {
+            // The launcher is gone too: straight to the terminal.
+            let fd = self.terminal.map_or(libc::STDERR_FILENO, |t| t.fd);
+            // SAFETY: write of our buffer to our fd.
+            unsafe { libc::write(fd, text.as_ptr().cast(), text.len()) };
+        }
+    }
+}
+
+impl Told {
+    /// "3 rank 3 was killed ...": the line for rank 3.
+    fn learn(&mut self, rest: &[u8]) {
+        let Some(space) = rest.iter().position(|&b| b == b' ') else {
+            return;
+        };
+        if let Some(rank) = parse_rank(&rest[..space]) {
+            self.lines.insert(rank, rest[space + 1..].to_vec());
+        }
+    }
+}
+
+fn parse_rank(text: &[u8]) -> Option<u32> {
+    std::str::from_utf8(text).ok()?.trim().parse().ok()
+}
+
+/// The flags that raw mode changes: equal means nobody touched them since.
+fn same_settings(a: &libc::termios, b: &libc::termios) -> bool {
+    a.c_iflag == b.c_iflag
+        && a.c_oflag == b.c_oflag
+        && a.c_cflag == b.c_cflag
+        && a.c_lflag == b.c_lflag
+}
+
+/// Closes every fd but those in `keep` (and fds 0 and 1 are closed too).
+fn close_all_but(mut keep: Vec<RawFd>) {
+    keep.retain(|&fd| fd >= 0);
+    keep.sort_unstable();
+    keep.dedup();
+    let mut from: RawFd = 0;
+    for fd in keep.into_iter().chain(std::iter::once(RawFd::MAX)) {
+        if fd > from {
+            close_range(from, fd - 1);
+        }
+        from = fd.saturating_add(1);
+    }
+}
+
+fn close_range(first: RawFd, last: RawFd) {
+    // SAFETY: closing fds of our own process (in the forked child).
+    unsafe { libc::syscall(libc::SYS_close_range, first as u32, last as u32, 0u32) };
+}

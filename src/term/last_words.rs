@@ -1,0 +1,71 @@
+//! The launcher's side of the last words: a FIFO that rank 0 and the
+//! guardian write the run's one-line ending to, read once mpiexec has
+//! exited, so the line comes after everything else the job printed and
+//! before the shell's prompt.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// How long to wait for a guardian still restoring the terminal.
+const GRACE: Duration = Duration::from_secs(2);
+
+pub struct LastWords {
+    path: PathBuf,
+    fifo: OwnedFd,
+}
+
+impl LastWords {
+    /// A FIFO of our own in the temporary directory, open for reading.
+    pub fn create() -> Option<LastWords> {
+        let path = std::env::temp_dir().join(format!("mpi-tutor-{}.last", std::process::id()));
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).ok()?;
+        // SAFETY: mkfifo and open of a path we own; the fd is owned below.
+        let fd = unsafe {
+            libc::unlink(c.as_ptr());
+            if libc::mkfifo(c.as_ptr(), 0o600) != 0 {
+                return None;
+            }
+            libc::open(
+                c.as_ptr(),
+                libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        if fd < 0 {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        }
+        // SAFETY: a fresh fd that nothing else owns.
+        let fifo = unsafe { OwnedFd::from_raw_fd(fd) };
+        Some(LastWords { path, fifo })
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// Everything written, once every writer has closed it (or after a
+    /// short grace, for a writer that hangs).
+    pub fn collect(&self) -> String {
+        let deadline = Instant::now() + GRACE;
+        let mut text = Vec::new();
+        let mut buf = [0u8; 1024];
+        while Instant::now() < deadline {
+            // SAFETY: read into our buffer from our fd.
+            let n =
+                unsafe { libc::read(self.fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            match n {
+                0 => break,
+                n if n > 0 => text.extend_from_slice(&buf[..n as usize]),
+                _ => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+        String::from_utf8_lossy(&text).into_owned()
+    }
+}
+
+impl Drop for LastWords {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
