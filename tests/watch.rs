@@ -183,12 +183,12 @@ fn the_large_count_forms_are_seen_like_the_plain_ones() {
     run.assert_ok();
     let log = &run.stdout;
     assert!(
-        log.contains("send     -> 1  tag 5  10 x MPI_INT (40 B)   large_count.c:15"),
+        log.contains("send     -> 1  tag 5  10 x MPI_INT (40 B)  [0, 1, 2 … 9]   large_count.c:15"),
         "{log}"
     );
     assert!(log.contains("took message #0 of 0->1 tag 5"), "{log}");
     assert!(
-        log.contains("allreduce 1 x MPI_INT (4 B)   large_count.c:21"),
+        log.contains("allreduce 1 x MPI_INT (4 B)  op sum  [1]   large_count.c:21"),
         "{log}"
     );
 }
@@ -229,7 +229,7 @@ fn a_program_of_two_files_shows_both() {
     run.assert_ok();
     assert!(
         run.stdout
-            .contains("send     -> 1  tag 3  1 x MPI_INT (4 B)   exchange.c:4"),
+            .contains("send     -> 1  tag 3  1 x MPI_INT (4 B)  [0]   exchange.c:4"),
         "{}",
         run.stdout
     );

@@ -14,6 +14,7 @@
 //! line of the first rank that vanished (rank 0's own if none did).
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use super::signals::signal_name;
@@ -57,6 +58,17 @@ fn owner() -> std::sync::MutexGuard<'static, Option<Owner>> {
 
 /// Starts the guardian of this run, once; `terminal` is None for a run
 /// without a screen (the guardian then only says why a rank vanished).
+/// The fd the guardian speaks through instead of fd 2, when fd 2 is a
+/// watched program's output capture (-1: fd 2 itself).
+static STDERR: AtomicI32 = AtomicI32::new(-1);
+
+/// Fd 2 now feeds the output capture, and `stderr` is the process's own
+/// stderr: the guardian must not hold the capture's pipe open (its reader
+/// waits for the end of it) and speaks through `stderr` instead.
+pub fn speak_through(stderr: RawFd) {
+    STDERR.store(stderr, Ordering::Relaxed);
+}
+
 pub fn start(terminal: Option<Terminal>) {
     let mut slot = owner();
     if slot.is_some() {
@@ -230,6 +242,12 @@ impl Watch {
 
     /// Own session, deaf to the job's signals, holding no fd of the job.
     fn leave_the_job(&self) {
+        let stderr = STDERR.load(Ordering::Relaxed);
+        if stderr >= 0 {
+            // SAFETY: `stderr` is a duplicate of the process's own stderr,
+            // open in this child too; fd 2 (the capture pipe) is replaced.
+            unsafe { libc::dup2(stderr, libc::STDERR_FILENO) };
+        }
         // SAFETY: setsid, prctl, signal and close_range on our own process.
         unsafe {
             libc::setsid();

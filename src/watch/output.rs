@@ -62,6 +62,7 @@ impl Capture {
             libc::setvbuf(stdout, std::ptr::null_mut(), libc::_IOLBF, 0);
             saved
         };
+        crate::term::guardian::speak_through(saved_err);
         *lock() = Some(Pipe {
             fd: ends[0],
             partial: Vec::new(),
