@@ -23,6 +23,14 @@ pub enum Method {
     Allreduce,
     Scan,
     Exscan,
+    Sendrecv,
+    /// The futures pool's own messages, each one task or one result:
+    /// the master's task to a worker, the worker's taking it, the
+    /// worker's result back, the master's taking that.
+    TaskSend,
+    TaskRecv,
+    ResultSend,
+    ResultRecv,
 }
 
 impl Method {
@@ -45,6 +53,12 @@ impl Method {
             "allreduce" => Method::Allreduce,
             "scan" => Method::Scan,
             "exscan" => Method::Exscan,
+            "sendrecv" => Method::Sendrecv,
+            // The helper's names for the pool's calls (`callee`).
+            "pool task isend" => Method::TaskSend,
+            "pool task recv" => Method::TaskRecv,
+            "pool result isend" => Method::ResultSend,
+            "pool result recv" => Method::ResultRecv,
             _ => return None,
         })
     }
@@ -65,6 +79,30 @@ impl Method {
             Method::Reduce => Op::Reduce,
             Method::Allreduce => Op::Allreduce,
             Method::Scan | Method::Exscan => Op::Scan,
+            Method::Sendrecv => Op::Sendrecv,
+            Method::TaskSend | Method::ResultSend => Op::Isend,
+            Method::TaskRecv | Method::ResultRecv => Op::Recv,
+        }
+    }
+
+    /// What the method's object is called when it is not read from the
+    /// pickle: the pool's messages are a task or a result.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Method::TaskSend | Method::TaskRecv => Some("task"),
+            Method::ResultSend | Method::ResultRecv => Some("result"),
+            _ => None,
+        }
+    }
+
+    /// The call's arguments the fold needs from the student's line, as
+    /// `name:position` (position after the object), with their values'
+    /// defaults: a reduction's root, a sendrecv's source and tag.
+    pub fn arguments(self) -> Option<&'static str> {
+        match self {
+            Method::Reduce => Some("root:2"),
+            Method::Sendrecv => Some("source:4,recvtag:5"),
+            _ => None,
         }
     }
 
@@ -75,10 +113,15 @@ impl Method {
         match self {
             Method::Send => first == Op::Send,
             Method::Ssend => first == Op::Ssend,
-            Method::Isend => first == Op::Isend,
-            // `comm.recv()` probes for the size; with a buffer given it
-            // is one receive.
-            Method::Recv => matches!(first, Op::Mprobe | Op::Recv),
+            Method::Isend | Method::Sendrecv | Method::TaskSend | Method::ResultSend => {
+                first == Op::Isend
+            }
+            // `comm.recv()` probes for the size (a matched probe, or a
+            // plain one with `mpi4py.rc.recv_mprobe` off); with a buffer
+            // given it is one receive.
+            Method::Recv | Method::TaskRecv | Method::ResultRecv => {
+                matches!(first, Op::Mprobe | Op::Probe | Op::Recv)
+            }
             Method::Irecv => first == Op::Irecv,
             Method::Bcast => first == Op::Bcast,
             Method::Scatter => first == Op::Scatter,
@@ -98,7 +141,16 @@ impl Method {
     pub fn is_point_to_point(self) -> bool {
         matches!(
             self,
-            Method::Send | Method::Ssend | Method::Isend | Method::Recv | Method::Irecv
+            Method::Send
+                | Method::Ssend
+                | Method::Isend
+                | Method::Recv
+                | Method::Irecv
+                | Method::Sendrecv
+                | Method::TaskSend
+                | Method::TaskRecv
+                | Method::ResultSend
+                | Method::ResultRecv
         )
     }
 
@@ -109,10 +161,19 @@ impl Method {
     /// tree, each a count then the data.
     pub fn calls(self, first: Op, rank: u32, size: u32, root: u32) -> u32 {
         match self {
-            Method::Send | Method::Ssend | Method::Isend | Method::Irecv => 1,
+            Method::Send
+            | Method::Ssend
+            | Method::Isend
+            | Method::Irecv
+            | Method::TaskSend
+            | Method::ResultSend => 1,
             Method::Recv if first == Op::Recv => 1,
+            // The isend, the receive's probe and receive, the wait.
+            Method::Sendrecv => 4,
             // The size, then the pickle.
             Method::Recv
+            | Method::TaskRecv
+            | Method::ResultRecv
             | Method::Bcast
             | Method::Scatter
             | Method::Gather
