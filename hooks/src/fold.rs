@@ -100,7 +100,11 @@ fn within(fold: &mut Fold, spec: &CallSpec<'_>) -> Option<u64> {
     let (mut pending, size) = fold.pending.take()?;
     let carries_size = spec.op == Op::Send && size == 0;
     if spec.op == Op::CommDup || carries_size {
-        let size = if carries_size { size_sent(spec, Op::Send) } else { size };
+        let size = if carries_size {
+            size_sent(spec, Op::Send)
+        } else {
+            size
+        };
         fold.pending = Some((pending, size));
         fold.left = fold.left.saturating_sub(1);
         return Some(PASSING);
@@ -108,7 +112,8 @@ fn within(fold: &mut Fold, spec: &CallSpec<'_>) -> Option<u64> {
     if let Some(collective) = pending.collective.as_mut() {
         let sends = matches!(spec.op, Op::Send | Op::Bcast | Op::Scatterv);
         let kind = sends.then(|| read_pickle(size)).flatten();
-        collective.datatype = Text::from(format!("pickled {}", kind.as_deref().unwrap_or("object")));
+        collective.datatype =
+            Text::from(format!("pickled {}", kind.as_deref().unwrap_or("object")));
         collective.bytes = size;
     }
     fold.id = step(|r| r.begin(pending));
@@ -279,8 +284,13 @@ fn sendrecv_receives(comm: u32) -> Option<mpi_tutor::probe::RecvSpec> {
     let info = comms::by_number(comm)?;
     let [source, tag] = callee::arguments();
     // SAFETY: reading MPI's constants.
-    let (any_source, any_tag, bytes) =
-        unsafe { (ffi::RSMPI_ANY_SOURCE, ffi::RSMPI_ANY_TAG, ffi::RSMPI_UINT8_T) };
+    let (any_source, any_tag, bytes) = unsafe {
+        (
+            ffi::RSMPI_ANY_SOURCE,
+            ffi::RSMPI_ANY_TAG,
+            ffi::RSMPI_UINT8_T,
+        )
+    };
     let source = source.unwrap_or(any_source);
     crate::p2p::recv_spec(&info, source, tag.unwrap_or(any_tag), 0, bytes)
 }

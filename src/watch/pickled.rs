@@ -350,4 +350,19 @@ mod tests {
         assert_eq!(Method::Allreduce.calls(Op::Send, 1, 3, 0), 4);
         assert_eq!(Method::Recv.calls(Op::Mprobe, 1, 2, 0), 2);
     }
+
+    #[test]
+    fn a_probed_recv_a_sendrecv_and_the_pools_messages_fold() {
+        // recv_mprobe off: a plain probe, then the receive.
+        assert!(Method::Recv.starts_with(Op::Probe));
+        assert_eq!(Method::Recv.calls(Op::Probe, 1, 2, 0), 2);
+        // An isend, the receive's two calls, the wait.
+        assert_eq!(Method::Sendrecv.calls(Op::Isend, 0, 2, 0), 4);
+        assert_eq!(Method::Sendrecv.op(), Op::Sendrecv);
+        let task = Method::named("pool task isend").unwrap();
+        assert_eq!((task.op(), task.label()), (Op::Isend, Some("task")));
+        let result = Method::named("pool result recv").unwrap();
+        assert_eq!((result.op(), result.label()), (Op::Recv, Some("result")));
+        assert_eq!(Method::Reduce.arguments(), Some("root:2"));
+    }
 }

@@ -163,7 +163,8 @@ unsafe fn ask_arguments(python: &Interpreter, frame: Object, wanted: &str) -> [O
             return values;
         };
         let offset = lasti(frame);
-        let answer = (python.call_function)(function, c"Ois".as_ptr(), frame, offset, wanted.as_ptr());
+        let answer =
+            (python.call_function)(function, c"Ois".as_ptr(), frame, offset, wanted.as_ptr());
         text_of(python, answer)
     };
     for (value, said) in values.iter_mut().zip(answer.unwrap_or_default().split(',')) {
