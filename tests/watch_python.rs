@@ -303,6 +303,26 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     assert!(log.contains("none lost"), "{log}");
 }
 
+/// The type shows where the pickle is seen: the scatter's root, the
+/// reductions' ranks that send theirs (rank 0 only collects).
+fn assert_types_where_pickles_are_seen(lines: &[&str], rank: u32) {
+    let (scatter, reduce, allreduce) = match rank {
+        0 => (
+            "scatter  root 0  dict, ",
+            "reduce   root 0  object, ",
+            "allreduce object, ",
+        ),
+        _ => (
+            "scatter  root 0  object, ",
+            "reduce   root 0  int, 5 B pickled",
+            "allreduce int, 5 B pickled",
+        ),
+    };
+    at(lines, scatter);
+    at(lines, reduce);
+    at(lines, allreduce);
+}
+
 #[test]
 fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
     let Some(python) = python() else { return };
@@ -333,23 +353,7 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
             );
         }
         at(&lines, &format!("says     {rank}: allreduce gave 6"));
-        // The type shows where the pickle is seen: the scatter's root,
-        // the reduction's ranks that send theirs.
-        let (scatter, reduce, allreduce) = match rank {
-            0 => (
-                "scatter  root 0  dict, ",
-                "reduce   root 0  object, ",
-                "allreduce object, ",
-            ),
-            _ => (
-                "scatter  root 0  object, ",
-                "reduce   root 0  int, 5 B pickled",
-                "allreduce int, 5 B pickled",
-            ),
-        };
-        at(&lines, scatter);
-        at(&lines, reduce);
-        at(&lines, allreduce);
+        assert_types_where_pickles_are_seen(&lines, rank);
     }
     at(&lines_of(log, 0), "says     gathered [0, 10, 20], total 6");
     let zero = lines_of(log, 0);

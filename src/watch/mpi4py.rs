@@ -65,7 +65,8 @@ fn extension_of(program: &Path, python: &Path) -> Result<PathBuf, Error> {
 
 /// The MPI library the extension is linked to, if it names one.
 fn mpi_library_of(extension: &Path) -> Option<String> {
-    needed_libraries_in(extension).ok()??
+    needed_libraries_in(extension)
+        .ok()??
         .into_iter()
         .find(|n| is_mpi_library(n))
 }
