@@ -396,7 +396,8 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
     let calls: Vec<&&str> = master.iter().filter(|l| l.contains(".py:")).collect();
     assert!(!calls.is_empty(), "{log}");
     assert!(calls.iter().all(|l| l.ends_with("pool.py:15")), "{log}");
-    // The workers run mpi4py's own loop: no line of the student's. Tasks
+    // The workers run mpi4py's own loop, but for the student's function
+    // each task runs (`def slow_square`, line 8). Tasks
     // go from the master (world rank 0) to each worker and results come
     // back, the intercommunicator's peers named by their world ranks,
     // each one pickled message, never mpi4py's matched probes of bytes.
@@ -409,6 +410,9 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
         let results = count(&worker, "isend    -> 0  tag 0  result, ");
         let collected = count(&master, &format!("done     recv  <- {rank}  tag 0  "));
         assert!(sent > 0, "worker {rank} got no task: {log}");
+        // A result comes from the student's function the task ran.
+        let at_the_function = worker.iter().filter(|l| l.ends_with("pool.py:8"));
+        assert_eq!(at_the_function.count(), results, "{log}");
         // The last task a worker takes is the pool's word to stop.
         assert_eq!((taken, results, collected), (sent + 1, sent, sent), "{log}");
         at(&master, "recv     <- any  tag 0  any pickled result");

@@ -16,8 +16,8 @@ use std::os::raw::{c_int, c_void};
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec, CollectiveSpec};
 use mpi_tutor::trace::{Op, Text};
-use mpi_tutor::watch::pickled::{type_of, Method};
-use mpi_tutor::watch::python::callee;
+use mpi_tutor::watch::pickled::{first_global, type_of, Method};
+use mpi_tutor::watch::python::{self, callee};
 
 use crate::{comms, step};
 
@@ -35,6 +35,9 @@ struct Fold {
     arrivals: Vec<Arrival>,
     /// The call to record once the pickle is seen, and its size.
     pending: Option<(CallSpec<'static>, u64)>,
+    /// Where a futures worker's task is received (read at the end for
+    /// the function it runs).
+    received_into: usize,
 }
 
 /// The id a pending fold's calls run under before it is recorded: the
@@ -94,6 +97,9 @@ pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
 /// recorded; a pending fold records itself at the call that carries the
 /// pickle, the calls before it running unrecorded ([`PASSING`]).
 fn within(fold: &mut Fold, spec: &CallSpec<'_>) -> Option<u64> {
+    if matches!(spec.op, Op::Mrecv | Op::Recv) {
+        fold.received_into = BUFFER.get();
+    }
     if fold.id.is_some() {
         return fold.id;
     }
@@ -135,10 +141,25 @@ pub fn end(id: u64, arrivals: &[Arrival]) -> bool {
         }
         fold.left = fold.left.saturating_sub(1);
         if fold.left == 0 {
+            note_task(fold);
             close(open.take());
         }
         true
     })
+}
+
+/// A futures worker's task received: the function it runs is noted, so
+/// the worker's result is placed at its `def` line.
+fn note_task(fold: &Fold) {
+    let bytes = fold.arrivals.first().map_or(0, |a| a.bytes) as usize;
+    if fold.method != Method::TaskRecv || fold.received_into == 0 || bytes == 0 {
+        return;
+    }
+    // SAFETY: the receive just wrote the task's `bytes` bytes there.
+    let pickle = unsafe { std::slice::from_raw_parts(fold.received_into as *const u8, bytes) };
+    if let Some((module, name)) = first_global(pickle) {
+        python::note_task(module, name);
+    }
 }
 
 /// Records the end of `fold`, if any (a pending one's beginning first:
@@ -181,6 +202,7 @@ fn open(method: Method, key: (usize, c_int), spec: CallSpec<'_>) -> Option<u64> 
         left,
         arrivals: Vec::new(),
         pending,
+        received_into: 0,
     }));
     Some(id.unwrap_or(PASSING))
 }

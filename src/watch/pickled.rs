@@ -254,6 +254,31 @@ pub fn type_of(pickle: &[u8]) -> Option<String> {
     None
 }
 
+/// The first class or function the pickle names by reference (module,
+/// qualified name): a futures task's function, pickled as
+/// `(function, args, kwargs)`. None when it names none before its end.
+pub fn first_global(pickle: &[u8]) -> Option<(String, String)> {
+    let mut at = 0;
+    let mut strings: Vec<&[u8]> = Vec::new();
+    while at < pickle.len().min(READ_AT_MOST) {
+        let opcode = pickle[at];
+        if opcode == 0x93 {
+            let [module, name] = strings.get(strings.len().checked_sub(2)?..)? else {
+                return None;
+            };
+            let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+            return Some((text(module), text(name)));
+        }
+        if opcode == b'.' {
+            return None;
+        }
+        let (skip, text) = argument(opcode, &pickle[at + 1..])?;
+        strings.extend(text);
+        at += 1 + skip;
+    }
+    None
+}
+
 /// What the object built by `opcode` is called.
 fn name_of(opcode: u8, first_global: Option<String>) -> Option<String> {
     let name = match opcode {
@@ -326,6 +351,15 @@ mod tests {
         assert_eq!(type_of(b"\x80\x05N.").as_deref(), Some("None"));
         assert_eq!(type_of(b"\x80\x05\xff."), None);
         assert_eq!(type_of(b"\x80\x05}"), None, "cut short");
+    }
+
+    #[test]
+    fn a_tasks_function_is_named_by_its_module_and_name() {
+        // pickle.dumps((slow_square, (3,), {}), protocol=5) in a script.
+        let task = b"\x80\x05\x95\x1f\x00\x00\x00\x00\x00\x00\x00\x8c\x08__main__\x94\x8c\x0bslow_square\x94\x93\x94K\x03\x85\x94}\x94\x87\x94.";
+        let named = first_global(task);
+        assert_eq!(named, Some(("__main__".into(), "slow_square".into())));
+        assert_eq!(first_global(b"\x80\x05K\x07."), None);
     }
 
     #[test]

@@ -51,6 +51,14 @@ def _pool_call(code, name):
         return None
     return _POOL.get((code.co_qualname.split('.')[0], name))
 
+def defined_at(module, name):
+    import sys
+    found = sys.modules.get(module)
+    for part in name.split('.'):
+        found = getattr(found, part, None)
+    code = getattr(found, '__code__', None)
+    return None if code is None else '%d:%s' % (code.co_firstlineno, code.co_filename)
+
 _expressions = {}
 _trees = {}
 
@@ -99,9 +107,9 @@ static KNOWN: Mutex<Option<HashMap<CallKey, Option<Method>>>> = Mutex::new(None)
 
 /// A call expression: (code object's address, instruction offset).
 type CallKey = (usize, c_int);
-/// The helper's functions `callee` and `arguments`, once made (null: not
-/// made, or it failed).
-static HELPER_FUNCTIONS: Mutex<[usize; 2]> = Mutex::new([0; 2]);
+/// The helper's functions `callee`, `arguments` and `defined_at`, once
+/// made (null: not made, or it failed).
+static HELPER_FUNCTIONS: Mutex<[usize; 3]> = Mutex::new([0; 3]);
 
 thread_local! {
     /// The pickled method the thread's latest MPI call came from, with
@@ -250,6 +258,30 @@ unsafe fn text_of(python: &Interpreter, answer: Object) -> Option<String> {
 /// Which of the helper's functions: index into [`HELPER_FUNCTIONS`].
 const CALLEE_FUNCTION: usize = 0;
 const ARGUMENTS_FUNCTION: usize = 1;
+const DEFINED_AT_FUNCTION: usize = 2;
+
+/// Where the function `name` of module `module` is defined: its first
+/// line and file, as the interpreter has it loaded.
+///
+/// # Safety
+/// The GIL is held.
+pub(super) unsafe fn defined_at(
+    python: &Interpreter,
+    module: &str,
+    name: &str,
+) -> Option<(u32, String)> {
+    let module = std::ffi::CString::new(module).ok()?;
+    let name = std::ffi::CString::new(name).ok()?;
+    // SAFETY: as the caller guarantees; the answer is released by `text_of`.
+    let said = unsafe {
+        let function = helper(python, DEFINED_AT_FUNCTION)?;
+        let answer =
+            (python.call_function)(function, c"ss".as_ptr(), module.as_ptr(), name.as_ptr());
+        text_of(python, answer)?
+    };
+    let (line, file) = said.split_once(':')?;
+    Some((line.parse().ok()?, file.to_string()))
+}
 
 /// The helper's function `which`, the helper made on first use.
 ///
@@ -275,7 +307,8 @@ unsafe fn helper(python: &Interpreter, which: usize) -> Option<Object> {
             (python.error_clear)();
             return None;
         }
-        for (slot, function) in made.iter_mut().zip([c"callee", c"arguments"]) {
+        let names = [c"callee", c"arguments", c"defined_at"];
+        for (slot, function) in made.iter_mut().zip(names) {
             let function = (python.get_attribute)(module, function.as_ptr());
             if function.is_null() {
                 (python.error_clear)();
