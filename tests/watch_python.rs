@@ -284,19 +284,44 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
             1,
             "one bcast, not the size then the pickle: {log}"
         );
-        at(&lines, "bcast    root 0  object, ");
+        at(
+            &lines,
+            if rank == 0 {
+                "bcast    root 0  dict, "
+            } else {
+                "bcast    root 0  object, "
+            },
+        );
         at(
             &lines,
             &format!("says     {rank}: bcast gave {{'step': 1}}"),
         );
     }
-    at(
-        &zero,
-        "bcast    root 0  object, 24 B pickled   pickled.py:14",
-    );
+    // The root sees the pickle it sends: it names the object's type.
+    at(&zero, "bcast    root 0  dict, 24 B pickled   pickled.py:14");
     assert_no_pickle_internals(log);
     assert!(log.contains("messages 0 -> 1: 1 message, 35 B"), "{log}");
     assert!(log.contains("none lost"), "{log}");
+}
+
+/// The type shows where the pickle is seen: the scatter's root, the
+/// reductions' ranks that send theirs (rank 0 only collects).
+fn assert_types_where_pickles_are_seen(lines: &[&str], rank: u32) {
+    let (scatter, reduce, allreduce) = match rank {
+        0 => (
+            "scatter  root 0  dict, ",
+            "reduce   root 0  object, ",
+            "allreduce object, ",
+        ),
+        _ => (
+            "scatter  root 0  object, ",
+            "reduce   root 0  int, 5 B pickled",
+            "allreduce int, 5 B pickled",
+        ),
+    };
+    at(lines, scatter);
+    at(lines, reduce);
+    at(lines, allreduce);
 }
 
 #[test]
@@ -307,10 +332,10 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
     run.assert_ok();
     let log = &run.stdout;
     let calls = [
-        ("scatter  root 0  object, ", 11),
+        ("scatter  root 0  ", 11),
         ("gather   root 0  object, 5 B pickled", 12),
-        ("reduce   root 0  object, ", 13),
-        ("allreduce object, ", 14),
+        ("reduce   root 0  ", 13),
+        ("allreduce ", 14),
     ];
     for rank in 0..3 {
         let lines = lines_of(log, rank);
@@ -329,6 +354,7 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
             );
         }
         at(&lines, &format!("says     {rank}: allreduce gave 6"));
+        assert_types_where_pickles_are_seen(&lines, rank);
     }
     at(&lines_of(log, 0), "says     gathered [0, 10, 20], total 6");
     let zero = lines_of(log, 0);
@@ -371,22 +397,103 @@ fn a_futures_pool_runs_to_its_end_with_the_masters_calls_at_the_map_line() {
     let calls: Vec<&&str> = master.iter().filter(|l| l.contains(".py:")).collect();
     assert!(!calls.is_empty(), "{log}");
     assert!(calls.iter().all(|l| l.ends_with("pool.py:15")), "{log}");
-    // The workers run mpi4py's own loop: no line of the student's. Tasks
+    // The workers run mpi4py's own loop, but for the student's function
+    // each task runs (`def slow_square`, line 8). Tasks
     // go from the master (world rank 0) to each worker and results come
-    // back, the intercommunicator's peers named by their world ranks.
+    // back, the intercommunicator's peers named by their world ranks,
+    // each one pickled message, never mpi4py's matched probes of bytes.
+    let mut tasks = 0;
     for rank in [1, 2] {
         let worker = lines_of(log, rank);
         assert!(worker.iter().any(|l| l.ends_with("mpi4py:0")), "{log}");
-        at(&master, &format!("isend    -> {rank}  tag 0"));
-        at(&worker, &format!("(took message #0 of 0->{rank} tag 0)"));
-        at(&master, &format!("(took message #0 of {rank}->0 tag 0)"));
+        let sent = count(&master, &format!("isend    -> {rank}  tag 0  task, "));
+        let taken = count(&worker, "recv     <- 0  tag 0  any pickled task");
+        let results = count(&worker, "isend    -> 0  tag 0  result, ");
+        let collected = count(&master, &format!("done     recv  <- {rank}  tag 0  "));
+        assert!(sent > 0, "worker {rank} got no task: {log}");
+        // A result comes from the student's function the task ran.
+        let at_the_function = worker.iter().filter(|l| l.ends_with("pool.py:8"));
+        assert_eq!(at_the_function.count(), results, "{log}");
+        // The last task a worker takes is the pool's word to stop.
+        assert_eq!((taken, results, collected), (sent + 1, sent, sent), "{log}");
+        at(&master, "recv     <- any  tag 0  any pickled result");
+        // Every message sent was taken: as many as the summary counts.
+        for (from, to, lines) in [(0, rank, &worker), (rank, 0, &master)] {
+            let took = count(lines, &format!(" of {from}->{to} tag 0)"));
+            let summary = format!("messages {from} -> {to}: {took} message");
+            assert!(log.contains(&summary), "{summary}: {log}");
+        }
         at(&worker, "root 0");
+        tasks += sent;
     }
+    assert_eq!(tasks, 8, "one task per item of the map: {log}");
+    assert_no_pickle_internals(log);
+    assert!(log.contains("none lost"), "{log}");
     assert!(
         !log.contains("of 0->0"),
         "nothing from the master to itself: {log}"
     );
     assert!(!log.contains("root 1"), "{log}");
+}
+
+/// How many of `lines` contain `text`.
+fn count(lines: &[&str], text: &str) -> usize {
+    lines.iter().filter(|l| l.contains(text)).count()
+}
+
+#[test]
+fn a_pickled_sendrecv_a_reduce_to_rank_2_and_a_probed_recv_are_one_call_each() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), &python, "3", "pickled_more.py");
+    run.assert_ok();
+    let log = &run.stdout;
+    for rank in 0..3u32 {
+        let lines = lines_of(log, rank);
+        let (right, left) = ((rank + 1) % 3, (rank + 2) % 3);
+        let sendrecv = format!(
+            "sendrecv -> {right}  tag 3  dict, 24 B pickled  <- {left}  tag 3  any pickled object   pickled_more.py:12"
+        );
+        at(&lines, &sendrecv);
+        at(
+            &lines,
+            &format!("(took message #0 of {left}->{rank} tag 3)"),
+        );
+        at(
+            &lines,
+            &format!("says     {rank}: sendrecv gave {{'from': {left}}}"),
+        );
+        // The root is the student's `root=root`, not mpi4py's tree's 0.
+        let reduce = at(&lines, "reduce   root 2  ");
+        assert!(lines[reduce].ends_with("pickled_more.py:15"), "{log}");
+        assert_eq!(count(&lines, "reduce   "), 1, "{log}");
+        // The root of the scatter sees the pickles: it names their type.
+        let scatter = if rank == 1 {
+            "scatter  root 1  tuple, "
+        } else {
+            "scatter  root 1  object, "
+        };
+        at(&lines, scatter);
+    }
+    // Ranks 1 and 2 send their part; rank 0 gathers the tree's and sends
+    // it on to the root.
+    at(&lines_of(log, 1), "reduce   root 2  list, 17 B pickled");
+    at(&lines_of(log, 2), "says     2: reduce gave [0, 1, 2]");
+    // With recv_mprobe off, comm.recv is a probe then a receive: one recv.
+    let one = lines_of(log, 1);
+    at(
+        &one,
+        "recv     <- 0  tag 4  any pickled object   pickled_more.py:21",
+    );
+    at(
+        &one,
+        "done     recv  <- 0  tag 4  20 B  (took message #0 of 0->1 tag 4)",
+    );
+    at(&one, "says     1: recv gave hello");
+    assert!(!log.contains("probe"), "{log}");
+    assert_no_pickle_internals(log);
+    assert!(log.contains("messages 0 -> 1: 2 messages, 44 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
 }
 
 #[test]

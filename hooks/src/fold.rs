@@ -5,21 +5,26 @@
 //! the student's line calls (`watch::python::callee`); its first MPI call
 //! opens a fold, recorded once as that method at the student's line, and
 //! the method's further MPI calls (as many as mpi4py makes, see
-//! `watch::pickled`) go into it until the last one ends it.
+//! `watch::pickled`) go into it until the last one ends it. Where the
+//! first call only carries the pickle's size (a root's bcast or scatter,
+//! a reduction's first send), the fold waits for the call that carries
+//! the pickle to record itself, so it can name the object's type.
 
 use std::cell::{Cell, RefCell};
 use std::os::raw::{c_int, c_void};
 
+use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec, CollectiveSpec};
 use mpi_tutor::trace::{Op, Text};
-use mpi_tutor::watch::pickled::{type_of, Method};
-use mpi_tutor::watch::python::callee;
+use mpi_tutor::watch::pickled::{first_global, type_of, Method};
+use mpi_tutor::watch::python::{self, callee};
 
 use crate::{comms, step};
 
 /// The pickled call under way on this thread.
 struct Fold {
-    id: u64,
+    /// The recorded call; None while it waits for its pickle (`pending`).
+    id: Option<u64>,
     method: Method,
     /// The student's call expression: (code object, instruction).
     key: (usize, c_int),
@@ -28,7 +33,17 @@ struct Fold {
     /// What its receives took (point-to-point methods only: the others'
     /// messages are mpi4py's own).
     arrivals: Vec<Arrival>,
+    /// The call to record once the pickle is seen, and its size.
+    pending: Option<(CallSpec<'static>, u64)>,
+    /// Where a futures worker's task is received (read at the end for
+    /// the function it runs).
+    received_into: usize,
 }
+
+/// The id a pending fold's calls run under before it is recorded: the
+/// hook does its work as ever (a collective's nonblocking form must meet
+/// the other ranks' alike), and its steps record nothing.
+const PASSING: u64 = u64::MAX;
 
 thread_local! {
     static OPEN: RefCell<Option<Fold>> = const { RefCell::new(None) };
@@ -46,12 +61,19 @@ pub fn is_open() -> bool {
     OPEN.with_borrow(Option::is_some)
 }
 
+/// Whether the running call, a probe, starts a pickled receive (mpi4py's
+/// `recv` with `recv_mprobe` off): it is then described as the receive.
+pub fn probe_starts_receive() -> bool {
+    !is_open() && callee::latest().is_some_and(|(method, _)| method.starts_with(Op::Probe))
+}
+
 /// Begins the call `spec` describes: inside the open fold (its id), as a
-/// fold's first call (recorded as the method), or as it is.
+/// fold's first call (recorded as the method), or as it is. None: not
+/// recorded (the program's call passes straight to MPI).
 pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
     let latest = callee::latest();
     let inside = OPEN.with_borrow_mut(|open| match open {
-        Some(fold) if latest.is_some_and(|(_, key)| key == fold.key) => Some(fold.id),
+        Some(fold) if latest.is_some_and(|(_, key)| key == fold.key) => Some(within(fold, &spec)),
         Some(_) => {
             // A call from elsewhere: the fold's last calls went unseen.
             close(open.take());
@@ -59,8 +81,9 @@ pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
         }
         None => None,
     });
-    if inside.is_some() {
-        return inside;
+    if let Some(id) = inside {
+        BUFFER.set(0);
+        return id;
     }
     let id = match latest {
         Some((method, key)) if method.starts_with(spec.op) => open(method, key, spec),
@@ -70,11 +93,47 @@ pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
     id
 }
 
+/// The id a further call of the open `fold` runs under: the fold's, once
+/// recorded; a pending fold records itself at the call that carries the
+/// pickle, the calls before it running unrecorded ([`PASSING`]).
+fn within(fold: &mut Fold, spec: &CallSpec<'_>) -> Option<u64> {
+    if matches!(spec.op, Op::Mrecv | Op::Recv) {
+        fold.received_into = BUFFER.get();
+    }
+    if fold.id.is_some() {
+        return fold.id;
+    }
+    let (mut pending, size) = fold.pending.take()?;
+    let carries_size = spec.op == Op::Send && size == 0;
+    if spec.op == Op::CommDup || carries_size {
+        let size = if carries_size {
+            size_sent(spec, Op::Send)
+        } else {
+            size
+        };
+        fold.pending = Some((pending, size));
+        fold.left = fold.left.saturating_sub(1);
+        return Some(PASSING);
+    }
+    if let Some(collective) = pending.collective.as_mut() {
+        let sends = matches!(spec.op, Op::Send | Op::Bcast | Op::Scatterv);
+        let kind = sends.then(|| read_pickle(size)).flatten();
+        collective.datatype =
+            Text::from(format!("pickled {}", kind.as_deref().unwrap_or("object")));
+        collective.bytes = size;
+    }
+    fold.id = step(|r| r.begin(pending));
+    fold.id
+}
+
 /// Call `id` ended having taken `arrivals`: true when it was a fold's
 /// (recorded when the fold's last call ends), false for a call of its own.
 pub fn end(id: u64, arrivals: &[Arrival]) -> bool {
+    if id == PASSING {
+        return true;
+    }
     OPEN.with_borrow_mut(|open| {
-        let Some(fold) = open.as_mut().filter(|f| f.id == id) else {
+        let Some(fold) = open.as_mut().filter(|f| f.id == Some(id)) else {
             return false;
         };
         if fold.method.is_point_to_point() {
@@ -82,82 +141,128 @@ pub fn end(id: u64, arrivals: &[Arrival]) -> bool {
         }
         fold.left = fold.left.saturating_sub(1);
         if fold.left == 0 {
+            note_task(fold);
             close(open.take());
         }
         true
     })
 }
 
-/// Records the end of `fold`, if any.
+/// A futures worker's task received: the function it runs is noted, so
+/// the worker's result is placed at its `def` line.
+fn note_task(fold: &Fold) {
+    let bytes = fold.arrivals.first().map_or(0, |a| a.bytes) as usize;
+    if fold.method != Method::TaskRecv || fold.received_into == 0 || bytes == 0 {
+        return;
+    }
+    // SAFETY: the receive just wrote the task's `bytes` bytes there.
+    let pickle = unsafe { std::slice::from_raw_parts(fold.received_into as *const u8, bytes) };
+    if let Some((module, name)) = first_global(pickle) {
+        python::note_task(module, name);
+    }
+}
+
+/// Records the end of `fold`, if any (a pending one's beginning first:
+/// its pickle went unseen).
 fn close(fold: Option<Fold>) {
-    if let Some(fold) = fold {
-        step(|r| r.end(fold.id, fold.method.op(), &fold.arrivals, None));
+    let Some(mut fold) = fold else { return };
+    if let Some((pending, _)) = fold.pending.take() {
+        fold.id = step(|r| r.begin(pending));
+    }
+    if let Some(id) = fold.id {
+        step(|r| r.end(id, fold.method.op(), &fold.arrivals, None));
     }
 }
 
 /// Opens the fold of `method`, whose first MPI call `spec` describes.
 fn open(method: Method, key: (usize, c_int), spec: CallSpec<'_>) -> Option<u64> {
     let first = spec.op;
-    let (rank, size, root) = place(&spec);
+    let (rank, size, root) = place(method, &spec);
     let mut left = method.calls(first, rank, size, root);
     if first == Op::CommDup {
         left += 1;
     }
-    let folded = as_method(method, spec);
-    let id = step(|r| r.begin(folded))?;
+    let waits_for_pickle = waits_for_pickle(method, first, rank == root);
+    let size_first = size_sent(&spec, first);
+    let folded = as_method(method, spec, root);
+    let (id, pending) = if waits_for_pickle {
+        left = left.saturating_sub(1);
+        let folded: CallSpec<'static> = CallSpec {
+            requests: &[],
+            ..folded
+        };
+        (None, Some((folded, size_first)))
+    } else {
+        (Some(step(|r| r.begin(folded))?), None)
+    };
     OPEN.set(Some(Fold {
         id,
         method,
         key,
         left,
         arrivals: Vec::new(),
+        pending,
+        received_into: 0,
     }));
-    Some(id)
+    Some(id.unwrap_or(PASSING))
+}
+
+/// Whether a fold whose first call is `first` waits for a later call to
+/// show the object's type: the root's size before its bcast's or
+/// scatter's pickle, a reduction's copy of the communicator or a count
+/// sent before the pickle.
+fn waits_for_pickle(method: Method, first: Op, is_root: bool) -> bool {
+    match method {
+        Method::Bcast => first == Op::Bcast && is_root,
+        Method::Scatter => first == Op::Scatter && is_root,
+        Method::Reduce | Method::Allreduce => matches!(first, Op::CommDup | Op::Send),
+        _ => false,
+    }
 }
 
 /// This rank's place in the call's communicator: rank, size, and the
-/// root's rank there (0 when the call names none).
-fn place(spec: &CallSpec<'_>) -> (u32, u32, u32) {
+/// root's rank there (0 when the call names none; a reduction's, which
+/// its MPI calls do not show, as the student's line gives it).
+fn place(method: Method, spec: &CallSpec<'_>) -> (u32, u32, u32) {
     let me = step(|r| r.rank()).unwrap_or(0);
     let Some(info) = comms::by_number(spec.comm) else {
         return (0, 1, 0);
     };
     let index = |world: u32| info.world_ranks.iter().position(|&w| w == world);
     let rank = index(me).unwrap_or(0) as u32;
-    let root = spec
-        .collective
-        .as_ref()
-        .and_then(|c| c.root)
-        .and_then(index)
-        .unwrap_or(0) as u32;
+    let root = match method {
+        Method::Reduce => callee::arguments()[0]
+            .and_then(|r| u32::try_from(r).ok())
+            .filter(|&r| r < info.size())
+            .unwrap_or(0),
+        _ => spec
+            .collective
+            .as_ref()
+            .and_then(|c| c.root)
+            .and_then(index)
+            .unwrap_or(0) as u32,
+    };
     (rank, info.size(), root)
 }
 
 /// The first MPI call's description turned into the method's own: its op,
 /// and what it moves as a pickle (the object's type where the first call
-/// shows the pickle, its size where it shows the size).
-fn as_method(method: Method, mut spec: CallSpec<'_>) -> CallSpec<'_> {
+/// shows the pickle, its size where it shows the size). `root`: the
+/// root's rank in the call's communicator.
+fn as_method(method: Method, mut spec: CallSpec<'_>, root: u32) -> CallSpec<'_> {
     let first = spec.op;
     spec.op = method.op();
     if method.is_point_to_point() {
-        if let Some(send) = spec.send.as_mut() {
-            let kind = read_pickle(send.bytes).unwrap_or_else(|| "object".into());
-            send.count = 1;
-            send.datatype = Text::from(format!("pickled {kind}"));
-        }
-        if let Some(recv) = spec.recv.as_mut() {
-            recv.count = 0;
-            recv.datatype = Text::from("pickled object");
-        }
-        return spec;
+        return as_message(method, spec);
     }
     let bytes = size_sent(&spec, first);
-    let members = comms::by_number(spec.comm).map_or(1, |i| i.size());
+    let info = comms::by_number(spec.comm);
+    let members = info.as_ref().map_or(1, |i| i.size());
     let root = match method {
         Method::Bcast | Method::Scatter | Method::Gather => {
             spec.collective.as_ref().and_then(|c| c.root)
         }
-        Method::Reduce => comms::by_number(spec.comm).and_then(|i| i.world(0)),
+        Method::Reduce => info.and_then(|i| i.world(root as c_int)),
         _ => None,
     };
     spec.comm = comms::students_number(spec.comm);
@@ -172,13 +277,54 @@ fn as_method(method: Method, mut spec: CallSpec<'_>) -> CallSpec<'_> {
     })
 }
 
-/// The pickle's size this rank sends, when its first call carries it: a
+/// A point-to-point method's first call as the message the student sends
+/// or receives: the object's type read from the pickle sent (the pool's:
+/// a task or a result), any size of it received.
+fn as_message(method: Method, mut spec: CallSpec<'_>) -> CallSpec<'_> {
+    let label = method.label();
+    if let Some(send) = spec.send.as_mut() {
+        let kind = label
+            .map(String::from)
+            .or_else(|| read_pickle(send.bytes))
+            .unwrap_or_else(|| "object".into());
+        send.count = 1;
+        send.datatype = Text::from(format!("pickled {kind}"));
+    }
+    if method == Method::Sendrecv {
+        spec.recv = sendrecv_receives(spec.comm);
+    }
+    if let Some(recv) = spec.recv.as_mut() {
+        recv.count = 0;
+        recv.datatype = Text::from(format!("pickled {}", label.unwrap_or("object")));
+    }
+    spec
+}
+
+/// What a pickled sendrecv on communicator `comm` receives: the source
+/// and tag the student's line gives (any, by default).
+fn sendrecv_receives(comm: u32) -> Option<mpi_tutor::probe::RecvSpec> {
+    let info = comms::by_number(comm)?;
+    let [source, tag] = callee::arguments();
+    // SAFETY: reading MPI's constants.
+    let (any_source, any_tag, bytes) = unsafe {
+        (
+            ffi::RSMPI_ANY_SOURCE,
+            ffi::RSMPI_ANY_TAG,
+            ffi::RSMPI_UINT8_T,
+        )
+    };
+    let source = source.unwrap_or(any_source);
+    crate::p2p::recv_spec(&info, source, tag.unwrap_or(any_tag), 0, bytes)
+}
+
+/// The pickle's size this rank sends, when its call `op` carries it: a
 /// count of one 4- or 8-byte integer sent from the noted buffer (the
-/// root's size in a bcast, each rank's in a gather or a reduction's send).
-fn size_sent(spec: &CallSpec<'_>, first: Op) -> u64 {
+/// root's size in a bcast or its first part's in a scatter, each rank's
+/// in a gather or a reduction's send).
+fn size_sent(spec: &CallSpec<'_>, op: Op) -> u64 {
     let me = step(|r| r.rank()).unwrap_or(0);
-    let sends = match first {
-        Op::Bcast => spec.collective.as_ref().is_some_and(|c| c.root == Some(me)),
+    let sends = match op {
+        Op::Bcast | Op::Scatter => spec.collective.as_ref().is_some_and(|c| c.root == Some(me)),
         Op::Gather | Op::Allgather => true,
         Op::Send => true,
         _ => false,
@@ -193,7 +339,8 @@ fn size_sent(spec: &CallSpec<'_>, first: Op) -> u64 {
     if !sends || buffer == 0 {
         return 0;
     }
-    // SAFETY: the program's send buffer holds the one value it sends.
+    // SAFETY: the program's send buffer holds at least the one value it
+    // sends to each rank.
     unsafe {
         match width {
             Some(4) => (buffer as *const i32).read_unaligned().max(0) as u64,
@@ -206,10 +353,10 @@ fn size_sent(spec: &CallSpec<'_>, first: Op) -> u64 {
 /// The type of the pickle of `bytes` bytes in the noted send buffer.
 fn read_pickle(bytes: u64) -> Option<String> {
     let buffer = BUFFER.get();
-    if buffer == 0 {
+    if buffer == 0 || bytes == 0 {
         return None;
     }
-    // SAFETY: the program sends `bytes` bytes from its buffer.
+    // SAFETY: the program sends at least `bytes` bytes from its buffer.
     let pickle = unsafe { std::slice::from_raw_parts(buffer as *const u8, bytes as usize) };
     type_of(pickle)
 }

@@ -39,6 +39,7 @@ pub unsafe extern "C" fn scatterv(
     root: c_int,
     comm: ffi::MPI_Comm,
 ) -> c_int {
+    crate::fold::note_buffer(sendbuf);
     let moves = Moves {
         root: Some(root),
         count: recvcount.into(),

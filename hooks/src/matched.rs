@@ -145,6 +145,7 @@ pub unsafe extern "C" fn mrecv(
     status: *mut ffi::MPI_Status,
 ) -> c_int {
     let at = caller();
+    crate::fold::note_buffer(buf);
     // SAFETY: the program's arguments, passed on as given.
     receiving_matched(Op::Mrecv, at, || unsafe {
         ffi::PMPI_Mrecv(buf, count, datatype, message, status)

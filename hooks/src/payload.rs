@@ -26,12 +26,14 @@ fn in_fold(op: Op, work: impl FnOnce() -> c_int) -> c_int {
 
 /// Defines `$name`, a payload hook of `$op` with the C signature given,
 /// done by `$pmpi` with the same arguments.
+/// Its first argument, a buffer, is noted: a pickle the fold may read.
 macro_rules! payload_hook {
-    ($name:ident, $op:expr, $pmpi:ident, ($($arg:ident: $ty:ty),* $(,)?)) => {
+    ($name:ident, $op:expr, $pmpi:ident, ($first:ident: $first_ty:ty, $($arg:ident: $ty:ty),* $(,)?)) => {
         #[allow(clippy::too_many_arguments)]
-        pub unsafe extern "C" fn $name($($arg: $ty),*) -> c_int {
+        pub unsafe extern "C" fn $name($first: $first_ty, $($arg: $ty),*) -> c_int {
+            $crate::fold::note_buffer($first as *const c_void);
             // SAFETY: the program's arguments, passed on as given.
-            in_fold($op, || unsafe { ffi::$pmpi($($arg),*) })
+            in_fold($op, || unsafe { ffi::$pmpi($first, $($arg),*) })
         }
     };
 }

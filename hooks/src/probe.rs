@@ -10,8 +10,8 @@ use mpi::ffi;
 use mpi_tutor::probe::CallSpec;
 use mpi_tutor::trace::Op;
 
-use crate::p2p::give_status;
-use crate::{begin, caller, comms, recording, site, step, SUCCESS};
+use crate::p2p::{give_status, recv_spec};
+use crate::{begin, caller, comms, fold, recording, site, step, SUCCESS};
 
 thread_local! {
     /// This thread's last recorded call was an unanswered poll.
@@ -44,7 +44,20 @@ pub unsafe extern "C" fn probe(
         return plain();
     }
     let info = comms::info(comm);
-    let Some(id) = begin(|| Some(CallSpec::new(Op::Probe, site(at)).on(info.number))) else {
+    let Some(id) = begin(|| {
+        let call = CallSpec::new(Op::Probe, site(at)).on(info.number);
+        // mpi4py's `recv` with `recv_mprobe` off: a probe for the size,
+        // then the receive; the fold is shown as the receive.
+        // SAFETY: reading MPI's constant for a byte.
+        let bytes = unsafe { ffi::RSMPI_UINT8_T };
+        let receives = fold::probe_starts_receive()
+            .then(|| recv_spec(&info, source, tag, 0, bytes))
+            .flatten();
+        Some(match receives {
+            Some(recv) => call.receiving(recv),
+            None => call,
+        })
+    }) else {
         return plain();
     };
     step(|r| r.posted(id));

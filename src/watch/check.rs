@@ -31,9 +31,9 @@ pub fn find_program(typed: &str) -> Result<PathBuf, Error> {
 /// Refuses a program whose MPI calls the preloaded hooks cannot see.
 pub fn links_mpi(program: &Path) -> Result<(), Error> {
     let shown = program.display();
-    let data =
-        std::fs::read(program).map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
-    let needed = match needed_libraries(&data) {
+    let needed = match needed_libraries_in(program)
+        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?
+    {
         Some(needed) => needed,
         None if is_python(program) => return Ok(()),
         None => {
@@ -76,8 +76,7 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
 pub(super) fn our_mpi_library() -> Option<String> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| std::fs::read(exe).ok())
-        .and_then(|data| needed_libraries(&data))
+        .and_then(|exe| needed_libraries_in(&exe).ok().flatten())
         .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
 }
 
@@ -101,9 +100,17 @@ pub(super) fn is_mpi_library(name: &str) -> bool {
     name.starts_with("libmpi")
 }
 
+/// The libraries the ELF file at `path` names as NEEDED, reading only
+/// its headers and dynamic section (a program with debug information is
+/// tens of megabytes, and `watch` starts on every rank).
+pub(super) fn needed_libraries_in(path: &Path) -> std::io::Result<Option<Vec<String>>> {
+    let cache = object::ReadCache::new(std::fs::File::open(path)?);
+    Ok(needed_libraries(&cache))
+}
+
 /// The libraries an ELF file names as NEEDED (empty for a static one);
 /// `None` for a file that is not a 64-bit ELF.
-pub(super) fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
+pub(super) fn needed_libraries<'d, R: object::ReadRef<'d>>(data: R) -> Option<Vec<String>> {
     let header = elf::FileHeader64::<Endianness>::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;
@@ -117,7 +124,8 @@ pub(super) fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
         };
         for entry in entries {
             if entry.d_tag(endian) == u64::from(elf::DT_NEEDED) {
-                if let Ok(name) = entry.string(endian, strings) {
+                let at = u32::try_from(entry.d_val(endian)).ok();
+                if let Some(Ok(name)) = at.map(|at| strings.get(at)) {
                     needed.push(String::from_utf8_lossy(name).into_owned());
                 }
             }

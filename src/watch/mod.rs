@@ -44,14 +44,28 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
         .split_first()
         .ok_or_else(|| Error::Usage("name the program to watch after `--`".into()))?;
     let program = check::find_program(typed)?;
-    check::links_mpi(&program)?;
-    mpi4py::check(&program, typed)?;
+    if !checked_by_launch(&program) {
+        check::links_mpi(&program)?;
+        mpi4py::check(&program, typed)?;
+    }
     let hooks = hooks_library()?;
     crate::run::check_speed(args.show.speed).map_err(Error::Usage)?;
     if !under_launcher() {
+        std::env::set_var(CHECKED_ENV, &program);
         return launch::launch(&args);
     }
     Err(become_program(&args, &program, &hooks))
+}
+
+/// Set by `watch` typed alone for the ranks it starts: the program it
+/// checked. A rank need not check it again: checking a Python program
+/// starts the interpreter, and five of them at once on a small machine
+/// cost a third of the tutorial's whole run.
+const CHECKED_ENV: &str = "MPI_TUTOR_WATCH_CHECKED";
+
+/// Whether this rank's `watch` typed alone already checked `program`.
+fn checked_by_launch(program: &Path) -> bool {
+    under_launcher() && std::env::var_os(CHECKED_ENV).is_some_and(|c| Path::new(&c) == program)
 }
 
 /// The interposer built with this binary (the same MPI).
@@ -80,6 +94,7 @@ fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
         .arg0(&args.command[0])
         .args(&args.command[1..])
         .env("LD_PRELOAD", preload)
+        .env_remove(CHECKED_ENV)
         .env(CONFIG_ENV, config.to_env())
         // A Python rank's prints reach the capture as they are made, in
         // order with its MPI calls (Python buffers a pipe's output).

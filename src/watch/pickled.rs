@@ -23,6 +23,14 @@ pub enum Method {
     Allreduce,
     Scan,
     Exscan,
+    Sendrecv,
+    /// The futures pool's own messages, each one task or one result:
+    /// the master's task to a worker, the worker's taking it, the
+    /// worker's result back, the master's taking that.
+    TaskSend,
+    TaskRecv,
+    ResultSend,
+    ResultRecv,
 }
 
 impl Method {
@@ -45,6 +53,12 @@ impl Method {
             "allreduce" => Method::Allreduce,
             "scan" => Method::Scan,
             "exscan" => Method::Exscan,
+            "sendrecv" => Method::Sendrecv,
+            // The helper's names for the pool's calls (`callee`).
+            "pool task isend" => Method::TaskSend,
+            "pool task recv" => Method::TaskRecv,
+            "pool result isend" => Method::ResultSend,
+            "pool result recv" => Method::ResultRecv,
             _ => return None,
         })
     }
@@ -65,6 +79,30 @@ impl Method {
             Method::Reduce => Op::Reduce,
             Method::Allreduce => Op::Allreduce,
             Method::Scan | Method::Exscan => Op::Scan,
+            Method::Sendrecv => Op::Sendrecv,
+            Method::TaskSend | Method::ResultSend => Op::Isend,
+            Method::TaskRecv | Method::ResultRecv => Op::Recv,
+        }
+    }
+
+    /// What the method's object is called when it is not read from the
+    /// pickle: the pool's messages are a task or a result.
+    pub fn label(self) -> Option<&'static str> {
+        match self {
+            Method::TaskSend | Method::TaskRecv => Some("task"),
+            Method::ResultSend | Method::ResultRecv => Some("result"),
+            _ => None,
+        }
+    }
+
+    /// The call's arguments the fold needs from the student's line, as
+    /// `name:position` (position after the object), with their values'
+    /// defaults: a reduction's root, a sendrecv's source and tag.
+    pub fn arguments(self) -> Option<&'static str> {
+        match self {
+            Method::Reduce => Some("root:2"),
+            Method::Sendrecv => Some("source:4,recvtag:5"),
+            _ => None,
         }
     }
 
@@ -75,10 +113,15 @@ impl Method {
         match self {
             Method::Send => first == Op::Send,
             Method::Ssend => first == Op::Ssend,
-            Method::Isend => first == Op::Isend,
-            // `comm.recv()` probes for the size; with a buffer given it
-            // is one receive.
-            Method::Recv => matches!(first, Op::Mprobe | Op::Recv),
+            Method::Isend | Method::Sendrecv | Method::TaskSend | Method::ResultSend => {
+                first == Op::Isend
+            }
+            // `comm.recv()` probes for the size (a matched probe, or a
+            // plain one with `mpi4py.rc.recv_mprobe` off); with a buffer
+            // given it is one receive.
+            Method::Recv | Method::TaskRecv | Method::ResultRecv => {
+                matches!(first, Op::Mprobe | Op::Probe | Op::Recv)
+            }
             Method::Irecv => first == Op::Irecv,
             Method::Bcast => first == Op::Bcast,
             Method::Scatter => first == Op::Scatter,
@@ -98,7 +141,16 @@ impl Method {
     pub fn is_point_to_point(self) -> bool {
         matches!(
             self,
-            Method::Send | Method::Ssend | Method::Isend | Method::Recv | Method::Irecv
+            Method::Send
+                | Method::Ssend
+                | Method::Isend
+                | Method::Recv
+                | Method::Irecv
+                | Method::Sendrecv
+                | Method::TaskSend
+                | Method::TaskRecv
+                | Method::ResultSend
+                | Method::ResultRecv
         )
     }
 
@@ -109,10 +161,19 @@ impl Method {
     /// tree, each a count then the data.
     pub fn calls(self, first: Op, rank: u32, size: u32, root: u32) -> u32 {
         match self {
-            Method::Send | Method::Ssend | Method::Isend | Method::Irecv => 1,
+            Method::Send
+            | Method::Ssend
+            | Method::Isend
+            | Method::Irecv
+            | Method::TaskSend
+            | Method::ResultSend => 1,
             Method::Recv if first == Op::Recv => 1,
+            // The isend, the receive's probe and receive, the wait.
+            Method::Sendrecv => 4,
             // The size, then the pickle.
             Method::Recv
+            | Method::TaskRecv
+            | Method::ResultRecv
             | Method::Bcast
             | Method::Scatter
             | Method::Gather
@@ -193,6 +254,31 @@ pub fn type_of(pickle: &[u8]) -> Option<String> {
     None
 }
 
+/// The first class or function the pickle names by reference (module,
+/// qualified name): a futures task's function, pickled as
+/// `(function, args, kwargs)`. None when it names none before its end.
+pub fn first_global(pickle: &[u8]) -> Option<(String, String)> {
+    let mut at = 0;
+    let mut strings: Vec<&[u8]> = Vec::new();
+    while at < pickle.len().min(READ_AT_MOST) {
+        let opcode = pickle[at];
+        if opcode == 0x93 {
+            let [module, name] = strings.get(strings.len().checked_sub(2)?..)? else {
+                return None;
+            };
+            let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+            return Some((text(module), text(name)));
+        }
+        if opcode == b'.' {
+            return None;
+        }
+        let (skip, text) = argument(opcode, &pickle[at + 1..])?;
+        strings.extend(text);
+        at += 1 + skip;
+    }
+    None
+}
+
 /// What the object built by `opcode` is called.
 fn name_of(opcode: u8, first_global: Option<String>) -> Option<String> {
     let name = match opcode {
@@ -268,6 +354,15 @@ mod tests {
     }
 
     #[test]
+    fn a_tasks_function_is_named_by_its_module_and_name() {
+        // pickle.dumps((slow_square, (3,), {}), protocol=5) in a script.
+        let task = b"\x80\x05\x95\x1f\x00\x00\x00\x00\x00\x00\x00\x8c\x08__main__\x94\x8c\x0bslow_square\x94\x93\x94K\x03\x85\x94}\x94\x87\x94.";
+        let named = first_global(task);
+        assert_eq!(named, Some(("__main__".into(), "slow_square".into())));
+        assert_eq!(first_global(b"\x80\x05K\x07."), None);
+    }
+
+    #[test]
     fn an_instance_is_named_by_its_class() {
         let point = b"\x80\x05\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x08__main__\x94\x8c\x05Point\x94\x93\x94)\x81\x94}\x94\x8c\x01x\x94K\x01sb.";
         assert_eq!(type_of(point).as_deref(), Some("Point"));
@@ -288,5 +383,20 @@ mod tests {
         assert_eq!(reduce_steps(2, 3, 2), 2);
         assert_eq!(Method::Allreduce.calls(Op::Send, 1, 3, 0), 4);
         assert_eq!(Method::Recv.calls(Op::Mprobe, 1, 2, 0), 2);
+    }
+
+    #[test]
+    fn a_probed_recv_a_sendrecv_and_the_pools_messages_fold() {
+        // recv_mprobe off: a plain probe, then the receive.
+        assert!(Method::Recv.starts_with(Op::Probe));
+        assert_eq!(Method::Recv.calls(Op::Probe, 1, 2, 0), 2);
+        // An isend, the receive's two calls, the wait.
+        assert_eq!(Method::Sendrecv.calls(Op::Isend, 0, 2, 0), 4);
+        assert_eq!(Method::Sendrecv.op(), Op::Sendrecv);
+        let task = Method::named("pool task isend").unwrap();
+        assert_eq!((task.op(), task.label()), (Op::Isend, Some("task")));
+        let result = Method::named("pool result recv").unwrap();
+        assert_eq!((result.op(), result.label()), (Op::Recv, Some("result")));
+        assert_eq!(Method::Reduce.arguments(), Some("root:2"));
     }
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use crate::trace::{Site, Text};
+use crate::watch::pickled::Method;
 
 pub mod callee;
 
@@ -140,7 +141,7 @@ pub fn current_site() -> Option<Site> {
             // mpi4py's own code (a futures worker's loop, the pool's
             // thread) calls pickled methods too.
             innermost_callee(python);
-            other_threads_site(python)
+            task_site(python).or_else(|| other_threads_site(python))
         });
         (python.error_restore)(pending[0], pending[1], pending[2]);
         (python.gil_release)(state);
@@ -149,6 +150,33 @@ pub fn current_site() -> Option<Site> {
             line: 0,
         }))
     }
+}
+
+thread_local! {
+    /// The function of the futures task this worker thread took last:
+    /// (module, qualified name).
+    static TASK: std::cell::RefCell<Option<(String, String)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A futures worker took a task that runs `name` of `module`.
+pub fn note_task(module: String, name: String) {
+    TASK.set(Some((module, name)));
+}
+
+/// Where a futures worker's result is sent from: the student's function
+/// the task ran (its `def` line), if it is the student's.
+///
+/// # Safety
+/// The calling thread holds the GIL.
+unsafe fn task_site(python: &Interpreter) -> Option<Site> {
+    let sends_result = callee::latest().is_some_and(|(m, _)| m == Method::ResultSend);
+    let (module, name) = TASK.with_borrow(|t| t.clone()).filter(|_| sends_result)?;
+    // SAFETY: as the caller guarantees.
+    let (line, file) = unsafe { callee::defined_at(python, &module, &name) }?;
+    is_students(&file).then(|| Site {
+        file: Text::from(super::site::shortened(&file)),
+        line,
+    })
 }
 
 /// The first student's line found on the interpreter's other threads.
