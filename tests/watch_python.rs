@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use common::tmux::Tmux;
 use common::watch::{
-    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, terminal_after,
+    assert_rank_1_receives, at, at_call, hooks_built, left_running, lines_of, live_script,
+    terminal_after,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -215,12 +216,21 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
     for (rank, line) in exchange {
         let lines = lines_of(log, rank);
         at(&lines, line);
-        at(
+        at_call(
             &lines,
-            "scatter  root 0  2 x MPI_DOUBLE (16 B)   halo.py:17",
+            "scatter  root 0  2 x MPI_DOUBLE (16 B)",
+            "halo.py:17",
         );
-        at(&lines, "allreduce 1 x MPI_DOUBLE (8 B)   halo.py:19");
-        at(&lines, "gather   root 0  1 x MPI_DOUBLE (8 B)   halo.py:21");
+        at_call(
+            &lines,
+            "allreduce 1 x MPI_DOUBLE (8 B)  op sum",
+            "halo.py:19",
+        );
+        at_call(
+            &lines,
+            "gather   root 0  1 x MPI_DOUBLE (8 B)",
+            "halo.py:21",
+        );
         at(
             &lines,
             &format!("says     {rank}: ghost {}.0", rank as f64 - 1.0),

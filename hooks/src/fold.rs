@@ -252,6 +252,8 @@ fn place(method: Method, spec: &CallSpec<'_>) -> (u32, u32, u32) {
 fn as_method(method: Method, mut spec: CallSpec<'_>, root: u32) -> CallSpec<'_> {
     let first = spec.op;
     spec.op = method.op();
+    // The bytes are a pickle's, not values a student would recognise.
+    spec.values = None;
     if method.is_point_to_point() {
         return as_message(method, spec);
     }

@@ -55,6 +55,15 @@ pub fn at(lines: &[&str], text: &str) -> usize {
         .unwrap_or_else(|| panic!("no line with {text:?} in:\n{}", lines.join("\n")))
 }
 
+/// Where in `lines` the first line of call `call` made at `site` is,
+/// whatever values it carries between the two.
+pub fn at_call(lines: &[&str], call: &str, site: &str) -> usize {
+    lines
+        .iter()
+        .position(|l| l.contains(call) && l.ends_with(site))
+        .unwrap_or_else(|| panic!("no {call:?} at {site} in:\n{}", lines.join("\n")))
+}
+
 /// Rank 1's part of the tutorial's send/recv program (`send_recv.c`, and
 /// `mpi_demo.py` in Python) in `log`: it says hello and that it waits,
 /// receives message #0 of 0->1 tag 13 on the line ending with `at_line`,
