@@ -128,8 +128,10 @@ impl Widget for &Lanes<'_> {
 impl Lanes<'_> {
     fn arrow(&self, m: &Message, a: u16, b: u16, y: u16, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        // Delivered for the class only once the envelope has crossed.
-        let delivered = m.state == MsgState::Delivered && progress(m, self.now, self.flight) >= 1.0;
+        // In flight ends when the receive completes, wherever the envelope
+        // was: the live view holds a completion back until its envelope has
+        // crossed, a replay or a full-speed run shows it as it happened.
+        let delivered = m.state == MsgState::Delivered;
         let line_style = if delivered { t.dim() } else { t.message() };
         let (lo, hi) = (a.min(b), a.max(b));
         for x in lo..=hi {
@@ -156,8 +158,7 @@ impl Lanes<'_> {
         }
         let mut text = label(m);
         match m.state {
-            MsgState::Delivered if delivered => text.push_str(" delivered"),
-            MsgState::Delivered => {}
+            MsgState::Delivered => text.push_str(" delivered"),
             MsgState::Unexpected => text.push_str(" (no recv yet)"),
             MsgState::InFlight => {}
         }
