@@ -145,6 +145,7 @@ impl Lanes<'_> {
             "◀"
         };
         buf.set_string(b, y, head, line_style);
+        let mut envelope = None;
         if !delivered {
             // The envelope travels over the cells strictly between the ends.
             let span = f64::from(hi - lo).max(1.0);
@@ -155,6 +156,7 @@ impl Lanes<'_> {
                 a.saturating_sub(1 + off).max(b + 1).min(a)
             };
             buf.set_string(x, y, "✉", t.message());
+            envelope = Some(x);
         }
         let mut text = label(m);
         match m.state {
@@ -169,11 +171,28 @@ impl Lanes<'_> {
             buf.set_string(hi + 2, y, &text, style);
         } else if lo >= area.x + len + 2 {
             buf.set_string(lo - 1 - len, y, &text, style);
+        } else if let Some(x) = on_the_line(lo, hi, envelope, len) {
+            buf.set_string(x, y, format!(" {text} "), style);
         } else {
             let room = right.saturating_sub(hi + 2) as usize;
             buf.set_stringn(hi + 2, y, fit(&text, room), room, style);
         }
     }
+}
+
+/// Where a label with a blank each side fits on its own arrow, when it
+/// fits beside it on neither side: its first column, centred in the longer
+/// stretch between the ends and the envelope.
+fn on_the_line(lo: u16, hi: u16, envelope: Option<u16>, len: u16) -> Option<u16> {
+    let stretches = match envelope {
+        Some(e) => [(lo + 1, e), (e + 1, hi)],
+        None => [(lo + 1, hi), (hi, hi)],
+    };
+    let (start, end) = stretches
+        .into_iter()
+        .max_by_key(|(s, e)| e.saturating_sub(*s))?;
+    let free = end.saturating_sub(start);
+    (free >= len + 2).then(|| start + (free - len - 2) / 2)
 }
 
 /// A list of messages and pending receives, for when arrows do not fit.
