@@ -91,7 +91,7 @@ pub const LESSON: Lesson = Lesson::new(
 
 pub const SEND_FIRST: Lesson = Lesson::new(
     "deadlock-send",
-    "Deadlock: every rank sends a large message first",
+    "Deadlock: all ranks send a large message first",
     lesson_file!("deadlock.rs"),
     EXPLANATION,
     run_send_first,

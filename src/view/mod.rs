@@ -43,6 +43,8 @@ mod heatmap_tests;
 mod panel_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod words_tests;
 
 pub use deadlock::DeadlockBanner;
 pub use field::{active_edges, EDGE_GLOW_SECONDS};
