@@ -40,8 +40,8 @@ pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) 
 /// How far the line is squeezed to fit, from 0 (everything in full) to
 /// [`MOST_SQUEEZED`]: each level gives up one more thing, the least
 /// needed first: the event count, the lesson's topic before its summary
-/// (the lesson's name says it), the word `speed`, the hints in the badges. The rank count and the
-/// alerts always stay.
+/// (the lesson's name says it), the word `speed`, the failed badge's hint
+/// (the footer says q too). The rank count and the alerts always stay.
 const MOST_SQUEEZED: usize = 4;
 
 impl StatusBar<'_> {
@@ -73,14 +73,10 @@ impl StatusBar<'_> {
             alerts.push(format!(" ⚠ {} DROPPED ", s.dropped));
         }
         if s.trace_problems > 0 {
-            alerts.push(if short {
-                format!(" ⚠ {} TRACE PROBLEM(S) ", s.trace_problems)
-            } else {
-                format!(
-                    " ⚠ TRACE HAS {} PROBLEM(S), LISTED ON QUIT ",
-                    s.trace_problems
-                )
-            });
+            alerts.push(format!(
+                " ⚠ TRACE HAS {} PROBLEM(S), LISTED ON QUIT ",
+                s.trace_problems
+            ));
         }
         if s.recording_stopped {
             alerts.push(" ⚠ RECORDING STOPPED ".to_string());
