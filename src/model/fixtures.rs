@@ -215,6 +215,24 @@ impl Script {
         );
     }
 
+    /// The end of a receive (or wait) that took a message from `source`
+    /// with `tag` it cannot name yet: receive call `recv_call` of `rank`.
+    pub fn end_unnamed(&mut self, rank: Rank, c: &Call, recv_call: u64, source: Rank, tag: i32) {
+        let unnamed = Received {
+            call: recv_call,
+            source,
+            tag,
+            bytes: 8,
+            msg: None,
+        };
+        self.end_with(rank, c, vec![unnamed], None);
+    }
+
+    /// The message that receive `call` of `rank` took, named at last.
+    pub fn matched(&mut self, rank: Rank, call: u64, msg: MsgId) {
+        self.push(rank, EventKind::Matched { call, msg });
+    }
+
     pub fn wait_call(&mut self, op: Op, rank: Rank, requests: &[u64], line: u32) -> Call {
         let mut c = self.call(rank, op, line);
         c.requests = requests.to_vec();

@@ -498,21 +498,8 @@ fn a_receive_completed_by_test_or_a_late_match_ends_its_flight() {
     let any = s.recv(0, Source::Any, TagSel::Any, 1, 40);
     let (send, id) = s.send(2, 0, 5, 1, 41);
     s.end(2, &send);
-    let unnamed = crate::trace::Received {
-        call: any.id,
-        source: 2,
-        tag: 5,
-        bytes: 8,
-        msg: None,
-    };
-    s.end_with(0, &any, vec![unnamed], None);
-    s.push(
-        0,
-        EventKind::Matched {
-            call: any.id,
-            msg: id,
-        },
-    );
+    s.end_unnamed(0, &any, any.id, 2, 5);
+    s.matched(0, any.id, id);
     let m = s.model();
     assert_eq!(msg_states(&m), [MsgState::Delivered, MsgState::Delivered]);
     assert_eq!(m.timeline().unreceived().count(), 0);
@@ -537,14 +524,7 @@ fn a_receive_that_cannot_name_its_message_yet_still_ends_its_flight() {
     assert_eq!(msg_states(&s.model()), [MsgState::InFlight; 2]);
     let wait = s.wait_call(Op::Wait, 1, &[from0.id], 12);
     s.begin(1, &wait);
-    let unnamed = crate::trace::Received {
-        call: from0.id,
-        source: 0,
-        tag: 1,
-        bytes: 8,
-        msg: None,
-    };
-    s.end_with(1, &wait, vec![unnamed], None);
+    s.end_unnamed(1, &wait, from0.id, 0, 1);
     let m = s.model();
     let by_k: Vec<_> = m.messages().map(|x| (x.id.k, x.state)).collect();
     // k0 is the wildcard's (still posted), k1 arrived: none "no recv yet".
@@ -552,13 +532,7 @@ fn a_receive_that_cannot_name_its_message_yet_still_ends_its_flight() {
     let wait_any = s.wait_call(Op::Wait, 1, &[any.id], 13);
     s.begin(1, &wait_any);
     s.end_received(1, &wait_any, &[(any.id, k0)]);
-    s.push(
-        1,
-        EventKind::Matched {
-            call: from0.id,
-            msg: k1,
-        },
-    );
+    s.matched(1, from0.id, k1);
     let m = s.model();
     assert_eq!(msg_states(&m), [MsgState::Delivered; 2]);
     assert_eq!(m.pending_receives().count(), 0);

@@ -407,7 +407,8 @@ fn halo_at_8_ranks_gives_every_message_a_line_of_its_own() {
         messages >= 40,
         "halo exchanges with both neighbours: {messages}"
     );
-    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+    // Alone, and at the panel's size in an 80x24 and a 120x40 screen.
+    for (w, h) in [(80, 24), (120, 40), (200, 60), (80, 12), (120, 20)] {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
         let st = SpaceTime {
             model: &m,
@@ -437,52 +438,41 @@ fn label_rows(t: &str) -> (usize, usize) {
     (row("0"), row("1"))
 }
 
+/// The whole screen showing the space-time diagram of `m`, at 80x24 and
+/// 120x40, each snapshotted as `screen_spacetime_{name}_{size}`.
+fn spacetime_screens(m: &Model, name: &str) -> [String; 2] {
+    let mut s = screen(m, m.now());
+    s.main_panel = MainPanel::SpaceTime;
+    [(80, 24), (120, 40)].map(|(w, h)| {
+        let t = text(&draw(&s, w, h));
+        insta::assert_snapshot!(format!("screen_spacetime_{name}_{w}x{h}"), t);
+        t
+    })
+}
+
 #[test]
 fn halo_at_8_and_ring_at_16_are_readable_on_the_screen() {
     // Halo's grid neighbours are 4 ranks apart: on a short screen its
     // ranks keep their free rows for the lines (and scroll) rather than
     // lines running through the ranks between.
     let halo = replay("halo8");
-    let mut s = screen(&halo, halo.now());
-    s.main_panel = MainPanel::SpaceTime;
-    for (w, h) in [(80, 24), (120, 40)] {
-        let t = text(&draw(&s, w, h));
-        insta::assert_snapshot!(format!("screen_spacetime_halo8_{w}x{h}"), t);
-        let (r0, r1) = label_rows(&t);
-        assert_eq!(r1 - r0, 2, "{w}x{h}:\n{t}");
+    let [small, large] = spacetime_screens(&halo, "halo8");
+    for t in [&small, &large] {
+        let (r0, r1) = label_rows(t);
+        assert_eq!(r1 - r0, 2, "{t}");
     }
-    assert!(text(&draw(&s, 80, 24)).contains("ranks 0–4 of 8"));
-    // Each message on a line of its own at the screen's panel size.
-    let panel = |w, h| {
-        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
-        let shared = SpaceTime {
-            model: &halo,
-            view: SpaceTimeView::default(),
-            focused: true,
-            theme: Theme::new(false),
-        }
-        .draw(buf.area, &mut buf);
-        (shared, text(&buf))
-    };
-    for (w, h) in [(80, 12), (120, 20)] {
-        let (shared, t) = panel(w, h);
-        assert_eq!(shared, 0, "{w}x{h}:\n{t}");
-    }
+    assert!(small.contains("ranks 0–4 of 8"), "{small}");
 
     // A ring passes the token to the next rank: one row per rank, and as
     // many ranks as fit.
     let ring = replay("ring16");
-    let mut s = screen(&ring, ring.now());
-    s.main_panel = MainPanel::SpaceTime;
-    for (w, h) in [(80, 24), (120, 40)] {
-        let t = text(&draw(&s, w, h));
-        insta::assert_snapshot!(format!("screen_spacetime_ring16_{w}x{h}"), t);
+    let [small, large] = spacetime_screens(&ring, "ring16");
+    for t in [&small, &large] {
         let arrivals = t.matches('▼').count() + t.matches('▲').count();
-        assert!(arrivals >= 9, "{w}x{h}:\n{t}");
+        assert!(arrivals >= 9, "{t}");
     }
-    let t = text(&draw(&s, 80, 24));
-    let (r0, r1) = label_rows(&t);
-    assert_eq!(r1 - r0, 1, "{t}");
-    assert!(t.contains("ranks 0–8 of 16"), "{t}");
-    assert!(!text(&draw(&s, 120, 40)).contains(" of 16"));
+    let (r0, r1) = label_rows(&small);
+    assert_eq!(r1 - r0, 1, "{small}");
+    assert!(small.contains("ranks 0–8 of 16"), "{small}");
+    assert!(!large.contains(" of 16"), "{large}");
 }

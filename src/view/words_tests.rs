@@ -70,42 +70,59 @@ fn shown_whole(s: &Screen, phrase: &str) {
     }
 }
 
-fn model(script: &Script) -> Model {
-    script.model()
+/// The screen of `script` with its real `lesson` (its deadlock shown, if
+/// it has one), snapshotted as `name` at both sizes, each of `phrases`
+/// shown whole; returns the screen's text at 120x40.
+fn check_words(script: &Script, lesson: &str, name: &str, phrases: &[&str]) -> String {
+    let m = script.model();
+    let deadlock = m.deadlock();
+    let mut s = shown(&m, lesson);
+    if deadlock.is_some() {
+        s.deadlock = deadlock.as_ref();
+        s.status.mode = Mode::Paused;
+    }
+    snap(name, &s);
+    for phrase in phrases {
+        shown_whole(&s, phrase);
+    }
+    text(&draw(&s, 120, 40))
 }
 
 #[test]
 fn posted_waiting_and_held_words() {
-    let m = model(&fixtures::posted_and_waiting());
-    let s = shown(&m, "nonblocking");
-    snap("words_posted_waiting_held", &s);
-    shown_whole(&s, "◇ posted: from 3, tag 1");
-    shown_whole(&s, "waiting in recv from 0");
-    shown_whole(&s, "⧗ waiting for 0, tag 2");
-    shown_whole(&s, "waiting in wait");
-    shown_whole(&s, "⧗ waiting for 1, tag 1");
-    shown_whole(&s, "paused before isend");
-    shown_whole(&s, "computing while the message from the left travels");
-    // Posted is not waiting: one of each receive on rank 0 and rank 2's
-    // irecv is waited on.
-    let title = text(&draw(&s, 120, 40));
-    assert!(
-        title.contains("2 receives waiting · 1 receive posted"),
-        "{title}"
+    let t = check_words(
+        &fixtures::posted_and_waiting(),
+        "nonblocking",
+        "words_posted_waiting_held",
+        &[
+            "◇ posted: from 3, tag 1",
+            "waiting in recv from 0",
+            "⧗ waiting for 0, tag 2",
+            "waiting in wait",
+            "⧗ waiting for 1, tag 1",
+            "paused before isend",
+            "computing while the message from the left travels",
+        ],
     );
+    // Posted is not waiting: rank 0's irecv is only posted, rank 1's recv
+    // and rank 2's irecv (in a wait) are waited on.
+    assert!(t.contains("2 receives waiting · 1 receive posted"), "{t}");
 }
 
 #[test]
 fn sends_waiting_for_their_receivers() {
-    let m = model(&fixtures::senders_wait());
-    let s = shown(&m, "deadlock-send");
-    snap("words_senders_wait", &s);
-    shown_whole(&s, "waiting in ssend to 1");
-    shown_whole(&s, "waiting in send to 1");
-    shown_whole(&s, "⧗ waiting for 1 to receive, tag 5");
-    shown_whole(&s, "⧗ waiting for 1 to receive, tag 6");
-    shown_whole(&s, "1.0 MiB");
-    let t = text(&draw(&s, 120, 40));
+    let t = check_words(
+        &fixtures::senders_wait(),
+        "deadlock-send",
+        "words_senders_wait",
+        &[
+            "waiting in ssend to 1",
+            "waiting in send to 1",
+            "⧗ waiting for 1 to receive, tag 5",
+            "⧗ waiting for 1 to receive, tag 6",
+            "1.0 MiB",
+        ],
+    );
     assert!(t.contains("2 sends waiting for their receivers"), "{t}");
     // Not queued at the receiver, not travelling.
     assert!(!t.contains("queued"), "{t}");
@@ -114,51 +131,61 @@ fn sends_waiting_for_their_receivers() {
 
 #[test]
 fn a_deadlock_of_one_rank_and_of_a_cycle() {
-    let m = model(&fixtures::waits_for_an_ended_rank());
-    let d = m.deadlock().expect("rank 1 waits forever");
-    let mut s = shown(&m, "deadlock");
-    s.deadlock = Some(&d);
-    s.status.mode = Mode::Paused;
-    snap("words_deadlock_one_rank", &s);
-    shown_whole(&s, "DEADLOCK: rank 1 waits forever");
-    shown_whole(&s, "rank 1 recv(from 0, tag 1) lessons/deadlock.rs:16");
-    shown_whole(
-        &s,
-        "waits for rank 0, which has ended: it will never answer",
+    check_words(
+        &fixtures::waits_for_an_ended_rank(),
+        "deadlock",
+        "words_deadlock_one_rank",
+        &[
+            "DEADLOCK: rank 1 waits forever",
+            "rank 1 recv(from 0, tag 1) lessons/deadlock.rs:16",
+            "waits for rank 0, which has ended: it will never answer",
+        ],
     );
-
-    let m = model(&fixtures::ring_of_receives());
-    let d = m.deadlock().expect("a cycle");
-    let mut s = shown(&m, "deadlock");
-    s.deadlock = Some(&d);
-    s.status.mode = Mode::Paused;
-    snap("words_deadlock_cycle", &s);
-    shown_whole(&s, "DEADLOCK: these ranks wait for each other forever");
-    for r in 0..3 {
-        shown_whole(&s, &format!("rank {r} recv(from {}, tag 1)", (r + 2) % 3));
-    }
-    shown_whole(&s, "back to the start, nobody can move");
-    shown_whole(&s, "3 ranks");
+    check_words(
+        &fixtures::ring_of_receives(),
+        "deadlock",
+        "words_deadlock_cycle",
+        &[
+            "DEADLOCK: these ranks wait for each other forever",
+            "rank 0 recv(from 2, tag 1)",
+            "waits for rank 2 recv(from 1, tag 1)",
+            "waits for rank 1 recv(from 0, tag 1)",
+            "waits for rank 0: back to the start, nobody can move",
+            "3 ranks",
+        ],
+    );
 }
 
 #[test]
 fn a_failed_rank_stays_with_its_message_and_line() {
-    let m = model(&fixtures::crashed());
+    // The others wait in the allreduce for the failed rank: a deadlock,
+    // whose banner says why the rank they wait for is gone.
+    check_words(
+        &fixtures::crashed(),
+        "crash",
+        "words_failed",
+        &[
+            "RANK 1 FAILED",
+            "4 ranks",
+            "in allreduce",
+            "DEADLOCK: rank 0 waits forever",
+            "waits for rank 1, which failed at lessons/crash.rs:19: index out of bounds: the len is 2 but the index is 2",
+            "also stuck: ranks 2 3",
+        ],
+    );
+    // Before the deadlock is confirmed, the detail line under the ranks
+    // says the same of the failed rank.
+    let m = fixtures::crashed().model();
     let s = shown(&m, "crash");
-    snap("words_failed", &s);
-    shown_whole(&s, "RANK 1 FAILED");
-    shown_whole(&s, "4 ranks");
-    // The detail line under the ranks: the whole message and the line.
     shown_whole(
         &s,
         "rank 1 · FAILED at lessons/crash.rs:19: index out of bounds: the len is 2 but the index is 2",
     );
-    shown_whole(&s, "in allreduce");
 }
 
 #[test]
 fn every_lesson_says_what_it_is_about() {
-    let crashed = model(&fixtures::crashed());
+    let crashed = fixtures::crashed().model();
     let quiet = Model::new(crashed.header().clone());
     for lesson in crate::lessons::LESSONS {
         let summary = lesson
@@ -193,12 +220,11 @@ fn what_ranks_said_and_their_calls_are_whole_in_narrow_boxes() {
         reduce.say(r, &part);
         reduce.held(r, c);
     }
-    let m = reduce.model();
-    let s = shown(&m, "reduce");
-    snap("said_reduce_held", &s);
-    shown_whole(
-        &s,
-        "steps 250..500 cover [0.250, 0.500): my part is 0.8746758163",
+    check_words(
+        &reduce,
+        "reduce",
+        "said_reduce_held",
+        &["steps 250..500 cover [0.250, 0.500): my part is 0.8746758163"],
     );
 
     // The nonblocking lesson: every rank waiting for its four requests.
@@ -208,9 +234,13 @@ fn what_ranks_said_and_their_calls_are_whole_in_narrow_boxes() {
         waits.say(r, "work done (result 1.644931), now waiting for the rest");
         waits.begin(r, &w);
     }
-    let m = waits.model();
-    let s = shown(&m, "nonblocking");
-    snap("said_waitall", &s);
-    shown_whole(&s, "requests #0 #1 #2 #3");
-    shown_whole(&s, "work done (result 1.644931), now waiting for the rest");
+    check_words(
+        &waits,
+        "nonblocking",
+        "said_waitall",
+        &[
+            "requests #0 #1 #2 #3",
+            "work done (result 1.644931), now waiting for the rest",
+        ],
+    );
 }
