@@ -61,7 +61,8 @@ WATCH FOR
   - In `deadlock-send` the data never leaves: each send waits at its
     sender for a receiver that never comes (shown waiting, not queued).
   - Nothing crashes: the job just stops making progress. mpi-tutor
-    notices, prints the cycle and ends the job.
+    notices and shows the cycle, the stuck ranks marked STUCK; when you
+    quit (q) it ends the job and prints the cycle (--headless: at once).
 
 HOW TO FIX IT
   - Reorder: even ranks send then receive, odd ranks receive then send
@@ -91,7 +92,7 @@ pub const LESSON: Lesson = Lesson::new(
 
 pub const SEND_FIRST: Lesson = Lesson::new(
     "deadlock-send",
-    "Deadlock: every rank sends a large message first",
+    "Deadlock: all ranks send a large message first",
     lesson_file!("deadlock.rs"),
     EXPLANATION,
     run_send_first,

@@ -221,6 +221,24 @@ impl Script {
         );
     }
 
+    /// The end of a receive (or wait) that took a message from `source`
+    /// with `tag` it cannot name yet: receive call `recv_call` of `rank`.
+    pub fn end_unnamed(&mut self, rank: Rank, c: &Call, recv_call: u64, source: Rank, tag: i32) {
+        let unnamed = Received {
+            call: recv_call,
+            source,
+            tag,
+            bytes: 8,
+            msg: None,
+        };
+        self.end_with(rank, c, vec![unnamed], None);
+    }
+
+    /// The message that receive `call` of `rank` took, named at last.
+    pub fn matched(&mut self, rank: Rank, call: u64, msg: MsgId) {
+        self.push(rank, EventKind::Matched { call, msg });
+    }
+
     pub fn wait_call(&mut self, op: Op, rank: Rank, requests: &[u64], line: u32) -> Call {
         let mut c = self.call(rank, op, line);
         c.requests = requests.to_vec();
@@ -394,5 +412,90 @@ pub fn head_to_head() -> Script {
     s.recv(0, Source::Rank(1), TagSel::Tag(7), 10, 14);
     s.at(0.003);
     s.recv(1, Source::Rank(0), TagSel::Tag(7), 10, 20);
+    s
+}
+
+/// The nonblocking lesson on 4 ranks, one rank per word: rank 0 posted an
+/// irecv from 3 and computes (posted), rank 1 waits in a recv from 0,
+/// rank 2 waits in a wait on its irecv from 1, rank 3 is held by the tutor
+/// before its isend.
+pub fn posted_and_waiting() -> Script {
+    let mut s = Script::new("nonblocking", 4);
+    s.at(0.010);
+    let posted = s.recv_call(Op::Irecv, 0, Source::Rank(3), TagSel::Tag(1), 4, 23);
+    s.begin(0, &posted);
+    s.end(0, &posted);
+    s.say(0, "computing while the message from the left travels");
+    s.at(0.020);
+    s.recv(1, Source::Rank(0), TagSel::Tag(2), 4, 24);
+    s.at(0.030);
+    let irecv = s.recv_call(Op::Irecv, 2, Source::Rank(1), TagSel::Tag(1), 4, 23);
+    s.begin(2, &irecv);
+    s.end(2, &irecv);
+    let wait = s.wait_call(Op::Wait, 2, &[irecv.id], 45);
+    s.begin(2, &wait);
+    s.at(0.040);
+    let isend = s.send_call(Op::Isend, 3, 0, 1, 4, 25);
+    s.held(3, &isend);
+    s
+}
+
+/// Sends that wait for their receivers on 3 ranks: rank 0 in a synchronous
+/// send to rank 1, rank 2 in a 1 MiB send to rank 1 (rendezvous), while
+/// rank 1 computes and has posted no receive.
+pub fn senders_wait() -> Script {
+    let mut s = Script::new("deadlock", 3);
+    s.at(0.010);
+    let ssend = s.send_call(Op::Ssend, 0, 1, 5, 10, 30);
+    s.begin(0, &ssend);
+    s.at(0.020);
+    s.send(2, 1, 6, 131_072, 31);
+    s.at(0.030);
+    s.say(1, "busy computing before my receives");
+    s
+}
+
+/// A deadlock on one rank: rank 0 ended, rank 1 waits in a recv from it.
+pub fn waits_for_an_ended_rank() -> Script {
+    let mut s = Script::new("deadlock", 2);
+    s.at(0.010);
+    s.say(0, "done, and I sent nothing");
+    s.finish(0);
+    s.at(0.020);
+    s.recv(1, Source::Rank(0), TagSel::Tag(1), 10, 16);
+    s
+}
+
+/// A cycle of three: every rank receives from its left neighbour first.
+pub fn ring_of_receives() -> Script {
+    let mut s = Script::new("deadlock", 3);
+    for r in 0..3 {
+        s.at(0.010 * f64::from(r + 1));
+        s.recv(r, Source::Rank((r + 2) % 3), TagSel::Tag(1), 10, 16);
+    }
+    s
+}
+
+/// The crash lesson on 4 ranks at step 2: rank 1 failed at its index out
+/// of bounds, the others wait in the allreduce it will never join.
+pub fn crashed() -> Script {
+    let mut s = Script::new("crash", 4);
+    s.at(0.010);
+    for r in 0..4 {
+        s.say(r, "step 1: the sum over all ranks is 64");
+    }
+    s.at(0.020);
+    let calls = s.collective(Op::Allreduce, None, &[0, 2, 3], 21);
+    for (c, r) in calls.iter().zip([0, 2, 3]) {
+        s.begin(r, c);
+    }
+    s.at(0.030);
+    s.push(
+        1,
+        EventKind::Failed {
+            message: "index out of bounds: the len is 2 but the index is 2".into(),
+            site: Some(site("lessons/crash.rs", 19)),
+        },
+    );
     s
 }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::trace::{Call, MsgId, Op, Rank, RecvPart, Site, Source, TagSel};
+use crate::trace::{Call, MsgId, Op, Rank, Received, RecvPart, Site, Source, TagSel};
 
 /// How many delivered messages are kept for the view.
 pub const DELIVERED_KEPT: usize = 64;
@@ -196,6 +196,16 @@ impl Messages {
                 self.rematch(rank);
             }
         }
+    }
+
+    /// The message a receive of `rank` took, when the End could not name
+    /// it (an earlier-posted wildcard receive is still open): the one this
+    /// model matched to it, if that came from where the End says. Its
+    /// flight ends now; a later `Matched` names the message for certain.
+    pub fn taken_by(&self, rank: Rank, rec: &Received) -> Option<MsgId> {
+        self.posted_at(rank, rec.call)?
+            .matched
+            .filter(|id| id.from == rec.source && id.tag == rec.tag)
     }
 
     /// A receive took message `id` at time `t`.

@@ -409,8 +409,9 @@ impl Model {
     fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {
         let r = rank as usize;
         for rec in &end.received {
+            let taken = rec.msg.or_else(|| self.msgs.taken_by(rank, rec));
             self.msgs.unpost(rank, rec.call);
-            if let Some(id) = rec.msg {
+            if let Some(id) = taken {
                 self.msgs.consume(id, t);
             }
         }

@@ -449,3 +449,116 @@ fn history_is_bounded() {
     assert_eq!(m.recent().next().unwrap().seq, 50);
     assert_eq!(m.events_applied(), HISTORY as u64 + 50);
 }
+
+/// Every message a receive took, by the End (or late `Matched`) that says so.
+fn taken_by(e: &Event) -> Vec<crate::trace::MsgId> {
+    match &e.event {
+        EventKind::End(end) => end.received.iter().filter_map(|r| r.msg).collect(),
+        EventKind::Matched { msg, .. } => vec![*msg],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn in_flight_ends_when_the_receive_completes() {
+    // Real runs: blocking receives (send_recv, ring, halo on 8 ranks), and
+    // irecvs completed by test and by waitall (nonblocking).
+    for name in ["send_recv", "ring", "halo8", "nonblocking"] {
+        let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+        let trace = crate::trace::read_trace(std::path::Path::new(&path)).unwrap();
+        let mut m = Model::new(trace.header);
+        let mut taken = std::collections::BTreeSet::new();
+        for e in &trace.events {
+            m.apply(e);
+            taken.extend(taken_by(e));
+            for msg in m.messages().filter(|x| taken.contains(&x.id)) {
+                assert_eq!(msg.state, MsgState::Delivered, "{name}: {e:?}");
+                assert!(msg.delivered_at.is_some(), "{name}: {e:?}");
+            }
+            let flying: Vec<_> = m.timeline().unreceived().map(|(id, ..)| id).collect();
+            assert!(
+                flying.iter().all(|id| !taken.contains(id)),
+                "{name}: {e:?} leaves {flying:?} on the space-time diagram"
+            );
+        }
+        assert!(!taken.is_empty(), "{name} received messages");
+        assert!(
+            m.messages().all(|x| x.state == MsgState::Delivered),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_receive_completed_by_test_or_a_late_match_ends_its_flight() {
+    let mut s = Script::new("pool", 3);
+    let ir = s.recv_call(Op::Irecv, 1, Source::Rank(0), TagSel::Tag(1), 10, 30);
+    s.begin(1, &ir);
+    s.end(1, &ir);
+    let (send, id) = s.send(0, 1, 1, 10, 31);
+    s.end(0, &send);
+    let test = s.wait_call(Op::Test, 1, &[ir.id], 32);
+    s.begin(1, &test);
+    assert_eq!(msg_states(&s.model()), [MsgState::InFlight]);
+    s.end_with(
+        1,
+        &test,
+        vec![crate::trace::Received {
+            call: ir.id,
+            source: 0,
+            tag: 1,
+            bytes: 80,
+            msg: Some(id),
+        }],
+        Some(true),
+    );
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered]);
+    assert!(m.ranks()[1].requests.is_empty());
+    assert_eq!(m.timeline().unreceived().count(), 0);
+
+    // A wildcard receive that completed before its message could be named:
+    // the late `Matched` ends the flight.
+    let any = s.recv(0, Source::Any, TagSel::Any, 1, 40);
+    let (send, id) = s.send(2, 0, 5, 1, 41);
+    s.end(2, &send);
+    s.end_unnamed(0, &any, any.id, 2, 5);
+    s.matched(0, any.id, id);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered, MsgState::Delivered]);
+    assert_eq!(m.timeline().unreceived().count(), 0);
+}
+
+#[test]
+fn a_receive_that_cannot_name_its_message_yet_still_ends_its_flight() {
+    // Rank 1 posts a wildcard irecv, then one from rank 0 tag 1; rank 0
+    // sends twice on tag 1. The second receive completes first, but while
+    // the wildcard is open the recorder cannot say which of the two it took.
+    let mut s = Script::new("pool", 2);
+    let any = s.recv_call(Op::Irecv, 1, Source::Any, TagSel::Any, 1, 10);
+    let from0 = s.recv_call(Op::Irecv, 1, Source::Rank(0), TagSel::Tag(1), 1, 11);
+    for c in [&any, &from0] {
+        s.begin(1, c);
+        s.end(1, c);
+    }
+    let (first, k0) = s.send(0, 1, 1, 1, 20);
+    s.end(0, &first);
+    let (second, k1) = s.send(0, 1, 1, 1, 21);
+    s.end(0, &second);
+    assert_eq!(msg_states(&s.model()), [MsgState::InFlight; 2]);
+    let wait = s.wait_call(Op::Wait, 1, &[from0.id], 12);
+    s.begin(1, &wait);
+    s.end_unnamed(1, &wait, from0.id, 0, 1);
+    let m = s.model();
+    let by_k: Vec<_> = m.messages().map(|x| (x.id.k, x.state)).collect();
+    // k0 is the wildcard's (still posted), k1 arrived: none "no recv yet".
+    assert_eq!(by_k, [(0, MsgState::InFlight), (1, MsgState::Delivered)]);
+    let wait_any = s.wait_call(Op::Wait, 1, &[any.id], 13);
+    s.begin(1, &wait_any);
+    s.end_received(1, &wait_any, &[(any.id, k0)]);
+    s.matched(1, from0.id, k1);
+    let m = s.model();
+    assert_eq!(msg_states(&m), [MsgState::Delivered; 2]);
+    assert_eq!(m.pending_receives().count(), 0);
+    assert_eq!(m.summary().total_messages(), 2);
+}

@@ -7,11 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::ranks::wrap;
 use super::{fit, words, Theme};
 use crate::model::Deadlock;
 
 pub struct DeadlockBanner<'a> {
     pub deadlock: &'a Deadlock,
+    /// Why the rank the waits lead to failed, when it did
+    /// ([`words::failure`]): the banner covers the failed rank's detail.
+    pub failure: Option<String>,
     pub theme: Theme,
 }
 
@@ -29,9 +33,10 @@ impl DeadlockBanner<'_> {
             ]));
         }
         let close = match (d.dead_end, d.cycle.first()) {
-            (Some(r), _) => Some(format!(
-                "waits for rank {r}, which has ended: it will never answer"
-            )),
+            (Some(r), _) => Some(match &self.failure {
+                Some(why) => format!("waits for rank {r}, which failed {why}"),
+                None => format!("waits for rank {r}, which has ended: it will never answer"),
+            }),
             (None, Some(first)) if d.cycle.len() == 1 => Some(format!(
                 "waits for itself (rank {}): it can never move",
                 first.rank
@@ -43,7 +48,11 @@ impl DeadlockBanner<'_> {
             (None, None) => None,
         };
         if let Some(close) = close {
-            out.push(Line::styled(fit(&close, width), t.error()));
+            out.extend(
+                wrap(&close, width, 3)
+                    .into_iter()
+                    .map(|l| Line::styled(l, t.error())),
+            );
         }
         let others: Vec<String> = d
             .ranks

@@ -27,15 +27,9 @@ impl RankDetail<'_> {
     pub fn text(&self) -> String {
         let r = self.rank;
         let mut parts = vec![format!("rank {}", r.rank)];
-        match &r.state {
-            RankState::Failed { message, site } => {
-                let at = site
-                    .as_ref()
-                    .map(|s| format!(" at {s}"))
-                    .unwrap_or_default();
-                parts.push(format!("FAILED{at}: {message}"));
-            }
-            _ => {
+        match words::failure(r) {
+            Some(why) => parts.push(format!("FAILED {why}")),
+            None => {
                 parts.push(words::rank_state(r));
                 if let Some(c) = &r.call {
                     let current = matches!(r.state, RankState::Held(_) | RankState::InCall { .. });

@@ -39,18 +39,7 @@ impl Widget for &HelpOverlay<'_> {
             // The explanation's own lines and indents carry its structure
             // (GOAL, WATCH FOR, numbered exercises): wrap each on its own.
             let room = area.height.saturating_sub(KEYS.len() as u16 + 5) as usize;
-            let mut shown = Vec::new();
-            for p in paragraphs(text) {
-                if p.text.is_empty() {
-                    shown.push(String::new());
-                    continue;
-                }
-                let width = (w as usize).saturating_sub(4 + p.indent + p.hang).max(8);
-                for (i, l) in wrap(&p.text, width, usize::MAX).into_iter().enumerate() {
-                    let pad = p.indent + if i == 0 { 0 } else { p.hang };
-                    shown.push(format!("{}{l}", " ".repeat(pad)));
-                }
-            }
+            let mut shown = reflow(text, (w as usize).saturating_sub(4));
             if shown.len() > room {
                 shown.truncate(room.saturating_sub(1));
                 shown.push(format!(
@@ -79,6 +68,24 @@ impl Widget for &HelpOverlay<'_> {
             )
             .render(popup, buf);
     }
+}
+
+/// An explanation's paragraphs wrapped to `width` columns, each keeping
+/// its indent, a bullet's or a numbered item's text hanging under its text.
+pub(super) fn reflow(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in paragraphs(text) {
+        if p.text.is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        let room = width.saturating_sub(p.indent + p.hang).max(8);
+        for (i, l) in wrap(&p.text, room, usize::MAX).into_iter().enumerate() {
+            let pad = p.indent + if i == 0 { 0 } else { p.hang };
+            out.push(format!("{}{l}", " ".repeat(pad)));
+        }
+    }
+    out
 }
 
 /// A paragraph of an explanation: its indent, and the hanging indent of

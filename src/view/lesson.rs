@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
+use super::help::reflow;
 use super::{base_name, fit, LessonInfo, Theme};
 use crate::model::Model;
 use crate::trace::Rank;
@@ -119,8 +120,10 @@ impl Widget for &LessonPane<'_> {
                 .borders(Borders::TOP)
                 .title(" about ")
                 .border_style(t.dim());
-            Paragraph::new(self.lesson.explanation.trim())
-                .wrap(Wrap { trim: true })
+            // Reflowed to the pane: the explanation is hard-wrapped for a
+            // wider terminal, and wrapping its lines again leaves stubs.
+            let text = reflow(self.lesson.explanation.trim(), about.width as usize);
+            Paragraph::new(text.into_iter().map(Line::from).collect::<Vec<_>>())
                 .block(block)
                 .render(about, buf);
         }

@@ -144,8 +144,10 @@ impl Widget for &Lanes<'_> {
 impl Lanes<'_> {
     fn arrow(&self, m: &Message, a: u16, b: u16, y: u16, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
-        // Delivered for the class only once the envelope has crossed.
-        let delivered = m.state == MsgState::Delivered && progress(m, self.now, self.flight) >= 1.0;
+        // In flight ends when the receive completes, wherever the envelope
+        // was: the live view holds a completion back until its envelope has
+        // crossed, a replay or a full-speed run shows it as it happened.
+        let delivered = m.state == MsgState::Delivered;
         let line_style = if delivered { t.dim() } else { t.message() };
         let (lo, hi) = (a.min(b), a.max(b));
         for x in lo..=hi {
@@ -159,6 +161,7 @@ impl Lanes<'_> {
             "◀"
         };
         buf.set_string(b, y, head, line_style);
+        let mut envelope = None;
         if !delivered {
             // The envelope travels over the cells strictly between the ends.
             let span = f64::from(hi - lo).max(1.0);
@@ -169,11 +172,11 @@ impl Lanes<'_> {
                 a.saturating_sub(1 + off).max(b + 1).min(a)
             };
             buf.set_string(x, y, "✉", t.message());
+            envelope = Some(x);
         }
         let mut text = label(m, self.values);
         match m.state {
-            MsgState::Delivered if delivered => text.push_str(" delivered"),
-            MsgState::Delivered => {}
+            MsgState::Delivered => text.push_str(" delivered"),
             MsgState::Unexpected => text.push_str(" (no recv yet)"),
             MsgState::InFlight => {}
         }
@@ -184,11 +187,28 @@ impl Lanes<'_> {
             buf.set_string(hi + 2, y, &text, style);
         } else if lo >= area.x + len + 2 {
             buf.set_string(lo - 1 - len, y, &text, style);
+        } else if let Some(x) = on_the_line(lo, hi, envelope, len) {
+            buf.set_string(x, y, format!(" {text} "), style);
         } else {
             let room = right.saturating_sub(hi + 2) as usize;
             buf.set_stringn(hi + 2, y, fit(&text, room), room, style);
         }
     }
+}
+
+/// Where a label with a blank each side fits on its own arrow, when it
+/// fits beside it on neither side: its first column, centred in the longer
+/// stretch between the ends and the envelope.
+fn on_the_line(lo: u16, hi: u16, envelope: Option<u16>, len: u16) -> Option<u16> {
+    let stretches = match envelope {
+        Some(e) => [(lo + 1, e), (e + 1, hi)],
+        None => [(lo + 1, hi), (hi, hi)],
+    };
+    let (start, end) = stretches
+        .into_iter()
+        .max_by_key(|(s, e)| e.saturating_sub(*s))?;
+    let free = end.saturating_sub(start);
+    (free >= len + 2).then(|| start + (free - len - 2) / 2)
 }
 
 /// A list of messages and pending receives, for when arrows do not fit.

@@ -45,6 +45,8 @@ mod heatmap_tests;
 mod panel_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod words_tests;
 
 pub use deadlock::DeadlockBanner;
 pub use field::{active_edges, EDGE_GLOW_SECONDS};
@@ -375,7 +377,15 @@ impl Screen<'_> {
     /// The deadlock banner, the summary and the help, over the rest.
     fn render_overlays(&self, areas: &Areas, theme: Theme, buf: &mut Buffer) {
         if let Some(d) = self.deadlock {
-            DeadlockBanner { deadlock: d, theme }.render(areas.world, buf);
+            let failure = (d.dead_end)
+                .and_then(|r| self.model.ranks().get(r as usize))
+                .and_then(words::failure);
+            DeadlockBanner {
+                deadlock: d,
+                failure,
+                theme,
+            }
+            .render(areas.world, buf);
         }
         if self.show_summary {
             SummaryOverlay {

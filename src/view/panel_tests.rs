@@ -407,7 +407,8 @@ fn halo_at_8_ranks_gives_every_message_a_line_of_its_own() {
         messages >= 40,
         "halo exchanges with both neighbours: {messages}"
     );
-    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+    // Alone, and at the panel's size in an 80x24 and a 120x40 screen.
+    for (w, h) in [(80, 24), (120, 40), (200, 60), (80, 12), (120, 20)] {
         let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
         let st = SpaceTime {
             model: &m,
@@ -425,4 +426,53 @@ fn halo_at_8_ranks_gives_every_message_a_line_of_its_own() {
     snap("spacetime_halo8", |w, h| {
         spacetime(&m, SpaceTimeView::default(), w, h)
     });
+}
+
+/// The rows of the rank labels `0` and `1` on a screen.
+fn label_rows(t: &str) -> (usize, usize) {
+    let row = |r: &str| {
+        t.lines()
+            .position(|l| l.split_whitespace().next() == Some(r))
+            .expect("rank label")
+    };
+    (row("0"), row("1"))
+}
+
+/// The whole screen showing the space-time diagram of `m`, at 80x24 and
+/// 120x40, each snapshotted as `screen_spacetime_{name}_{size}`.
+fn spacetime_screens(m: &Model, name: &str) -> [String; 2] {
+    let mut s = screen(m, m.now());
+    s.main_panel = MainPanel::SpaceTime;
+    [(80, 24), (120, 40)].map(|(w, h)| {
+        let t = text(&draw(&s, w, h));
+        insta::assert_snapshot!(format!("screen_spacetime_{name}_{w}x{h}"), t);
+        t
+    })
+}
+
+#[test]
+fn halo_at_8_and_ring_at_16_are_readable_on_the_screen() {
+    // Halo's grid neighbours are 4 ranks apart: on a short screen its
+    // ranks keep their free rows for the lines (and scroll) rather than
+    // lines running through the ranks between.
+    let halo = replay("halo8");
+    let [small, large] = spacetime_screens(&halo, "halo8");
+    for t in [&small, &large] {
+        let (r0, r1) = label_rows(t);
+        assert_eq!(r1 - r0, 2, "{t}");
+    }
+    assert!(small.contains("ranks 0–4 of 8"), "{small}");
+
+    // A ring passes the token to the next rank: one row per rank, and as
+    // many ranks as fit.
+    let ring = replay("ring16");
+    let [small, large] = spacetime_screens(&ring, "ring16");
+    for t in [&small, &large] {
+        let arrivals = t.matches('▼').count() + t.matches('▲').count();
+        assert!(arrivals >= 9, "{t}");
+    }
+    let (r0, r1) = label_rows(&small);
+    assert_eq!(r1 - r0, 1, "{small}");
+    assert!(small.contains("ranks 0–8 of 16"), "{small}");
+    assert!(!large.contains(" of 16"), "{large}");
 }

@@ -69,8 +69,8 @@ impl RankBox<'_> {
 
     /// The box's lines, `w` wide, for a box `h` high: the state, the call,
     /// its lesson line, the pending and queued marks, what the rank said.
-    /// The least important (said, then the lesson line) go first when the
-    /// box is short.
+    /// When the box is short the lesson line goes first (the lesson pane
+    /// marks that line too), then the end of what the rank said.
     fn lines(&self, w: usize, h: usize) -> Vec<(String, Style)> {
         let t = self.theme;
         let r = self.rank;
@@ -81,22 +81,21 @@ impl RankBox<'_> {
         let call = self.call(w);
         let site = site_line(r, w);
         let marks = self.marks(w);
-        // What the rank said takes the rows the rest leaves, at least 2.
-        let rest = state.len() + call.len() + usize::from(!site.is_empty()) + marks.len();
-        let said = r
-            .said
-            .as_ref()
-            .map(|s| wrap(&format!("\"{s}\""), w, h.saturating_sub(rest).max(2)))
-            .unwrap_or_default();
-        let count = |with_said: bool, with_site: bool| {
-            state.len()
-                + call.len()
-                + usize::from(with_site)
-                + marks.len()
-                + if with_said { said.len() } else { 0 }
+        let fixed = state.len() + call.len() + marks.len();
+        let room = h.saturating_sub(fixed);
+        let said = r.said.as_ref().map(|s| format!("\"{s}\""));
+        let full = said.as_ref().map_or(0, |s| wrap(s, w, usize::MAX).len());
+        // Said in full, or cut but on at least two rows, or not at all.
+        let rows = if room >= full.min(2) {
+            full.min(room)
+        } else {
+            0
         };
-        let show_said = count(true, !site.is_empty()) <= h;
-        let show_site = !site.is_empty() && count(show_said, true) <= h;
+        let said = match said {
+            Some(s) if rows > 0 => wrap(&s, w, rows),
+            _ => Vec::new(),
+        };
+        let show_site = !site.is_empty() && fixed + said.len() < h;
 
         let state_style = t.state(r, self.deadlocked);
         let mut lines: Vec<(String, Style)> = state.into_iter().map(|l| (l, state_style)).collect();
@@ -105,10 +104,8 @@ impl RankBox<'_> {
             lines.push((fit(&site, w), t.dim()));
         }
         lines.extend(marks);
-        if show_said {
-            let style = t.dim().add_modifier(Modifier::ITALIC);
-            lines.extend(said.into_iter().map(|l| (l, style)));
-        }
+        let style = t.dim().add_modifier(Modifier::ITALIC);
+        lines.extend(said.into_iter().map(|l| (l, style)));
         lines
     }
 
@@ -125,9 +122,11 @@ impl RankBox<'_> {
             self.theme.dim()
         };
         match &r.call {
+            // A long request list wraps rather than losing its last ids.
             Some(c) => call_lines(c, w, named)
-                .into_iter()
-                .map(|l| (fit(&l, w), style))
+                .iter()
+                .flat_map(|l| wrap(l, w, 2))
+                .map(|l| (l, style))
                 .collect(),
             None => Vec::new(),
         }

@@ -80,7 +80,7 @@ impl SpaceTimeView {
     /// panel `height` rows high, stopping when the last rank is in view.
     pub fn scroll_ranks(&mut self, model: &Model, height: u16, by: i64) {
         let n = model.ranks().len();
-        let last_first = n - rows_for(n, height).1.min(n);
+        let last_first = n - rows_of(model, height).1.min(n);
         let first = self.first_rank.min(last_first) as i64 + by;
         self.first_rank = first.clamp(0, last_first as i64) as usize;
     }
@@ -104,18 +104,38 @@ fn track_width(model: &Model, width: u16) -> u16 {
 
 /// How the rows of a panel `height` rows high (its title included) go to
 /// `n` ranks: (rows per rank, ranks shown). A free row between ranks for
-/// the message lines when there is room; else a row per rank; else as many
-/// as fit, with a row left to say how to see the others.
-fn rows_for(n: usize, height: u16) -> (usize, usize) {
+/// the message lines when there is room; else a row per rank, unless the
+/// messages mostly `jump` over ranks (a halo's grid neighbours): their
+/// lines would run through the ranks between, so fewer ranks are shown,
+/// with their free rows, and the rest scrolled to; else as many as fit,
+/// with a row left to say how to see the others.
+fn rows_for(n: usize, height: u16, jump: bool) -> (usize, usize) {
     // The title rule and the time axis.
     let below = height.saturating_sub(2) as usize;
+    // Ranks shown with free rows, a row left for the scrolling hint.
+    let spaced = below / 2;
     if (2 * n).saturating_sub(1) <= below {
         (2, n)
+    } else if jump && spaced >= MIN_SPACED {
+        (2, spaced)
     } else if n <= below {
         (1, n)
     } else {
         (1, below.saturating_sub(1))
     }
+}
+
+/// Fewest ranks worth showing with free rows rather than all on rows of
+/// their own.
+const MIN_SPACED: usize = 3;
+
+/// [`rows_for`] the model's ranks, as its messages go: more than a quarter
+/// of them further than the next rank is jumping.
+fn rows_of(model: &Model, height: u16) -> (usize, usize) {
+    let links = model.timeline().links();
+    let total = links.len();
+    let far = links.filter(|l| l.msg.from.abs_diff(l.msg.to) > 1).count();
+    rows_for(model.ranks().len(), height, far * 4 > total)
 }
 
 /// `12 ` for up to 100 ranks.
@@ -194,7 +214,7 @@ impl SpaceTime<'_> {
         let t = self.theme;
         let (per, offset) = self.view.window(self.model, area.width);
         let n = self.model.ranks().len();
-        let (step, shown) = rows_for(n, area.height);
+        let (step, shown) = rows_of(self.model, area.height);
         // The ranks on screen: from `first`, scrolled with ↑↓.
         let first = self.view.first_rank.min(n - shown.min(n));
         let block = top_rule(self.title(per, first, shown), t.border(self.focused));

@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::{LessonInfo, Mode, StatusInfo, Theme};
+use super::{fit, LessonInfo, Mode, StatusInfo, Theme};
 use crate::model::{Model, RankState};
 
 pub struct StatusBar<'a> {
@@ -37,9 +37,17 @@ pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) 
     format!("{state} · event {applied}/{total} · {speed} ev/s")
 }
 
+/// How far the line is squeezed to fit, from 0 (everything in full) to
+/// [`MOST_SQUEEZED`]: each level gives up one more thing, the least
+/// needed first: the event count, the lesson's topic before its summary
+/// (the lesson's name says it), the word `speed`, the failed badge's hint
+/// (the footer says q too). The rank count and the alerts always stay.
+const MOST_SQUEEZED: usize = 4;
+
 impl StatusBar<'_> {
-    /// ` RANK 1 FAILED · q ends the job ` while a failed rank is on screen.
-    fn failed_badge(&self) -> Option<String> {
+    /// ` RANK 1 FAILED · q ends the job ` while a failed rank is on screen
+    /// (` RANK 1 FAILED ` when `short`).
+    fn failed_badge(&self, short: bool) -> Option<String> {
         let failed: Vec<String> = (self.model.ranks().iter())
             .filter(|r| matches!(r.state, RankState::Failed { .. }))
             .map(|r| r.rank.to_string())
@@ -49,7 +57,91 @@ impl StatusBar<'_> {
             [one] => format!("RANK {one}"),
             many => format!("RANKS {}", many.join(" ")),
         };
-        Some(format!(" {who} FAILED · q ends the job "))
+        Some(if short {
+            format!(" {who} FAILED ")
+        } else {
+            format!(" {who} FAILED · q ends the job ")
+        })
+    }
+
+    /// The mode, then every alert (never left out), each a badge.
+    fn badges(&self, short: bool) -> Vec<Span<'static>> {
+        let t = self.theme;
+        let s = self.status;
+        let mut alerts = Vec::new();
+        if s.dropped > 0 {
+            alerts.push(format!(" ⚠ {} DROPPED ", s.dropped));
+        }
+        if s.trace_problems > 0 {
+            alerts.push(format!(
+                " ⚠ TRACE HAS {} PROBLEM(S), LISTED ON QUIT ",
+                s.trace_problems
+            ));
+        }
+        if s.recording_stopped {
+            alerts.push(" ⚠ RECORDING STOPPED ".to_string());
+        }
+        alerts.extend(self.failed_badge(short));
+        if self.deadlock {
+            alerts.push(" DEADLOCK ".to_string());
+        }
+        let mut spans = vec![
+            Span::styled(format!(" {} ", s.mode.word()), t.badge(mode_color(s.mode))),
+            Span::raw(" "),
+        ];
+        for alert in alerts {
+            spans.push(Span::styled(alert, t.badge(Color::Red)));
+            spans.push(Span::raw(" "));
+        }
+        spans
+    }
+
+    /// `send-recv: Send and receive: a receive waits for its message`, or
+    /// without the topic (`send-recv: a receive waits for its message`)
+    /// when `short`.
+    fn lesson_words(&self, short: bool) -> (String, String) {
+        let title = self.lesson.title;
+        let summary = match title.split_once(": ") {
+            Some((_, rest)) if short => rest,
+            _ => title,
+        };
+        (self.lesson.name.to_string(), format!(": {summary}"))
+    }
+
+    /// The line at squeeze `level`; with `room`, the lesson's words cut to
+    /// that many columns.
+    fn line(&self, level: usize, room: Option<usize>) -> Line<'static> {
+        let t = self.theme;
+        let s = self.status;
+        let sep = || Span::styled(" │ ", t.dim());
+        let mut spans = self.badges(level >= 4);
+        spans.push(Span::raw(if level >= 3 {
+            s.speed_label.clone()
+        } else {
+            format!("speed {}", s.speed_label)
+        }));
+        spans.push(sep());
+        if level < 1 {
+            spans.push(Span::raw(format!("events {}", s.received)));
+            spans.push(sep());
+        }
+        let (name, summary) = self.lesson_words(level >= 2);
+        let (name, summary) = match room {
+            Some(room) if name.chars().count() >= room => (fit(&name, room), String::new()),
+            Some(room) => {
+                let left = room - name.chars().count();
+                (name, fit(&summary, left))
+            }
+            None => (name, summary),
+        };
+        spans.push(Span::styled(
+            name,
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::raw(summary));
+        spans.push(sep());
+        spans.push(Span::raw(format!("{} ranks", self.model.ranks().len())));
+        Line::from(spans)
     }
 }
 
@@ -65,55 +157,18 @@ fn mode_color(m: Mode) -> Color {
 
 impl Widget for &StatusBar<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let t = self.theme;
-        let s = self.status;
-        let sep = || Span::styled(" │ ", t.dim());
-        let mut spans = vec![
-            Span::styled(format!(" {} ", s.mode.word()), t.badge(mode_color(s.mode))),
-            Span::raw(" "),
-        ];
-        if s.dropped > 0 {
-            spans.push(Span::styled(
-                format!(" ⚠ {} DROPPED ", s.dropped),
-                t.badge(Color::Red),
-            ));
-            spans.push(Span::raw(" "));
-        }
-        if s.trace_problems > 0 {
-            spans.push(Span::styled(
-                format!(
-                    " ⚠ TRACE HAS {} PROBLEM(S), LISTED ON QUIT ",
-                    s.trace_problems
-                ),
-                t.badge(Color::Red),
-            ));
-            spans.push(Span::raw(" "));
-        }
-        if s.recording_stopped {
-            spans.push(Span::styled(" ⚠ RECORDING STOPPED ", t.badge(Color::Red)));
-            spans.push(Span::raw(" "));
-        }
-        if let Some(badge) = self.failed_badge() {
-            spans.push(Span::styled(badge, t.badge(Color::Red)));
-            spans.push(Span::raw(" "));
-        }
-        if self.deadlock {
-            spans.push(Span::styled(" DEADLOCK ", t.badge(Color::Red)));
-            spans.push(Span::raw(" "));
-        }
-        spans.extend([
-            Span::raw(format!("speed {}", s.speed_label)),
-            sep(),
-            Span::raw(format!("events {}", s.received)),
-            sep(),
-            Span::styled(
-                self.lesson.name.to_string(),
-                Style::new().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(format!(": {}", self.lesson.title)),
-            sep(),
-            Span::raw(format!("{} ranks", self.model.ranks().len())),
-        ]);
-        Line::from(spans).render(area, buf);
+        let width = area.width as usize;
+        let line = (0..=MOST_SQUEEZED)
+            .map(|level| self.line(level, None))
+            .find(|line| line.width() <= width)
+            .unwrap_or_else(|| {
+                // Still too wide: the lesson's words give up the rest.
+                let squeezed = self.line(MOST_SQUEEZED, None);
+                let (name, summary) = self.lesson_words(true);
+                let words = name.chars().count() + summary.chars().count();
+                let room = words.saturating_sub(squeezed.width() - width);
+                self.line(MOST_SQUEEZED, Some(room))
+            });
+        line.render(area, buf);
     }
 }

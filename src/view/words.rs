@@ -165,6 +165,19 @@ pub fn deadlock_title(deadlock: &Deadlock) -> String {
     }
 }
 
+/// Why a failed rank failed, and where: `at lessons/crash.rs:19: index
+/// out of bounds ...`, or the message alone without a line; None for a
+/// rank that did not fail.
+pub fn failure(rank: &RankView) -> Option<String> {
+    match &rank.state {
+        RankState::Failed { message, site } => Some(match site {
+            Some(s) => format!("at {s}: {message}"),
+            None => message.clone(),
+        }),
+        _ => None,
+    }
+}
+
 /// The title of a program the user brought (`mpi-tutor watch`).
 pub const WATCHED_TITLE: &str = "your own MPI program, watched";
 
