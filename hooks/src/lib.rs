@@ -114,7 +114,7 @@ fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
 /// Begins a call described by `describe` (run only when recording).
 fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
     // Any call ends a run of polls.
-    probe::polled(false);
+    probe::end_polling();
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain);
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))

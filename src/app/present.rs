@@ -118,6 +118,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 site: Site {
                     file: "lessons/x.rs".into(),
@@ -142,6 +143,7 @@ mod tests {
                     msg: Some(M),
                 }],
                 completed: None,
+                polls: 0,
             }),
         )
     }

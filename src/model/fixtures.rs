@@ -66,6 +66,7 @@ impl Script {
             send: None,
             recv: None,
             collective: None,
+            probe: None,
             requests: vec![],
             site: site(&self.file, line),
         }
@@ -211,6 +212,7 @@ impl Script {
                 op: c.op,
                 received,
                 completed,
+                polls: 0,
             }),
         );
     }

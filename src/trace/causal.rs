@@ -140,6 +140,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 site,
             })),
@@ -162,6 +163,7 @@ mod tests {
                     msg: Some(msg()),
                 }],
                 completed: None,
+                polls: 0,
             }),
         }
     }

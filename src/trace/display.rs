@@ -214,6 +214,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 site: Site {
                     file: "lessons/send_recv.rs".into(),
@@ -254,6 +255,7 @@ mod tests {
                     bytes: 8,
                     members: 4,
                 }),
+                probe: None,
                 requests: vec![],
                 site: Site {
                     file: "lessons/reduce.rs".into(),

@@ -329,6 +329,18 @@ pub struct Call {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<u64>,
     pub site: Site,
+    /// Probe, iprobe, an unanswered improbe: the messages it looks for,
+    /// without taking one (so no receive is posted for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbePart>,
+}
+
+/// What a probe looks for: a message it would find, and leave for a
+/// receive to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbePart {
+    pub source: Source,
+    pub tag: TagSel,
 }
 
 /// A completed receive: who actually sent it (from the status) and which
@@ -354,6 +366,12 @@ pub struct CallEnd {
     /// For `test`: whether the requests had completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed: Option<bool>,
+    /// For a poll (iprobe, improbe, test, testall) in a loop of them: how
+    /// many polls the loop has made, this one included (the polls between
+    /// two recorded ones are counted, not recorded). 0 for a lone poll and
+    /// any other call.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub polls: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,8 @@
 //! counted as lost, never guessed at.
 
 use super::{
-    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, Received,
-    RecvPart, SendPart, Site, Source, TagSel, Text,
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, ProbePart,
+    Received, RecvPart, SendPart, Site, Source, TagSel, Text,
 };
 
 /// Why a batch did not decode.
@@ -321,8 +321,9 @@ macro_rules! wire_struct {
 
 wire_struct! {
     Event { rank, seq, t, event }
-    Call { id, op, comm, send, recv, collective, requests, site }
-    CallEnd { id, op, received, completed }
+    Call { id, op, comm, send, recv, collective, requests, site, probe }
+    CallEnd { id, op, received, completed, polls }
+    ProbePart { source, tag }
     Received { call, source, tag, bytes, msg }
     SendPart { dest, tag, count, datatype, bytes, msg }
     RecvPart { source, tag, count, datatype }
@@ -525,6 +526,10 @@ mod tests {
             }),
             requests: vec![1, 2, 3],
             site: site.clone(),
+            probe: Some(ProbePart {
+                source: Source::Rank(u32::MAX),
+                tag: TagSel::Any,
+            }),
         }
     }
 
@@ -544,6 +549,7 @@ mod tests {
                     msg: None,
                 }],
                 completed: Some(false),
+                polls: u64::MAX,
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

@@ -212,6 +212,19 @@ impl Recorder {
     /// Call `id` (an `op`) returned, having completed the receives in
     /// `arrivals`; `completed` is a test's answer.
     pub fn end(&mut self, id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
+        self.end_polled(id, op, arrivals, completed, 0);
+    }
+
+    /// [`Recorder::end`] for a poll in a loop of them: `polls`, how many
+    /// the loop has made, this one included (0 or 1: a lone poll).
+    pub fn end_polled(
+        &mut self,
+        id: u64,
+        op: Op,
+        arrivals: &[Arrival],
+        completed: Option<bool>,
+        polls: u64,
+    ) {
         let mut received = std::mem::take(&mut self.spare_received);
         for arrival in arrivals {
             let got = self.number(arrival);
@@ -222,6 +235,8 @@ impl Recorder {
             op,
             received,
             completed,
+            // A lone poll is no loop.
+            polls: if polls > 1 { polls } else { 0 },
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
@@ -303,6 +318,7 @@ impl Recorder {
         });
         call.requests.clear();
         call.requests.extend_from_slice(spec.requests);
+        call.probe = spec.probe;
         call
     }
 
@@ -396,6 +412,7 @@ fn empty_call() -> Box<Call> {
         send: None,
         recv: None,
         collective: None,
+        probe: None,
         requests: Vec::new(),
         site: Site {
             file: "".into(),

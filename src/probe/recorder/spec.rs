@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, Site, Source, TagSel, Text};
+use crate::trace::{Op, ProbePart, Site, Source, TagSel, Text};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +53,8 @@ pub struct CallSpec<'a> {
     pub requests: &'a [u64],
     /// Where the program made the call.
     pub site: Site,
+    /// For a probe: what it looks for (it takes nothing).
+    pub probe: Option<ProbePart>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -67,6 +69,7 @@ impl<'a> CallSpec<'a> {
             collective: None,
             requests: &[],
             site,
+            probe: None,
         }
     }
 
@@ -95,6 +98,15 @@ impl<'a> CallSpec<'a> {
     pub fn collective(self, collective: CollectiveSpec) -> Self {
         CallSpec {
             collective: Some(collective),
+            ..self
+        }
+    }
+
+    /// The call looks for a message from `source` with `tag`, and leaves
+    /// it for a receive to take.
+    pub fn probing(self, source: Source, tag: TagSel) -> Self {
+        CallSpec {
+            probe: Some(ProbePart { source, tag }),
             ..self
         }
     }
