@@ -1,7 +1,9 @@
 //! Deciding that a deadlock is real. The model answers for the events it
 //! has; events of different ranks arrive with small delays, so a deadlock is
 //! declared only when the model has reported it, with no new event, for a
-//! grace period (well under the second a class waits for the banner).
+//! grace period (well under the second a class waits for the banner). A
+//! poll that finds nothing is no news: a rank in a loop of polls reports
+//! its count now and then, and stays as stuck as it was.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +21,7 @@ impl DeadlockWatch {
     /// Call on every tick; returns the deadlock once it is certain.
     pub fn check(&mut self, model: &Model, now: Instant) -> Option<&Deadlock> {
         if self.confirmed.is_none() {
-            let events = model.events_applied();
+            let events = model.progress_events();
             match (model.deadlock(), self.since) {
                 (None, _) => self.since = None,
                 (Some(_), Some((t, seen))) if seen == events => {

@@ -1,0 +1,30 @@
+/* Rank 1 polls with MPI_Iprobe for well over a second while rank 0
+ * computes, then the answer comes: a long loop of polls that ends. */
+#include <mpi.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+    MPI_Init(&argc, &argv);
+    int rank;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    int ok = 1;
+    if (rank == 0) {
+        usleep(2500 * 1000); /* "computing" before the answer is ready */
+        int answer = 42;
+        MPI_Send(&answer, 1, MPI_INT, 1, 0, MPI_COMM_WORLD);
+    } else if (rank == 1) {
+        int arrived = 0;
+        long polls = 0;
+        while (!arrived) {
+            MPI_Iprobe(0, 0, MPI_COMM_WORLD, &arrived, MPI_STATUS_IGNORE);
+            polls++;
+        }
+        int answer;
+        MPI_Recv(&answer, 1, MPI_INT, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        printf("1: the answer %d arrived after %ld polls\n", answer, polls);
+        ok = answer == 42;
+    }
+    MPI_Finalize();
+    return !ok;
+}
