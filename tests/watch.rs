@@ -515,3 +515,86 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
         left_running(&marker)
     );
 }
+
+#[test]
+fn ranks_that_probe_for_each_others_message_are_a_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "probe_deadlock");
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(
+        run.stdout.contains(
+            "cycle: rank 0 probe(from 1, tag 4) probe_deadlock.c:13 -> \
+             rank 1 probe(from 0, tag 4) probe_deadlock.c:13 -> rank 0"
+        ),
+        "{}",
+        run.stdout
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "{:?}",
+        left_running(&marker)
+    );
+}
+
+#[test]
+fn a_rank_polling_for_a_message_nobody_will_send_is_a_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "poll_deadlock");
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    let cycle = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("cycle:"))
+        .unwrap_or_else(|| panic!("no cycle in\n{}", run.stdout));
+    assert!(
+        cycle.contains(
+            "rank 0 recv(from 1, tag 2) poll_deadlock.c:12 -> rank 1 iprobe(from 0, tag 1) polled "
+        ),
+        "{cycle}"
+    );
+    assert!(
+        cycle.ends_with(" times poll_deadlock.c:17 -> rank 0"),
+        "{cycle}"
+    );
+    let polls = lines_of(&run.stdout, 1)
+        .iter()
+        .filter(|l| l.contains("rank 1  iprobe"))
+        .count();
+    assert!(
+        polls < 10,
+        "polls summarised, not recorded:\n{}",
+        run.stdout
+    );
+    let marker = dir.path().display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "{:?}",
+        left_running(&marker)
+    );
+}
+
+#[test]
+fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "slow_poll");
+    run.assert_ok();
+    let one = lines_of(&run.stdout, 1);
+    // The program counts its own polls; the log says the same number.
+    let said = one[at(&one, "arrived after")];
+    let counted: u64 = said
+        .split("arrived after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    let found = one[at(&one, "done     iprobe  complete")];
+    assert!(
+        found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),
+        "{found} after {counted} polls"
+    );
+    // While rank 0 computes, the loop is reported now and then, not each poll.
+    let reported = one.iter().filter(|l| l.contains("rank 1  iprobe")).count();
+    assert!((3..10).contains(&reported), "{}", run.stdout);
+    assert!(!run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+}

@@ -16,6 +16,8 @@ mod timeline;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod poll_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
