@@ -8,7 +8,7 @@
 mod causal;
 mod check;
 pub mod display;
-mod intern;
+pub(crate) mod intern;
 mod load;
 mod matching;
 pub(crate) mod packed;

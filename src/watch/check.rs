@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
-use object::Endianness;
+use object::{Endianness, ReadCache, ReadRef};
 
 use crate::error::Error;
 
@@ -31,9 +31,9 @@ pub fn find_program(typed: &str) -> Result<PathBuf, Error> {
 /// Refuses a program whose MPI calls the preloaded hooks cannot see.
 pub fn links_mpi(program: &Path) -> Result<(), Error> {
     let shown = program.display();
-    let data =
-        std::fs::read(program).map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
-    let needed = match needed_libraries(&data) {
+    let needed = libraries_needed_by(program)
+        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
+    let needed = match needed {
         Some(needed) => needed,
         None if is_python(program) => return Ok(()),
         None => {
@@ -76,8 +76,7 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
 pub(super) fn our_mpi_library() -> Option<String> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| std::fs::read(exe).ok())
-        .and_then(|data| needed_libraries(&data))
+        .and_then(|exe| libraries_needed_by(&exe).ok().flatten())
         .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
 }
 
@@ -103,7 +102,15 @@ pub(super) fn is_mpi_library(name: &str) -> bool {
 
 /// The libraries an ELF file names as NEEDED (empty for a static one);
 /// `None` for a file that is not a 64-bit ELF.
-pub(super) fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
+/// [`needed_libraries`] of the file at `path`, reading only the parts of
+/// it that say so: mpi-tutor itself is tens of megabytes with its debug
+/// information, and every rank checks it before the program starts.
+pub(super) fn libraries_needed_by(path: &Path) -> std::io::Result<Option<Vec<String>>> {
+    let cache = ReadCache::new(std::fs::File::open(path)?);
+    Ok(needed_libraries(&cache))
+}
+
+pub(super) fn needed_libraries<'data, R: ReadRef<'data>>(data: R) -> Option<Vec<String>> {
     let header = elf::FileHeader64::<Endianness>::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;
@@ -117,7 +124,8 @@ pub(super) fn needed_libraries(data: &[u8]) -> Option<Vec<String>> {
         };
         for entry in entries {
             if entry.d_tag(endian) == u64::from(elf::DT_NEEDED) {
-                if let Ok(name) = entry.string(endian, strings) {
+                let offset = u32::try_from(entry.d_val(endian)).ok();
+                if let Some(Ok(name)) = offset.map(|at| strings.get(at)) {
                     needed.push(String::from_utf8_lossy(name).into_owned());
                 }
             }
