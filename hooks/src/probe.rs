@@ -1,9 +1,10 @@
 //! `MPI_Probe` and `MPI_Iprobe`: a look at the next message, which they
 //! leave for a receive to take. A loop of unanswered `MPI_Iprobe` (or
-//! `MPI_Test`...) is polling: its first poll is recorded, then one poll a
-//! second with the count so far, and the one that finds something with the
-//! loop's whole count ("polled 3,412 times"), not thousands of events. The
-//! polls between are counted on the thread, without a lock or a report.
+//! `MPI_Test`...) is polling: its first poll is recorded, then (on the main
+//! thread) one poll a second with the count so far, and the one that finds
+//! something with the loop's whole count ("polled 3,412 times"), not
+//! thousands of events. The polls between are counted on the thread,
+//! without a lock or a report.
 
 use std::cell::Cell;
 use std::os::raw::c_int;
@@ -36,16 +37,30 @@ const NO_RUN: Run = Run {
 
 thread_local! {
     static RUN: Cell<Run> = const { Cell::new(NO_RUN) };
+    /// This thread called `MPI_Init`: the program's main thread.
+    static INIT_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// The calling thread is the one that starts MPI.
+pub fn mark_init_thread() {
+    INIT_THREAD.set(true);
 }
 
 /// Counts a poll that `found` something or not into the thread's loop.
 /// `Some(polls)`: record it, the loop's polls so far, this one included;
 /// `None`: an unanswered poll that only repeats one recorded lately.
+///
+/// Only the main thread's loops are recorded again while they last: a loop
+/// on a thread of its own (mpi4py.futures' master) is no sign that the rank
+/// is stuck, since its main thread may be working, and a loop the model
+/// has seen only once is not judged. Its count still comes with the poll
+/// that ends it.
 pub fn poll(found: bool) -> Option<u64> {
     let run = RUN.get();
     let polls = run.polls + 1;
+    let again = |at: Instant| !INIT_THREAD.get() || at.elapsed() < REPORT_EVERY;
     match run.recorded {
-        Some(at) if !found && at.elapsed() < REPORT_EVERY => {
+        Some(at) if !found && again(at) => {
             RUN.set(Run { polls, ..run });
             None
         }
