@@ -62,9 +62,11 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 # Every bench: ping-pong, rank 0's frame time, and scale (ring and halo
-# headless at 32 and 64 ranks, also alone: `make scale`).
+# headless at 32 and 64 ranks, also alone: `make scale`), then what
+# `watch` costs C programs (scripts/watch-bench.sh).
 bench: setup
 	cargo bench
+	scripts/watch-bench.sh
 
 scale: setup
 	scripts/scale.sh

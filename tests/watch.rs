@@ -687,3 +687,89 @@ fn other_calls_keep_their_names_through_record_replay_and_export() {
         .collect();
     assert!(names.contains(&"MPI_Type_commit"), "{names:?}");
 }
+
+/// The run ended as deadlocked (exit 3), its cycle the line returned, and
+/// left nothing running.
+fn deadlock_cycle(dir: &Path, run: &common::Run) -> String {
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    let marker = dir.display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "{:?}",
+        left_running(&marker)
+    );
+    let cycle = run.stdout.lines().find(|l| l.contains("  cycle: "));
+    cycle
+        .unwrap_or_else(|| panic!("no cycle in\n{}", run.stdout))
+        .trim_start()
+        .to_string()
+}
+
+#[test]
+fn ranks_that_probe_for_each_others_message_are_a_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "probe_deadlock");
+    assert_eq!(
+        deadlock_cycle(dir.path(), &run),
+        "cycle: rank 0 probe(from 1, tag 4) probe_deadlock.c:13 waits for \
+         rank 1 probe(from 0, tag 4) probe_deadlock.c:13 waits for rank 0"
+    );
+}
+
+#[test]
+fn a_rank_polling_for_a_message_nobody_will_send_is_a_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "poll_deadlock");
+    let cycle = deadlock_cycle(dir.path(), &run);
+    assert!(
+        cycle.starts_with(
+            "cycle: rank 0 recv(from 1, tag 2) poll_deadlock.c:12 waits for rank 1 iprobe(from 0, tag 1) polled "
+        ),
+        "{cycle}"
+    );
+    assert!(
+        cycle.ends_with(" times poll_deadlock.c:17 waits for rank 0"),
+        "{cycle}"
+    );
+    let polls = lines_of(&run.stdout, 1)
+        .iter()
+        .filter(|l| l.contains("rank 1  iprobe"))
+        .count();
+    assert!(
+        polls < 10,
+        "polls summarised, not recorded:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "polling");
+    // Rank 0 computes for 2.5 s before it sends.
+    let run = common::watch::watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        ["./polling", "2500"],
+        LIMIT,
+    );
+    run.assert_ok();
+    let one = lines_of(&run.stdout, 1);
+    // The program counts its own polls; the log says the same number.
+    let said = one[at(&one, "arrived after")];
+    let counted: u64 = said
+        .split("arrived after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    let found = one[at(&one, "done     iprobe  complete")];
+    assert!(
+        found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),
+        "{found} after {counted} polls"
+    );
+    // While rank 0 computes, the loop is reported now and then, not each poll.
+    let reported = one.iter().filter(|l| l.contains("rank 1  iprobe")).count();
+    assert!((3..10).contains(&reported), "{}", run.stdout);
+    assert!(!run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+}

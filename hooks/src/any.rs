@@ -10,7 +10,7 @@ use mpi_tutor::probe::{Arrival, CallSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::give_status;
-use crate::probe::{polled, polling_again};
+use crate::probe::{poll, still_polling};
 use crate::requests::{closed, empty_status, give_statuses, started_by};
 use crate::{begin, caller, recording, site, step, SPINS, SUCCESS};
 
@@ -123,12 +123,14 @@ pub unsafe extern "C" fn testany(
     let code = unsafe { ffi::PMPI_Testany(count, requests, index, flag, &mut got) };
     // SAFETY: MPI just wrote the flag and the index.
     let (done, which) = unsafe { (*flag != 0, *index) };
-    if code == SUCCESS && !done && polling_again() {
+    let Some(polls) = poll(done).filter(|_| code == SUCCESS) else {
         return code;
-    }
+    };
     let id = begin_on(Op::Testany, at, &handles);
     ended(id, Op::Testany, &handles, &[which], &[got], Some(done));
-    polled(!done);
+    if !done {
+        still_polling(polls);
+    }
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code
@@ -201,12 +203,14 @@ pub unsafe extern "C" fn testsome(
     // SAFETY: MPI wrote the count and as many indices.
     let which = unsafe { written(*outcount, indices) };
     let done = !which.is_empty();
-    if code == SUCCESS && !done && polling_again() {
+    let Some(polls) = poll(done).filter(|_| code == SUCCESS) else {
         return code;
-    }
+    };
     let id = begin_on(Op::Testsome, at, &handles);
     ended(id, Op::Testsome, &handles, &which, &got, Some(done));
-    polled(!done);
+    if !done {
+        still_polling(polls);
+    }
     // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `incount`.
     unsafe { give_statuses(statuses, &got[..which.len()]) };
     code

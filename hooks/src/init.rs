@@ -50,6 +50,7 @@ unsafe fn start(
         // SAFETY: the program's (or the tutor's) arguments.
         return unsafe { ffi::PMPI_Init_thread(argc, argv, required, provided) };
     }
+    crate::probe::mark_init_thread();
     let started = as_tutor(|| {
         std::panic::catch_unwind(|| rank::start(site(at))).unwrap_or(Err("the start failed".into()))
     });

@@ -122,7 +122,7 @@ fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
 /// Begins a call described by `describe` (run only when recording).
 fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
     // Any call ends a run of polls.
-    probe::polled(false);
+    probe::end_polling();
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain);
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
@@ -134,8 +134,13 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
 /// it was one MPI call of a pickled call the student made (`fold`).
 fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
+    end_polled(id, op, arrivals, completed, 0);
+}
+
+/// [`end`] of a poll in a loop of `polls` so far.
+fn end_polled(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>, polls: u64) {
     if !fold::end(id, arrivals) {
-        step(|r| r.end(id, op, arrivals, completed));
+        step(|r| r.end_polled(id, op, arrivals, completed, polls));
     }
 }
 

@@ -10,7 +10,7 @@ use mpi_tutor::probe::{Arrival, CallSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
-use crate::probe::{polled, polling_again};
+use crate::probe::{looking_for, poll, still_polling, with_probe};
 use crate::{begin, caller, comms, recording, requests, site, step, SUCCESS};
 
 /// What a matched probe from `source` with `tag` on `comm` accepts.
@@ -100,15 +100,21 @@ pub unsafe extern "C" fn improbe(
         // SAFETY: the program's status argument.
         unsafe { give_status(status, &got) };
     }
-    if !recording() || code != SUCCESS || (!found && polling_again()) {
+    if !recording() || code != SUCCESS {
         return code;
     }
+    let Some(polls) = poll(found) else {
+        return code;
+    };
     let info = comms::info(comm);
-    // An unanswered poll takes nothing: it posts no receive.
+    // An unanswered poll takes nothing: it posts no receive, it only looks.
     let id = if found {
         probing(Op::Improbe, at, &info, source, tag)
     } else {
-        begin(|| Some(CallSpec::new(Op::Improbe, site(at)).on(info.number)))
+        begin(|| {
+            let call = CallSpec::new(Op::Improbe, site(at)).on(info.number);
+            Some(with_probe(call, looking_for(&info, source, tag)))
+        })
     };
     if let Some(id) = id {
         step(|r| r.posted(id));
@@ -117,9 +123,11 @@ pub unsafe extern "C" fn improbe(
         } else {
             Vec::new()
         };
-        crate::end(id, Op::Improbe, &arrived, Some(found));
+        crate::end_polled(id, Op::Improbe, &arrived, Some(found), polls);
     }
-    polled(!found);
+    if !found {
+        still_polling(polls);
+    }
     code
 }
 

@@ -1,32 +1,103 @@
 //! `MPI_Probe` and `MPI_Iprobe`: a look at the next message, which they
 //! leave for a receive to take. A loop of unanswered `MPI_Iprobe` (or
-//! `MPI_Test`) is polling: only its first poll is recorded, and the one
-//! that finds something, not thousands of events.
+//! `MPI_Test`...) is polling: its first poll is recorded, then (on the main
+//! thread) one poll a second with the count so far, and the one that finds
+//! something with the loop's whole count ("polled 3,412 times"), not
+//! thousands of events. The polls between are counted on the thread,
+//! without a lock or a report.
 
 use std::cell::Cell;
 use std::os::raw::c_int;
+use std::time::{Duration, Instant};
 
 use mpi::ffi;
 use mpi_tutor::probe::CallSpec;
-use mpi_tutor::trace::Op;
+use mpi_tutor::trace::{Op, ProbePart};
 
+use crate::comms::CommInfo;
 use crate::p2p::{give_status, recv_spec};
 use crate::{begin, caller, comms, fold, recording, site, step, SUCCESS};
 
+/// How often a loop of unanswered polls is recorded again, with its count:
+/// the view's count moves, and rank 0 sees the rank still polling.
+const REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// This thread's loop of unanswered polls: how many so far, and when one
+/// was last recorded (`None`: no loop going on).
+#[derive(Clone, Copy)]
+struct Run {
+    polls: u64,
+    recorded: Option<Instant>,
+}
+
+const NO_RUN: Run = Run {
+    polls: 0,
+    recorded: None,
+};
+
 thread_local! {
-    /// This thread's last recorded call was an unanswered poll.
-    static POLLING: Cell<bool> = const { Cell::new(false) };
+    static RUN: Cell<Run> = const { Cell::new(NO_RUN) };
+    /// This thread called `MPI_Init`: the program's main thread.
+    static INIT_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether an unanswered poll now would only repeat the last one.
-pub fn polling_again() -> bool {
-    POLLING.get()
+/// The calling thread is the one that starts MPI.
+pub fn mark_init_thread() {
+    INIT_THREAD.set(true);
 }
 
-/// The thread's last recorded call was (`true`) or was not an unanswered
-/// poll.
-pub fn polled(unanswered: bool) {
-    POLLING.set(unanswered);
+/// Counts a poll that `found` something or not into the thread's loop.
+/// `Some(polls)`: record it, the loop's polls so far, this one included;
+/// `None`: an unanswered poll that only repeats one recorded lately.
+///
+/// Only the main thread's loops are recorded again while they last: a loop
+/// on a thread of its own (mpi4py.futures' master) is no sign that the rank
+/// is stuck, since its main thread may be working, and a loop the model
+/// has seen only once is not judged. Its count still comes with the poll
+/// that ends it.
+pub fn poll(found: bool) -> Option<u64> {
+    let run = RUN.get();
+    let polls = run.polls + 1;
+    let again = |at: Instant| !INIT_THREAD.get() || at.elapsed() < REPORT_EVERY;
+    match run.recorded {
+        Some(at) if !found && again(at) => {
+            RUN.set(Run { polls, ..run });
+            None
+        }
+        _ => Some(polls),
+    }
+}
+
+/// Any call but an unanswered poll ends the thread's loop of polls.
+pub fn end_polling() {
+    RUN.set(NO_RUN);
+}
+
+/// The poll just recorded found nothing: the loop goes on, `polls` so far.
+pub fn still_polling(polls: u64) {
+    RUN.set(Run {
+        polls,
+        recorded: Some(Instant::now()),
+    });
+}
+
+/// What a probe from `source` with `tag` on `comm` looks for (nothing for
+/// `MPI_PROC_NULL`).
+pub fn looking_for(comm: &CommInfo, source: c_int, tag: c_int) -> Option<ProbePart> {
+    // SAFETY: reading MPI's constant for a byte.
+    let bytes = unsafe { ffi::RSMPI_UINT8_T };
+    recv_spec(comm, source, tag, 0, bytes).map(|r| ProbePart {
+        source: r.source,
+        tag: r.tag,
+    })
+}
+
+/// `call` looking for `part`, if it looks for anything.
+pub fn with_probe(call: CallSpec<'_>, part: Option<ProbePart>) -> CallSpec<'_> {
+    match part {
+        Some(p) => call.probing(p.source, p.tag),
+        None => call,
+    }
 }
 
 pub unsafe extern "C" fn probe(
@@ -55,7 +126,7 @@ pub unsafe extern "C" fn probe(
             .flatten();
         Some(match receives {
             Some(recv) => call.receiving(recv),
-            None => call,
+            None => with_probe(call, looking_for(&info, source, tag)),
         })
     }) else {
         return plain();
@@ -98,14 +169,20 @@ pub unsafe extern "C" fn iprobe(
     }
     // SAFETY: MPI just wrote the flag.
     let found = unsafe { *flag } != 0;
-    if !found && polling_again() {
+    let Some(polls) = poll(found) else {
         return code;
-    }
+    };
     let info = comms::info(comm);
-    if let Some(id) = begin(|| Some(CallSpec::new(Op::Iprobe, site(at)).on(info.number))) {
+    let id = begin(|| {
+        let call = CallSpec::new(Op::Iprobe, site(at)).on(info.number);
+        Some(with_probe(call, looking_for(&info, source, tag)))
+    });
+    if let Some(id) = id {
         step(|r| r.posted(id));
-        crate::end(id, Op::Iprobe, &[], Some(found));
+        crate::end_polled(id, Op::Iprobe, &[], Some(found), polls);
     }
-    polled(!found);
+    if !found {
+        still_polling(polls);
+    }
     code
 }

@@ -11,7 +11,7 @@ use mpi_tutor::trace::Op;
 
 use crate::comms::CommInfo;
 use crate::p2p::{arrival, give_status};
-use crate::probe::{polled, polling_again};
+use crate::probe::{poll, still_polling};
 use crate::{begin, caller, recording, site, step, SUCCESS};
 
 /// An open request: the call that started it, and for a receive its
@@ -151,9 +151,11 @@ pub unsafe extern "C" fn testall(
     let code = unsafe { ffi::PMPI_Testall(count, requests, flag, got.as_mut_ptr()) };
     // SAFETY: MPI just wrote the flag.
     let done = unsafe { *flag } != 0;
-    if code == SUCCESS && !done && polling_again() {
+    // A failed test is recorded as it is, never counted away.
+    let polls = if code == SUCCESS { poll(done) } else { Some(1) };
+    let Some(polls) = polls else {
         return code;
-    }
+    };
     let ids: Vec<u64> = handles.iter().filter_map(|&h| started_by(h)).collect();
     let id = begin(|| Some(CallSpec::new(Op::Testall, site(at)).completing(&ids)));
     step(|r| id.map(|id| r.posted(id)));
@@ -167,12 +169,13 @@ pub unsafe extern "C" fn testall(
         Vec::new()
     };
     if let Some(id) = id {
-        crate::end(id, Op::Testall, &arrived, Some(done));
+        crate::end_polled(id, Op::Testall, &arrived, Some(done), polls);
     }
-    polled(!done);
     if done {
         // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count`.
         unsafe { give_statuses(statuses, &got) };
+    } else {
+        still_polling(polls);
     }
     code
 }
@@ -207,9 +210,11 @@ pub unsafe extern "C" fn test(
     let code = unsafe { ffi::PMPI_Test(request, flag, &mut got) };
     // SAFETY: MPI just wrote the flag.
     let done = unsafe { *flag } != 0;
-    if code == SUCCESS && !done && polling_again() {
+    // A failed test is recorded as it is, never counted away.
+    let polls = if code == SUCCESS { poll(done) } else { Some(1) };
+    let Some(polls) = polls else {
         return code;
-    }
+    };
     let ids: Vec<u64> = started_by(handle).into_iter().collect();
     let id = begin(|| Some(CallSpec::new(Op::Test, site(at)).completing(&ids)));
     step(|r| id.map(|id| r.posted(id)));
@@ -219,12 +224,13 @@ pub unsafe extern "C" fn test(
         Vec::new()
     };
     if let Some(id) = id {
-        crate::end(id, Op::Test, &arrived, Some(done));
+        crate::end_polled(id, Op::Test, &arrived, Some(done), polls);
     }
-    polled(!done);
     if done {
         // SAFETY: the program's status argument.
         unsafe { give_status(status, &got) };
+    } else {
+        still_polling(polls);
     }
     code
 }

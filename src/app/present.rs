@@ -119,6 +119,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 name: None,
                 shift: None,
@@ -148,6 +149,7 @@ mod tests {
                 done: Vec::new(),
                 name: None,
                 values: None,
+                polls: 0,
             }),
         )
     }

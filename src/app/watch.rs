@@ -1,7 +1,9 @@
 //! Deciding that a deadlock is real. The model answers for the events it
 //! has; events of different ranks arrive with small delays, so a deadlock is
 //! declared only when the model has reported it, with no new event, for a
-//! grace period (well under the second a class waits for the banner).
+//! grace period (well under the second a class waits for the banner). A
+//! poll that finds nothing is no news: a rank in a loop of polls reports
+//! its count now and then, and stays as stuck as it was.
 
 use std::time::{Duration, Instant};
 
@@ -18,7 +20,7 @@ pub struct DeadlockWatch {
 impl DeadlockWatch {
     /// Call on every tick; returns the deadlock once it is certain.
     pub fn check(&mut self, model: &Model, now: Instant) -> Option<&Deadlock> {
-        let events = model.events_applied();
+        let events = model.progress_events();
         if self.confirmed.is_some() {
             // A deadlock never ends, but more ranks may walk into it (the
             // others, after a rank failed): the banner names them too.

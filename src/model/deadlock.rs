@@ -4,11 +4,15 @@
 //! other rank). Ranks that can act are released; a blocked rank whose every
 //! clause holds a released rank is released in turn. What stays blocked at
 //! the fixpoint can never move: it is deadlocked.
+//!
+//! A probe waits for a message as a receive does, without taking it; a
+//! rank in a loop of polls (iprobe, test...) is as stuck as one blocked in
+//! the probe or wait, while no message it polls for is on its way.
 
 use std::collections::BTreeSet;
 
-use super::{Model, MsgState, RankState};
-use crate::trace::{Call, MsgId, Op, Rank, Site, Source, TagSel};
+use super::{Model, MsgState, Polling, RankState, RankView};
+use crate::trace::{Call, MsgId, Op, ProbePart, Rank, Site, Source, TagSel};
 
 /// One rank of a deadlock and the call it is stuck in.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +31,8 @@ pub struct Waiter {
     pub stuck: Stuck,
     /// For a wait: the nonblocking call it waits on (its op and call id).
     pub request: Option<(Op, u64)>,
+    /// For a rank in a loop of polls: how many it has made (else 0).
+    pub polls: u64,
 }
 
 /// The part of its call a rank is stuck in.
@@ -38,6 +44,8 @@ pub enum Stuck {
     Recv,
     /// A collective some member never reaches; `peer` is its root, if any.
     Collective,
+    /// Its probe (or loop of iprobes) for a message from `peer` with `tag`.
+    Probe,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +79,7 @@ enum Need {
 }
 
 pub(crate) fn find(m: &Model) -> Option<Deadlock> {
-    let needs: Vec<Need> = m.ranks.iter().map(|r| need(m, r.rank, &r.state)).collect();
+    let needs: Vec<Need> = m.ranks.iter().map(|r| need(m, r)).collect();
     let released = release(&needs);
     let stuck: BTreeSet<Rank> = (0..needs.len())
         .filter(|&i| !released[i] && matches!(needs[i], Need::Blocked(_)))
@@ -93,6 +101,7 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
             waits_for: next,
             stuck: c.stuck,
             request: c.request,
+            polls: polls(&m.ranks[rank as usize]),
         })
         .collect();
     Some(Deadlock {
@@ -173,19 +182,51 @@ fn walk<'a>(
     }
 }
 
-fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
-    let call = match state {
-        RankState::NotStarted | RankState::Running | RankState::Held(_) => return Need::Free,
-        RankState::Finished | RankState::Failed { .. } => return Need::Gone,
-        RankState::InCall { call, .. } => call,
-    };
+fn need(m: &Model, view: &RankView) -> Need {
+    if let Some(polling) = stuck_polling(view) {
+        return blocked(clauses(m, view.rank, &polling.call));
+    }
+    match &view.state {
+        RankState::NotStarted | RankState::Running | RankState::Held(_) => Need::Free,
+        RankState::Finished | RankState::Failed { .. } => Need::Gone,
+        RankState::InCall { call, .. } if super::is_poll(call.op) => Need::Free,
+        RankState::InCall { call, .. } => blocked(clauses(m, view.rank, call)),
+    }
+}
+
+/// The loop of polls `view` is in, if it is one (a lone poll may be a look
+/// between two pieces of work) and the rank does nothing else meanwhile.
+fn stuck_polling(view: &RankView) -> Option<&Polling> {
+    let polling = view.polling.as_ref().filter(|p| p.is_loop())?;
+    match &view.state {
+        RankState::Running => Some(polling),
+        RankState::InCall { call, .. } if super::is_poll(call.op) => Some(polling),
+        _ => None,
+    }
+}
+
+/// How many polls the rank's loop has made, if it is in one.
+fn polls(view: &RankView) -> u64 {
+    stuck_polling(view).map_or(0, |p| p.polls)
+}
+
+fn blocked(clauses: Vec<Clause>) -> Need {
+    if clauses.is_empty() {
+        Need::Free
+    } else {
+        Need::Blocked(clauses)
+    }
+}
+
+/// What `call` of `rank` waits for (a poll: what its loop polls for).
+fn clauses(m: &Model, rank: Rank, call: &Call) -> Vec<Clause> {
     let mut clauses = Vec::new();
     match call.op {
         Op::Send | Op::Ssend | Op::Recv | Op::Sendrecv | Op::Mprobe => {
             send_clause(m, call, call.op, &mut clauses);
             recv_clause(m, rank, call, call.op, &mut clauses);
         }
-        Op::Wait | Op::Waitall => {
+        Op::Wait | Op::Waitall | Op::Test | Op::Testall => {
             let open = &m.ranks[rank as usize].requests;
             for id in &call.requests {
                 if let Some(req) = open.iter().find(|r| r.call.id == *id) {
@@ -194,26 +235,15 @@ fn need(m: &Model, rank: Rank, state: &RankState) -> Need {
             }
         }
         Op::Waitany | Op::Waitsome => any_request_clause(m, rank, call, &mut clauses),
-        // A probe takes no message, so the matcher knows of no receive
-        // to name what it waits for: not judged (yet).
-        Op::Isend
-        | Op::Irecv
-        | Op::Test
-        | Op::Testall
-        | Op::Probe
-        | Op::Iprobe
-        | Op::Improbe
-        | Op::Mrecv
-        | Op::Imrecv => {}
+        Op::Probe | Op::Iprobe | Op::Improbe => probe_clause(m, rank, call, &mut clauses),
+        // Return by themselves: a started request, or the receive of a
+        // message a matched probe already took.
+        Op::Isend | Op::Irecv | Op::Mrecv | Op::Imrecv => {}
         // Starts a request, or waits for nobody.
         op if op.is_nonblocking_collective() => {}
         _ => collective_clause(m, rank, call, call.op, &mut clauses),
     }
-    if clauses.is_empty() {
-        Need::Free
-    } else {
-        Need::Blocked(clauses)
-    }
+    clauses
 }
 
 fn send_done(m: &Model, id: &MsgId) -> bool {
@@ -260,6 +290,35 @@ fn recv_clause(m: &Model, rank: Rank, call: &Call, op: Op, out: &mut Vec<Clause>
         stuck: Stuck::Recv,
         request: via(op, call),
     });
+}
+
+/// A probe waits for a message it accepts to be sent: none is on its way.
+fn probe_clause(m: &Model, rank: Rank, call: &Call, out: &mut Vec<Clause>) {
+    let Some(probe) = call.probe else { return };
+    if m.msgs.any_for(rank, call.comm, probe.source, probe.tag) {
+        return;
+    }
+    let ranks = senders(m, rank, probe);
+    if ranks.is_empty() {
+        return;
+    }
+    out.push(Clause {
+        ranks,
+        op: call.op,
+        peer: Some(probe.source),
+        tag: Some(probe.tag),
+        stuck: Stuck::Probe,
+        request: None,
+    });
+}
+
+/// The ranks that could send what `probe` of `rank` looks for.
+fn senders(m: &Model, rank: Rank, probe: ProbePart) -> Vec<Rank> {
+    match probe.source {
+        Source::Rank(r) if (r as usize) < m.ranks.len() => vec![r],
+        Source::Rank(_) => Vec::new(),
+        Source::Any => (0..m.ranks.len() as Rank).filter(|&r| r != rank).collect(),
+    }
 }
 
 /// For a wait (`op`) on a request (`call`): that request's op and id.

@@ -2,8 +2,8 @@
 //! per-rank `seq` and call ids, per-channel message numbers.
 
 use crate::trace::{
-    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Header, MsgId, Op, Outcome, Rank,
-    Received, RecvPart, SendCounter, SendPart, Site, Source, TagSel,
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Header, MsgId, Op, Outcome,
+    ProbePart, Rank, Received, RecvPart, SendCounter, SendPart, Site, Source, TagSel,
 };
 
 pub struct Script {
@@ -66,6 +66,7 @@ impl Script {
             send: None,
             recv: None,
             collective: None,
+            probe: None,
             requests: vec![],
             name: None,
             shift: None,
@@ -217,6 +218,7 @@ impl Script {
                 done: Vec::new(),
                 name: None,
                 values: None,
+                polls: 0,
             }),
         );
     }
@@ -243,6 +245,39 @@ impl Script {
         let mut c = self.call(rank, op, line);
         c.requests = requests.to_vec();
         c
+    }
+
+    /// A probe, iprobe or improbe (not yet begun) looking for a message
+    /// from `source` with `tag`.
+    pub fn probe_call(
+        &mut self,
+        op: Op,
+        rank: Rank,
+        source: Source,
+        tag: TagSel,
+        line: u32,
+    ) -> Call {
+        let mut c = self.call(rank, op, line);
+        c.probe = Some(ProbePart { source, tag });
+        c
+    }
+
+    /// Poll `c` begins and ends, `found` or not, `polls` into its loop.
+    pub fn poll(&mut self, rank: Rank, c: &Call, found: bool, polls: u64) {
+        self.begin(rank, c);
+        self.push(
+            rank,
+            EventKind::End(CallEnd {
+                id: c.id,
+                op: c.op,
+                received: vec![],
+                completed: Some(found),
+                done: Vec::new(),
+                name: None,
+                values: None,
+                polls,
+            }),
+        );
     }
 
     /// The calls of one collective on the given ranks (same instance).

@@ -77,16 +77,20 @@ pub struct PostedRecv {
 
 impl PostedRecv {
     pub fn accepts(&self, m: &MsgId) -> bool {
-        self.comm == m.comm
-            && m.to == self.rank
-            && match self.source {
-                Source::Any => true,
-                Source::Rank(r) => r == m.from,
-            }
-            && match self.tag {
-                TagSel::Any => true,
-                TagSel::Tag(t) => t == m.tag,
-            }
+        self.comm == m.comm && m.to == self.rank && selects(self.source, self.tag, m)
+    }
+}
+
+/// Whether a receive or probe from `source` with `tag` takes message `m`
+/// (its destination and communicator aside).
+fn selects(source: Source, tag: TagSel, m: &MsgId) -> bool {
+    let from = match source {
+        Source::Any => true,
+        Source::Rank(r) => r == m.from,
+    };
+    from && match tag {
+        TagSel::Any => true,
+        TagSel::Tag(t) => t == m.tag,
     }
 }
 
@@ -127,6 +131,15 @@ impl Messages {
             .get(rank as usize)?
             .iter()
             .find(|p| p.call == call)
+    }
+
+    /// Whether a message sent to `rank` on `comm`, not received yet, is
+    /// one a probe from `source` with `tag` would find (or a receive
+    /// posted before it will take: then it is on its way all the same).
+    pub fn any_for(&self, rank: Rank, comm: u32, source: Source, tag: TagSel) -> bool {
+        self.live
+            .keys()
+            .any(|id| id.to == rank && id.comm == comm && selects(source, tag, id))
     }
 
     /// A send began. Returns false if this message was already known.

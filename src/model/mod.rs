@@ -17,6 +17,8 @@ mod timeline;
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
+mod poll_tests;
+#[cfg(test)]
 mod request_tests;
 #[cfg(test)]
 mod tests;
@@ -26,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub use deadlock::{Deadlock, Stuck, Waiter};
 pub use flows::{CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
-pub use rank::{is_blocking, RankState, RankView, Request};
+pub use rank::{is_blocking, is_poll, Polling, RankState, RankView, Request};
 pub use summary::{CheckResult, Failure, PairStats, Summary};
 pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
@@ -45,6 +47,8 @@ pub struct Model {
     flows: flows::Flows,
     recent: VecDeque<Event>,
     applied: u64,
+    /// Events applied that are news: all but the polls that found nothing.
+    progress: u64,
     now: f64,
     stats: summary::Stats,
     timeline: Timeline,
@@ -105,6 +109,7 @@ impl Model {
             flows: flows::Flows::default(),
             recent: VecDeque::new(),
             applied: 0,
+            progress: 0,
             now: 0.0,
             stats: summary::Stats::default(),
             timeline: Timeline::new(n, TIMELINE_KEPT),
@@ -195,6 +200,12 @@ impl Model {
         self.applied
     }
 
+    /// Events applied that tell of progress: not the polls that found
+    /// nothing (a loop of polls that cannot end is a rank stuck).
+    pub fn progress_events(&self) -> u64 {
+        self.progress
+    }
+
     /// Every rank finished or failed.
     pub fn all_done(&self) -> bool {
         self.ranks.iter().all(RankView::is_terminal)
@@ -232,6 +243,9 @@ impl Model {
             }
         };
         self.applied += 1;
+        if !is_unanswered_poll(&e.event) {
+            self.progress += 1;
+        }
         self.now = self.now.max(t);
         if newest {
             self.ranks[e.rank as usize].events += 1;
@@ -259,6 +273,7 @@ impl Model {
             flows,
             recent: _,
             applied,
+            progress,
             now,
             stats,
             timeline,
@@ -274,6 +289,7 @@ impl Model {
                 flows: flows.clone(),
                 recent: VecDeque::new(),
                 applied: *applied,
+                progress: *progress,
                 now: *now,
                 stats: stats.clone(),
                 timeline,
@@ -350,6 +366,9 @@ impl Model {
         }
         rv.site = Some(call.site.clone());
         rv.call = Some(Call::clone(call));
+        if !is_poll(call.op) {
+            rv.polling = None;
+        }
         if call.op.starts_request() && !rv.requests.iter().any(|q| q.call.id == call.id) {
             rv.requests.push(Request {
                 call: Call::clone(call),
@@ -374,6 +393,26 @@ impl Model {
                 .arrived
                 .insert(rank);
         }
+    }
+
+    /// A poll that found nothing starts or goes on with the rank's loop of
+    /// polls; one that found something ends it.
+    fn track_polling(&mut self, rank: Rank, t: f64, end: &CallEnd) {
+        if !is_poll(end.op) {
+            return;
+        }
+        let rv = &mut self.ranks[rank as usize];
+        let Some(call) = rv.call.as_ref().filter(|c| c.id == end.id) else {
+            return;
+        };
+        rv.polling = match end.completed {
+            Some(false) => Some(Polling {
+                call: call.clone(),
+                polls: end.polls.max(1),
+                since: rv.polling.as_ref().map_or(t, |p| p.since),
+            }),
+            _ => None,
+        };
     }
 
     /// The rank failed: its state, where, and a failure for the summary.
@@ -408,6 +447,7 @@ impl Model {
 
     fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {
         let r = rank as usize;
+        self.track_polling(rank, t, end);
         for rec in &end.received {
             let taken = rec.msg.or_else(|| self.msgs.taken_by(rank, rec));
             self.msgs.unpost(rank, rec.call);
@@ -460,5 +500,14 @@ impl Model {
                 }
             }
         }
+    }
+}
+
+/// A poll's beginning, or its end without an answer: no progress.
+fn is_unanswered_poll(kind: &EventKind) -> bool {
+    match kind {
+        EventKind::Begin(call) => is_poll(call.op),
+        EventKind::End(end) => is_poll(end.op) && end.completed == Some(false),
+        _ => false,
     }
 }

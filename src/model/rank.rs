@@ -24,6 +24,33 @@ pub enum RankState {
     },
 }
 
+/// A loop of unanswered polls (iprobe, improbe, test, testall) the rank
+/// is in: not progress, and stuck if what it polls for can never come.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polling {
+    /// The loop's latest recorded poll: what it looks for, or the requests
+    /// it tests.
+    pub call: Call,
+    /// Polls made so far (1: only the first has been heard of).
+    pub polls: u64,
+    /// When the loop's first poll began.
+    pub since: f64,
+}
+
+impl Polling {
+    /// The rank has polled again since its first poll: it is in a loop, not
+    /// a lone look.
+    pub fn is_loop(&self) -> bool {
+        self.polls > 1
+    }
+}
+
+/// Calls that only ask whether something happened: a loop of them is
+/// polling.
+pub fn is_poll(op: Op) -> bool {
+    matches!(op, Op::Iprobe | Op::Improbe | Op::Test | Op::Testall)
+}
+
 /// A nonblocking request (isend, irecv, a nonblocking collective) not yet completed by a wait or test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -54,6 +81,8 @@ pub struct RankView {
     pub held: f64,
     /// When the hold the rank is in began.
     pub held_since: Option<f64>,
+    /// The loop of polls it is in, if it is polling.
+    pub polling: Option<Polling>,
 }
 
 /// Calls that block until another rank does something.
@@ -87,6 +116,7 @@ impl RankView {
             events: 0,
             held: 0.0,
             held_since: None,
+            polling: None,
         }
     }
 

@@ -67,6 +67,7 @@ fn waitany_completes_only_the_request_it_names_and_is_free_while_one_can_complet
             done: vec![from_two.id],
             name: None,
             values: None,
+            polls: 0,
         }),
     );
     let m = s.model();

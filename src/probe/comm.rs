@@ -57,6 +57,9 @@ pub struct Comm {
     size: u32,
     recorder: RefCell<Recorder>,
     last_field: Cell<Option<Instant>>,
+    /// Tests in a row that found their request unfinished: a lesson's
+    /// polling loop, whose count the next test reports.
+    pub(super) unanswered_tests: Cell<u64>,
 }
 
 impl Comm {
@@ -67,6 +70,7 @@ impl Comm {
             world,
             recorder: RefCell::new(recorder),
             last_field: Cell::new(None),
+            unanswered_tests: Cell::new(0),
         }
     }
 

@@ -85,7 +85,24 @@ impl Comm {
         let id = self.recorder().begin(spec);
         let (result, ending) = operate(&Underway { comm: self, id });
         let (arrivals, completed) = ending.parts();
-        self.recorder().end(id, op, arrivals, completed);
+        let polls = self.count_polls(completed);
+        self.recorder()
+            .end_polled(id, op, arrivals, completed, polls);
         result
+    }
+
+    /// A test (`tested` is its answer) counts into the loop of tests it
+    /// belongs to, and says how many the loop has made; any other call ends
+    /// the loop. Every test of a lesson is recorded: a lesson is watched
+    /// call by call, so the count only adds the loop's length.
+    fn count_polls(&self, tested: Option<bool>) -> u64 {
+        let polls = self.unanswered_tests.get() + 1;
+        let unanswered = if tested == Some(false) { polls } else { 0 };
+        self.unanswered_tests.set(unanswered);
+        if tested.is_some() {
+            polls
+        } else {
+            0
+        }
     }
 }

@@ -141,6 +141,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 name: None,
                 shift: None,
@@ -168,6 +169,7 @@ mod tests {
                 done: Vec::new(),
                 name: None,
                 values: None,
+                polls: 0,
             }),
         }
     }

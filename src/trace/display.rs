@@ -120,6 +120,13 @@ pub fn describe_args(c: &Call) -> String {
             _ => describe_recv(rp),
         });
     }
+    if let Some(probe) = &c.probe {
+        parts.push(format!(
+            "<- {}  tag {}",
+            source_name(probe.source),
+            tag_name(probe.tag)
+        ));
+    }
     if let Some(cp) = &c.collective {
         let mut p = String::new();
         if let Some(root) = cp.root {
@@ -223,7 +230,23 @@ fn describe_end(end: &CallEnd) -> String {
         let ids: Vec<String> = end.done.iter().map(|r| format!("#{r}")).collect();
         let _ = write!(s, "  completed request {}", ids.join(" "));
     }
+    if end.polls > 1 {
+        let _ = write!(s, "  ({})", polled(end.polls));
+    }
     s
+}
+
+/// `polled 3,412 times`: a loop of polls, summarised.
+pub fn polled(polls: u64) -> String {
+    let digits = polls.to_string();
+    let mut grouped = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("polled {grouped} times")
 }
 
 /// `message #0 of 0->1 tag 13`
@@ -274,6 +297,7 @@ mod tests {
                 }),
                 recv: None,
                 collective: None,
+                probe: None,
                 requests: vec![],
                 name: None,
                 shift: None,
@@ -286,6 +310,32 @@ mod tests {
         assert_eq!(
             log_line(&e),
             "0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21"
+        );
+    }
+
+    #[test]
+    fn a_loop_of_polls_is_counted_in_thousands() {
+        assert_eq!(polled(2), "polled 2 times");
+        assert_eq!(polled(3412), "polled 3,412 times");
+        assert_eq!(polled(1_234_567), "polled 1,234,567 times");
+        let e = Event {
+            rank: 1,
+            seq: 9,
+            t: 0.25,
+            event: EventKind::End(CallEnd {
+                id: 4,
+                op: Op::Iprobe,
+                received: vec![],
+                completed: Some(true),
+                done: Vec::new(),
+                name: None,
+                values: None,
+                polls: 3412,
+            }),
+        };
+        assert_eq!(
+            log_line(&e),
+            "0.250000 rank 1  done     iprobe  complete  (polled 3,412 times)"
         );
     }
 
@@ -318,6 +368,7 @@ mod tests {
                     values: None,
                     reduce: None,
                 }),
+                probe: None,
                 requests: vec![],
                 name: None,
                 shift: None,

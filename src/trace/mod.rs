@@ -8,7 +8,7 @@
 mod causal;
 mod check;
 pub mod display;
-mod intern;
+pub(crate) mod intern;
 mod load;
 mod matching;
 pub(crate) mod packed;
@@ -470,6 +470,10 @@ pub struct Call {
     /// For [`Op::CartShift`]: the neighbours it computed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shift: Option<Shift>,
+    /// Probe, iprobe, an unanswered improbe: the messages it looks for,
+    /// without taking one (so no receive is posted for it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbePart>,
 }
 
 impl Call {
@@ -489,6 +493,14 @@ impl Call {
 pub struct Shift {
     pub source: Option<Rank>,
     pub dest: Option<Rank>,
+}
+
+/// What a probe looks for: a message it would find, and leave for a
+/// receive to take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbePart {
+    pub source: Source,
+    pub tag: TagSel,
 }
 
 /// A completed receive: who actually sent it (from the status) and which
@@ -525,6 +537,12 @@ pub struct CallEnd {
     /// message, a collective's result on this rank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub values: Option<String>,
+    /// For a poll (iprobe, improbe, test, testall) in a loop of them: how
+    /// many polls the loop has made, this one included (the polls between
+    /// two recorded ones are counted, not recorded). 0 for a lone poll and
+    /// any other call.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub polls: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,8 +11,8 @@
 //! counted as lost, never guessed at.
 
 use super::{
-    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, Received,
-    RecvPart, SendPart, Shift, Site, Source, TagSel, Text,
+    Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, ProbePart,
+    Received, RecvPart, SendPart, Shift, Site, Source, TagSel, Text,
 };
 
 /// Why a batch did not decode.
@@ -321,9 +321,10 @@ macro_rules! wire_struct {
 
 wire_struct! {
     Event { rank, seq, t, event }
-    Call { id, op, comm, send, recv, collective, requests, site, name, shift }
-    CallEnd { id, op, received, completed, done, name, values }
+    Call { id, op, comm, send, recv, collective, requests, site, name, shift, probe }
+    CallEnd { id, op, received, completed, done, name, values, polls }
     Shift { source, dest }
+    ProbePart { source, tag }
     Received { call, source, tag, bytes, msg }
     SendPart { dest, tag, count, datatype, bytes, msg, values }
     RecvPart { source, tag, count, datatype }
@@ -536,6 +537,10 @@ mod tests {
             name: None,
             shift: None,
             site: site.clone(),
+            probe: Some(ProbePart {
+                source: Source::Rank(u32::MAX),
+                tag: TagSel::Any,
+            }),
         }
     }
 
@@ -558,6 +563,7 @@ mod tests {
                 done: Vec::new(),
                 name: None,
                 values: Some("\"héllo\"".into()),
+                polls: u64::MAX,
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

@@ -2,8 +2,8 @@
 //! rank boxes and grids, and a deadlock as the one-line chain the banner,
 //! the headless log and the recorded outcome give.
 
-use crate::model::{Deadlock, RankState, RankView, Stuck, Waiter};
-use crate::trace::display::{source_name, tag_name};
+use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Waiter};
+use crate::trace::display::{polled, source_name, tag_name};
 use crate::trace::{Call, Op, Source};
 
 /// A rank the tutor holds before a call, at the teacher's pace.
@@ -18,7 +18,10 @@ pub const HELD_SHORT: &str = "held";
 pub fn rank_state(rank: &RankView) -> String {
     match &rank.state {
         RankState::NotStarted => "not started".into(),
-        RankState::Running => "running".into(),
+        RankState::Running => match polling_loop(rank) {
+            Some(p) => polling(p),
+            None => "running".into(),
+        },
         RankState::Held(_) => HELD.into(),
         RankState::InCall { call, .. } => in_call(call),
         RankState::Finished => "finished".into(),
@@ -31,6 +34,7 @@ pub fn rank_state(rank: &RankView) -> String {
 pub fn rank_state_short(rank: &RankView) -> String {
     match &rank.state {
         RankState::NotStarted => "new".into(),
+        RankState::Running if polling_loop(rank).is_some() => "polling".into(),
         RankState::Running => "run".into(),
         RankState::Held(_) => HELD_SHORT.into(),
         RankState::InCall { call, .. } => in_call_short(call),
@@ -45,6 +49,7 @@ pub fn rank_state_short(rank: &RankView) -> String {
 pub fn rank_state_tiny(rank: &RankView) -> String {
     match &rank.state {
         RankState::Held(_) => HELD_SHORT.into(),
+        RankState::Running if polling_loop(rank).is_some() => "poll".into(),
         RankState::InCall { call, .. } => match (call.op, &call.send, &call.recv) {
             (Op::Send | Op::Ssend, Some(s), _) => format!("→{}", s.dest),
             (Op::Recv, _, Some(r)) => format!("←{}", source_name(r.source)),
@@ -53,6 +58,20 @@ pub fn rank_state_tiny(rank: &RankView) -> String {
         },
         _ => rank_state_short(rank),
     }
+}
+
+/// The loop of polls the rank is in, once it has polled more than once.
+fn polling_loop(rank: &RankView) -> Option<&Polling> {
+    rank.polling.as_ref().filter(|p| p.is_loop())
+}
+
+/// `polling in iprobe from 0, polled 3,412 times`.
+fn polling(p: &Polling) -> String {
+    let from = match &p.call.probe {
+        Some(probe) => format!(" from {}", source_name(probe.source)),
+        None => String::new(),
+    };
+    format!("polling in {}{from}, {}", p.call.op.name(), polled(p.polls))
 }
 
 /// A call in progress, in at most 9 characters: `recv←0`, `send→1`, `bcast`.
@@ -122,16 +141,23 @@ pub fn stuck_call(waiter: &Waiter) -> String {
     let tag = waiter.tag.map_or_else(String::new, tag_name);
     match (waiter.stuck, waiter.peer) {
         (Stuck::Send, _) => format!("{op}({via}to {peer}, tag {tag})"),
-        (Stuck::Recv, _) => format!("{op}({via}from {peer}, tag {tag})"),
+        (Stuck::Recv | Stuck::Probe, _) => format!("{op}({via}from {peer}, tag {tag})"),
         (Stuck::Collective, Some(Source::Rank(root))) => format!("{op}({via}root {root})"),
         (Stuck::Collective, _) => format!("{op}({})", via.trim_end()),
     }
 }
 
 /// One rank of a deadlock: `rank 0 recv(from 1, tag 7) lessons/deadlock.rs:14`.
+/// A rank in a loop of polls: `rank 1 iprobe(from 0, tag 7) polled 3,412
+/// times polling.c:14`.
 pub fn waiter(waiter: &Waiter) -> String {
+    let polls = if waiter.polls > 1 {
+        format!(" {}", polled(waiter.polls))
+    } else {
+        String::new()
+    };
     format!(
-        "rank {} {} {}",
+        "rank {} {}{polls} {}",
         waiter.rank,
         stuck_call(waiter),
         waiter.site

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use object::elf;
 use object::read::elf::{Dyn, FileHeader, SectionHeader};
-use object::Endianness;
+use object::{Endianness, ReadCache, ReadRef};
 
 use crate::error::Error;
 
@@ -31,9 +31,9 @@ pub fn find_program(typed: &str) -> Result<PathBuf, Error> {
 /// Refuses a program whose MPI calls the preloaded hooks cannot see.
 pub fn links_mpi(program: &Path) -> Result<(), Error> {
     let shown = program.display();
-    let needed = match needed_libraries_in(program)
-        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?
-    {
+    let needed = libraries_needed_by(program)
+        .map_err(|e| Error::Usage(format!("cannot read {shown}: {e}")))?;
+    let needed = match needed {
         Some(needed) => needed,
         None if is_python(program) => return Ok(()),
         None => {
@@ -76,7 +76,7 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
 pub(super) fn our_mpi_library() -> Option<String> {
     std::env::current_exe()
         .ok()
-        .and_then(|exe| needed_libraries_in(&exe).ok().flatten())
+        .and_then(|exe| libraries_needed_by(&exe).ok().flatten())
         .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
 }
 
@@ -103,14 +103,14 @@ pub(super) fn is_mpi_library(name: &str) -> bool {
 /// The libraries the ELF file at `path` names as NEEDED, reading only
 /// its headers and dynamic section (a program with debug information is
 /// tens of megabytes, and `watch` starts on every rank).
-pub(super) fn needed_libraries_in(path: &Path) -> std::io::Result<Option<Vec<String>>> {
-    let cache = object::ReadCache::new(std::fs::File::open(path)?);
+pub(super) fn libraries_needed_by(path: &Path) -> std::io::Result<Option<Vec<String>>> {
+    let cache = ReadCache::new(std::fs::File::open(path)?);
     Ok(needed_libraries(&cache))
 }
 
 /// The libraries an ELF file names as NEEDED (empty for a static one);
 /// `None` for a file that is not a 64-bit ELF.
-pub(super) fn needed_libraries<'d, R: object::ReadRef<'d>>(data: R) -> Option<Vec<String>> {
+pub(super) fn needed_libraries<'data, R: ReadRef<'data>>(data: R) -> Option<Vec<String>> {
     let header = elf::FileHeader64::<Endianness>::parse(data).ok()?;
     let endian = header.endian().ok()?;
     let sections = header.sections(endian, data).ok()?;
@@ -124,8 +124,8 @@ pub(super) fn needed_libraries<'d, R: object::ReadRef<'d>>(data: R) -> Option<Ve
         };
         for entry in entries {
             if entry.d_tag(endian) == u64::from(elf::DT_NEEDED) {
-                let at = u32::try_from(entry.d_val(endian)).ok();
-                if let Some(Ok(name)) = at.map(|at| strings.get(at)) {
+                let offset = u32::try_from(entry.d_val(endian)).ok();
+                if let Some(Ok(name)) = offset.map(|at| strings.get(at)) {
                     needed.push(String::from_utf8_lossy(name).into_owned());
                 }
             }

@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::check::{is_mpi_library, is_python, mpi_family, needed_libraries_in, our_mpi_library};
+use super::check::{is_mpi_library, is_python, libraries_needed_by, mpi_family, our_mpi_library};
 use crate::error::Error;
 
 /// Where the interpreter's mpi4py extension is, found without importing it
@@ -65,7 +65,7 @@ fn extension_of(program: &Path, python: &Path) -> Result<PathBuf, Error> {
 
 /// The MPI library the extension is linked to, if it names one.
 fn mpi_library_of(extension: &Path) -> Option<String> {
-    needed_libraries_in(extension)
+    libraries_needed_by(extension)
         .ok()??
         .into_iter()
         .find(|n| is_mpi_library(n))

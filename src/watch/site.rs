@@ -61,15 +61,17 @@ fn resolve(address: usize, objects: &mut Objects) -> Site {
     let probe = (address - 1 - bias) as u64;
     if let Ok(Some(location)) = loader.find_location(probe) {
         if let (Some(file), Some(line)) = (location.file, location.line) {
+            // Shared, not owned: every call's site is a copy of this one,
+            // and a copy of an owned name was an allocation per call.
             return Site {
-                file: shortened(file).into(),
+                file: crate::trace::intern::name(&shortened(file)),
                 line,
             };
         }
     }
     match loader.find_symbol(probe) {
         Some(name) => Site {
-            file: name.to_string().into(),
+            file: crate::trace::intern::name(name),
             line: 0,
         },
         None => unknown,

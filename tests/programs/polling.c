@@ -1,7 +1,9 @@
 /* Rank 1 does not block in a receive: it polls with MPI_Iprobe until rank
- * 0's message is there, counting how often it looked. */
+ * 0's message is there, counting how often it looked. Rank 0 computes for
+ * the milliseconds given (200 by default) before it sends. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 int main(int argc, char **argv) {
@@ -10,7 +12,8 @@ int main(int argc, char **argv) {
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     int ok = 1;
     if (rank == 0) {
-        usleep(200 * 1000); /* "computing" before the answer is ready */
+        int computing = argc > 1 ? atoi(argv[1]) : 200;
+        usleep(computing * 1000); /* "computing" before the answer is ready */
         int answer = 42;
         MPI_Send(&answer, 1, MPI_INT, 1, 0, MPI_COMM_WORLD);
     } else if (rank == 1) {

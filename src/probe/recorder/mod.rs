@@ -216,7 +216,7 @@ impl Recorder {
     /// Call `id` (an `op`) returned, having completed the receives in
     /// `arrivals`; `completed` is a test's answer.
     pub fn end(&mut self, id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
-        self.end_completing(id, op, arrivals, completed, &[]);
+        self.end_with(id, op, arrivals, completed, EndDetail::default());
     }
 
     /// [`Recorder::end`] of a wait or test that completed only the
@@ -229,12 +229,37 @@ impl Recorder {
         completed: Option<bool>,
         done: &[u64],
     ) {
-        self.end_with(id, op, arrivals, completed, done, None);
+        let detail = EndDetail {
+            done,
+            ..EndDetail::default()
+        };
+        self.end_with(id, op, arrivals, completed, detail);
     }
 
     /// The end of other call `id`, named `name` as its `Begin` was.
     pub fn end_other(&mut self, id: u64, name: Text) {
-        self.end_with(id, Op::Other, &[], None, &[], Some(name));
+        let detail = EndDetail {
+            name: Some(name),
+            ..EndDetail::default()
+        };
+        self.end_with(id, Op::Other, &[], None, detail);
+    }
+
+    /// [`Recorder::end`] for a poll in a loop of them: `polls`, how many
+    /// the loop has made, this one included (0 or 1: a lone poll).
+    pub fn end_polled(
+        &mut self,
+        id: u64,
+        op: Op,
+        arrivals: &[Arrival],
+        completed: Option<bool>,
+        polls: u64,
+    ) {
+        let detail = EndDetail {
+            polls,
+            ..EndDetail::default()
+        };
+        self.end_with(id, op, arrivals, completed, detail);
     }
 
     fn end_with(
@@ -243,8 +268,7 @@ impl Recorder {
         op: Op,
         arrivals: &[Arrival],
         completed: Option<bool>,
-        done: &[u64],
-        name: Option<Text>,
+        detail: EndDetail<'_>,
     ) {
         let mut received = std::mem::take(&mut self.spare_received);
         for arrival in arrivals {
@@ -257,9 +281,11 @@ impl Recorder {
             op,
             received,
             completed,
-            done: done.to_vec(),
-            name,
+            done: detail.done.to_vec(),
+            name: detail.name,
             values,
+            // A lone poll is no loop.
+            polls: if detail.polls > 1 { detail.polls } else { 0 },
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
@@ -356,6 +382,7 @@ impl Recorder {
         call.requests.extend_from_slice(spec.requests);
         call.name = spec.name;
         call.shift = spec.shift;
+        call.probe = spec.probe;
         call
     }
 
@@ -449,6 +476,7 @@ fn empty_call() -> Box<Call> {
         send: None,
         recv: None,
         collective: None,
+        probe: None,
         requests: Vec::new(),
         site: Site {
             file: "".into(),
@@ -461,3 +489,13 @@ fn empty_call() -> Box<Call> {
 
 #[cfg(test)]
 mod tests;
+
+/// What some calls' ends say besides the common parts: the requests a
+/// waitany or testsome completed, an other call's name, a poll loop's
+/// count.
+#[derive(Default)]
+struct EndDetail<'a> {
+    done: &'a [u64],
+    name: Option<Text>,
+    polls: u64,
+}

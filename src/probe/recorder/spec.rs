@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, Shift, Site, Source, TagSel, Text};
+use crate::trace::{Op, ProbePart, Shift, Site, Source, TagSel, Text};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,8 @@ pub struct CallSpec<'a> {
     pub values: Option<String>,
     /// How a reduction combines the values (`sum`, `max`...).
     pub reduce: Option<Text>,
+    /// For a probe: what it looks for (it takes nothing).
+    pub probe: Option<ProbePart>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -79,6 +81,7 @@ impl<'a> CallSpec<'a> {
             shift: None,
             values: None,
             reduce: None,
+            probe: None,
         }
     }
 
@@ -136,6 +139,15 @@ impl<'a> CallSpec<'a> {
     pub fn reducing(self, reduce: impl Into<Text>) -> Self {
         CallSpec {
             reduce: Some(reduce.into()),
+            ..self
+        }
+    }
+
+    /// The call looks for a message from `source` with `tag`, and leaves
+    /// it for a receive to take.
+    pub fn probing(self, source: Source, tag: TagSel) -> Self {
+        CallSpec {
+            probe: Some(ProbePart { source, tag }),
             ..self
         }
     }

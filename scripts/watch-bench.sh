@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# What `mpi-tutor watch` costs a C program: benches/programs/ (a ping-pong
+# at 8 B and 1 MiB, a 2-D stencil with halo exchange (256x256 and
+# 1024x1024 points), and a program that
+# only starts and ends MPI) compiled with `mpicc -O2 -g`, each run plainly
+# (`mpiexec -n 2 ./prog`) and watched (`mpi-tutor watch -n 2 --headless
+# --fast -- ./prog`), the two taking turns, several runs each. The programs
+# time themselves with MPI_Wtime (start-up not included) and print the
+# median of their rounds; this prints, per mode, the median of those
+# medians over the runs with its quartiles, and the start-up's wall time.
+# BENCHMARKS.md has the figures; `make bench` runs it too.
+#
+#   scripts/watch-bench.sh
+#   MPI_TUTOR_WATCH_RUNS=11 scripts/watch-bench.sh
+#
+# Environment: MPIEXEC and MPICC (defaults mpiexec, mpicc),
+# MPI_TUTOR_WATCH_RUNS (runs per mode and program; default 7).
+# Exits 1, with the run's output, if a run fails or prints no result.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mpiexec=${MPIEXEC:-mpiexec}
+mpicc=${MPICC:-mpicc}
+runs=${MPI_TUTOR_WATCH_RUNS:-7}
+die() { echo "watch-bench: $*" >&2; exit 1; }
+command -v "$mpicc" >/dev/null || die "$mpicc is not installed (scripts/setup.sh)"
+command -v "$mpiexec" >/dev/null || die "$mpiexec is not installed (scripts/setup.sh)"
+
+cd "$root"
+cargo build --release --quiet
+target=${CARGO_TARGET_DIR:-target}
+tutor=$(cd "$target/release" && pwd)/mpi-tutor
+work="$target/watch-bench"
+mkdir -p "$work"
+for program in pingpong stencil startup; do
+    "$mpicc" -O2 -g -o "$work/$program" "benches/programs/$program.c"
+done
+cd "$work"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# One run of ./PROGRAM ARGS in MODE (plain or watch): its median.
+run() {
+    local mode=$1 program=$2
+    shift 2
+    local -a command=("$mpiexec" -n 2 "./$program" "$@")
+    if [ "$mode" = watch ]; then
+        command=("$tutor" watch -n 2 --headless --fast -- "./$program" "$@")
+    fi
+    # The watched log goes to a file, not a pipe: a reader on the same
+    # cores would slow the ranks (BENCHMARKS.md, halo).
+    "${command[@]}" >"$log" 2>&1 || { cat "$log" >&2; die "$mode $program $* failed"; }
+    grep -o 'BENCH .*' "$log" | awk '{ print $4 }' | grep . \
+        || { cat "$log" >&2; die "$mode $program $*: no result"; }
+}
+
+# The wall time of one run of ./startup in MODE, in milliseconds.
+start_up() {
+    local mode=$1 before after
+    before=$(date +%s%N)
+    if [ "$mode" = watch ]; then
+        "$tutor" watch -n 2 --headless --fast -- ./startup >"$log" 2>&1
+    else
+        "$mpiexec" -n 2 ./startup >"$log" 2>&1
+    fi || { cat "$log" >&2; die "$mode startup failed"; }
+    after=$(date +%s%N)
+    echo $(((after - before) / 1000))e-3
+}
+
+# "median (q1-q3)" of the numbers on stdin.
+summary() {
+    sort -g | awk '{ v[NR - 1] = $1 } END {
+        printf "%.3f (%.3f-%.3f)", v[int(NR / 2)], v[int(NR / 4)], v[int(3 * NR / 4)] }'
+}
+
+# NAME UNIT PROGRAM ARGS...: RUNS runs per mode taking turns, then a line.
+compare() {
+    local name=$1 unit=$2
+    shift 2
+    local plain="" watched=""
+    for _ in $(seq "$runs"); do
+        for mode in plain watch; do
+            if [ "$1" = startup ]; then
+                value=$(start_up "$mode")
+            else
+                value=$(run "$mode" "$@")
+            fi
+            if [ "$mode" = plain ]; then plain+="$value "; else watched+="$value "; fi
+            sleep 1
+        done
+    done
+    local p w
+    p=$(tr ' ' '\n' <<<"$plain" | grep . | summary)
+    w=$(tr ' ' '\n' <<<"$watched" | grep . | summary)
+    awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" 'BEGIN {
+        split(p, a, " "); split(w, b, " ");
+        printf "%-22s plain %s %s   watched %s %s   %+.1f%%\n",
+            name, p, unit, w, unit, (b[1] / a[1] - 1) * 100 }'
+}
+
+echo "median (quartiles) of $runs runs each, plain and watched taking turns, 2 ranks"
+compare "ping-pong 8 B" "us" pingpong 8 400 100
+compare "ping-pong 1 MiB" "us" pingpong 1048576 200 2
+compare "stencil 256x256" "us/step" stencil 256 2000
+compare "stencil 1024x1024" "us/step" stencil 1024 500
+compare "start-up" "ms" startup
