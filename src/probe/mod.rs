@@ -21,6 +21,7 @@ mod ring;
 mod runtime;
 mod shared_comm;
 mod site;
+pub mod sends;
 pub mod wait;
 
 pub use collective::ReduceOp;
