@@ -22,7 +22,11 @@ fn main() {
     for path in &twins {
         println!("cargo:rerun-if-changed={}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();
-        let _ = writeln!(table, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            table,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     table.push_str("];\n");
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("twins.rs");

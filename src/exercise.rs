@@ -19,7 +19,10 @@ pub fn twin_file(lesson: &Lesson) -> String {
 /// The text of `lesson`'s twin, if it has one.
 pub fn twin_text(lesson: &Lesson) -> Option<&'static str> {
     let file = twin_file(lesson);
-    TWINS.iter().find(|(name, _)| *name == file).map(|(_, text)| *text)
+    TWINS
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| *text)
 }
 
 /// Writes the twin of lesson `name` into the current folder, never over a
@@ -31,12 +34,14 @@ pub fn write_twin(name: &str) -> Result<(), Error> {
             lessons::names()
         ))
     })?;
-    let text = twin_text(lesson).ok_or_else(|| {
-        Error::Usage(format!("lesson {name} has no mpi4py twin yet"))
-    })?;
+    let text = twin_text(lesson)
+        .ok_or_else(|| Error::Usage(format!("lesson {name} has no mpi4py twin yet")))?;
     let file = twin_file(lesson);
     write_new(Path::new(&file), text)?;
-    println!("{}", crate::view::words::twin_written(&file, lesson.default_ranks));
+    println!(
+        "{}",
+        crate::view::words::twin_written(&file, lesson.default_ranks)
+    );
     Ok(())
 }
 
@@ -61,8 +66,9 @@ fn write_new(path: &Path, text: &str) -> Result<(), Error> {
             })
         }
     };
-    out.write_all(text.as_bytes()).map_err(|source| Error::Write {
-        what: "the exercise",
-        source,
-    })
+    out.write_all(text.as_bytes())
+        .map_err(|source| Error::Write {
+            what: "the exercise",
+            source,
+        })
 }

@@ -14,7 +14,13 @@ use crate::p2p::{
     synchronous_when_asked,
 };
 
-blocking_send_hook!(standard_send_c, MPI_Count, Op::Send, PMPI_Isend_c, PMPI_Send_c);
+blocking_send_hook!(
+    standard_send_c,
+    MPI_Count,
+    Op::Send,
+    PMPI_Isend_c,
+    PMPI_Send_c
+);
 blocking_send_hook!(ssend_c, MPI_Count, Op::Ssend, PMPI_Issend_c, PMPI_Ssend_c);
 blocking_recv_hook!(recv_c, MPI_Count, PMPI_Irecv_c, PMPI_Recv_c);
 started_send_hook!(standard_isend_c, MPI_Count, PMPI_Isend_c);

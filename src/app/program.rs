@@ -58,7 +58,11 @@ impl Program {
         let params = numbers
             .iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
-            .chain(params.variant.map(|v| ("variant".to_string(), v.to_string())))
+            .chain(
+                params
+                    .variant
+                    .map(|v| ("variant".to_string(), v.to_string())),
+            )
             .collect();
         Program {
             name: lesson.name.to_string(),

@@ -19,9 +19,9 @@ mod reporter;
 mod request;
 mod ring;
 mod runtime;
+pub mod sends;
 mod shared_comm;
 mod site;
-pub mod sends;
 pub mod wait;
 
 pub use collective::ReduceOp;
