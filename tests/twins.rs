@@ -101,9 +101,14 @@ fn messages(trace: &Trace) -> Vec<(u32, u32, i32, u64)> {
     all
 }
 
+/// Each rank's calls.
+type Calls = BTreeMap<u32, Vec<Op>>;
+/// A message's tag and size, and whether rank 0 sent it, took it.
+type MessageKind = (i32, u64, bool, bool);
+
 /// What a loose comparison keeps: the calls each rank makes (as a set) and
 /// the kinds of message (tag, size, whether rank 0 sent or took it).
-fn loosely(trace: &Trace) -> (BTreeMap<u32, Vec<Op>>, Vec<(i32, u64, bool, bool)>) {
+fn loosely(trace: &Trace) -> (Calls, Vec<MessageKind>) {
     let mut sets = calls(trace);
     for ops in sets.values_mut() {
         ops.sort_by_key(|op| format!("{op:?}"));
