@@ -6,16 +6,57 @@ use crate::probe::Comm;
 
 const DATA: i32 = 1;
 
-/// Receive first, then send: nobody ever gets to its send.
-pub fn run(world: &Comm, _: &crate::lessons::Params) {
+/// Receive first, then send: nobody ever gets to its send. The variants
+/// are the three fixes below (`--variant sendrecv`...).
+pub fn run(world: &Comm, params: &crate::lessons::Params) {
     let (left, right) = neighbours(world);
+    let mine = vec![world.rank() as f64; 10];
     let mut buf = vec![0.0f64; 10];
-    world.say(format!(
-        "waiting for rank {left} before sending to rank {right}"
-    ));
-    world.recv(&mut buf, left, DATA); // every rank waits here forever
-    world.send(&buf, right, DATA);
-    world.say("unreachable: the ring of receives never breaks");
+    match params.variant {
+        Some(fix) => fixed(world, fix, &mine, &mut buf),
+        None => {
+            world.say(format!(
+                "waiting for rank {left} before sending to rank {right}"
+            ));
+            world.recv(&mut buf, left, DATA); // every rank waits here forever
+            world.send(&buf, right, DATA);
+            world.say("unreachable: the ring of receives never breaks");
+            return;
+        }
+    }
+    world.check(
+        format!("rank {} got its left neighbour's values", world.rank()),
+        buf.iter().all(|&v| v == left as f64),
+    );
+}
+
+/// The ring exchange done with one of the fixes of HOW TO FIX IT.
+fn fixed(world: &Comm, fix: &str, mine: &[f64], buf: &mut [f64]) {
+    let (left, right) = neighbours(world);
+    match fix {
+        // Even ranks send first, odd ranks receive first; a ring of an odd
+        // size has two even neighbours (the last rank and 0): the last
+        // rank receives first too.
+        "reorder" => {
+            let last = world.size() - 1;
+            if world.rank() % 2 == 0 && !(world.rank() == last && last > 0) {
+                world.send(mine, right, DATA);
+                world.recv(buf, left, DATA);
+            } else {
+                world.recv(buf, left, DATA);
+                world.send(mine, right, DATA);
+            }
+        }
+        "sendrecv" => {
+            world.sendrecv(mine, right, DATA, buf, left, DATA);
+        }
+        _ => {
+            let from_left = world.irecv::<f64>(buf.len(), left, DATA);
+            let to_right = world.isend(mine, right, DATA);
+            let done = world.waitall(vec![from_left, to_right]);
+            buf.copy_from_slice(&done[0].data);
+        }
+    }
 }
 
 /// Send first, then receive. A small message would be buffered ("eager")
@@ -73,13 +114,17 @@ HOW TO FIX IT
 
 EXERCISES
   1. Run deadlock-send with --size 10. Predict: deadlock or not? Why?
-  2. Find the smallest --size that deadlocks (the eager limit of your MPI).
-  3. Fix `run` with each of the three fixes above; predict the order of
-     the messages in each.
+     Then add --sync-sends (every send waits for its receive, as MPI
+     may always do): predict again.
+  2. Find the smallest --size that deadlocks (the eager limit of your
+     MPI).
+  3. Run deadlock with each fix: --variant reorder, --variant sendrecv,
+     --variant nonblocking (try -n 3 too); predict the order of the
+     messages in each. (Or fix the twin: `mpi-tutor exercise deadlock`.)
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "deadlock",
@@ -88,7 +133,13 @@ pub const LESSON: Lesson = Lesson::new(
     EXPLANATION,
     run,
 )
-.ranks(2..=16, 2);
+.ranks(2..=16, 2)
+.section(Section::PointToPoint)
+.variants(&[
+    ("reorder", "fix 1: even ranks send first, odd ranks receive first"),
+    ("sendrecv", "fix 2: one sendrecv does both"),
+    ("nonblocking", "fix 3: irecv and isend, then waitall"),
+]);
 
 pub const SEND_FIRST: Lesson = Lesson::new(
     "deadlock-send",
@@ -98,4 +149,5 @@ pub const SEND_FIRST: Lesson = Lesson::new(
     run_send_first,
 )
 .ranks(2..=16, 2)
-.size(Knob::new(131_072, 1..=4_194_304));
+.size(Knob::new(131_072, 1..=4_194_304))
+.section(Section::PointToPoint);

@@ -41,8 +41,12 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     }
     show(world, &me, &u, 0);
 
+    // `--variant skip-exchange`: exercise 2, no exchange on even iterations.
+    let skip = params.variant == Some("skip-exchange");
     for it in 1..=iterations {
-        exchange_halo(world, &me, &mut u);
+        if !(skip && it % 2 == 0) {
+            exchange_halo(world, &me, &mut u);
+        }
         u = u.step();
         // At full speed a step takes microseconds and the view draws 30
         // pictures a second: copy the grid only when the view wants one.
@@ -293,14 +297,15 @@ WATCH FOR
 EXERCISES
   1. Run with -n 4, then -n 5. Predict the grid of ranks and how many
      messages each rank sends per iteration.
-  2. Skip the exchange on every other iteration. Predict what the heat
-     map shows at block borders, and whether the check passes.
+  2. --variant skip-exchange: no exchange on every other iteration.
+     Predict what the heat map shows at block borders, and whether
+     the check passes. (Or edit the twin: `mpi-tutor exercise halo`.)
   3. Double --size. Predict how the message sizes change, and how the
      work per rank changes: which grows faster?
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "halo",
@@ -312,4 +317,6 @@ pub const LESSON: Lesson = Lesson::new(
 .ranks(1..=64, 4)
 .size(Knob::new(16, 16..=256))
 .iterations(Knob::new(6, 1..=1000))
-.size_for_ranks(size_for_ranks);
+.size_for_ranks(size_for_ranks)
+.section(Section::Performance)
+.variants(&[("skip-exchange", "no halo exchange on every other iteration")]);

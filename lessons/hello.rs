@@ -1,7 +1,7 @@
 // Lesson: hello. Every rank runs this same function; only `rank` differs.
 use crate::probe::Comm;
 
-pub fn run(world: &Comm, _: &crate::lessons::Params) {
+pub fn run(world: &Comm, params: &crate::lessons::Params) {
     let rank = world.rank();
     let size = world.size();
 
@@ -13,6 +13,12 @@ pub fn run(world: &Comm, _: &crate::lessons::Params) {
         "hello from rank {rank} of {size} (process {}), my_number = {my_number}",
         std::process::id()
     ));
+
+    // `--variant root-speaks`: exercise 2. Only the rank whose number is 0
+    // takes this branch: the rank is all that tells the copies apart.
+    if params.variant == Some("root-speaks") && rank == 0 {
+        world.say(format!("I am rank 0: I could hand out the work to the other {}", size - 1));
+    }
 
     world.check("every rank knows its rank and the world size", rank < size);
 }
@@ -30,12 +36,13 @@ WATCH FOR
 
 EXERCISES
   1. Run with -n 1 and -n 8. Predict what each rank says.
-  2. Make rank 0 alone say something extra. What makes it rank 0?
+  2. --variant root-speaks: rank 0 alone says something extra. What
+     makes it rank 0? (Or edit the twin: `mpi-tutor exercise hello`.)
   3. Run twice: is the order of the hellos the same? Why not?
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::Lesson;
+use super::{Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "hello",
@@ -44,4 +51,6 @@ pub const LESSON: Lesson = Lesson::new(
     EXPLANATION,
     run,
 )
-.ranks(1..=64, 4);
+.ranks(1..=64, 4)
+.section(Section::Basics)
+.variants(&[("root-speaks", "rank 0 alone says something more")]);

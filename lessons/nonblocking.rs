@@ -1,6 +1,6 @@
 // Lesson: nonblocking. Every rank sends to both neighbours and receives from
 // both with isend/irecv, works while the messages travel, then waits for all.
-use crate::probe::Comm;
+use crate::probe::{Comm, Request};
 
 // A tag per direction of travel, so a receive cannot take the wrong message
 // even when the left and the right neighbour are the same rank (-n 2).
@@ -19,6 +19,14 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     // My message: n copies of my rank.
     let mine = vec![rank as f64; n];
 
+    // `--variant blocking`: exercise 2, blocking recv then send instead.
+    if params.variant == Some("blocking") {
+        let mut got_left = vec![0.0f64; n];
+        world.recv(&mut got_left, left, GOING_RIGHT); // everyone waits here
+        world.send(&mine, right, GOING_RIGHT);
+        return;
+    }
+
     // Post everything first. Each call returns at once with a request.
     let from_left = world.irecv::<f64>(n, left, GOING_RIGHT);
     let from_right = world.irecv::<f64>(n, right, GOING_LEFT);
@@ -26,23 +34,16 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     let to_left = world.isend(&mine, left, GOING_LEFT);
     let mut requests = vec![from_left, from_right, to_right, to_left];
 
-    // Compute while MPI moves the data. Now and then, ask (without waiting)
-    // whether the message from the left has arrived.
-    let mut result = 0.0;
-    let mut arrived = false;
-    for step in 0..WORK_STEPS {
-        result += work(step);
-        if !arrived && world.test(&mut requests[0]) {
-            arrived = true;
-            world.say(format!("the left message arrived during work step {step}"));
-        }
-    }
-    world.say(format!(
-        "work done (result {result:.6}), now waiting for the rest"
-    ));
-
-    // Wait for all four requests; results come back in the same order.
-    let done = world.waitall(requests);
+    // `--variant wait-first`: exercise 3, the waitall before the work.
+    let done = if params.variant == Some("wait-first") {
+        let done = world.waitall(requests);
+        work_and_test(world, None);
+        done
+    } else {
+        work_and_test(world, Some(&mut requests[0]));
+        // Wait for all four requests; results come back in the same order.
+        world.waitall(requests)
+    };
     let got_left = &done[0].data;
     let got_right = &done[1].data;
     world.say(format!(
@@ -54,6 +55,25 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
         format!("rank {rank} received {n} x {left} from rank {left} and {n} x {right} from rank {right}"),
         got_left.iter().all(|&v| v == left as f64) && got_right.iter().all(|&v| v == right as f64),
     );
+}
+
+/// Computes while MPI moves the data. Now and then, asks (without
+/// waiting) whether the message from the left has arrived, if there is
+/// still a request to ask about.
+fn work_and_test(world: &Comm, mut from_left: Option<&mut Request<f64>>) {
+    let mut result = 0.0;
+    for step in 0..WORK_STEPS {
+        result += work(step);
+        if let Some(request) = from_left.as_deref_mut() {
+            if world.test(request) {
+                world.say(format!("the left message arrived during work step {step}"));
+                from_left = None;
+            }
+        }
+    }
+    world.say(format!(
+        "work done (result {result:.6}), now waiting for the rest"
+    ));
 }
 
 /// Some computation that needs no data from other ranks: a slice of the
@@ -80,14 +100,16 @@ WATCH FOR
 EXERCISES
   1. Send 1 MiB (--size 131072). Predict whether test still says yes
      during the work, and where the ranks now wait.
-  2. Replace the irecv/isend pair by blocking recv then send on every
-     rank. Predict what happens (see the deadlock lesson).
-  3. Move the waitall before the work loop. Predict how long each rank
-     now waits, and whether test can still say no.
+  2. --variant blocking: every rank does a blocking recv, then a send,
+     instead of the irecv/isend. Predict what happens (see the
+     deadlock lesson).
+  3. --variant wait-first: the waitall comes before the work. Predict
+     how long each rank now waits, and why test is never called.
+  (Or edit the twin: `mpi-tutor exercise nonblocking`.)
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "nonblocking",
@@ -97,4 +119,9 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(2..=64, 4)
-.size(Knob::new(4, 1..=1_000_000));
+.size(Knob::new(4, 1..=1_000_000))
+.section(Section::PointToPoint)
+.variants(&[
+    ("blocking", "blocking recv then send on every rank"),
+    ("wait-first", "the waitall before the work: nothing overlaps"),
+]);

@@ -13,16 +13,27 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
 
     // My steps: a contiguous block of the n steps, i.e. a piece of [0, 1].
     let (first, last) = (rank * n / size, (rank + 1) * n / size);
-    let mut part = 0.0;
-    for i in first..last {
-        let x = (i as f64 + 0.5) * h; // the midpoint of step i
-        part += 4.0 / (1.0 + x * x) * h;
-    }
+    let part = area(first..last, h);
     world.say(format!(
         "steps {first}..{last} cover [{:.3}, {:.3}): my part is {part:.10}",
         first as f64 * h,
         last as f64 * h
     ));
+
+    // `--variant max`: exercise 2, the largest part instead of the sum.
+    if params.variant == Some("max") {
+        let mut largest = [0.0f64];
+        world.reduce(&[part], &mut largest, ReduceOp::Max, ROOT);
+        if rank == ROOT as u64 {
+            // Every rank's part, computed here again: the largest of them.
+            let expected = (0..size)
+                .map(|r| area(r * n / size..(r + 1) * n / size, h))
+                .fold(f64::MIN, f64::max);
+            world.say(format!("reduce with Max gave {:.10}", largest[0]));
+            world.check("the root got the largest part", largest[0] == expected);
+        }
+        return;
+    }
 
     // reduce: the sum of everyone's `part` arrives on the root only.
     let mut pi = [0.0f64];
@@ -52,6 +63,16 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     );
 }
 
+/// The area under 4/(1+x^2) over `steps` of width `h` (midpoint rule).
+fn area(steps: std::ops::Range<u64>, h: f64) -> f64 {
+    let mut sum = 0.0;
+    for i in steps {
+        let x = (i as f64 + 0.5) * h; // the midpoint of step i
+        sum += 4.0 / (1.0 + x * x) * h;
+    }
+    sum
+}
+
 pub const EXPLANATION: &str = "\
 GOAL
   Every rank computes a partial result; reduce combines them (here with
@@ -68,12 +89,14 @@ WATCH FOR
 
 EXERCISES
   1. Run with --size 10, 100, 1000. Predict how the error changes.
-  2. Use ReduceOp::Max instead of Sum. Predict what the root gets.
+  2. --variant max: the root reduces with ReduceOp::Max instead of
+     Sum. Predict what it gets. (Or edit the twin:
+     `mpi-tutor exercise reduce`.)
   3. Run with --size 3 on -n 4. Predict rank 0's share, and the result.
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "reduce",
@@ -83,4 +106,6 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(1..=64, 4)
-.size(Knob::new(1000, 1..=10_000_000));
+.size(Knob::new(1000, 1..=10_000_000))
+.section(Section::Collectives)
+.variants(&[("max", "reduce with Max instead of Sum")]);

@@ -9,19 +9,35 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     let rank = world.rank();
     let size = world.size();
     let laps = params.iterations.unwrap_or(2);
+    // The exercises, as variants: `--variant reversed`, `--variant recv-first`.
+    let reversed = params.variant == Some("reversed");
+    let recv_first = params.variant == Some("recv-first");
 
-    // My neighbours in the ring: the left one sends to me, I send to the right one.
-    let left = (rank + size - 1) % size;
-    let right = (rank + 1) % size;
+    // My neighbours in the ring: the left one sends to me, I send to the
+    // right one (reversed: the other way round).
+    let (mut left, mut right) = ((rank + size - 1) % size, (rank + 1) % size);
+    if reversed {
+        (left, right) = (right, left);
+    }
     // What one full lap adds to the token: 0 + 1 + ... + (size - 1).
-    let per_lap = (size as i64) * (size as i64 - 1) / 2;
+    let (r, n) = (rank as i64, size as i64);
+    let per_lap = n * (n - 1) / 2;
+    // What the ranks before me add in a lap: 0 + 1 + ... + (rank-1);
+    // reversed: 0 + (size-1) + ... + (rank+1).
+    let before_me = if reversed {
+        per_lap - r * (r + 1) / 2
+    } else {
+        r * (r - 1) / 2
+    };
 
     let mut token = [0i64];
     let mut all_right = true;
     for lap in 0..laps as i64 {
         if rank == 0 {
+            if recv_first {
+                world.recv(&mut token, left, TOKEN); // but nobody has sent
+            }
             // Rank 0 starts each lap, then waits for the token to come back.
-            token[0] += rank as i64;
             world.send(&token, right, TOKEN);
             world.recv(&mut token, left, TOKEN);
             world.say(format!(
@@ -33,9 +49,8 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
         } else {
             // Everyone else waits for the left neighbour, adds, passes on.
             world.recv(&mut token, left, TOKEN);
-            // Ranks 0..rank-1 have added themselves this lap: 0+1+...+(rank-1).
-            all_right &= token[0] == lap * per_lap + (rank as i64) * (rank as i64 - 1) / 2;
-            token[0] += rank as i64;
+            all_right &= token[0] == lap * per_lap + before_me;
+            token[0] += r;
             world.send(&token, right, TOKEN);
         }
     }
@@ -60,14 +75,17 @@ WATCH FOR
   - Rank 0 is the last to wait in each lap, for the token from size-1.
 
 EXERCISES
-  1. Run with -n 2, 4 and 8. Predict the token after 3 laps (--iterations 3).
-  2. Swap rank 0's send and recv. Predict what every rank does.
-  3. Reverse the direction (send to left, receive from right). Which
-     rank now receives the token first?
+  1. Run with -n 2, 4 and 8. Predict the token after 3 laps
+     (--iterations 3).
+  2. --variant recv-first: rank 0 receives before it sends. Predict
+     what every rank does.
+  3. --variant reversed: every rank sends to its left and receives
+     from its right. Which rank now receives the token first?
+  (Or edit the twin: `mpi-tutor exercise ring`.)
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "ring",
@@ -77,4 +95,9 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(2..=64, 4)
-.iterations(Knob::new(2, 1..=10_000));
+.iterations(Knob::new(2, 1..=10_000))
+.section(Section::PointToPoint)
+.variants(&[
+    ("recv-first", "rank 0 receives before it sends: nobody sends"),
+    ("reversed", "the token travels right to left"),
+]);

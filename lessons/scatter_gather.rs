@@ -25,7 +25,11 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
     let first = (rank as usize * chunk) as f64;
     let chunk_right = mine.iter().enumerate().all(|(i, &v)| v == first + i as f64);
 
-    // The work: square every value of my chunk.
+    // The work: square every value of my chunk. (`--variant slow-rank-1`:
+    // rank 1's work takes half a second longer.)
+    if params.variant == Some("slow-rank-1") && rank == 1 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
     let squares: Vec<f64> = mine.iter().map(|v| v * v).collect();
 
     // Every rank's `squares` goes to the root, in rank order.
@@ -71,13 +75,15 @@ WATCH FOR
 
 EXERCISES
   1. Run with --size 3 and -n 5. Predict the chunk of rank 4.
-  2. Make the work take longer on rank 1 (sleep). Predict who waits where.
+  2. --variant slow-rank-1: the work takes longer on rank 1. Predict
+     who waits where.
   3. What would it take to handle an array whose length is not a
-     multiple of the rank count? (MPI has scatterv for that.)
+     multiple of the rank count? Try it in the twin with Scatterv
+     (`mpi-tutor exercise scatter-gather`).
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "scatter-gather",
@@ -87,4 +93,6 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(1..=64, 4)
-.size(Knob::new(4, 1..=100_000));
+.size(Knob::new(4, 1..=100_000))
+.section(Section::Collectives)
+.variants(&[("slow-rank-1", "rank 1's work takes half a second longer")]);

@@ -20,7 +20,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the lessons, with the rank counts each accepts.
+    /// List the lessons in course order, by section, with the rank counts
+    /// each accepts.
     List,
     /// Run a lesson on every rank and watch it (start it with mpiexec, or
     /// alone: mpi-tutor then starts mpiexec itself).
@@ -36,6 +37,15 @@ pub enum Command {
     /// trace-event JSON that Perfetto (ui.perfetto.dev), chrome://tracing and
     /// Chrome DevTools' Performance panel open.
     Export(ExportArgs),
+    /// Write a lesson's mpi4py twin to the current folder, its exercises
+    /// as comments at the top, and print the command that watches it.
+    Exercise(ExerciseArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ExerciseArgs {
+    /// The lesson whose twin to write (see `mpi-tutor list`).
+    pub name: String,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -90,6 +100,11 @@ pub struct LessonArgs {
     /// How many iterations, where the lesson iterates.
     #[arg(long, value_name = "N")]
     pub iterations: Option<u32>,
+
+    /// Run a named variant of the lesson: one of its exercises, done for
+    /// you (`--explain` lists them).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -146,4 +161,10 @@ pub struct ShowArgs {
     /// Do not preview the values messages carry (saves time in large runs).
     #[arg(long)]
     pub no_values: bool,
+
+    /// Every standard send behaves as a synchronous send (MPI_Ssend): it
+    /// returns only once its receive has begun, never buffered. A program
+    /// that works only because MPI buffered its small messages deadlocks.
+    #[arg(long)]
+    pub sync_sends: bool,
 }

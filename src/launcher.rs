@@ -63,6 +63,7 @@ pub(crate) fn forwarded_show(show: &ShowArgs, exit_when_done: bool) -> Vec<Strin
         (show.fast, "--fast"),
         (show.paused, "--paused"),
         (show.no_values, "--no-values"),
+        (show.sync_sends, "--sync-sends"),
         (exit_when_done, "--exit-when-done"),
     ];
     let mut v: Vec<String> = flags
@@ -91,6 +92,9 @@ fn forwarded(args: &LessonArgs) -> Vec<String> {
         if let Some(value) = value {
             v.extend([flag.to_string(), value]);
         }
+    }
+    if let Some(variant) = &args.variant {
+        v.extend(["--variant".to_string(), variant.clone()]);
     }
     v
 }
@@ -154,10 +158,7 @@ pub(crate) fn run_job(
 
 /// The rank count and the parameters, checked before anything starts.
 fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
-    let given = crate::lessons::Params {
-        size: args.size,
-        iterations: args.iterations,
-    };
+    let given = crate::run::given_params(lesson, args).map_err(Error::Usage)?;
     lesson
         .check_ranks(ranks)
         .and_then(|()| lesson.params_on(given, ranks).map(|_| ()))

@@ -12,6 +12,7 @@ pub mod lessons;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod exercise;
 pub mod export;
 pub mod launcher;
 pub mod model;

@@ -20,5 +20,6 @@ fn run() -> Result<(), Error> {
         Command::Watch(args) => mpi_tutor::watch::watch(args),
         Command::Replay(args) => exited(mpi_tutor::app::replay::replay(&args.file, args.headless)),
         Command::Export(args) => mpi_tutor::export::export(&args),
+        Command::Exercise(args) => mpi_tutor::exercise::write_twin(&args.name),
     }
 }

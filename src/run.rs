@@ -13,13 +13,24 @@ use crate::probe::{self, Command, Delivery, Job, JobConfig};
 use crate::term::{self, ScreenTarget};
 
 pub fn list() -> i32 {
-    println!("{:<16} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
-    for l in lessons::LESSONS {
-        println!("{:<16} {:<24} {}", l.name, l.ranks_text(), l.title);
+    println!("{:<24} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
+    for section in lessons::Section::ALL {
+        let mut in_section = lessons::LESSONS.iter().filter(|l| l.section == section);
+        let Some(first) = in_section.next() else {
+            continue;
+        };
+        println!("\n{}", section.heading().to_uppercase());
+        for l in std::iter::once(first).chain(in_section) {
+            println!("  {:<22} {:<24} {}", l.name, l.ranks_text(), l.title);
+        }
     }
-    println!("\nRun one with `mpi-tutor lesson NAME`; `--explain` tells what to watch for.");
+    println!("\nRun one with `mpi-tutor lesson NAME`; `--explain` tells what to watch for");
+    println!("and lists its variants; `mpi-tutor exercise NAME` writes its mpi4py twin.");
     0
 }
+
+/// The header parameter that says every standard send was synchronous.
+pub const SYNC_SENDS_PARAM: &str = "sync-sends";
 
 pub fn lesson(args: LessonArgs) -> i32 {
     // Every rank reaches the same verdict on bad input; only one says it.
@@ -29,10 +40,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
         Err(e) => return refuse(e),
     };
     if args.explain {
-        println!(
-            "{} - {}\n\n{}",
-            lesson.name, lesson.title, lesson.explanation
-        );
+        explain(lesson);
         return 0;
     }
     if let Err(e) = check_speed(args.show.speed) {
@@ -50,6 +58,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
         return relaunch(lesson, &args);
     }
     crate::probe::preview::show_values(!args.show.no_values);
+    crate::probe::sends::make_synchronous(args.show.sync_sends);
     let job = match Job::init() {
         Ok(job) => job,
         Err(e) => return refuse(e.to_string()),
@@ -72,6 +81,20 @@ pub fn lesson(args: LessonArgs) -> i32 {
     }
 }
 
+/// `--explain`: the lesson's explanation, then its variants.
+fn explain(lesson: &Lesson) {
+    println!(
+        "{} - {}\n\n{}",
+        lesson.name, lesson.title, lesson.explanation
+    );
+    if !lesson.variants.is_empty() {
+        println!("VARIANTS (mpi-tutor lesson {} --variant NAME)", lesson.name);
+        for (name, what) in lesson.variants {
+            println!("  {name:<18} {what}");
+        }
+    }
+}
+
 /// The lesson asked for and the knobs given, once both are known good.
 fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
     let lesson = lessons::find(&args.name).ok_or_else(|| {
@@ -81,12 +104,23 @@ fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
             lessons::names()
         )
     })?;
-    let given = Params {
-        size: args.size,
-        iterations: args.iterations,
-    };
+    let given = given_params(lesson, args)?;
     lesson.params(given)?;
     Ok((lesson, given))
+}
+
+/// The knobs and the variant as given on the command line, the variant
+/// checked against the lesson's.
+pub(crate) fn given_params(lesson: &Lesson, args: &LessonArgs) -> Result<Params, String> {
+    let variant = match &args.variant {
+        Some(name) => Some(lesson.variant_named(name)?),
+        None => None,
+    };
+    Ok(Params {
+        size: args.size,
+        iterations: args.iterations,
+        variant,
+    })
 }
 
 /// The slowest and fastest paces `--speed` takes, in calls per second.
@@ -145,7 +179,10 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         gated: pace != PaceMode::Free,
         started_unix,
     }));
-    let program = Program::lesson(lesson, &params);
+    let mut program = Program::lesson(lesson, &params);
+    if args.show.sync_sends {
+        program.params.push((SYNC_SENDS_PARAM.into(), "on".into()));
+    }
     let setup = RunSetup {
         header: program.header(job.size(), job.library(), started_unix),
         program,

@@ -453,3 +453,90 @@ fn no_false_deadlock_alarm_when_paced() {
         assert_checks_pass(l.name, n, &run);
     }
 }
+
+/// How each variant of each lesson is designed to end: 0 with its checks
+/// passed, 1 (a check failed, or a rank failed), 3 (a deadlock).
+const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
+    ("hello", "root-speaks", 0),
+    ("send-recv", "wrong-tag", 3),
+    ("send-recv", "any-source", 0),
+    ("send-recv", "short-message", 0),
+    ("ring", "recv-first", 3),
+    ("ring", "reversed", 0),
+    ("nonblocking", "blocking", 3),
+    ("nonblocking", "wait-first", 0),
+    ("deadlock", "reorder", 0),
+    ("deadlock", "sendrecv", 0),
+    ("deadlock", "nonblocking", 0),
+    ("broadcast", "root-2", 0),
+    ("broadcast", "skip-bcast", 1),
+    ("scatter-gather", "slow-rank-1", 0),
+    ("reduce", "max", 0),
+    ("halo", "skip-exchange", 1),
+    ("pool", "even-tasks", 0),
+    ("pool", "rank-1-only", 3),
+    ("crash", "rank-0-fails", 1),
+    ("crash", "fail-after-loop", 1),
+    ("crash", "no-crash", 0),
+];
+
+/// Every variant of every lesson runs once, headless, and ends as designed;
+/// the table above names every variant the lessons declare.
+#[test]
+fn every_variant_ends_as_designed() {
+    for l in mpi_tutor::lessons::LESSONS {
+        for (variant, _) in l.variants {
+            assert!(
+                VARIANT_ENDINGS
+                    .iter()
+                    .any(|(n, v, _)| *n == l.name && v == variant),
+                "{} --variant {variant}: how should it end?",
+                l.name
+            );
+        }
+    }
+    for &(lesson, variant, code) in VARIANT_ENDINGS {
+        let n = if lesson == "deadlock" { 3 } else { 4 };
+        let run = mpi(
+            n,
+            &["lesson", lesson, "--variant", variant, "--headless"],
+            LIMIT,
+        );
+        assert_eq!(
+            run.code,
+            Some(code),
+            "{lesson} --variant {variant}:\n{run:#?}"
+        );
+        if code == 0 {
+            assert_checks_pass(lesson, n, &run);
+        }
+    }
+}
+
+#[test]
+fn an_unknown_variant_is_one_line_naming_the_known_ones() {
+    let run = common::alone(&["lesson", "ring", "--variant", "nope"], LIMIT);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.contains("recv-first, reversed"), "{run:#?}");
+    let explained = common::alone(&["lesson", "ring", "--explain"], LIMIT);
+    assert!(explained.stdout.contains("VARIANTS"), "{explained:#?}");
+    assert!(explained.stdout.contains("reversed"), "{explained:#?}");
+}
+
+/// A small send is buffered and deadlock-send completes; with every send
+/// synchronous it deadlocks, and the trace records the sends as ssend.
+#[test]
+fn sync_sends_expose_the_buffered_deadlock() {
+    let (run, trace) = run_recorded("deadlock-send", 2, &["--size", "10"]);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let (run, trace_sync) = run_recorded("deadlock-send", 2, &["--size", "10", "--sync-sends"]);
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(run.stdout.contains("ssend"), "{}", run.stdout);
+    assert!(calls(&trace, 0).iter().any(|c| c.op == Op::Send));
+    assert!(calls(&trace_sync, 0).iter().all(|c| c.op == Op::Ssend));
+    assert!(trace_sync
+        .header
+        .params
+        .contains(&("sync-sends".to_string(), "on".to_string())));
+}

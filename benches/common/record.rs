@@ -19,11 +19,13 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
             fast: true,
             paused: false,
             no_values: false,
+            sync_sends: false,
         },
         exit_when_done: true,
         explain: false,
         size,
         iterations,
+        variant: None,
     };
     std::process::exit(mpi_tutor::run::lesson(args))
 }

@@ -9,12 +9,29 @@ use mpi::ffi::MPI_Count;
 use mpi_tutor::trace::Op;
 
 use crate::collective::{allreduce_hook, bcast_hook, reduce_hook};
-use crate::p2p::{blocking_recv_hook, blocking_send_hook, started_recv_hook, started_send_hook};
+use crate::p2p::{
+    blocking_recv_hook, blocking_send_hook, started_recv_hook, started_send_hook,
+    synchronous_when_asked,
+};
 
-blocking_send_hook!(send_c, MPI_Count, Op::Send, PMPI_Isend_c, PMPI_Send_c);
+blocking_send_hook!(
+    standard_send_c,
+    MPI_Count,
+    Op::Send,
+    PMPI_Isend_c,
+    PMPI_Send_c
+);
 blocking_send_hook!(ssend_c, MPI_Count, Op::Ssend, PMPI_Issend_c, PMPI_Ssend_c);
 blocking_recv_hook!(recv_c, MPI_Count, PMPI_Irecv_c, PMPI_Recv_c);
-started_send_hook!(isend_c, MPI_Count, PMPI_Isend_c);
+started_send_hook!(standard_isend_c, MPI_Count, PMPI_Isend_c);
+synchronous_when_asked!(send_c, MPI_Count, standard_send_c, ssend_c);
+synchronous_when_asked!(
+    isend_c,
+    MPI_Count,
+    standard_isend_c,
+    crate::payload::large_count::issend_c,
+    request
+);
 started_recv_hook!(irecv_c, MPI_Count, PMPI_Irecv_c);
 
 bcast_hook!(bcast_c, MPI_Count, PMPI_Ibcast_c, PMPI_Bcast_c);

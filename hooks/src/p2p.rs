@@ -293,6 +293,32 @@ macro_rules! blocking_send_hook {
 }
 pub(crate) use blocking_send_hook;
 
+/// Defines `$name`, a standard send's hook (`MPI_Send`, `MPI_Isend`, with
+/// a `$count` count): `$standard`, or `$synchronous` in synchronous-send
+/// mode (`--sync-sends`), for the program's calls (never the tutor's).
+macro_rules! synchronous_when_asked {
+    ($name:ident, $count:ty, $standard:path, $synchronous:path $(, $request:ident)?) => {
+        pub unsafe extern "C" fn $name(
+            buf: *const ::std::os::raw::c_void,
+            count: $count,
+            datatype: ::mpi::ffi::MPI_Datatype,
+            dest: ::std::os::raw::c_int,
+            tag: ::std::os::raw::c_int,
+            comm: ::mpi::ffi::MPI_Comm,
+            $($request: *mut ::mpi::ffi::MPI_Request,)?
+        ) -> ::std::os::raw::c_int {
+            let hook = if ::mpi_tutor::probe::sends::synchronous() && $crate::recording() {
+                $synchronous
+            } else {
+                $standard
+            };
+            // SAFETY: the program's arguments, passed on as given.
+            unsafe { hook(buf, count, datatype, dest, tag, comm $(, $request)?) }
+        }
+    };
+}
+pub(crate) use synchronous_when_asked;
+
 /// Defines `$name`, the body of a nonblocking send hook (`MPI_Isend`, its
 /// modes, their large-count forms) with a `$count` count, done by `$start`.
 macro_rules! started_send_hook {
@@ -375,8 +401,10 @@ macro_rules! started_recv_hook {
 }
 pub(crate) use started_recv_hook;
 
-blocking_send_hook!(send, c_int, Op::Send, PMPI_Isend, PMPI_Send);
+blocking_send_hook!(standard_send, c_int, Op::Send, PMPI_Isend, PMPI_Send);
 blocking_send_hook!(ssend, c_int, Op::Ssend, PMPI_Issend, PMPI_Ssend);
 blocking_recv_hook!(recv, c_int, PMPI_Irecv, PMPI_Recv);
-started_send_hook!(isend, c_int, PMPI_Isend);
+started_send_hook!(standard_isend, c_int, PMPI_Isend);
+synchronous_when_asked!(send, c_int, standard_send, ssend);
+synchronous_when_asked!(isend, c_int, standard_isend, crate::modes::issend, request);
 started_recv_hook!(irecv, c_int, PMPI_Irecv);

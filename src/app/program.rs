@@ -54,9 +54,15 @@ pub struct Program {
 impl Program {
     /// A built-in lesson run with `params`.
     pub fn lesson(lesson: &Lesson, params: &Params) -> Program {
-        let params = [("size", params.size), ("iterations", params.iterations)]
+        let numbers = [("size", params.size), ("iterations", params.iterations)];
+        let params = numbers
             .iter()
             .filter_map(|(k, v)| v.map(|v| (k.to_string(), v.to_string())))
+            .chain(
+                params
+                    .variant
+                    .map(|v| ("variant".to_string(), v.to_string())),
+            )
             .collect();
         Program {
             name: lesson.name.to_string(),

@@ -96,6 +96,12 @@ impl Comm {
         passed
     }
 
+    /// How long, in seconds, the tutor's pace has held this rank before its
+    /// calls so far: time a lesson takes away from its own timings.
+    pub fn held_seconds(&self) -> f64 {
+        self.recorder().held_seconds()
+    }
+
     /// Whether the heat-map panel wants a new field snapshot: always at the
     /// teacher's pace, and at full speed once per `FIELD_EVERY`. A halo step
     /// takes microseconds and copying the grid for a snapshot costs about as
@@ -138,12 +144,21 @@ impl Comm {
     pub fn send<T: Datum>(&self, data: &[T], dest: u32, tag: i32) {
         let site = site_of(Location::caller());
         self.check_rank(dest, "destination rank");
-        let spec = CallSpec::new(Op::Send, site)
+        // In synchronous-send mode the send is an MPI_Ssend, and recorded so.
+        let synchronous = super::sends::synchronous();
+        let op = if synchronous { Op::Ssend } else { Op::Send };
+        let spec = CallSpec::new(op, site)
             .sending(send_spec(data, dest, tag))
             .showing(preview_of(data));
         let to = self.world.process_at_rank(dest as i32);
         self.instrument(spec, |call| {
-            mpi::request::scope(|s| call.wait(to.immediate_send_with_tag(s, data, tag)));
+            mpi::request::scope(|s| {
+                call.wait(if synchronous {
+                    to.immediate_synchronous_send_with_tag(s, data, tag)
+                } else {
+                    to.immediate_send_with_tag(s, data, tag)
+                })
+            });
             ((), Ending::Plain)
         });
     }

@@ -19,6 +19,7 @@ mod reporter;
 mod request;
 mod ring;
 mod runtime;
+pub mod sends;
 mod shared_comm;
 mod site;
 pub mod wait;

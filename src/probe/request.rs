@@ -111,10 +111,14 @@ impl Comm {
             let buf = leak(data.to_vec());
             // SAFETY: the buffer lives until the request completes (see Drop).
             let shared: &'static [T] = unsafe { &*buf };
-            let raw = self
-                .world
-                .process_at_rank(dest as i32)
-                .immediate_send_with_tag(StaticScope, shared, tag);
+            let to = self.world.process_at_rank(dest as i32);
+            // In synchronous-send mode an MPI_Issend: it completes only
+            // once its receive has begun.
+            let raw = if super::sends::synchronous() {
+                to.immediate_synchronous_send_with_tag(StaticScope, shared, tag)
+            } else {
+                to.immediate_send_with_tag(StaticScope, shared, tag)
+            };
             (Request::started(call.id(), false, buf, raw), Ending::Plain)
         })
     }

@@ -286,3 +286,10 @@ pub const KEYS_UNAVAILABLE: &str = "keys unavailable: stop with Ctrl-C in the te
 pub fn no_full_screen(why: &str) -> String {
     format!("this terminal cannot show the full-screen view ({why}): showing the log instead")
 }
+
+/// What `mpi-tutor exercise` says once it wrote a lesson's twin `file`.
+pub fn twin_written(file: &str, ranks: u32) -> String {
+    format!(
+        "wrote {file}: its exercises are at the top.\nWatch it with:  mpi-tutor watch -n {ranks} -- python3 {file}"
+    )
+}

@@ -25,6 +25,9 @@ pub struct WatchConfig {
     /// The hooks preview no values (`--no-values`).
     #[serde(default)]
     pub no_values: bool,
+    /// Every standard send is done as a synchronous one (`--sync-sends`).
+    #[serde(default)]
+    pub sync_sends: bool,
 }
 
 impl WatchConfig {
@@ -47,6 +50,7 @@ impl WatchConfig {
             paused: args.show.paused,
             exit_when_done: args.exit_when_done,
             no_values: args.show.no_values,
+            sync_sends: args.show.sync_sends,
         }
     }
 
@@ -77,6 +81,7 @@ mod tests {
             paused: true,
             exit_when_done: false,
             no_values: true,
+            sync_sends: true,
         };
         let back: WatchConfig = serde_json::from_str(&config.to_env()).unwrap();
         assert_eq!(back, config);

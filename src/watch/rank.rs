@@ -52,6 +52,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     };
     STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     probe::preview::show_values(!config.no_values);
+    probe::sends::make_synchronous(config.sync_sends);
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);
@@ -101,7 +102,12 @@ fn start_rank0(
         gated: pace != PaceMode::Free,
         started_unix,
     }));
-    let program = watched_program(config, init_site);
+    let mut program = watched_program(config, init_site);
+    if config.sync_sends {
+        program
+            .params
+            .push((crate::run::SYNC_SENDS_PARAM.into(), "on".into()));
+    }
     let setup = RunSetup {
         header: program.header(job.size(), job.library(), started_unix),
         program,

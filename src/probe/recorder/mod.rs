@@ -161,6 +161,11 @@ impl Recorder {
         self.pace.is_held()
     }
 
+    /// How long the teacher's pace has held this rank so far, in seconds.
+    pub fn held_seconds(&self) -> f64 {
+        self.pace.held().as_secs_f64()
+    }
+
     /// Events reported so far (the next event's `seq`).
     pub fn events_reported(&self) -> u64 {
         self.seq.load(Ordering::SeqCst)

@@ -30,6 +30,8 @@ pub(super) struct Pace {
     last_check: Duration,
     /// When this rank's last call began, while paced.
     last_call: Option<Instant>,
+    /// How long the rank has been held so far, all holds together.
+    held: Duration,
 }
 
 impl Pace {
@@ -45,7 +47,13 @@ impl Pace {
             mode: if held { Mode::Gated } else { Mode::Free },
             last_check: Duration::ZERO,
             last_call: None,
+            held: Duration::ZERO,
         }
+    }
+
+    /// How long the rank has been held before its calls so far.
+    pub(super) fn held(&self) -> Duration {
+        self.held
     }
 
     /// Whether the teacher sets the pace now (paced or stopped).
@@ -75,6 +83,12 @@ impl Pace {
     /// Holds the rank until its call may begin: rank 0 permits it, sets it
     /// free, or (paced) its time per call is up.
     pub(super) fn hold(&mut self) {
+        let since = Instant::now();
+        self.hold_until_let_go();
+        self.held += since.elapsed();
+    }
+
+    fn hold_until_let_go(&mut self) {
         loop {
             match self.mode {
                 Mode::Free => return,
