@@ -43,13 +43,52 @@ course! {
     halo: LESSON,
     pool: LESSON,
     crash: LESSON,
+    sendrecv: LESSON,
 }
 
-/// Sizes a lesson can be asked to use (`--size`, `--iterations`).
+/// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the
+/// variant it runs (`--variant`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Params {
     pub size: Option<u32>,
     pub iterations: Option<u32>,
+    /// One of the lesson's [`Lesson::variants`], by name; None: as written.
+    pub variant: Option<&'static str>,
+}
+
+/// The parts of the course, in the order `mpi-tutor list` shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    Basics,
+    PointToPoint,
+    Collectives,
+    CommunicatorsAndTypes,
+    OneSided,
+    Performance,
+}
+
+impl Section {
+    /// Every section, in course order.
+    pub const ALL: [Section; 6] = [
+        Section::Basics,
+        Section::PointToPoint,
+        Section::Collectives,
+        Section::CommunicatorsAndTypes,
+        Section::OneSided,
+        Section::Performance,
+    ];
+
+    /// The heading in `mpi-tutor list`.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Section::Basics => "basics",
+            Section::PointToPoint => "point-to-point",
+            Section::Collectives => "collectives",
+            Section::CommunicatorsAndTypes => "communicators and types",
+            Section::OneSided => "one-sided",
+            Section::Performance => "performance",
+        }
+    }
 }
 
 /// A parameter a lesson accepts, with its default and its bounds.
@@ -98,6 +137,11 @@ pub struct Lesson {
     /// that many ranks. The knob's own bounds still hold.
     pub size_for_ranks: Option<fn(u32) -> (u32, u32)>,
     pub run: fn(&Comm, &Params),
+    /// The named changes the lesson can run with (`--variant NAME`), each
+    /// with one line on what it changes: its exercises without editing.
+    pub variants: &'static [(&'static str, &'static str)],
+    /// Where `mpi-tutor list` shows the lesson.
+    pub section: Section,
 }
 
 impl Lesson {
@@ -123,6 +167,8 @@ impl Lesson {
             iterations: None,
             size_for_ranks: None,
             run,
+            variants: &[],
+            section: Section::Basics,
         }
     }
 
@@ -149,6 +195,18 @@ impl Lesson {
     /// A `--size` that grows with the rank count (see the field).
     pub const fn size_for_ranks(mut self, rule: fn(u32) -> (u32, u32)) -> Lesson {
         self.size_for_ranks = Some(rule);
+        self
+    }
+
+    /// The lesson's variants: (name, what it changes).
+    pub const fn variants(mut self, v: &'static [(&'static str, &'static str)]) -> Lesson {
+        self.variants = v;
+        self
+    }
+
+    /// The section `mpi-tutor list` shows the lesson in.
+    pub const fn section(mut self, section: Section) -> Lesson {
+        self.section = section;
         self
     }
 }
@@ -206,6 +264,25 @@ impl Lesson {
         Ok(Params {
             size: one(self.size, given.size, "--size")?,
             iterations: one(self.iterations, given.iterations, "--iterations")?,
+            variant: given.variant,
+        })
+    }
+
+    /// The variant called `name`, as the lesson declares it; the error
+    /// names the ones there are.
+    pub fn variant_named(&self, name: &str) -> Result<&'static str, String> {
+        if let Some((known, _)) = self.variants.iter().find(|(v, _)| *v == name) {
+            return Ok(known);
+        }
+        let known: Vec<&str> = self.variants.iter().map(|(v, _)| *v).collect();
+        Err(if known.is_empty() {
+            format!("lesson {} has no variants, so no '{name}'", self.name)
+        } else {
+            format!(
+                "lesson {} has no variant '{name}'; its variants are: {}",
+                self.name,
+                known.join(", ")
+            )
         })
     }
 
@@ -303,7 +380,7 @@ mod tests {
             halo.params_on(
                 Params {
                     size: given,
-                    iterations: None,
+                    ..Params::default()
                 },
                 n,
             )

@@ -90,6 +90,10 @@ pub struct LessonArgs {
     /// How many iterations, where the lesson iterates.
     #[arg(long, value_name = "N")]
     pub iterations: Option<u32>,
+
+    /// Run one of the lesson's named variants (see `--explain`).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

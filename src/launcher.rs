@@ -86,6 +86,7 @@ fn forwarded(args: &LessonArgs) -> Vec<String> {
     let numbers = [
         ("--size", args.size.map(|s| s.to_string())),
         ("--iterations", args.iterations.map(|s| s.to_string())),
+        ("--variant", args.variant.clone()),
     ];
     for (flag, value) in numbers {
         if let Some(value) = value {
@@ -157,6 +158,10 @@ fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
     let given = crate::lessons::Params {
         size: args.size,
         iterations: args.iterations,
+        variant: match args.variant.as_deref() {
+            Some(v) => Some(lesson.variant_named(v).map_err(Error::Usage)?),
+            None => None,
+        },
     };
     lesson
         .check_ranks(ranks)

@@ -84,6 +84,11 @@ fn chosen(args: &LessonArgs) -> Result<(&'static Lesson, Params), String> {
     let given = Params {
         size: args.size,
         iterations: args.iterations,
+        variant: args
+            .variant
+            .as_deref()
+            .map(|v| lesson.variant_named(v))
+            .transpose()?,
     };
     lesson.params(given)?;
     Ok((lesson, given))

@@ -25,7 +25,7 @@ pub mod wait;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
-pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
+pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG, PROC_NULL};
 pub use fatal::{abort_job, also_forward, on_fatal, report_failure, wait_for_the_end};
 pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};
