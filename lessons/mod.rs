@@ -44,6 +44,11 @@ course! {
     pool: LESSON,
     crash: LESSON,
     sendrecv: LESSON,
+    probe: LESSON,
+    barrier: LESSON,
+    allgather: LESSON,
+    alltoall: LESSON,
+    scan: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

@@ -4,6 +4,7 @@
 //! it. Rank 0's app talks to the ranks through the collector and control
 //! messages; [`Job`] starts and ends the MPI run.
 
+mod all_to_all;
 mod collective;
 mod collector;
 mod comm;
@@ -14,6 +15,7 @@ mod outbox;
 mod pace;
 pub mod preview;
 mod priority;
+mod probing;
 mod recorder;
 mod reporter;
 mod request;
