@@ -111,7 +111,11 @@ fn barrier_holds_everyone_until_the_last_enters() {
     // Without the barrier the guarantee is gone, and the check says so.
     let (run, _) = lesson("barrier", 4, &["--variant", "no-barrier"]);
     assert_ne!(run.code, Some(0), "{run:#?}");
-    assert!(run.stdout.contains("checks: 0 passed, 1 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("checks: 0 passed, 1 failed"),
+        "{}",
+        run.stdout
+    );
 }
 
 /// How the summary names a collective: a scan with its reduction.

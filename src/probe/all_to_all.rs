@@ -28,9 +28,7 @@ impl Comm {
             .collective::<T>(Op::Allgather, site, None, send.len())
             .showing(preview_of(send));
         self.instrument(spec, |call| {
-            mpi::request::scope(|s| {
-                call.wait(self.world.immediate_all_gather_into(s, send, recv))
-            });
+            mpi::request::scope(|s| call.wait(self.world.immediate_all_gather_into(s, send, recv)));
             call.got(preview_of(recv));
             ((), Ending::Plain)
         });
@@ -50,9 +48,7 @@ impl Comm {
             .collective::<T>(Op::Alltoall, site, None, send.len() / size)
             .showing(preview_of(send));
         self.instrument(spec, |call| {
-            mpi::request::scope(|s| {
-                call.wait(self.world.immediate_all_to_all_into(s, send, recv))
-            });
+            mpi::request::scope(|s| call.wait(self.world.immediate_all_to_all_into(s, send, recv)));
             call.got(preview_of(recv));
             ((), Ending::Plain)
         });

@@ -21,11 +21,7 @@ impl Comm {
     /// status says who sent it, its tag and how many values of `T` it
     /// holds (MPI_Get_count).
     #[track_caller]
-    pub fn probe<T: Datum>(
-        &self,
-        source: impl Into<Source>,
-        tag: impl Into<TagSel>,
-    ) -> RecvStatus {
+    pub fn probe<T: Datum>(&self, source: impl Into<Source>, tag: impl Into<TagSel>) -> RecvStatus {
         let site = site_of(Location::caller());
         let (source, tag) = (source.into(), tag.into());
         if let Source::Rank(r) = source {

@@ -85,7 +85,9 @@ fn in_call(call: &Call) -> String {
         },
         Op::Sendrecv => format!(
             "waiting in sendrecv to {} from {}",
-            call.send.as_ref().map_or("nobody".into(), |s| s.dest.to_string()),
+            call.send
+                .as_ref()
+                .map_or("nobody".into(), |s| s.dest.to_string()),
             call.recv
                 .as_ref()
                 .map_or("nobody".into(), |r| source_name(r.source))
