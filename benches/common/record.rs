@@ -24,6 +24,7 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
         explain: false,
         size,
         iterations,
+        variant: None,
     };
     std::process::exit(mpi_tutor::run::lesson(args))
 }
