@@ -43,6 +43,12 @@ course! {
     halo: LESSON,
     pool: LESSON,
     crash: LESSON,
+    sendrecv: LESSON,
+    probe: LESSON,
+    barrier: LESSON,
+    allgather: LESSON,
+    alltoall: LESSON,
+    scan: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

@@ -87,6 +87,7 @@ fn forwarded(args: &LessonArgs) -> Vec<String> {
     let numbers = [
         ("--size", args.size.map(|s| s.to_string())),
         ("--iterations", args.iterations.map(|s| s.to_string())),
+        ("--variant", args.variant.clone()),
     ];
     for (flag, value) in numbers {
         if let Some(value) = value {

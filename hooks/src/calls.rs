@@ -91,6 +91,7 @@ mod large_count {
     hook!(MPI_Bcast_c => large::bcast_c);
     hook!(MPI_Reduce_c => large::reduce_c);
     hook!(MPI_Allreduce_c => large::allreduce_c);
+    hook!(MPI_Scan_c => large::scan_c);
     hook!(MPI_Sendrecv_c => large::sendrecv_c);
     hook!(MPI_Scatter_c => large::scatter_c);
     hook!(MPI_Gather_c => large::gather_c);

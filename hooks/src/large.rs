@@ -43,6 +43,7 @@ allreduce_hook!(
     PMPI_Iallreduce_c,
     PMPI_Allreduce_c
 );
+allreduce_hook!(scan_c, MPI_Count, Op::Scan, PMPI_Iscan_c, PMPI_Scan_c);
 
 /// The counts as the plain forms take them, when they fit an `int`.
 fn narrowed<const N: usize>(counts: [MPI_Count; N]) -> Option<[c_int; N]> {

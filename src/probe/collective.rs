@@ -33,7 +33,7 @@ impl ReduceOp {
         }
     }
 
-    fn mpi(self) -> SystemOperation {
+    pub(super) fn mpi(self) -> SystemOperation {
         match self {
             ReduceOp::Sum => SystemOperation::sum(),
             ReduceOp::Product => SystemOperation::product(),
@@ -47,7 +47,7 @@ impl Comm {
     /// A collective of `count` values of `T` on the world, checked for its
     /// root.
     #[track_caller]
-    fn collective<T: Datum>(
+    pub(super) fn collective<T: Datum>(
         &self,
         op: Op,
         site: Site,

@@ -23,6 +23,17 @@ use crate::trace::{Op, Source, TagSel};
 pub const ANY_SOURCE: Source = Source::Any;
 /// Accept a message with any tag (`MPI_ANY_TAG`).
 pub const ANY_TAG: TagSel = TagSel::Any;
+/// Nobody (`MPI_PROC_NULL`): a peer for [`Comm::sendrecv`] past the end
+/// of a chain. Sending to it or receiving from it moves nothing.
+pub const PROC_NULL: u32 = u32::MAX;
+
+/// What a receive from [`PROC_NULL`] got, as MPI says: from nobody, no
+/// values (MPI's tag then is `MPI_ANY_TAG`, here -1).
+const NOBODY_SENT: RecvStatus = RecvStatus {
+    source: PROC_NULL,
+    tag: -1,
+    count: 0,
+};
 
 /// At full speed a rank sends a field snapshot about this often: the view
 /// draws 30 frames a second. At the teacher's pace every snapshot goes.
@@ -187,7 +198,9 @@ impl Comm {
     }
 
     /// Sends `data` to `dest` and receives into `buf` from `source` at the
-    /// same time: the standard way out of a send-send deadlock.
+    /// same time: the standard way out of a send-send deadlock. Either peer
+    /// may be [`PROC_NULL`] (nobody): that half does nothing, as at the ends
+    /// of a chain.
     #[track_caller]
     #[allow(clippy::too_many_arguments)]
     pub fn sendrecv<T: Datum>(
@@ -201,19 +214,29 @@ impl Comm {
     ) -> RecvStatus {
         let site = site_of(Location::caller());
         let (source, recv_tag) = (source.into(), recv_tag.into());
-        self.check_rank(dest, "destination rank");
-        let spec = CallSpec::new(Op::Sendrecv, site)
-            .sending(send_spec(data, dest, send_tag))
-            .receiving(recv_spec::<T>(buf.len(), source, recv_tag))
-            .showing(preview_of(data));
-        let to = self.world.process_at_rank(dest as i32);
+        let to_somebody = dest != PROC_NULL;
+        let from_somebody = source != Source::Rank(PROC_NULL);
+        if to_somebody {
+            self.check_rank(dest, "destination rank");
+        }
+        let mut spec = CallSpec::new(Op::Sendrecv, site).showing(preview_of(data));
+        spec.send = to_somebody.then(|| send_spec(data, dest, send_tag));
+        spec.recv = from_somebody.then(|| recv_spec::<T>(buf.len(), source, recv_tag));
         self.instrument(spec, |call| {
+            // MPI defines a half with MPI_PROC_NULL as done at once, moving
+            // nothing: only the halves with a peer are posted.
             let status = mpi::request::scope(|s| {
-                let recv = self.post_receive(s, buf, source, recv_tag);
-                let send = to.immediate_send_with_tag(s, data, send_tag);
-                call.wait(send);
-                call.wait(recv)
+                let recv = from_somebody.then(|| self.post_receive(s, buf, source, recv_tag));
+                if to_somebody {
+                    let to = self.world.process_at_rank(dest as i32);
+                    call.wait(to.immediate_send_with_tag(s, data, send_tag));
+                }
+                recv.map(|r| call.wait(r))
             });
+            let Some(status) = status else {
+                call.posted();
+                return (NOBODY_SENT, Ending::Plain);
+            };
             let (arrival, status) = arrival_of::<T>(call.id(), &status);
             call.got(preview_of(&buf[..status.count.min(buf.len())]));
             (status, Ending::Received(arrival))

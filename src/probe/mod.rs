@@ -4,6 +4,7 @@
 //! it. Rank 0's app talks to the ranks through the collector and control
 //! messages; [`Job`] starts and ends the MPI run.
 
+mod all_to_all;
 mod collective;
 mod collector;
 mod comm;
@@ -14,6 +15,7 @@ mod outbox;
 mod pace;
 pub mod preview;
 mod priority;
+mod probing;
 mod recorder;
 mod reporter;
 mod request;
@@ -26,7 +28,7 @@ pub mod wait;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
-pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG};
+pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG, PROC_NULL};
 pub use fatal::{abort_job, also_forward, on_fatal, report_failure, wait_for_the_end};
 pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};

@@ -103,6 +103,10 @@ pub fn describe_call(c: &Call) -> String {
 /// Everything about a call but its name.
 pub fn describe_args(c: &Call) -> String {
     let mut parts: Vec<String> = Vec::new();
+    // A sendrecv with a half missing has MPI_PROC_NULL there: say so.
+    if c.op == Op::Sendrecv && c.send.is_none() {
+        parts.push("-> nobody".into());
+    }
     if let Some(sp) = &c.send {
         parts.push(format!(
             "-> {}  tag {}  {}",
@@ -119,6 +123,8 @@ pub fn describe_args(c: &Call) -> String {
             }
             _ => describe_recv(rp),
         });
+    } else if c.op == Op::Sendrecv {
+        parts.push("<- nobody".into());
     }
     if let Some(probe) = &c.probe {
         parts.push(format!(

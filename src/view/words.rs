@@ -102,14 +102,15 @@ fn in_call(call: &Call) -> String {
             Some(s) => format!("waiting in {op} to {}", s.dest),
             None => "waiting in send".into(),
         },
-        Op::Sendrecv => match (&call.send, &call.recv) {
-            (Some(s), Some(r)) => format!(
-                "waiting in sendrecv to {} from {}",
-                s.dest,
-                source_name(r.source)
-            ),
-            _ => "waiting in sendrecv".into(),
-        },
+        Op::Sendrecv => format!(
+            "waiting in sendrecv to {} from {}",
+            call.send
+                .as_ref()
+                .map_or("nobody".into(), |s| s.dest.to_string()),
+            call.recv
+                .as_ref()
+                .map_or("nobody".into(), |r| source_name(r.source))
+        ),
         Op::Wait | Op::Waitall | Op::Waitany | Op::Waitsome => format!("waiting in {op}"),
         Op::Other | Op::CartShift | Op::Testany | Op::Testsome => format!("in {op}"),
         op if op.is_nonblocking_collective() => format!("in {}", op.name()),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod tmux;
+pub mod twin;
 pub mod watch;
 
 use std::io::Read;
