@@ -43,6 +43,7 @@ course! {
     halo: LESSON,
     pool: LESSON,
     crash: LESSON,
+    one_sided: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`).

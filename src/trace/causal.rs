@@ -144,6 +144,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site,
             })),
         }

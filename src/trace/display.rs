@@ -89,6 +89,7 @@ fn push_end(s: &mut String, end: &CallEnd, values: bool) {
 pub fn call_values(c: &Call) -> Option<&str> {
     let sent = c.send.as_ref().and_then(|sp| sp.values.as_deref());
     sent.or_else(|| c.collective.as_ref()?.values.as_deref())
+        .or_else(|| c.rma.as_ref()?.values.as_deref())
 }
 
 fn push_site(s: &mut String, c: &Call) {
@@ -147,6 +148,16 @@ pub fn describe_args(c: &Call) -> String {
             "from {}  to {}",
             neighbour_name(shift.source),
             neighbour_name(shift.dest)
+        ));
+    }
+    if let Some(rma) = &c.rma {
+        // A put writes into the target's window, a get reads out of it.
+        let arrow = if c.op == Op::Get { "<-" } else { "->" };
+        parts.push(format!(
+            "{arrow} window of {} at {}  {}",
+            rma.target,
+            rma.disp,
+            amount(rma.count, &rma.datatype, rma.bytes)
         ));
     }
     if c.op.starts_request() {
@@ -277,6 +288,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site: Site {
                     file: "lessons/send_recv.rs".into(),
                     line: 21,
@@ -321,6 +333,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site: Site {
                     file: "lessons/reduce.rs".into(),
                     line: 9,

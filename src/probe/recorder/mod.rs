@@ -356,6 +356,7 @@ impl Recorder {
         call.requests.extend_from_slice(spec.requests);
         call.name = spec.name;
         call.shift = spec.shift;
+        call.rma = spec.rma;
         call
     }
 
@@ -456,6 +457,7 @@ fn empty_call() -> Box<Call> {
         },
         name: None,
         shift: None,
+        rma: None,
     })
 }
 

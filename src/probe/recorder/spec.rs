@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, Shift, Site, Source, TagSel, Text};
+use crate::trace::{Op, RmaPart, Shift, Site, Source, TagSel, Text};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +61,8 @@ pub struct CallSpec<'a> {
     pub values: Option<String>,
     /// How a reduction combines the values (`sum`, `max`...).
     pub reduce: Option<Text>,
+    /// A put's or a get's transfer.
+    pub rma: Option<RmaPart>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -79,6 +81,7 @@ impl<'a> CallSpec<'a> {
             shift: None,
             values: None,
             reduce: None,
+            rma: None,
         }
     }
 
@@ -136,6 +139,14 @@ impl<'a> CallSpec<'a> {
     pub fn reducing(self, reduce: impl Into<Text>) -> Self {
         CallSpec {
             reduce: Some(reduce.into()),
+            ..self
+        }
+    }
+
+    /// The call puts or gets this transfer.
+    pub fn transferring(self, rma: RmaPart) -> Self {
+        CallSpec {
+            rma: Some(rma),
             ..self
         }
     }
