@@ -247,3 +247,8 @@ pub const KEYS_UNAVAILABLE: &str = "keys unavailable: stop with Ctrl-C in the te
 pub fn no_full_screen(why: &str) -> String {
     format!("this terminal cannot show the full-screen view ({why}): showing the log instead")
 }
+
+/// A rank's one-sided window in its box: `▣ window [1.0, 2.0 … 32.0]`.
+pub fn window(values: &str) -> String {
+    format!("▣ window {values}")
+}
