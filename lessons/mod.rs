@@ -49,6 +49,7 @@ course! {
     allgather: LESSON,
     alltoall: LESSON,
     scan: LESSON,
+    one_sided: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

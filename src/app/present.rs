@@ -123,6 +123,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site: Site {
                     file: "lessons/x.rs".into(),
                     line: 1,

@@ -190,7 +190,7 @@ fn send_recv_exports_its_calls_message_and_output() {
     assert_eq!(send["args"]["peer"], 1);
     assert_eq!(send["args"]["tag"], 13);
     assert_eq!(send["args"]["bytes"], 800);
-    assert_eq!(send["args"]["site"], "lessons/send_recv.rs:11");
+    assert_eq!(send["args"]["site"], "lessons/send_recv.rs:23");
     assert_eq!(of(&v, "s").count(), 1);
     assert!(of(&v, "I").any(|i| i["name"] == "hello, I am rank 3" && i["s"] == "t"));
     assert!(of(&v, "I").any(|i| i["name"]

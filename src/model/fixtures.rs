@@ -70,6 +70,7 @@ impl Script {
             requests: vec![],
             name: None,
             shift: None,
+            rma: None,
             site: site(&self.file, line),
         }
     }

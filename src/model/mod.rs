@@ -11,6 +11,7 @@ mod deadlock;
 mod flows;
 mod messages;
 mod rank;
+mod rma;
 mod summary;
 mod timeline;
 
@@ -21,6 +22,8 @@ mod poll_tests;
 #[cfg(test)]
 mod request_tests;
 #[cfg(test)]
+mod rma_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -29,6 +32,7 @@ pub use deadlock::{Deadlock, Stuck, Waiter};
 pub use flows::{CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, is_poll, Polling, RankState, RankView, Request};
+pub use rma::TRANSFERS_KEPT;
 pub use summary::{CheckResult, Failure, PairStats, Summary};
 pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
@@ -45,6 +49,7 @@ pub struct Model {
     msgs: messages::Messages,
     collectives: BTreeMap<(u32, u64), Collective>,
     flows: flows::Flows,
+    rma: rma::Rma,
     recent: VecDeque<Event>,
     applied: u64,
     /// Events applied that are news: all but the polls that found nothing.
@@ -107,6 +112,7 @@ impl Model {
             msgs: messages::Messages::new(n),
             collectives: BTreeMap::new(),
             flows: flows::Flows::default(),
+            rma: rma::Rma::default(),
             recent: VecDeque::new(),
             applied: 0,
             progress: 0,
@@ -135,7 +141,18 @@ impl Model {
     /// The data collectives move, as messages: those under way, then the
     /// last [`FLOWS_KEPT`] delivered ones.
     pub fn flows(&self) -> impl Iterator<Item = Message> + '_ {
-        self.flows.iter()
+        self.flows.iter().chain(self.rma.iter().cloned())
+    }
+
+    /// One-sided transfers (puts and gets) as messages: those under way
+    /// (until the origin's next fence), then the last completed ones.
+    pub fn transfers(&self) -> impl Iterator<Item = &Message> {
+        self.rma.iter()
+    }
+
+    /// `rank`'s window contents as of its last window call, previewed.
+    pub fn window(&self, rank: Rank) -> Option<&str> {
+        self.rma.window(rank)
     }
 
     /// Posted receives that no message in flight can satisfy yet.
@@ -271,6 +288,7 @@ impl Model {
             msgs,
             collectives,
             flows,
+            rma,
             recent: _,
             applied,
             progress,
@@ -287,6 +305,7 @@ impl Model {
                 msgs: msgs.clone(),
                 collectives: collectives.clone(),
                 flows: flows.clone(),
+                rma: rma.clone(),
                 recent: VecDeque::new(),
                 applied: *applied,
                 progress: *progress,
@@ -386,6 +405,7 @@ impl Model {
         if call.collective.is_some() {
             self.flows.enter(rank, call, t);
         }
+        self.rma.begin(rank, call, t);
         if let Some(cp) = &call.collective {
             self.collectives
                 .entry((call.comm, cp.instance))
@@ -448,6 +468,7 @@ impl Model {
     fn end(&mut self, rank: Rank, t: f64, end: &CallEnd) {
         let r = rank as usize;
         self.track_polling(rank, t, end);
+        self.rma.end(rank, end, t);
         for rec in &end.received {
             let taken = rec.msg.or_else(|| self.msgs.taken_by(rank, rec));
             self.msgs.unpost(rank, rec.call);

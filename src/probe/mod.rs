@@ -25,6 +25,7 @@ pub mod sends;
 mod shared_comm;
 mod site;
 pub mod wait;
+mod window;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
@@ -39,6 +40,7 @@ pub use recorder::{
 };
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use window::{Fetch, Window};
 
 /// A value type lessons can send: a plain number MPI knows.
 pub trait Datum:

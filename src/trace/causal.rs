@@ -145,6 +145,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site,
             })),
         }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Call, CallEnd, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel};
+use super::{Call, CallEnd, CollectivePart, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel};
 
 /// `0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21`
 pub fn log_line(e: &Event) -> String {
@@ -89,6 +89,7 @@ fn push_end(s: &mut String, end: &CallEnd, values: bool) {
 pub fn call_values(c: &Call) -> Option<&str> {
     let sent = c.send.as_ref().and_then(|sp| sp.values.as_deref());
     sent.or_else(|| c.collective.as_ref()?.values.as_deref())
+        .or_else(|| c.rma.as_ref()?.values.as_deref())
 }
 
 fn push_site(s: &mut String, c: &Call) {
@@ -134,22 +135,7 @@ pub fn describe_args(c: &Call) -> String {
         ));
     }
     if let Some(cp) = &c.collective {
-        let mut p = String::new();
-        if let Some(root) = cp.root {
-            let _ = write!(p, "root {root}  ");
-        }
-        match c.op {
-            Op::Barrier | Op::Ibarrier => p.push_str("all ranks"),
-            // Moves no data: how many take part is what matters.
-            Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate => {
-                let _ = write!(p, "{} ranks", cp.members);
-            }
-            _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
-        }
-        if let Some(reduce) = &cp.reduce {
-            let _ = write!(p, "  op {reduce}");
-        }
-        parts.push(p.trim_end().to_string());
+        parts.push(describe_collective(c.op, cp));
     }
     if !c.requests.is_empty() {
         let ids: Vec<String> = c.requests.iter().map(|r| format!("#{r}")).collect();
@@ -162,10 +148,40 @@ pub fn describe_args(c: &Call) -> String {
             neighbour_name(shift.dest)
         ));
     }
+    if let Some(rma) = &c.rma {
+        // A put writes into the target's window, a get reads out of it.
+        let arrow = if c.op == Op::Get { "<-" } else { "->" };
+        parts.push(format!(
+            "{arrow} window of {} at {}  {}",
+            rma.target,
+            rma.disp,
+            amount(rma.count, &rma.datatype, rma.bytes)
+        ));
+    }
     if c.op.starts_request() {
         parts.push(format!("-> request #{}", c.id));
     }
     parts.join("  ")
+}
+
+/// `root 0  4 x f64 (32 B)  op sum`: what a collective moves.
+fn describe_collective(op: Op, cp: &CollectivePart) -> String {
+    let mut p = String::new();
+    if let Some(root) = cp.root {
+        let _ = write!(p, "root {root}  ");
+    }
+    match op {
+        Op::Barrier | Op::Ibarrier => p.push_str("all ranks"),
+        // Moves no data: how many take part is what matters.
+        Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate => {
+            let _ = write!(p, "{} ranks", cp.members);
+        }
+        _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
+    }
+    if let Some(reduce) = &cp.reduce {
+        let _ = write!(p, "  op {reduce}");
+    }
+    p.trim_end().to_string()
 }
 
 /// `100 x MPI_DOUBLE (800 B)`; a Python object mpi4py pickled (datatype
@@ -307,6 +323,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site: Site {
                     file: "lessons/send_recv.rs".into(),
                     line: 21,
@@ -378,6 +395,7 @@ mod tests {
                 requests: vec![],
                 name: None,
                 shift: None,
+                rma: None,
                 site: Site {
                     file: "lessons/reduce.rs".into(),
                     line: 9,

@@ -236,6 +236,19 @@ pub enum Op {
     IntercommCreate,
     /// Any other MPI call, named by [`Call::name`].
     Other,
+    // One-sided communication (after `Other`, so the wire's numbers of
+    // old recordings stay).
+    /// Exposes a rank's memory as a window: collective over the comm.
+    WinCreate,
+    /// Writes into another rank's window; done at the next fence.
+    Put,
+    /// Reads from another rank's window; done at the next fence.
+    Get,
+    /// Ends one access epoch and starts the next: collective over the
+    /// window's comm, the puts and gets before it are complete after it.
+    Fence,
+    /// Frees a window: collective over the comm.
+    WinFree,
 }
 
 impl Op {
@@ -302,6 +315,11 @@ impl Op {
             Op::CartShift => "cart_shift",
             Op::IntercommCreate => "intercomm_create",
             Op::Other => "other",
+            Op::WinCreate => "win_create",
+            Op::Put => "put",
+            Op::Get => "get",
+            Op::Fence => "fence",
+            Op::WinFree => "win_free",
         }
     }
 
@@ -329,7 +347,16 @@ impl Op {
                 | Op::CommCreate
                 | Op::CartCreate
                 | Op::IntercommCreate
+                | Op::WinCreate
+                | Op::Fence
+                | Op::WinFree
         )
+    }
+
+    /// A one-sided transfer: data moves between this rank and another
+    /// rank's window without the other rank taking part.
+    pub fn is_one_sided(self) -> bool {
+        matches!(self, Op::Put | Op::Get)
     }
 
     /// A collective that starts a request: the ranks meet in the wait or
@@ -474,6 +501,23 @@ pub struct Call {
     /// without taking one (so no receive is posted for it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<ProbePart>,
+    /// For [`Op::Put`] and [`Op::Get`]: what moves to or from which window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rma: Option<RmaPart>,
+}
+
+/// A put or a get: `count` values at `disp` (counted in values) of rank
+/// `target`'s window, written from (put) or read into (get) this rank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RmaPart {
+    pub target: Rank,
+    pub disp: u64,
+    pub count: u64,
+    pub datatype: Text,
+    pub bytes: u64,
+    /// A short preview of the values a put writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<String>,
 }
 
 impl Call {

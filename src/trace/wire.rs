@@ -12,7 +12,7 @@
 
 use super::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, ProbePart,
-    Received, RecvPart, SendPart, Shift, Site, Source, TagSel, Text,
+    Received, RecvPart, RmaPart, SendPart, Shift, Site, Source, TagSel, Text,
 };
 
 /// Why a batch did not decode.
@@ -321,7 +321,8 @@ macro_rules! wire_struct {
 
 wire_struct! {
     Event { rank, seq, t, event }
-    Call { id, op, comm, send, recv, collective, requests, site, name, shift, probe }
+    Call { id, op, comm, send, recv, collective, requests, site, name, shift, probe, rma }
+    RmaPart { target, disp, count, datatype, bytes, values }
     CallEnd { id, op, received, completed, done, name, values, polls }
     Shift { source, dest }
     ProbePart { source, tag }
@@ -357,7 +358,7 @@ wire_unit_enum! {
         Allgatherv, Alltoallv, Ibarrier, Ibcast, Iscatter, Iscatterv, Igather, Igatherv,
         Iallgather, Iallgatherv, Ialltoall, Ialltoallv, Ireduce, Iallreduce, IreduceScatter,
         IreduceScatterBlock, Iscan, Iexscan, CommCreate, CartCreate, CartShift,
-        IntercommCreate, Other]
+        IntercommCreate, Other, WinCreate, Put, Get, Fence, WinFree]
     Outcome [Completed, CheckFailed, Deadlock, RankFailed, Quit, Interrupted]
 }
 
@@ -536,6 +537,7 @@ mod tests {
             requests: vec![1, 2, 3],
             name: None,
             shift: None,
+            rma: None,
             site: site.clone(),
             probe: Some(ProbePart {
                 source: Source::Rank(u32::MAX),

@@ -26,6 +26,8 @@ pub struct RankBox<'a> {
     pub queued: Vec<String>,
     /// Its posted receives with nothing to take (`⧗ waiting for 0, tag 13`).
     pub pending: Vec<String>,
+    /// Its one-sided window as its last fence saw it (`▣ window [1.0 …]`).
+    pub window: Option<String>,
     pub deadlocked: bool,
     pub theme: Theme,
 }
@@ -143,7 +145,9 @@ impl RankBox<'_> {
             .queued
             .iter()
             .flat_map(|q| wrap(q, w, 3).into_iter().map(|l| (l, t.message())));
-        pending.chain(queued).collect()
+        let window =
+            (self.window.iter()).flat_map(|v| wrap(v, w, 2).into_iter().map(|l| (l, t.message())));
+        pending.chain(queued).chain(window).collect()
     }
 }
 

@@ -252,11 +252,11 @@ fn snapshot_deadlock_banner() {
     snap("deadlock", &s);
     let t = text(&draw(&s, 80, 24));
     assert!(
-        t.contains("rank 0 recv(from 1, tag 1) lessons/deadlock.rs:16"),
+        t.contains("rank 0 recv(from 1, tag 1) lessons/deadlock.rs:21"),
         "{t}"
     );
     assert!(
-        t.contains("rank 1 recv(from 0, tag 1) lessons/deadlock.rs:16"),
+        t.contains("rank 1 recv(from 0, tag 1) lessons/deadlock.rs:21"),
         "{t}"
     );
 }
@@ -376,9 +376,12 @@ fn a_stopped_recording_is_shown() {
 fn lesson_markers_sit_on_the_ranks_lines() {
     let (m, _) = recorded(Moment::Pending);
     let t = text(&draw(&screen(&m, m.now()), 120, 40));
-    assert!(t.contains("▶0 11         world.send(&data, 1, 13);"), "{t}");
     assert!(
-        t.contains("▶1 16         let got = world.recv(&mut data, 0, 13);"),
+        t.contains("▶0 23         world.send(&data, 1, DATA);"),
+        "{t}"
+    );
+    assert!(
+        t.contains("▶1 28         let got = world.recv(&mut data, from, tag);"),
         "{t}"
     );
     assert_eq!(lesson::marker_text(&[0, 1, 2, 3, 5, 7, 8]), "▶0-3 5 7 8");
@@ -504,6 +507,9 @@ fn help_keeps_the_explanation_structure() {
         heading("GOAL") && heading("WATCH FOR") && heading("EXERCISES"),
         "{t}"
     );
-    assert!(t.contains("1. Change the tag of the recv to 14."), "{t}");
+    assert!(
+        t.contains("1. --variant wrong-tag: the recv asks for tag 14."),
+        "{t}"
+    );
     insta::assert_snapshot!("help_120x40", t);
 }

@@ -294,3 +294,8 @@ pub fn twin_written(file: &str, ranks: u32) -> String {
         "wrote {file}: its exercises are at the top.\nWatch it with:  mpi-tutor watch -n {ranks} -- python3 {file}"
     )
 }
+
+/// A rank's one-sided window in its box: `▣ window [1.0, 2.0 … 32.0]`.
+pub fn window(values: &str) -> String {
+    format!("▣ window {values}")
+}

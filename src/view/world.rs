@@ -11,7 +11,7 @@ use super::messages::{
     is_queued, on_the_wire, pending_text, queued_text, sender_waiting_text, Lanes, MessageList,
 };
 use super::ranks::{top_rule, RankBox, RankGrid, MAX_BOX_WIDTH, MIN_BOX_HEIGHT, MIN_BOX_WIDTH};
-use super::Theme;
+use super::{words, Theme};
 
 /// Narrowest comfortable grid cell: `12 recv←any `.
 const MIN_CELL: usize = 12;
@@ -216,6 +216,7 @@ impl World<'_> {
                 rank: r,
                 queued,
                 pending,
+                window: self.model.window(r.rank).map(words::window),
                 deadlocked: self.stuck().contains(&r.rank),
                 theme: self.theme,
             };

@@ -388,6 +388,7 @@ impl Recorder {
         call.name = spec.name;
         call.shift = spec.shift;
         call.probe = spec.probe;
+        call.rma = spec.rma;
         call
     }
 
@@ -489,6 +490,7 @@ fn empty_call() -> Box<Call> {
         },
         name: None,
         shift: None,
+        rma: None,
     })
 }
 

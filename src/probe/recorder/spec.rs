@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, ProbePart, Shift, Site, Source, TagSel, Text};
+use crate::trace::{Op, ProbePart, RmaPart, Shift, Site, Source, TagSel, Text};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,8 @@ pub struct CallSpec<'a> {
     pub reduce: Option<Text>,
     /// For a probe: what it looks for (it takes nothing).
     pub probe: Option<ProbePart>,
+    /// A put's or a get's transfer.
+    pub rma: Option<RmaPart>,
 }
 
 impl<'a> CallSpec<'a> {
@@ -82,6 +84,7 @@ impl<'a> CallSpec<'a> {
             values: None,
             reduce: None,
             probe: None,
+            rma: None,
         }
     }
 
@@ -148,6 +151,14 @@ impl<'a> CallSpec<'a> {
     pub fn probing(self, source: Source, tag: TagSel) -> Self {
         CallSpec {
             probe: Some(ProbePart { source, tag }),
+            ..self
+        }
+    }
+
+    /// The call puts or gets this transfer.
+    pub fn transferring(self, rma: RmaPart) -> Self {
+        CallSpec {
+            rma: Some(rma),
             ..self
         }
     }
