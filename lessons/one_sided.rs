@@ -78,7 +78,7 @@ EXERCISES
 ";
 
 // How `mpi-tutor list` shows the lesson and `mpi-tutor lesson` runs it.
-use super::{Knob, Lesson};
+use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "one-sided",
@@ -88,4 +88,5 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(1..=64, 4)
-.size(Knob::new(2, 1..=1000));
+.size(Knob::new(2, 1..=1000))
+.section(Section::OneSided);

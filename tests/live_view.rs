@@ -220,7 +220,7 @@ fn a_failed_rank_stays_on_screen_until_q_then_its_line_is_said() {
     // The others stay where the failure left them: in the allreduce,
     // waiting for rank 1, which failed: the deadlock banner says why.
     let s = term.wait_for("the others left waiting for rank 1", LIMIT, |s| {
-        s.contains("waits for rank 1, which failed at lessons/crash.rs:19: index out of bounds")
+        s.contains("waits for rank 1, which failed at lessons/crash.rs:26: index out of bounds")
     });
     assert!(s.contains("│in allreduce"), "{s}");
     // Still there a while later: nothing ends the job but q.

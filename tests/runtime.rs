@@ -181,7 +181,7 @@ fn list_names_every_lesson_with_its_ranks() {
         let line = run
             .stdout
             .lines()
-            .find(|line| line.starts_with(&format!("{} ", l.name)))
+            .find(|line| line.trim_start().starts_with(&format!("{} ", l.name)))
             .unwrap_or_else(|| panic!("{} missing from:\n{}", l.name, run.stdout));
         assert!(
             line.contains(&l.ranks_text()) && line.contains(l.title),

@@ -141,9 +141,13 @@ fn a_send_to_nobody_sends_nothing_and_a_receive_from_nobody_gets_nothing() {
     let zero = lines_of(&run.stdout, 0);
     let done = zero[at(&zero, "done     sendrecv")];
     assert!(!done.contains("B  ("), "rank 0 received nothing: {done}");
+    assert!(
+        zero[at(&zero, "sendrecv ->")].contains("<- nobody"),
+        "{done}"
+    );
     let last = lines_of(&run.stdout, 3);
     assert!(
-        !last[at(&last, "sendrecv")].contains("sendrecv ->"),
+        last[at(&last, "sendrecv")].contains("sendrecv -> nobody  <- 2"),
         "{}",
         run.stdout
     );

@@ -209,9 +209,9 @@ fn a_halo_with_proc_null_edges_and_buffer_collectives_at_their_lines() {
     run.assert_ok();
     let log = &run.stdout;
     let exchange = [
-        (0, "sendrecv -> 1  tag 0  4 x MPI_DOUBLE (32 B)   halo.py:15"),
+        (0, "sendrecv -> 1  tag 0  4 x MPI_DOUBLE (32 B)  <- nobody   halo.py:15"),
         (1, "sendrecv -> 2  tag 0  4 x MPI_DOUBLE (32 B)  <- 0  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
-        (2, "sendrecv <- 1  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
+        (2, "sendrecv -> nobody  <- 1  tag any  room for 4 x MPI_DOUBLE   halo.py:15"),
     ];
     for (rank, line) in exchange {
         let lines = lines_of(log, rank);
