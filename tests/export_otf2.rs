@@ -106,7 +106,7 @@ fn record_and_export(lesson: &str, n: u32, dir: &Path) -> (Trace, PathBuf) {
 }
 
 /// The summary the tutor shows at the end of the run.
-fn summary_pairs(trace: &Trace) -> BTreeMap<(u32, u32), u64> {
+fn summary_pairs(trace: &Trace) -> Pairs {
     let mut model = Model::new(trace.header.clone());
     for e in &trace.events {
         model.apply(e);
@@ -118,9 +118,15 @@ fn summary_pairs(trace: &Trace) -> BTreeMap<(u32, u32), u64> {
         .collect()
 }
 
+/// Messages per (from, to).
+type Pairs = BTreeMap<(u32, u32), u64>;
+
+/// Sends and receive times on one channel (from, to, tag).
+type Channels = BTreeMap<(u32, u32, u64), (Vec<u64>, Vec<u64>)>;
+
 /// Messages per (from, to) as the archive's sends and receives say them
 /// (on the world communicator, where ranks are world ranks).
-fn archive_pairs(records: &[Record]) -> (BTreeMap<(u32, u32), u64>, BTreeMap<(u32, u32), u64>) {
+fn archive_pairs(records: &[Record]) -> (Pairs, Pairs) {
     let (mut sent, mut received) = (BTreeMap::new(), BTreeMap::new());
     for r in records {
         match r.kind.as_str() {
@@ -175,7 +181,7 @@ fn assert_messages_match(trace: &Trace, records: &[Record]) {
     assert!(!summary.is_empty(), "the run sent messages");
     assert_eq!(sent, summary, "sends per pair");
     assert_eq!(received, summary, "receives per pair");
-    let mut channels: BTreeMap<(u32, u32, u64), (Vec<u64>, Vec<u64>)> = BTreeMap::new();
+    let mut channels = Channels::new();
     for r in records {
         match r.kind.as_str() {
             "MPI_SEND" | "MPI_ISEND" => {

@@ -4,22 +4,28 @@
 //! its error becomes an `io::Error` naming what the library said.
 //!
 //! The library keeps each location's events in chunks of
-//! [`EVENT_CHUNK`] bytes and writes a full chunk out to its file (the
-//! flush callbacks say "flush"), so memory grows with the ranks, not with
-//! the events.
+//! [`EVENT_CHUNK`] bytes, asking the memory callbacks below for each. Left
+//! to itself it would `malloc` chunk after chunk and write them all at the
+//! end (the whole archive in memory); given one chunk per buffer, it
+//! writes a full chunk out to its file (the flush callbacks say "flush"),
+//! frees it and asks again. Its file layer buffers up to ~4 MB per file
+//! before writing (heaptrack: 16 chunks): memory grows with the ranks (up
+//! to ~4.5 MB each), not the events.
 
 use std::ffi::{CStr, CString};
 use std::io;
 use std::os::raw::c_void;
 use std::path::Path;
 use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use otf2_sys as sys;
 
 use crate::trace::Rank;
 
-/// Bytes of events each location buffers before writing them out.
-const EVENT_CHUNK: u64 = 1 << 20;
+/// Bytes of events each location buffers before writing them out: the
+/// library's least chunk.
+const EVENT_CHUNK: u64 = 256 << 10;
 /// Bytes of definitions buffered before writing them out.
 const DEFINITION_CHUNK: u64 = 4 << 20;
 
@@ -75,14 +81,86 @@ unsafe extern "C" fn pre_flush(
     sys::OTF2_FLUSH as sys::OTF2_FlushType
 }
 
-/// No BufferFlush record in the events: the flush is not the program's.
+/// The flush's end, for the BufferFlush record the library writes: the
+/// location's latest time (writing a file is not the program's time).
 unsafe extern "C" fn post_flush(
+    user: *mut c_void,
+    _file: sys::OTF2_FileType,
+    location: sys::OTF2_LocationRef,
+) -> sys::OTF2_TimeStamp {
+    // SAFETY: `user` is the archive's `latest`, which outlives the archive.
+    let latest = unsafe { &*user.cast::<Latest>() };
+    let at = usize::try_from(location).ok().and_then(|l| latest.0.get(l));
+    at.map_or(0, |t| t.load(Ordering::Relaxed))
+}
+
+/// The chunks one buffer of the library holds: at most one.
+type Chunks = Vec<(*mut u8, std::alloc::Layout)>;
+
+/// A chunk of `size` bytes for the buffer whose chunks `slot` keeps;
+/// null when it has its one already, which makes the library write that
+/// one out, free it (`free_all`) and ask again.
+unsafe extern "C" fn allocate(
     _user: *mut c_void,
     _file: sys::OTF2_FileType,
     _location: sys::OTF2_LocationRef,
-) -> sys::OTF2_TimeStamp {
-    0
+    slot: *mut *mut c_void,
+    size: u64,
+) -> *mut c_void {
+    // SAFETY: the library passes the slot it keeps for this buffer: null
+    // at first, then the box made here.
+    let chunks = unsafe { &mut *slot.cast::<*mut Chunks>() };
+    if chunks.is_null() {
+        *chunks = Box::into_raw(Box::default());
+    }
+    // SAFETY: made just above or by an earlier call, freed only by the
+    // final `free_all`.
+    let chunks = unsafe { &mut **chunks };
+    let Ok(layout) = std::alloc::Layout::from_size_align(size as usize, 8) else {
+        return ptr::null_mut();
+    };
+    if !chunks.is_empty() || layout.size() == 0 {
+        return ptr::null_mut();
+    }
+    // SAFETY: a layout of nonzero size.
+    let chunk = unsafe { std::alloc::alloc(layout) };
+    if !chunk.is_null() {
+        chunks.push((chunk, layout));
+    }
+    chunk.cast()
 }
+
+/// Frees every chunk of a buffer (its contents were written out); the
+/// final time, the list of them too.
+unsafe extern "C" fn free_all(
+    _user: *mut c_void,
+    _file: sys::OTF2_FileType,
+    _location: sys::OTF2_LocationRef,
+    slot: *mut *mut c_void,
+    last: bool,
+) {
+    // SAFETY: as in `allocate`.
+    let chunks = unsafe { &mut *slot.cast::<*mut Chunks>() };
+    if chunks.is_null() {
+        return;
+    }
+    // SAFETY: the box `allocate` made; each chunk with the layout it was
+    // allocated with.
+    unsafe {
+        for (chunk, layout) in (**chunks).drain(..) {
+            std::alloc::dealloc(chunk, layout);
+        }
+        if last {
+            drop(Box::from_raw(*chunks));
+            *chunks = ptr::null_mut();
+        }
+    }
+}
+
+static MEMORY: sys::OTF2_MemoryCallbacks = sys::OTF2_MemoryCallbacks {
+    otf2_allocate: Some(allocate),
+    otf2_free_all: Some(free_all),
+};
 
 static FLUSH: sys::OTF2_FlushCallbacks = sys::OTF2_FlushCallbacks {
     otf2_pre_flush: Some(pre_flush),
@@ -94,7 +172,13 @@ pub(super) struct Archive {
     raw: *mut sys::OTF2_Archive,
     events: Vec<*mut sys::OTF2_EvtWriter>,
     markers: *mut sys::OTF2_MarkerWriter,
+    /// Each rank's latest time written, for the flush records; boxed so
+    /// that its address, given to the library, stays put.
+    latest: Box<Latest>,
 }
+
+/// Each rank's latest time written.
+struct Latest(Vec<AtomicU64>);
 
 impl Archive {
     /// Creates `dir/name.otf2` (the anchor file), `dir/name.def` and
@@ -118,6 +202,7 @@ impl Archive {
             raw: handle(raw, "archive")?,
             events: Vec::new(),
             markers: ptr::null_mut(),
+            latest: Box::new(Latest((0..world).map(|_| AtomicU64::new(0)).collect())),
         };
         archive.set_up(world)?;
         Ok(archive)
@@ -126,12 +211,18 @@ impl Archive {
     /// Callbacks, creator, and the event and marker writers.
     fn set_up(&mut self, world: Rank) -> io::Result<()> {
         let creator = c_text(concat!("mpi-tutor ", env!("CARGO_PKG_VERSION")));
-        // SAFETY: `raw` is the open archive; FLUSH is static; the serial
+        // SAFETY: `raw` is the open archive; the callbacks are static; the serial
         // callbacks are the library's own (one process writes it all).
         unsafe {
+            let latest: *const Latest = &*self.latest;
             check(sys::OTF2_Archive_SetFlushCallbacks(
                 self.raw,
                 &FLUSH,
+                latest.cast_mut().cast(),
+            ))?;
+            check(sys::OTF2_Archive_SetMemoryCallbacks(
+                self.raw,
+                &MEMORY,
                 ptr::null_mut(),
             ))?;
             check(sys::OTF2_Archive_SetSerialCollectiveCallbacks(self.raw))?;
@@ -151,8 +242,10 @@ impl Archive {
         Ok(())
     }
 
-    /// The event writer of `rank` (a rank of the world, as made above).
-    pub fn events(&self, rank: Rank) -> *mut sys::OTF2_EvtWriter {
+    /// The event writer of `rank` (a rank of the world, as made above),
+    /// for a record at `tick`.
+    pub fn events(&self, rank: Rank, tick: u64) -> *mut sys::OTF2_EvtWriter {
+        self.latest.0[rank as usize].store(tick, Ordering::Relaxed);
         self.events[rank as usize]
     }
 

@@ -64,15 +64,15 @@ impl Records {
         }
     }
 
-    fn writer(&self, rank: Rank) -> *mut sys::OTF2_EvtWriter {
-        self.archive.events(rank)
+    fn writer(&self, rank: Rank, at: u64) -> *mut sys::OTF2_EvtWriter {
+        self.archive.events(rank, at)
     }
 
     fn enter(&mut self, rank: Rank, at: u64, region: u32) -> io::Result<()> {
         self.defs.last_tick = self.defs.last_tick.max(at);
         // SAFETY: an open writer of this archive (as in every record).
         check(unsafe {
-            sys::OTF2_EvtWriter_Enter(self.writer(rank), std::ptr::null_mut(), at, region)
+            sys::OTF2_EvtWriter_Enter(self.writer(rank, at), std::ptr::null_mut(), at, region)
         })
     }
 
@@ -80,7 +80,7 @@ impl Records {
         self.defs.last_tick = self.defs.last_tick.max(at);
         // SAFETY: as above.
         check(unsafe {
-            sys::OTF2_EvtWriter_Leave(self.writer(rank), std::ptr::null_mut(), at, region)
+            sys::OTF2_EvtWriter_Leave(self.writer(rank, at), std::ptr::null_mut(), at, region)
         })
     }
 
@@ -98,7 +98,7 @@ impl Records {
 
     /// The MPI records of a call's start: a send, a request, a collective.
     fn started(&mut self, rank: Rank, at: u64, call: &Call) -> io::Result<()> {
-        let writer = self.writer(rank);
+        let writer = self.writer(rank, at);
         let null = std::ptr::null_mut();
         let comm = self.defs.comm(call.comm);
         let requests = &mut self.ranks[rank as usize].requests;
@@ -165,7 +165,7 @@ impl Records {
         r: &Received,
         request: Option<u64>,
     ) -> io::Result<()> {
-        let (writer, null) = (self.writer(rank), std::ptr::null_mut());
+        let (writer, null) = (self.writer(rank, at), std::ptr::null_mut());
         let from = self.defs.rank_in(comm, r.source);
         let (otf2_comm, tag) = (self.defs.comm(comm), r.tag as u32);
         // SAFETY: as above.
@@ -186,7 +186,7 @@ impl Records {
         let Some(request) = self.ranks[rank as usize].requests.remove(&id) else {
             return Ok(());
         };
-        let writer = self.writer(rank);
+        let writer = self.writer(rank, at);
         match request {
             // SAFETY: as above.
             Request::Send => check(unsafe {
@@ -218,7 +218,7 @@ impl Records {
             .and_then(|c| c.root)
             .map_or(UNDEFINED_U32, |r| self.defs.rank_in(call.comm, r));
         let (op, comm) = (collective_op(call.op), self.defs.comm(call.comm));
-        let (writer, null) = (self.writer(rank), std::ptr::null_mut());
+        let (writer, null) = (self.writer(rank, at), std::ptr::null_mut());
         // SAFETY: as above.
         check(unsafe {
             match request {
