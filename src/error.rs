@@ -74,6 +74,14 @@ pub enum Error {
     /// ranks have already said why.
     #[error("the job ended with exit code {0}")]
     JobEnded(i32),
+    /// A trace an export that writes all or nothing (OTF2) refused:
+    /// `reason` says what is wrong with it, `code` as for `TraceProblems`.
+    #[error("trace {path} {reason}; no OTF2 archive written")]
+    NotExported {
+        path: String,
+        reason: String,
+        code: i32,
+    },
 }
 
 impl Error {
@@ -89,6 +97,7 @@ impl Error {
             Error::Ended(outcome) => outcome.exit_code(),
             Error::TraceProblems { code, .. } => *code,
             Error::JobEnded(code) => *code,
+            Error::NotExported { code, .. } => *code,
         }
     }
 

@@ -52,14 +52,14 @@ fn format_chrome_writes_the_chrome_trace_to_stdout_or_a_file() {
 #[test]
 fn an_unknown_format_is_one_line_and_exit_2_with_nothing_written() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run.otf2");
+    let out = dir.path().join("run.tef");
     let file = fixture().to_str().unwrap().to_string();
     let out_arg = out.to_str().unwrap();
-    let run = alone(&["export", &file, "--format", "otf2", "-o", out_arg], LIMIT);
+    let run = alone(&["export", &file, "--format", "tef", "-o", out_arg], LIMIT);
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert_eq!(
         run.stderr.trim(),
-        "mpi-tutor: invalid value 'otf2' for '--format <FORMAT>' (see `mpi-tutor --help`)"
+        "mpi-tutor: invalid value 'tef' for '--format <FORMAT>' (see `mpi-tutor --help`)"
     );
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(!out.exists(), "no file written for a refused format");

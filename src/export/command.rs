@@ -11,20 +11,21 @@ use crate::cli::ExportArgs;
 use crate::error::Error;
 use crate::trace::{CheckReport, EventStream, Trace};
 
-/// Runs the export command. A trace cut off in its last line is still
+/// Runs the export command (OTF2: see `export_otf2`). A Chrome trace cut off in its last line is still
 /// exported, up to that line, and then reported as an error; so is a
 /// trace whose events contradict themselves (ranks outside the world,
 /// events duplicated, missing or out of order), each problem a line on
 /// standard error.
 pub fn export(args: &ExportArgs) -> Result<(), Error> {
+    if args.format == Format::Otf2 {
+        return super::export_otf2(&args.file, args.output.as_deref());
+    }
     let mut events = EventStream::open(&args.file)?;
     let write = |source| Error::Write {
         what: "the export",
         source,
     };
-    let mut chrome = match args.format {
-        Format::Chrome => ChromeStream::new(events.header.clone()).map_err(write)?,
-    };
+    let mut chrome = ChromeStream::new(events.header.clone()).map_err(write)?;
     while let Some((_, e)) = events.next_event()? {
         chrome.push(&e).map_err(write)?;
     }
@@ -73,5 +74,9 @@ fn verdict(path: String, truncated: bool, check: &CheckReport) -> Result<(), Err
 pub fn write_format(trace: &Trace, format: Format, out: impl Write) -> std::io::Result<()> {
     match format {
         Format::Chrome => write_chrome_trace(trace, out),
+        // A directory, not a stream: written by `export_otf2`.
+        Format::Otf2 => Err(std::io::Error::other(
+            "OTF2 is a directory: export it with `mpi-tutor export --format otf2 -o DIR`",
+        )),
     }
 }

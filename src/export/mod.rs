@@ -6,8 +6,10 @@
 
 mod chrome;
 mod command;
+mod otf2;
 mod spill;
 mod stream;
+mod walk;
 
 #[cfg(test)]
 mod stream_tests;
@@ -19,6 +21,7 @@ pub use chrome::{
     INSTANT_PHASE, RUN_PID,
 };
 pub use command::{export, write_format};
+pub use otf2::{export_otf2, ARCHIVE_NAME};
 pub use stream::ChromeStream;
 
 /// The formats a recorded run can be exported in (`--format`).
@@ -28,4 +31,8 @@ pub enum Format {
     /// arrow per message.
     #[default]
     Chrome,
+    /// An OTF2 archive (Score-P's format: Vampir, Scalasca, TAU) in the
+    /// directory `-o` names: a location per rank, a region per call, MPI's
+    /// records for messages, requests and collectives.
+    Otf2,
 }

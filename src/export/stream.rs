@@ -19,13 +19,19 @@ use super::chrome::{
     arrow, arrow_ends, call_slice, held_slice, lesson_instant, open_holds, other_data, track_names,
 };
 use super::spill::{anonymous_file, Slice, SortedSlices, RUN_BYTES};
-use crate::model::Timeline;
-use crate::trace::{Event, Header};
+use super::walk::{Visit, Walk};
+use crate::model::{CallSpan, HeldSpan, MessageLink};
+use crate::trace::{Event, EventKind, Header, Rank};
 
 /// A Chrome trace being built from events in file order.
 pub struct ChromeStream {
+    walk: Walk,
+    parts: Parts,
+}
+
+/// What the walk has written so far.
+struct Parts {
     header: Header,
-    timeline: Timeline,
     slices: SortedSlices,
     /// Slices each rank has had, for their order among equal start times.
     per_rank: Vec<u64>,
@@ -72,50 +78,66 @@ impl ChromeStream {
     pub fn with_memory(header: Header, bytes: usize) -> std::io::Result<Self> {
         let world = header.world_size as usize;
         Ok(ChromeStream {
-            timeline: Timeline::new(world, usize::MAX),
-            header,
-            slices: SortedSlices::new(bytes),
-            per_rank: vec![0; world],
-            holds: Section::new()?,
-            arrows: Section::new()?,
-            lesson_output: Section::new()?,
+            walk: Walk::new(header.world_size),
+            parts: Parts {
+                header,
+                slices: SortedSlices::new(bytes),
+                per_rank: vec![0; world],
+                holds: Section::new()?,
+                arrows: Section::new()?,
+                lesson_output: Section::new()?,
+            },
         })
     }
 
     /// How many runs of slices went to temporary files so far.
     #[cfg(test)]
     pub fn runs(&self) -> usize {
-        self.slices.runs()
+        self.parts.slices.runs()
     }
 
     /// Takes the next event of the trace.
     pub fn push(&mut self, e: &Event) -> std::io::Result<()> {
-        if e.rank >= self.header.world_size || !e.t.is_finite() {
-            return Ok(());
-        }
-        let at = self.timeline.step(e.rank, e.t, &e.event);
-        if let Some(instant) = lesson_instant(e.rank, at, &e.event) {
-            self.lesson_output.push(&instant)?;
-        }
-        for hold in self.timeline.take_held(e.rank) {
-            self.holds.push(&held_slice(&hold, at))?;
-        }
-        let finished: Vec<_> = self.timeline.take_finished(e.rank).collect();
-        for span in &finished {
-            // A finished call has its end; `last` is not used.
-            self.slice(e.rank, &call_slice(e.rank, span, 0.0))?;
-        }
-        let links: Vec<_> = self.timeline.take_links().collect();
-        for link in &links {
-            let (send, recv) = arrow_ends(link);
-            let id = self.arrows.count / 2 + 1;
-            for flow in arrow(id, link, send, recv) {
-                self.arrows.push(&flow)?;
-            }
-        }
-        Ok(())
+        self.walk.step(e, &mut self.parts)
     }
 
+    /// Writes the whole trace to `out`; `truncated` as in the file read.
+    pub fn finish(self, truncated: bool, mut out: impl Write) -> std::io::Result<()> {
+        let ChromeStream { walk, parts: mut p } = self;
+        let timeline = walk.timeline();
+        for rank in 0..p.header.world_size {
+            // Calls still open at the end of the trace (a deadlock, a
+            // failure) last to their rank's last event.
+            let last = timeline.active(rank).map_or(0.0, |(_, last)| last);
+            for span in timeline.spans(rank) {
+                p.slice(rank, &call_slice(rank, span, last))?;
+            }
+        }
+        for hold in open_holds(timeline, p.header.world_size) {
+            p.holds.push(&hold)?;
+        }
+        out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
+        serde_json::to_writer(&mut out, &other_data(&p.header, truncated))?;
+        out.write_all(br#","traceEvents":["#)?;
+        for (i, track) in track_names(&p.header).iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut out, track)?;
+        }
+        p.slices.drain(|json| {
+            out.write_all(b",")?;
+            out.write_all(json)
+        })?;
+        p.holds.copy_to(&mut out)?;
+        p.arrows.copy_to(&mut out)?;
+        p.lesson_output.copy_to(&mut out)?;
+        out.write_all(b"]}")?;
+        out.flush()
+    }
+}
+
+impl Parts {
     fn slice(&mut self, rank: u32, (ts, value): &(f64, serde_json::Value)) -> std::io::Result<()> {
         let index = &mut self.per_rank[rank as usize];
         let slice = Slice {
@@ -127,46 +149,33 @@ impl ChromeStream {
         *index += 1;
         self.slices.push(slice)
     }
+}
 
-    /// Writes the whole trace to `out`; `truncated` as in the file read.
-    pub fn finish(mut self, truncated: bool, mut out: impl Write) -> std::io::Result<()> {
-        self.close_open_calls()?;
-        for hold in open_holds(&self.timeline, self.header.world_size) {
-            self.holds.push(&hold)?;
-        }
-        out.write_all(br#"{"displayTimeUnit":"ms","otherData":"#)?;
-        serde_json::to_writer(&mut out, &other_data(&self.header, truncated))?;
-        out.write_all(br#","traceEvents":["#)?;
-        for (i, track) in track_names(&self.header).iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            serde_json::to_writer(&mut out, track)?;
-        }
-        self.slices.drain(|json| {
-            out.write_all(b",")?;
-            out.write_all(json)
-        })?;
-        self.holds.copy_to(&mut out)?;
-        self.arrows.copy_to(&mut out)?;
-        self.lesson_output.copy_to(&mut out)?;
-        out.write_all(b"]}")?;
-        out.flush()
+/// Each part of the walk to its section: holds, calls (written when they
+/// end), the lesson's output, and the arrows.
+impl Visit for Parts {
+    fn hold_over(&mut self, hold: &HeldSpan) -> std::io::Result<()> {
+        // A hold that is over has its end; `last` is not used.
+        self.holds.push(&held_slice(hold, 0.0))
     }
 
-    /// Calls still open at the end of the trace (a deadlock, a failure)
-    /// last to their rank's last event.
-    fn close_open_calls(&mut self) -> std::io::Result<()> {
-        for rank in 0..self.header.world_size {
-            let last = self.timeline.active(rank).map_or(0.0, |(_, last)| last);
-            let open: Vec<_> = self
-                .timeline
-                .spans(rank)
-                .map(|span| call_slice(rank, span, last))
-                .collect();
-            for slice in &open {
-                self.slice(rank, slice)?;
-            }
+    fn call_over(&mut self, rank: Rank, span: &CallSpan) -> std::io::Result<()> {
+        // A finished call has its end; `last` is not used.
+        self.slice(rank, &call_slice(rank, span, 0.0))
+    }
+
+    fn event(&mut self, rank: Rank, at: f64, event: &EventKind) -> std::io::Result<()> {
+        match lesson_instant(rank, at, event) {
+            Some(instant) => self.lesson_output.push(&instant),
+            None => Ok(()),
+        }
+    }
+
+    fn message(&mut self, link: &MessageLink) -> std::io::Result<()> {
+        let (send, recv) = arrow_ends(link);
+        let id = self.arrows.count / 2 + 1;
+        for flow in arrow(id, link, send, recv) {
+            self.arrows.push(&flow)?;
         }
         Ok(())
     }
