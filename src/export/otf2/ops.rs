@@ -124,6 +124,8 @@ mod tests {
             },
             name: name.map(Into::into),
             shift: None,
+            probe: None,
+            rma: None,
         }
     }
 
