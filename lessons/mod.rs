@@ -50,6 +50,7 @@ course! {
     alltoall: LESSON,
     scan: LESSON,
     one_sided: LESSON,
+    nonblocking_collectives: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

@@ -478,6 +478,8 @@ const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
     ("crash", "rank-0-fails", 1),
     ("crash", "fail-after-loop", 1),
     ("crash", "no-crash", 0),
+    ("nonblocking-collectives", "read-early", 1),
+    ("nonblocking-collectives", "blocking", 0),
 ];
 
 /// Every variant of every lesson runs once, headless, and ends as designed;

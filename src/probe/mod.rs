@@ -24,6 +24,7 @@ mod runtime;
 pub mod sends;
 mod shared_comm;
 mod site;
+mod started;
 pub mod wait;
 mod window;
 
@@ -40,6 +41,7 @@ pub use recorder::{
 };
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use started::Reduction;
 pub use window::{Fetch, Window};
 
 /// A value type lessons can send: a plain number MPI knows.
