@@ -51,6 +51,7 @@ course! {
     scan: LESSON,
     one_sided: LESSON,
     nonblocking_collectives: LESSON,
+    datatypes: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

@@ -480,6 +480,7 @@ const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
     ("crash", "no-crash", 0),
     ("nonblocking-collectives", "read-early", 1),
     ("nonblocking-collectives", "blocking", 0),
+    ("datatypes", "copy-loop", 0),
 ];
 
 /// Every variant of every lesson runs once, headless, and ends as designed;

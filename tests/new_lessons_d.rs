@@ -67,3 +67,31 @@ fn nonblocking_collectives_variants_end_as_designed() {
         assert_eq!(ops, [Op::Allreduce], "rank {r}");
     }
 }
+
+/// Rank `r`'s sends: (to whom, count, datatype, bytes).
+fn sends(trace: &Trace, r: u32) -> Vec<(u32, u64, String, u64)> {
+    (calls(trace, r).into_iter())
+        .filter_map(|c| c.send.as_ref())
+        .map(|s| (s.dest, s.count, s.datatype.to_string(), s.bytes))
+        .collect()
+}
+
+#[test]
+fn datatypes_send_a_column_as_one_vector_down_the_chain() {
+    let ops = [Op::Send, Op::Ssend, Op::Recv];
+    let trace = same_pattern("datatypes", 4, &[], &ops);
+    for r in 0..3 {
+        let vector = "vector(8 x f64, stride 8)".to_string();
+        assert_eq!(sends(&trace, r), [(r + 1, 1, vector, 64)], "rank {r}");
+    }
+    assert!(sends(&trace, 3).is_empty());
+    // Each ghost column: the left neighbour's values ending in 7.
+    assert_eq!(got(&trace, 2, Op::Recv), ["[107.0, 117.0, 127.0 … 177.0]"]);
+    // The copy loop sends the same 64 bytes as 8 plain values.
+    let (run, trace) = lesson("datatypes", 4, &["--variant", "copy-loop"]);
+    passed("datatypes --variant copy-loop", &run);
+    for r in 0..3 {
+        assert_eq!(sends(&trace, r), [(r + 1, 8, "f64".into(), 64)], "rank {r}");
+    }
+    assert_eq!(got(&trace, 2, Op::Recv), ["[107.0, 117.0, 127.0 … 177.0]"]);
+}
