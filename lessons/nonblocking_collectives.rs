@@ -92,7 +92,7 @@ use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "nonblocking-collectives",
-    "Nonblocking collectives: iallreduce overlapped with work",
+    "Nonblocking collectives: iallreduce, work, wait",
     lesson_file!("nonblocking_collectives.rs"),
     EXPLANATION,
     run,
