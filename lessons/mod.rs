@@ -50,6 +50,8 @@ course! {
     alltoall: LESSON,
     scan: LESSON,
     one_sided: LESSON,
+    nonblocking_collectives: LESSON,
+    datatypes: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

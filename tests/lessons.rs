@@ -485,6 +485,9 @@ const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
     ("probe", "max-buffer", 0),
     ("barrier", "no-barrier", 1),
     ("scan", "max", 0),
+    ("nonblocking-collectives", "read-early", 1),
+    ("nonblocking-collectives", "blocking", 0),
+    ("datatypes", "copy-loop", 0),
 ];
 
 /// Every variant of every lesson runs once, headless, and ends as designed;

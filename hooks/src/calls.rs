@@ -111,6 +111,7 @@ mod large_count {
     hook!(MPI_Ireduce_scatter_c => spread::ireduce_scatter_c);
     hook!(MPI_Ireduce_scatter_block_c => spread::ireduce_scatter_block_c);
     hook!(MPI_Iexscan_c => spread::iexscan_c);
+    hook!(MPI_Iallreduce_c => crate::started::iallreduce_c);
     hook!(MPI_Iallgatherv_c => spread::iallgatherv_c);
     hook!(MPI_Ialltoallv_c => spread::ialltoallv_c);
 }

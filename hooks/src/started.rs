@@ -160,6 +160,16 @@ started_collective!(
     (sendbuf: Buffer, recvbuf: Room, count: c_int, datatype: Type, op: ffi::MPI_Op, comm: Comm),
     (comm, moves(None, count.into(), datatype))
 );
+// mpi4py 4 calls the large-count form under MPICH.
+#[cfg(large_count)]
+started_collective!(
+    iallreduce_c,
+    Op::Iallreduce,
+    PMPI_Iallreduce_c,
+    (sendbuf: Buffer, recvbuf: Room, count: ffi::MPI_Count, datatype: Type, op: ffi::MPI_Op,
+        comm: Comm),
+    (comm, moves(None, count, datatype))
+);
 started_collective!(
     iscan,
     Op::Iscan,

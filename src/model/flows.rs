@@ -208,7 +208,7 @@ impl Record {
                 .filter(|r| **r != root && entered(r))
                 .map(|&from| (from, root))
                 .collect(),
-            (Op::Allreduce | Op::Allgather | Op::Alltoall, _) => (ranks.iter())
+            (Op::Allreduce | Op::Iallreduce | Op::Allgather | Op::Alltoall, _) => (ranks.iter())
                 .filter(|r| entered(r))
                 .flat_map(|&from| others(from).map(move |to| (from, to)))
                 .collect(),

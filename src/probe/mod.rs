@@ -9,6 +9,7 @@ mod collective;
 mod collector;
 mod comm;
 mod control;
+mod datatype;
 mod fatal;
 mod instrument;
 mod outbox;
@@ -24,12 +25,14 @@ mod runtime;
 pub mod sends;
 mod shared_comm;
 mod site;
+mod started;
 pub mod wait;
 mod window;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG, PROC_NULL};
+pub use datatype::Vector;
 pub use fatal::{abort_job, also_forward, on_fatal, report_failure, wait_for_the_end};
 pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};
@@ -40,6 +43,7 @@ pub use recorder::{
 };
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use started::Reduction;
 pub use window::{Fetch, Window};
 
 /// A value type lessons can send: a plain number MPI knows.

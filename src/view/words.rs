@@ -218,7 +218,7 @@ pub fn movement(op: Op) -> &'static str {
         Op::Scatter | Op::Scatterv => "root -> each its chunk",
         Op::Gather | Op::Gatherv => "each -> root",
         Op::Reduce => "all -> root, combined",
-        Op::Allreduce => "all -> all, combined",
+        Op::Allreduce | Op::Iallreduce => "all -> all, combined",
         Op::Allgather => "all -> all",
         Op::Alltoall => "each -> each its chunk",
         Op::Scan => "each -> the ranks after it",
