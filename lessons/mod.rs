@@ -50,6 +50,8 @@ course! {
     alltoall: LESSON,
     scan: LESSON,
     one_sided: LESSON,
+    ping_pong: LESSON,
+    comm_split: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

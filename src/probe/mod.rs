@@ -24,12 +24,15 @@ mod runtime;
 pub mod sends;
 mod shared_comm;
 mod site;
+mod split;
+mod clock;
 pub mod wait;
 mod window;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG, PROC_NULL};
+pub use split::comm_number;
 pub use fatal::{abort_job, also_forward, on_fatal, report_failure, wait_for_the_end};
 pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};
