@@ -97,7 +97,7 @@ use super::{Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "comm-split",
-    "Comm_split: a communicator for each row and each column",
+    "Comm_split: row and column communicators",
     lesson_file!("comm_split.rs"),
     EXPLANATION,
     run,

@@ -186,7 +186,7 @@ use super::{Knob, Lesson, Section};
 
 pub const LESSON: Lesson = Lesson::new(
     "ping-pong",
-    "Ping-pong: latency, bandwidth and the eager/rendezvous knee",
+    "Ping-pong: latency, bandwidth, eager and rendezvous",
     lesson_file!("ping_pong.rs"),
     EXPLANATION,
     run,

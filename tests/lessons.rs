@@ -478,6 +478,9 @@ const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
     ("crash", "rank-0-fails", 1),
     ("crash", "fail-after-loop", 1),
     ("crash", "no-crash", 0),
+    ("ping-pong", "pairs", 0),
+    ("comm-split", "reversed-key", 0),
+    ("comm-split", "checkerboard", 0),
 ];
 
 /// Every variant of every lesson runs once, headless, and ends as designed;

@@ -96,7 +96,10 @@ fn comm_split_reduces_within_each_row_and_column() {
                 .iter()
                 .map(|s| s.0)
                 .collect();
-            assert_eq!(ops, [Op::CommSplit, Op::CommSplit, Op::Allreduce, Op::Allreduce]);
+            assert_eq!(
+                ops,
+                [Op::CommSplit, Op::CommSplit, Op::Allreduce, Op::Allreduce]
+            );
             assert_eq!(
                 allreduces(&trace, r),
                 vec![
@@ -124,7 +127,9 @@ fn comm_split_variants_regroup_the_ranks() {
     let (run, trace) = lesson("comm-split", 6, &["--variant", "reversed-key"]);
     assert_passed("comm-split reversed-key", &run);
     // World rank 2 is now rank 0 of the first row, and the row keeps its sum.
-    assert!(run.stdout.contains("rank 2  says     rank 0 of 3 in my group"));
+    assert!(run
+        .stdout
+        .contains("rank 2  says     rank 0 of 3 in my group"));
     let reversed = comm_number(&[2, 1, 0]);
     assert_eq!(allreduces(&trace, 0)[0], (reversed, 3));
     let (run, trace) = lesson("comm-split", 6, &["--variant", "checkerboard"]);

@@ -5,6 +5,7 @@
 //! messages; [`Job`] starts and ends the MPI run.
 
 mod all_to_all;
+mod clock;
 mod collective;
 mod collector;
 mod comm;
@@ -25,14 +26,12 @@ pub mod sends;
 mod shared_comm;
 mod site;
 mod split;
-mod clock;
 pub mod wait;
 mod window;
 
 pub use collective::ReduceOp;
 pub use collector::{delivery_channel, Command, Delivery};
 pub use comm::{Comm, RecvStatus, ANY_SOURCE, ANY_TAG, PROC_NULL};
-pub use split::comm_number;
 pub use fatal::{abort_job, also_forward, on_fatal, report_failure, wait_for_the_end};
 pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};
@@ -43,6 +42,7 @@ pub use recorder::{
 };
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use split::comm_number;
 pub use window::{Fetch, Window};
 
 /// A value type lessons can send: a plain number MPI knows.

@@ -7,8 +7,8 @@
 use std::panic::Location;
 use std::rc::Rc;
 
-use mpi::topology::{Color, SimpleCommunicator};
 use mpi::topology::Group as _;
+use mpi::topology::{Color, SimpleCommunicator};
 use mpi::traits::*;
 
 use super::comm::Comm;
