@@ -52,6 +52,8 @@ course! {
     one_sided: LESSON,
     nonblocking_collectives: LESSON,
     datatypes: LESSON,
+    ping_pong: LESSON,
+    comm_split: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the

@@ -488,6 +488,9 @@ const VARIANT_ENDINGS: &[(&str, &str, i32)] = &[
     ("nonblocking-collectives", "read-early", 1),
     ("nonblocking-collectives", "blocking", 0),
     ("datatypes", "copy-loop", 0),
+    ("ping-pong", "pairs", 0),
+    ("comm-split", "reversed-key", 0),
+    ("comm-split", "checkerboard", 0),
 ];
 
 /// Every variant of every lesson runs once, headless, and ends as designed;

@@ -7,6 +7,7 @@ use std::os::raw::{c_char, c_int};
 use std::sync::{Arc, Mutex};
 
 use mpi::ffi;
+use mpi_tutor::probe::comm_number as hash;
 use mpi_tutor::trace::Text;
 
 /// What the trace needs of one communicator.
@@ -147,17 +148,6 @@ fn world_ranks(mut group: ffi::MPI_Group) -> Vec<u32> {
         ffi::PMPI_Group_free(&mut world_group);
         world.into_iter().map(|r| r.max(0) as u32).collect()
     }
-}
-
-/// FNV-1a of the member list, never 0 (the world's number).
-fn hash(world_ranks: &[u32]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for r in world_ranks {
-        for b in r.to_le_bytes() {
-            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-        }
-    }
-    h.max(1)
 }
 
 /// The datatype's MPI name (`MPI_DOUBLE`) and size in bytes.

@@ -6,6 +6,7 @@
 
 use std::cell::{Cell, RefCell, RefMut};
 use std::panic::Location;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use mpi::point_to_point::Source as _;
@@ -66,7 +67,11 @@ pub struct Comm {
     pub(super) world: SimpleCommunicator,
     rank: u32,
     size: u32,
-    recorder: RefCell<Recorder>,
+    /// Shared with the communicators split from this one.
+    pub(super) recorder: Rc<RefCell<Recorder>>,
+    /// How the trace numbers this communicator, and the world rank of each
+    /// of its ranks (see [`Comm::split`]): none for the world itself.
+    pub(super) group: Option<super::split::Group>,
     last_field: Cell<Option<Instant>>,
     /// Tests in a row that found their request unfinished: a lesson's
     /// polling loop, whose count the next test reports.
@@ -79,7 +84,25 @@ impl Comm {
             rank: world.rank() as u32,
             size: world.size() as u32,
             world,
-            recorder: RefCell::new(recorder),
+            recorder: Rc::new(RefCell::new(recorder)),
+            group: None,
+            last_field: Cell::new(None),
+            unanswered_tests: Cell::new(0),
+        }
+    }
+
+    /// A communicator split from another, on the same recorder.
+    pub(super) fn sharing(
+        comm: SimpleCommunicator,
+        recorder: Rc<RefCell<Recorder>>,
+        group: super::split::Group,
+    ) -> Self {
+        Comm {
+            rank: comm.rank() as u32,
+            size: comm.size() as u32,
+            world: comm,
+            recorder,
+            group: Some(group),
             last_field: Cell::new(None),
             unanswered_tests: Cell::new(0),
         }
@@ -133,7 +156,9 @@ impl Comm {
 
     /// The lesson is over: its recorder, to finish.
     pub(super) fn into_recorder(self) -> Recorder {
-        self.recorder.into_inner()
+        Rc::try_unwrap(self.recorder)
+            .unwrap_or_else(|_| panic!("a communicator split from the world outlived the lesson"))
+            .into_inner()
     }
 
     pub(super) fn recorder(&self) -> RefMut<'_, Recorder> {

@@ -82,8 +82,9 @@ impl Comm {
         operate: impl FnOnce(&Underway<'_>) -> (R, Ending),
     ) -> R {
         let op = spec.op;
-        let id = self.recorder().begin(spec);
+        let id = self.recorder().begin(self.in_world_terms(spec));
         let (result, ending) = operate(&Underway { comm: self, id });
+        let ending = self.ending_in_world_terms(ending);
         let (arrivals, completed) = ending.parts();
         let polls = self.count_polls(completed);
         self.recorder()

@@ -5,6 +5,7 @@
 //! messages; [`Job`] starts and ends the MPI run.
 
 mod all_to_all;
+mod clock;
 mod collective;
 mod collector;
 mod comm;
@@ -25,6 +26,7 @@ mod runtime;
 pub mod sends;
 mod shared_comm;
 mod site;
+mod split;
 mod started;
 pub mod wait;
 mod window;
@@ -43,6 +45,7 @@ pub use recorder::{
 };
 pub use request::{Completed, Request};
 pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use split::comm_number;
 pub use started::Reduction;
 pub use window::{Fetch, Window};
 

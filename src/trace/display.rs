@@ -136,6 +136,10 @@ pub fn describe_args(c: &Call) -> String {
     }
     if let Some(cp) = &c.collective {
         parts.push(describe_collective(c.op, cp));
+        // On a communicator split from the world only its members meet.
+        if c.comm != 0 && !makes_communicator(c.op) {
+            parts.push(format!("among {} ranks", cp.members));
+        }
     }
     if !c.requests.is_empty() {
         let ids: Vec<String> = c.requests.iter().map(|r| format!("#{r}")).collect();
@@ -173,7 +177,7 @@ fn describe_collective(op: Op, cp: &CollectivePart) -> String {
     match op {
         Op::Barrier | Op::Ibarrier => p.push_str("all ranks"),
         // Moves no data: how many take part is what matters.
-        Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate => {
+        _ if makes_communicator(op) => {
             let _ = write!(p, "{} ranks", cp.members);
         }
         _ => p.push_str(&amount(cp.count, &cp.datatype, cp.bytes)),
@@ -182,6 +186,14 @@ fn describe_collective(op: Op, cp: &CollectivePart) -> String {
         let _ = write!(p, "  op {reduce}");
     }
     p.trim_end().to_string()
+}
+
+/// A collective that makes a communicator: it moves no data.
+fn makes_communicator(op: Op) -> bool {
+    matches!(
+        op,
+        Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate
+    )
 }
 
 /// `100 x MPI_DOUBLE (800 B)`; a Python object mpi4py pickled (datatype
