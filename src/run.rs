@@ -13,7 +13,9 @@ use crate::probe::{self, Command, Delivery, Job, JobConfig};
 use crate::term::{self, ScreenTarget};
 
 pub fn list() -> i32 {
-    println!("{:<24} {:<24} WHAT IT SHOWS", "LESSON", "RANKS");
+    // The names' column as wide as the longest name, with a gap.
+    let width = lessons::LESSONS.iter().map(|l| l.name.len()).max().unwrap_or(0) + 2;
+    println!("{:<w$} {:<24} WHAT IT SHOWS", "LESSON", "RANKS", w = width + 2);
     for section in lessons::Section::ALL {
         let mut in_section = lessons::LESSONS.iter().filter(|l| l.section == section);
         let Some(first) = in_section.next() else {
@@ -21,7 +23,7 @@ pub fn list() -> i32 {
         };
         println!("\n{}", section.heading().to_uppercase());
         for l in std::iter::once(first).chain(in_section) {
-            println!("  {:<22} {:<24} {}", l.name, l.ranks_text(), l.title);
+            println!("  {:<width$} {:<24} {}", l.name, l.ranks_text(), l.title);
         }
     }
     println!("\nRun one with `mpi-tutor lesson NAME`; `--explain` tells what to watch for");
