@@ -7,6 +7,8 @@
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::mpsc::{channel, Receiver};
 
+use super::exits::{exit_signal, EndOrder};
+
 const RANK_VARIABLES: [&str; 3] = ["PMI_RANK=", "OMPI_COMM_WORLD_RANK=", "PMIX_RANK="];
 
 #[derive(Default)]
@@ -32,7 +34,7 @@ impl Vigil {
         if !crate::launcher::under_launcher() {
             return Vigil::default();
         }
-        let watched = sibling_ranks()
+        let watched = all_sibling_ranks()
             .into_iter()
             .filter_map(|(rank, pid)| {
                 Some(Watched {
@@ -66,32 +68,27 @@ impl Vigil {
     }
 
     /// A thread waits on the pidfds, so that the rank that ended first is
-    /// known first (the launcher kills the others moments later).
+    /// known first (the launcher kills the others moments later), in the
+    /// order they ended (see [`EndOrder`]).
     fn watch_in_thread(&self) -> Receiver<(u32, Option<i32>)> {
         let (tx, rx) = channel();
-        let mut left: Vec<(u32, i32, OwnedFd)> = (self.watched.iter())
+        let left: Vec<(u32, i32, OwnedFd)> = (self.watched.iter())
             .filter_map(|w| Some((w.rank, w.pid, w.fd.try_clone().ok()?)))
             .collect();
         let _ = std::thread::Builder::new()
             .name("mpi-tutor-vigil".into())
             .spawn(move || {
-                while !left.is_empty() {
-                    let mut polls: Vec<libc::pollfd> = (left.iter())
-                        .map(|w| libc::pollfd {
-                            fd: w.2.as_raw_fd(),
-                            events: libc::POLLIN,
-                            revents: 0,
-                        })
-                        .collect();
-                    // SAFETY: poll on our own array.
-                    let n =
-                        unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, -1) };
-                    if n < 0 {
-                        continue;
-                    }
-                    for i in (0..polls.len()).rev().filter(|&i| polls[i].revents != 0) {
-                        let (rank, pid, _) = left.remove(i);
-                        if tx.send((rank, exit_signal(pid))).is_err() {
+                let Some(order) = EndOrder::new() else { return };
+                for (key, w) in left.iter().enumerate() {
+                    order.add(w.2.as_raw_fd(), key as u64);
+                }
+                let mut remaining = left.len();
+                while remaining > 0 {
+                    for key in order.wait(-1) {
+                        let (rank, pid, fd) = &left[key as usize];
+                        order.remove(fd.as_raw_fd());
+                        remaining -= 1;
+                        if tx.send((*rank, exit_signal(*pid, fd.as_raw_fd()))).is_err() {
                             return;
                         }
                     }
@@ -101,11 +98,35 @@ impl Vigil {
     }
 }
 
-fn pidfd(pid: i32) -> Option<OwnedFd> {
+pub fn pidfd(pid: i32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open returns a new fd or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     // SAFETY: a fresh fd that nothing else owns.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// How many ranks run on this host, as the launcher says.
+const LOCAL_SIZE_VARIABLES: [&str; 2] = ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE"];
+
+/// How long the other ranks on this host may take to appear: a launcher
+/// may still be starting some when rank 0 gets here.
+const GATHERING: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The sibling ranks, once as many as the launcher says run on this host
+/// are there (or after a short wait, with those found).
+fn all_sibling_ranks() -> Vec<(u32, i32)> {
+    let expected = LOCAL_SIZE_VARIABLES
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse::<usize>().ok())
+        .map_or(0, |n| n.saturating_sub(1));
+    let deadline = std::time::Instant::now() + GATHERING;
+    loop {
+        let found = sibling_ranks();
+        if found.len() >= expected || std::time::Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// (rank, pid) of the processes with our parent that carry a rank.
@@ -138,16 +159,4 @@ fn rank_of(pid: i32) -> Option<u32> {
             .iter()
             .find_map(|name| var.strip_prefix(name)?.parse().ok())
     })
-}
-
-/// The signal that ended `pid`, read from its entry while it is a zombie
-/// (its parent, the MPI launcher, reaps it within moments: then None).
-pub fn exit_signal(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    // Field 52 of proc(5), the 50th after the command name: the status as
-    // waitpid(2) reports it.
-    let status: i32 = after.split_whitespace().nth(49)?.parse().ok()?;
-    let signal = status & 0x7f;
-    (signal != 0).then_some(signal)
 }
