@@ -297,3 +297,22 @@ fn a_random_rank_killed_headless_is_named_and_the_recording_replays() {
     let trace = common::read(&scene.trace());
     assert!(!trace.events.is_empty(), "the recording replays");
 }
+
+/// Under `timeout` mpiexec runs in a background process group and rank 0's
+/// stdin ends: the keys still reach the view (read from the terminal
+/// itself), `q` included.
+#[test]
+fn keys_reach_the_view_when_stdin_ends() {
+    let scene = Scene::start(
+        "keys-timeout",
+        "timeout -k 3 60 {mpiexec} -n 4 {bin} lesson ring --paused",
+    );
+    scene.wait_up(4, true);
+    scene.term.keys(&["n"]);
+    scene
+        .term
+        .wait_for("a step", LIMIT, |s| s.contains("STEPPING"));
+    scene.term.keys(&["q"]);
+    let (code, screen) = scene.ended();
+    assert_eq!(code, 0, "{screen}");
+}

@@ -101,6 +101,11 @@ impl Widget for &StatusBar<'_> {
             spans.push(Span::styled(" DEADLOCK ", t.badge(Color::Red)));
             spans.push(Span::raw(" "));
         }
+        if s.keys_unavailable {
+            let words = format!(" {} ", super::words::KEYS_UNAVAILABLE);
+            spans.push(Span::styled(words, t.badge(Color::Yellow)));
+            spans.push(Span::raw(" "));
+        }
         spans.extend([
             Span::raw(format!("speed {}", s.speed_label)),
             sep(),
