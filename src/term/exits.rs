@@ -18,8 +18,8 @@ impl EndOrder {
     pub fn new() -> Option<EndOrder> {
         // SAFETY: epoll_create1 returns a new fd or -1.
         let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        // SAFETY: a fresh fd that nothing else owns.
         (fd >= 0).then(|| EndOrder {
+            // SAFETY: a fresh fd that nothing else owns.
             epoll: unsafe { OwnedFd::from_raw_fd(fd) },
         })
     }
