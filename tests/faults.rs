@@ -91,8 +91,13 @@ impl Scene {
             std::thread::sleep(Duration::from_millis(50));
         }
         if live {
+            // Every rank shown at its first call, so that a rank killed
+            // now has a call and a line to be named with.
+            let held = |s: &str| s.matches("held by the tutor").count() >= ranks as usize;
             self.term
-                .wait_for("the view", LIMIT, |s| s.contains("rank 0 ─"));
+                .wait_for("every rank at its first call", LIMIT, held);
+            // The guardian is told what the view shows at rank 0's next tick.
+            std::thread::sleep(Duration::from_millis(300));
         }
     }
 
