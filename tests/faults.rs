@@ -96,9 +96,13 @@ impl Scene {
             let held = |s: &str| s.matches("held by the tutor").count() >= ranks as usize;
             self.term
                 .wait_for("every rank at its first call", LIMIT, held);
-            // The guardian is told what the view shows at rank 0's next tick.
-            std::thread::sleep(Duration::from_millis(300));
+        } else {
+            // Every rank in the log: the run is under way.
+            let all = |s: &str| (0..ranks).all(|r| s.contains(&format!("rank {r}  ")));
+            self.term.wait_for("every rank in the log", LIMIT, all);
         }
+        // The guardian is told what rank 0 shows at its next tick.
+        std::thread::sleep(Duration::from_millis(300));
     }
 
     /// (rank, pid) of the job's ranks (not the guardian, forked from rank
