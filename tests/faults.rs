@@ -290,7 +290,7 @@ fn a_random_rank_killed_headless_is_named_and_the_recording_replays() {
     let mut dice = Dice::new("headless random rank");
     let scene = Scene::start(
         "headless-rank",
-        "{bin} lesson ring --headless --speed 4 --record {dir}/run.jsonl",
+        "{bin} lesson ring --headless --speed 4 --iterations 20 --record {dir}/run.jsonl",
     );
     scene.wait_up(4, false);
     std::thread::sleep(Duration::from_millis(200 + 200 * dice.below(5)));
