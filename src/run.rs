@@ -50,6 +50,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
         return relaunch(lesson, &args);
     }
     crate::probe::preview::show_values(!args.show.no_values);
+    term::vigil::keep_a_line_open();
     let job = match Job::init() {
         Ok(job) => job,
         Err(e) => return refuse(e.to_string()),

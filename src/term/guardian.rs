@@ -89,7 +89,10 @@ pub fn start(terminal: Option<Terminal>) {
     // is known (its pipe's end alone does not say when it died).
     let own = pidfd(parent);
     let mut ranks = vigil.processes();
-    ranks.extend(own.as_ref().map(|fd| (0, parent, fd.as_raw_fd())));
+    ranks.extend(
+        own.as_ref()
+            .map(|fd| (0, parent, fd.as_raw_fd(), fd.as_raw_fd())),
+    );
     // SAFETY: the child only makes system calls and small allocations
     // (glibc's malloc is safe after fork) and never returns.
     match unsafe { libc::fork() } {
@@ -101,6 +104,7 @@ pub fn start(terminal: Option<Terminal>) {
                 terminal,
                 last_words,
                 ranks: ranks.into_iter().map(Some).collect(),
+                ended: Vec::new(),
                 order: None,
             };
             watch.keep()
@@ -225,6 +229,8 @@ struct Watch {
     last_words: RawFd,
     /// The ranks still watched (rank 0 among them), by key - 1.
     ranks: Vec<Option<RankProcess>>,
+    /// The ranks whose end has been seen.
+    ended: Vec<RankProcess>,
     order: Option<EndOrder>,
 }
 
@@ -251,7 +257,7 @@ impl Watch {
         if let Some(order) = &self.order {
             order.add(self.input, PIPE);
             for (key, r) in self.ranks.iter().flatten().enumerate() {
-                order.add(r.2, key as u64 + 1);
+                order.add(r.3, key as u64 + 1);
             }
         }
         let mut told = Told::default();
@@ -291,7 +297,7 @@ impl Watch {
         }
         let mut keep: Vec<RawFd> = vec![libc::STDERR_FILENO, self.input, self.last_words];
         keep.extend(self.terminal.map(|t| t.fd));
-        keep.extend(self.ranks.iter().flatten().map(|r| r.2));
+        keep.extend(self.ranks.iter().flatten().flat_map(|r| [r.2, r.3]));
         close_all_but(keep);
     }
 
@@ -304,6 +310,11 @@ impl Watch {
         for key in order.wait(-1) {
             if key == PIPE {
                 self.input_open = self.input_open && self.read_news(told);
+                // Rank 0's pipe ends as its files close: that is when it
+                // ended, in order with the other ranks' lines.
+                if !self.input_open && told.last_line.is_none() {
+                    told.first_vanished.get_or_insert((0, None));
+                }
             } else {
                 self.note_end(key, told);
             }
@@ -335,15 +346,22 @@ impl Watch {
     /// The process of the rank with `key` has ended: the first to end is
     /// the news.
     fn note_end(&mut self, key: u64, told: &mut Told) {
-        let Some(Some((rank, pid, fd))) = self.ranks.get_mut(key as usize - 1).map(Option::take)
+        let Some(Some((rank, pid, fd, end))) =
+            self.ranks.get_mut(key as usize - 1).map(Option::take)
         else {
             return;
         };
         if let Some(order) = &self.order {
-            order.remove(fd);
+            order.remove(end);
         }
-        told.first_vanished
-            .get_or_insert((rank, exit_signal(pid, fd)));
+        let signal = exit_signal(pid, fd);
+        self.ended.push((rank, pid, fd, end));
+        match &mut told.first_vanished {
+            None => told.first_vanished = Some((rank, signal)),
+            // Rank 0's signal, known once its process has ended.
+            Some((first, known)) if *first == rank && known.is_none() => *known = signal,
+            Some(_) => {}
+        }
     }
 
     /// Reads what the owner says; false at its end.
@@ -379,7 +397,7 @@ impl Watch {
             };
             *slot = None;
             if let Some(order) = &self.order {
-                order.remove(r.2);
+                order.remove(r.3);
             }
         }
     }
@@ -409,6 +427,11 @@ impl Watch {
             return;
         }
         let (rank, signal) = (told.first_vanished).unwrap_or((0, None));
+        // A rank reaped since: its pidfd may still tell (Linux 6.15+).
+        let signal = signal.or_else(|| {
+            let r = self.ended.iter().find(|r| r.0 == rank)?;
+            exit_signal(r.1, r.2)
+        });
         let Some(line) = told.lines.get(&rank) else {
             return;
         };

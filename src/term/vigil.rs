@@ -23,10 +23,15 @@ struct Watched {
     rank: u32,
     pid: i32,
     fd: OwnedFd,
+    /// A connection to the line the rank keeps open (see
+    /// [`keep_a_line_open`]): it ends the moment the rank's files close,
+    /// before its launcher hears of it.
+    line: Option<OwnedFd>,
 }
 
-/// A rank on this host: rank, pid, pidfd.
-pub type RankProcess = (u32, i32, RawFd);
+/// A rank on this host: rank, pid, pidfd, and the fd whose end is the
+/// rank's end (its line, else its pidfd).
+pub type RankProcess = (u32, i32, RawFd, RawFd);
 
 impl Vigil {
     /// The ranks of this job on this host, other than this process.
@@ -41,6 +46,7 @@ impl Vigil {
                     rank,
                     pid,
                     fd: pidfd(pid)?,
+                    line: connect_line(rank),
                 })
             })
             .collect();
@@ -56,7 +62,7 @@ impl Vigil {
     /// Each watched rank's process.
     pub fn processes(&self) -> Vec<RankProcess> {
         (self.watched.iter())
-            .map(|w| (w.rank, w.pid, w.fd.as_raw_fd()))
+            .map(|w| (w.rank, w.pid, w.fd.as_raw_fd(), w.end_fd()))
             .collect()
     }
 
@@ -72,21 +78,24 @@ impl Vigil {
     /// order they ended (see [`EndOrder`]).
     fn watch_in_thread(&self) -> Receiver<(u32, Option<i32>)> {
         let (tx, rx) = channel();
-        let left: Vec<(u32, i32, OwnedFd)> = (self.watched.iter())
-            .filter_map(|w| Some((w.rank, w.pid, w.fd.try_clone().ok()?)))
+        let left: Vec<(u32, i32, OwnedFd, OwnedFd)> = (self.watched.iter())
+            .filter_map(|w| {
+                let end = (w.line.as_ref().unwrap_or(&w.fd)).try_clone().ok()?;
+                Some((w.rank, w.pid, w.fd.try_clone().ok()?, end))
+            })
             .collect();
         let _ = std::thread::Builder::new()
             .name("mpi-tutor-vigil".into())
             .spawn(move || {
                 let Some(order) = EndOrder::new() else { return };
                 for (key, w) in left.iter().enumerate() {
-                    order.add(w.2.as_raw_fd(), key as u64);
+                    order.add(w.3.as_raw_fd(), key as u64);
                 }
                 let mut remaining = left.len();
                 while remaining > 0 {
                     for key in order.wait(-1) {
-                        let (rank, pid, fd) = &left[key as usize];
-                        order.remove(fd.as_raw_fd());
+                        let (rank, pid, fd, end) = &left[key as usize];
+                        order.remove(end.as_raw_fd());
                         remaining -= 1;
                         if tx.send((*rank, exit_signal(*pid, fd.as_raw_fd()))).is_err() {
                             return;
@@ -159,4 +168,70 @@ fn rank_of(pid: i32) -> Option<u32> {
             .iter()
             .find_map(|name| var.strip_prefix(name)?.parse().ok())
     })
+}
+
+impl Watched {
+    fn end_fd(&self) -> RawFd {
+        self.line.as_ref().unwrap_or(&self.fd).as_raw_fd()
+    }
+}
+
+/// The abstract socket name of `rank`'s line, among the ranks that share
+/// `parent` (the launcher's process on this host).
+fn line_name(parent: i32, rank: u32) -> Vec<u8> {
+    format!("\0mpi-tutor-line-{parent}-{rank}").into_bytes()
+}
+
+/// Every rank keeps a listening socket open for as long as it lives.
+/// When a rank is killed its files close before its launcher notices
+/// (hydra ends the job as the rank's PMI socket closes), so rank 0 and
+/// the guardian, connected to it, learn of its end before the launcher's
+/// clean-up can end any other rank: the first line to end is the cause.
+pub fn keep_a_line_open() {
+    let Some(rank) = crate::launcher::launcher_rank() else {
+        return;
+    };
+    // SAFETY: getppid cannot fail.
+    let name = line_name(unsafe { libc::getppid() }, rank);
+    // SAFETY: a socket of our own, bound and listening; its fd is kept
+    // open until the process ends, on purpose.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        let (address, length) = unix_address(&name);
+        if fd < 0
+            || libc::bind(fd, std::ptr::addr_of!(address).cast(), length) != 0
+            || libc::listen(fd, 8) != 0
+        {
+            libc::close(fd);
+        }
+    }
+}
+
+/// A connection to `rank`'s line, if it keeps one.
+fn connect_line(rank: u32) -> Option<OwnedFd> {
+    // SAFETY: getppid cannot fail.
+    let name = line_name(unsafe { libc::getppid() }, rank);
+    let (address, length) = unix_address(&name);
+    // SAFETY: a socket of our own, connected; owned below.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return None;
+        }
+        let fd = OwnedFd::from_raw_fd(fd);
+        let done = libc::connect(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length);
+        (done == 0).then_some(fd)
+    }
+}
+
+fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+    // SAFETY: sockaddr_un is plain data.
+    let mut address: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    address.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let length = name.len().min(address.sun_path.len());
+    for (slot, byte) in address.sun_path.iter_mut().zip(&name[..length]) {
+        *slot = *byte as libc::c_char;
+    }
+    let total = std::mem::size_of::<libc::sa_family_t>() + length;
+    (address, total as libc::socklen_t)
 }
