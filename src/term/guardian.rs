@@ -86,12 +86,15 @@ pub fn start(terminal: Option<Terminal>) {
     let last_words = open_last_words();
     let parent = std::process::id() as i32;
     // Rank 0 is watched as the others are, so that whichever ended first
-    // is known (its pipe's end alone does not say when it died).
+    // is known: by a line of its own, a pipe nothing is written to, whose
+    // end is rank 0's files closing (its news pipe cannot tell: data on
+    // it would put it first in the ready list, however late it ends).
     let own = pidfd(parent);
+    let life = own_line();
     let mut ranks = vigil.processes();
     ranks.extend(
         own.as_ref()
-            .map(|fd| (0, parent, fd.as_raw_fd(), fd.as_raw_fd())),
+            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
     );
     // SAFETY: the child only makes system calls and small allocations
     // (glibc's malloc is safe after fork) and never returns.
@@ -117,6 +120,9 @@ pub fn start(terminal: Option<Terminal>) {
                     libc::close(last_words);
                 }
                 drop(own);
+                if let Some(life) = life {
+                    libc::close(life);
+                }
                 let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
                 let speaks = terminal.is_some();
                 *slot = Some(Owner {
@@ -134,6 +140,14 @@ pub fn start(terminal: Option<Terminal>) {
             }
         }
     }
+}
+
+/// The read end of a pipe whose write end rank 0 holds until it ends
+/// (never closed on purpose; close-on-exec, so no other program gets it).
+fn own_line() -> Option<RawFd> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds; both are ours, the write end kept.
+    (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds[0])
 }
 
 /// The FIFO of the launcher's last words, opened for writing, or -1.
@@ -310,11 +324,6 @@ impl Watch {
         for key in order.wait(-1) {
             if key == PIPE {
                 self.input_open = self.input_open && self.read_news(told);
-                // Rank 0's pipe ends as its files close: that is when it
-                // ended, in order with the other ranks' lines.
-                if !self.input_open && told.last_line.is_none() {
-                    told.first_vanished.get_or_insert((0, None));
-                }
             } else {
                 self.note_end(key, told);
             }
