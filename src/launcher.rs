@@ -205,6 +205,11 @@ pub(crate) fn run_keeping_terminal(
         });
     }
     let mut child = cmd.spawn()?;
+    // Rank 0 may have taken the terminal's foreground (Open MPI) and be
+    // gone: putting the settings back from the background must not stop
+    // us (we were seen stopped so under `timeout`).
+    // SAFETY: ignoring a signal, in this process only (mpiexec is started).
+    unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
     let result = wait_or_stop(&mut child);
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
