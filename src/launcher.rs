@@ -207,6 +207,11 @@ pub(crate) fn run_keeping_terminal(
         });
     }
     let mut child = cmd.spawn()?;
+    // Rank 0 may have taken the terminal's foreground (Open MPI) and be
+    // gone: putting the settings back from the background must not stop
+    // us (we were seen stopped so under `timeout`).
+    // SAFETY: ignoring a signal, in this process only (mpiexec is started).
+    unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
     let result = wait_or_stop(&mut child);
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
@@ -228,9 +233,22 @@ pub(crate) fn run_keeping_terminal(
                 crate::view::words::launcher_killed(&signal)
             );
         }
+        Ok(JobStatus { status, .. }) if said.is_empty() && status.code().is_some_and(killed) => {
+            let code = status.code().unwrap_or(1);
+            let why = crate::view::words::ended_unexplained(code);
+            eprintln!("mpi-tutor: {why}");
+        }
         _ => eprint!("{said}"),
     }
     result
+}
+
+/// Whether mpiexec's exit code says a rank was killed by a signal
+/// (hydra exits with the signal's number, Open MPI with 128 + it), as
+/// opposed to a code a rank chose (mpi-tutor's own, a watched program's).
+fn killed(code: i32) -> bool {
+    let signal = if code > 128 { code - 128 } else { code };
+    [libc::SIGKILL, libc::SIGSEGV, libc::SIGTERM, libc::SIGBUS].contains(&signal)
 }
 
 /// Waits for mpiexec; on a signal, ends the job and says so.

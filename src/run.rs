@@ -14,8 +14,18 @@ use crate::term::{self, ScreenTarget};
 
 pub fn list() -> i32 {
     // The names' column as wide as the longest name, with a gap.
-    let width = lessons::LESSONS.iter().map(|l| l.name.len()).max().unwrap_or(0) + 2;
-    println!("{:<w$} {:<24} WHAT IT SHOWS", "LESSON", "RANKS", w = width + 2);
+    let width = lessons::LESSONS
+        .iter()
+        .map(|l| l.name.len())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    println!(
+        "{:<w$} {:<24} WHAT IT SHOWS",
+        "LESSON",
+        "RANKS",
+        w = width + 2
+    );
     for section in lessons::Section::ALL {
         let mut in_section = lessons::LESSONS.iter().filter(|l| l.section == section);
         let Some(first) = in_section.next() else {
@@ -61,6 +71,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     }
     crate::probe::preview::show_values(!args.show.no_values);
     crate::probe::sends::make_synchronous(args.show.sync_sends);
+    term::vigil::keep_a_line_open();
     let job = match Job::init() {
         Ok(job) => job,
         Err(e) => return refuse(e.to_string()),

@@ -61,6 +61,8 @@ pub struct FrontEnd<B: Backend, S: Show> {
     painter: Painter<B>,
     /// The screen no longer shows the state.
     dirty: bool,
+    /// No key can reach us any more: the status bar says so.
+    keys_unavailable: bool,
 }
 
 impl<B: Backend, S: Show> FrontEnd<B, S> {
@@ -70,6 +72,7 @@ impl<B: Backend, S: Show> FrontEnd<B, S> {
             panes: Panes::new(),
             painter,
             dirty: true,
+            keys_unavailable: false,
         }
     }
 
@@ -112,6 +115,7 @@ impl<B: Backend, S: Show> FrontEnd<B, S> {
     /// A key: the panes' own keys, else the show's.
     fn press(&mut self, key: Key, now: Instant) {
         self.dirty = true;
+        self.keys_unavailable |= key == Key::Unavailable;
         let Some(action) = action_for(key, self.show.key_mode()) else {
             return;
         };
@@ -134,7 +138,8 @@ impl<B: Backend, S: Show> FrontEnd<B, S> {
         }
         self.panes.width = self.painter.width();
         self.panes.height = self.painter.height();
-        let frame = self.show.frame(now);
+        let mut frame = self.show.frame(now);
+        frame.status.keys_unavailable = self.keys_unavailable;
         let mut screen = self.panes.screen(
             self.show.model(),
             frame.program,

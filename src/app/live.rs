@@ -387,6 +387,7 @@ impl Show for Live {
                 dropped: self.session.lost(),
                 trace_problems: 0,
                 recording_stopped: self.session.recording_stopped(),
+                keys_unavailable: false,
             },
             deadlock: self.watch.confirmed(),
             now: self.run_clock(now),

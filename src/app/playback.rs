@@ -155,6 +155,7 @@ impl Show for Playback {
                 dropped: 0,
                 trace_problems: self.trace_problems,
                 recording_stopped: false,
+                keys_unavailable: false,
             },
             deadlock: self.deadlock.as_ref(),
             now: model.now() + since.as_secs_f64().min(MOVING_SECONDS),

@@ -17,8 +17,9 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use super::exits::{exit_signal, EndOrder};
 use super::signals::signal_name;
-use super::vigil::{exit_signal, RankProcess, Vigil};
+use super::vigil::{pidfd, RankProcess, Vigil};
 
 /// Environment variable naming a FIFO where the launcher waits for the
 /// last words, to say them after mpiexec has exited (so the shell's prompt
@@ -83,8 +84,18 @@ pub fn start(terminal: Option<Terminal>) {
         return;
     }
     let last_words = open_last_words();
-    let ranks = vigil.processes();
     let parent = std::process::id() as i32;
+    // Rank 0 is watched as the others are, so that whichever ended first
+    // is known: by a line of its own, a pipe nothing is written to, whose
+    // end is rank 0's files closing (its news pipe cannot tell: data on
+    // it would put it first in the ready list, however late it ends).
+    let own = pidfd(parent);
+    let life = own_line();
+    let mut ranks = vigil.processes();
+    ranks.extend(
+        own.as_ref()
+            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
+    );
     // SAFETY: the child only makes system calls and small allocations
     // (glibc's malloc is safe after fork) and never returns.
     match unsafe { libc::fork() } {
@@ -92,9 +103,12 @@ pub fn start(terminal: Option<Terminal>) {
             let watch = Watch {
                 owner: parent,
                 input: fds[0],
+                input_open: true,
                 terminal,
                 last_words,
-                ranks,
+                ranks: ranks.into_iter().map(Some).collect(),
+                ended: Vec::new(),
+                order: None,
             };
             watch.keep()
         }
@@ -104,6 +118,10 @@ pub fn start(terminal: Option<Terminal>) {
                 libc::close(fds[0]);
                 if last_words >= 0 {
                     libc::close(last_words);
+                }
+                drop(own);
+                if let Some(life) = life {
+                    libc::close(life);
                 }
                 let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
                 let speaks = terminal.is_some();
@@ -122,6 +140,14 @@ pub fn start(terminal: Option<Terminal>) {
             }
         }
     }
+}
+
+/// The read end of a pipe whose write end rank 0 holds until it ends
+/// (never closed on purpose; close-on-exec, so no other program gets it).
+fn own_line() -> Option<RawFd> {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two fds; both are ours, the write end kept.
+    (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds[0])
 }
 
 /// The FIFO of the launcher's last words, opened for writing, or -1.
@@ -212,10 +238,20 @@ struct Watch {
     /// Rank 0's pid.
     owner: i32,
     input: RawFd,
+    input_open: bool,
     terminal: Option<Terminal>,
     last_words: RawFd,
-    ranks: Vec<RankProcess>,
+    /// The ranks still watched (rank 0 among them), by key - 1.
+    ranks: Vec<Option<RankProcess>>,
+    /// The ranks whose end has been seen.
+    ended: Vec<RankProcess>,
+    order: Option<EndOrder>,
 }
+
+/// The key of rank 0's pipe in the guardian's epoll set.
+const PIPE: u64 = 0;
+/// How long rank 0's process may take to end after its pipe did.
+const OWNER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What the guardian has been told.
 #[derive(Default)]
@@ -231,8 +267,16 @@ struct Told {
 impl Watch {
     fn keep(mut self) -> ! {
         self.leave_the_job();
+        self.order = EndOrder::new();
+        if let Some(order) = &self.order {
+            order.add(self.input, PIPE);
+            for (key, r) in self.ranks.iter().flatten().enumerate() {
+                order.add(r.3, key as u64 + 1);
+            }
+        }
         let mut told = Told::default();
         while self.wait_once(&mut told) {}
+        self.wait_for_owner_end(&mut told);
         self.give_back_terminal();
         self.say(&told);
         // SAFETY: ending the forked child without running the parent's
@@ -267,36 +311,66 @@ impl Watch {
         }
         let mut keep: Vec<RawFd> = vec![libc::STDERR_FILENO, self.input, self.last_words];
         keep.extend(self.terminal.map(|t| t.fd));
-        keep.extend(self.ranks.iter().map(|r| r.2));
+        keep.extend(self.ranks.iter().flatten().flat_map(|r| [r.2, r.3]));
         close_all_but(keep);
     }
 
-    /// Waits for news; false once the owner is gone or has dismissed us.
+    /// Waits for news; false once the owner's pipe has ended (it is gone
+    /// or has handed over).
     fn wait_once(&mut self, told: &mut Told) -> bool {
-        let mut polls: Vec<libc::pollfd> = std::iter::once(self.input)
-            .chain(self.ranks.iter().map(|r| r.2))
-            .map(|fd| libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-            .collect();
-        // SAFETY: poll on our own array.
-        let n = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, -1) };
-        if n < 0 {
-            return std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
-        }
-        // Ranks first: a rank killed moments before rank 0 is the news.
-        for (i, p) in polls.iter().enumerate().skip(1).rev() {
-            if p.revents != 0 {
-                let (rank, pid, _) = self.ranks.remove(i - 1);
-                told.first_vanished.get_or_insert((rank, exit_signal(pid)));
+        let Some(order) = &self.order else {
+            return self.read_news(told);
+        };
+        for key in order.wait(-1) {
+            if key == PIPE {
+                self.input_open = self.input_open && self.read_news(told);
+            } else {
+                self.note_end(key, told);
             }
         }
-        if polls[0].revents == 0 {
-            return true;
+        self.input_open
+    }
+
+    /// Rank 0's pipe ends moments before its process does (its files
+    /// close first): the ends that come before its own are still news.
+    fn wait_for_owner_end(&mut self, told: &mut Told) {
+        let Some(order) = &self.order else { return };
+        order.remove(self.input);
+        let deadline = std::time::Instant::now() + OWNER_GRACE;
+        let owner_watched =
+            |ranks: &[Option<RankProcess>], owner| ranks.iter().flatten().any(|r| r.1 == owner);
+        while owner_watched(&self.ranks, self.owner) {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            let keys = (self.order.as_ref())
+                .map_or_else(Vec::new, |o| o.wait(left.as_millis() as i32 + 1));
+            for key in keys {
+                self.note_end(key, told);
+            }
         }
-        self.read_news(told)
+    }
+
+    /// The process of the rank with `key` has ended: the first to end is
+    /// the news.
+    fn note_end(&mut self, key: u64, told: &mut Told) {
+        let Some(Some((rank, pid, fd, end))) =
+            self.ranks.get_mut(key as usize - 1).map(Option::take)
+        else {
+            return;
+        };
+        if let Some(order) = &self.order {
+            order.remove(end);
+        }
+        let signal = exit_signal(pid, fd);
+        self.ended.push((rank, pid, fd, end));
+        match &mut told.first_vanished {
+            None => told.first_vanished = Some((rank, signal)),
+            // Rank 0's signal, known once its process has ended.
+            Some((first, known)) if *first == rank && known.is_none() => *known = signal,
+            Some(_) => {}
+        }
     }
 
     /// Reads what the owner says; false at its end.
@@ -317,14 +391,24 @@ impl Watch {
                 Some(b'D') => unsafe { libc::_exit(0) },
                 Some(b'L') => told.learn(&line[1..]),
                 Some(b'F') => told.last_line = Some(line[1..].to_vec()),
-                Some(b'E') => {
-                    let rank = parse_rank(&line[1..]);
-                    self.ranks.retain(|r| Some(r.0) != rank);
-                }
+                Some(b'E') => self.forget(parse_rank(&line[1..])),
                 _ => {}
             }
         }
         true
+    }
+
+    /// `rank` ended as it should: its end is no news.
+    fn forget(&mut self, rank: Option<u32>) {
+        for slot in self.ranks.iter_mut() {
+            let Some(r) = slot.filter(|r| Some(r.0) == rank && r.1 != self.owner) else {
+                continue;
+            };
+            *slot = None;
+            if let Some(order) = &self.order {
+                order.remove(r.3);
+            }
+        }
     }
 
     /// Restores the terminal if it is still as the view set it.
@@ -351,7 +435,12 @@ impl Watch {
             self.write_line(&String::from_utf8_lossy(line));
             return;
         }
-        let (rank, signal) = (told.first_vanished).unwrap_or_else(|| (0, exit_signal(self.owner)));
+        let (rank, signal) = (told.first_vanished).unwrap_or((0, None));
+        // A rank reaped since: its pidfd may still tell (Linux 6.15+).
+        let signal = signal.or_else(|| {
+            let r = self.ended.iter().find(|r| r.0 == rank)?;
+            exit_signal(r.1, r.2)
+        });
         let Some(line) = told.lines.get(&rank) else {
             return;
         };

@@ -18,6 +18,9 @@ pub enum Key {
     Home,
     End,
     CtrlC,
+    /// Not a key: no key can be read any more (stdin ended and the
+    /// terminal cannot be read either).
+    Unavailable,
 }
 
 /// Decodes bytes into keys; keeps an incomplete escape sequence for the

@@ -108,9 +108,13 @@ pub struct Screen {
 impl Screen {
     pub fn open(target: &ScreenTarget) -> std::io::Result<Screen> {
         // Writing settings of a terminal we share with mpiexec from a
-        // background process group would stop us with SIGTTOU (Open MPI).
-        // SAFETY: ignoring a signal.
-        unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
+        // background process group would stop us with SIGTTOU (Open MPI);
+        // reading it so (keys, once stdin ends) fails instead of stopping.
+        // SAFETY: ignoring signals.
+        unsafe {
+            libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+        }
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -158,17 +162,30 @@ impl Screen {
 
     /// Starts a thread that turns key presses into `Key`s.
     pub fn read_keys(&self, source: &KeySource, keys: Sender<Key>) -> std::io::Result<()> {
-        let input: File = match source {
-            KeySource::Terminal => self.file.try_clone()?,
+        let terminal = self.file.try_clone()?;
+        let stdin = match source {
+            KeySource::Terminal => None,
             // SAFETY: duplicating our own stdin descriptor.
-            KeySource::Stdin => unsafe {
+            KeySource::Stdin => Some(unsafe {
                 use std::os::fd::FromRawFd;
                 File::from_raw_fd(libc::dup(libc::STDIN_FILENO))
-            },
+            }),
         };
         std::thread::Builder::new()
             .name("mpi-tutor-keys".into())
-            .spawn(move || read_loop(input, keys))?;
+            .spawn(move || {
+                // Stdin ends when mpiexec stops forwarding it (run in a
+                // background process group, by `timeout` for one): the
+                // terminal itself is read then, if it lets us.
+                if let Some(stdin) = stdin {
+                    if read_loop(stdin, &keys).is_err() {
+                        return;
+                    }
+                }
+                if read_loop(terminal, &keys).is_ok() {
+                    let _ = keys.send(Key::Unavailable);
+                }
+            })?;
         Ok(())
     }
 }
@@ -197,21 +214,22 @@ fn take_foreground(fd: RawFd) -> Option<libc::pid_t> {
     }
 }
 
-fn read_loop(mut input: File, keys: Sender<Key>) {
+/// Sends the keys read from `input` until it ends (Ok) or the view has
+/// gone (Err).
+fn read_loop(mut input: File, keys: &Sender<Key>) -> Result<(), ()> {
     let mut decoder = KeyDecoder::default();
     let mut buf = [0u8; 256];
     loop {
         match input.read(&mut buf) {
-            Ok(0) | Err(_) => return,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Ok(0) | Err(_) => return Ok(()),
             Ok(n) => {
                 // A read that ends inside an escape sequence is rare enough
                 // that treating its ESC as the Esc key would confuse; wait
                 // for more only when the chunk ends right after ESC + '['.
                 let more = buf[..n].ends_with(b"\x1b[") || buf[..n].ends_with(b"\x1bO");
                 for k in decoder.feed(&buf[..n], more) {
-                    if keys.send(k).is_err() {
-                        return;
-                    }
+                    keys.send(k).map_err(|_| ())?;
                 }
             }
         }

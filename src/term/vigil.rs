@@ -7,6 +7,8 @@
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::mpsc::{channel, Receiver};
 
+use super::exits::{exit_signal, EndOrder};
+
 const RANK_VARIABLES: [&str; 3] = ["PMI_RANK=", "OMPI_COMM_WORLD_RANK=", "PMIX_RANK="];
 
 #[derive(Default)]
@@ -21,10 +23,15 @@ struct Watched {
     rank: u32,
     pid: i32,
     fd: OwnedFd,
+    /// A connection to the line the rank keeps open (see
+    /// [`keep_a_line_open`]): it ends the moment the rank's files close,
+    /// before its launcher hears of it.
+    line: Option<OwnedFd>,
 }
 
-/// A rank on this host: rank, pid, pidfd.
-pub type RankProcess = (u32, i32, RawFd);
+/// A rank on this host: rank, pid, pidfd, and the fd whose end is the
+/// rank's end (its line, else its pidfd).
+pub type RankProcess = (u32, i32, RawFd, RawFd);
 
 impl Vigil {
     /// The ranks of this job on this host, other than this process.
@@ -32,13 +39,14 @@ impl Vigil {
         if !crate::launcher::under_launcher() {
             return Vigil::default();
         }
-        let watched = sibling_ranks()
+        let watched = all_sibling_ranks()
             .into_iter()
             .filter_map(|(rank, pid)| {
                 Some(Watched {
                     rank,
                     pid,
                     fd: pidfd(pid)?,
+                    line: connect_line(rank),
                 })
             })
             .collect();
@@ -54,7 +62,7 @@ impl Vigil {
     /// Each watched rank's process.
     pub fn processes(&self) -> Vec<RankProcess> {
         (self.watched.iter())
-            .map(|w| (w.rank, w.pid, w.fd.as_raw_fd()))
+            .map(|w| (w.rank, w.pid, w.fd.as_raw_fd(), w.end_fd()))
             .collect()
     }
 
@@ -66,32 +74,30 @@ impl Vigil {
     }
 
     /// A thread waits on the pidfds, so that the rank that ended first is
-    /// known first (the launcher kills the others moments later).
+    /// known first (the launcher kills the others moments later), in the
+    /// order they ended (see [`EndOrder`]).
     fn watch_in_thread(&self) -> Receiver<(u32, Option<i32>)> {
         let (tx, rx) = channel();
-        let mut left: Vec<(u32, i32, OwnedFd)> = (self.watched.iter())
-            .filter_map(|w| Some((w.rank, w.pid, w.fd.try_clone().ok()?)))
+        let left: Vec<(u32, i32, OwnedFd, OwnedFd)> = (self.watched.iter())
+            .filter_map(|w| {
+                let end = (w.line.as_ref().unwrap_or(&w.fd)).try_clone().ok()?;
+                Some((w.rank, w.pid, w.fd.try_clone().ok()?, end))
+            })
             .collect();
         let _ = std::thread::Builder::new()
             .name("mpi-tutor-vigil".into())
             .spawn(move || {
-                while !left.is_empty() {
-                    let mut polls: Vec<libc::pollfd> = (left.iter())
-                        .map(|w| libc::pollfd {
-                            fd: w.2.as_raw_fd(),
-                            events: libc::POLLIN,
-                            revents: 0,
-                        })
-                        .collect();
-                    // SAFETY: poll on our own array.
-                    let n =
-                        unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, -1) };
-                    if n < 0 {
-                        continue;
-                    }
-                    for i in (0..polls.len()).rev().filter(|&i| polls[i].revents != 0) {
-                        let (rank, pid, _) = left.remove(i);
-                        if tx.send((rank, exit_signal(pid))).is_err() {
+                let Some(order) = EndOrder::new() else { return };
+                for (key, w) in left.iter().enumerate() {
+                    order.add(w.3.as_raw_fd(), key as u64);
+                }
+                let mut remaining = left.len();
+                while remaining > 0 {
+                    for key in order.wait(-1) {
+                        let (rank, pid, fd, end) = &left[key as usize];
+                        order.remove(end.as_raw_fd());
+                        remaining -= 1;
+                        if tx.send((*rank, exit_signal(*pid, fd.as_raw_fd()))).is_err() {
                             return;
                         }
                     }
@@ -101,11 +107,35 @@ impl Vigil {
     }
 }
 
-fn pidfd(pid: i32) -> Option<OwnedFd> {
+pub fn pidfd(pid: i32) -> Option<OwnedFd> {
     // SAFETY: pidfd_open returns a new fd or -1.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
     // SAFETY: a fresh fd that nothing else owns.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// How many ranks run on this host, as the launcher says.
+const LOCAL_SIZE_VARIABLES: [&str; 2] = ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOCAL_SIZE"];
+
+/// How long the other ranks on this host may take to appear: a launcher
+/// may still be starting some when rank 0 gets here.
+const GATHERING: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The sibling ranks, once as many as the launcher says run on this host
+/// are there (or after a short wait, with those found).
+fn all_sibling_ranks() -> Vec<(u32, i32)> {
+    let expected = LOCAL_SIZE_VARIABLES
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.parse::<usize>().ok())
+        .map_or(0, |n| n.saturating_sub(1));
+    let deadline = std::time::Instant::now() + GATHERING;
+    loop {
+        let found = sibling_ranks();
+        if found.len() >= expected || std::time::Instant::now() > deadline {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 /// (rank, pid) of the processes with our parent that carry a rank.
@@ -140,14 +170,68 @@ fn rank_of(pid: i32) -> Option<u32> {
     })
 }
 
-/// The signal that ended `pid`, read from its entry while it is a zombie
-/// (its parent, the MPI launcher, reaps it within moments: then None).
-pub fn exit_signal(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 2..];
-    // Field 52 of proc(5), the 50th after the command name: the status as
-    // waitpid(2) reports it.
-    let status: i32 = after.split_whitespace().nth(49)?.parse().ok()?;
-    let signal = status & 0x7f;
-    (signal != 0).then_some(signal)
+impl Watched {
+    fn end_fd(&self) -> RawFd {
+        self.line.as_ref().unwrap_or(&self.fd).as_raw_fd()
+    }
+}
+
+/// The abstract socket name of `rank`'s line, among the ranks that share
+/// `parent` (the launcher's process on this host).
+fn line_name(parent: i32, rank: u32) -> Vec<u8> {
+    format!("\0mpi-tutor-line-{parent}-{rank}").into_bytes()
+}
+
+/// Every rank keeps a listening socket open for as long as it lives.
+/// When a rank is killed its files close before its launcher notices
+/// (hydra ends the job as the rank's PMI socket closes), so rank 0 and
+/// the guardian, connected to it, learn of its end before the launcher's
+/// clean-up can end any other rank: the first line to end is the cause.
+pub fn keep_a_line_open() {
+    let Some(rank) = crate::launcher::launcher_rank() else {
+        return;
+    };
+    // SAFETY: getppid cannot fail.
+    let name = line_name(unsafe { libc::getppid() }, rank);
+    // SAFETY: a socket of our own, bound and listening; its fd is kept
+    // open until the process ends, on purpose.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        let (address, length) = unix_address(&name);
+        if fd < 0
+            || libc::bind(fd, std::ptr::addr_of!(address).cast(), length) != 0
+            || libc::listen(fd, 8) != 0
+        {
+            libc::close(fd);
+        }
+    }
+}
+
+/// A connection to `rank`'s line, if it keeps one.
+fn connect_line(rank: u32) -> Option<OwnedFd> {
+    // SAFETY: getppid cannot fail.
+    let name = line_name(unsafe { libc::getppid() }, rank);
+    let (address, length) = unix_address(&name);
+    // SAFETY: a socket of our own, connected; owned below.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return None;
+        }
+        let fd = OwnedFd::from_raw_fd(fd);
+        let done = libc::connect(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length);
+        (done == 0).then_some(fd)
+    }
+}
+
+fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+    // SAFETY: sockaddr_un is plain data.
+    let mut address: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    address.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let length = name.len().min(address.sun_path.len());
+    for (slot, byte) in address.sun_path.iter_mut().zip(&name[..length]) {
+        *slot = *byte as libc::c_char;
+    }
+    let total = std::mem::size_of::<libc::sa_family_t>() + length;
+    (address, total as libc::socklen_t)
 }

@@ -137,6 +137,8 @@ pub struct StatusInfo {
     pub trace_problems: usize,
     /// A failed write (a full disk) stopped the live run's recording.
     pub recording_stopped: bool,
+    /// No key can reach the view: the status bar says how to stop it.
+    pub keys_unavailable: bool,
 }
 
 /// The panes Tab cycles through.
@@ -216,6 +218,7 @@ impl<'a> Screen<'a> {
                 dropped: 0,
                 trace_problems: 0,
                 recording_stopped: false,
+                keys_unavailable: false,
             },
             focus: Pane::World,
             log_scroll: 0,

@@ -85,6 +85,9 @@ impl StatusBar<'_> {
         if self.deadlock {
             alerts.push(" DEADLOCK ".to_string());
         }
+        if s.keys_unavailable {
+            alerts.push(format!(" {} ", super::words::KEYS_UNAVAILABLE));
+        }
         let mut spans = vec![
             Span::styled(format!(" {} ", s.mode.word()), t.badge(mode_color(s.mode))),
             Span::raw(" "),

@@ -280,6 +280,12 @@ pub fn launcher_killed(signal_name: &str) -> String {
     format!("mpiexec was killed ({signal_name}); the job ended with it")
 }
 
+/// Why the run ended when the job failed before rank 0 could say why (a
+/// rank killed while the job was still starting).
+pub fn ended_unexplained(code: i32) -> String {
+    format!("the job ended with mpiexec's exit code {code} before rank 0 could say why")
+}
+
 /// The status bar's words when no key can reach the view.
 pub const KEYS_UNAVAILABLE: &str = "keys unavailable: stop with Ctrl-C in the terminal or `kill`";
 
