@@ -5,9 +5,10 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
+use common::twin::python;
 use common::{mpi, read};
 use mpi_tutor::trace::{Call, EventKind, Op, Trace};
 
@@ -90,39 +91,6 @@ fn one_sided_puts_land_in_rank_0s_window_without_rank_0_calling() {
         .all(|w| w.starts_with("[-1.0")));
     assert!(log.contains("-> window of 0 at 6  2 x f64 (16 B)"), "{log}");
     assert!(log.contains("<- window of 0 at 0  8 x f64 (64 B)"), "{log}");
-}
-
-/// The Python with mpi4py for the MPI under test, or None (said why).
-fn python() -> Option<PathBuf> {
-    let said = std::process::Command::new(common::mpiexec())
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let mpi = if said.contains("Open MPI") {
-        "openmpi"
-    } else {
-        "mpich"
-    };
-    let python = std::env::var_os("MPI_TUTOR_TEST_PYTHON").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(".python")
-                .join(mpi)
-                .join("bin/python3")
-        },
-        PathBuf::from,
-    );
-    let imports = std::process::Command::new(&python)
-        .args(["-c", "import mpi4py, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !imports {
-        eprintln!("skipped: {} does not import mpi4py", python.display());
-        return None;
-    }
-    common::watch::hooks_built();
-    Some(python)
 }
 
 /// `lessons/python/NAME.py` watched headless on `n` ranks: its log.

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use common::twin::python;
 use common::{alone, read, Run};
 use mpi_tutor::trace::{EventKind, Op, Trace};
 
@@ -24,42 +25,6 @@ const LOOSE: &[&str] = &["pool", "crash"];
 /// hooks of their own: one-sided's windows), compared by their own test
 /// (`tests/new_lessons_b.rs`).
 const BY_NAME: &[&str] = &["one-sided"];
-
-/// The Python with mpi4py and numpy for the MPI under test, or None (said).
-fn python() -> Option<PathBuf> {
-    let said = Command::new(common::mpiexec())
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    let mpi = if said.contains("Open MPI") || said.contains("OpenRTE") {
-        "openmpi"
-    } else {
-        "mpich"
-    };
-    let python = std::env::var_os("MPI_TUTOR_TEST_PYTHON").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join(".python")
-                .join(mpi)
-                .join("bin/python3")
-        },
-        PathBuf::from,
-    );
-    let imports = Command::new(&python)
-        .args(["-c", "import mpi4py, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !imports {
-        eprintln!(
-            "skipped: {} does not import mpi4py and numpy",
-            python.display()
-        );
-        return None;
-    }
-    common::watch::hooks_built();
-    Some(python)
-}
 
 /// A run of `args` recording its trace.
 fn recorded(args: &[&str]) -> (Run, Trace) {

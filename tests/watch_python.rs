@@ -13,59 +13,17 @@
 mod common;
 
 use std::ffi::OsStr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use common::tmux::Tmux;
+use common::twin::{mpi_under_test, python};
 use common::watch::{
-    assert_rank_1_receives, at, at_call, hooks_built, left_running, lines_of, live_script,
-    terminal_after,
+    assert_rank_1_receives, at, at_call, left_running, lines_of, live_script, terminal_after,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// `mpich` or `openmpi`: the MPI whose mpiexec the tests run.
-fn mpi_under_test() -> &'static str {
-    let said = Command::new(common::mpiexec())
-        .arg("--version")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
-    if said.contains("Open MPI") || said.contains("OpenRTE") {
-        "openmpi"
-    } else {
-        "mpich"
-    }
-}
-
-/// The Python with mpi4py for the MPI under test; None (and why, printed)
-/// when there is none.
-fn python() -> Option<PathBuf> {
-    let python = match std::env::var_os("MPI_TUTOR_TEST_PYTHON") {
-        Some(chosen) => PathBuf::from(chosen),
-        None => Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(".python")
-            .join(mpi_under_test())
-            .join("bin/python3"),
-    };
-    let imports = Command::new(&python)
-        .args(["-c", "import mpi4py, numpy"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !imports {
-        eprintln!(
-            "skipped: {} does not import mpi4py and numpy for {}; \
-             `scripts/setup.sh {} --for-tests` makes it",
-            python.display(),
-            mpi_under_test(),
-            mpi_under_test()
-        );
-        return None;
-    }
-    hooks_built();
-    Some(python)
-}
 
 /// Copies `tests/programs/python/NAME` into `dir`: the log names it as
 /// the working directory sees it.
