@@ -210,6 +210,6 @@ pub const LESSON: Lesson = Lesson::new(
     run,
 )
 .ranks(2..=64, 4)
-.size(Knob::new(128, 64..=1024))
+.size(Knob::new(128, 32..=512))
 .iterations(Knob::new(8, 1..=1000))
 .section(Section::Performance);

@@ -80,5 +80,8 @@ fn scaling_adds_the_whole_world_as_a_last_team() {
         let line = format!("says     strong {p:>2} ranks   64 x 64 ");
         assert!(run.stdout.contains(&line), "{line}:\n{}", run.stdout);
     }
-    assert_eq!(reduces(&trace, 0).last(), Some(&(comm_number(&[0, 1, 2]), 3)));
+    assert_eq!(
+        reduces(&trace, 0).last(),
+        Some(&(comm_number(&[0, 1, 2]), 3))
+    );
 }
