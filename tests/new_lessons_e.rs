@@ -68,7 +68,14 @@ fn scaling_times_each_team_and_fits_amdahl() {
     // rank 0 alone sends nothing, then 1 neighbour, then 2.
     assert_eq!(count(&trace, 3, Op::Isend), 2 * STEPS * 2);
     assert_eq!(count(&trace, 0, Op::Isend), 2 * STEPS * (1 + 2));
-    let ops = [Op::CommSplit, Op::Isend, Op::Irecv, Op::Reduce, Op::Barrier];
+    let ops = [
+        Op::CommSplit,
+        Op::Isend,
+        Op::Irecv,
+        Op::Waitall,
+        Op::Reduce,
+        Op::Barrier,
+    ];
     same_pattern("scaling", 4, &[], &ops);
 }
 

@@ -75,7 +75,8 @@ def heat_steps(team, n, block, neighbours):
     u = numpy.zeros((row1 - row0 + 2, col1 - col0 + 2))
     u[1:-1, 1:-1] = initial_heat(n, row0, row1, col0, col1)
     for _ in range(ITERATIONS):
-        exchange(team, u, neighbours)
+        if team.Get_size() > 1:  # alone, a rank has no edges to trade
+            exchange(team, u, neighbours)
         around = u[:-2, 1:-1] + u[2:, 1:-1] + u[1:-1, :-2] + u[1:-1, 2:]
         inner = u[1:-1, 1:-1]
         u[1:-1, 1:-1] = inner + ALPHA * (around - 4 * inner)
