@@ -45,10 +45,13 @@ pub fn run(world: &Comm, params: &crate::lessons::Params) {
         let best = amdahl_fraction(&strong);
         // Amdahl's f lies in [0, 1]; the nearest f there fits best.
         let fraction = best.clamp(0.0, 1.0);
+        let limit = match fraction {
+            f if f < 1e-3 => "no limit these runs can see".to_string(),
+            f => format!("at most {:.1} times faster on any number of ranks", 1.0 / f),
+        };
         world.say(format!(
-            "Amdahl fit: serial fraction {fraction:.3} ({:.1}%): at most {:.1} times faster on any number of ranks",
-            fraction * 100.0,
-            1.0 / fraction.max(1e-9)
+            "Amdahl fit: serial fraction {fraction:.3} ({:.1}%): {limit}",
+            fraction * 100.0
         ));
         if best > 1.0 {
             world.say("more ranks were slower than one: the cost is overhead (messages, shared cores), not a serial part");
