@@ -90,7 +90,7 @@ pub fn worst_difference_from_serial(me: &Layout, u: &Grid, iterations: u32) -> f
 
 /// One halo exchange: to each existing neighbour, send my edge and receive
 /// its edge into my ghost cells. Everything is posted, then waited for.
-fn exchange_halo(world: &Comm, me: &Layout, u: &mut Grid) {
+pub fn exchange_halo(world: &Comm, me: &Layout, u: &mut Grid) {
     let (rows, cols) = (me.rows, me.cols);
     let mut requests = Vec::new();
     let mut ghosts = Vec::new(); // where each received edge goes

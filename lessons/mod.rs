@@ -54,6 +54,7 @@ course! {
     datatypes: LESSON,
     ping_pong: LESSON,
     comm_split: LESSON,
+    scaling: LESSON,
 }
 
 /// Sizes a lesson can be asked to use (`--size`, `--iterations`) and the
