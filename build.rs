@@ -3,10 +3,13 @@
 //! needs no list kept by hand.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn main() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/python");
+    // Read when the script runs, not when it was compiled: a copied build
+    // directory must not read another checkout's twins.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let folder = PathBuf::from(manifest).join("lessons/python");
     println!("cargo:rerun-if-changed={}", folder.display());
     let mut twins: Vec<_> = std::fs::read_dir(&folder)
         .map(|entries| {
