@@ -118,6 +118,7 @@ fn draw(trace: &Trace, model: &Model) {
                     dropped: 0,
                     trace_problems: 0,
                     recording_stopped: false,
+                    keys_unavailable: i == 2,
                 },
                 focus: Pane::World,
                 log_scroll: i * 7,
@@ -129,6 +130,9 @@ fn draw(trace: &Trace, model: &Model) {
                 // The default crossing, the shortest, one between.
                 flight: [1.0, 0.15, 0.5][i],
                 color: i != 0,
+                // A rank shown in full, and the values shown or hidden.
+                selected: (i == 1).then_some(0),
+                values: i != 2,
                 main_panel,
                 spacetime: if i == 1 {
                     spacetime
