@@ -7,6 +7,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use common::twin::calls;
 use common::{mpi, read, Run};
 use mpi_tutor::lessons::find;
 use mpi_tutor::trace::{Call, CallEnd, EventKind, Op, Source, Trace};
@@ -65,19 +66,6 @@ fn check_lesson(lesson: &str, extra: &[&str], pattern: impl Fn(u32, &Trace)) {
         assert_checks_pass(lesson, n, &run);
         pattern(n, &trace);
     }
-}
-
-/// The calls rank `r` began, in order.
-fn calls(trace: &Trace, r: u32) -> Vec<&Call> {
-    trace
-        .events
-        .iter()
-        .filter(|e| e.rank == r)
-        .filter_map(|e| match &e.event {
-            EventKind::Begin(c) => Some(&**c),
-            _ => None,
-        })
-        .collect()
 }
 
 /// How rank `r`'s calls ended, by call id.

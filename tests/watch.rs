@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::tmux::Tmux;
 use common::watch::{
-    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, terminal_after,
+    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, quits_cleanly,
 };
 use mpi_tutor::trace::EventKind;
 
@@ -511,16 +511,7 @@ fn the_live_view_shows_the_c_source_with_markers_steps_and_quits_cleanly() {
     term.wait_for("the message delivered", LIMIT, |s| {
         common::delivered(s, "800 B") || s.contains("DONE")
     });
-    term.keys(&["q"]);
-    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = terminal_after(&after);
-    assert!(after.starts_with("EXIT=0"), "{after}");
-    let marker = dir.path().display().to_string();
-    assert!(
-        left_running(&marker).is_empty(),
-        "left running: {:?}",
-        left_running(&marker)
-    );
+    quits_cleanly(&term, dir.path(), &after, LIMIT);
 }
 
 #[test]

@@ -20,7 +20,7 @@ use std::time::Duration;
 use common::tmux::Tmux;
 use common::twin::{mpi_under_test, python};
 use common::watch::{
-    assert_rank_1_receives, at, at_call, left_running, lines_of, live_script, terminal_after,
+    assert_rank_1_receives, at, at_call, lines_of, live_script, quits_cleanly, terminal_after,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -565,17 +565,7 @@ fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     });
     term.keys(&["n", "n", "n"]);
     term.wait_for("the run's end", LIMIT, |s| s.contains("DONE"));
-    term.keys(&["q"]);
-    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
-    let after = terminal_after(&after);
-    assert!(after.starts_with("EXIT=0"), "{after}");
-    // The shell that printed SHELL-BACK is itself about to become `sleep`.
-    let marker = dir.path().display().to_string();
-    assert!(
-        left_running(&marker).is_empty(),
-        "left running: {:?}",
-        left_running(&marker)
-    );
+    quits_cleanly(&term, dir.path(), &after, LIMIT);
 }
 
 #[test]

@@ -118,3 +118,20 @@ pub fn terminal_after(after: &Path) -> String {
     );
     after
 }
+
+/// `q` in the live view of a `live_script` run in `dir`: the shell comes
+/// back within `limit`, the job ended with exit 0, the terminal is back in
+/// its usual mode and nothing of the job is left running.
+pub fn quits_cleanly(term: &super::tmux::Tmux, dir: &Path, after: &Path, limit: Duration) {
+    term.keys(&["q"]);
+    term.wait_for("the shell back", limit, |s| s.contains("SHELL-BACK"));
+    let after = terminal_after(after);
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    // The shell that printed SHELL-BACK is itself about to become `sleep`.
+    let marker = dir.display().to_string();
+    assert!(
+        left_running(&marker).is_empty(),
+        "left running: {:?}",
+        left_running(&marker)
+    );
+}
