@@ -61,6 +61,10 @@ pub struct Header {
     /// The lesson's parameters as given on the command line (`--size 64`...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
+    /// The host each rank runs on, indexed by rank (`MPI_Get_processor_name`).
+    /// Empty in recordings made before hosts were known.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hosts: Vec<String>,
 }
 
 impl Header {
@@ -73,7 +77,24 @@ impl Header {
             mpi_library: mpi_library.to_string(),
             started_unix,
             params: Vec::new(),
+            hosts: Vec::new(),
         }
+    }
+
+    /// The host `rank` runs on, when the run said so.
+    pub fn host(&self, rank: Rank) -> Option<&str> {
+        self.hosts.get(rank as usize).map(String::as_str)
+    }
+
+    /// Do the run's ranks live on more than one host?
+    pub fn spans_hosts(&self) -> bool {
+        self.hosts.iter().any(|h| Some(h) != self.hosts.first())
+    }
+
+    /// Does a message from `from` to `to` cross between hosts? False when
+    /// either host is unknown.
+    pub fn crosses_hosts(&self, from: Rank, to: Rank) -> bool {
+        matches!((self.host(from), self.host(to)), (Some(a), Some(b)) if a != b)
     }
 }
 
