@@ -69,6 +69,9 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if !under_launcher() {
         return relaunch(lesson, &args);
     }
+    if args.hosts.given() {
+        return crate::error::Error::HostsUnderLauncher.report();
+    }
     crate::probe::preview::show_values(!args.show.no_values);
     crate::probe::sends::make_synchronous(args.show.sync_sends);
     term::vigil::keep_a_line_open();
