@@ -200,7 +200,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         program.params.push((SYNC_SENDS_PARAM.into(), "on".into()));
     }
     let setup = RunSetup {
-        header: program.header(job.size(), job.library(), started_unix),
+        header: program.header(job.size(), job.library(), started_unix, job.hosts()),
         program,
         record: args.show.record.clone(),
         pace,
