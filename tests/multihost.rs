@@ -29,8 +29,15 @@ fn spread() -> (&'static str, Vec<&'static str>) {
     }
 }
 
-fn hosts_of(trace: &Path) -> Vec<String> {
-    common::read(trace).header.hosts
+/// Runs the script `make(dir, trace)` gives on 4 simulated hosts, checks
+/// that it ended well, and returns the run with the recording's hosts.
+fn recorded(make: impl FnOnce(&Path, &Path) -> String) -> Option<(common::Run, Vec<String>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("run.jsonl");
+    let script = make(dir.path(), &trace);
+    let run = Layout::hosts(4).run(&script, LIMIT)?;
+    run.assert_ok();
+    Some((run, common::read(&trace).header.hosts))
 }
 
 /// The headless log's line that says where the ranks run.
@@ -58,20 +65,18 @@ fn the_harness_runs_each_rank_on_the_host_it_was_given() {
 
 #[test]
 fn a_lesson_typed_on_one_host_runs_on_the_hosts_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("ring.jsonl");
     let (hosts, each) = spread();
     // No -n: the hosts' slots are the rank count.
-    let script = format!(
-        "{} lesson ring --headless --hosts {hosts} --record {}",
-        common::bin(),
-        trace.display()
-    );
-    let Some(run) = Layout::hosts(4).run(&script, LIMIT) else {
+    let Some((run, recorded_hosts)) = recorded(|_, trace| {
+        format!(
+            "{} lesson ring --headless --hosts {hosts} --record {}",
+            common::bin(),
+            trace.display()
+        )
+    }) else {
         return;
     };
-    run.assert_ok();
-    assert_eq!(hosts_of(&trace), each);
+    assert_eq!(recorded_hosts, each);
     let line = hosts_line(&run.stdout);
     for host in &each {
         assert!(line.contains(host), "{host} not named in {line:?}");
@@ -99,13 +104,10 @@ fn compile(dir: &Path, name: &str) -> PathBuf {
     out
 }
 
-#[test]
-fn watch_runs_a_c_program_on_the_hosts_of_a_hostfile() {
-    let dir = tempfile::tempdir().unwrap();
-    let program = compile(dir.path(), "ring");
-    let (hosts, each) = spread();
-    // One host a line, each MPI's way in turn.
-    let file: Vec<String> = hosts
+/// `hosts` (`h1:2,h2:2,...`) as a hostfile, a host a line, written each
+/// MPI's way in turn (`h1:2`, `h2 slots=2`).
+fn hostfile_text(hosts: &str) -> String {
+    let lines: Vec<String> = hosts
         .split(',')
         .enumerate()
         .map(|(i, entry)| match (i % 2, entry.split_once(':')) {
@@ -113,21 +115,26 @@ fn watch_runs_a_c_program_on_the_hosts_of_a_hostfile() {
             _ => entry.to_string(),
         })
         .collect();
-    let hostfile = dir.path().join("hostfile");
-    std::fs::write(&hostfile, format!("# the lab\n{}\n", file.join("\n"))).unwrap();
-    let trace = dir.path().join("watched.jsonl");
-    let script = format!(
-        "{} watch --headless --hostfile {} --record {} -- {}",
-        common::bin(),
-        hostfile.display(),
-        trace.display(),
-        program.display()
-    );
-    let Some(run) = Layout::hosts(4).run(&script, LIMIT) else {
+    format!("# the lab\n{}\n", lines.join("\n"))
+}
+
+#[test]
+fn watch_runs_a_c_program_on_the_hosts_of_a_hostfile() {
+    let (hosts, each) = spread();
+    let Some((run, recorded_hosts)) = recorded(|dir, trace| {
+        let hostfile = dir.join("hostfile");
+        std::fs::write(&hostfile, hostfile_text(hosts)).unwrap();
+        format!(
+            "{} watch --headless --hostfile {} --record {} -- {}",
+            common::bin(),
+            hostfile.display(),
+            trace.display(),
+            compile(dir, "ring").display()
+        )
+    }) else {
         return;
     };
-    run.assert_ok();
-    assert_eq!(hosts_of(&trace), each);
+    assert_eq!(recorded_hosts, each);
     let expected = each.len() * (each.len() - 1);
     let said = format!("token after 2 rounds: {expected} (expected {expected})");
     assert!(run.stdout.contains(&said), "{run:#?}");
@@ -137,22 +144,20 @@ fn watch_runs_a_c_program_on_the_hosts_of_a_hostfile() {
 
 #[test]
 fn the_users_own_mpiexec_places_the_ranks_with_its_own_flags() {
-    let dir = tempfile::tempdir().unwrap();
-    let trace = dir.path().join("own.jsonl");
     let (hosts, each) = spread();
-    let script = format!(
-        "{} {} -n {} {} lesson ring --headless --record {}",
-        common::mpiexec(),
-        host_flag(hosts),
-        each.len(),
-        common::bin(),
-        trace.display()
-    );
-    let Some(run) = Layout::hosts(4).run(&script, LIMIT) else {
+    let Some((_, recorded_hosts)) = recorded(|_, trace| {
+        format!(
+            "{} {} -n {} {} lesson ring --headless --record {}",
+            common::mpiexec(),
+            host_flag(hosts),
+            each.len(),
+            common::bin(),
+            trace.display()
+        )
+    }) else {
         return;
     };
-    run.assert_ok();
-    assert_eq!(hosts_of(&trace), each);
+    assert_eq!(recorded_hosts, each);
 }
 
 #[test]
