@@ -63,6 +63,47 @@ fn the_harness_runs_each_rank_on_the_host_it_was_given() {
     assert_eq!(names, ["h0", "h1", "h2", "h3"], "{run:#?}");
 }
 
+/// Pids of the live processes whose command line is `cmdline`.
+fn processes(cmdline: &str) -> Vec<i32> {
+    let entries = std::fs::read_dir("/proc").unwrap().flatten();
+    let pids = entries.filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok());
+    pids.filter(|pid| {
+        let line = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        String::from_utf8_lossy(&line).replace('\0', " ").trim() == cmdline
+    })
+    .collect()
+}
+
+/// Polls `test` every 20 ms for up to `limit`; whether it came true.
+fn within(limit: Duration, test: impl Fn() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if test() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    test()
+}
+
+#[test]
+fn killing_the_harness_ends_everything_on_every_host() {
+    if !common::hosts::available() {
+        return;
+    }
+    // A command line no other test runs.
+    let sleep = format!("sleep 300.{}", std::process::id());
+    let script = format!("onhost h1 {sleep} & ssh h2 {sleep} & {sleep}");
+    let running = common::start(Layout::hosts(3).command(&script));
+    let started = within(LIMIT, || processes(&sleep).len() == 3);
+    assert!(started, "the sleeps did not start on h0, h1 and h2");
+    // SAFETY: killing the harness we started (not its process group).
+    unsafe { libc::kill(running.pgid, libc::SIGKILL) };
+    let _ = running.finish(LIMIT);
+    let gone = within(Duration::from_secs(5), || processes(&sleep).is_empty());
+    assert!(gone, "left running: {:?}", processes(&sleep));
+}
+
 #[test]
 fn a_lesson_typed_on_one_host_runs_on_the_hosts_given() {
     let (hosts, each) = spread();
