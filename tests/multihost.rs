@@ -126,6 +126,33 @@ fn a_lesson_typed_on_one_host_runs_on_the_hosts_given() {
     assert!(run.stdout.contains(", 0 failed"), "{}", run.stdout);
 }
 
+#[test]
+fn sixty_four_ranks_on_four_hosts_complete_a_halo() {
+    let hosts = if open_mpi() {
+        "h1:16,h2:16,h3:16,h4:16"
+    } else {
+        "h1:64"
+    };
+    let script = format!(
+        "{} lesson halo --headless --fast --hosts {hosts}",
+        common::bin()
+    );
+    let Some(run) = Layout::hosts(5).run(&script, Duration::from_secs(150)) else {
+        return;
+    };
+    run.assert_ok();
+    assert!(
+        run.stdout.contains("checks: 64 passed, 0 failed"),
+        "{}",
+        run.stdout
+    );
+    let line = hosts_line(&run.stdout);
+    for entry in hosts.split(',') {
+        let host = entry.split(':').next().unwrap();
+        assert!(line.contains(host), "{host} not named in {line:?}");
+    }
+}
+
 /// tests/programs/NAME.c compiled with `mpicc -g` into `dir`.
 fn compile(dir: &Path, name: &str) -> PathBuf {
     common::watch::hooks_built();
