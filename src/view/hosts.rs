@@ -31,6 +31,9 @@ pub fn event_crosses(header: &Header, e: &Event) -> bool {
     }
 }
 
+/// The space-time diagram's legend of a message line between hosts.
+pub const DOUBLE_LEGEND: &str = "═ crosses hosts";
+
 /// [`CROSSES_LEGEND`] in short, for a narrow panel.
 pub const CROSSES_SHORT: &str = "⇄ network";
 

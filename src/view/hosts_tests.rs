@@ -54,6 +54,14 @@ fn snapshot_matrix_grouped_by_host() {
 }
 
 #[test]
+fn snapshot_space_time_across_hosts() {
+    let m = ring(&THREE);
+    let mut s = shown(&m);
+    s.main_panel = MainPanel::SpaceTime;
+    snap("hosts_spacetime", &s);
+}
+
+#[test]
 fn each_box_names_its_host_and_each_hosts_ranks_sit_together() {
     let m = ring(&DEALT);
     let buf = draw(&shown(&m), 120, 40);
