@@ -2,7 +2,8 @@
 
 use crate::model::{Deadlock, Summary};
 use crate::trace::display::bytes;
-use crate::trace::{Header, Outcome};
+use crate::trace::display::log_line;
+use crate::trace::{Event, Header, Outcome};
 use crate::view::words;
 
 pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
@@ -64,6 +65,16 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
 /// h1, 2-3 on h2`; None when the run did not say.
 pub fn hosts_text(header: &Header) -> Option<String> {
     words::hosts_line(header).map(|line| format!("-- hosts: {line}"))
+}
+
+/// An event's log line, ending in the mark when its data crosses hosts.
+pub fn log_text(header: &Header, e: &Event) -> String {
+    let mut line = log_line(e);
+    if words::event_crosses(header, e) {
+        line.push_str("  ");
+        line.push_str(words::CROSSES);
+    }
+    line
 }
 
 /// `rank 0 0.000 s, rank 1 1.203 s, ...`

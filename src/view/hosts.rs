@@ -245,6 +245,15 @@ pub fn host_totals_line(group: &HostGroup, t: &HostTotals) -> String {
     )
 }
 
+/// A rank as exports name its track: `rank 3 · h2` when the run spans
+/// hosts, else `rank 3`.
+pub fn rank_name(header: &Header, rank: Rank) -> String {
+    match header.host(rank).filter(|_| header.spans_hosts()) {
+        Some(host) => rank_on_host(rank, host),
+        None => format!("rank {rank}"),
+    }
+}
+
 /// `rank 3 · h2`: a rank and its host, for the rank boxes' titles.
 pub fn rank_on_host(rank: Rank, host: &str) -> String {
     format!("rank {rank} · {host}")

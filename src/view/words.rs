@@ -7,8 +7,8 @@ use crate::trace::display::{polled, source_name, tag_name};
 use crate::trace::{Call, Op, Source};
 
 pub use super::hosts::{
-    event_crosses, host_split, hosts_line, hosts_note, rank_on_host, COLLECTIVE_KIND, CROSSES,
-    CROSSES_LEGEND, MESSAGES_KIND, ONE_SIDED_KIND,
+    event_crosses, host_split, hosts_line, hosts_note, rank_name, rank_on_host, COLLECTIVE_KIND,
+    CROSSES, CROSSES_LEGEND, MESSAGES_KIND, ONE_SIDED_KIND,
 };
 
 /// A rank the tutor holds before a call, at the teacher's pace.
