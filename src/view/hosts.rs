@@ -210,7 +210,13 @@ pub struct HostTotals {
 pub fn host_totals(header: &Header, pairs: &[PairStats]) -> Vec<(HostGroup, HostTotals)> {
     let groups = host_groups(header);
     let mut totals = vec![HostTotals::default(); groups.len()];
-    let group_of = |r: Rank| groups.iter().position(|g| g.ranks.contains(&r));
+    let mut of_rank = vec![None; header.hosts.len()];
+    for (i, g) in groups.iter().enumerate() {
+        for &r in &g.ranks {
+            of_rank[r as usize] = Some(i);
+        }
+    }
+    let group_of = |r: Rank| of_rank.get(r as usize).copied().flatten();
     for p in pairs {
         let (from, to) = (group_of(p.from), group_of(p.to));
         let add = |t: &mut Traffic| {
@@ -252,6 +258,24 @@ pub fn rank_name(header: &Header, rank: Rank) -> String {
         Some(host) => rank_on_host(rank, host),
         None => format!("rank {rank}"),
     }
+}
+
+/// A host's name in at most `width` columns: without its domain
+/// (`node-a12` for `node-a12.cluster.org`), then, if still too long, its
+/// end after `…` (`…de-a12`): nodes of a cluster differ at the end.
+pub fn short_host(host: &str, width: usize) -> String {
+    let short = host
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(host);
+    let n = short.chars().count();
+    if n <= width {
+        return short.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let tail: String = short.chars().skip(n - keep).collect();
+    format!("…{tail}")
 }
 
 /// `rank 3 · h2`: a rank and its host, for the rank boxes' titles.

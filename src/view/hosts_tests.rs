@@ -249,3 +249,55 @@ fn a_run_on_one_host_looks_as_before() {
         }
     }
 }
+
+#[test]
+fn long_host_names_are_cut_to_the_box() {
+    let long = [
+        "node-a12.cluster.example.org",
+        "node-b07.cluster.example.org",
+    ];
+    let m = ring(&[long[0], long[0], long[0], long[1], long[1], long[1]]);
+    let t = text(&draw(&shown(&m), 120, 40));
+    let top = t.lines().find(|l| l.contains("┌ rank 0")).expect("boxes");
+    // Six whole boxes: every title stays inside its border.
+    assert_eq!(top.matches('┌').count(), 6, "{top}");
+    assert_eq!(top.matches('┐').count(), 6, "{top}");
+    // The domain goes, then the start: the end tells nodes apart.
+    assert!(top.contains("┌ rank 0 · …de-a12 ┐"), "{top}");
+    assert!(top.contains("┌ rank 3 · …de-b07 ┐"), "{top}");
+}
+
+#[test]
+fn ranks_are_listed_in_runs_and_ordered_by_host() {
+    assert_eq!(hosts::rank_ranges(&[0, 1, 2, 5, 7, 8]), "0-2,5,7-8");
+    assert_eq!(hosts::rank_ranges(&[]), "");
+    let header = ring_on_hosts(&DEALT, 0).header;
+    assert_eq!(hosts::rank_order(&header, 6), vec![0, 3, 1, 4, 2, 5]);
+    // Ranks the header does not place come last; one host keeps 0..n.
+    assert_eq!(hosts::rank_order(&header, 8), vec![0, 3, 1, 4, 2, 5, 6, 7]);
+    let one = ring_on_hosts(&["h1"; 4], 0).header;
+    assert_eq!(hosts::rank_order(&one, 4), vec![0, 1, 2, 3]);
+}
+
+#[test]
+fn sends_and_receives_between_hosts_are_told_apart() {
+    let script = ring_on_hosts(&THREE, 6);
+    let crossing: Vec<String> = (script.events.iter())
+        .filter(|e| hosts::event_crosses(&script.header, e))
+        .map(crate::trace::display::log_line)
+        .collect();
+    // The sends 1->2, 3->4, 5->0 and the receives that took the first
+    // two (rank 0's receive has not ended).
+    let ranks: Vec<&str> = crossing.iter().map(|l| &l[9..16]).collect();
+    assert_eq!(
+        ranks,
+        ["rank 1 ", "rank 3 ", "rank 5 ", "rank 2 ", "rank 4 "],
+        "{crossing:#?}"
+    );
+    let mut unknown = script.header.clone();
+    unknown.hosts.clear();
+    assert!(!script
+        .events
+        .iter()
+        .any(|e| hosts::event_crosses(&unknown, e)));
+}

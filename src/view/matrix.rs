@@ -101,9 +101,13 @@ fn add(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
 /// Columns the host names take before the rank labels: none on one host.
 fn host_width(header: &Header) -> u16 {
     let widest = (header.spans_hosts())
-        .then(|| header.hosts.iter().map(|h| h.chars().count()).max())
+        .then(|| {
+            (header.hosts.iter())
+                .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
+                .max()
+        })
         .flatten();
-    widest.map_or(0, |w| w.min(MAX_HOST_LABEL) as u16 + 1)
+    widest.map_or(0, |w| w as u16 + 1)
 }
 
 /// `3 · 24 B`
@@ -210,7 +214,7 @@ impl Placement {
     /// each host.
     fn row_label(&self, i: usize) -> String {
         let host = match &self.hosts[i] {
-            Some(h) if i == 0 || self.new_host(i) => super::fit(h, MAX_HOST_LABEL),
+            Some(h) if i == 0 || self.new_host(i) => hosts::short_host(h, MAX_HOST_LABEL),
             _ => String::new(),
         };
         let hw = self.host_w as usize;

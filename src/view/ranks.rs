@@ -61,7 +61,8 @@ impl RankBox<'_> {
                 // The borders and a blank either side of the title.
                 let room = (width as usize).saturating_sub(4);
                 let bare = words::rank_on_host(rank, "").chars().count();
-                words::rank_on_host(rank, &fit(host, room.saturating_sub(bare).max(1)))
+                let host = hosts::short_host(host, room.saturating_sub(bare).max(1));
+                words::rank_on_host(rank, &host)
             }
             None => format!("rank {rank}"),
         };
@@ -336,12 +337,10 @@ impl RankGrid<'_> {
 
     /// Columns the host names take before the cells.
     pub fn label_width(groups: &[Group]) -> usize {
-        let widest = groups
-            .iter()
-            .filter_map(|g| g.0)
-            .map(|h| h.chars().count())
+        let widest = (groups.iter().filter_map(|g| g.0))
+            .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
             .max();
-        widest.map_or(0, |w| w.min(MAX_HOST_LABEL) + 1)
+        widest.map_or(0, |w| w + 1)
     }
 
     /// Rows the groups take `cols` to a row.
@@ -372,7 +371,7 @@ impl Widget for &RankGrid<'_> {
         let mut row = 0;
         for (host, ranks) in &groups {
             if let (Some(host), true) = (host, row < area.height as usize) {
-                let label = fit(host, label_w.saturating_sub(1));
+                let label = hosts::short_host(host, label_w.saturating_sub(1));
                 buf.set_stringn(
                     area.x,
                     area.y + row as u16,
