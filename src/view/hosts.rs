@@ -5,7 +5,7 @@
 use ratatui::text::Line;
 
 use super::Theme;
-use crate::model::{HostSplit, PairStats, Traffic};
+use crate::model::{HostSplit, HostTraffic, PairStats, Traffic};
 use crate::trace::display::bytes;
 use crate::trace::{Event, EventKind, Header, Rank};
 
@@ -196,6 +196,20 @@ pub fn host_split(kind: &str, split: &HostSplit) -> String {
 pub const MESSAGES_KIND: &str = "messages";
 pub const COLLECTIVE_KIND: &str = "collective transfers";
 pub const ONE_SIDED_KIND: &str = "one-sided transfers";
+
+/// A [`host_split`] line per kind of traffic the run had (messages
+/// always), each with whether any of it crossed hosts.
+pub fn host_split_lines(h: &HostTraffic) -> Vec<(String, bool)> {
+    let kinds = [
+        (MESSAGES_KIND, &h.point_to_point),
+        (COLLECTIVE_KIND, &h.collective),
+        (ONE_SIDED_KIND, &h.one_sided),
+    ];
+    (kinds.into_iter())
+        .filter(|(kind, split)| !split.is_empty() || *kind == MESSAGES_KIND)
+        .map(|(kind, split)| (host_split(kind, split), split.across.messages > 0))
+        .collect()
+}
 
 /// One host's traffic: among its own ranks, out to other hosts and in
 /// from them.

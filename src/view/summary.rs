@@ -215,12 +215,8 @@ fn one_sided_lines(s: &Summary) -> Vec<Line<'static>> {
             words::one_sided_movement(k.op)
         )));
     }
-    if !s.window_calls.is_empty() {
-        out.push(Line::from(format!(
-            " window calls: {} ({})",
-            words::window_calls(&s.window_calls),
-            words::WINDOW_CALLS_NOTE
-        )));
+    if let Some(line) = words::window_calls(&s.window_calls) {
+        out.push(Line::from(format!(" {line}")));
     }
     out
 }
@@ -232,22 +228,13 @@ fn host_lines(s: &Summary, theme: Theme) -> Vec<Line<'static>> {
     };
     let bold = Style::new().add_modifier(Modifier::BOLD);
     let mut out = vec![Line::from(""), Line::styled(" hosts", bold)];
-    let kinds = [
-        (words::MESSAGES_KIND, &h.point_to_point),
-        (words::COLLECTIVE_KIND, &h.collective),
-        (words::ONE_SIDED_KIND, &h.one_sided),
-    ];
-    for (kind, split) in kinds {
-        if !split.is_empty() || kind == words::MESSAGES_KIND {
-            out.push(Line::styled(
-                format!(" {}", words::host_split(kind, split)),
-                if split.across.messages > 0 {
-                    theme.crossing()
-                } else {
-                    Style::new()
-                },
-            ));
-        }
+    for (line, crossed) in words::host_split_lines(h) {
+        let style = if crossed {
+            theme.crossing()
+        } else {
+            Style::new()
+        };
+        out.push(Line::styled(format!(" {line}"), style));
     }
     out
 }
