@@ -16,10 +16,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::hosts;
 use super::ranks::top_rule;
 use super::Theme;
 use crate::model::{is_blocking, Model};
-use crate::trace::Rank;
+use crate::trace::{Header, Rank};
 
 /// A stretch the tutor held the rank before a call: not waiting in MPI,
 /// not running the program.
@@ -98,9 +99,7 @@ impl SpaceTimeView {
 
 /// Columns left for time once the rank labels are drawn.
 fn track_width(model: &Model, width: u16) -> u16 {
-    width
-        .saturating_sub(label_width(model.ranks().len()))
-        .max(1)
+    width.saturating_sub(label_width(model)).max(1)
 }
 
 /// How the rows of a panel `height` rows high (its title included) go to
@@ -139,10 +138,26 @@ fn rows_of(model: &Model, height: u16) -> (usize, usize) {
     rows_for(model.ranks().len(), height, far * 4 > total)
 }
 
-/// `12 ` for up to 100 ranks.
-fn label_width(ranks: usize) -> u16 {
-    ranks.saturating_sub(1).to_string().len() as u16 + 1
+/// `12 ` for up to 100 ranks; `h2 12 ` across hosts.
+fn label_width(model: &Model) -> u16 {
+    let ranks = model.ranks().len().saturating_sub(1).to_string().len() as u16 + 1;
+    ranks + host_width(model.header())
 }
+
+/// The host names before the rank numbers, across hosts: the widest
+/// short name and a blank; 0 on one host.
+fn host_width(header: &Header) -> u16 {
+    let widest = (header.hosts.iter())
+        .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
+        .max();
+    match widest {
+        Some(w) if header.spans_hosts() => w as u16 + 1,
+        _ => 0,
+    }
+}
+
+/// Widest host name before the rank numbers.
+const MAX_HOST_LABEL: usize = 8;
 
 /// Round numbers of seconds per column, times a power of ten: fine enough
 /// steps that the whole run fills most of the panel.
@@ -221,10 +236,10 @@ impl SpaceTime<'_> {
         let block = top_rule(self.title(per, first, shown), t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
-        if inner.height < 2 || inner.width <= label_width(n) + 1 || n == 0 {
+        let lw = label_width(self.model);
+        if inner.height < 2 || inner.width <= lw + 1 || n == 0 {
             return 0;
         }
-        let lw = label_width(n);
         let plot = Plot {
             x0: inner.x + lw,
             cols: inner.width - lw,
@@ -310,10 +325,16 @@ impl SpaceTime<'_> {
         let ranks = self.model.ranks().iter().enumerate();
         for (r, rv) in ranks.skip(rows.first).take(rows.shown) {
             let y = rows.of(r).expect("shown");
+            let header = self.model.header();
+            let hw = host_width(header) as usize;
+            let host = match header.host(r as u32).filter(|_| hw > 0) {
+                Some(h) => hosts::short_host(h, MAX_HOST_LABEL),
+                None => String::new(),
+            };
             buf.set_stringn(
                 x,
                 y,
-                format!("{:>w$}", r, w = lw as usize - 1),
+                format!("{host:<hw$}{:>w$}", r, w = lw as usize - 1 - hw),
                 lw as usize,
                 t.state(rv, false).add_modifier(Modifier::BOLD),
             );
