@@ -66,10 +66,12 @@ pub struct HostGroup {
 
 /// The hosts of a run, each with its ranks, in the order of their lowest
 /// rank; empty when the run did not say where its ranks run. Ranks beyond
-/// the hosts list (an old or partial header) are left out.
+/// the hosts list (an old or partial header) are left out, and so are
+/// hosts listed for ranks beyond the world.
 pub fn host_groups(header: &Header) -> Vec<HostGroup> {
     let mut groups: Vec<HostGroup> = Vec::new();
-    for (rank, host) in header.hosts.iter().enumerate() {
+    let ranks = header.world_size as usize;
+    for (rank, host) in header.hosts.iter().enumerate().take(ranks) {
         let rank = rank as Rank;
         match groups.iter_mut().find(|g| &g.host == host) {
             Some(g) => g.ranks.push(rank),

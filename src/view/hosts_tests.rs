@@ -301,3 +301,30 @@ fn sends_and_receives_between_hosts_are_told_apart() {
         .iter()
         .any(|e| hosts::event_crosses(&unknown, e)));
 }
+
+#[test]
+fn a_header_with_too_few_or_too_many_hosts_still_draws() {
+    let odd: [&[&str]; 4] = [
+        &["h1", "h2", "h2", "h3"],
+        &["h1", "h1", "h2", "h2", "h3", "h3", "h4", "h5"],
+        &["", "x"],
+        &["a.b.c", ".", "a.b.c", "..."],
+    ];
+    for hosts in odd {
+        let mut script = ring_on_hosts(&THREE, 2);
+        script.header.hosts = hosts.iter().map(|h| h.to_string()).collect();
+        let m = script.model();
+        for panel in [MainPanel::World, MainPanel::Matrix, MainPanel::SpaceTime] {
+            for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+                let mut s = shown(&m);
+                s.main_panel = panel;
+                s.show_summary = panel == MainPanel::Matrix;
+                let t = text(&draw(&s, w, h));
+                assert!(t.contains("ring"), "{hosts:?} {panel:?} {w}x{h}\n{t}");
+            }
+        }
+        // Only the world's ranks are listed.
+        let line = hosts::hosts_line(m.header()).unwrap_or_default();
+        assert!(!line.contains('6') && !line.contains('7'), "{line}");
+    }
+}
