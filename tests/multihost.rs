@@ -87,6 +87,23 @@ fn within(limit: Duration, test: impl Fn() -> bool) -> bool {
 }
 
 #[test]
+fn a_host_with_terminals_of_its_own_sees_none_of_the_teachers() {
+    let mut layout = Layout::hosts(3);
+    layout.own_pts = Some("others".into());
+    // A terminal opened on h0, looked for there, on h1 and on h2 (0: found).
+    let script = "python3 -c 'import os, pty, subprocess as s; m, t = pty.openpty(); \
+        n = os.ttyname(t); print(n, s.call([\"test\", \"-e\", n]), \
+        s.call([\"onhost\", \"h1\", \"test\", \"-e\", n]), s.call([\"ssh\", \"h2\", \"test -e \" + n]))'";
+    let Some(run) = layout.run(script, LIMIT) else {
+        return;
+    };
+    run.assert_ok();
+    let found: Vec<&str> = run.stdout.split_whitespace().collect();
+    assert!(found[0].starts_with("/dev/pts/"), "{run:#?}");
+    assert_eq!(found[1..], ["0", "1", "1"], "{run:#?}");
+}
+
+#[test]
 fn killing_the_harness_ends_everything_on_every_host() {
     if !common::hosts::available() {
         return;
