@@ -80,6 +80,14 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/calls.rs");
     let shown = mpicc_show();
+    // Which Fortran hooks the library needs (src/fortran.rs).
+    let family = if shown.contains("-lmpich") {
+        "mpich"
+    } else {
+        "openmpi"
+    };
+    println!("cargo:rustc-check-cfg=cfg(mpi_family, values(\"mpich\", \"openmpi\"))");
+    println!("cargo:rustc-cfg=mpi_family=\"{family}\"");
     let headers = headers(&shown);
     if headers.iter().any(|h| declares_large_count(h)) {
         println!("cargo:rustc-cfg=large_count");
