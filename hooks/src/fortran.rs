@@ -29,7 +29,9 @@ use buffers::{
     allreduce, bcast, gather, irecv, isend, recv, reduce, scatter, send, sendrecv, ssend,
 };
 
-type Fint = ffi::MPI_Fint;
+/// `MPI_Fint`: a C `int` in both libraries (gfortran's default
+/// `INTEGER`), which Open MPI's bindings for Rust do not name.
+type Fint = c_int;
 
 /// Where the library keeps its Fortran markers (`MPI_STATUS_IGNORE`...):
 /// Fortran passes them by address, so they are told apart by address.
