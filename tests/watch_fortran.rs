@@ -146,21 +146,25 @@ fn a_fortran_ring_shows_every_call_on_its_f90_line_and_the_output() {
     let log = &run.stdout;
     let zero = lines_of(log, 0);
     let calls = [
-        ("send     -> 1  tag 0  1 x MPI_INTEGER (4 B)", "ring.f90:21"),
-        ("recv     <- 2  tag 0", "ring.f90:22"),
-        ("irecv    <- 2  tag 1", "ring.f90:31"),
-        ("isend    -> 1  tag 1", "ring.f90:32"),
-        ("waitall  request", "ring.f90:33"),
-        ("sendrecv -> 2  tag 2", "ring.f90:35"),
-        ("barrier  all ranks", "ring.f90:38"),
-        ("bcast    root 0", "ring.f90:39"),
+        ("send     -> 1  tag 0  1 x MPI_INTEGER (4 B)", "ring.f90:22"),
+        ("recv     <- 2  tag 0", "ring.f90:23"),
+        ("irecv    <- 2  tag 1", "ring.f90:32"),
+        ("isend    -> 1  tag 1", "ring.f90:33"),
+        ("wait     request", "ring.f90:34"),
+        ("waitall  request", "ring.f90:35"),
+        (
+            "sendrecv -> 2  tag 2  1 x MPI_INTEGER (4 B)  <- any  tag 2",
+            "ring.f90:38",
+        ),
+        ("barrier  all ranks", "ring.f90:42"),
+        ("bcast    root 0", "ring.f90:43"),
         (
             "scatter  root 0  1 x MPI_INTEGER (4 B)  [10, 20, 30]",
-            "ring.f90:42",
+            "ring.f90:46",
         ),
-        ("gather   root 0", "ring.f90:43"),
-        ("reduce   root 0", "ring.f90:44"),
-        ("allreduce 1 x MPI_INTEGER (4 B)  op sum", "ring.f90:45"),
+        ("gather   root 0", "ring.f90:47"),
+        ("reduce   root 0", "ring.f90:48"),
+        ("allreduce 1 x MPI_INTEGER (4 B)  op sum", "ring.f90:49"),
     ];
     let places: Vec<usize> = calls
         .iter()
@@ -169,6 +173,12 @@ fn a_fortran_ring_shows_every_call_on_its_f90_line_and_the_output() {
     assert!(places.windows(2).all(|w| w[0] < w[1]), "{log}");
     let token = at(&zero, "says     token after 2 rounds: 6");
     assert!(places[1] < token && token < places[2], "{log}");
+    // The status the program read, and the requests the waits freed.
+    at(
+        &zero,
+        "says     0: neighbours 2 and 1, the right one from 1",
+    );
+    assert!(!log.contains("still open"), "{log}");
     for rank in 0..3 {
         at(
             &lines_of(log, rank),

@@ -1,12 +1,13 @@
 ! A token goes around the ring of ranks twice, every rank adding its number;
-! then the calls of a course, each once: a halo exchange with Isend, Irecv
-! and Waitall, a Sendrecv, Barrier, Bcast, Scatter, Gather, Reduce and
+! then the calls of a course, each once: a halo exchange with Irecv, Isend,
+! Wait and Waitall, a Sendrecv, Barrier, Bcast, Scatter, Gather, Reduce and
 ! Allreduce. The Fortran twin of ring.c, with `use mpi`.
 program ring
   use mpi
   implicit none
   integer :: rank, size, next, prev, round, token, ierr
   integer :: requests(2), left_value, right_value, got, total, everyone
+  integer :: status(MPI_STATUS_SIZE)
   integer, allocatable :: parts(:)
 
   call MPI_Init(ierr)
@@ -30,10 +31,13 @@ program ring
 
   call MPI_Irecv(left_value, 1, MPI_INTEGER, prev, 1, MPI_COMM_WORLD, requests(1), ierr)
   call MPI_Isend(rank, 1, MPI_INTEGER, next, 1, MPI_COMM_WORLD, requests(2), ierr)
-  call MPI_Waitall(2, requests, MPI_STATUSES_IGNORE, ierr)
-  call MPI_Sendrecv(rank, 1, MPI_INTEGER, prev, 2, right_value, 1, MPI_INTEGER, next, 2, &
-                    MPI_COMM_WORLD, MPI_STATUS_IGNORE, ierr)
-  print '(i0,a,i0,a,i0)', rank, ': neighbours ', left_value, ' and ', right_value
+  call MPI_Wait(requests(1), status, ierr)
+  call MPI_Waitall(1, requests(2), MPI_STATUSES_IGNORE, ierr)
+  if (any(requests /= MPI_REQUEST_NULL)) print '(i0,a)', rank, ': a request is still open'
+  call MPI_Sendrecv(rank, 1, MPI_INTEGER, prev, 2, right_value, 1, MPI_INTEGER, MPI_ANY_SOURCE, 2, &
+                    MPI_COMM_WORLD, status, ierr)
+  print '(i0,a,i0,a,i0,a,i0)', rank, ': neighbours ', left_value, ' and ', right_value, &
+    ', the right one from ', status(MPI_SOURCE)
 
   call MPI_Barrier(MPI_COMM_WORLD, ierr)
   call MPI_Bcast(token, 1, MPI_INTEGER, 0, MPI_COMM_WORLD, ierr)
