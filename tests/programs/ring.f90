@@ -32,7 +32,7 @@ program ring
   call MPI_Irecv(left_value, 1, MPI_INTEGER, prev, 1, MPI_COMM_WORLD, requests(1), ierr)
   call MPI_Isend(rank, 1, MPI_INTEGER, next, 1, MPI_COMM_WORLD, requests(2), ierr)
   call MPI_Wait(requests(1), status, ierr)
-  call MPI_Waitall(1, requests(2), MPI_STATUSES_IGNORE, ierr)
+  call MPI_Waitall(1, requests(2:2), MPI_STATUSES_IGNORE, ierr)
   if (any(requests /= MPI_REQUEST_NULL)) print '(i0,a)', rank, ': a request is still open'
   call MPI_Sendrecv(rank, 1, MPI_INTEGER, prev, 2, right_value, 1, MPI_INTEGER, MPI_ANY_SOURCE, 2, &
                     MPI_COMM_WORLD, status, ierr)
