@@ -24,6 +24,8 @@ use crate::hook;
 
 #[cfg(mpi_family = "openmpi")]
 mod buffers;
+mod comms;
+mod polls;
 #[cfg(mpi_family = "openmpi")]
 use buffers::{
     allreduce, bcast, gather, irecv, isend, recv, reduce, scatter, send, sendrecv, ssend,
@@ -31,6 +33,9 @@ use buffers::{
 
 /// `MPI_Fint`: a C `int` in both libraries (gfortran's default
 /// `INTEGER`), which Open MPI's bindings for Rust do not name.
+use comms::{comm_dup, comm_free, comm_split};
+use polls::{iprobe, probe, test};
+
 type Fint = c_int;
 
 /// Where the library keeps its Fortran markers (`MPI_STATUS_IGNORE`...):
@@ -141,6 +146,12 @@ mod names {
     fortran!(barrier => mpi_barrier_, mpi_barrier__, ompi_barrier_f);
     fortran!(wait => mpi_wait_, mpi_wait__, ompi_wait_f);
     fortran!(waitall => mpi_waitall_, mpi_waitall__, ompi_waitall_f);
+    fortran!(test => mpi_test_, mpi_test__, ompi_test_f);
+    fortran!(iprobe => mpi_iprobe_, mpi_iprobe__, ompi_iprobe_f);
+    fortran!(probe => mpi_probe_, mpi_probe__, ompi_probe_f);
+    fortran!(comm_split => mpi_comm_split_, mpi_comm_split__, ompi_comm_split_f);
+    fortran!(comm_dup => mpi_comm_dup_, mpi_comm_dup__, ompi_comm_dup_f);
+    fortran!(comm_free => mpi_comm_free_, mpi_comm_free__, ompi_comm_free_f);
     fortran!(send => mpi_send_, mpi_send__, ompi_send_f);
     fortran!(ssend => mpi_ssend_, mpi_ssend__, ompi_ssend_f);
     fortran!(recv => mpi_recv_, mpi_recv__, ompi_recv_f);
@@ -166,6 +177,12 @@ mod names {
     fortran!(barrier => mpi_barrier_f08_);
     fortran!(wait => mpi_wait_f08_);
     fortran!(waitall => mpi_waitall_f08_);
+    fortran!(test => mpi_test_f08_);
+    fortran!(iprobe => mpi_iprobe_f08_);
+    fortran!(probe => mpi_probe_f08_);
+    fortran!(comm_split => mpi_comm_split_f08_);
+    fortran!(comm_dup => mpi_comm_dup_f08_);
+    fortran!(comm_free => mpi_comm_free_f08_);
 }
 
 unsafe extern "C" fn init(ierr: *mut Fint) {
