@@ -102,6 +102,18 @@ fn watch(dir: &Path, ranks: &str, name: &str) -> common::Run {
     common::watch::watch(dir, &args, [format!("./{name}")], LIMIT)
 }
 
+/// Where in `lines` each of `calls` (a call and the site it ends with)
+/// is, checked to come in that order.
+fn in_order(lines: &[&str], calls: &[(&str, &str)]) -> Vec<usize> {
+    let places: Vec<usize> = calls
+        .iter()
+        .map(|(call, site)| at_call(lines, call, site))
+        .collect();
+    let ordered = places.windows(2).all(|w| w[0] < w[1]);
+    assert!(ordered, "{calls:?} out of order in:\n{}", lines.join("\n"));
+    places
+}
+
 #[test]
 fn a_cpp_program_shows_its_cpp_lines_and_each_ranks_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -174,11 +186,7 @@ fn a_fortran_ring_shows_every_call_on_its_f90_line_and_the_output() {
         ("reduce   root 0", "ring.f90:48"),
         ("allreduce 1 x MPI_INTEGER (4 B)  op sum", "ring.f90:49"),
     ];
-    let places: Vec<usize> = calls
-        .iter()
-        .map(|(call, line)| at_call(&zero, call, line))
-        .collect();
-    assert!(places.windows(2).all(|w| w[0] < w[1]), "{log}");
+    let places = in_order(&zero, &calls);
     let token = at(&zero, "says     token after 2 rounds: 6");
     assert!(places[1] < token && token < places[2], "{log}");
     // The status the program read, and the requests the waits freed.
@@ -214,11 +222,7 @@ fn a_fortran_2008_ring_shows_its_lines_too() {
         ("barrier  all ranks", "ring_f08.f90:31"),
         ("allreduce 1 x MPI_INTEGER (4 B)  op sum", "ring_f08.f90:32"),
     ];
-    let places: Vec<usize> = calls
-        .iter()
-        .map(|(call, line)| at_call(&two, call, line))
-        .collect();
-    assert!(places.windows(2).all(|w| w[0] < w[1]), "{log}");
+    in_order(&two, &calls);
     at(&two, "says     2: everyone sums to 3");
     at(&lines_of(log, 0), "says     token after 2 rounds: 6");
 }
@@ -281,14 +285,8 @@ fn a_program_linked_to_both_mpis_is_refused_in_one_line() {
         return;
     }
     let program = dir.path().join("both");
-    let run = common::alone(&["watch", "--", program.to_str().unwrap()], LIMIT);
-    assert_eq!(run.code, Some(2), "{run:#?}");
-    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
-    assert!(
-        run.stderr
-            .contains("is linked to two MPIs, MPICH (libmpich.so.12) and Open MPI"),
-        "{run:#?}"
-    );
+    let says = "is linked to two MPIs, MPICH (libmpich.so.12) and Open MPI";
+    common::watch::assert_refused_in_one_line(&program, says, LIMIT);
 }
 
 /// Rank 1's calls in the log of a watched `split.f90` or `split_f08.f90`

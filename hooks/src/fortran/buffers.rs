@@ -66,6 +66,28 @@ unsafe fn with_new_request(
     code
 }
 
+/// A point-to-point call's message, converted: count, datatype, peer
+/// (destination or source), tag and communicator.
+type Message = (c_int, ffi::MPI_Datatype, c_int, c_int, ffi::MPI_Comm);
+
+/// Converts a point-to-point call's Fortran arguments.
+///
+/// # Safety
+/// The program's arguments, as Fortran passes them.
+unsafe fn message(
+    count: *const Fint,
+    type_at: *const Fint,
+    peer: *const Fint,
+    tag: *const Fint,
+    comm_at: *const Fint,
+) -> Message {
+    // SAFETY: as the caller guarantees.
+    unsafe {
+        let kind = datatype(type_at);
+        (value(count), kind, value(peer), value(tag), comm(comm_at))
+    }
+}
+
 pub unsafe extern "C" fn send(
     buf: *const c_void,
     count: *const Fint,
@@ -77,11 +99,9 @@ pub unsafe extern "C" fn send(
 ) {
     // SAFETY: the program's arguments, as Fortran passes them.
     unsafe {
-        let (count, kind, dest, tag) = (value(count), datatype(type_at), value(dest), value(tag));
-        answer(
-            ierr,
-            p2p::send(buffer(buf), count, kind, dest, tag, comm(comm_at)),
-        );
+        let (count, kind, dest, tag, communicator) = message(count, type_at, dest, tag, comm_at);
+        let code = p2p::send(buffer(buf), count, kind, dest, tag, communicator);
+        answer(ierr, code);
     }
 }
 
@@ -96,11 +116,9 @@ pub unsafe extern "C" fn ssend(
 ) {
     // SAFETY: the program's arguments, as Fortran passes them.
     unsafe {
-        let (count, kind, dest, tag) = (value(count), datatype(type_at), value(dest), value(tag));
-        answer(
-            ierr,
-            p2p::ssend(buffer(buf), count, kind, dest, tag, comm(comm_at)),
-        );
+        let (count, kind, dest, tag, communicator) = message(count, type_at, dest, tag, comm_at);
+        let code = p2p::ssend(buffer(buf), count, kind, dest, tag, communicator);
+        answer(ierr, code);
     }
 }
 
@@ -117,9 +135,8 @@ pub unsafe extern "C" fn recv(
 ) {
     // SAFETY: the program's arguments, as Fortran passes them.
     unsafe {
-        let (count, kind, source, tag) =
-            (value(count), datatype(type_at), value(source), value(tag));
-        let communicator = comm(comm_at);
+        let (count, kind, source, tag, communicator) =
+            message(count, type_at, source, tag, comm_at);
         let code = with_status(status, |status| {
             p2p::recv(buffer(buf), count, kind, source, tag, communicator, status)
         });
@@ -140,8 +157,7 @@ pub unsafe extern "C" fn isend(
 ) {
     // SAFETY: the program's arguments, as Fortran passes them.
     unsafe {
-        let (count, kind, dest, tag) = (value(count), datatype(type_at), value(dest), value(tag));
-        let communicator = comm(comm_at);
+        let (count, kind, dest, tag, communicator) = message(count, type_at, dest, tag, comm_at);
         let code = with_new_request(request, |started| {
             p2p::isend(buffer(buf), count, kind, dest, tag, communicator, started)
         });
@@ -162,9 +178,8 @@ pub unsafe extern "C" fn irecv(
 ) {
     // SAFETY: the program's arguments, as Fortran passes them.
     unsafe {
-        let (count, kind, source, tag) =
-            (value(count), datatype(type_at), value(source), value(tag));
-        let communicator = comm(comm_at);
+        let (count, kind, source, tag, communicator) =
+            message(count, type_at, source, tag, comm_at);
         let code = with_new_request(request, |started| {
             p2p::irecv(buffer(buf), count, kind, source, tag, communicator, started)
         });
