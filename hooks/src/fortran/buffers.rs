@@ -23,7 +23,7 @@ fn buffer(buf: *const c_void) -> *mut c_void {
         ]
     });
     match buf as usize {
-        at if at != 0 && at == in_place => 1 as *mut c_void,
+        at if at != 0 && at == in_place => std::ptr::without_provenance_mut(1),
         at if at != 0 && at == bottom => std::ptr::null_mut(),
         _ => buf.cast_mut(),
     }
