@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use common::watch::{at, at_call, hooks_built, lines_of};
+use common::tmux::Tmux;
+use common::watch::{at, at_call, hooks_built, lines_of, live_script, quits_cleanly};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -259,6 +260,22 @@ fn a_fortran_run_names_its_source_file_for_the_source_pane() {
         .collect();
     assert_eq!(sources.len(), 1, "{sources:?}");
     assert!(sources[0].ends_with("/ring.f90"), "{sources:?}");
+}
+
+#[test]
+fn the_live_view_shows_the_f90_source_with_each_ranks_marker_and_quits_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    compile(dir.path(), "ring.f90", &mpifort(), &["-g"], "ring");
+    let after = dir.path().join("after.txt");
+    let script = live_script(dir.path(), "-n 3 --paused -- ./ring", &after);
+    let term = Tmux::start("watch-fortran", 140, 45, &script);
+    let s = term.wait_for("the ranks held on their Fortran lines", LIMIT, |s| {
+        s.contains("PAUSED") && s.contains("▶0   22") && s.contains("▶1 2 25")
+    });
+    assert!(s.contains("ring.f90"), "{s}");
+    let send = "22       call MPI_Send(token, 1, MPI_INTEGER, next, 0, MPI_COMM_WORLD";
+    assert!(s.contains(send), "{s}");
+    quits_cleanly(&term, dir.path(), &after, LIMIT);
 }
 
 #[test]
