@@ -100,8 +100,6 @@ fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
         // A Python rank's prints reach the capture as they are made, in
         // order with its MPI calls (Python buffers a pipe's output).
         .env("PYTHONUNBUFFERED", "1")
-        // And a Fortran rank's (gfortran buffers a pipe's output too).
-        .env("GFORTRAN_UNBUFFERED_PRECONNECTED", "y")
         .exec();
     Error::Usage(format!("cannot start {}: {error}", program.display()))
 }
