@@ -31,11 +31,11 @@ use buffers::{
     allreduce, bcast, gather, irecv, isend, recv, reduce, scatter, send, sendrecv, ssend,
 };
 
-/// `MPI_Fint`: a C `int` in both libraries (gfortran's default
-/// `INTEGER`), which Open MPI's bindings for Rust do not name.
 use comms::{comm_dup, comm_free, comm_split};
 use polls::{iprobe, probe, test};
 
+/// `MPI_Fint`: a C `int` in both libraries (gfortran's default
+/// `INTEGER`), which Open MPI's bindings for Rust do not name.
 type Fint = c_int;
 
 /// Where the library keeps its Fortran markers (`MPI_STATUS_IGNORE`...):
@@ -67,7 +67,8 @@ fn markers() -> &'static Markers {
     })
 }
 
-/// Whether `at` is one of `markers` (never a null one).
+/// Whether `at` is one of the library's `markers` (those it has: an
+/// absent one is 0), or null, which no status or status array is.
 fn is_one_of(at: *const Fint, markers: &[usize]) -> bool {
     at.is_null() || markers.iter().any(|&m| m != 0 && m == at as usize)
 }
