@@ -9,6 +9,8 @@
 //!   library exports as `PMPI_*`, but for the hooked ones (src/calls.rs)
 //!   and the silent ones ([`SILENT`]).
 
+mod fortran_others;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -79,7 +81,16 @@ fn main() {
     println!("cargo:rerun-if-env-changed=MPICC");
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-changed=src/calls.rs");
+    println!("cargo:rerun-if-changed=src/fortran.rs");
     let shown = mpicc_show();
+    // Which Fortran hooks the library needs (src/fortran.rs).
+    let family = if shown.contains("-lmpich") {
+        "mpich"
+    } else {
+        "openmpi"
+    };
+    println!("cargo:rustc-check-cfg=cfg(mpi_family, values(\"mpich\", \"openmpi\"))");
+    println!("cargo:rustc-cfg=mpi_family=\"{family}\"");
     let headers = headers(&shown);
     if headers.iter().any(|h| declares_large_count(h)) {
         println!("cargo:rustc-cfg=large_count");
@@ -87,11 +98,18 @@ fn main() {
     let declared = declared_functions(&headers);
     let exported = exported_pmpi(&shown);
     let hooked = hooked_names();
-    let others: Vec<&String> = declared
+    let mut others: Vec<Other> = declared
         .iter()
         .filter(|name| exported.contains(&format!("P{name}")))
         .filter(|name| !hooked.contains(*name) && !is_silent(name))
+        .map(|name| Other::plain(name))
         .collect();
+    let shown_calls = declared.iter().filter(|name| !is_silent(name));
+    others.extend(fortran_others::others(
+        family,
+        &library_dirs(&shown),
+        shown_calls,
+    ));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::write(out.join("others.rs"), others_source(&others)).expect("OUT_DIR is writable");
 }
@@ -158,8 +176,7 @@ fn declared_functions(headers: &[PathBuf]) -> BTreeSet<String> {
 /// The `PMPI_*` functions the MPI library exports (`nm -D`): a trampoline
 /// to one it lacks would keep the interposer from loading.
 fn exported_pmpi(shown: &str) -> BTreeSet<String> {
-    let mut dirs: Vec<PathBuf> = flagged(shown, "-L").map(PathBuf::from).collect();
-    dirs.extend(["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"].map(PathBuf::from));
+    let dirs = library_dirs(shown);
     let libraries = flagged(shown, "-l").filter(|l| l.starts_with("mpi"));
     let mut exported = BTreeSet::new();
     for library in libraries {
@@ -170,24 +187,35 @@ fn exported_pmpi(shown: &str) -> BTreeSet<String> {
         else {
             continue;
         };
-        println!("cargo:rerun-if-changed={}", file.display());
-        let listed = Command::new("nm")
-            .args(["-D", "--defined-only"])
-            .arg(&file)
-            .output();
-        let Ok(listed) = listed else {
-            println!("cargo:warning=no nm: other MPI calls will not be shown");
-            continue;
-        };
-        let text = String::from_utf8_lossy(&listed.stdout);
         exported.extend(
-            text.lines()
-                .filter_map(|l| l.split_whitespace().nth(2))
-                .filter(|s| s.starts_with("PMPI_"))
-                .map(str::to_string),
+            symbols(&file, "--defined-only")
+                .into_iter()
+                .filter(|s| s.starts_with("PMPI_")),
         );
     }
     exported
+}
+
+/// Where the compiler wrapper and the system keep libraries.
+fn library_dirs(shown: &str) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = flagged(shown, "-L").map(PathBuf::from).collect();
+    dirs.extend(["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib"].map(PathBuf::from));
+    dirs
+}
+
+/// The dynamic symbols of library `file` that `nm -D` lists with `which`
+/// (`--defined-only`, `--undefined-only`).
+fn symbols(file: &Path, which: &str) -> BTreeSet<String> {
+    println!("cargo:rerun-if-changed={}", file.display());
+    let Ok(listed) = Command::new("nm").args(["-D", which]).arg(file).output() else {
+        println!("cargo:warning=no nm: other MPI calls will not be shown");
+        return BTreeSet::new();
+    };
+    String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().last())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The names src/calls.rs hooks itself (`hook!(MPI_Send => ...)`).
@@ -206,21 +234,42 @@ fn is_silent(name: &str) -> bool {
     SILENT.contains(&plain) || SILENT_ENDINGS.iter().any(|e| name.ends_with(e))
 }
 
-/// The names, and one trampoline for each to its `PMPI_` twin.
-fn others_source(others: &[&String]) -> String {
+/// One other call's trampoline: the symbol it defines, the function it
+/// jumps to, and the call's name as shown.
+pub struct Other {
+    symbol: String,
+    target: String,
+    name: String,
+}
+
+impl Other {
+    /// C's `MPI_Name`, to `PMPI_Name`.
+    fn plain(name: &str) -> Other {
+        Other {
+            symbol: name.to_string(),
+            target: format!("P{name}"),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// The names, and one trampoline for each to its target.
+fn others_source(others: &[Other]) -> String {
     let mut source =
         String::from("/// The other calls' names, by the index their trampoline passes.\n");
     source.push_str(&format!("pub static NAMES: [&str; {}] = [\n", others.len()));
-    for name in others {
-        source.push_str(&format!("    \"{name}\",\n"));
+    for other in others {
+        source.push_str(&format!("    \"{}\",\n", other.name));
     }
     source.push_str("];\n\n#[allow(clashing_extern_declarations)]\nextern \"C\" {\n");
-    for name in others {
-        source.push_str(&format!("    fn P{name}();\n"));
+    let targets: BTreeSet<&String> = others.iter().map(|o| &o.target).collect();
+    for target in targets {
+        source.push_str(&format!("    fn {target}();\n"));
     }
     source.push_str("}\n\n");
-    for (index, name) in others.iter().enumerate() {
-        source.push_str(&format!("other_hook!({name}, P{name}, {index});\n"));
+    for (index, other) in others.iter().enumerate() {
+        let (symbol, target) = (&other.symbol, &other.target);
+        source.push_str(&format!("other_hook!({symbol}, {target}, {index});\n"));
     }
     source
 }

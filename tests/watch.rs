@@ -456,13 +456,8 @@ fn a_program_of_the_other_mpi_is_refused_in_one_line() {
         return;
     }
     let program = dir.path().join("other");
-    let run = common::alone(&["watch", "--", program.to_str().unwrap()], LIMIT);
-    assert_eq!(run.code, Some(2), "{run:#?}");
-    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
-    assert!(
-        run.stderr.contains("but this mpi-tutor was built for"),
-        "{run:#?}"
-    );
+    let says = "but this mpi-tutor was built for";
+    common::watch::assert_refused_in_one_line(&program, says, LIMIT);
 }
 
 #[test]

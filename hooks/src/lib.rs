@@ -19,6 +19,7 @@ mod calls;
 mod collective;
 mod comms;
 mod fold;
+mod fortran;
 mod gathers;
 mod init;
 #[cfg(large_count)]

@@ -114,8 +114,14 @@ macro_rules! other_hook {
         #[unsafe(naked)]
         pub extern "C" fn $name() {
             // 7 pushes and the return address are 64 bytes, so the call
-            // below is 16-byte aligned; 128 bytes keep xmm0-7.
+            // below is 16-byte aligned; 128 bytes keep xmm0-7. The CFI
+            // lets an unwinder in `other_begin` (`watch::site`, for a
+            // call from a binding library) step over this frame. The
+            // target is weak: a Fortran binding's (`pmpi_type_commit_`)
+            // is absent from a C program, which never calls its hook.
             core::arch::naked_asm!(
+                ".weak {target}",
+                ".cfi_startproc",
                 "push rax",
                 "push rdi",
                 "push rsi",
@@ -124,6 +130,7 @@ macro_rules! other_hook {
                 "push r8",
                 "push r9",
                 "sub rsp, 128",
+                ".cfi_def_cfa_offset 192",
                 "movdqu [rsp], xmm0",
                 "movdqu [rsp + 16], xmm1",
                 "movdqu [rsp + 32], xmm2",
@@ -152,12 +159,14 @@ macro_rules! other_hook {
                 "pop rsi",
                 "pop rdi",
                 "pop rax",
+                ".cfi_def_cfa_offset 8",
                 "test r11, r11",
                 "jz 2f",
                 "lea r11, [rip + {returned}]",
                 "mov [rsp], r11",
                 "2:",
                 "jmp {target}",
+                ".cfi_endproc",
                 index = const $index,
                 begin = sym other_begin,
                 returned = sym returned,

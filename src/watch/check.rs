@@ -46,6 +46,7 @@ pub fn links_mpi(program: &Path) -> Result<(), Error> {
         return Ok(());
     }
     if let Some(theirs) = needed.iter().find(|n| is_mpi_library(n)) {
+        one_mpi(program, &needed)?;
         return same_mpi(program, theirs);
     }
     if needed.is_empty() {
@@ -56,6 +57,26 @@ pub fn links_mpi(program: &Path) -> Result<(), Error> {
     Err(Error::Usage(format!(
         "{shown} does not use MPI (it links no libmpi): mpi-tutor watches MPI programs"
     )))
+}
+
+/// Refuses a program linked to both MPIs: each library's `MPI_Init`
+/// would meet the other's calls, under either `mpiexec`. Debian's
+/// `mpifort.openmpi` builds one while MPICH is the default MPI: its
+/// `-lmpi` finds MPICH's `libmpi.so` beside Open MPI's Fortran libraries.
+fn one_mpi(program: &Path, needed: &[String]) -> Result<(), Error> {
+    let mut libraries = needed.iter().filter(|n| is_mpi_library(n));
+    let Some(first) = libraries.next() else {
+        return Ok(());
+    };
+    match libraries.find(|n| mpi_family(n) != mpi_family(first)) {
+        Some(other) => Err(Error::Usage(format!(
+            "{} is linked to two MPIs, {} ({first}) and {} ({other}), and cannot run under either: build it with one MPI's compiler (Open MPI's mpifort while MPICH is the default MPI needs -L/usr/lib/x86_64-linux-gnu/openmpi/lib)",
+            program.display(),
+            mpi_family(first),
+            mpi_family(other),
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a program linked to another MPI than this mpi-tutor (and its

@@ -11,6 +11,7 @@
 mod check;
 mod config;
 pub mod failure;
+mod frames;
 mod launch;
 mod mpi4py;
 pub mod output;

@@ -11,15 +11,27 @@ use crate::trace::Site;
 /// One object's debug information, loaded once (None: it has none).
 type Objects = HashMap<String, Option<addr2line::Loader>>;
 
+/// What a return address is known to be.
+#[derive(Clone)]
+enum Known {
+    /// A place in the program (or a library of its own).
+    At(Site),
+    /// Inside an MPI library: a binding (Fortran's `mpi_send_`, MPICH's
+    /// `mpi_f08`) that called the hooked function for the program.
+    InBinding,
+}
+
 thread_local! {
     /// Per thread: the loaders are not shared between threads, and a
     /// program makes its MPI calls from one thread or a few.
-    static SITES: RefCell<(HashMap<usize, Site>, Objects)> = RefCell::new(Default::default());
+    static SITES: RefCell<(HashMap<usize, Known>, Objects)> = RefCell::new(Default::default());
 }
 
 /// The site of the call that returns to `return_address`; in a Python
 /// program, the student's `.py` line instead (the return address is in
-/// mpi4py's extension).
+/// mpi4py's extension). A call made by a binding library is placed at
+/// the program's call of the binding, found by walking the stack (only
+/// then: a C program's calls cost no walk).
 pub fn site_of(return_address: usize) -> Site {
     if let Some(site) = super::python::current_site() {
         return site;
@@ -27,12 +39,40 @@ pub fn site_of(return_address: usize) -> Site {
     SITES.with(|sites| {
         let mut sites = sites.borrow_mut();
         let (known, objects) = &mut *sites;
-        if let Some(site) = known.get(&return_address) {
-            return site.clone();
+        if let Known::At(site) = known_as(return_address, known, objects) {
+            return site;
         }
-        let site = resolve(return_address, objects);
-        known.insert(return_address, site.clone());
-        site
+        let program = super::frames::first_outside(return_address, |address| {
+            matches!(known_as(address, known, objects), Known::InBinding)
+        });
+        match program.map(|address| known_as(address, known, objects)) {
+            Some(Known::At(site)) => site,
+            _ => resolve(return_address, objects),
+        }
+    })
+}
+
+/// What `address` is, from the cache or found out once.
+fn known_as(address: usize, known: &mut HashMap<usize, Known>, objects: &mut Objects) -> Known {
+    if let Some(found) = known.get(&address) {
+        return found.clone();
+    }
+    let found = if in_binding(address) {
+        Known::InBinding
+    } else {
+        Known::At(resolve(address, objects))
+    };
+    known.insert(address, found.clone());
+    found
+}
+
+/// Whether `address` is in one of the MPI library's own objects (its
+/// Fortran or C++ bindings), not the program's.
+fn in_binding(address: usize) -> bool {
+    object_of(address).is_some_and(|(path, _)| {
+        std::path::Path::new(&path)
+            .file_name()
+            .is_some_and(|name| super::check::is_mpi_library(&name.to_string_lossy()))
     })
 }
 
@@ -71,11 +111,18 @@ fn resolve(address: usize, objects: &mut Objects) -> Site {
     }
     match loader.find_symbol(probe) {
         Some(name) => Site {
-            file: crate::trace::intern::name(name),
+            file: crate::trace::intern::name(&demangled(name)),
             line: 0,
         },
         None => unknown,
     }
+}
+
+/// A C++ function's name as its source spells it (`ring::pass(int)`, not
+/// `_ZN4ring4passEi`); any other name as it is.
+fn demangled(name: &str) -> String {
+    addr2line::demangle(name, addr2line::gimli::DW_LANG_C_plus_plus)
+        .unwrap_or_else(|| name.to_string())
 }
 
 /// The file of the object that holds `address`, and how far it was moved

@@ -135,3 +135,12 @@ pub fn quits_cleanly(term: &super::tmux::Tmux, dir: &Path, after: &Path, limit: 
         left_running(&marker)
     );
 }
+
+/// `mpi-tutor watch -- PROGRAM`, typed alone, refuses `program` with
+/// exit 2 and one line that says `says`.
+pub fn assert_refused_in_one_line(program: &Path, says: &str, limit: Duration) {
+    let run = super::alone(&["watch", "--", program.to_str().unwrap()], limit);
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.contains(says), "{run:#?}");
+}
