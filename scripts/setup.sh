@@ -44,6 +44,9 @@ need pkg-config
 need libotf2-trace-dev
 if [ "$for_tests" = yes ]; then
   need tmux
+  # ip and unshare: scripts/simhosts builds the simulated hosts of the
+  # multi-host tests. (g++ and gfortran come with the MPI -dev packages.)
+  need iproute2; need util-linux
   # otf2-print: the OTF2 export test reads its archives back with it.
   need otf2-tools
   # Any Node.js 18 or later will do (Debian's, or NodeSource's, which brings
