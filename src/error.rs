@@ -82,6 +82,9 @@ pub enum Error {
         reason: String,
         code: i32,
     },
+    /// The teacher's terminal could not be set up to relay rank 0's view.
+    #[error("cannot relay the view to this terminal: {0}")]
+    Relay(std::io::Error),
 }
 
 impl Error {
@@ -93,6 +96,7 @@ impl Error {
             Error::LauncherFailed { .. } => USAGE_EXIT,
             Error::Help(e) => help_exit_code(e),
             Error::Write { .. } | Error::Truncated { .. } | Error::Terminal(_) => FAILURE_EXIT,
+            Error::Relay(_) => FAILURE_EXIT,
             Error::LauncherMissing { .. } => NOT_FOUND_EXIT,
             Error::Ended(outcome) => outcome.exit_code(),
             Error::TraceProblems { code, .. } => *code,

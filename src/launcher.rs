@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::lessons::Lesson;
 use crate::term::guardian::LAST_WORDS_ENV;
 use crate::term::last_words::LastWords;
-use crate::term::{signals, tty};
+use crate::term::relay_front::RelayFront;
+use crate::term::{relay, signals, tty};
 use crate::trace::Outcome;
 
 /// Environment variable naming the terminal rank 0 draws on.
@@ -140,14 +141,16 @@ pub(crate) fn run_job(
         .arg(&exe)
         .args(forwarded);
     quiet_open_mpi(&mut cmd);
+    cmd.env_remove(relay::RELAY_ENV);
     let terminal = if headless { None } else { tty::own_terminal() };
-    if let Some(path) = &terminal {
-        // Rank 0 opens this terminal itself and reads keys from it; mpiexec
-        // must not read them first (docs/mpi-and-terminal-facts.md), so its
-        // stdin is empty.
-        cmd.env(TTY_ENV, path).stdin(Stdio::null());
-    }
-    let status = run_keeping_terminal(&mut cmd, terminal.as_deref());
+    let handing = match terminal {
+        None => Handing::Nothing,
+        Some(path) if relay::asked() => {
+            Handing::Relay(RelayFront::begin(&path).map_err(Error::Relay)?)
+        }
+        Some(path) => Handing::Terminal(path),
+    };
+    let status = run_keeping_terminal(&mut cmd, handing);
     match status {
         Ok(status) => job_ended(status, record),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -176,6 +179,46 @@ pub(crate) fn quiet_open_mpi(cmd: &mut Command) {
         .env("OMPI_MCA_orte_execute_quiet", "1");
 }
 
+/// How the teacher's terminal reaches rank 0's view.
+pub(crate) enum Handing {
+    /// No terminal: the log.
+    Nothing,
+    /// Rank 0 opens the terminal at this path (it runs on this host).
+    Terminal(String),
+    /// Rank 0 draws through mpiexec's relay; the launcher owns the
+    /// terminal (rank 0 on another host, or asked for).
+    Relay(RelayFront),
+}
+
+impl Handing {
+    /// Tells mpiexec and the ranks how; the terminal's settings, to be
+    /// put back after the job if rank 0 did not.
+    fn prepare(&mut self, cmd: &mut Command) -> Option<tty::Saved> {
+        cmd.env(relay::HOST_ENV, relay::this_host());
+        match self {
+            Handing::Nothing => None,
+            Handing::Terminal(path) => {
+                // Rank 0 opens this terminal itself and reads keys from
+                // it; mpiexec must not read them first
+                // (docs/mpi-and-terminal-facts.md), so its stdin is empty.
+                cmd.env(TTY_ENV, &*path).stdin(Stdio::null());
+                tty::Saved::capture(path)
+            }
+            Handing::Relay(front) => {
+                front.prepare(cmd);
+                None
+            }
+        }
+    }
+
+    /// mpiexec did not start: a relaying launcher gives the terminal back.
+    fn give_back(self) {
+        if let Handing::Relay(front) = self {
+            front.give_back();
+        }
+    }
+}
+
 /// How long the job has to end after a signal before it is killed.
 const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
@@ -190,9 +233,9 @@ pub(crate) struct JobStatus {
 /// last. A signal to us ends mpiexec and every rank (see [`stop_job`]).
 pub(crate) fn run_keeping_terminal(
     cmd: &mut Command,
-    terminal: Option<&str>,
+    mut handing: Handing,
 ) -> std::io::Result<JobStatus> {
-    let saved = terminal.and_then(tty::Saved::capture);
+    let saved = handing.prepare(cmd);
     let last_words = LastWords::create();
     if let Some(words) = &last_words {
         cmd.env(LAST_WORDS_ENV, words.path());
@@ -206,7 +249,17 @@ pub(crate) fn run_keeping_terminal(
             Ok(())
         });
     }
-    let mut child = cmd.spawn()?;
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            handing.give_back();
+            return Err(e);
+        }
+    };
+    let relayed = match handing {
+        Handing::Relay(front) => Some(front.start(&mut child)?),
+        _ => None,
+    };
     // Rank 0 may have taken the terminal's foreground (Open MPI) and be
     // gone: putting the settings back from the background must not stop
     // us (we were seen stopped so under `timeout`).
@@ -216,7 +269,8 @@ pub(crate) fn run_keeping_terminal(
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
     }
-    let said = last_words.map(|words| words.collect()).unwrap_or_default();
+    let relayed_words = relayed.map(|r| r.finish()).unwrap_or_default();
+    let said = last_words.map(|words| words.collect()).unwrap_or_default() + &relayed_words;
     match &result {
         // The signal is why; what the ranks made of it follows from it.
         Ok(JobStatus {

@@ -7,9 +7,12 @@ pub mod exits;
 pub mod guardian;
 pub mod keys;
 pub mod last_words;
+pub mod relay;
+pub mod relay_front;
+pub mod relay_stream;
 pub mod screen;
 pub mod signals;
 pub mod tty;
 pub mod vigil;
 
-pub use screen::{find_screen, KeySource, ScreenTarget};
+pub use screen::{find_screen, KeySource, ScreenTarget, Screenless};

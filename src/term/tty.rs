@@ -34,7 +34,12 @@ pub fn size(fd: RawFd) -> Option<(u16, u16)> {
     (ok && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
+/// Cursor shown, alternate screen left: what a full-screen view writes
+/// when it gives the terminal back.
+pub const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l";
+
 /// A terminal's settings, to put back exactly as they were.
+#[derive(Clone, Copy)]
 pub struct Saved {
     fd: RawFd,
     termios: libc::termios,
@@ -80,10 +85,15 @@ impl Saved {
         })
     }
 
+    /// Puts the settings back, and nothing else.
+    pub fn restore_settings(&self) {
+        // SAFETY: fd and termios came from `of`.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.termios) };
+    }
+
     /// Puts the settings back, leaves the alternate screen and shows the
     /// cursor. Safe to call more than once.
     pub fn restore(&self) {
-        const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l";
         // SAFETY: fd and termios came from `of`; write of a static buffer.
         unsafe {
             libc::tcsetattr(self.fd, libc::TCSANOW, &self.termios);
