@@ -219,6 +219,40 @@ impl Handing {
     }
 }
 
+/// The variables the launcher sets for the ranks. MPICH's hydra passes
+/// every variable to every host; Open MPI passes its own (`OMPI_*`) only,
+/// and these when named in `mca_base_env_list`.
+const FOR_EVERY_HOST: [&str; 4] = [TTY_ENV, LAST_WORDS_ENV, relay::RELAY_ENV, relay::HOST_ENV];
+
+/// Open MPI's list of variables passed to ranks on other hosts, with
+/// `names` added to whatever it held.
+fn pass_to_other_hosts(cmd: &mut Command, names: &[&str]) {
+    const LIST: &str = "OMPI_MCA_mca_base_env_list";
+    let set = cmd
+        .get_envs()
+        .find(|(k, _)| *k == LIST)
+        .and_then(|(_, v)| v);
+    let mut list: Vec<String> = set
+        .map(|v| v.to_string_lossy().into_owned())
+        .or_else(|| std::env::var(LIST).ok())
+        .map(|v| {
+            v.split(';')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in names {
+        if !list.iter().any(|n| n == name) && cmd.get_envs().any(|(k, v)| k == *name && v.is_some())
+        {
+            list.push(name.to_string());
+        }
+    }
+    if !list.is_empty() {
+        cmd.env(LIST, list.join(";"));
+    }
+}
+
 /// How long the job has to end after a signal before it is killed.
 const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
@@ -240,6 +274,7 @@ pub(crate) fn run_keeping_terminal(
     if let Some(words) = &last_words {
         cmd.env(LAST_WORDS_ENV, words.path());
     }
+    pass_to_other_hosts(cmd, &FOR_EVERY_HOST);
     signals::install();
     // SAFETY: prctl in the child before exec: if we die (even by SIGKILL)
     // mpiexec is told to end the job.

@@ -113,3 +113,20 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+impl Tmux {
+    /// Resizes the terminal to `width` x `height` (its programs get
+    /// SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let ok = self
+            .cmd()
+            .args(["resize-window", "-t", "t", "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .status()
+            .expect("resize-window")
+            .success();
+        assert!(ok, "tmux could not resize the window");
+    }
+}

@@ -1,0 +1,199 @@
+//! The teacher's terminal when rank 0 runs on another host: the launcher
+//! on the teacher's host owns the terminal and mpiexec relays rank 0's
+//! view to it and the keys from it. Driven in tmux on the teacher's
+//! simulated host h0 (scripts/simhosts) with every rank elsewhere, each
+//! other host with a /dev/pts of its own, as on separate machines; and on
+//! one machine, with the relay asked for by `MPI_TUTOR_RELAY=1`.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::hosts::{self, Layout};
+use common::tmux::Tmux;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// The ranks on hosts h1 and h2: two each under Open MPI; one each under
+/// MPICH, whose Debian build hangs in MPI_Finalize across hosts with three
+/// ranks or more (docs/multihost-facts.md).
+fn placement() -> (&'static str, u32) {
+    if hosts::open_mpi() {
+        ("h1:2,h2:2", 4)
+    } else {
+        ("h1:1,h2:1", 2)
+    }
+}
+
+/// A script in `dir` for the teacher's terminal: the terminal's settings
+/// to `before.txt`, `command`, its exit code and the settings to
+/// `after.txt`, then any process of the job left running (its command
+/// line holds `dir`), as `processes` lists them, to `left.txt`. Under the
+/// harness the script's stdin is /dev/null (a background job of a
+/// script), so `stty` reads the terminal on fd 1.
+fn teacher_script(dir: &Path, command: &str, processes: &str) -> String {
+    let d = dir.display();
+    let script = format!(
+        "cd {d}\n\
+         stty -a <&1 > before.txt\n\
+         {command}\n\
+         echo EXIT=$? > after.txt\n\
+         stty -a <&1 >> after.txt\n\
+         for try in 1 2 3 4 5 6 7 8 9 10; do\n\
+           {processes} | grep -F {d}/ | grep -v -e teacher.sh -e grep -e hostps > left.txt\n\
+           [ -s left.txt ] || break\n\
+           sleep 0.5\n\
+         done\n\
+         echo SHELL-BACK\n\
+         sleep 60\n"
+    );
+    let path = dir.join("teacher.sh");
+    std::fs::write(&path, script).unwrap();
+    format!("sh {}", path.display())
+}
+
+/// Every process on every simulated host.
+const ON_EVERY_HOST: &str = "for h in $SIMHOSTS_HOSTS; do hostps $h; done";
+/// Every process on this machine.
+const ON_THIS_MACHINE: &str = "ps -eo args";
+
+/// An mpiexec that places the ranks on `hosts` with the launcher's own
+/// flag, for mpi-tutor's launcher to start (`MPIEXEC`).
+fn placing_mpiexec(dir: &Path, hosts: &str) -> String {
+    let path = dir.join("mpiexec-placed");
+    let script = format!(
+        "#!/bin/sh\nexec {} {} \"$@\"\n",
+        common::mpiexec(),
+        hosts::host_flag(hosts)
+    );
+    std::fs::write(&path, script).unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    std::fs::set_permissions(&path, mode).unwrap();
+    path.display().to_string()
+}
+
+/// The terminal's settings, without its size (the test resizes it).
+fn settings(stty: &str) -> String {
+    stty.lines()
+        .filter(|l| !l.starts_with("speed"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// After `q`: the job ended well, the terminal is as it was (settings,
+/// main screen, cursor shown) and nothing of the job runs on any host.
+fn assert_given_back(term: &Tmux, dir: &Path) {
+    term.keys(&["q"]);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let before = std::fs::read_to_string(dir.join("before.txt")).unwrap();
+    let after = std::fs::read_to_string(dir.join("after.txt")).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    let after = after.split_once('\n').map_or("", |(_, rest)| rest);
+    assert_eq!(
+        settings(after),
+        settings(&before),
+        "the terminal's settings"
+    );
+    assert_eq!(
+        term.display("#{alternate_on} #{cursor_flag}").trim(),
+        "0 1",
+        "main screen, cursor shown"
+    );
+    let left = std::fs::read_to_string(dir.join("left.txt")).unwrap_or_default();
+    assert!(left.is_empty(), "left running:\n{left}");
+}
+
+/// Every rank drawn and held at its first call, paused; `n` lets each
+/// make it (the token leaves rank 0, and the ranks after it are seen
+/// waiting in their receives); a smaller terminal gets a frame of its
+/// size.
+fn assert_steps_and_follows_the_size(term: &Tmux, ranks: u32) {
+    term.wait_for("every rank, paused", LIMIT, |s| {
+        (0..ranks).all(|r| s.contains(&format!("rank {r} ─"))) && s.contains("PAUSED")
+    });
+    term.wait_for("every rank held", LIMIT, |s| {
+        s.matches("held by the tutor").count() == ranks as usize
+    });
+    term.keys(&["n"]);
+    term.wait_for("a step: receives waiting", LIMIT, |s| {
+        s.contains("waiting in recv from")
+    });
+    term.resize(100, 30);
+    term.wait_for("a frame of the new size", LIMIT, |s| {
+        let lines: Vec<&str> = s.lines().collect();
+        lines.len() == 30
+            && lines[29].contains("q quit")
+            && lines[0].contains(&format!("{ranks} ranks"))
+    });
+}
+
+#[test]
+fn the_view_of_ranks_on_other_hosts_is_relayed_to_the_teacher() {
+    if !hosts::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (placed, ranks) = placement();
+    let mpiexec = placing_mpiexec(dir.path(), placed);
+    let command = format!(
+        "MPI_TUTOR_RELAY=1 MPIEXEC={mpiexec} {bin} lesson ring -n {ranks} --paused \
+         --record {dir}/ring.jsonl",
+        bin = common::bin(),
+        dir = dir.path().display(),
+    );
+    let layout = Layout {
+        own_pts: Some("others".into()),
+        ..Layout::hosts(3)
+    };
+    let line = layout.shell_line(&teacher_script(dir.path(), &command, ON_EVERY_HOST));
+    let term = Tmux::start("relay-hosts", 120, 40, &line);
+    assert_steps_and_follows_the_size(&term, ranks);
+    assert_given_back(&term, dir.path());
+}
+
+#[test]
+fn a_bare_mpiexec_with_rank_0_elsewhere_shows_the_log_and_says_why() {
+    if !hosts::available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (placed, ranks) = placement();
+    let command = format!(
+        "{mpiexec} {flag} -n {ranks} {bin} lesson ring --record {dir}/ring.jsonl",
+        mpiexec = common::mpiexec(),
+        flag = hosts::host_flag(placed),
+        bin = common::bin(),
+        dir = dir.path().display(),
+    );
+    let layout = Layout {
+        own_pts: Some("others".into()),
+        ..Layout::hosts(3)
+    };
+    let line = layout.shell_line(&teacher_script(dir.path(), &command, ON_EVERY_HOST));
+    let term = Tmux::start("relay-bare", 200, 50, &line);
+    let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    assert!(
+        s.contains("mpi-tutor: rank 0 runs on h1, away from this terminal: showing the log"),
+        "{s}"
+    );
+    assert!(s.contains("-- summary"), "the log to its end:\n{s}");
+    let after = std::fs::read_to_string(dir.path().join("after.txt")).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    let left = std::fs::read_to_string(dir.path().join("left.txt")).unwrap_or_default();
+    assert!(left.is_empty(), "left running:\n{left}");
+}
+
+#[test]
+fn the_relay_works_on_one_machine_when_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "MPI_TUTOR_RELAY=1 {bin} lesson ring -n 3 --paused --record {dir}/ring.jsonl",
+        bin = common::bin(),
+        dir = dir.path().display(),
+    );
+    let script = teacher_script(dir.path(), &command, ON_THIS_MACHINE);
+    let term = Tmux::start("relay-one", 120, 40, &script);
+    assert_steps_and_follows_the_size(&term, 3);
+    assert_given_back(&term, dir.path());
+}
