@@ -172,7 +172,8 @@ fn a_bare_mpiexec_with_rank_0_elsewhere_shows_the_log_and_says_why() {
     };
     let line = layout.shell_line(&teacher_script(dir.path(), &command, ON_EVERY_HOST));
     let term = Tmux::start("relay-bare", 200, 50, &line);
-    let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let s = term.history();
     assert!(
         s.contains("mpi-tutor: rank 0 runs on h1, away from this terminal: showing the log"),
         "{s}"
@@ -196,4 +197,42 @@ fn the_relay_works_on_one_machine_when_asked_for() {
     let term = Tmux::start("relay-one", 120, 40, &script);
     assert_steps_and_follows_the_size(&term, 3);
     assert_given_back(&term, dir.path());
+}
+
+#[test]
+fn the_terminal_comes_back_when_the_relaying_launcher_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let tag = format!("relay-killed-{}", std::process::id());
+    // The guardian gives the terminal back moments after the launcher
+    // dies; the shell may look before that: it looks again, a while.
+    let script = format!(
+        "cd {d}; echo $$ > shell.pid; stty -a > before.txt; \
+         MPI_TUTOR_TEST_JOB={tag} MPI_TUTOR_RELAY=1 {bin} lesson ring -n 3 --paused; \
+         echo EXIT=$? > after.txt; \
+         for try in $(seq 50); do stty -a | grep -q ' icanon' && break; sleep 0.1; done; \
+         stty -a >> after.txt; echo SHELL-BACK; sleep 60",
+        bin = common::bin(),
+        tag = tag,
+    );
+    let term = Tmux::start("relay-killed", 120, 40, &script);
+    term.wait_for("the view", LIMIT, |s| s.contains("PAUSED"));
+    let shell = std::fs::read_to_string(dir.path().join("shell.pid")).unwrap();
+    let launcher = common::tmux::children_with(shell.trim().parse().unwrap(), "lesson ring");
+    assert_eq!(launcher.len(), 1, "one launcher: {launcher:?}");
+    // SAFETY: signalling the launcher this test started.
+    unsafe { libc::kill(launcher[0], libc::SIGKILL) };
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let before = std::fs::read_to_string(dir.path().join("before.txt")).unwrap();
+    let after = std::fs::read_to_string(dir.path().join("after.txt")).unwrap();
+    assert!(after.starts_with("EXIT=137"), "{after}");
+    let after = after.split_once('\n').map_or("", |(_, rest)| rest);
+    assert_eq!(after, before, "the terminal's settings");
+    assert_eq!(
+        term.display("#{alternate_on} #{cursor_flag}").trim(),
+        "0 1",
+        "main screen, cursor shown"
+    );
+    let left = common::wait_gone(&tag, Duration::from_secs(5));
+    assert!(left.is_empty(), "left running: {left:?}");
 }

@@ -59,6 +59,15 @@ pub struct Running {
 impl RelayFront {
     /// Opens the terminal at `path` and puts it in raw mode, guarded.
     pub fn begin(path: &str) -> std::io::Result<RelayFront> {
+        // Run in the background (`&`), setting the terminal or reading it
+        // must not stop the launcher: it fails instead, and the view says
+        // that no key can reach it.
+        // SAFETY: ignoring signals (mpiexec and the ranks inherit it; rank
+        // 0 ignores them itself anyway).
+        unsafe {
+            libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+            libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+        }
         let terminal = OpenOptions::new()
             .read(true)
             .write(true)
