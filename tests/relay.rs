@@ -2,8 +2,9 @@
 //! on the teacher's host owns the terminal and mpiexec relays rank 0's
 //! view to it and the keys from it. Driven in tmux on the teacher's
 //! simulated host h0 (scripts/simhosts) with every rank elsewhere, each
-//! other host with a /dev/pts of its own, as on separate machines; and on
-//! one machine, with the relay asked for by `MPI_TUTOR_RELAY=1`.
+//! other host with a /dev/pts of its own, as on separate machines
+//! (`--hosts` with a first host other than this one relays); and on one
+//! machine, with the relay asked for by `MPI_TUTOR_RELAY=1`.
 
 mod common;
 
@@ -57,21 +58,6 @@ fn teacher_script(dir: &Path, command: &str, processes: &str) -> String {
 const ON_EVERY_HOST: &str = "for h in $SIMHOSTS_HOSTS; do hostps $h; done";
 /// Every process on this machine.
 const ON_THIS_MACHINE: &str = "ps -eo args";
-
-/// An mpiexec that places the ranks on `hosts` with the launcher's own
-/// flag, for mpi-tutor's launcher to start (`MPIEXEC`).
-fn placing_mpiexec(dir: &Path, hosts: &str) -> String {
-    let path = dir.join("mpiexec-placed");
-    let script = format!(
-        "#!/bin/sh\nexec {} {} \"$@\"\n",
-        common::mpiexec(),
-        hosts::host_flag(hosts)
-    );
-    std::fs::write(&path, script).unwrap();
-    let mode = std::os::unix::fs::PermissionsExt::from_mode(0o755);
-    std::fs::set_permissions(&path, mode).unwrap();
-    path.display().to_string()
-}
 
 /// The terminal's settings, without its size (the test resizes it).
 fn settings(stty: &str) -> String {
@@ -135,10 +121,8 @@ fn the_view_of_ranks_on_other_hosts_is_relayed_to_the_teacher() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (placed, ranks) = placement();
-    let mpiexec = placing_mpiexec(dir.path(), placed);
     let command = format!(
-        "MPI_TUTOR_RELAY=1 MPIEXEC={mpiexec} {bin} lesson ring -n {ranks} --paused \
-         --record {dir}/ring.jsonl",
+        "{bin} lesson ring --hosts {placed} --paused --record {dir}/ring.jsonl",
         bin = common::bin(),
         dir = dir.path().display(),
     );

@@ -52,6 +52,67 @@ pub fn this_host() -> String {
     }
 }
 
+/// Whether `host` (a name or an address, as given to `--hosts`) is this
+/// machine: its own name, a loopback name or address, or a name that
+/// resolves to one of this machine's addresses. A name that does not
+/// resolve is taken for another machine (relaying then costs little).
+pub fn is_this_machine(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let short = |name: &str| name.split('.').next().unwrap_or_default().to_string();
+    if host == "localhost" || short(&host) == short(&this_host().to_ascii_lowercase()) {
+        return true;
+    }
+    let Ok(addresses) = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0)) else {
+        return false;
+    };
+    let own = own_addresses();
+    addresses
+        .map(|a| a.ip())
+        .any(|ip| ip.is_loopback() || own.contains(&ip))
+}
+
+/// The addresses of this machine's network interfaces.
+fn own_addresses() -> Vec<std::net::IpAddr> {
+    let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills `list`, freed below.
+    if unsafe { libc::getifaddrs(&mut list) } != 0 {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut entry = list;
+    while !entry.is_null() {
+        // SAFETY: an entry of the list getifaddrs made, not yet freed.
+        let ifaddr = unsafe { &*entry };
+        found.extend(ip_of(ifaddr.ifa_addr));
+        entry = ifaddr.ifa_next;
+    }
+    // SAFETY: the list from getifaddrs, freed once.
+    unsafe { libc::freeifaddrs(list) };
+    found
+}
+
+/// The address in a socket address of the IPv4 or IPv6 family.
+fn ip_of(address: *const libc::sockaddr) -> Option<std::net::IpAddr> {
+    if address.is_null() {
+        return None;
+    }
+    // SAFETY: a socket address from getifaddrs; its family says which
+    // struct it is, and only that one is read.
+    unsafe {
+        match (*address).sa_family as i32 {
+            libc::AF_INET => {
+                let v4 = &*(address as *const libc::sockaddr_in);
+                Some(std::net::Ipv4Addr::from(u32::from_be(v4.sin_addr.s_addr)).into())
+            }
+            libc::AF_INET6 => {
+                let v6 = &*(address as *const libc::sockaddr_in6);
+                Some(std::net::Ipv6Addr::from(v6.sin6_addr.s6_addr).into())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Whether the launcher said it runs on a host other than this one.
 pub fn launcher_elsewhere() -> bool {
     std::env::var(HOST_ENV).is_ok_and(|host| !host.is_empty() && host != this_host())
@@ -105,5 +166,15 @@ mod tests {
         assert_eq!(parse_size("1"), None);
         assert_eq!(parse_size("0x0"), None);
         assert_eq!(parse_size("80x"), None);
+    }
+
+    #[test]
+    fn this_machine_is_known_by_name_and_address() {
+        assert!(is_this_machine("localhost"));
+        assert!(is_this_machine("127.0.0.1"));
+        assert!(is_this_machine(&this_host()));
+        assert!(is_this_machine(&this_host().to_ascii_uppercase()));
+        // A documentation address (RFC 5737): never this machine's.
+        assert!(!is_this_machine("192.0.2.7"));
     }
 }
