@@ -59,6 +59,17 @@ const ON_EVERY_HOST: &str = "for h in $SIMHOSTS_HOSTS; do hostps $h; done";
 /// Every process on this machine.
 const ON_THIS_MACHINE: &str = "ps -eo args";
 
+/// A terminal on simulated host h0 of three, the others with a /dev/pts of
+/// their own, running `command` in a [`teacher_script`] in `dir`.
+fn on_teacher_host(name: &str, dir: &Path, command: &str) -> Tmux {
+    let layout = Layout {
+        own_pts: Some("others".into()),
+        ..Layout::hosts(3)
+    };
+    let line = layout.shell_line(&teacher_script(dir, command, ON_EVERY_HOST));
+    Tmux::start(name, 120, 40, &line)
+}
+
 /// The terminal's settings, without its size (the test resizes it).
 fn settings(stty: &str) -> String {
     stty.lines()
@@ -122,16 +133,11 @@ fn the_view_of_ranks_on_other_hosts_is_relayed_to_the_teacher() {
     let dir = tempfile::tempdir().unwrap();
     let (placed, ranks) = placement();
     let command = format!(
-        "{bin} lesson ring --hosts {placed} --paused --record {dir}/ring.jsonl",
-        bin = common::bin(),
-        dir = dir.path().display(),
+        "{} lesson ring --hosts {placed} --paused --record {}/ring.jsonl",
+        common::bin(),
+        dir.path().display(),
     );
-    let layout = Layout {
-        own_pts: Some("others".into()),
-        ..Layout::hosts(3)
-    };
-    let line = layout.shell_line(&teacher_script(dir.path(), &command, ON_EVERY_HOST));
-    let term = Tmux::start("relay-hosts", 120, 40, &line);
+    let term = on_teacher_host("relay-hosts", dir.path(), &command);
     assert_steps_and_follows_the_size(&term, ranks);
     assert_given_back(&term, dir.path());
 }
@@ -150,12 +156,7 @@ fn a_bare_mpiexec_with_rank_0_elsewhere_shows_the_log_and_says_why() {
         bin = common::bin(),
         dir = dir.path().display(),
     );
-    let layout = Layout {
-        own_pts: Some("others".into()),
-        ..Layout::hosts(3)
-    };
-    let line = layout.shell_line(&teacher_script(dir.path(), &command, ON_EVERY_HOST));
-    let term = Tmux::start("relay-bare", 200, 50, &line);
+    let term = on_teacher_host("relay-bare", dir.path(), &command);
     term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     let s = term.history();
     assert!(
