@@ -222,3 +222,28 @@ fn the_terminal_comes_back_when_the_relaying_launcher_is_killed() {
     let left = common::wait_gone(&tag, Duration::from_secs(5));
     assert!(left.is_empty(), "left running: {left:?}");
 }
+
+#[test]
+fn a_relayed_rank_0_that_shows_the_log_leaves_the_terminal_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "TERM=dumb MPI_TUTOR_RELAY=1 {} lesson ring -n 2 --record {}/ring.jsonl",
+        common::bin(),
+        dir.path().display(),
+    );
+    let script = teacher_script(dir.path(), &command, ON_THIS_MACHINE);
+    let term = Tmux::start("relay-log", 200, 50, &script);
+    term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
+    let s = term.history();
+    assert!(
+        s.contains("cannot show the full-screen view (TERM=dumb)"),
+        "{s}"
+    );
+    // Each line of the log at the start of its row: the terminal was not
+    // made raw under it.
+    assert!(s.lines().any(|l| l.starts_with("-- summary")), "{s}");
+    let before = std::fs::read_to_string(dir.path().join("before.txt")).unwrap();
+    let after = std::fs::read_to_string(dir.path().join("after.txt")).unwrap();
+    assert!(after.starts_with("EXIT=0"), "{after}");
+    assert_eq!(after.split_once('\n').map_or("", |(_, r)| r), before);
+}

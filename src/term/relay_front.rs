@@ -1,9 +1,10 @@
 //! The launcher's end of the relay (see [`super::relay`]): it owns the
-//! teacher's terminal. It puts the terminal in raw mode under a guardian
-//! (which gives it back if the launcher is killed), writes the keys into
-//! mpiexec's stdin with each resize as a private sequence among them
+//! teacher's terminal. It writes the keys into mpiexec's stdin with each
+//! resize as a private sequence among them
 //! ([`super::keys::resize_sequence`]), and passes mpiexec's output on to
-//! the terminal, giving the terminal back the moment the view leaves it.
+//! the terminal: when the view enters the alternate screen the terminal
+//! goes raw under a guardian (which gives it back if the launcher is
+//! killed), and it is given back the moment the view leaves it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
@@ -57,7 +58,8 @@ pub struct Running {
 }
 
 impl RelayFront {
-    /// Opens the terminal at `path` and puts it in raw mode, guarded.
+    /// Opens the terminal at `path`; it stays as it is until the view
+    /// comes up (rank 0 may show the log instead).
     pub fn begin(path: &str) -> std::io::Result<RelayFront> {
         // Run in the background (`&`), setting the terminal or reading it
         // must not stop the launcher: it fails instead, and the view says
@@ -80,16 +82,6 @@ impl RelayFront {
         // A signal handler writes to it: it must never block.
         // SAFETY: setting a flag on an fd we own.
         unsafe { libc::fcntl(wake_writer.as_raw_fd(), libc::F_SETFL, libc::O_NONBLOCK) };
-        if !tty::make_raw(fd) {
-            return Err(std::io::Error::last_os_error());
-        }
-        if let Some(raw) = Saved::of(fd) {
-            guardian::start(Some(Terminal {
-                fd,
-                original: saved.termios(),
-                raw: raw.termios(),
-            }));
-        }
         Ok(RelayFront {
             terminal,
             saved,
@@ -189,13 +181,15 @@ fn pass_output(
                 Piece::Bytes(bytes) => {
                     let _ = terminal.write_all(&bytes);
                 }
-                Piece::Screen(on) => {
-                    seen.on_alternate_screen = on;
+                Piece::Screen(true) => {
+                    seen.on_alternate_screen = true;
+                    take_over(&terminal, &saved);
+                }
+                Piece::Screen(false) => {
+                    seen.on_alternate_screen = false;
                     // The view is over: what follows is for a cooked
                     // terminal (lines ending in a bare newline).
-                    if !on {
-                        saved.restore_settings();
-                    }
+                    saved.restore_settings();
                 }
                 Piece::LastWords(line) => {
                     seen.last_words.push_str(&line);
@@ -206,6 +200,22 @@ fn pass_output(
     }
     let _ = terminal.write_all(&stream.finish());
     let _ = ended.send(());
+}
+
+/// The view is up: the terminal goes raw (keys one by one, unechoed,
+/// Ctrl-C a key for the view), guarded from now on.
+fn take_over(terminal: &File, saved: &Saved) {
+    let fd = terminal.as_raw_fd();
+    if !tty::make_raw(fd) {
+        return;
+    }
+    if let Some(raw) = Saved::of(fd) {
+        guardian::start(Some(Terminal {
+            fd,
+            original: saved.termios(),
+            raw: raw.termios(),
+        }));
+    }
 }
 
 /// Passes the keys typed on the terminal, and each resize, to mpiexec's
