@@ -208,3 +208,58 @@ fn recorded_traces_broken_or_cut(p: &dyn Fn(&str) -> String, dir: &std::path::Pa
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(run.stderr.contains("was cut off"), "{}", run.stderr);
 }
+
+/// A recorded ring (4 ranks) whose header says ranks 0-1 ran on h1 and
+/// 2-3 on h2: the replayed log names the hosts first, marks the messages
+/// 1 -> 2 and 3 -> 0 that crossed, splits the summary by host; the
+/// export names each rank's track with its host.
+#[test]
+fn a_replay_across_hosts_names_them_and_marks_what_crossed() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/ring.jsonl");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    let (header, events) = text.split_once('\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(header).unwrap();
+    header["hosts"] = serde_json::json!(["h1", "h1", "h2", "h2"]);
+    let path = dir.path().join("hosts.jsonl");
+    std::fs::write(&path, format!("{header}\n{events}")).unwrap();
+    let path = path.to_str().unwrap();
+
+    let run = alone(&["replay", path, "--headless"], LIMIT);
+    assert_eq!(run.code, Some(0), "{run:#?}");
+    let log = &run.stdout;
+    assert!(
+        log.starts_with("-- hosts: ranks 0-1 on h1, 2-3 on h2\n"),
+        "{log}"
+    );
+    let sends = |from: u32, to: u32| -> Vec<&str> {
+        let what = format!("rank {from}  send     -> {to} ");
+        log.lines().filter(|l| l.contains(&what)).collect()
+    };
+    for (from, to, crosses) in [(0, 1, false), (1, 2, true), (2, 3, false), (3, 0, true)] {
+        let lines = sends(from, to);
+        assert!(!lines.is_empty(), "{from} -> {to}\n{log}");
+        for line in lines {
+            assert_eq!(line.ends_with("  ⇄"), crosses, "{line}");
+        }
+    }
+    assert!(
+        log.contains("   hosts, messages: 4 within a host (32 B), 4 across hosts ⇄ (32 B)\n"),
+        "{log}"
+    );
+
+    let out = dir.path().join("chrome.json");
+    let export = [
+        "export",
+        path,
+        "--format",
+        "chrome",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    assert_eq!(alone(&export, LIMIT).code, Some(0));
+    let chrome = std::fs::read_to_string(&out).unwrap();
+    for name in ["rank 0 · h1", "rank 1 · h1", "rank 2 · h2", "rank 3 · h2"] {
+        assert!(chrome.contains(&format!("\"name\":\"{name}\"")), "{name}");
+    }
+}

@@ -5,15 +5,13 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
-use super::report::{deadlock_text, hosts_text, summary_text, verdict};
+use super::report::{deadlock_text, hosts_text, log_text, summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
 use crate::probe::{let_lessons_in, Command, Control, Delivery};
 use crate::term::signals;
-use crate::trace::display::log_line;
 use crate::trace::Outcome;
-use crate::view::words;
 
 /// How long the loop waits for events before it looks at the clock.
 const WAIT: Duration = Duration::from_millis(20);
@@ -75,11 +73,7 @@ impl Headless {
         let header = self.session.model().header();
         for e in &shown {
             let_lessons_in();
-            lines.push_str(&log_line(e));
-            if words::event_crosses(header, e) {
-                lines.push_str("  ");
-                lines.push_str(words::CROSSES);
-            }
+            lines.push_str(&log_text(header, e));
             lines.push('\n');
         }
         super::live::note_held(&mut self.pacer, &shown);

@@ -11,12 +11,11 @@ use std::time::Instant;
 use super::front::FrontEnd;
 use super::inputs::{forward, Input, TerminalInputs};
 use super::playback::Playback;
-use super::report::{deadlock_text, summary_text};
+use super::report::{deadlock_text, hosts_text, log_text, summary_text};
 use super::ui::terminal_painter;
 use crate::model::Model;
 use crate::term::screen::{KeySource, Screen, ScreenTarget};
 use crate::term::tty;
-use crate::trace::display::log_line;
 use crate::trace::{load_packed, EventKind, Outcome, PackedTrace};
 
 /// Key presses waiting for the front end.
@@ -79,11 +78,14 @@ fn print_log(trace: &PackedTrace, out: &mut impl Write) -> std::io::Result<()> {
     let mut seen = vec![0u64; n];
     let mut received = 0u64;
     let mut ended = None;
+    if let Some(line) = hosts_text(&trace.header) {
+        writeln!(out, "{line}")?;
+    }
     for e in trace.events.iter() {
         match &e.event {
             EventKind::RunEnded { outcome, detail } => ended = Some((*outcome, detail.clone())),
             kind => {
-                writeln!(out, "{}", log_line(&e))?;
+                writeln!(out, "{}", log_text(&trace.header, &e))?;
                 received += 1;
                 if let Some(r) = seen.get_mut(e.rank as usize) {
                     *r += 1;

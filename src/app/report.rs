@@ -2,7 +2,8 @@
 
 use crate::model::{Deadlock, Summary};
 use crate::trace::display::bytes;
-use crate::trace::{Header, Outcome};
+use crate::trace::display::log_line;
+use crate::trace::{Event, Header, Outcome};
 use crate::view::words;
 
 pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
@@ -64,6 +65,16 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
 /// h1, 2-3 on h2`; None when the run did not say.
 pub fn hosts_text(header: &Header) -> Option<String> {
     words::hosts_line(header).map(|line| format!("-- hosts: {line}"))
+}
+
+/// An event's log line, ending in the mark when its data crosses hosts.
+pub fn log_text(header: &Header, e: &Event) -> String {
+    let mut line = log_line(e);
+    if words::event_crosses(header, e) {
+        line.push_str("  ");
+        line.push_str(words::CROSSES);
+    }
+    line
 }
 
 /// `rank 0 0.000 s, rank 1 1.203 s, ...`
@@ -150,12 +161,8 @@ fn one_sided_text(s: &Summary) -> String {
             words::one_sided_movement(k.op)
         ));
     }
-    if !s.window_calls.is_empty() {
-        out.push_str(&format!(
-            "   window calls: {} ({})\n",
-            words::window_calls(&s.window_calls),
-            words::WINDOW_CALLS_NOTE
-        ));
+    if let Some(line) = words::window_calls(&s.window_calls) {
+        out.push_str(&format!("   {line}\n"));
     }
     out
 }
@@ -163,21 +170,10 @@ fn one_sided_text(s: &Summary) -> String {
 /// Each kind of traffic within hosts and across them, when the run spans
 /// hosts.
 fn host_split_text(s: &Summary) -> String {
-    let Some(h) = &s.hosts else {
-        return String::new();
-    };
-    let kinds = [
-        (words::MESSAGES_KIND, &h.point_to_point),
-        (words::COLLECTIVE_KIND, &h.collective),
-        (words::ONE_SIDED_KIND, &h.one_sided),
-    ];
-    let mut out = String::new();
-    for (kind, split) in kinds {
-        if !split.is_empty() || kind == words::MESSAGES_KIND {
-            out.push_str(&format!("   hosts, {}\n", words::host_split(kind, split)));
-        }
-    }
-    out
+    let lines = s.hosts.as_ref().map(words::host_split_lines);
+    let each = lines.unwrap_or_default().into_iter();
+    each.map(|(line, _)| format!("   hosts, {line}\n"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -170,7 +170,7 @@ pub(super) fn track_names(h: &Header) -> Vec<Value> {
         let tid = rank_tid(rank);
         events.push(json!({
             "ph": "M", "name": "thread_name", "pid": RUN_PID, "tid": tid,
-            "args": { "name": format!("rank {rank}") },
+            "args": { "name": crate::view::words::rank_name(h, rank) },
         }));
         events.push(json!({
             "ph": "M", "name": "thread_sort_index", "pid": RUN_PID, "tid": tid,

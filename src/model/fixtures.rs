@@ -575,3 +575,30 @@ pub fn ring_on_hosts(hosts: &[&str], delivered: u32) -> Script {
     }
     s
 }
+
+/// One window on 3 ranks, its calls made together (win_create, fences,
+/// win_free); ranks 1 and 2 put 2 values into rank 0's window, rank 0
+/// gets 2 values from rank 1's.
+pub fn one_sided() -> Script {
+    let mut s = Script::new("one_sided", 3);
+    let together = |s: &mut Script, op: Op, line: u32| {
+        for (r, c) in s.collective(op, None, &[0, 1, 2], line).iter().enumerate() {
+            s.begin(r as u32, c);
+            s.end(r as u32, c);
+        }
+    };
+    together(&mut s, Op::WinCreate, 16);
+    together(&mut s, Op::Fence, 18);
+    for r in [1, 2] {
+        let put = s.rma_call(Op::Put, r, 0, 2, 23);
+        s.begin(r, &put);
+        s.end(r, &put);
+    }
+    together(&mut s, Op::Fence, 26);
+    let get = s.rma_call(Op::Get, 0, 1, 2, 40);
+    s.begin(0, &get);
+    s.end(0, &get);
+    together(&mut s, Op::Fence, 41);
+    together(&mut s, Op::WinFree, 50);
+    s
+}

@@ -1,36 +1,9 @@
 //! The summary of one-sided runs and of runs across hosts: what moved,
 //! what only synchronised, what stayed on a host and what crossed.
 
-use super::fixtures::{ring_on_hosts, Script};
+use super::fixtures::{one_sided, ring_on_hosts};
 use super::{HostSplit, OneSidedStats, Traffic};
 use crate::trace::Op;
-
-/// One window calls collectively on 3 ranks (win_create, fences,
-/// win_free); ranks 1 and 2 put 2 values into rank 0's window, rank 0
-/// gets 2 values from rank 1's.
-fn one_sided() -> Script {
-    let mut s = Script::new("one_sided", 3);
-    let together = |s: &mut Script, op: Op, line: u32| {
-        for (r, c) in s.collective(op, None, &[0, 1, 2], line).iter().enumerate() {
-            s.begin(r as u32, c);
-            s.end(r as u32, c);
-        }
-    };
-    together(&mut s, Op::WinCreate, 16);
-    together(&mut s, Op::Fence, 18);
-    for r in [1, 2] {
-        let put = s.rma_call(Op::Put, r, 0, 2, 23);
-        s.begin(r, &put);
-        s.end(r, &put);
-    }
-    together(&mut s, Op::Fence, 26);
-    let get = s.rma_call(Op::Get, 0, 1, 2, 40);
-    s.begin(0, &get);
-    s.end(0, &get);
-    together(&mut s, Op::Fence, 41);
-    together(&mut s, Op::WinFree, 50);
-    s
-}
 
 #[test]
 fn puts_and_gets_are_counted_and_window_calls_move_no_data() {

@@ -17,6 +17,8 @@ pub const DETAIL_LINES: usize = 2;
 
 pub struct RankDetail<'a> {
     pub rank: &'a RankView,
+    /// The host it runs on, when the run spans hosts.
+    pub host: Option<&'a str>,
     pub theme: Theme,
 }
 
@@ -26,7 +28,10 @@ impl RankDetail<'_> {
     /// lessons/crash.rs:19: index out of bounds ... · said "..."`.
     pub fn text(&self) -> String {
         let r = self.rank;
-        let mut parts = vec![format!("rank {}", r.rank)];
+        let mut parts = vec![match self.host {
+            Some(host) => words::rank_on_host(r.rank, host),
+            None => format!("rank {}", r.rank),
+        }];
         match words::failure(r) {
             Some(why) => parts.push(format!("FAILED {why}")),
             None => {

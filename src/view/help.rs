@@ -6,9 +6,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::hosts::with_hosts_note;
 use super::keys::KEYS;
 use super::ranks::wrap;
 use super::Theme;
+use crate::trace::Header;
 
 /// The keys, and the lesson's explanation (which the lesson pane only has
 /// room for on tall terminals).
@@ -17,6 +19,9 @@ pub struct HelpOverlay<'a> {
     pub name: &'a str,
     pub title: &'a str,
     pub explanation: &'a str,
+    /// Where the run's ranks are (`with_hosts_note`): the note comes first
+    /// when the run spans hosts.
+    pub header: &'a Header,
     pub theme: Theme,
 }
 
@@ -29,7 +34,8 @@ impl Widget for &HelpOverlay<'_> {
             .max()
             .unwrap_or(0);
         let mut lines: Vec<Line> = Vec::new();
-        let text = self.explanation.trim();
+        let explanation = with_hosts_note(self.header, self.explanation);
+        let text = explanation.trim();
         let w = 76.min(area.width);
         if !text.is_empty() {
             lines.push(Line::styled(

@@ -2,7 +2,10 @@
 //! and the explanation name them, the order that puts each host's ranks
 //! side by side, and the mark of a message that crosses between hosts.
 
-use crate::model::{HostSplit, Traffic};
+use ratatui::text::Line;
+
+use super::Theme;
+use crate::model::{HostSplit, HostTraffic, PairStats, Traffic};
 use crate::trace::display::bytes;
 use crate::trace::{Event, EventKind, Header, Rank};
 
@@ -28,6 +31,32 @@ pub fn event_crosses(header: &Header, e: &Event) -> bool {
     }
 }
 
+/// The space-time diagram's legend of a message line between hosts.
+pub const DOUBLE_LEGEND: &str = "═ crosses hosts";
+
+/// [`CROSSES_LEGEND`] in short, for a narrow panel.
+pub const CROSSES_SHORT: &str = "⇄ network";
+
+/// How many hosts the run spans, when more than one.
+pub fn host_count(header: &Header) -> Option<usize> {
+    header.spans_hosts().then(|| host_groups(header).len())
+}
+
+/// The legend of the mark, right-aligned on a panel's top rule `width`
+/// wide whose title takes `taken` columns: in full, in short, or none
+/// when it does not fit or no message can cross hosts.
+pub fn legend(header: &Header, width: u16, taken: usize, theme: Theme) -> Option<Line<'static>> {
+    if !header.spans_hosts() {
+        return None;
+    }
+    let room = (width as usize).saturating_sub(taken + 2);
+    [CROSSES_LEGEND, CROSSES_SHORT]
+        .into_iter()
+        .map(|words| format!(" {words} "))
+        .find(|text| text.chars().count() <= room)
+        .map(|text| Line::styled(text, theme.crossing()).right_aligned())
+}
+
 /// One host and its ranks, in rank order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostGroup {
@@ -37,10 +66,12 @@ pub struct HostGroup {
 
 /// The hosts of a run, each with its ranks, in the order of their lowest
 /// rank; empty when the run did not say where its ranks run. Ranks beyond
-/// the hosts list (an old or partial header) are left out.
+/// the hosts list (an old or partial header) are left out, and so are
+/// hosts listed for ranks beyond the world.
 pub fn host_groups(header: &Header) -> Vec<HostGroup> {
     let mut groups: Vec<HostGroup> = Vec::new();
-    for (rank, host) in header.hosts.iter().enumerate() {
+    let ranks = header.world_size as usize;
+    for (rank, host) in header.hosts.iter().enumerate().take(ranks) {
         let rank = rank as Rank;
         match groups.iter_mut().find(|g| &g.host == host) {
             Some(g) => g.ranks.push(rank),
@@ -112,9 +143,11 @@ pub fn hosts_line(header: &Header) -> Option<String> {
     Some(format!("{word} {}", each.join(", ")))
 }
 
-/// The explanation's note on a run across hosts: where the ranks run,
-/// which share memory and which talk over the network. None for a run on
-/// one host (or one that did not say).
+/// The explanation's note on a run across hosts, one paragraph: where
+/// the ranks run, which share memory and which talk over the network
+/// (`HOSTS ranks 0-1 on h1, 2-3 on h2: ranks on one host share its
+/// memory; h1 to h2 is the network, ⇄ marks what crosses it.`). None for
+/// a run on one host (or one that did not say).
 pub fn hosts_note(header: &Header) -> Option<String> {
     if !header.spans_hosts() {
         return None;
@@ -122,22 +155,29 @@ pub fn hosts_note(header: &Header) -> Option<String> {
     let groups = host_groups(header);
     let sharing: Vec<&HostGroup> = groups.iter().filter(|g| g.ranks.len() > 1).collect();
     let memory = match sharing.as_slice() {
-        [] => "No two ranks share a host: every message goes over the network.".to_string(),
-        [one] => format!("The ranks on {} share its memory.", one.host),
-        _ => "The ranks on one host share its memory.".to_string(),
+        [] => "no two ranks share a host".to_string(),
+        [one] => format!("ranks on {} share its memory", one.host),
+        _ => "ranks on one host share its memory".to_string(),
     };
     let network = match groups.as_slice() {
-        [a, b, ..] => format!(
-            " From one host to another ({} to {}...) is the network: a message \
-             marked {CROSSES} crosses it, and takes longer than one within a host.",
-            a.host, b.host
-        ),
-        _ => String::new(),
+        [a, b] => format!("{} to {} is the network", a.host, b.host),
+        _ => "between hosts is the network".to_string(),
     };
     Some(format!(
-        "WHERE THE RANKS RUN\n  {}. {memory}{network}",
+        "HOSTS {}: {memory}; {network}, {CROSSES} marks what crosses it.",
         hosts_line(header).unwrap_or_default()
     ))
+}
+
+/// The explanation with the hosts note first, when the run spans hosts.
+pub fn with_hosts_note(header: &Header, explanation: &str) -> String {
+    match hosts_note(header) {
+        Some(note) if !explanation.trim().is_empty() => {
+            format!("{note}\n\n{}", explanation.trim())
+        }
+        Some(note) => note,
+        None => explanation.to_string(),
+    }
 }
 
 /// `3 messages (48 B)`
@@ -158,6 +198,101 @@ pub fn host_split(kind: &str, split: &HostSplit) -> String {
 pub const MESSAGES_KIND: &str = "messages";
 pub const COLLECTIVE_KIND: &str = "collective transfers";
 pub const ONE_SIDED_KIND: &str = "one-sided transfers";
+
+/// A [`host_split`] line per kind of traffic the run had (messages
+/// always), each with whether any of it crossed hosts.
+pub fn host_split_lines(h: &HostTraffic) -> Vec<(String, bool)> {
+    let kinds = [
+        (MESSAGES_KIND, &h.point_to_point),
+        (COLLECTIVE_KIND, &h.collective),
+        (ONE_SIDED_KIND, &h.one_sided),
+    ];
+    (kinds.into_iter())
+        .filter(|(kind, split)| !split.is_empty() || *kind == MESSAGES_KIND)
+        .map(|(kind, split)| (host_split(kind, split), split.across.messages > 0))
+        .collect()
+}
+
+/// One host's traffic: among its own ranks, out to other hosts and in
+/// from them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostTotals {
+    pub within: Traffic,
+    pub out: Traffic,
+    pub into: Traffic,
+}
+
+/// Each host's traffic in `pairs`, hosts in [`host_groups`] order.
+pub fn host_totals(header: &Header, pairs: &[PairStats]) -> Vec<(HostGroup, HostTotals)> {
+    let groups = host_groups(header);
+    let mut totals = vec![HostTotals::default(); groups.len()];
+    let mut of_rank = vec![None; header.hosts.len()];
+    for (i, g) in groups.iter().enumerate() {
+        for &r in &g.ranks {
+            of_rank[r as usize] = Some(i);
+        }
+    }
+    let group_of = |r: Rank| of_rank.get(r as usize).copied().flatten();
+    for p in pairs {
+        let (from, to) = (group_of(p.from), group_of(p.to));
+        let add = |t: &mut Traffic| {
+            t.messages += p.messages;
+            t.bytes += p.bytes;
+        };
+        match (from, to) {
+            (Some(a), Some(b)) if a == b => add(&mut totals[a].within),
+            _ => {
+                if let Some(a) = from {
+                    add(&mut totals[a].out);
+                }
+                if let Some(b) = to {
+                    add(&mut totals[b].into);
+                }
+            }
+        }
+    }
+    groups.into_iter().zip(totals).collect()
+}
+
+/// `h1 0-1  within 2 · 16 B  ⇄ out 1 · 8 B  ⇄ in 1 · 8 B`
+pub fn host_totals_line(group: &HostGroup, t: &HostTotals) -> String {
+    let amount = |t: Traffic| format!("{} · {}", t.messages, bytes(t.bytes));
+    format!(
+        "{} {}  within {}  {CROSSES} out {}  {CROSSES} in {}",
+        group.host,
+        rank_ranges(&group.ranks),
+        amount(t.within),
+        amount(t.out),
+        amount(t.into)
+    )
+}
+
+/// A rank as exports name its track: `rank 3 · h2` when the run spans
+/// hosts, else `rank 3`.
+pub fn rank_name(header: &Header, rank: Rank) -> String {
+    match header.host(rank).filter(|_| header.spans_hosts()) {
+        Some(host) => rank_on_host(rank, host),
+        None => format!("rank {rank}"),
+    }
+}
+
+/// A host's name in at most `width` columns: without its domain
+/// (`node-a12` for `node-a12.cluster.org`), then, if still too long, its
+/// end after `…` (`…de-a12`): nodes of a cluster differ at the end.
+pub fn short_host(host: &str, width: usize) -> String {
+    let short = host
+        .split('.')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(host);
+    let n = short.chars().count();
+    if n <= width {
+        return short.to_string();
+    }
+    let keep = width.saturating_sub(1);
+    let tail: String = short.chars().skip(n - keep).collect();
+    format!("…{tail}")
+}
 
 /// `rank 3 · h2`: a rank and its host, for the rank boxes' titles.
 pub fn rank_on_host(rank: Rank, host: &str) -> String {

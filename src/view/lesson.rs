@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::help::reflow;
+use super::hosts::with_hosts_note;
 use super::{base_name, fit, LessonInfo, Theme};
 use crate::model::Model;
 use crate::trace::Rank;
@@ -122,7 +123,9 @@ impl Widget for &LessonPane<'_> {
                 .border_style(t.dim());
             // Reflowed to the pane: the explanation is hard-wrapped for a
             // wider terminal, and wrapping its lines again leaves stubs.
-            let text = reflow(self.lesson.explanation.trim(), about.width as usize);
+            // The run's hosts first: this run's facts, the lesson's after.
+            let explanation = with_hosts_note(self.model.header(), self.lesson.explanation);
+            let text = reflow(explanation.trim(), about.width as usize);
             Paragraph::new(text.into_iter().map(Line::from).collect::<Vec<_>>())
                 .block(block)
                 .render(about, buf);

@@ -6,6 +6,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
+use super::hosts::{event_crosses, CROSSES};
 use super::{fit, Theme};
 use crate::model::Model;
 use crate::trace::display::log_line_with;
@@ -59,11 +60,18 @@ impl Widget for &LogPane<'_> {
         let h = inner.height as usize;
         let w = inner.width as usize;
         let shown: Vec<&Event> = self.model.recent().rev().skip(scroll).take(h).collect();
+        // Across hosts, a column for the mark of the lines that cross.
+        let header = self.model.header();
+        let mark_w = if header.spans_hosts() { 2 } else { 0 };
+        let w = w.saturating_sub(mark_w);
         // Oldest first, so the newest line is the lowest one.
         for (i, e) in shown.iter().rev().enumerate() {
             let y = inner.y + i as u16;
+            if mark_w > 0 && event_crosses(header, e) {
+                buf.set_string(inner.x, y, CROSSES, t.crossing());
+            }
             buf.set_stringn(
-                inner.x,
+                inner.x + mark_w as u16,
                 y,
                 fit(&log_line_with(e, self.values), w),
                 w,

@@ -10,15 +10,19 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::hosts::{self, rank_ranges};
 use super::ranks::top_rule;
 use super::Theme;
 use crate::model::{Model, PairStats, Summary};
 use crate::trace::display::bytes;
+use crate::trace::{Header, Rank};
 
 /// Shades from least to most traffic; a cell with none shows `·`.
 pub const SHADES: [&str; 4] = ["░", "▒", "▓", "█"];
 /// Widest cell: room for `12 · 1.5 KiB`.
 const MAX_CELL: u16 = 14;
+/// Widest host name before the rank labels.
+const MAX_HOST_LABEL: usize = 8;
 
 pub struct Matrix<'a> {
     pub model: &'a Model,
@@ -26,26 +30,42 @@ pub struct Matrix<'a> {
     pub theme: Theme,
 }
 
-/// Traffic summed per block of `k` senders by `k` receivers.
+/// Traffic summed per block of `k` senders by `k` receivers, the ranks
+/// in `order` (each host's side by side when the run spans hosts).
 struct Grid {
     k: usize,
     groups: usize,
     cells: Vec<(u64, u64)>,
+    order: Vec<Rank>,
 }
 
 impl Grid {
-    fn new(pairs: &[PairStats], n: usize, k: usize) -> Grid {
+    fn new(pairs: &[PairStats], order: &[Rank], k: usize) -> Grid {
+        let n = order.len();
         let groups = n.div_ceil(k);
-        let mut cells = vec![(0, 0); groups * groups];
-        for p in pairs {
-            let (i, j) = (p.from as usize / k, p.to as usize / k);
-            if i < groups && j < groups {
-                let c = &mut cells[i * groups + j];
-                c.0 += p.messages;
-                c.1 += p.bytes;
+        let mut place = vec![usize::MAX; n];
+        for (at, &r) in order.iter().enumerate() {
+            if let Some(p) = place.get_mut(r as usize) {
+                *p = at;
             }
         }
-        Grid { k, groups, cells }
+        let block = |r: Rank| place.get(r as usize).map(|&at| at / k);
+        let mut cells = vec![(0, 0); groups * groups];
+        for p in pairs {
+            if let (Some(i), Some(j)) = (block(p.from), block(p.to)) {
+                if i < groups && j < groups {
+                    let c = &mut cells[i * groups + j];
+                    c.0 += p.messages;
+                    c.1 += p.bytes;
+                }
+            }
+        }
+        Grid {
+            k,
+            groups,
+            cells,
+            order: order.to_vec(),
+        }
     }
 
     fn at(&self, i: usize, j: usize) -> (u64, u64) {
@@ -60,20 +80,34 @@ impl Grid {
         (0..self.groups).map(|i| self.at(i, j)).fold((0, 0), add)
     }
 
+    /// The ranks of block `i`.
+    fn block(&self, i: usize) -> &[Rank] {
+        let n = self.order.len();
+        &self.order[(i * self.k).min(n)..((i + 1) * self.k).min(n)]
+    }
+
     /// `3`, or `0-7` when ranks share a cell.
-    fn label(&self, i: usize, n: usize) -> String {
-        let a = i * self.k;
-        let b = ((i + 1) * self.k).min(n) - 1;
-        if a == b {
-            a.to_string()
-        } else {
-            format!("{a}-{b}")
-        }
+    fn label(&self, i: usize) -> String {
+        let mut ranks = self.block(i).to_vec();
+        ranks.sort_unstable();
+        rank_ranges(&ranks)
     }
 }
 
 fn add(a: (u64, u64), b: (u64, u64)) -> (u64, u64) {
     (a.0 + b.0, a.1 + b.1)
+}
+
+/// Columns the host names take before the rank labels: none on one host.
+fn host_width(header: &Header) -> u16 {
+    let widest = (header.spans_hosts())
+        .then(|| {
+            (header.hosts.iter())
+                .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
+                .max()
+        })
+        .flatten();
+    widest.map_or(0, |w| w as u16 + 1)
 }
 
 /// `3 · 24 B`
@@ -104,7 +138,10 @@ fn level(value: u64, max: u64) -> usize {
 struct Placement {
     area: Rect,
     grid: Grid,
-    ranks: usize,
+    /// The host of each block's first rank, when the run spans hosts.
+    hosts: Vec<Option<String>>,
+    /// Columns of the label column the host names take (0: none).
+    host_w: u16,
     /// Rows for senders (the area less the header and the totals row).
     rows: usize,
     lw: u16,
@@ -119,7 +156,7 @@ struct Placement {
 impl Placement {
     /// Ranks share cells (`k` senders by `k` receivers) until the cells
     /// fit `area` at least one column wide. None when nothing fits.
-    fn new(pairs: &[PairStats], ranks: usize, area: Rect) -> Option<Placement> {
+    fn new(pairs: &[PairStats], header: &Header, ranks: usize, area: Rect) -> Option<Placement> {
         let total = pairs
             .iter()
             .map(|p| (p.messages, p.bytes))
@@ -131,9 +168,12 @@ impl Placement {
         let rows = (area.height - 2) as usize;
         let totals_w = (amount(total).chars().count() as u16 + 2).max(7);
         let mut k = ranks.div_ceil(rows).max(1);
+        let order = hosts::rank_order(header, ranks);
+        let host_w = host_width(header);
         let (grid, lw, cw, totals) = loop {
-            let grid = Grid::new(pairs, ranks, k);
-            let lw = grid.label(grid.groups - 1, ranks).len().max(4) as u16 + 1;
+            let grid = Grid::new(pairs, &order, k);
+            let widest = (0..grid.groups).map(|i| grid.label(i).len()).max();
+            let lw = host_w + widest.unwrap_or(0).max(4) as u16 + 1;
             let g = grid.groups as u16;
             let room = area.width.saturating_sub(lw);
             // Totals column when there is room for it beside the cells.
@@ -147,10 +187,15 @@ impl Placement {
             }
             k += 1;
         };
+        let hosts = (0..grid.groups)
+            .map(|i| (host_w > 0).then(|| grid.block(i).first().and_then(|&r| header.host(r))))
+            .map(|h| h.flatten().map(str::to_string))
+            .collect();
         let mut placement = Placement {
             area,
             grid,
-            ranks,
+            hosts,
+            host_w,
             rows,
             lw,
             cw,
@@ -163,6 +208,34 @@ impl Placement {
             .max()
             .unwrap_or(0);
         Some(placement)
+    }
+
+    /// A sender's label: its ranks, after its host on the first row of
+    /// each host.
+    fn row_label(&self, i: usize) -> String {
+        let host = match &self.hosts[i] {
+            Some(h) if i == 0 || self.new_host(i) => hosts::short_host(h, MAX_HOST_LABEL),
+            _ => String::new(),
+        };
+        let hw = self.host_w as usize;
+        let w = (self.lw as usize - 1).saturating_sub(hw);
+        format!("{host:<hw$}{:>w$}", self.grid.label(i))
+    }
+
+    /// Whether block `j` starts another host than the block before it.
+    fn new_host(&self, j: usize) -> bool {
+        j > 0 && self.hosts[j] != self.hosts[j - 1]
+    }
+
+    /// A rule between the columns of two hosts, on row `y`, where the
+    /// cells leave a blank column for it.
+    fn host_rules(&self, buf: &mut Buffer, y: u16, style: Style) {
+        if self.cw < 3 {
+            return;
+        }
+        for j in (1..self.grid.groups).filter(|&j| self.new_host(j)) {
+            self.put(buf, (self.x_of(j) - 1, y), "│", style);
+        }
     }
 
     /// Shade by bytes; by messages when all of them were empty.
@@ -196,20 +269,57 @@ impl Widget for &Matrix<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         let summary = self.model.summary();
-        let block = top_rule(title(&summary, t), t.border(self.focused));
+        let header = self.model.header();
+        let title = title(&summary, t);
+        let legend = hosts::legend(header, area.width, title.width(), t);
+        let mut block = top_rule(title, t.border(self.focused));
+        if let Some(legend) = legend {
+            block = block.title(legend);
+        }
         let inner = block.inner(area);
         block.render(area, buf);
-        // Point-to-point messages and the data collectives moved, together.
+        // Point-to-point messages, the data collectives moved and the
+        // one-sided transfers, together.
         let pairs: Vec<PairStats> = (summary.pairs.iter())
             .chain(&summary.collective)
+            .chain(&summary.one_sided_pairs)
             .cloned()
             .collect();
-        let Some(place) = Placement::new(&pairs, self.model.ranks().len(), inner) else {
+        let totals = self.host_totals(&pairs, inner);
+        let room = Rect {
+            height: inner.height - totals.len() as u16,
+            ..inner
+        };
+        let Some(place) = Placement::new(&pairs, header, self.model.ranks().len(), room) else {
             return;
         };
         self.header(&place, buf);
         self.senders(&place, buf);
-        self.received(&place, buf);
+        let below = self.received(&place, buf);
+        let style = self.theme.crossing();
+        for (i, line) in totals.iter().enumerate() {
+            place.put(buf, (inner.x, below + i as u16), line, style);
+        }
+    }
+}
+
+impl Matrix<'_> {
+    /// Across hosts, each host's traffic within it and to and from the
+    /// others: a line each, for under the matrix when it keeps a few rows
+    /// in `area`.
+    fn host_totals(&self, pairs: &[PairStats], area: Rect) -> Vec<String> {
+        let header = self.model.header();
+        if !header.spans_hosts() {
+            return Vec::new();
+        }
+        let lines: Vec<String> = (hosts::host_totals(header, pairs).iter())
+            .map(|(group, totals)| hosts::host_totals_line(group, totals))
+            .collect();
+        // The receivers, two senders and the totals stay.
+        if area.height < lines.len() as u16 + 4 {
+            return Vec::new();
+        }
+        lines
     }
 }
 
@@ -218,14 +328,19 @@ impl Widget for &Matrix<'_> {
 fn title(summary: &Summary, t: Theme) -> Line<'static> {
     let p2p = (summary.total_messages(), summary.total_bytes());
     let collective = (summary.collective_flows(), summary.collective_bytes());
+    let one_sided = (summary.one_sided_transfers(), summary.one_sided_bytes());
     let mut text = String::from("· sender ↓ receiver → ");
-    if collective.0 == 0 {
+    if collective.0 == 0 && one_sided.0 == 0 {
         text.push_str(&format!("· {} ", amount(p2p)));
     } else {
-        if p2p.0 > 0 {
-            text.push_str(&format!("· {} point-to-point ", amount(p2p)));
+        let kinds = [
+            (p2p, "point-to-point"),
+            (collective, "collective"),
+            (one_sided, "one-sided"),
+        ];
+        for (traffic, kind) in kinds.into_iter().filter(|k| k.0 .0 > 0) {
+            text.push_str(&format!("· {} {kind} ", amount(traffic)));
         }
-        text.push_str(&format!("· {} collective ", amount(collective)));
     }
     Line::from(vec![Span::raw(" messages "), Span::styled(text, t.dim())])
 }
@@ -239,13 +354,14 @@ impl Matrix<'_> {
         let mut free = 0;
         for j in 0..place.grid.groups {
             let x = place.x_of(j);
-            let label = place.grid.label(j, place.ranks);
+            let label = place.grid.label(j);
             if x >= free {
                 let pad = fill_width(place.cw).saturating_sub(label.len() as u16) / 2;
                 place.put(buf, (x + pad, y), &label, dim);
                 free = x + pad + label.len() as u16 + 1;
             }
         }
+        place.host_rules(buf, y, dim);
         if place.totals {
             place.put(buf, (place.totals_x(), y), "sent", dim);
         }
@@ -257,17 +373,13 @@ impl Matrix<'_> {
         let grid = &place.grid;
         for i in 0..grid.groups.min(place.rows) {
             let y = place.area.y + 1 + i as u16;
-            let label = format!(
-                "{:>w$}",
-                grid.label(i, place.ranks),
-                w = place.lw as usize - 1
-            );
-            place.put(buf, (place.area.x, y), &label, dim);
+            place.put(buf, (place.area.x, y), &place.row_label(i), dim);
             for j in 0..grid.groups {
                 let traffic = grid.at(i, j);
                 let lvl = level(place.weight(traffic), place.max);
                 self.cell(buf, (place.x_of(j), y), place.cw, traffic, lvl);
             }
+            place.host_rules(buf, y, dim);
             let sent = grid.row(i);
             if place.totals && sent.0 > 0 {
                 place.put(buf, (place.totals_x(), y), &amount(sent), dim);
@@ -276,14 +388,16 @@ impl Matrix<'_> {
     }
 
     /// Received per receiver: the count where it fits, and the total.
-    fn received(&self, place: &Placement, buf: &mut Buffer) {
+    /// Returns the row under it.
+    fn received(&self, place: &Placement, buf: &mut Buffer) -> u16 {
         let dim = self.theme.dim();
         let grid = &place.grid;
         let y = place.area.y + 1 + grid.groups.min(place.rows) as u16;
         if y >= place.area.bottom() {
-            return;
+            return y;
         }
         place.put(buf, (place.area.x, y), "recv", dim);
+        place.host_rules(buf, y, dim);
         let fill_w = fill_width(place.cw);
         for j in 0..grid.groups {
             let (m, _) = grid.column(j);
@@ -297,6 +411,7 @@ impl Matrix<'_> {
             let style = dim.add_modifier(Modifier::BOLD);
             place.put(buf, (place.totals_x(), y), &amount(place.total), style);
         }
+        y + 1
     }
 }
 

@@ -7,10 +7,12 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
+use super::hosts::CROSSES;
 use super::words::collective_name;
 use super::{fit, Theme};
 use crate::model::{Carrier, Message, Model, MsgState, PostedRecv};
 use crate::trace::display::{bytes, source_name, tag_name};
+use crate::trace::Header;
 
 /// Seconds (of `now`) an envelope takes to cross from sender to receiver
 /// at the classroom's default pace; faster paces shorten it (the app's
@@ -99,6 +101,8 @@ pub fn sender_waiting_text(m: &Message) -> String {
 pub struct Lanes<'a> {
     pub messages: Vec<Message>,
     pub centers: &'a [u16],
+    /// Where the ranks run: a message between hosts is drawn apart.
+    pub header: &'a Header,
     pub now: f64,
     /// Seconds an envelope takes to cross.
     pub flight: f64,
@@ -148,10 +152,17 @@ impl Lanes<'_> {
         // was: the live view holds a completion back until its envelope has
         // crossed, a replay or a full-speed run shows it as it happened.
         let delivered = m.state == MsgState::Delivered;
-        let line_style = if delivered { t.dim() } else { t.message() };
+        // Between hosts: a double line, its own colour and the mark.
+        let crosses = self.header.crosses_hosts(m.id.from, m.id.to);
+        let line_style = match (delivered, crosses) {
+            (true, _) => t.dim(),
+            (false, true) => t.crossing(),
+            (false, false) => t.message(),
+        };
         let (lo, hi) = (a.min(b), a.max(b));
+        let rule = if crosses { "═" } else { "─" };
         for x in lo..=hi {
-            buf.set_string(x, y, "─", line_style);
+            buf.set_string(x, y, rule, line_style);
         }
         let head = if delivered {
             "✓"
@@ -161,38 +172,64 @@ impl Lanes<'_> {
             "◀"
         };
         buf.set_string(b, y, head, line_style);
-        let mut envelope = None;
-        if !delivered {
-            // The envelope travels over the cells strictly between the ends.
-            let span = f64::from(hi - lo).max(1.0);
-            let off = (progress(m, self.now, self.flight) * (span - 1.0)).round() as u16;
-            let x = if b > a {
-                (a + 1 + off).min(b.saturating_sub(1)).max(a)
-            } else {
-                a.saturating_sub(1 + off).max(b + 1).min(a)
-            };
-            buf.set_string(x, y, "✉", t.message());
-            envelope = Some(x);
-        }
+        let envelope = (!delivered).then(|| self.envelope(m, (a, b), y, line_style, buf));
         let mut text = label(m, self.values);
+        if crosses {
+            text = format!("{CROSSES} {text}");
+        }
         match m.state {
             MsgState::Delivered => text.push_str(" delivered"),
             MsgState::Unexpected => text.push_str(" (no recv yet)"),
             MsgState::InFlight => {}
         }
-        let len = text.chars().count() as u16;
-        let right = area.x + area.width;
         let style = if delivered { t.dim() } else { Style::new() };
-        if hi + 2 + len <= right {
-            buf.set_string(hi + 2, y, &text, style);
-        } else if lo >= area.x + len + 2 {
-            buf.set_string(lo - 1 - len, y, &text, style);
-        } else if let Some(x) = on_the_line(lo, hi, envelope, len) {
-            buf.set_string(x, y, format!(" {text} "), style);
+        place_label(&text, (lo, hi), envelope, (y, area), style, buf);
+    }
+
+    /// The envelope, over the cells strictly between the ends `a` and
+    /// `b`, as far along as the message is; returns its column.
+    fn envelope(
+        &self,
+        m: &Message,
+        (a, b): (u16, u16),
+        y: u16,
+        style: Style,
+        buf: &mut Buffer,
+    ) -> u16 {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let span = f64::from(hi - lo).max(1.0);
+        let off = (progress(m, self.now, self.flight) * (span - 1.0)).round() as u16;
+        let x = if b > a {
+            (a + 1 + off).min(b.saturating_sub(1)).max(a)
         } else {
-            let room = right.saturating_sub(hi + 2) as usize;
-            buf.set_stringn(hi + 2, y, fit(&text, room), room, style);
-        }
+            a.saturating_sub(1 + off).max(b + 1).min(a)
+        };
+        buf.set_string(x, y, "✉", style);
+        x
+    }
+}
+
+/// A message's label on row `y` of `area`: right of its arrow, else left
+/// of it, else on the arrow itself, else cut at the right edge.
+fn place_label(
+    text: &str,
+    (lo, hi): (u16, u16),
+    envelope: Option<u16>,
+    (y, area): (u16, Rect),
+    style: Style,
+    buf: &mut Buffer,
+) {
+    let len = text.chars().count() as u16;
+    let right = area.x + area.width;
+    if hi + 2 + len <= right {
+        buf.set_string(hi + 2, y, text, style);
+    } else if lo >= area.x + len + 2 {
+        buf.set_string(lo - 1 - len, y, text, style);
+    } else if let Some(x) = on_the_line(lo, hi, envelope, len) {
+        buf.set_string(x, y, format!(" {text} "), style);
+    } else {
+        let room = right.saturating_sub(hi + 2) as usize;
+        buf.set_stringn(hi + 2, y, fit(text, room), room, style);
     }
 }
 
@@ -238,9 +275,15 @@ impl MessageList<'_> {
                 MsgState::Unexpected => ("in flight (no recv yet)".to_string(), t.message()),
                 MsgState::Delivered => continue,
             };
+            // Between hosts: the mark for the envelope, and its colour.
+            let (mark, style) = if self.model.header().crosses_hosts(m.id.from, m.id.to) {
+                (CROSSES, t.crossing())
+            } else {
+                ("✉", style)
+            };
             out.push((
                 format!(
-                    "✉ {} → {}  {}  {what}",
+                    "{mark} {} → {}  {}  {what}",
                     m.id.from,
                     m.id.to,
                     label(m, self.values)

@@ -43,6 +43,8 @@ mod collective_tests;
 #[cfg(test)]
 mod heatmap_tests;
 #[cfg(test)]
+mod hosts_tests;
+#[cfg(test)]
 mod panel_tests;
 #[cfg(test)]
 mod tests;
@@ -403,6 +405,7 @@ impl Screen<'_> {
                 name: self.lesson.name,
                 title: self.lesson.title,
                 explanation: self.lesson.explanation,
+                header: self.model.header(),
                 theme,
             }
             .render(areas.main, buf);

@@ -7,10 +7,10 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
-use super::{base_name, fit, words, Theme};
+use super::{base_name, fit, hosts, words, Theme};
 use crate::model::{RankState, RankView};
 use crate::trace::display::{bytes, source_name, tag_name};
-use crate::trace::{Call, Op};
+use crate::trace::{Call, Header, Op, Rank};
 
 /// Narrowest rank box (border included).
 pub const MIN_BOX_WIDTH: u16 = 16;
@@ -28,13 +28,15 @@ pub struct RankBox<'a> {
     pub pending: Vec<String>,
     /// Its one-sided window as its last fence saw it (`▣ window [1.0 …]`).
     pub window: Option<String>,
+    /// The host it runs on, when the run spans hosts.
+    pub host: Option<&'a str>,
     pub deadlocked: bool,
     pub theme: Theme,
 }
 
 impl Widget for &RankBox<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = self.block();
+        let block = self.block(area.width);
         let inner = block.inner(area);
         block.render(area, buf);
         let w = inner.width as usize;
@@ -49,11 +51,23 @@ impl Widget for &RankBox<'_> {
 }
 
 impl RankBox<'_> {
-    /// The border, coloured by state (red when stuck), titled with the rank.
-    fn block(&self) -> Block<'static> {
+    /// The border, coloured by state (red when stuck), titled with the
+    /// rank (and its host, cut to fit a box `width` wide).
+    fn block(&self, width: u16) -> Block<'static> {
         let t = self.theme;
+        let rank = self.rank.rank;
+        let name = match self.host {
+            Some(host) => {
+                // The borders and a blank either side of the title.
+                let room = (width as usize).saturating_sub(4);
+                let bare = words::rank_on_host(rank, "").chars().count();
+                let host = hosts::short_host(host, room.saturating_sub(bare).max(1));
+                words::rank_on_host(rank, &host)
+            }
+            None => format!("rank {rank}"),
+        };
         let mut title = vec![Span::styled(
-            format!(" rank {} ", self.rank.rank),
+            format!(" {name} "),
             Style::new().add_modifier(Modifier::BOLD),
         )];
         if self.deadlocked {
@@ -287,17 +301,60 @@ pub fn wrap(s: &str, width: usize, max: usize) -> Vec<String> {
     lines
 }
 
-/// Many ranks: one cell per rank, `12 recv←3`, row by row.
+/// Many ranks: one cell per rank, `12 recv←3`, row by row. Across hosts,
+/// each host's ranks start a row of their own, the host named before it.
 pub struct RankGrid<'a> {
     pub ranks: &'a [RankView],
+    pub header: &'a Header,
     pub deadlocked: &'a [u32],
     pub theme: Theme,
 }
 
+/// Ranks that start a new row, and the host they run on.
+type Group<'a> = (Option<&'a str>, Vec<Rank>);
+
+/// Widest host name before the grid's rows.
+const MAX_HOST_LABEL: usize = 8;
+
 impl RankGrid<'_> {
-    /// Columns needed to show every rank in `rows` rows.
-    pub fn columns(n: usize, rows: u16) -> usize {
-        n.div_ceil(rows.max(1) as usize).max(1)
+    /// One group of all ranks, or across hosts one per host.
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let n = self.ranks.len();
+        if !self.header.spans_hosts() {
+            return vec![(None, (0..n as Rank).collect())];
+        }
+        let order = hosts::rank_order(self.header, n);
+        let mut groups: Vec<Group> = Vec::new();
+        for rank in order {
+            let host = self.header.host(rank);
+            match groups.last_mut() {
+                Some((h, ranks)) if *h == host => ranks.push(rank),
+                _ => groups.push((host, vec![rank])),
+            }
+        }
+        groups
+    }
+
+    /// Columns the host names take before the cells.
+    pub fn label_width(groups: &[Group]) -> usize {
+        let widest = (groups.iter().filter_map(|g| g.0))
+            .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
+            .max();
+        widest.map_or(0, |w| w + 1)
+    }
+
+    /// Rows the groups take `cols` to a row.
+    pub fn rows(groups: &[Group], cols: usize) -> usize {
+        groups.iter().map(|g| g.1.len().div_ceil(cols.max(1))).sum()
+    }
+
+    /// Fewest columns that show every rank in `rows` rows.
+    pub fn columns(groups: &[Group], rows: u16) -> usize {
+        let n = groups.iter().map(|g| g.1.len()).sum::<usize>().max(1);
+        let first = n.div_ceil(rows.max(1) as usize).max(1);
+        (first..n)
+            .find(|&cols| Self::rows(groups, cols) <= rows as usize)
+            .unwrap_or(n)
     }
 }
 
@@ -307,37 +364,66 @@ impl Widget for &RankGrid<'_> {
         if n == 0 || area.is_empty() {
             return;
         }
-        let cols = RankGrid::columns(n, area.height);
-        let cell = (area.width as usize / cols).max(1);
-        let digits = (n - 1).to_string().len();
-        for (i, r) in self.ranks.iter().enumerate() {
-            let (row, col) = (i / cols, i % cols);
-            if row >= area.height as usize {
-                break;
+        let groups = self.groups();
+        let cols = RankGrid::columns(&groups, area.height);
+        let label_w = RankGrid::label_width(&groups);
+        let cell = ((area.width as usize).saturating_sub(label_w) / cols).max(1);
+        let mut row = 0;
+        for (host, ranks) in &groups {
+            if let (Some(host), true) = (host, row < area.height as usize) {
+                let label = hosts::short_host(host, label_w.saturating_sub(1));
+                buf.set_stringn(
+                    area.x,
+                    area.y + row as u16,
+                    label,
+                    label_w,
+                    self.theme.dim(),
+                );
             }
-            let x = area.x + (col * cell) as u16;
-            let y = area.y + row as u16;
-            let room = cell.saturating_sub(digits + 2);
-            let word = [words::rank_state(r), words::rank_state_short(r)]
-                .into_iter()
-                .find(|w| w.chars().count() <= room)
-                .unwrap_or_else(|| words::rank_state_tiny(r));
-            let deadlocked = self.deadlocked.contains(&r.rank);
-            buf.set_stringn(
-                x,
-                y,
-                format!("{:>digits$} ", r.rank),
-                cell,
-                Style::new().add_modifier(Modifier::BOLD),
-            );
-            buf.set_stringn(
-                x + digits as u16 + 1,
-                y,
-                fit(&word, room),
-                room,
-                self.theme.state(r, deadlocked),
-            );
+            for line in ranks.chunks(cols) {
+                if row >= area.height as usize {
+                    return;
+                }
+                for (col, &rank) in line.iter().enumerate() {
+                    let x = area.x + (label_w + col * cell) as u16;
+                    self.cell(
+                        (x, area.y + row as u16),
+                        cell,
+                        &self.ranks[rank as usize],
+                        buf,
+                    );
+                }
+                row += 1;
+            }
         }
+    }
+}
+
+impl RankGrid<'_> {
+    /// One rank's cell at `(x, y)`, `cell` wide: its number and its state
+    /// in as many words as fit.
+    fn cell(&self, (x, y): (u16, u16), cell: usize, r: &RankView, buf: &mut Buffer) {
+        let digits = (self.ranks.len() - 1).to_string().len();
+        let room = cell.saturating_sub(digits + 2);
+        let word = [words::rank_state(r), words::rank_state_short(r)]
+            .into_iter()
+            .find(|w| w.chars().count() <= room)
+            .unwrap_or_else(|| words::rank_state_tiny(r));
+        let deadlocked = self.deadlocked.contains(&r.rank);
+        buf.set_stringn(
+            x,
+            y,
+            format!("{:>digits$} ", r.rank),
+            cell,
+            Style::new().add_modifier(Modifier::BOLD),
+        );
+        buf.set_stringn(
+            x + digits as u16 + 1,
+            y,
+            fit(&word, room),
+            room,
+            self.theme.state(r, deadlocked),
+        );
     }
 }
 

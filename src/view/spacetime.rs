@@ -16,9 +16,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+use super::hosts;
 use super::ranks::top_rule;
 use super::Theme;
 use crate::model::{is_blocking, Model};
+use crate::trace::{Header, Rank};
 
 /// A stretch the tutor held the rank before a call: not waiting in MPI,
 /// not running the program.
@@ -97,9 +99,7 @@ impl SpaceTimeView {
 
 /// Columns left for time once the rank labels are drawn.
 fn track_width(model: &Model, width: u16) -> u16 {
-    width
-        .saturating_sub(label_width(model.ranks().len()))
-        .max(1)
+    width.saturating_sub(label_width(model)).max(1)
 }
 
 /// How the rows of a panel `height` rows high (its title included) go to
@@ -138,10 +138,26 @@ fn rows_of(model: &Model, height: u16) -> (usize, usize) {
     rows_for(model.ranks().len(), height, far * 4 > total)
 }
 
-/// `12 ` for up to 100 ranks.
-fn label_width(ranks: usize) -> u16 {
-    ranks.saturating_sub(1).to_string().len() as u16 + 1
+/// `12 ` for up to 100 ranks; `h2 12 ` across hosts.
+fn label_width(model: &Model) -> u16 {
+    let ranks = model.ranks().len().saturating_sub(1).to_string().len() as u16 + 1;
+    ranks + host_width(model.header())
 }
+
+/// The host names before the rank numbers, across hosts: the widest
+/// short name and a blank; 0 on one host.
+fn host_width(header: &Header) -> u16 {
+    let widest = (header.hosts.iter())
+        .map(|h| hosts::short_host(h, MAX_HOST_LABEL).chars().count())
+        .max();
+    match widest {
+        Some(w) if header.spans_hosts() => w as u16 + 1,
+        _ => 0,
+    }
+}
+
+/// Widest host name before the rank numbers.
+const MAX_HOST_LABEL: usize = 8;
 
 /// Round numbers of seconds per column, times a power of ten: fine enough
 /// steps that the whole run fills most of the panel.
@@ -220,10 +236,10 @@ impl SpaceTime<'_> {
         let block = top_rule(self.title(per, first, shown), t.border(self.focused));
         let inner = block.inner(area);
         block.render(area, buf);
-        if inner.height < 2 || inner.width <= label_width(n) + 1 || n == 0 {
+        let lw = label_width(self.model);
+        if inner.height < 2 || inner.width <= lw + 1 || n == 0 {
             return 0;
         }
-        let lw = label_width(n);
         let plot = Plot {
             x0: inner.x + lw,
             cols: inner.width - lw,
@@ -309,10 +325,16 @@ impl SpaceTime<'_> {
         let ranks = self.model.ranks().iter().enumerate();
         for (r, rv) in ranks.skip(rows.first).take(rows.shown) {
             let y = rows.of(r).expect("shown");
+            let header = self.model.header();
+            let hw = host_width(header) as usize;
+            let host = match header.host(r as u32).filter(|_| hw > 0) {
+                Some(h) => hosts::short_host(h, MAX_HOST_LABEL),
+                None => String::new(),
+            };
             buf.set_stringn(
                 x,
                 y,
-                format!("{:>w$}", r, w = lw as usize - 1),
+                format!("{host:<hw$}{:>w$}", r, w = lw as usize - 1 - hw),
                 lw as usize,
                 t.state(rv, false).add_modifier(Modifier::BOLD),
             );
@@ -349,8 +371,7 @@ impl SpaceTime<'_> {
     /// run along the same cells.
     fn messages(&self, plot: &Plot, rows: &Rows, buf: &mut Buffer) -> usize {
         let tl = self.model.timeline();
-        let line = self.theme.message();
-        let arrow_style = line.add_modifier(Modifier::BOLD);
+        let arrow_style = self.theme.message().add_modifier(Modifier::BOLD);
         let mut routes = Routes::default();
         let mut arrows = Vec::new();
         for l in tl.links() {
@@ -361,15 +382,17 @@ impl SpaceTime<'_> {
             if ys == yr {
                 continue;
             }
+            let pen = self.pen(l.msg.from, l.msg.to);
             let c = routes.draw(
                 plot,
                 buf,
                 (ys, l.sent),
                 (yr, l.received),
                 rows.step == 2,
-                line,
+                pen,
             );
-            arrows.push((c, yr, if yr > ys { "▼" } else { "▲" }));
+            let arrow = if yr > ys { "▼" } else { "▲" };
+            arrows.push((c, yr, arrow, pen.style.add_modifier(Modifier::BOLD)));
         }
         // From a rank scrolled out of view: the arrival alone, pointing
         // the way the sender is.
@@ -383,11 +406,27 @@ impl SpaceTime<'_> {
             let c = plot.col(l.received).max(plot.col(l.sent));
             plot.put(buf, c, yr, arrow, arrow_style);
         }
-        for (c, yr, arrow) in arrows {
-            plot.put(buf, c, yr, arrow, arrow_style);
+        for (c, yr, arrow, style) in arrows {
+            plot.put(buf, c, yr, arrow, style);
         }
         self.in_flight(plot, rows, buf);
         routes.shared
+    }
+
+    /// The pen of a message from `from` to `to`: double, in its own
+    /// colour, when it crosses hosts.
+    fn pen(&self, from: Rank, to: Rank) -> Pen {
+        if self.model.header().crosses_hosts(from, to) {
+            Pen {
+                style: self.theme.crossing(),
+                double: true,
+            }
+        } else {
+            Pen {
+                style: self.theme.message(),
+                double: false,
+            }
+        }
     }
 
     /// Sent, not received yet: a dashed line from the send to now.
@@ -403,7 +442,7 @@ impl SpaceTime<'_> {
             if rows.step == 2 && ys != yr {
                 let yc = if yr > ys { ys + 1 } else { ys - 1 };
                 let span = (plot.col(sent), plot.col(now));
-                plot.elbow(buf, ys, yc, span, "┄", self.theme.message());
+                plot.elbow(buf, ys, yc, span, DASHED, self.pen(id.from, id.to));
             }
         }
     }
@@ -421,9 +460,15 @@ impl SpaceTime<'_> {
             let hidden = n - rows.shown;
             format!("… {hidden} more ranks: ↑↓ PgUp PgDn scroll them into view")
         } else {
-            format!(
+            let mut legend = format!(
                 "▒ waiting  █ other call  {HELD} held by the tutor  ─ running  ▼▲ message arrives"
-            )
+            );
+            let with_hosts = format!("{legend}  {}", super::hosts::DOUBLE_LEGEND);
+            let room = (inner.width - lw) as usize;
+            if self.model.header().spans_hosts() && with_hosts.chars().count() <= room {
+                legend = with_hosts;
+            }
+            legend
         };
         buf.set_stringn(
             inner.x + lw,
@@ -499,19 +544,59 @@ impl Plot {
 
     /// On row `yc` beside the sender's row `ys`: leaves the sender at `cs`,
     /// runs along to `cr`, and turns towards the receiver there.
-    fn elbow(&self, buf: &mut Buffer, ys: u16, yc: u16, (cs, cr): (i64, i64), run: &str, s: Style) {
-        let down = yc > ys;
+    /// A dashed `run` (still in flight) has no turn at its end.
+    fn elbow(&self, buf: &mut Buffer, ys: u16, yc: u16, (cs, cr): (i64, i64), run: &str, pen: Pen) {
+        let (down, s) = (yc > ys, pen.style);
         if cs == cr {
-            self.put(buf, cs, yc, "│", s);
+            self.put(buf, cs, yc, pen.down(), s);
             return;
         }
-        self.put(buf, cs, yc, if down { "╰" } else { "╭" }, s);
+        let [leave_down, leave_up, turn_down, turn_up] = pen.corners();
+        self.put(buf, cs, yc, if down { leave_down } else { leave_up }, s);
         let (from, to) = (cs + 1, cr.min(i64::from(self.cols)));
         for c in from.max(0)..to {
             self.put(buf, c, yc, run, s);
         }
-        if run == "─" {
-            self.put(buf, cr, yc, if down { "╮" } else { "╯" }, s);
+        if run != DASHED {
+            self.put(buf, cr, yc, if down { turn_down } else { turn_up }, s);
+        }
+    }
+}
+
+/// A still-travelling message's line.
+const DASHED: &str = "┄";
+
+/// How a message's line is drawn: single within a host, double and in its
+/// own colour across hosts (the network), as the world's arrows are.
+#[derive(Debug, Clone, Copy)]
+struct Pen {
+    style: Style,
+    double: bool,
+}
+
+impl Pen {
+    fn along(self) -> &'static str {
+        if self.double {
+            "═"
+        } else {
+            "─"
+        }
+    }
+
+    fn down(self) -> &'static str {
+        if self.double {
+            "║"
+        } else {
+            "│"
+        }
+    }
+
+    /// Leaving the sender downwards, upwards; turning down, up.
+    fn corners(self) -> [&'static str; 4] {
+        if self.double {
+            ["╚", "╔", "╗", "╝"]
+        } else {
+            ["╰", "╭", "╮", "╯"]
         }
     }
 }
@@ -538,7 +623,7 @@ impl Routes {
         (ys, sent): (u16, f64),
         (yr, received): (u16, f64),
         gap: bool,
-        s: Style,
+        pen: Pen,
     ) -> i64 {
         // Never backwards, whatever the times say.
         let (cs, cr) = (plot.col(sent), plot.col(received).max(plot.col(sent)));
@@ -561,8 +646,10 @@ impl Routes {
             if self.free(&along, &downs) && corners.iter().all(|k| !self.down.contains(k)) {
                 self.across.extend(along);
                 self.down.extend(downs.iter().copied().chain(corners));
-                plot.elbow(buf, ys, yc, (cs, cr), "─", s);
-                downs.iter().for_each(|&(c, y)| plot.put(buf, c, y, "│", s));
+                plot.elbow(buf, ys, yc, (cs, cr), pen.along(), pen);
+                downs
+                    .iter()
+                    .for_each(|&(c, y)| plot.put(buf, c, y, pen.down(), pen.style));
                 return cr;
             }
         }
@@ -576,7 +663,7 @@ impl Routes {
             });
         for (c, y) in column(c) {
             self.down.insert((c, y));
-            plot.put(buf, c, y, "│", s);
+            plot.put(buf, c, y, pen.down(), pen.style);
         }
         c
     }

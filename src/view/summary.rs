@@ -39,6 +39,8 @@ impl SummaryOverlay<'_> {
         let mut out: Vec<Line> = vec![self.outcome_line(&s), Line::from("")];
         out.extend(self.pair_lines(&s));
         out.extend(collective_lines(&s));
+        out.extend(one_sided_lines(&s));
+        out.extend(host_lines(&s, self.theme));
         out.push(Line::from(""));
         out.push(Line::styled("seconds waiting in MPI calls", bold));
         out.extend(per_rank_lines(&s.waited).into_iter().map(Line::from));
@@ -192,6 +194,48 @@ fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
         bytes(s.collective_bytes())
     )));
     out.push(Line::from(format!(" ({})", words::COLLECTIVE_NOTE)));
+    out
+}
+
+/// The data each kind of one-sided transfer moved, then the window calls,
+/// which move none.
+fn one_sided_lines(s: &Summary) -> Vec<Line<'static>> {
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut out = Vec::new();
+    if !s.one_sided.is_empty() {
+        out.push(Line::from(""));
+        out.push(Line::styled(" one-sided       transfers       bytes", bold));
+    }
+    for k in &s.one_sided {
+        out.push(Line::from(format!(
+            " {:<14} {:>9}  {:>10}  {}",
+            k.op.name(),
+            k.transfers,
+            bytes(k.bytes),
+            words::one_sided_movement(k.op)
+        )));
+    }
+    if let Some(line) = words::window_calls(&s.window_calls) {
+        out.push(Line::from(format!(" {line}")));
+    }
+    out
+}
+
+/// Across hosts: each kind of traffic within a host and across hosts.
+fn host_lines(s: &Summary, theme: Theme) -> Vec<Line<'static>> {
+    let Some(h) = &s.hosts else {
+        return Vec::new();
+    };
+    let bold = Style::new().add_modifier(Modifier::BOLD);
+    let mut out = vec![Line::from(""), Line::styled(" hosts", bold)];
+    for (line, crossed) in words::host_split_lines(h) {
+        let style = if crossed {
+            theme.crossing()
+        } else {
+            Style::new()
+        };
+        out.push(Line::styled(format!(" {line}"), style));
+    }
     out
 }
 

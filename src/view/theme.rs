@@ -60,6 +60,14 @@ impl Theme {
         self.fg(Color::Cyan)
     }
 
+    /// Data that crosses between hosts (the network); its mark [`CROSSES`]
+    /// says the same without colour.
+    ///
+    /// [`CROSSES`]: super::hosts::CROSSES
+    pub fn crossing(self) -> Style {
+        self.fg(Color::LightMagenta)
+    }
+
     pub fn marker(self) -> Style {
         self.fg(Color::Yellow).add_modifier(Modifier::BOLD)
     }

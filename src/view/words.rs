@@ -7,8 +7,8 @@ use crate::trace::display::{polled, source_name, tag_name};
 use crate::trace::{Call, Op, Source};
 
 pub use super::hosts::{
-    event_crosses, host_split, hosts_line, hosts_note, rank_on_host, COLLECTIVE_KIND, CROSSES,
-    CROSSES_LEGEND, MESSAGES_KIND, ONE_SIDED_KIND,
+    event_crosses, host_split_lines, hosts_line, hosts_note, rank_name, rank_on_host, CROSSES,
+    CROSSES_LEGEND,
 };
 
 /// A rank the tutor holds before a call, at the teacher's pace.
@@ -250,14 +250,15 @@ pub fn one_sided_movement(op: Op) -> &'static str {
 /// What the window calls are, wherever they are listed.
 pub const WINDOW_CALLS_NOTE: &str = "synchronisation: they move no data";
 
-/// `win_create 1, fence 3, win_free 1`: each window call made together,
-/// and how many times.
-pub fn window_calls(calls: &[(Op, u64)]) -> String {
+/// `window calls: win_create 1, fence 3, win_free 1 (synchronisation:
+/// they move no data)`: each window call made together, and how many
+/// times; None without window calls.
+pub fn window_calls(calls: &[(Op, u64)]) -> Option<String> {
     let each: Vec<String> = calls
         .iter()
         .map(|(op, n)| format!("{} {n}", op.name()))
         .collect();
-    each.join(", ")
+    (!calls.is_empty()).then(|| format!("window calls: {} ({WINDOW_CALLS_NOTE})", each.join(", ")))
 }
 
 /// What the collective counts mean, wherever they are shown.

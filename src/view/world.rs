@@ -11,11 +11,11 @@ use super::messages::{
     is_queued, on_the_wire, pending_text, queued_text, sender_waiting_text, Lanes, MessageList,
 };
 use super::ranks::{top_rule, RankBox, RankGrid, MAX_BOX_WIDTH, MIN_BOX_HEIGHT, MIN_BOX_WIDTH};
-use super::{words, Theme};
+use super::{hosts, words, Theme};
 
 /// Narrowest comfortable grid cell: `12 recv←any `.
 const MIN_CELL: usize = 12;
-use crate::model::{Deadlock, Model, MsgState};
+use crate::model::{Deadlock, Model, MsgState, RankView};
 
 pub struct World<'a> {
     pub model: &'a Model,
@@ -45,10 +45,12 @@ impl World<'_> {
 
 impl Widget for &World<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let block = top_rule(
-            self.title(area.width as usize),
-            self.theme.border(self.focused),
-        );
+        let title = self.title(area.width as usize);
+        let legend = hosts::legend(self.model.header(), area.width, title.width(), self.theme);
+        let mut block = top_rule(title, self.theme.border(self.focused));
+        if let Some(legend) = legend {
+            block = block.title(legend);
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.is_empty() {
@@ -72,10 +74,11 @@ impl World<'_> {
     /// that does not fit in `width`.
     fn title(&self, width: usize) -> Line<'static> {
         let n = self.model.ranks().len();
-        let head = [
-            Span::raw(" world "),
-            Span::styled(format!("· {n} ranks "), self.theme.dim()),
-        ];
+        let mut ranks = format!("· {n} ranks ");
+        if let Some(h) = hosts::host_count(self.model.header()) {
+            ranks.push_str(&format!("on {h} hosts "));
+        }
+        let head = [Span::raw(" world "), Span::styled(ranks, self.theme.dim())];
         let counts = self.counts();
         // Many ranks, much traffic: short words, then without the rank
         // count (the status bar has it), so the title fits.
@@ -197,30 +200,14 @@ impl World<'_> {
         let box_h = (area.height - lanes).min(12);
         let box_w = (area.width / n).min(MAX_BOX_WIDTH);
         let x0 = area.x + (area.width - box_w * n) / 2;
-        let mut centers = Vec::with_capacity(n as usize);
-        for (i, r) in ranks.iter().enumerate() {
-            let x = x0 + box_w * i as u16;
-            centers.push(x + box_w / 2);
-            let queued = self
-                .model
-                .messages()
-                .filter(|m| {
-                    m.id.to == r.rank
-                        && is_queued(m, self.now, self.flight)
-                        && !self.model.sender_waits(m)
-                })
-                .map(queued_text)
-                .collect();
-            let pending = self.pending_at(r.rank);
-            let b = RankBox {
-                rank: r,
-                queued,
-                pending,
-                window: self.model.window(r.rank).map(words::window),
-                deadlocked: self.stuck().contains(&r.rank),
-                theme: self.theme,
-            };
-            b.render(Rect::new(x, area.y, box_w, box_h), buf);
+        // Each host's ranks side by side; `centers` is indexed by rank.
+        let mut centers = vec![0; ranks.len()];
+        let order = hosts::rank_order(self.model.header(), ranks.len());
+        for (slot, &rank) in order.iter().enumerate() {
+            let x = x0 + box_w * slot as u16;
+            centers[rank as usize] = x + box_w / 2;
+            self.rank_box(&ranks[rank as usize])
+                .render(Rect::new(x, area.y, box_w, box_h), buf);
         }
         let lane_area = Rect::new(area.x, area.y + box_h, area.width, area.height - box_h);
         if wire.is_empty() {
@@ -236,6 +223,7 @@ impl World<'_> {
         Lanes {
             messages: wire,
             centers: &centers,
+            header: self.model.header(),
             now: self.now,
             flight: self.flight,
             values: self.values,
@@ -244,14 +232,41 @@ impl World<'_> {
         .render(lane_area, buf);
     }
 
+    /// Rank `r`'s box: its marks, its window, its host when the run
+    /// spans hosts.
+    fn rank_box<'b>(&'b self, r: &'b RankView) -> RankBox<'b> {
+        let queued = self
+            .model
+            .messages()
+            .filter(|m| {
+                m.id.to == r.rank
+                    && is_queued(m, self.now, self.flight)
+                    && !self.model.sender_waits(m)
+            })
+            .map(queued_text)
+            .collect();
+        let header = self.model.header();
+        RankBox {
+            rank: r,
+            queued,
+            pending: self.pending_at(r.rank),
+            window: self.model.window(r.rank).map(words::window),
+            host: header.host(r.rank).filter(|_| header.spans_hosts()),
+            deadlocked: self.stuck().contains(&r.rank),
+            theme: self.theme,
+        }
+    }
+
     /// The focused rank in full on the last lines of `area` (when there is
     /// one and room for it); the rest of `area` is returned.
     fn detail(&self, area: Rect, buf: &mut Buffer) -> Rect {
         let Some(rank) = focused_rank(self.model.ranks(), self.selected) else {
             return area;
         };
+        let header = self.model.header();
         let detail = RankDetail {
             rank,
+            host: header.host(rank.rank).filter(|_| header.spans_hosts()),
             theme: self.theme,
         };
         let lines = detail.lines(area.width as usize).len() as u16;
@@ -289,22 +304,23 @@ impl World<'_> {
             theme: self.theme,
         };
         let wanted = list.lines().len() as u16;
-        let ranks = self.model.ranks();
-        // The grid first; the list gets what is left, at most a third.
-        let list_h = wanted.min(area.height / 3);
-        let mut cols = RankGrid::columns(ranks.len(), area.height - list_h);
-        if (area.width as usize) / cols < MIN_CELL {
-            // Readable cells matter more than the list (counted in the title).
-            cols = RankGrid::columns(ranks.len(), area.height);
-        }
-        let rows = ranks.len().div_ceil(cols) as u16;
-        let grid_h = rows.min(area.height);
-        RankGrid {
-            ranks,
+        let grid = RankGrid {
+            ranks: self.model.ranks(),
+            header: self.model.header(),
             deadlocked: self.stuck(),
             theme: self.theme,
+        };
+        let groups = grid.groups();
+        let cells_w = (area.width as usize).saturating_sub(RankGrid::label_width(&groups));
+        // The grid first; the list gets what is left, at most a third.
+        let list_h = wanted.min(area.height / 3);
+        let mut cols = RankGrid::columns(&groups, area.height - list_h);
+        if cells_w / cols < MIN_CELL {
+            // Readable cells matter more than the list (counted in the title).
+            cols = RankGrid::columns(&groups, area.height);
         }
-        .render(Rect::new(area.x, area.y, area.width, grid_h), buf);
+        let grid_h = (RankGrid::rows(&groups, cols) as u16).min(area.height);
+        grid.render(Rect::new(area.x, area.y, area.width, grid_h), buf);
         let rest = area.height - grid_h;
         if rest > 0 {
             list.render(Rect::new(area.x, area.y + grid_h, area.width, rest), buf);

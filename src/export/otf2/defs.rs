@@ -176,8 +176,8 @@ impl Names {
         let node_class = defs.string("machine");
         let ranks = (0..header.world_size)
             .map(|rank| {
-                let name = defs.string(&format!("rank {rank}"));
-                (name, defs.string(&format!("rank {rank} main")))
+                let name = crate::view::words::rank_name(header, rank);
+                (defs.string(&name), defs.string(&format!("{name} main")))
             })
             .collect();
         let world = defs.string("MPI_COMM_WORLD");
