@@ -16,11 +16,22 @@ use common::tmux::Tmux;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Where the ranks go, every one away from the teacher's host h0: two
-/// each on h1 and h2 under Open MPI; under MPICH both on h1, since
-/// Debian's MPICH 4.0.2 may hang at the end when ranks talk TCP across
-/// hosts, even two (docs/multihost-facts.md).
-fn placement() -> (&'static str, u32) {
+/// Where the ranks go, every one away from the teacher's host h0, as
+/// `--hosts` takes it, and each rank's host: two each on h1 and h2 under
+/// Open MPI, one each under MPICH.
+fn spread() -> (&'static str, Vec<&'static str>) {
+    if hosts::open_mpi() {
+        ("h1:2,h2:2", vec!["h1", "h1", "h2", "h2"])
+    } else {
+        ("h1:1,h2:1", vec!["h1", "h2"])
+    }
+}
+
+/// Where the ranks go for a run that ends by itself: under MPICH both on
+/// h1, since Debian's MPICH 4.0.2 may hang at the end when ranks talk TCP
+/// across hosts, even two (docs/multihost-facts.md). A run ended by `q`
+/// aborts, and does not meet it.
+fn spread_to_the_end() -> (&'static str, u32) {
     if hosts::open_mpi() {
         ("h1:2,h2:2", 4)
     } else {
@@ -102,16 +113,17 @@ fn assert_given_back(term: &Tmux, dir: &Path) {
     assert!(left.is_empty(), "left running:\n{left}");
 }
 
-/// Every rank drawn and held at its first call, paused; `n` lets each
-/// make it (the token leaves rank 0, and the ranks after it are seen
-/// waiting in their receives); a smaller terminal gets a frame of its
-/// size.
-fn assert_steps_and_follows_the_size(term: &Tmux, ranks: u32) {
+/// Every rank drawn (its box titled as in `titles`: `rank 0 · h1`) and
+/// held at its first call, paused; `n` lets each make it (the token leaves
+/// rank 0, and the ranks after it are seen waiting in their receives); a
+/// smaller terminal gets a frame of its size.
+fn assert_steps_and_follows_the_size(term: &Tmux, titles: &[String]) {
+    let ranks = titles.len();
     term.wait_for("every rank, paused", LIMIT, |s| {
-        (0..ranks).all(|r| s.contains(&format!("rank {r} ─"))) && s.contains("PAUSED")
+        titles.iter().all(|t| s.contains(t.as_str())) && s.contains("PAUSED")
     });
     term.wait_for("every rank held", LIMIT, |s| {
-        s.matches("held by the tutor").count() == ranks as usize
+        s.matches("held by the tutor").count() == ranks
     });
     term.keys(&["n"]);
     term.wait_for("a step: receives waiting", LIMIT, |s| {
@@ -132,14 +144,17 @@ fn the_view_of_ranks_on_other_hosts_is_relayed_to_the_teacher() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (placed, ranks) = placement();
+    let (placed, hosts) = spread();
     let command = format!(
         "{} lesson ring --hosts {placed} --paused --record {}/ring.jsonl",
         common::bin(),
         dir.path().display(),
     );
     let term = on_teacher_host("relay-hosts", dir.path(), &command);
-    assert_steps_and_follows_the_size(&term, ranks);
+    let titles: Vec<String> = (hosts.iter().enumerate())
+        .map(|(rank, host)| format!("rank {rank} · {host} ─"))
+        .collect();
+    assert_steps_and_follows_the_size(&term, &titles);
     assert_given_back(&term, dir.path());
 }
 
@@ -149,7 +164,7 @@ fn a_bare_mpiexec_with_rank_0_elsewhere_shows_the_log_and_says_why() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (placed, ranks) = placement();
+    let (placed, ranks) = spread_to_the_end();
     let command = format!(
         "{mpiexec} {flag} -n {ranks} {bin} lesson ring --record {dir}/ring.jsonl",
         mpiexec = common::mpiexec(),
@@ -181,7 +196,8 @@ fn the_relay_works_on_one_machine_when_asked_for() {
     );
     let script = teacher_script(dir.path(), &command, ON_THIS_MACHINE);
     let term = Tmux::start("relay-one", 120, 40, &script);
-    assert_steps_and_follows_the_size(&term, 3);
+    let titles: Vec<String> = (0..3).map(|rank| format!("rank {rank} ─")).collect();
+    assert_steps_and_follows_the_size(&term, &titles);
     assert_given_back(&term, dir.path());
 }
 
