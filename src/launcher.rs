@@ -430,3 +430,33 @@ pub(crate) fn job_ended(job: JobStatus, record: Option<&std::path::Path>) -> Res
     }
     crate::error::exited(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_list(cmd: &Command) -> Option<String> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == "OMPI_MCA_mca_base_env_list")
+            .and_then(|(_, v)| Some(v?.to_string_lossy().into_owned()))
+    }
+
+    #[test]
+    fn open_mpi_is_told_to_pass_the_variables_set_for_the_ranks() {
+        let mut cmd = Command::new("mpiexec");
+        cmd.env("OMPI_MCA_mca_base_env_list", "PATH;HOME")
+            .env(TTY_ENV, "/dev/pts/3")
+            .env(relay::HOST_ENV, "h0");
+        pass_to_other_hosts(&mut cmd, &FOR_EVERY_HOST);
+        // Kept what was there; added only what is set, once.
+        assert_eq!(
+            env_list(&cmd).as_deref(),
+            Some("PATH;HOME;MPI_TUTOR_TTY;MPI_TUTOR_HOST")
+        );
+        pass_to_other_hosts(&mut cmd, &FOR_EVERY_HOST);
+        assert_eq!(
+            env_list(&cmd).as_deref(),
+            Some("PATH;HOME;MPI_TUTOR_TTY;MPI_TUTOR_HOST")
+        );
+    }
+}
