@@ -4,6 +4,7 @@
 # install what is missing first.
 #   make test-mpi MPI=openmpi   - the suite against one MPI only
 #   make bench                  - the benchmarks (BENCHMARKS.md); make scale: 32/64 ranks only
+#   make bench-hosts            - halo on 64 ranks over 4 simulated hosts (Open MPI)
 #   make fuzz FUZZ_SECONDS=3600 - each fuzz target for longer (default 10 min)
 MPI ?= mpich
 FUZZ_SECONDS ?= 600
@@ -26,7 +27,7 @@ ifeq ($(MPI),openmpi)
   export OMPI_MCA_orte_execute_quiet = 1
 endif
 
-.PHONY: setup demo test test-mpi fuzz bench scale lint
+.PHONY: setup demo test test-mpi fuzz bench scale lint bench-hosts hosts-bench
 
 setup:
 	@scripts/setup.sh $(MPI)
@@ -70,3 +71,12 @@ bench: setup
 
 scale: setup
 	scripts/scale.sh
+
+# 64 ranks of halo on 4 simulated hosts against 64 on one
+# (scripts/hosts-bench.sh), under Open MPI: Debian's MPICH 4.0.2 hangs in
+# MPI_Finalize across hosts.
+bench-hosts:
+	@$(MAKE) --no-print-directory hosts-bench MPI=openmpi
+
+hosts-bench: setup
+	scripts/hosts-bench.sh
