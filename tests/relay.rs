@@ -42,9 +42,8 @@ fn spread_to_the_end() -> (&'static str, u32) {
 /// A script in `dir` for the teacher's terminal: the terminal's settings
 /// to `before.txt`, `command`, its exit code and the settings to
 /// `after.txt`, then any process of the job left running (its command
-/// line holds `dir`), as `processes` lists them, to `left.txt`. Under the
-/// harness the script's stdin is /dev/null (a background job of a
-/// script), so `stty` reads the terminal on fd 1.
+/// line holds `dir`), as `processes` lists them, to `left.txt`. `stty`
+/// reads the terminal on fd 1, whatever the harness made stdin.
 fn teacher_script(dir: &Path, command: &str, processes: &str) -> String {
     let d = dir.display();
     let script = format!(
