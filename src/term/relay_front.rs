@@ -6,10 +6,9 @@
 //! goes raw under a guardian (which gives it back if the launcher is
 //! killed), and it is given back the moment the view leaves it.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -61,20 +60,11 @@ impl RelayFront {
     /// Opens the terminal at `path`; it stays as it is until the view
     /// comes up (rank 0 may show the log instead).
     pub fn begin(path: &str) -> std::io::Result<RelayFront> {
-        // Run in the background (`&`), setting the terminal or reading it
-        // must not stop the launcher: it fails instead, and the view says
-        // that no key can reach it.
-        // SAFETY: ignoring signals (mpiexec and the ranks inherit it; rank
-        // 0 ignores them itself anyway).
-        unsafe {
-            libc::signal(libc::SIGTTOU, libc::SIG_IGN);
-            libc::signal(libc::SIGTTIN, libc::SIG_IGN);
-        }
-        let terminal = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
-            .open(path)?;
+        // Run in the background (`&`), the launcher fails to read keys
+        // instead of being stopped, and the view says that none can reach
+        // it (mpiexec and the ranks inherit the ignored signals; rank 0
+        // ignores them itself anyway).
+        let terminal = tty::open_terminal(path)?;
         let fd = terminal.as_raw_fd();
         let saved = Saved::of(fd).ok_or_else(|| std::io::Error::other("not a terminal"))?;
         let (keys_for_mpiexec, keys_writer) = pipe()?;

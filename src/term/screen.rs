@@ -9,10 +9,10 @@
 //! - relayed by our own launcher (rank 0 on another host): rank 0 draws on
 //!   its stdout and reads keys from its stdin (see [`super::relay`]).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -199,19 +199,10 @@ impl Screen {
         if let KeySource::Relayed { out, size } = target.keys {
             return Screen::relayed(out, size);
         }
-        // Writing settings of a terminal we share with mpiexec from a
-        // background process group would stop us with SIGTTOU (Open MPI);
-        // reading it so (keys, once stdin ends) fails instead of stopping.
-        // SAFETY: ignoring signals.
-        unsafe {
-            libc::signal(libc::SIGTTOU, libc::SIG_IGN);
-            libc::signal(libc::SIGTTIN, libc::SIG_IGN);
-        }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
-            .open(&target.path)?;
+        // A terminal shared with mpiexec, from a background process group
+        // (Open MPI): setting it must not stop us, reading it (keys, once
+        // stdin ends) fails instead of stopping.
+        let file = tty::open_terminal(&target.path)?;
         let fd = file.as_raw_fd();
         let saved = Saved::of(fd)
             .ok_or_else(|| std::io::Error::other(format!("{} is not a terminal", target.path)))?;

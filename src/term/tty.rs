@@ -25,6 +25,23 @@ pub fn tty_name(fd: RawFd) -> Option<String> {
     }
 }
 
+/// Opens the terminal at `path` to draw on and read from, ignoring
+/// SIGTTOU and SIGTTIN from now on: setting or reading a terminal from a
+/// background process group (Open MPI's ranks, a launcher run with `&`)
+/// must fail, not stop the process.
+pub fn open_terminal(path: &str) -> std::io::Result<std::fs::File> {
+    // SAFETY: ignoring signals.
+    unsafe {
+        libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+        libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+    }
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        std::fs::OpenOptions::new().read(true).write(true),
+        libc::O_NOCTTY | libc::O_CLOEXEC,
+    )
+    .open(path)
+}
+
 /// (columns, rows) of the terminal open on `fd`.
 pub fn size(fd: RawFd) -> Option<(u16, u16)> {
     // SAFETY: winsize is a C struct of integers: all zeros is a valid one.
