@@ -91,6 +91,9 @@ pub enum Error {
     /// own mpiexec, which placed them already.
     #[error("--hosts and --hostfile are for mpi-tutor starting mpiexec itself; under your own mpiexec, give it the hosts (MPICH: -hosts h1:2,h2:2, Open MPI: --host h1:2,h2:2)")]
     HostsUnderLauncher,
+    /// The teacher's terminal could not be set up to relay rank 0's view.
+    #[error("cannot relay the view to this terminal: {0}")]
+    Relay(std::io::Error),
 }
 
 impl Error {
@@ -103,6 +106,7 @@ impl Error {
             Error::LauncherFailed { .. } => USAGE_EXIT,
             Error::Help(e) => help_exit_code(e),
             Error::Write { .. } | Error::Truncated { .. } | Error::Terminal(_) => FAILURE_EXIT,
+            Error::Relay(_) => FAILURE_EXIT,
             Error::LauncherMissing { .. } => NOT_FOUND_EXIT,
             Error::Ended(outcome) => outcome.exit_code(),
             Error::TraceProblems { code, .. } => *code,

@@ -11,7 +11,8 @@ use crate::error::Error;
 use crate::lessons::Lesson;
 use crate::term::guardian::LAST_WORDS_ENV;
 use crate::term::last_words::LastWords;
-use crate::term::{signals, tty};
+use crate::term::relay_front::RelayFront;
+use crate::term::{relay, signals, tty};
 use crate::trace::Outcome;
 
 /// Environment variable naming the terminal rank 0 draws on.
@@ -143,14 +144,19 @@ pub(crate) fn run_job(
     cmd.args(crate::hosts::launcher_args(&launcher, hosts));
     cmd.arg(&exe).args(forwarded);
     quiet_open_mpi(&mut cmd);
+    cmd.env_remove(relay::RELAY_ENV);
     let terminal = if headless { None } else { tty::own_terminal() };
-    if let Some(path) = &terminal {
-        // Rank 0 opens this terminal itself and reads keys from it; mpiexec
-        // must not read them first (docs/mpi-and-terminal-facts.md), so its
-        // stdin is empty.
-        cmd.env(TTY_ENV, path).stdin(Stdio::null());
-    }
-    let status = run_keeping_terminal(&mut cmd, terminal.as_deref());
+    // Rank 0 runs on the first host: elsewhere, it cannot open this
+    // terminal, and the view is relayed.
+    let elsewhere = hosts.is_some_and(|h| !relay::is_this_machine(h.first_host()));
+    let handing = match terminal {
+        None => Handing::Nothing,
+        Some(path) if elsewhere || relay::asked() => {
+            Handing::Relay(RelayFront::begin(&path).map_err(Error::Relay)?)
+        }
+        Some(path) => Handing::Terminal(path),
+    };
+    let status = run_keeping_terminal(&mut cmd, handing);
     match status {
         Ok(status) => job_ended(status, record),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
@@ -179,6 +185,80 @@ pub(crate) fn quiet_open_mpi(cmd: &mut Command) {
         .env("OMPI_MCA_orte_execute_quiet", "1");
 }
 
+/// How the teacher's terminal reaches rank 0's view.
+pub(crate) enum Handing {
+    /// No terminal: the log.
+    Nothing,
+    /// Rank 0 opens the terminal at this path (it runs on this host).
+    Terminal(String),
+    /// Rank 0 draws through mpiexec's relay; the launcher owns the
+    /// terminal (rank 0 on another host, or asked for).
+    Relay(RelayFront),
+}
+
+impl Handing {
+    /// Tells mpiexec and the ranks how; the terminal's settings, to be
+    /// put back after the job if rank 0 did not.
+    fn prepare(&mut self, cmd: &mut Command) -> Option<tty::Saved> {
+        cmd.env(relay::HOST_ENV, relay::this_host());
+        match self {
+            Handing::Nothing => None,
+            Handing::Terminal(path) => {
+                // Rank 0 opens this terminal itself and reads keys from
+                // it; mpiexec must not read them first
+                // (docs/mpi-and-terminal-facts.md), so its stdin is empty.
+                cmd.env(TTY_ENV, &*path).stdin(Stdio::null());
+                tty::Saved::capture(path)
+            }
+            Handing::Relay(front) => {
+                front.prepare(cmd);
+                None
+            }
+        }
+    }
+
+    /// mpiexec did not start: a relaying launcher gives the terminal back.
+    fn give_back(self) {
+        if let Handing::Relay(front) = self {
+            front.give_back();
+        }
+    }
+}
+
+/// The variables the launcher sets for the ranks. MPICH's hydra passes
+/// every variable to every host; Open MPI passes its own (`OMPI_*`) only,
+/// and these when named in `mca_base_env_list`.
+const FOR_EVERY_HOST: [&str; 4] = [TTY_ENV, LAST_WORDS_ENV, relay::RELAY_ENV, relay::HOST_ENV];
+
+/// Open MPI's list of variables passed to ranks on other hosts, with
+/// `names` added to whatever it held.
+fn pass_to_other_hosts(cmd: &mut Command, names: &[&str]) {
+    const LIST: &str = "OMPI_MCA_mca_base_env_list";
+    let set = cmd
+        .get_envs()
+        .find(|(k, _)| *k == LIST)
+        .and_then(|(_, v)| v);
+    let mut list: Vec<String> = set
+        .map(|v| v.to_string_lossy().into_owned())
+        .or_else(|| std::env::var(LIST).ok())
+        .map(|v| {
+            v.split(';')
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    for name in names {
+        if !list.iter().any(|n| n == name) && cmd.get_envs().any(|(k, v)| k == *name && v.is_some())
+        {
+            list.push(name.to_string());
+        }
+    }
+    if !list.is_empty() {
+        cmd.env(LIST, list.join(";"));
+    }
+}
+
 /// How long the job has to end after a signal before it is killed.
 const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
@@ -193,13 +273,14 @@ pub(crate) struct JobStatus {
 /// last. A signal to us ends mpiexec and every rank (see [`stop_job`]).
 pub(crate) fn run_keeping_terminal(
     cmd: &mut Command,
-    terminal: Option<&str>,
+    mut handing: Handing,
 ) -> std::io::Result<JobStatus> {
-    let saved = terminal.and_then(tty::Saved::capture);
+    let saved = handing.prepare(cmd);
     let last_words = LastWords::create();
     if let Some(words) = &last_words {
         cmd.env(LAST_WORDS_ENV, words.path());
     }
+    pass_to_other_hosts(cmd, &FOR_EVERY_HOST);
     signals::install();
     // SAFETY: prctl in the child before exec: if we die (even by SIGKILL)
     // mpiexec is told to end the job.
@@ -209,7 +290,17 @@ pub(crate) fn run_keeping_terminal(
             Ok(())
         });
     }
-    let mut child = cmd.spawn()?;
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            handing.give_back();
+            return Err(e);
+        }
+    };
+    let relayed = match handing {
+        Handing::Relay(front) => Some(front.start(&mut child)?),
+        _ => None,
+    };
     // Rank 0 may have taken the terminal's foreground (Open MPI) and be
     // gone: putting the settings back from the background must not stop
     // us (we were seen stopped so under `timeout`).
@@ -219,7 +310,8 @@ pub(crate) fn run_keeping_terminal(
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
     }
-    let said = last_words.map(|words| words.collect()).unwrap_or_default();
+    let relayed_words = relayed.map(|r| r.finish()).unwrap_or_default();
+    let said = last_words.map(|words| words.collect()).unwrap_or_default() + &relayed_words;
     match &result {
         // The signal is why; what the ranks made of it follows from it.
         Ok(JobStatus {
@@ -337,4 +429,34 @@ pub(crate) fn job_ended(job: JobStatus, record: Option<&std::path::Path>) -> Res
         let _ = crate::trace::seal(path, Outcome::Interrupted, &detail);
     }
     crate::error::exited(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_list(cmd: &Command) -> Option<String> {
+        cmd.get_envs()
+            .find(|(k, _)| *k == "OMPI_MCA_mca_base_env_list")
+            .and_then(|(_, v)| Some(v?.to_string_lossy().into_owned()))
+    }
+
+    #[test]
+    fn open_mpi_is_told_to_pass_the_variables_set_for_the_ranks() {
+        let mut cmd = Command::new("mpiexec");
+        cmd.env("OMPI_MCA_mca_base_env_list", "PATH;HOME")
+            .env(TTY_ENV, "/dev/pts/3")
+            .env(relay::HOST_ENV, "h0");
+        pass_to_other_hosts(&mut cmd, &FOR_EVERY_HOST);
+        // Kept what was there; added only what is set, once.
+        assert_eq!(
+            env_list(&cmd).as_deref(),
+            Some("PATH;HOME;MPI_TUTOR_TTY;MPI_TUTOR_HOST")
+        );
+        pass_to_other_hosts(&mut cmd, &FOR_EVERY_HOST);
+        assert_eq!(
+            env_list(&cmd).as_deref(),
+            Some("PATH;HOME;MPI_TUTOR_TTY;MPI_TUTOR_HOST")
+        );
+    }
 }

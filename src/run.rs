@@ -10,7 +10,7 @@ use crate::cli::LessonArgs;
 use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
 use crate::probe::{self, Command, Delivery, Job, JobConfig};
-use crate::term::{self, ScreenTarget};
+use crate::term::{self, ScreenTarget, Screenless};
 
 pub fn list() -> i32 {
     // The names' column as wide as the longest name, with a gap.
@@ -184,7 +184,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     let screen = if args.show.headless {
         None
     } else {
-        full_screen(term::find_screen())
+        full_screen(term::find_screen(), &format!("lesson {}", args.name), "")
     };
     let pace = start_pace(args, screen.is_some());
     let started_unix = std::time::SystemTime::now()
@@ -220,9 +220,25 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
 }
 
 /// The terminal, if it can show the full-screen view: a `TERM=dumb`
-/// terminal or a locale without UTF-8 gets the log, with one line saying so.
-pub(crate) fn full_screen(screen: Option<ScreenTarget>) -> Option<ScreenTarget> {
-    let screen = screen?;
+/// terminal or a locale without UTF-8 gets the log, with one line saying
+/// so, and so does a rank 0 away from the terminal (on another host), with
+/// the `command` (`lesson ring`, `watch`) and `tail` (`-- ./ring`) that
+/// bring the view there.
+pub(crate) fn full_screen(
+    found: Result<ScreenTarget, Screenless>,
+    command: &str,
+    tail: &str,
+) -> Option<ScreenTarget> {
+    let screen = match found {
+        Ok(screen) => screen,
+        Err(Screenless::NoTerminal) => return None,
+        Err(Screenless::Away { host }) => {
+            let ranks_here = term::relay::ranks_here();
+            let hint = crate::view::words::away_from_terminal(&host, ranks_here, command, tail);
+            app::out::say_error(&format!("mpi-tutor: {hint}"));
+            return None;
+        }
+    };
     let term = std::env::var("TERM").unwrap_or_default();
     let locale = ["LC_ALL", "LC_CTYPE", "LANG"]
         .iter()

@@ -21,6 +21,16 @@ pub enum Key {
     /// Not a key: no key can be read any more (stdin ended and the
     /// terminal cannot be read either).
     Unavailable,
+    /// Not a key: the teacher's terminal, relayed from another host, now
+    /// has this many columns and rows (see [`resize_sequence`]).
+    Resize(u16, u16),
+}
+
+/// The private sequence a relaying launcher puts in the key stream when
+/// the teacher's terminal is resized: `ESC [ = COLS ; ROWS w`. No terminal
+/// sends a CSI with the `=` marker as input, so it cannot be a key.
+pub fn resize_sequence(columns: u16, rows: u16) -> Vec<u8> {
+    format!("\x1b[={columns};{rows}w").into_bytes()
 }
 
 /// Decodes bytes into keys; keeps an incomplete escape sequence for the
@@ -31,8 +41,8 @@ pub struct KeyDecoder {
 }
 
 impl KeyDecoder {
-    /// `more` tells whether another read is likely to continue an escape
-    /// sequence; when false a lone ESC is the Esc key.
+    /// `more` tells whether another read is likely to continue a lone
+    /// ESC; when false it is the Esc key.
     pub fn feed(&mut self, bytes: &[u8], more: bool) -> Vec<Key> {
         self.pending.extend_from_slice(bytes);
         let mut keys = Vec::new();
@@ -45,7 +55,9 @@ impl KeyDecoder {
                 b'\t' => (Some(Key::Tab), 1),
                 0x1b => match escape(&b[i..]) {
                     Some((key, used)) => (key, used),
-                    None if more => break,
+                    // A sequence begun (ESC [) waits for its end whatever
+                    // `more` says: a relay may split it between reads.
+                    None if more || b.len() - i > 1 => break,
                     None => (Some(Key::Esc), 1),
                 },
                 c if c.is_ascii_graphic() || c == b' ' => (Some(Key::Char(c as char)), 1),
@@ -68,6 +80,7 @@ fn escape(b: &[u8]) -> Option<(Option<Key>, usize)> {
             let rest = &b[2..];
             let end = rest.iter().position(|c| (0x40..=0x7e).contains(c))?;
             let key = match (&rest[..end], rest[end]) {
+                (parameters, b'w') if parameters.starts_with(b"=") => resize(&parameters[1..]),
                 (_, b'A') => Some(Key::Up),
                 (_, b'B') => Some(Key::Down),
                 (_, b'C') => Some(Key::Right),
@@ -84,6 +97,13 @@ fn escape(b: &[u8]) -> Option<(Option<Key>, usize)> {
         // ESC followed by something else: Esc, then that key.
         Some(_) => Some((Some(Key::Esc), 1)),
     }
+}
+
+/// `COLS;ROWS` of a resize sequence.
+fn resize(parameters: &[u8]) -> Option<Key> {
+    let text = std::str::from_utf8(parameters).ok()?;
+    let (columns, rows) = text.split_once(';')?;
+    Some(Key::Resize(columns.parse().ok()?, rows.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -133,5 +153,24 @@ mod tests {
     fn a_lone_escape_is_esc() {
         let mut d = KeyDecoder::default();
         assert_eq!(d.feed(b"\x1b", false), vec![Key::Esc]);
+    }
+
+    #[test]
+    fn a_resize_travels_in_the_key_stream() {
+        let mut d = KeyDecoder::default();
+        let mut stream = b"n".to_vec();
+        stream.extend(resize_sequence(132, 43));
+        stream.extend(b"q");
+        assert_eq!(
+            d.feed(&stream, false),
+            vec![Key::Char('n'), Key::Resize(132, 43), Key::Char('q')]
+        );
+    }
+
+    #[test]
+    fn a_resize_split_across_reads_waits_for_its_end() {
+        let mut d = KeyDecoder::default();
+        assert_eq!(d.feed(b"\x1b[=80;2", true), vec![]);
+        assert_eq!(d.feed(b"4w", false), vec![Key::Resize(80, 24)]);
     }
 }

@@ -1,21 +1,25 @@
 //! Finding rank 0's terminal and owning it while the view is up.
 //!
-//! Two ways in (docs/mpi-and-terminal-facts.md, "The terminal of rank 0"):
+//! Three ways in (docs/mpi-and-terminal-facts.md, "The terminal of rank 0"):
 //! - started by our own launcher: `MPI_TUTOR_TTY` names the terminal,
 //!   mpiexec's stdin is empty, and rank 0 reads keys from the terminal;
 //! - a bare `mpiexec -n 5 mpi-tutor ...` typed in a terminal: rank 0 finds
 //!   the terminal mpiexec writes to, draws there, and reads the keys that
-//!   mpiexec forwards to its stdin (the terminal is raw, so byte by byte).
+//!   mpiexec forwards to its stdin (the terminal is raw, so byte by byte);
+//! - relayed by our own launcher (rank 0 on another host): rank 0 draws on
+//!   its stdout and reads keys from its stdin (see [`super::relay`]).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::fd::{AsRawFd, FromRawFd, RawFd};
+use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::Sender;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::guardian::{self, Terminal};
 use super::keys::{Key, KeyDecoder};
+use super::relay;
 use super::tty::{self, Saved};
 use crate::launcher::TTY_ENV;
 
@@ -25,12 +29,24 @@ pub enum KeySource {
     Terminal,
     /// Read keys from stdin, forwarded there by mpiexec.
     Stdin,
+    /// The launcher relays: draw on `out` (a copy of stdout) at the size
+    /// it gave, read keys and resizes from stdin.
+    Relayed { out: RawFd, size: (u16, u16) },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScreenTarget {
     pub path: String,
     pub keys: KeySource,
+}
+
+/// Why rank 0 has no screen to draw on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screenless {
+    /// No terminal (output piped: tests, CI, `| tee`).
+    NoTerminal,
+    /// Rank 0 runs on `host`, away from the terminal of the run.
+    Away { host: String },
 }
 
 const LAUNCHERS: [&str; 6] = [
@@ -42,33 +58,99 @@ const LAUNCHERS: [&str; 6] = [
     "prterun",
 ];
 
+/// The daemons that start ranks on a host for a launcher elsewhere.
+const DAEMONS: [&str; 3] = ["hydra_pmi_proxy", "orted", "prted"];
+
 /// Where rank 0 can draw, if anywhere. A launcher whose output is piped
 /// (tests, CI, `| tee`) means no terminal: the headless log is used.
-pub fn find_screen() -> Option<ScreenTarget> {
+pub fn find_screen() -> Result<ScreenTarget, Screenless> {
+    let away = || Screenless::Away {
+        host: relay::this_host(),
+    };
+    if let Some(size) = relay::offered() {
+        let out = relay::keep_stdout().ok_or(Screenless::NoTerminal)?;
+        return Ok(ScreenTarget {
+            path: "the relay through mpiexec".into(),
+            keys: KeySource::Relayed { out, size },
+        });
+    }
     if let Ok(path) = std::env::var(TTY_ENV) {
-        return Some(ScreenTarget {
+        if relay::launcher_elsewhere() {
+            return Err(away());
+        }
+        return Ok(ScreenTarget {
             path,
             keys: KeySource::Terminal,
         });
     }
+    match launcher_ancestor() {
+        Ancestor::Launcher(pid) => launcher_terminal(pid).map_err(|elsewhere| {
+            if elsewhere {
+                away()
+            } else {
+                Screenless::NoTerminal
+            }
+        }),
+        Ancestor::Daemon => Err(away()),
+        Ancestor::Neither => Err(Screenless::NoTerminal),
+    }
+}
+
+/// What started this rank, looking up its parents.
+enum Ancestor {
+    /// mpiexec, on this host.
+    Launcher(u32),
+    /// A launcher's daemon with no launcher above it: mpiexec runs on
+    /// another host.
+    Daemon,
+    Neither,
+}
+
+fn launcher_ancestor() -> Ancestor {
     let mut pid = std::os::unix::process::parent_id();
+    let mut daemon = false;
     for _ in 0..8 {
         if pid <= 1 {
             break;
         }
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if LAUNCHERS.contains(&comm.trim()) || comm.trim().starts_with("mpiexec") {
-            let out = std::fs::read_link(format!("/proc/{pid}/fd/1")).ok()?;
-            let out = out.to_string_lossy().into_owned();
-            let is_tty = out.starts_with("/dev/pts/") || out.starts_with("/dev/tty");
-            return is_tty.then_some(ScreenTarget {
-                path: out,
-                keys: KeySource::Stdin,
-            });
+        let comm = comm.trim();
+        if LAUNCHERS.contains(&comm) || comm.starts_with("mpiexec") || comm.starts_with("mpirun") {
+            return Ancestor::Launcher(pid);
         }
-        pid = parent_of(pid)?;
+        daemon |= DAEMONS.contains(&comm);
+        match parent_of(pid) {
+            Some(parent) => pid = parent,
+            None => break,
+        }
     }
-    None
+    if daemon {
+        Ancestor::Daemon
+    } else {
+        Ancestor::Neither
+    }
+}
+
+/// The terminal the launcher `pid` writes to, if it writes to one this
+/// host can open; Err(true) when that terminal is another host's (the
+/// same path here names another device, or none).
+fn launcher_terminal(pid: u32) -> Result<ScreenTarget, bool> {
+    let link = format!("/proc/{pid}/fd/1");
+    let out = std::fs::read_link(&link).map_err(|_| false)?;
+    let out = out.to_string_lossy().into_owned();
+    if !(out.starts_with("/dev/pts/") || out.starts_with("/dev/tty")) {
+        return Err(false);
+    }
+    let theirs = std::fs::metadata(&link).map_err(|_| false)?;
+    let same = std::fs::metadata(&out)
+        .is_ok_and(|ours| (ours.dev(), ours.ino()) == (theirs.dev(), theirs.ino()));
+    if !same {
+        return Err(true);
+    }
+    Ok(ScreenTarget {
+        path: out,
+        keys: KeySource::Stdin,
+    })
 }
 
 fn parent_of(pid: u32) -> Option<u32> {
@@ -103,23 +185,24 @@ pub fn restore_terminal() {
 /// The terminal, open, raw and on the alternate screen until dropped.
 pub struct Screen {
     file: File,
+    /// When relayed: the size the launcher last told, as
+    /// `columns << 16 | rows` (the key thread updates it).
+    relayed_size: Option<Arc<AtomicU32>>,
 }
+
+/// Alternate screen, hidden cursor, cleared. Not ratatui's clear(), which
+/// asks the terminal for the cursor position and fails here.
+const ENTER: &[u8] = b"\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H";
 
 impl Screen {
     pub fn open(target: &ScreenTarget) -> std::io::Result<Screen> {
-        // Writing settings of a terminal we share with mpiexec from a
-        // background process group would stop us with SIGTTOU (Open MPI);
-        // reading it so (keys, once stdin ends) fails instead of stopping.
-        // SAFETY: ignoring signals.
-        unsafe {
-            libc::signal(libc::SIGTTOU, libc::SIG_IGN);
-            libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+        if let KeySource::Relayed { out, size } = target.keys {
+            return Screen::relayed(out, size);
         }
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
-            .open(&target.path)?;
+        // A terminal shared with mpiexec, from a background process group
+        // (Open MPI): setting it must not stop us, reading it (keys, once
+        // stdin ends) fails instead of stopping.
+        let file = tty::open_terminal(&target.path)?;
         let fd = file.as_raw_fd();
         let saved = Saved::of(fd)
             .ok_or_else(|| std::io::Error::other(format!("{} is not a terminal", target.path)))?;
@@ -144,16 +227,38 @@ impl Screen {
                 raw: raw.termios(),
             }));
         }
-        // Alternate screen, hidden cursor, cleared. Not ratatui's clear(),
-        // which asks the terminal for the cursor position and fails here.
-        let enter = b"\x1b[?1049h\x1b[?25l\x1b[2J\x1b[H";
         // SAFETY: write of a static buffer to our open fd.
-        unsafe { libc::write(fd, enter.as_ptr().cast(), enter.len()) };
-        Ok(Screen { file })
+        unsafe { libc::write(fd, ENTER.as_ptr().cast(), ENTER.len()) };
+        Ok(Screen {
+            file,
+            relayed_size: None,
+        })
+    }
+
+    /// The view on `out`, relayed by mpiexec to the launcher, which owns
+    /// the terminal: no settings to change here, nothing to give back but
+    /// the screen.
+    fn relayed(out: RawFd, size: (u16, u16)) -> std::io::Result<Screen> {
+        // SAFETY: duplicating the fd kept by `relay::keep_stdout`.
+        let fd = unsafe { libc::fcntl(out, libc::F_DUPFD_CLOEXEC, 3) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: a fresh fd that nothing else owns.
+        let mut file = unsafe { File::from_raw_fd(fd) };
+        guardian::start(None);
+        std::io::Write::write_all(&mut file, ENTER)?;
+        Ok(Screen {
+            file,
+            relayed_size: Some(Arc::new(AtomicU32::new(pack(size)))),
+        })
     }
 
     pub fn size(&self) -> Option<(u16, u16)> {
-        tty::size(self.file.as_raw_fd())
+        match &self.relayed_size {
+            Some(size) => Some(unpack(size.load(Ordering::Relaxed))),
+            None => tty::size(self.file.as_raw_fd()),
+        }
     }
 
     pub fn writer(&self) -> std::io::Result<File> {
@@ -162,15 +267,17 @@ impl Screen {
 
     /// Starts a thread that turns key presses into `Key`s.
     pub fn read_keys(&self, source: &KeySource, keys: Sender<Key>) -> std::io::Result<()> {
-        let terminal = self.file.try_clone()?;
+        // The relay has no terminal here to fall back on.
+        let terminal = match source {
+            KeySource::Relayed { .. } => None,
+            _ => Some(self.file.try_clone()?),
+        };
         let stdin = match source {
             KeySource::Terminal => None,
             // SAFETY: duplicating our own stdin descriptor.
-            KeySource::Stdin => Some(unsafe {
-                use std::os::fd::FromRawFd;
-                File::from_raw_fd(libc::dup(libc::STDIN_FILENO))
-            }),
+            _ => Some(unsafe { File::from_raw_fd(libc::dup(libc::STDIN_FILENO)) }),
         };
+        let size = self.relayed_size.clone();
         std::thread::Builder::new()
             .name("mpi-tutor-keys".into())
             .spawn(move || {
@@ -178,11 +285,14 @@ impl Screen {
                 // background process group, by `timeout` for one): the
                 // terminal itself is read then, if it lets us.
                 if let Some(stdin) = stdin {
-                    if read_loop(stdin, &keys).is_err() {
+                    if read_loop(stdin, &keys, size.as_deref()).is_err() {
                         return;
                     }
                 }
-                if read_loop(terminal, &keys).is_ok() {
+                if terminal
+                    .map_or(Ok(()), |t| read_loop(t, &keys, None))
+                    .is_ok()
+                {
                     let _ = keys.send(Key::Unavailable);
                 }
             })?;
@@ -192,8 +302,20 @@ impl Screen {
 
 impl Drop for Screen {
     fn drop(&mut self) {
-        restore_terminal();
+        if self.relayed_size.is_some() {
+            let _ = std::io::Write::write_all(&mut self.file, tty::LEAVE);
+        } else {
+            restore_terminal();
+        }
     }
+}
+
+fn pack((columns, rows): (u16, u16)) -> u32 {
+    (columns as u32) << 16 | rows as u32
+}
+
+fn unpack(size: u32) -> (u16, u16) {
+    ((size >> 16) as u16, size as u16)
 }
 
 /// When the terminal is our controlling one but we are in the background
@@ -216,7 +338,8 @@ fn take_foreground(fd: RawFd) -> Option<libc::pid_t> {
 
 /// Sends the keys read from `input` until it ends (Ok) or the view has
 /// gone (Err).
-fn read_loop(mut input: File, keys: &Sender<Key>) -> Result<(), ()> {
+/// A resize relayed in the key stream is kept in `size` (when relayed).
+fn read_loop(mut input: File, keys: &Sender<Key>, size: Option<&AtomicU32>) -> Result<(), ()> {
     let mut decoder = KeyDecoder::default();
     let mut buf = [0u8; 256];
     loop {
@@ -229,6 +352,9 @@ fn read_loop(mut input: File, keys: &Sender<Key>) -> Result<(), ()> {
                 // for more only when the chunk ends right after ESC + '['.
                 let more = buf[..n].ends_with(b"\x1b[") || buf[..n].ends_with(b"\x1bO");
                 for k in decoder.feed(&buf[..n], more) {
+                    if let (Key::Resize(columns, rows), Some(size)) = (k, size) {
+                        size.store(pack((columns, rows)), Ordering::Relaxed);
+                    }
                     keys.send(k).map_err(|_| ())?;
                 }
             }

@@ -25,6 +25,23 @@ pub fn tty_name(fd: RawFd) -> Option<String> {
     }
 }
 
+/// Opens the terminal at `path` to draw on and read from, ignoring
+/// SIGTTOU and SIGTTIN from now on: setting or reading a terminal from a
+/// background process group (Open MPI's ranks, a launcher run with `&`)
+/// must fail, not stop the process.
+pub fn open_terminal(path: &str) -> std::io::Result<std::fs::File> {
+    // SAFETY: ignoring signals.
+    unsafe {
+        libc::signal(libc::SIGTTOU, libc::SIG_IGN);
+        libc::signal(libc::SIGTTIN, libc::SIG_IGN);
+    }
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        std::fs::OpenOptions::new().read(true).write(true),
+        libc::O_NOCTTY | libc::O_CLOEXEC,
+    )
+    .open(path)
+}
+
 /// (columns, rows) of the terminal open on `fd`.
 pub fn size(fd: RawFd) -> Option<(u16, u16)> {
     // SAFETY: winsize is a C struct of integers: all zeros is a valid one.
@@ -34,7 +51,12 @@ pub fn size(fd: RawFd) -> Option<(u16, u16)> {
     (ok && ws.ws_col > 0).then_some((ws.ws_col, ws.ws_row))
 }
 
+/// Cursor shown, alternate screen left: what a full-screen view writes
+/// when it gives the terminal back.
+pub const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l";
+
 /// A terminal's settings, to put back exactly as they were.
+#[derive(Clone, Copy)]
 pub struct Saved {
     fd: RawFd,
     termios: libc::termios,
@@ -80,10 +102,15 @@ impl Saved {
         })
     }
 
+    /// Puts the settings back, and nothing else.
+    pub fn restore_settings(&self) {
+        // SAFETY: fd and termios came from `of`.
+        unsafe { libc::tcsetattr(self.fd, libc::TCSANOW, &self.termios) };
+    }
+
     /// Puts the settings back, leaves the alternate screen and shows the
     /// cursor. Safe to call more than once.
     pub fn restore(&self) {
-        const LEAVE: &[u8] = b"\x1b[?25h\x1b[?1049l";
         // SAFETY: fd and termios came from `of`; write of a static buffer.
         unsafe {
             libc::tcsetattr(self.fd, libc::TCSANOW, &self.termios);

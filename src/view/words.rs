@@ -316,6 +316,27 @@ pub fn ended_unexplained(code: i32) -> String {
 /// The status bar's words when no key can reach the view.
 pub const KEYS_UNAVAILABLE: &str = "keys unavailable: stop with Ctrl-C in the terminal or `kill`";
 
+/// Why the live view gave way to the log: rank 0 runs on `host` (with
+/// `ranks_here` ranks), away from the terminal of the run; typed there,
+/// `mpi-tutor COMMAND --hosts ... TAIL` relays the view to it.
+pub fn away_from_terminal(
+    host: &str,
+    ranks_here: Option<u32>,
+    command: &str,
+    tail: &str,
+) -> String {
+    let first = ranks_here.map_or(host.to_string(), |n| format!("{host}:{n}"));
+    let tail = if tail.is_empty() {
+        String::new()
+    } else {
+        format!(" {tail}")
+    };
+    format!(
+        "rank 0 runs on {host}, away from this terminal: showing the log; \
+         `mpi-tutor {command} --hosts {first},...{tail}` brings the live view here"
+    )
+}
+
 /// Why the live view gave way to the log on this terminal.
 pub fn no_full_screen(why: &str) -> String {
     format!("this terminal cannot show the full-screen view ({why}): showing the log instead")

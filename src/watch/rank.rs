@@ -91,7 +91,8 @@ fn start_rank0(
     let screen = if config.headless {
         None
     } else {
-        crate::run::full_screen(term::find_screen())
+        let tail = format!("-- {}", config.name);
+        crate::run::full_screen(term::find_screen(), "watch", &tail)
     };
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
     let started_unix = std::time::SystemTime::now()

@@ -113,3 +113,56 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 }
+
+impl Tmux {
+    /// Resizes the terminal to `width` x `height` (its programs get
+    /// SIGWINCH).
+    pub fn resize(&self, width: u16, height: u16) {
+        let ok = self
+            .cmd()
+            .args(["resize-window", "-t", "t", "-x"])
+            .arg(width.to_string())
+            .arg("-y")
+            .arg(height.to_string())
+            .status()
+            .expect("resize-window")
+            .success();
+        assert!(ok, "tmux could not resize the window");
+    }
+}
+
+impl Tmux {
+    /// The screen with every line that scrolled off its top before it.
+    pub fn history(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-S", "-", "-t", "t"])
+            .output()
+            .expect("capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+/// The children of `parent` whose command line contains `marker`.
+pub fn children_with(parent: i32, marker: &str) -> Vec<i32> {
+    let mut v = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let after_name = stat.rfind(')').map_or("", |i| &stat[i + 2..]);
+        let ppid = after_name.split_whitespace().nth(1);
+        if ppid != Some(&parent.to_string()) {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&cmdline)
+            .replace('\0', " ")
+            .contains(marker)
+        {
+            v.push(pid);
+        }
+    }
+    v
+}
