@@ -202,7 +202,6 @@ fn kill(pid: i32, signal: i32) {
 /// rank: its number, signal and last call end the run, on the terminal
 /// given back, and the recording replays.
 #[test]
-#[ignore = "which rank is named is not yet reliable under load: run with --ignored"]
 fn a_random_rank_killed_in_the_live_view_is_named() {
     let mut dice = Dice::new("live random rank");
     let scene = Scene::start(
@@ -227,7 +226,6 @@ fn a_random_rank_killed_in_the_live_view_is_named() {
 }
 
 #[test]
-#[ignore = "which rank is named is not yet reliable under load: run with --ignored"]
 fn rank_0_killed_in_the_live_view_gives_the_terminal_back() {
     let scene = Scene::start("live-rank0", "{bin} lesson ring --paused");
     scene.wait_up(4, true);
@@ -288,7 +286,6 @@ fn timeout_of_the_whole_command_gives_the_terminal_back() {
 /// Headless, a rank killed at a random moment is named, and the recording
 /// keeps every event that reached rank 0.
 #[test]
-#[ignore = "which rank is named is not yet reliable under load: run with --ignored"]
 fn a_random_rank_killed_headless_is_named_and_the_recording_replays() {
     let mut dice = Dice::new("headless random rank");
     let scene = Scene::start(

@@ -143,11 +143,16 @@ pub fn start(terminal: Option<Terminal>) {
 }
 
 /// The read end of a pipe whose write end rank 0 holds until it ends
-/// (never closed on purpose; close-on-exec, so no other program gets it).
+/// (never closed on purpose; close-on-exec, so no other program gets it),
+/// at the top of its fd table, like the other ranks' lines.
 fn own_line() -> Option<RawFd> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills two fds; both are ours, the write end kept.
-    (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds[0])
+    let made = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
+    made.then(|| {
+        super::vigil::to_the_top(fds[1]);
+        fds[0]
+    })
 }
 
 /// The FIFO of the launcher's last words, opened for writing, or -1.
