@@ -7,8 +7,10 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How long to wait for a guardian still restoring the terminal.
-const GRACE: Duration = Duration::from_secs(2);
+/// How long to wait for a guardian still restoring the terminal: longer
+/// than it can take, so that its line is never said after we exit (and
+/// after the shell's prompt).
+const GRACE: Duration = crate::term::guardian::LAST_WORDS_BOUND;
 
 pub struct LastWords {
     path: PathBuf,
@@ -44,8 +46,8 @@ impl LastWords {
         &self.path
     }
 
-    /// Everything written, once every writer has closed it (or after a
-    /// short grace, for a writer that hangs).
+    /// Everything written, once every writer has closed it, the guardian
+    /// included (or after a grace, for a writer that hangs).
     pub fn collect(&self) -> String {
         let deadline = Instant::now() + GRACE;
         let mut text = Vec::new();

@@ -3,6 +3,7 @@
 //! docs/mpi-and-terminal-facts.md), so rank 0 finds the terminal
 //! mpiexec runs in, opens it by path, and draws there.
 
+pub mod bare;
 pub mod exits;
 pub mod guardian;
 pub mod keys;

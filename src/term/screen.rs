@@ -51,6 +51,16 @@ pub fn find_screen() -> Option<ScreenTarget> {
             keys: KeySource::Terminal,
         });
     }
+    let (_, path) = bare_launcher()?;
+    Some(ScreenTarget {
+        path,
+        keys: KeySource::Stdin,
+    })
+}
+
+/// The mpiexec typed in a terminal that runs this rank (its pid, and the
+/// terminal it writes to), when there is one.
+pub fn bare_launcher() -> Option<(u32, String)> {
     let mut pid = std::os::unix::process::parent_id();
     for _ in 0..8 {
         if pid <= 1 {
@@ -61,10 +71,7 @@ pub fn find_screen() -> Option<ScreenTarget> {
             let out = std::fs::read_link(format!("/proc/{pid}/fd/1")).ok()?;
             let out = out.to_string_lossy().into_owned();
             let is_tty = out.starts_with("/dev/pts/") || out.starts_with("/dev/tty");
-            return is_tty.then_some(ScreenTarget {
-                path: out,
-                keys: KeySource::Stdin,
-            });
+            return is_tty.then_some((pid, out));
         }
         pid = parent_of(pid)?;
     }
