@@ -105,6 +105,9 @@ pub struct LessonArgs {
     /// you (`--explain` lists them).
     #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
+
+    #[command(flatten)]
+    pub hosts: HostArgs,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -130,6 +133,36 @@ pub struct WatchArgs {
         value_name = "PROGRAM"
     )]
     pub command: Vec<String>,
+
+    #[command(flatten)]
+    pub hosts: HostArgs,
+}
+
+// Where the ranks run when mpi-tutor starts mpiexec itself: the flags
+// `lesson` and `watch` share (a plain comment, as for ShowArgs).
+#[derive(Debug, Args, Clone, Default)]
+pub struct HostArgs {
+    /// Run the ranks on these machines, SLOTS ranks on each, rank 0 on the
+    /// first: `--hosts node1:2,node2:2` (the rank count is their sum unless
+    /// -n says otherwise).
+    #[arg(long, value_name = "HOST:SLOTS,...", conflicts_with = "hostfile")]
+    pub hosts: Option<crate::hosts::HostList>,
+
+    /// Run the ranks on the machines listed in FILE, one a line, as
+    /// `node1:2` or `node1 slots=2`.
+    #[arg(long, value_name = "FILE")]
+    pub hostfile: Option<PathBuf>,
+}
+
+impl HostArgs {
+    /// The hosts given, the hostfile read; None when neither was given.
+    pub fn list(&self) -> Result<Option<crate::hosts::HostList>, crate::hosts::HostsError> {
+        crate::hosts::given(self.hosts.as_ref(), self.hostfile.as_ref())
+    }
+
+    pub fn given(&self) -> bool {
+        self.hosts.is_some() || self.hostfile.is_some()
+    }
 }
 
 // How a run is shown, paced and recorded: the flags `lesson` and `watch`

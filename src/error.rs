@@ -7,6 +7,7 @@
 //! order; 127 no mpiexec to start; 128 + N the job was killed by signal N
 //! (130 for Ctrl-C).
 
+use crate::hosts::HostsError;
 use crate::trace::{Outcome, RecordTargetError, TraceError};
 
 /// Exit code of a command line or input that cannot be used.
@@ -82,6 +83,14 @@ pub enum Error {
         reason: String,
         code: i32,
     },
+    /// `--hosts` or `--hostfile` that places no rank, or a hostfile that
+    /// cannot be read.
+    #[error(transparent)]
+    Hosts(#[from] HostsError),
+    /// `--hosts`/`--hostfile` given to ranks already started by the user's
+    /// own mpiexec, which placed them already.
+    #[error("--hosts and --hostfile are for mpi-tutor starting mpiexec itself; under your own mpiexec, give it the hosts (MPICH: -hosts h1:2,h2:2, Open MPI: --host h1:2,h2:2)")]
+    HostsUnderLauncher,
 }
 
 impl Error {
@@ -90,6 +99,7 @@ impl Error {
         match self {
             Error::Usage(_) | Error::Trace(_) | Error::OwnProgram(_) => USAGE_EXIT,
             Error::RecordTarget(_) => USAGE_EXIT,
+            Error::Hosts(_) | Error::HostsUnderLauncher => USAGE_EXIT,
             Error::LauncherFailed { .. } => USAGE_EXIT,
             Error::Help(e) => help_exit_code(e),
             Error::Write { .. } | Error::Truncated { .. } | Error::Terminal(_) => FAILURE_EXIT,

@@ -113,32 +113,35 @@ pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
 /// the job. Rank 0 says how the run ended; a job that did not end well is
 /// [`Error::JobEnded`] with the job's exit code.
 pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
-    let ranks = args.ranks.unwrap_or(lesson.default_ranks);
+    let hosts = args.hosts.list()?;
+    let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), lesson.default_ranks);
     check(lesson, args, ranks)?;
     run_job(
         ranks,
         forwarded(args),
         args.show.headless,
         args.show.record.as_deref(),
+        hosts.as_ref(),
     )
 }
 
 /// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of this
-/// program with the arguments `forwarded`, handing rank 0 the terminal
-/// unless `headless`, and waits for the job (see [`job_ended`]).
+/// program with the arguments `forwarded`, on `hosts` if given, handing
+/// rank 0 the terminal unless `headless`, and waits for the job (see
+/// [`job_ended`]).
 pub(crate) fn run_job(
     ranks: u32,
     forwarded: Vec<String>,
     headless: bool,
     record: Option<&std::path::Path>,
+    hosts: Option<&crate::hosts::HostList>,
 ) -> Result<(), Error> {
     let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
     let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
     let mut cmd = Command::new(&launcher);
-    cmd.arg("-n")
-        .arg(ranks.to_string())
-        .arg(&exe)
-        .args(forwarded);
+    cmd.arg("-n").arg(ranks.to_string());
+    cmd.args(crate::hosts::launcher_args(&launcher, hosts));
+    cmd.arg(&exe).args(forwarded);
     quiet_open_mpi(&mut cmd);
     let terminal = if headless { None } else { tty::own_terminal() };
     if let Some(path) = &terminal {

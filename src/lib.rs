@@ -14,6 +14,7 @@ pub mod cli;
 pub mod error;
 pub mod exercise;
 pub mod export;
+pub mod hosts;
 pub mod launcher;
 pub mod model;
 pub mod probe;

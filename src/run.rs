@@ -69,6 +69,9 @@ pub fn lesson(args: LessonArgs) -> i32 {
     if !under_launcher() {
         return relaunch(lesson, &args);
     }
+    if args.hosts.given() {
+        return crate::error::Error::HostsUnderLauncher.report();
+    }
     crate::probe::preview::show_values(!args.show.no_values);
     crate::probe::sends::make_synchronous(args.show.sync_sends);
     term::vigil::keep_a_line_open();
@@ -197,7 +200,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         program.params.push((SYNC_SENDS_PARAM.into(), "on".into()));
     }
     let setup = RunSetup {
-        header: program.header(job.size(), job.library(), started_unix),
+        header: program.header(job.size(), job.library(), started_unix, job.hosts()),
         program,
         record: args.show.record.clone(),
         pace,

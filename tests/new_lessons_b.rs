@@ -93,6 +93,23 @@ fn one_sided_puts_land_in_rank_0s_window_without_rank_0_calling() {
     assert!(log.contains("<- window of 0 at 0  8 x f64 (64 B)"), "{log}");
 }
 
+#[test]
+fn one_sided_summary_counts_puts_and_gets_and_calls_fences_synchronisation() {
+    let (log, _) = recorded("one-sided", 4);
+    let summary = &log[log.find("-- summary").expect("a summary")..];
+    // Each rank puts its 2 values and gets rank 0's whole window (8).
+    for line in [
+        "   one-sided put: 4 transfers moved 64 B (origin -> target's window)\n",
+        "   one-sided get: 4 transfers moved 256 B (target's window -> origin)\n",
+        "   window calls: win_create 1, fence 3, win_free 1 (synchronisation: they move no data)\n",
+    ] {
+        assert!(summary.contains(line), "{line:?} in\n{summary}");
+    }
+    // Not data-moving collectives, and not "no messages" either.
+    assert!(!summary.contains("collective"), "{summary}");
+    assert!(!summary.contains("messages: none"), "{summary}");
+}
+
 /// `lessons/python/NAME.py` watched headless on `n` ranks: its log.
 fn watched_twin(name: &str, n: u32) -> Option<String> {
     let python = python()?;

@@ -26,6 +26,7 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
         size,
         iterations,
         variant: None,
+        hosts: Default::default(),
     };
     std::process::exit(mpi_tutor::run::lesson(args))
 }

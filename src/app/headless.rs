@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
-use super::report::{deadlock_text, summary_text, verdict};
+use super::report::{deadlock_text, hosts_text, summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
@@ -13,11 +13,15 @@ use crate::probe::{let_lessons_in, Command, Control, Delivery};
 use crate::term::signals;
 use crate::trace::display::log_line;
 use crate::trace::Outcome;
+use crate::view::words;
 
 /// How long the loop waits for events before it looks at the clock.
 const WAIT: Duration = Duration::from_millis(20);
 
 pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Command>) -> Ending {
+    if let Some(line) = hosts_text(&setup.header) {
+        super::out::log(&format!("{line}\n"));
+    }
     let session = match Session::new(setup.header, setup.record.as_deref()) {
         Ok(s) => s,
         Err(e) => return Ending::error(super::cannot_record(setup.record.as_deref(), &e)),
@@ -68,9 +72,14 @@ impl Headless {
         // event cost rank 0 more than the rest of its work.
         let mut lines = String::new();
         let shown = self.session.take(delivery);
+        let header = self.session.model().header();
         for e in &shown {
             let_lessons_in();
             lines.push_str(&log_line(e));
+            if words::event_crosses(header, e) {
+                lines.push_str("  ");
+                lines.push_str(words::CROSSES);
+            }
             lines.push('\n');
         }
         super::live::note_held(&mut self.pacer, &shown);

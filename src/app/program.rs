@@ -94,10 +94,17 @@ impl Program {
         }
     }
 
-    /// The header of a run of this program.
-    pub fn header(&self, world_size: u32, mpi_library: &str, started_unix: f64) -> Header {
+    /// The header of a run of this program, on `hosts` (one a rank).
+    pub fn header(
+        &self,
+        world_size: u32,
+        mpi_library: &str,
+        started_unix: f64,
+        hosts: &[String],
+    ) -> Header {
         let mut header = Header::new(&self.name, world_size, mpi_library, started_unix);
         header.params = self.params.clone();
+        header.hosts = hosts.to_vec();
         header
     }
 
@@ -174,7 +181,9 @@ mod tests {
         let params = lesson.params(Params::default()).unwrap();
         let live = Program::lesson(lesson, &params);
         assert_eq!(live.params, vec![("iterations".into(), "2".into())]);
-        let header = live.header(4, "MPICH", 0.0);
+        let hosts = ["a", "a", "b", "b"].map(String::from);
+        let header = live.header(4, "MPICH", 0.0, &hosts);
+        assert_eq!(header.host(2), Some("b"));
         assert_eq!(header.lesson, "ring");
         assert_eq!(Program::from_header(&header), live);
         let shown = live.info(live.sources.first());

@@ -2,12 +2,12 @@
 
 use crate::model::{Deadlock, Summary};
 use crate::trace::display::bytes;
-use crate::trace::Outcome;
+use crate::trace::{Header, Outcome};
 use crate::view::words;
 
 pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
     let mut out = String::from("-- summary\n");
-    if s.pairs.is_empty() && s.collectives.is_empty() {
+    if s.pairs.is_empty() && s.collectives.is_empty() && s.one_sided.is_empty() {
         out.push_str("   messages: none (no point-to-point messages)\n");
     } else if s.pairs.is_empty() {
         out.push_str("   messages: no point-to-point messages\n");
@@ -23,6 +23,8 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         ));
     }
     out.push_str(&collective_text(s));
+    out.push_str(&one_sided_text(s));
+    out.push_str(&host_split_text(s));
     out.push_str(&format!(
         "   time waiting in MPI: {}\n",
         per_rank_seconds(&s.waited)
@@ -56,6 +58,12 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         s.checks_failed()
     ));
     out
+}
+
+/// The log's first line, where each rank runs: `-- hosts: ranks 0-1 on
+/// h1, 2-3 on h2`; None when the run did not say.
+pub fn hosts_text(header: &Header) -> Option<String> {
+    words::hosts_line(header).map(|line| format!("-- hosts: {line}"))
 }
 
 /// `rank 0 0.000 s, rank 1 1.203 s, ...`
@@ -122,4 +130,96 @@ fn collective_text(s: &Summary) -> String {
         ));
     }
     out
+}
+
+/// A line per kind of one-sided transfer, then the window calls, which
+/// synchronise and move no data.
+fn one_sided_text(s: &Summary) -> String {
+    let mut out = String::new();
+    for k in &s.one_sided {
+        let transfers = if k.transfers == 1 {
+            "transfer"
+        } else {
+            "transfers"
+        };
+        out.push_str(&format!(
+            "   one-sided {}: {} {transfers} moved {} ({})\n",
+            k.op.name(),
+            k.transfers,
+            bytes(k.bytes),
+            words::one_sided_movement(k.op)
+        ));
+    }
+    if !s.window_calls.is_empty() {
+        out.push_str(&format!(
+            "   window calls: {} ({})\n",
+            words::window_calls(&s.window_calls),
+            words::WINDOW_CALLS_NOTE
+        ));
+    }
+    out
+}
+
+/// Each kind of traffic within hosts and across them, when the run spans
+/// hosts.
+fn host_split_text(s: &Summary) -> String {
+    let Some(h) = &s.hosts else {
+        return String::new();
+    };
+    let kinds = [
+        (words::MESSAGES_KIND, &h.point_to_point),
+        (words::COLLECTIVE_KIND, &h.collective),
+        (words::ONE_SIDED_KIND, &h.one_sided),
+    ];
+    let mut out = String::new();
+    for (kind, split) in kinds {
+        if !split.is_empty() || kind == words::MESSAGES_KIND {
+            out.push_str(&format!("   hosts, {}\n", words::host_split(kind, split)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::fixtures::ring_on_hosts;
+
+    #[test]
+    fn the_log_starts_with_every_host_and_its_ranks() {
+        let hosts = ["h1", "h1", "h2", "h2", "h3", "h3"];
+        let header = ring_on_hosts(&hosts, 0).header;
+        assert_eq!(
+            hosts_text(&header).as_deref(),
+            Some("-- hosts: ranks 0-1 on h1, 2-3 on h2, 4-5 on h3")
+        );
+        // Placed round-robin, each host's ranks are listed apart.
+        let header = ring_on_hosts(&["a", "b", "a", "b", "c"], 0).header;
+        assert_eq!(
+            hosts_text(&header).as_deref(),
+            Some("-- hosts: ranks 0,2 on a, 1,3 on b, 4 on c")
+        );
+        // One host is named too; a run that did not say has no line.
+        let mut header = ring_on_hosts(&["ws7"; 3], 0).header;
+        assert_eq!(
+            hosts_text(&header).as_deref(),
+            Some("-- hosts: ranks 0-2 on ws7")
+        );
+        header.hosts.clear();
+        assert_eq!(hosts_text(&header), None);
+    }
+
+    #[test]
+    fn the_summary_splits_messages_within_and_across_hosts() {
+        let hosts = ["h1", "h1", "h2", "h2", "h3", "h3"];
+        let text = summary_text(&ring_on_hosts(&hosts, 6).model().summary(), 30, 0);
+        assert!(
+            text.contains("   hosts, messages: 3 within a host (24 B), 3 across hosts ⇄ (24 B)\n"),
+            "{text}"
+        );
+        // No collective or one-sided traffic: no lines for them.
+        assert!(!text.contains("hosts, collective"), "{text}");
+        let one_host = summary_text(&ring_on_hosts(&["h1"; 6], 6).model().summary(), 30, 0);
+        assert!(!one_host.contains("hosts,"), "{one_host}");
+    }
 }

@@ -3,7 +3,7 @@
 
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Header, MsgId, Op, Outcome,
-    ProbePart, Rank, Received, RecvPart, SendCounter, SendPart, Site, Source, TagSel,
+    ProbePart, Rank, Received, RecvPart, RmaPart, SendCounter, SendPart, Site, Source, TagSel,
 };
 
 pub struct Script {
@@ -311,6 +311,20 @@ impl Script {
             .collect()
     }
 
+    /// A put or get (not yet begun) of `n` f64 on `target`'s window.
+    pub fn rma_call(&mut self, op: Op, rank: Rank, target: Rank, n: u64, line: u32) -> Call {
+        let mut c = self.call(rank, op, line);
+        c.rma = Some(RmaPart {
+            target,
+            disp: 0,
+            count: n,
+            datatype: "f64".into(),
+            bytes: 8 * n,
+            values: None,
+        });
+        c
+    }
+
     pub fn model(&self) -> super::Model {
         let mut m = super::Model::new(self.header.clone());
         for e in &self.events {
@@ -533,5 +547,31 @@ pub fn crashed() -> Script {
             site: Some(site("lessons/crash.rs", 19)),
         },
     );
+    s
+}
+
+/// Every rank of `hosts.len()` sends 1 value to its right neighbour in a
+/// ring, then receives from its left one; the receives of ranks 1 to
+/// `delivered` have completed, the other messages are in flight. Rank r
+/// runs on `hosts[r]`.
+pub fn ring_on_hosts(hosts: &[&str], delivered: u32) -> Script {
+    let n = hosts.len() as u32;
+    let mut s = Script::new("ring", n);
+    s.header.hosts = hosts.iter().map(|h| h.to_string()).collect();
+    let mut sends = Vec::new();
+    for r in 0..n {
+        s.at(0.001 * f64::from(r + 1));
+        let (send, msg) = s.send(r, (r + 1) % n, 1, 1, 54);
+        // Small enough to go eagerly: the send returns at once.
+        s.end(r, &send);
+        sends.push(msg);
+    }
+    for r in 0..n {
+        s.at(0.010 + 0.001 * f64::from(r));
+        let recv = s.recv(r, Source::Rank((r + n - 1) % n), TagSel::Tag(1), 1, 51);
+        if (1..=delivered).contains(&r) {
+            s.end_received(r, &recv, &[(recv.id, sends[(r - 1) as usize])]);
+        }
+    }
     s
 }

@@ -68,7 +68,10 @@ impl Flows {
     /// `rank` entered collective `call` at `t`.
     pub fn enter(&mut self, rank: Rank, call: &Call, t: f64) {
         let Some(cp) = &call.collective else { return };
-        if matches!(call.op, Op::Barrier | Op::CommSplit | Op::CommDup) {
+        // No data moves: synchronisation, communicators, windows.
+        if matches!(call.op, Op::Barrier | Op::CommSplit | Op::CommDup)
+            || super::rma::is_window_call(call.op)
+        {
             return;
         }
         let record = self

@@ -24,6 +24,8 @@ mod request_tests;
 #[cfg(test)]
 mod rma_tests;
 #[cfg(test)]
+mod summary_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -33,7 +35,9 @@ pub use flows::{CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, is_poll, Polling, RankState, RankView, Request};
 pub use rma::TRANSFERS_KEPT;
-pub use summary::{CheckResult, Failure, PairStats, Summary};
+pub use summary::{
+    CheckResult, Failure, HostSplit, HostTraffic, OneSidedStats, PairStats, Summary, Traffic,
+};
 pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
 use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site};
@@ -200,6 +204,10 @@ impl Model {
         let mut summary = self.stats.summary(waited, held);
         summary.collective = summary::pair_stats(&self.flows.pairs());
         summary.collectives = self.flows.kinds();
+        summary.one_sided = self.rma.kinds();
+        summary.one_sided_pairs = self.rma.pairs();
+        summary.window_calls = self.rma.window_calls();
+        summary.hosts = HostTraffic::of(&summary, &self.header);
         summary
     }
 
@@ -407,8 +415,13 @@ impl Model {
         }
         self.rma.begin(rank, call, t);
         if let Some(cp) = &call.collective {
+            let key = (call.comm, cp.instance);
+            if !self.collectives.contains_key(&key) {
+                // The first of its ranks: the collective counts once.
+                self.rma.synchronise(call.op);
+            }
             self.collectives
-                .entry((call.comm, cp.instance))
+                .entry(key)
                 .or_default()
                 .arrived
                 .insert(rank);

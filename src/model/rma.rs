@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::messages::{Carrier, Message, MsgState};
+use super::summary::{pair_stats, OneSidedStats, PairStats};
 use crate::trace::{Call, CallEnd, MsgId, Op, Rank};
 
 /// How many completed transfers are kept for the view.
@@ -21,6 +22,12 @@ pub(crate) struct Rma {
     /// Each rank's window contents, previewed, as of its last window call.
     windows: BTreeMap<Rank, String>,
     made: u64,
+    /// Transfers made per kind.
+    kinds: BTreeMap<u8, OneSidedStats>,
+    /// Transfers made per (from, to): count and bytes.
+    pairs: BTreeMap<(Rank, Rank), (u64, u64)>,
+    /// Window calls made together, per op: synchronisation, no data.
+    synchronised: BTreeMap<u8, (Op, u64)>,
 }
 
 impl Rma {
@@ -39,6 +46,7 @@ impl Rma {
             _ => (rank, part.target),
         };
         self.made += 1;
+        self.count(call.op, (from, to), part.bytes);
         let transfer = Message {
             id: MsgId {
                 from,
@@ -90,8 +98,50 @@ impl Rma {
         self.open.values().flatten().chain(self.done.iter())
     }
 
+    /// The ranks began a new window call together (each collective once).
+    pub fn synchronise(&mut self, op: Op) {
+        if is_window_call(op) {
+            self.synchronised.entry(op as u8).or_insert((op, 0)).1 += 1;
+        }
+    }
+
+    /// One more transfer of kind `op` from `way.0` to `way.1`.
+    fn count(&mut self, op: Op, way: (Rank, Rank), bytes: u64) {
+        let kind = self.kinds.entry(op as u8).or_insert(OneSidedStats {
+            op,
+            transfers: 0,
+            bytes: 0,
+        });
+        kind.transfers += 1;
+        kind.bytes += bytes;
+        let pair = self.pairs.entry(way).or_default();
+        pair.0 += 1;
+        pair.1 += bytes;
+    }
+
+    /// Transfers per kind, puts before gets.
+    pub fn kinds(&self) -> Vec<OneSidedStats> {
+        self.kinds.values().cloned().collect()
+    }
+
+    /// Transfers per (from, to), whatever their kind.
+    pub fn pairs(&self) -> Vec<PairStats> {
+        pair_stats(&self.pairs)
+    }
+
+    /// Window calls made, per op, in the order MPI has them.
+    pub fn window_calls(&self) -> Vec<(Op, u64)> {
+        self.synchronised.values().copied().collect()
+    }
+
     /// `rank`'s window contents, previewed, if it has one.
     pub fn window(&self, rank: Rank) -> Option<&str> {
         self.windows.get(&rank).map(String::as_str)
     }
+}
+
+/// A call on a window that moves no data: it opens, ends an epoch or
+/// closes.
+pub fn is_window_call(op: Op) -> bool {
+    matches!(op, Op::WinCreate | Op::Fence | Op::WinFree)
 }

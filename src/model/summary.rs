@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::flows::CollectiveStats;
-use crate::trace::{Outcome, Rank, Site};
+use crate::trace::{Header, Op, Outcome, Rank, Site};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairStats {
@@ -46,6 +46,79 @@ pub struct Summary {
     /// Seconds each rank was held by the tutor before its calls (index =
     /// rank): the teacher's pace, apart from `waited`.
     pub held: Vec<f64>,
+    /// One-sided transfers per kind (`put`, `get`): counted apart from the
+    /// messages and the collectives' data.
+    pub one_sided: Vec<OneSidedStats>,
+    /// One-sided transfers per (from, to): the data's way, a put's origin
+    /// to its target, a get's target to its origin.
+    pub one_sided_pairs: Vec<PairStats>,
+    /// Window calls that move no data (`win_create`, `fence`, `win_free`),
+    /// with how many times the ranks made each together.
+    pub window_calls: Vec<(Op, u64)>,
+    /// Traffic within hosts and across them, when the run spans hosts.
+    pub hosts: Option<HostTraffic>,
+}
+
+/// One kind of one-sided transfer: how many and the bytes they moved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OneSidedStats {
+    pub op: Op,
+    pub transfers: u64,
+    pub bytes: u64,
+}
+
+/// Messages (or transfers) and their bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    pub messages: u64,
+    pub bytes: u64,
+}
+
+/// Traffic that stayed on one host, and traffic that crossed between hosts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostSplit {
+    pub within: Traffic,
+    pub across: Traffic,
+}
+
+impl HostSplit {
+    /// Splits `pairs` by whether each pair's ranks share a host.
+    pub fn of(pairs: &[PairStats], header: &Header) -> HostSplit {
+        let mut split = HostSplit::default();
+        for p in pairs {
+            let side = if header.crosses_hosts(p.from, p.to) {
+                &mut split.across
+            } else {
+                &mut split.within
+            };
+            side.messages += p.messages;
+            side.bytes += p.bytes;
+        }
+        split
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.within.messages + self.across.messages == 0
+    }
+}
+
+/// Each kind of traffic split within hosts and across them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostTraffic {
+    pub point_to_point: HostSplit,
+    pub collective: HostSplit,
+    pub one_sided: HostSplit,
+}
+
+impl HostTraffic {
+    /// The split of a summary's traffic, when the run spans hosts.
+    pub fn of(summary: &Summary, header: &Header) -> Option<HostTraffic> {
+        header.spans_hosts().then(|| HostTraffic {
+            point_to_point: HostSplit::of(&summary.pairs, header),
+            collective: HostSplit::of(&summary.collective, header),
+            one_sided: HostSplit::of(&summary.one_sided_pairs, header),
+        })
+    }
 }
 
 impl Summary {
@@ -60,6 +133,12 @@ impl Summary {
     }
     pub fn collective_bytes(&self) -> u64 {
         self.collective.iter().map(|p| p.bytes).sum()
+    }
+    pub fn one_sided_transfers(&self) -> u64 {
+        self.one_sided.iter().map(|k| k.transfers).sum()
+    }
+    pub fn one_sided_bytes(&self) -> u64 {
+        self.one_sided.iter().map(|k| k.bytes).sum()
     }
     pub fn checks_passed(&self) -> usize {
         self.checks.iter().filter(|c| c.passed).count()
@@ -95,6 +174,10 @@ impl Stats {
             failures: self.failures.clone(),
             outcome: self.outcome.clone(),
             held,
+            one_sided: Vec::new(),
+            one_sided_pairs: Vec::new(),
+            window_calls: Vec::new(),
+            hosts: None,
         }
     }
 }

@@ -15,6 +15,7 @@ mod fatal;
 mod instrument;
 mod outbox;
 mod pace;
+mod placement;
 pub mod preview;
 mod priority;
 mod probing;

@@ -59,6 +59,8 @@ pub struct Job {
     rank: u32,
     size: u32,
     library: String,
+    /// Each rank's host, on rank 0 (empty on the others).
+    hosts: Vec<String>,
     // Dropping the universe finalises MPI: declared last, so it is dropped
     // after the communicators above are freed.
     _universe: Universe,
@@ -95,6 +97,7 @@ impl Job {
         super::fatal::install_hook(rank);
         let events = Arc::new(SharedComm(duplicate_politely(&world)));
         let control = Arc::new(SharedComm(duplicate_politely(&world)));
+        let hosts = super::placement::gather_hosts(&control.0);
         Ok(Job {
             _universe: universe,
             world,
@@ -103,6 +106,7 @@ impl Job {
             rank,
             size,
             library,
+            hosts,
         })
     }
 
@@ -112,6 +116,12 @@ impl Job {
 
     pub fn size(&self) -> u32 {
         self.size
+    }
+
+    /// The host each rank runs on, indexed by rank: on rank 0 only (the
+    /// others have no header to write).
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
     }
 
     /// `MPI_Get_library_version`, first line.

@@ -23,6 +23,7 @@ mod field;
 mod footer;
 mod heatmap;
 mod help;
+pub mod hosts;
 mod keys;
 mod lesson;
 mod log;

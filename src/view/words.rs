@@ -6,6 +6,11 @@ use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Waiter};
 use crate::trace::display::{polled, source_name, tag_name};
 use crate::trace::{Call, Op, Source};
 
+pub use super::hosts::{
+    event_crosses, host_split, hosts_line, hosts_note, rank_on_host, COLLECTIVE_KIND, CROSSES,
+    CROSSES_LEGEND, MESSAGES_KIND, ONE_SIDED_KIND,
+};
+
 /// A rank the tutor holds before a call, at the teacher's pace.
 pub const HELD: &str = "held by the tutor";
 /// [`HELD`] for the grids, and the summary's column.
@@ -232,6 +237,27 @@ pub fn collective_name(op: Op, reduce: Option<&str>) -> String {
         Some(r) => format!("{} {r}", op.name()),
         None => op.name().to_string(),
     }
+}
+
+/// How a one-sided transfer's data moves: `origin -> target's window`.
+pub fn one_sided_movement(op: Op) -> &'static str {
+    match op {
+        Op::Get => "target's window -> origin",
+        _ => "origin -> target's window",
+    }
+}
+
+/// What the window calls are, wherever they are listed.
+pub const WINDOW_CALLS_NOTE: &str = "synchronisation: they move no data";
+
+/// `win_create 1, fence 3, win_free 1`: each window call made together,
+/// and how many times.
+pub fn window_calls(calls: &[(Op, u64)]) -> String {
+    let each: Vec<String> = calls
+        .iter()
+        .map(|(op, n)| format!("{} {n}", op.name()))
+        .collect();
+    each.join(", ")
 }
 
 /// What the collective counts mean, wherever they are shown.

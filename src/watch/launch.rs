@@ -8,7 +8,8 @@ use crate::launcher::{forwarded_show, run_job};
 /// Starts mpiexec on `mpi-tutor watch ... -- PROGRAM ARGS` and waits for
 /// the job; rank 0 says how the run ended.
 pub fn launch(args: &WatchArgs) -> Result<(), Error> {
-    let ranks = args.ranks.unwrap_or(super::DEFAULT_RANKS);
+    let hosts = args.hosts.list()?;
+    let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), super::DEFAULT_RANKS);
     if ranks == 0 {
         return Err(Error::Usage("-n 0: a run needs at least one rank".into()));
     }
@@ -17,6 +18,7 @@ pub fn launch(args: &WatchArgs) -> Result<(), Error> {
         forwarded(args),
         args.show.headless,
         args.show.record.as_deref(),
+        hosts.as_ref(),
     )
 }
 

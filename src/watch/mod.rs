@@ -54,6 +54,9 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
         std::env::set_var(CHECKED_ENV, &program);
         return launch::launch(&args);
     }
+    if args.hosts.given() {
+        return Err(Error::HostsUnderLauncher);
+    }
     Err(become_program(&args, &program, &hooks))
 }
 

@@ -109,7 +109,7 @@ fn start_rank0(
             .push((crate::run::SYNC_SENDS_PARAM.into(), "on".into()));
     }
     let setup = RunSetup {
-        header: program.header(job.size(), job.library(), started_unix),
+        header: program.header(job.size(), job.library(), started_unix, job.hosts()),
         program,
         record: config.record.clone(),
         pace,

@@ -2,6 +2,7 @@
 //! a time limit and a check that nothing is left running afterwards.
 #![allow(dead_code)]
 
+pub mod hosts;
 pub mod tmux;
 pub mod twin;
 pub mod watch;
