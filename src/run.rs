@@ -74,6 +74,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     }
     crate::probe::preview::show_values(!args.show.no_values);
     crate::probe::sends::make_synchronous(args.show.sync_sends);
+    crate::probe::heartbeat::set_limit(args.show.silence_limit);
     term::vigil::keep_a_line_open();
     let job = match Job::init() {
         Ok(job) => job,

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use mpi::traits::*;
 
 use super::control::send_control;
+use super::heartbeat::{self, BEAT_TAG};
 use super::pace::Control;
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
@@ -57,6 +58,7 @@ pub fn spawn_collector(
     sink: SyncSender<Delivery>,
     commands: Receiver<Command>,
 ) -> JoinHandle<()> {
+    heartbeat::listen(size);
     std::thread::Builder::new()
         .name("mpi-tutor-collector".into())
         .spawn(move || {
@@ -90,6 +92,7 @@ fn collect(
             }
             busy = true;
         }
+        busy |= take_beats(events);
         // Drain what has arrived, but go back to the commands now and then
         // so a flood of events cannot delay a pause.
         for _ in 0..64 {
@@ -101,6 +104,7 @@ fn collect(
                 break;
             };
             let (message, status) = probed;
+            heartbeat::heard_from(status.source_rank() as u32);
             // One buffer for every batch: a fresh one per batch cost more
             // in page faults than decoding it.
             let len = status.count(u8::equivalent_datatype()).max(0) as usize;
@@ -126,7 +130,11 @@ fn collect(
             // leaves batches unreceived, so the ranks' reporters wait and
             // their queues, not rank 0's memory, hold the backlog. The app
             // is gone only when the run is being torn down.
+            let sent = std::time::Instant::now();
             let _ = sink.send(delivery);
+            if sent.elapsed() >= heartbeat::BEAT_EVERY {
+                heartbeat::heard_from_all();
+            }
             super::priority::let_lessons_in();
             busy = true;
         }
@@ -136,4 +144,21 @@ fn collect(
             backoff.snooze();
         }
     }
+}
+
+/// Takes the beats that have arrived, noting whom they came from; true if
+/// there were any.
+fn take_beats(events: &SharedComm) -> bool {
+    let mut any = false;
+    while let Some((message, status)) = events
+        .0
+        .any_process()
+        .immediate_matched_probe_with_tag(BEAT_TAG)
+    {
+        let mut nothing: [u8; 0] = [];
+        message.matched_receive_into(&mut nothing[..]);
+        heartbeat::heard_from(status.source_rank() as u32);
+        any = true;
+    }
+    any
 }

@@ -12,6 +12,7 @@ mod comm;
 mod control;
 mod datatype;
 mod fatal;
+pub mod heartbeat;
 mod instrument;
 mod outbox;
 mod pace;

@@ -53,6 +53,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     probe::preview::show_values(!config.no_values);
     probe::sends::make_synchronous(config.sync_sends);
+    probe::heartbeat::set_limit(config.silence_limit);
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);
