@@ -88,14 +88,16 @@ pub fn lesson(args: LessonArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return refuse(e),
     };
-    if job.rank() == 0 {
+    let code = if job.rank() == 0 {
         rank0(&job, lesson, params, &args)
     } else {
         term::signals::leave_interrupts_to_rank0();
         let config = job.share_config(None);
         run_lesson(&job, config, lesson, &params);
         0
-    }
+    };
+    job.bound_finalize(code);
+    code
 }
 
 /// `--explain`: the lesson's explanation, then its variants.

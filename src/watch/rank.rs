@@ -196,6 +196,7 @@ pub fn finish() -> Option<i32> {
         saved.close();
     }
     // Dropping the job finalises MPI.
+    watched.job.bound_finalize(code);
     drop(watched.job);
     Some(code)
 }
