@@ -208,11 +208,21 @@ impl Job {
     pub fn bound_finalize(&self, code: i32) {
         let _ = std::thread::Builder::new().spawn(move || {
             std::thread::sleep(FINALIZE_BOUND);
-            // SAFETY: ending the process, its run over, MPI stuck.
-            unsafe { libc::_exit(code) }
+            if !FINALIZED.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: ending the process, its run over, MPI stuck.
+                unsafe { libc::_exit(code) }
+            }
         });
     }
 }
+
+/// MPI_Finalize has returned: a watched program goes on as long as it
+/// likes after it.
+pub fn finalized() {
+    FINALIZED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+static FINALIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// How long MPI_Finalize may take once the run is over.
 const FINALIZE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);

@@ -198,6 +198,7 @@ pub fn finish() -> Option<i32> {
     // Dropping the job finalises MPI.
     watched.job.bound_finalize(code);
     drop(watched.job);
+    probe::finalized();
     Some(code)
 }
 
