@@ -394,17 +394,21 @@ impl Session {
         Some(unheard.into_iter().filter(gone).collect())
     }
 
-    /// Ranks silent past the silence limit end the run, named with their
-    /// hosts.
+    /// A rank silent past the silence limit ends the run, named with its
+    /// host, and with it every rank that has missed its beats too (a
+    /// host cut off falls silent at once, but its ranks were last heard
+    /// up to a beat apart).
     fn silenced(&mut self, t: f64) -> Option<Ending> {
         let limit = heartbeat::limit()?;
-        let ranks: Vec<u32> = (1..self.header.world_size)
-            .filter(|&r| self.ended.get(r as usize) == Some(&false))
-            .filter(|&r| heartbeat::silent_for(r) > limit)
-            .collect();
-        if ranks.is_empty() {
+        let running =
+            || (1..self.header.world_size).filter(|&r| self.ended.get(r as usize) == Some(&false));
+        if !running().any(|r| heartbeat::silent_for(r) > limit) {
             return None;
         }
+        let missed = limit.min(heartbeat::BEAT_EVERY * 2 + ROLL_CALL);
+        let ranks: Vec<u32> = running()
+            .filter(|&r| heartbeat::silent_for(r) > missed)
+            .collect();
         let who = crate::view::words::ranks_and_hosts(&ranks, &self.header);
         let detail = crate::view::words::silent(&who, ranks.len() > 1, limit.as_secs());
         self.end(Outcome::RankFailed, &detail, t);
