@@ -28,8 +28,9 @@ static HEARD: OnceLock<Heard> = OnceLock::new();
 /// Milliseconds on the monotonic clock, which a signal handler can read
 /// too (so the moment a stop signal came compares with these).
 pub fn clock_ms() -> u64 {
-    // SAFETY: clock_gettime fills our struct; it is async-signal-safe.
+    // SAFETY: timespec is plain data.
     let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: clock_gettime fills our struct; it is async-signal-safe.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
     now.tv_sec as u64 * 1000 + now.tv_nsec as u64 / 1_000_000
 }

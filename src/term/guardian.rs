@@ -87,17 +87,7 @@ pub fn start(terminal: Option<Terminal>) {
     let last_words = open_last_words();
     let bare = BareLauncher::find();
     let parent = std::process::id() as i32;
-    // Rank 0 is watched as the others are, so that whichever ended first
-    // is known: by a line of its own, a pipe nothing is written to, whose
-    // end is rank 0's files closing (its news pipe cannot tell: data on
-    // it would put it first in the ready list, however late it ends).
-    let own = pidfd(parent);
-    let life = own_line();
-    let mut ranks = vigil.processes();
-    ranks.extend(
-        own.as_ref()
-            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
-    );
+    let (ranks, own, life) = ranks_with_own(&vigil, parent);
     // SAFETY: the child only makes system calls and small allocations
     // (glibc's malloc is safe after fork) and never returns.
     match unsafe { libc::fork() } {
@@ -144,6 +134,26 @@ pub fn start(terminal: Option<Terminal>) {
             }
         }
     }
+}
+
+/// The ranks to watch, rank 0 (`parent`) among them, with the pidfd and
+/// the read end of the pipe that watch rank 0. Rank 0 is watched as the
+/// others are, so that whichever ended first is known: by a line of its
+/// own, a pipe nothing is written to, whose end is rank 0's files closing
+/// (its news pipe cannot tell: data on it would put it first in the ready
+/// list, however late it ends).
+fn ranks_with_own(
+    vigil: &Vigil,
+    parent: i32,
+) -> (Vec<RankProcess>, Option<OwnedFd>, Option<RawFd>) {
+    let own = pidfd(parent);
+    let life = own_line();
+    let mut ranks = vigil.processes();
+    ranks.extend(
+        own.as_ref()
+            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
+    );
+    (ranks, own, life)
 }
 
 /// The read end of a pipe whose write end rank 0 holds until it ends

@@ -51,11 +51,35 @@ pub fn find_screen() -> Option<ScreenTarget> {
             keys: KeySource::Terminal,
         });
     }
-    let (_, path) = bare_launcher()?;
-    Some(ScreenTarget {
-        path,
-        keys: KeySource::Stdin,
-    })
+    let (launcher, path) = bare_launcher()?;
+    let keys = if launcher_in_background(launcher, &path) {
+        KeySource::Terminal
+    } else {
+        KeySource::Stdin
+    };
+    Some(ScreenTarget { path, keys })
+}
+
+/// Whether a bare mpiexec runs in the background of the terminal at
+/// `path` that is also ours (Open MPI's ranks share its session): run
+/// under `timeout`, Open MPI's mpiexec then forwards no keys, yet never
+/// ends rank 0's stdin either, so rank 0 must read the terminal itself,
+/// in the foreground (taken while the view is up, then given back).
+fn launcher_in_background(launcher: u32, path: &str) -> bool {
+    let Ok(terminal) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    else {
+        return false;
+    };
+    let fd = terminal.as_raw_fd();
+    // SAFETY: queries of the terminal's session and groups, and of ours.
+    unsafe {
+        let ours = libc::tcgetsid(fd) == libc::getsid(0);
+        let foreground = libc::tcgetpgrp(fd);
+        ours && foreground > 0 && foreground != libc::getpgid(launcher as libc::pid_t)
+    }
 }
 
 /// The mpiexec typed in a terminal that runs this rank (its pid, and the
