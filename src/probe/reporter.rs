@@ -72,6 +72,7 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
                 EVENTS_TAG,
             ));
         });
+        inbox.handed_on();
         batch.clear();
         if batch.capacity() > KEEP_CAPACITY {
             batch = Vec::new();
