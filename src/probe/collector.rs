@@ -42,6 +42,11 @@ pub enum Delivery {
 /// ~0.4 us, so the collector yields every ~6 us while it decodes.
 const EVENTS_PER_PIECE: u32 = 8;
 
+/// How often the collector looks for beats: seldom enough that its probes
+/// cost the ranks' own MPI calls nothing (MPICH serialises a process's
+/// MPI calls), often enough for a silence measured in seconds.
+const LOOK_FOR_BEATS: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Batches the collector may hand over before the app has taken them.
 const BACKLOG: usize = 4;
 
@@ -78,6 +83,7 @@ fn collect(
 ) {
     let mut backoff = Backoff::background();
     let mut bytes = Vec::new();
+    let mut beats_looked_at = std::time::Instant::now();
     loop {
         let mut busy = false;
         loop {
@@ -92,7 +98,10 @@ fn collect(
             }
             busy = true;
         }
-        busy |= take_beats(events);
+        if beats_looked_at.elapsed() >= LOOK_FOR_BEATS {
+            busy |= take_beats(events);
+            beats_looked_at = std::time::Instant::now();
+        }
         // Drain what has arrived, but go back to the commands now and then
         // so a flood of events cannot delay a pause.
         for _ in 0..64 {
