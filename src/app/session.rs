@@ -16,10 +16,12 @@ use crate::term::signals::{self, signal_name};
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
 
 /// How long after a SIGTERM rank 0 waits to hear from every rank still
-/// running: the launcher's SIGTERM reaches other hosts within a few
-/// hundred milliseconds, and Open MPI follows it with a SIGKILL about a
-/// second later.
+/// running: Open MPI follows its SIGTERM with a SIGKILL a second later
+/// (`odls_base_sigkill_timeout`).
 const ROLL_CALL: Duration = Duration::from_millis(700);
+/// A rank heard from this long before the SIGTERM, or since, is still
+/// there: its next beat is due within [`ROLL_CALL`] of the signal.
+const LOST_BEFORE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -364,25 +366,26 @@ impl Session {
     }
 
     /// The ranks lost before the SIGTERM that stops the job: every rank
-    /// of a host other than rank 0's from which rank 0 has not heard
-    /// since; None while it is too early to say. Every other rank says
-    /// "still here" as the launcher's SIGTERM reaches it (and every
-    /// [`heartbeat::BEAT_EVERY`] anyway), so after [`ROLL_CALL`] a host
-    /// none of whose ranks answered is gone. (A launcher may signal a
-    /// host's ranks one after the other: one rank of a host answering is
-    /// enough. Ranks on rank 0's own host are watched more closely, by
-    /// their processes: see `note_vanished`.)
+    /// of a host other than rank 0's from which rank 0 has heard nothing
+    /// since [`LOST_BEFORE`] before the signal; None while it is too early
+    /// to say. A rank still running beats every [`heartbeat::BEAT_EVERY`]
+    /// (and at once when the launcher's SIGTERM reaches it), so within
+    /// [`ROLL_CALL`] of the signal every rank still there has been heard
+    /// in that time, whenever the launcher signals it. A host is the unit:
+    /// its ranks fall silent together when it is lost or killed. Ranks on
+    /// rank 0's own host are watched more closely, by their processes
+    /// (see `note_vanished`).
     fn lost_ranks(&self) -> Option<Vec<u32>> {
-        let since = signals::caught_at_ms();
+        let since = signals::caught_at_ms().saturating_sub(LOST_BEFORE.as_millis() as u64);
         let running =
             (1..self.header.world_size).filter(|&r| self.ended.get(r as usize) == Some(&false));
         let (answered, unheard): (Vec<u32>, Vec<u32>) =
             running.partition(|&r| heartbeat::last_heard(r) >= since);
-        let waited = Duration::from_millis(heartbeat::clock_ms().saturating_sub(since));
+        let waited = heartbeat::clock_ms().saturating_sub(signals::caught_at_ms());
         if unheard.is_empty() {
             return Some(Vec::new());
         }
-        if waited < ROLL_CALL {
+        if Duration::from_millis(waited) < ROLL_CALL {
             return None;
         }
         let header = &self.header;
