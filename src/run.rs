@@ -210,6 +210,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         speed: args.show.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: args.exit_when_done,
     };
+    note_mpich_across_hosts(&setup.header);
     let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
@@ -285,4 +286,16 @@ pub(crate) fn start_app(
             ending
         })
         .expect("cannot start the app thread")
+}
+
+/// MPICH across hosts: one line at the start saying what to expect and
+/// what to use instead (docs/multihost-facts.md, "MPICH 4.0.2 across
+/// hosts").
+pub(crate) fn note_mpich_across_hosts(header: &crate::trace::Header) {
+    if header.spans_hosts() && header.mpi_library.contains("MPICH") {
+        app::out::say_error(&format!(
+            "mpi-tutor: {}",
+            crate::view::words::MPICH_ACROSS_HOSTS
+        ));
+    }
 }

@@ -381,3 +381,9 @@ pub fn lost_before_stop(who: &str, many: bool, secs: f64, signal_name: &str) -> 
          ({signal_name}); killed, or {their} host unreachable"
     )
 }
+
+/// Said once at the start of a run across hosts under MPICH.
+pub const MPICH_ACROSS_HOSTS: &str =
+    "MPICH 4.0.2 can hang in MPI_Finalize across hosts: each rank \
+     ends itself 5 s into it (hydra may then print errors); Open MPI's mpiexec is the better \
+     choice across hosts (MPIEXEC=mpiexec.openmpi, mpi-tutor built against Open MPI)";

@@ -117,6 +117,7 @@ fn start_rank0(
         speed: config.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: config.exit_when_done,
     };
+    crate::run::note_mpich_across_hosts(&setup.header);
     let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
