@@ -98,10 +98,7 @@ fn collect(
             }
             busy = true;
         }
-        if beats_looked_at.elapsed() >= LOOK_FOR_BEATS {
-            busy |= take_beats(events);
-            beats_looked_at = std::time::Instant::now();
-        }
+        busy |= take_beats(events, &mut beats_looked_at);
         // Drain what has arrived, but go back to the commands now and then
         // so a flood of events cannot delay a pause.
         for _ in 0..64 {
@@ -155,9 +152,13 @@ fn collect(
     }
 }
 
-/// Takes the beats that have arrived, noting whom they came from; true if
-/// there were any.
-fn take_beats(events: &SharedComm) -> bool {
+/// Takes the beats that have arrived, noting whom they came from, if the
+/// last look was [`LOOK_FOR_BEATS`] ago; true if there were any.
+fn take_beats(events: &SharedComm, looked_at: &mut std::time::Instant) -> bool {
+    if looked_at.elapsed() < LOOK_FOR_BEATS {
+        return false;
+    }
+    *looked_at = std::time::Instant::now();
     let mut any = false;
     while let Some((message, status)) = events
         .0
