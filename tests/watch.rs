@@ -270,6 +270,51 @@ fn a_chatty_rank_prints_every_line_whole() {
     }
 }
 
+/// The rank's said lines and the sites of its calls, in the log's order.
+fn said_and_called<'a>(lines: &[&'a str], file: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter_map(|line| match line.split_once(" says     ") {
+            Some((_, said)) => Some(said),
+            None => line
+                .rsplit_once("   ")
+                .map(|(_, site)| site)
+                .filter(|site| site.starts_with(file)),
+        })
+        .collect()
+}
+
+#[test]
+fn every_way_c_prints_comes_before_the_call_that_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "output_order");
+    run.assert_ok();
+    for rank in 0..2 {
+        let mut expected = Vec::new();
+        for round in 0..20 {
+            expected.extend([
+                format!("{rank}: printf {round}"),
+                "output_order.c:18".into(),
+                format!("{rank}: stderr {round}"),
+                "output_order.c:20".into(),
+                format!("{rank}: write {round}"),
+                "output_order.c:23".into(),
+                "output_order.c:25".into(),
+                format!("{rank}: half a line {round}, ended"),
+            ]);
+            expected.extend(std::iter::repeat_n("output_order.c:27".to_string(), 5));
+        }
+        expected.extend([format!("{rank}: fully buffered"), "output_order.c:32".into()]);
+        let lines = lines_of(&run.stdout, rank);
+        assert_eq!(
+            said_and_called(&lines, "output_order.c"),
+            expected,
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn a_recorded_run_replays_and_exports() {
     let dir = tempfile::tempdir().unwrap();

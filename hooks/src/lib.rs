@@ -36,6 +36,7 @@ mod split;
 mod spread;
 mod started;
 mod topology;
+mod written;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
@@ -124,7 +125,7 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
     // Any call ends a run of polls.
     probe::end_polling();
     // What the program printed before this call is reported before it.
-    let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain);
+    let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
         .flatten()?;

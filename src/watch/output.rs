@@ -3,11 +3,18 @@
 //! program prints draws over the view, and the headless log prints each
 //! line whole, in causal order.
 //!
-//! The pipe is read before each of the program's MPI calls ([`drain`]),
-//! so what it printed before a call is reported before the call; a
-//! tutor thread reads what it prints between calls.
+//! The pipe is read before each of the program's MPI calls
+//! ([`drain_before_call`]), so what it printed before a call is reported
+//! before the call; a tutor thread reads what it prints between calls.
+//! Reading an empty pipe is a system call, as long as sending a small
+//! message, so it is skipped when nothing can have been written to fds 1
+//! and 2 since the last read: C's `stdout` and `stderr` keep count
+//! themselves ([`super::stdio`]) and the interposer's `write` counts the
+//! rest ([`note_write`]). What neither sees (a child process, a copy of
+//! fd 1, `dprintf`) is still reported by the tutor thread, a moment later.
 
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -31,9 +38,26 @@ struct Pipe {
 
 static PIPE: Mutex<Option<Pipe>> = Mutex::new(None);
 
+/// Whether C's `stdout` and `stderr` tell when they write (armed).
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to fd 1 or 2 outside C's streams (the interposer's `write`), and
+/// how many of them the pipe has been read after.
+static OTHER_WRITES: AtomicU64 = AtomicU64::new(0);
+static OTHER_READ: AtomicU64 = AtomicU64::new(0);
+
+/// Reads of the pipe under way: their lines are not reported yet.
+static DRAINING: AtomicU32 = AtomicU32::new(0);
+
+/// The size of C's `stdout` line buffer.
+const LINE_BUFFER: usize = 4096;
+
 extern "C" {
-    /// The C library's `stdout` stream.
+    /// The C library's `stdout` and `stderr` streams.
     static mut stdout: *mut libc::FILE;
+    static mut stderr: *mut libc::FILE;
+    /// How many bytes a stream holds, not yet written.
+    fn __fpending(stream: *mut libc::FILE) -> libc::size_t;
 }
 
 impl Capture {
@@ -58,8 +82,12 @@ impl Capture {
             libc::dup2(ends[1], 2);
             libc::close(ends[1]);
             // A pipe makes C's stdout block-buffered: lines would come late
-            // and out of step with the calls around them.
-            libc::setvbuf(stdout, std::ptr::null_mut(), libc::_IOLBF, 0);
+            // and out of step with the calls around them. MPICH's MPI_Init
+            // has made it unbuffered, with a buffer of one byte that a
+            // line-buffered stream would keep: a write every few bytes. The
+            // stream keeps its new buffer to the end of the process.
+            let buffer = Box::leak(vec![0u8; LINE_BUFFER].into_boxed_slice());
+            libc::setvbuf(stdout, buffer.as_mut_ptr().cast(), libc::_IOLBF, LINE_BUFFER);
             saved
         };
         crate::term::guardian::speak_through(saved_err);
@@ -68,6 +96,7 @@ impl Capture {
             partial: Vec::new(),
             ended: false,
         });
+        arm_streams();
         let reader = std::thread::Builder::new()
             .name("mpi-tutor-output".into())
             .spawn(read_between_calls)?;
@@ -113,12 +142,73 @@ impl Saved {
     }
 }
 
+/// A write to `fd` outside C's streams: the interposer's `write` tells
+/// of every one, whatever the fd.
+pub fn note_write(fd: libc::c_int) {
+    if fd == 1 || fd == 2 {
+        OTHER_WRITES.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Flushes C's `stdout` and arms both streams: they tell when they write
+/// again. Once a stream cannot be armed (the program closed it), the pipe
+/// is read before every call.
+fn arm_streams() {
+    // SAFETY: the C library's own streams, by their fds.
+    let armed = unsafe {
+        super::stdio::flush_and_arm(stdout, 1) && super::stdio::flush_and_arm(stderr, 2)
+    };
+    ARMED.store(armed, Ordering::SeqCst);
+}
+
+/// Whether the program may have printed since the pipe was last read, or
+/// another thread's read of it has lines not yet reported.
+fn may_have_printed() -> bool {
+    if !ARMED.load(Ordering::SeqCst) {
+        return true;
+    }
+    // SAFETY: reads how full C's stdout is, and whether the armed streams
+    // wrote, as `fflush` would.
+    let streams = unsafe {
+        __fpending(stdout) > 0
+            || super::stdio::may_have_written(stdout)
+            || super::stdio::may_have_written(stderr)
+    };
+    streams
+        || OTHER_WRITES.load(Ordering::SeqCst) != OTHER_READ.load(Ordering::SeqCst)
+        || DRAINING.load(Ordering::SeqCst) > 0
+}
+
+/// Reports, as this rank's, every whole line the program printed before
+/// the MPI call it is about to make: reads the pipe only if the program
+/// may have printed since it was last read.
+pub fn drain_before_call() {
+    if may_have_printed() {
+        drain();
+    }
+}
+
 /// Reports, as this rank's, every whole line the program has printed so
-/// far (call it before recording one of its MPI calls).
+/// far.
 pub fn drain() {
-    // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
-    // could at any time; its other streams (files) are left alone.
-    unsafe { libc::fflush(stdout) };
+    DRAINING.fetch_add(1, Ordering::SeqCst);
+    // Every write counted now is in the pipe, and read below.
+    let others = OTHER_WRITES.load(Ordering::SeqCst);
+    if ARMED.load(Ordering::SeqCst) {
+        arm_streams();
+    } else {
+        // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
+        // could at any time; its other streams (files) are left alone.
+        unsafe { libc::fflush(stdout) };
+    }
+    read_and_report(others);
+    DRAINING.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Reads the pipe to its end and reports its whole lines, holding it so
+/// that a call of another thread's drain waits for them; `others`: the
+/// writes of [`note_write`] now read.
+fn read_and_report(others: u64) {
     let mut guard = lock();
     let Some(pipe) = guard.as_mut() else {
         return;
@@ -137,12 +227,11 @@ pub fn drain() {
             n => pipe.partial.extend_from_slice(&buffer[..n as usize]),
         }
     }
-    let lines = take_lines(&mut pipe.partial, pipe.ended);
-    drop(guard);
-    for line in lines {
+    for line in take_lines(&mut pipe.partial, pipe.ended) {
         super::traceback::note_output(&line);
         process_recorder().with(|r| r.say(line));
     }
+    OTHER_READ.fetch_max(others, Ordering::SeqCst);
 }
 
 /// The whole lines at the start of `partial` (and the rest, at the end).
