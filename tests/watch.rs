@@ -782,6 +782,37 @@ fn a_rank_polling_for_a_message_nobody_will_send_is_a_deadlock() {
     );
 }
 
+/// The number after `after` in the first of `lines` that contains `said`.
+fn count_after(lines: &[&str], said: &str) -> u64 {
+    let line = lines[at(lines, said)];
+    line.split(" after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"))
+}
+
+#[test]
+fn loops_of_testany_and_testsome_are_counted_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "polling_any");
+    run.assert_ok();
+    let one = lines_of(&run.stdout, 1);
+    for op in ["testany", "testsome"] {
+        // The program counts its own polls; the log says the same number.
+        let counted = count_after(&one, &format!("says     1: {op} found request"));
+        // The last poll is the one that found it.
+        let done = format!("done     {op}  ");
+        let found = one.iter().rev().find(|l| l.contains(&done)).unwrap();
+        assert!(found.contains("complete  completed request #"), "{found}");
+        assert!(
+            found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),
+            "{found} after {counted} polls"
+        );
+    }
+    assert!(!run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+}
+
 #[test]
 fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
     let dir = tempfile::tempdir().unwrap();

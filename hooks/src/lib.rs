@@ -42,7 +42,7 @@ use std::cell::Cell;
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, Recorder};
+use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
 use mpi_tutor::trace::{Op, Site};
 
 thread_local! {
@@ -135,13 +135,18 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
 /// it was one MPI call of a pickled call the student made (`fold`).
 fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
-    end_polled(id, op, arrivals, completed, 0);
+    let spec = EndSpec {
+        completed,
+        ..EndSpec::default()
+    };
+    end_as(id, op, arrivals, spec);
 }
 
-/// [`end`] of a poll in a loop of `polls` so far.
-fn end_polled(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>, polls: u64) {
+/// [`end`] with all an end can say (`spec`): a test's answer, the
+/// requests it completed, its loop's polls.
+fn end_as(id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
     if !fold::end(id, arrivals) {
-        step(|r| r.end_polled(id, op, arrivals, completed, polls));
+        step(|r| r.end_as(id, op, arrivals, spec));
     }
 }
 
