@@ -16,7 +16,6 @@
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::probe::process_recorder;
@@ -26,7 +25,6 @@ pub struct Capture {
     /// Where fds 1 and 2 pointed before: the tutor's own output.
     pub saved_out: RawFd,
     pub saved_err: RawFd,
-    reader: JoinHandle<()>,
 }
 
 /// The pipe's read end and the start of a line not yet ended.
@@ -97,28 +95,29 @@ impl Capture {
             ended: false,
         });
         arm_streams();
-        let reader = std::thread::Builder::new()
+        // Never joined: it ends by itself once the pipe has ended.
+        std::thread::Builder::new()
             .name("mpi-tutor-output".into())
             .spawn(read_between_calls)?;
         Ok(Capture {
             saved_out,
             saved_err,
-            reader,
         })
     }
 
     /// Puts fds 1 and 2 back and reports every line left. The saved fds
     /// stay open (rank 0's log may still be written to them) until
-    /// [`Saved::close`].
+    /// [`Saved::close`]. The tutor thread is not waited for (on a busy
+    /// machine, a wait for a thread to be scheduled): its read under way
+    /// holds the pipe until its lines are reported, and this reads the rest.
     pub fn stop(self) -> Saved {
         // SAFETY: the saved fds are this capture's; dup2 closes the pipe's
-        // write ends, so the reader sees the end of the output.
+        // write ends, so reading it comes to its end.
         unsafe {
             libc::fflush(std::ptr::null_mut());
             libc::dup2(self.saved_out, 1);
             libc::dup2(self.saved_err, 2);
         }
-        let _ = self.reader.join();
         drain();
         if let Some(pipe) = lock().take() {
             // SAFETY: the read end is the capture's, read no more.
@@ -254,7 +253,9 @@ fn take_lines(partial: &mut Vec<u8>, ended: bool) -> Vec<String> {
 }
 
 /// The tutor's thread: reports what the program prints while it makes no
-/// MPI call, until the pipe ends.
+/// MPI call, until the pipe ends or the capture stops. It reads only in
+/// [`drain`], under the pipe's lock: once the capture has closed the pipe,
+/// a poll on its old fd number reads nothing.
 fn read_between_calls() {
     loop {
         let fd = match lock().as_ref() {
