@@ -304,7 +304,10 @@ fn every_way_c_prints_comes_before_the_call_that_follows_it() {
             ]);
             expected.extend(std::iter::repeat_n("output_order.c:27".to_string(), 5));
         }
-        expected.extend([format!("{rank}: fully buffered"), "output_order.c:32".into()]);
+        expected.extend([
+            format!("{rank}: fully buffered"),
+            "output_order.c:32".into(),
+        ]);
         let lines = lines_of(&run.stdout, rank);
         assert_eq!(
             said_and_called(&lines, "output_order.c"),

@@ -98,7 +98,14 @@ pub unsafe extern "C" fn waitany(
     );
     // SAFETY: MPI wrote the index.
     let which = [unsafe { *index }];
-    ended(id, Op::Waitany, &handles, &which, &[got], EndSpec::default());
+    ended(
+        id,
+        Op::Waitany,
+        &handles,
+        &which,
+        &[got],
+        EndSpec::default(),
+    );
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code

@@ -85,7 +85,12 @@ impl Capture {
             // line-buffered stream would keep: a write every few bytes. The
             // stream keeps its new buffer to the end of the process.
             let buffer = Box::leak(vec![0u8; LINE_BUFFER].into_boxed_slice());
-            libc::setvbuf(stdout, buffer.as_mut_ptr().cast(), libc::_IOLBF, LINE_BUFFER);
+            libc::setvbuf(
+                stdout,
+                buffer.as_mut_ptr().cast(),
+                libc::_IOLBF,
+                LINE_BUFFER,
+            );
             saved
         };
         crate::term::guardian::speak_through(saved_err);
@@ -154,9 +159,8 @@ pub fn note_write(fd: libc::c_int) {
 /// is read before every call.
 fn arm_streams() {
     // SAFETY: the C library's own streams, by their fds.
-    let armed = unsafe {
-        super::stdio::flush_and_arm(stdout, 1) && super::stdio::flush_and_arm(stderr, 2)
-    };
+    let armed =
+        unsafe { super::stdio::flush_and_arm(stdout, 1) && super::stdio::flush_and_arm(stderr, 2) };
     ARMED.store(armed, Ordering::SeqCst);
 }
 
