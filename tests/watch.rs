@@ -830,13 +830,7 @@ fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
     run.assert_ok();
     let one = lines_of(&run.stdout, 1);
     // The program counts its own polls; the log says the same number.
-    let said = one[at(&one, "arrived after")];
-    let counted: u64 = said
-        .split("arrived after ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{said}"));
+    let counted = count_after(&one, "arrived after");
     let found = one[at(&one, "done     iprobe  complete")];
     assert!(
         found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),
