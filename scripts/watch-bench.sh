@@ -17,7 +17,9 @@
 # Environment: MPIEXEC and MPICC (defaults mpiexec, mpicc),
 # MPI_TUTOR_WATCH_RUNS (runs per mode and program; default 7),
 # MPI_TUTOR_WATCH_BEFORE (another build's mpi-tutor, its interposer
-# beside it: a third mode, `before`, in the same turns).
+# beside it: a third mode, `before`, in the same turns),
+# MPI_TUTOR_WATCH_ONLY (a grep -E pattern: only the scenarios it matches,
+# e.g. 'stencil 256|start-up').
 # Exits 1, with the run's output, if a run fails or prints no result.
 set -euo pipefail
 
@@ -26,6 +28,7 @@ mpiexec=${MPIEXEC:-mpiexec}
 mpicc=${MPICC:-mpicc}
 runs=${MPI_TUTOR_WATCH_RUNS:-7}
 before=${MPI_TUTOR_WATCH_BEFORE:-}
+only=${MPI_TUTOR_WATCH_ONLY:-.}
 modes=(plain watch)
 if [ -n "$before" ]; then
     [ -x "$before" ] || { echo "watch-bench: $before is not a program" >&2; exit 1; }
@@ -93,6 +96,7 @@ summary() {
 compare() {
     local name=$1 unit=$2
     shift 2
+    grep -Eq -- "$only" <<<"$name" || return 0
     local -A values=()
     for _ in $(seq "$runs"); do
         for mode in "${modes[@]}"; do
