@@ -294,19 +294,21 @@ fn every_way_c_prints_comes_before_the_call_that_follows_it() {
         for round in 0..20 {
             expected.extend([
                 format!("{rank}: printf {round}"),
-                "output_order.c:18".into(),
-                format!("{rank}: stderr {round}"),
                 "output_order.c:20".into(),
+                format!("{rank}: stderr {round}"),
+                "output_order.c:22".into(),
                 format!("{rank}: write {round}"),
-                "output_order.c:23".into(),
                 "output_order.c:25".into(),
+                format!("{rank}: child {round}"),
+                "output_order.c:28".into(),
+                "output_order.c:30".into(),
                 format!("{rank}: half a line {round}, ended"),
             ]);
-            expected.extend(std::iter::repeat_n("output_order.c:27".to_string(), 5));
+            expected.extend(std::iter::repeat_n("output_order.c:32".to_string(), 5));
         }
         expected.extend([
             format!("{rank}: fully buffered"),
-            "output_order.c:32".into(),
+            "output_order.c:37".into(),
         ]);
         let lines = lines_of(&run.stdout, rank);
         assert_eq!(

@@ -10,8 +10,9 @@
 //! message, so it is skipped when nothing can have been written to fds 1
 //! and 2 since the last read: C's `stdout` and `stderr` keep count
 //! themselves ([`super::stdio`]) and the interposer's `write` counts the
-//! rest ([`note_write`]). What neither sees (a child process, a copy of
-//! fd 1, `dprintf`) is still reported by the tutor thread, a moment later.
+//! rest, and its `system` and `waitpid` a child's ([`note_write`]). What
+//! none sees (a copy of fd 1, `dprintf`, a child not waited for) is still
+//! reported by the tutor thread, a moment later.
 
 use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -147,7 +148,8 @@ impl Saved {
 }
 
 /// A write to `fd` outside C's streams: the interposer's `write` tells
-/// of every one, whatever the fd.
+/// of every one, whatever the fd, and a child waited for is told as a
+/// write to fd 1.
 pub fn note_write(fd: libc::c_int) {
     if fd == 1 || fd == 2 {
         OTHER_WRITES.fetch_add(1, Ordering::SeqCst);

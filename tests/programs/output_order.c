@@ -1,8 +1,10 @@
-/* Each rank prints through every path C offers, each line followed at
- * once by an MPI call: the log must show each line before that call,
- * however it was written. Rounds repeat it, calls without output between. */
+/* Each rank prints through every path C offers (a child process's output
+ * too), each line followed at once by an MPI call: the log must show each
+ * line before that call, however it was written. Rounds repeat it, calls
+ * without output between. */
 #include <mpi.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +23,9 @@ int main(int argc, char **argv) {
         int length = snprintf(line, sizeof line, "%d: write %d\n", rank, round);
         if (write(1, line, length) != length) return 1;
         MPI_Allreduce(&value, &sum, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        snprintf(line, sizeof line, "echo %d: child %d", rank, round);
+        if (system(line) != 0) return 1;
+        MPI_Barrier(MPI_COMM_WORLD);
         printf("%d: half a line %d", rank, round);
         MPI_Barrier(MPI_COMM_WORLD);
         printf(", ended\n");
