@@ -44,8 +44,5 @@ pub(super) fn forwarded(args: &LessonArgs) -> Vec<String> {
             v.extend([flag.to_string(), value]);
         }
     }
-    if let Some(variant) = &args.variant {
-        v.extend(["--variant".to_string(), variant.clone()]);
-    }
     v
 }
