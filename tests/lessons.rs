@@ -529,7 +529,13 @@ fn an_unknown_variant_is_one_line_naming_the_known_ones() {
 #[test]
 fn a_variant_reaches_the_ranks_mpi_tutor_starts() {
     let run = common::alone(
-        &["lesson", "sendrecv", "--variant", "send-first", "--headless"],
+        &[
+            "lesson",
+            "sendrecv",
+            "--variant",
+            "send-first",
+            "--headless",
+        ],
         LIMIT,
     );
     assert_checks_pass("sendrecv --variant send-first", 4, &run);

@@ -1,14 +1,13 @@
 //! The mpiexec command: which launcher, how many ranks, on which hosts,
 //! this program with the arguments every rank gets.
 
-use std::path::Path;
 use std::process::Command;
 
 use super::arguments::forwarded;
 use super::ending::job_ended;
 use super::handing::Handing;
 use super::job::run_keeping_terminal;
-use crate::cli::LessonArgs;
+use crate::cli::{LessonArgs, ShowArgs};
 use crate::error::Error;
 use crate::hosts::HostList;
 use crate::lessons::Lesson;
@@ -30,13 +29,7 @@ pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
     let hosts = args.hosts.list()?;
     let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), lesson.default_ranks);
     check(lesson, args, ranks)?;
-    run_job(
-        ranks,
-        forwarded(args),
-        args.show.headless,
-        args.show.record.as_deref(),
-        hosts.as_ref(),
-    )
+    run_job(ranks, forwarded(args), &args.show, hosts.as_ref())
 }
 
 /// The rank count and the parameters, checked before anything starts.
@@ -50,20 +43,19 @@ fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
 
 /// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of this
 /// program with the arguments `forwarded`, on `hosts` if given, handing
-/// rank 0 the terminal unless `headless`, and waits for the job (see
-/// [`job_ended`]).
+/// rank 0 the terminal unless `show` is headless, and waits for the job
+/// (see [`job_ended`]; `show`'s recording is sealed if rank 0 could not).
 pub(crate) fn run_job(
     ranks: u32,
     forwarded: Vec<String>,
-    headless: bool,
-    record: Option<&Path>,
+    show: &ShowArgs,
     hosts: Option<&HostList>,
 ) -> Result<(), Error> {
     let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
     let mut cmd = mpiexec_command(&launcher, ranks, forwarded, hosts)?;
-    let handing = Handing::choose(headless, hosts)?;
+    let handing = Handing::choose(show.headless, hosts)?;
     match run_keeping_terminal(&mut cmd, handing) {
-        Ok(status) => job_ended(status, record),
+        Ok(status) => job_ended(status, show.record.as_deref()),
         Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
             Err(Error::LauncherMissing { launcher })
         }
