@@ -220,10 +220,16 @@ fn symbols(file: &Path, which: &str) -> BTreeSet<String> {
 
 /// The names src/calls.rs hooks itself (`hook!(MPI_Send => ...)`).
 fn hooked_names() -> BTreeSet<String> {
-    let calls = std::fs::read_to_string("src/calls.rs").expect("hooks/src/calls.rs");
-    calls
+    names_given_to("src/calls.rs", "hook!(")
+}
+
+/// The first word after `opening` (a macro's name and parenthesis) on
+/// each line of the hooks crate's `file` that begins with it.
+fn names_given_to(file: &str, opening: &str) -> BTreeSet<String> {
+    let source = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("hooks/{file}: {e}"));
+    source
         .lines()
-        .filter_map(|l| l.trim().strip_prefix("hook!("))
+        .filter_map(|l| l.trim().strip_prefix(opening))
         .filter_map(|l| l.split_whitespace().next())
         .map(str::to_string)
         .collect()

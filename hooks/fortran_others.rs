@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::{symbols, Other};
+use super::{names_given_to, symbols, Other};
 
 /// Polls without a Fortran hook: not shown from Fortran.
 const UNSHOWN: &[&str] = &["MPI_Testall", "MPI_Testany", "MPI_Testsome", "MPI_Improbe"];
@@ -98,13 +98,7 @@ fn exported(dirs: &[PathBuf], name: &str) -> BTreeSet<String> {
 /// The calls src/fortran.rs hooks (`fortran!(send => mpi_send_, ...)`),
 /// by their body's name: `send`.
 fn hooked_calls() -> BTreeSet<String> {
-    let source = std::fs::read_to_string("src/fortran.rs").expect("hooks/src/fortran.rs");
-    source
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("fortran!("))
-        .filter_map(|l| l.split_whitespace().next())
-        .map(str::to_string)
-        .collect()
+    names_given_to("src/fortran.rs", "fortran!(")
 }
 
 /// `mpi_type_commit` without its `mpi_`: `type_commit`.

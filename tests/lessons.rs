@@ -525,6 +525,22 @@ fn an_unknown_variant_is_one_line_naming_the_known_ones() {
     assert!(explained.stdout.contains("reversed"), "{explained:#?}");
 }
 
+/// A variant typed without mpiexec reaches every rank once, as typed.
+#[test]
+fn a_variant_reaches_the_ranks_mpi_tutor_starts() {
+    let run = common::alone(
+        &[
+            "lesson",
+            "sendrecv",
+            "--variant",
+            "send-first",
+            "--headless",
+        ],
+        LIMIT,
+    );
+    assert_checks_pass("sendrecv --variant send-first", 4, &run);
+}
+
 /// A small send is buffered and deadlock-send completes; with every send
 /// synchronous it deadlocks, and the trace records the sends as ssend.
 #[test]

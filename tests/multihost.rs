@@ -12,7 +12,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::hosts::{host_flag, open_mpi, Layout};
@@ -172,21 +171,8 @@ fn sixty_four_ranks_on_four_hosts_complete_a_halo() {
 
 /// tests/programs/NAME.c compiled with `mpicc -g` into `dir`.
 fn compile(dir: &Path, name: &str) -> PathBuf {
-    common::watch::hooks_built();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/programs")
-        .join(format!("{name}.c"));
-    let mpicc = std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into());
-    let out = dir.join(name);
-    let ok = Command::new(mpicc)
-        .args(["-g", "-o"])
-        .arg(&out)
-        .arg(&source)
-        .status()
-        .expect("mpicc is installed (make setup)")
-        .success();
-    assert!(ok, "mpicc failed on {name}.c");
-    out
+    let mpicc = common::watch::mpicc();
+    common::watch::compile(dir, &format!("{name}.c"), &mpicc, &["-g"], name)
 }
 
 /// `hosts` (`h1:2,h2:2,...`) as a hostfile, a host a line, written each

@@ -12,37 +12,16 @@ use std::time::Duration;
 
 use common::tmux::Tmux;
 use common::watch::{
-    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, quits_cleanly,
+    assert_rank_1_receives, at, hooks_built, left_running, lines_of, live_script, mpicc,
+    quits_cleanly,
 };
 use mpi_tutor::trace::EventKind;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// `MPICC` picks another MPI's compiler (`make test-mpi MPI=openmpi`).
-fn mpicc() -> String {
-    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
-}
-
-/// The test programs, compiled once per test into `dir`.
+/// Test program NAME.c compiled with `mpicc -g` into `dir`.
 fn compile(dir: &Path, name: &str) -> PathBuf {
-    hooks_built();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/programs")
-        .join(format!("{name}.c"));
-    // Copied beside the binary: the log names it as the working directory
-    // sees it.
-    let copy = dir.join(format!("{name}.c"));
-    std::fs::copy(&source, &copy).unwrap();
-    let out = dir.join(name);
-    let ok = Command::new(mpicc())
-        .current_dir(dir)
-        .args(["-g", "-o", name])
-        .arg(format!("{name}.c"))
-        .status()
-        .expect("mpicc is installed (make setup)")
-        .success();
-    assert!(ok, "mpicc failed on {name}.c");
-    out
+    common::watch::compile(dir, &format!("{name}.c"), &mpicc(), &["-g"], name)
 }
 
 /// Test program NAME compiled in `dir`, then watched headless on `ranks`

@@ -11,15 +11,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::tmux::Tmux;
-use common::watch::{at, at_call, hooks_built, lines_of, live_script, quits_cleanly};
+use common::watch::{at, at_call, lines_of, live_script, mpicc, quits_cleanly};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// The C compiler of the MPI under test (`make test-mpi MPI=openmpi` sets
-/// `MPICC`), as tests/watch.rs picks it.
-fn mpicc() -> String {
-    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
-}
 
 fn under_open_mpi() -> bool {
     mpicc().contains("openmpi")
@@ -64,30 +58,15 @@ fn link_directories() -> Vec<String> {
         .collect()
 }
 
-/// Test program `file` (in tests/programs) copied into `dir` and compiled
-/// there by `compiler` with `flags` as `name`.
+/// Test program `file` (in tests/programs) compiled in `dir` by
+/// `compiler` with `flags` as `name` (see [`common::watch::compile`]),
+/// with the Fortran wrapper's library directories.
 fn compile(dir: &Path, file: &str, compiler: &str, flags: &[&str], name: &str) -> PathBuf {
-    hooks_built();
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/programs")
-        .join(file);
-    // Copied beside the binary: the log names it as the working directory
-    // sees it.
-    std::fs::copy(&source, dir.join(file)).unwrap();
-    let mut command = Command::new(compiler);
-    command
-        .current_dir(dir)
-        .args(flags)
-        .args(["-o", name, file]);
+    let mut all: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
     if compiler == mpifort() {
-        command.args(link_directories());
+        all.extend(link_directories());
     }
-    let ok = command
-        .status()
-        .unwrap_or_else(|e| panic!("{compiler} is installed (make setup): {e}"))
-        .success();
-    assert!(ok, "{compiler} failed on {file}");
-    dir.join(name)
+    common::watch::compile(dir, file, compiler, &all, name)
 }
 
 /// Fortran program `NAME.f90` compiled with `-g` in `dir`, then watched

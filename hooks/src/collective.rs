@@ -143,6 +143,8 @@ macro_rules! bcast_hook {
         }
     };
 }
+// Used beyond this file only by the large-count forms (src/large.rs).
+#[cfg(large_count)]
 pub(crate) use bcast_hook;
 
 /// Defines `$name`, the body of the `MPI_Reduce` hook with a `$count`
@@ -183,6 +185,8 @@ macro_rules! reduce_hook {
         }
     };
 }
+// Used beyond this file only by the large-count forms (src/large.rs).
+#[cfg(large_count)]
 pub(crate) use reduce_hook;
 
 /// Defines `$name`, the body of a rootless reduction hook (`MPI_Allreduce`,

@@ -317,6 +317,8 @@ macro_rules! synchronous_when_asked {
         }
     };
 }
+// Used beyond this file only by the large-count forms (src/large.rs).
+#[cfg(large_count)]
 pub(crate) use synchronous_when_asked;
 
 /// Defines `$name`, the body of a nonblocking send hook (`MPI_Isend`, its
@@ -373,6 +375,8 @@ macro_rules! blocking_recv_hook {
         }
     };
 }
+// Used beyond this file only by the large-count forms (src/large.rs).
+#[cfg(large_count)]
 pub(crate) use blocking_recv_hook;
 
 /// Defines `$name`, the body of the `MPI_Irecv` hook with a `$count`
@@ -399,6 +403,8 @@ macro_rules! started_recv_hook {
         }
     };
 }
+// Used beyond this file only by the large-count forms (src/large.rs).
+#[cfg(large_count)]
 pub(crate) use started_recv_hook;
 
 blocking_send_hook!(standard_send, c_int, Op::Send, PMPI_Isend, PMPI_Send);

@@ -1,7 +1,9 @@
 //! The MPI calls inside mpi4py's pickled methods that no other hook sees
 //! (mpi4py 4 makes them in their large-count form): each counts towards the
 //! open fold (see `fold`), so the fold ends with the method's last call;
-//! outside a fold each passes straight to MPI, unrecorded.
+//! outside a fold each passes straight to MPI, unrecorded. Only an MPI
+//! with the large-count calls (`cfg(large_count)`, see build.rs) has them.
+#![cfg(large_count)]
 
 use std::os::raw::c_int;
 
@@ -38,7 +40,6 @@ macro_rules! payload_hook {
     };
 }
 
-#[cfg(large_count)]
 pub mod large_count {
     use std::os::raw::{c_int, c_void};
 

@@ -13,13 +13,7 @@ pub fn launch(args: &WatchArgs) -> Result<(), Error> {
     if ranks == 0 {
         return Err(Error::Usage("-n 0: a run needs at least one rank".into()));
     }
-    run_job(
-        ranks,
-        forwarded(args),
-        args.show.headless,
-        args.show.record.as_deref(),
-        hosts.as_ref(),
-    )
+    run_job(ranks, forwarded(args), &args.show, hosts.as_ref())
 }
 
 /// The arguments as they must reach every rank.

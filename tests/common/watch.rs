@@ -3,7 +3,7 @@
 //! terminal and processes checked after a live run.
 
 use std::ffi::OsStr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -24,6 +24,39 @@ pub fn hooks_built() {
         let ok = cmd.status().is_ok_and(|s| s.success());
         assert!(ok, "cannot build the hooks library");
     });
+}
+
+/// The C compiler of the MPI under test: `MPICC` picks another MPI's
+/// (`make test-mpi MPI=openmpi`).
+pub fn mpicc() -> String {
+    std::env::var("MPICC").unwrap_or_else(|_| "mpicc".into())
+}
+
+/// Test program `file` (in tests/programs) copied into `dir` and compiled
+/// there by `compiler` with `flags` as `name`, with the interposer built.
+pub fn compile<S: AsRef<OsStr>>(
+    dir: &Path,
+    file: &str,
+    compiler: &str,
+    flags: &[S],
+    name: &str,
+) -> PathBuf {
+    hooks_built();
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/programs")
+        .join(file);
+    // Copied beside the binary: the log names it as the working directory
+    // sees it.
+    std::fs::copy(&source, dir.join(file)).unwrap();
+    let ok = Command::new(compiler)
+        .current_dir(dir)
+        .args(flags)
+        .args(["-o", name, file])
+        .status()
+        .unwrap_or_else(|e| panic!("{compiler} is installed (make setup): {e}"))
+        .success();
+    assert!(ok, "{compiler} failed on {file}");
+    dir.join(name)
 }
 
 /// `mpi-tutor watch ARGS -- PROGRAM...`, typed alone in `dir`.

@@ -1,0 +1,92 @@
+//! The mpiexec command: which launcher, how many ranks, on which hosts,
+//! this program with the arguments every rank gets.
+
+use std::process::Command;
+
+use super::arguments::forwarded;
+use super::ending::job_ended;
+use super::handing::Handing;
+use super::job::run_keeping_terminal;
+use crate::cli::{LessonArgs, ShowArgs};
+use crate::error::Error;
+use crate::hosts::HostList;
+use crate::lessons::Lesson;
+use crate::term::relay;
+
+/// Starts mpiexec on this program with the lesson's arguments and waits for
+/// the job; returns its exit code, having said any error.
+pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
+    match launch(lesson, args) {
+        Ok(()) => 0,
+        Err(e) => e.report(),
+    }
+}
+
+/// Starts mpiexec on this program with the lesson's arguments and waits for
+/// the job. Rank 0 says how the run ended; a job that did not end well is
+/// [`Error::JobEnded`] with the job's exit code.
+pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
+    let hosts = args.hosts.list()?;
+    let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), lesson.default_ranks);
+    check(lesson, args, ranks)?;
+    run_job(ranks, forwarded(args), &args.show, hosts.as_ref())
+}
+
+/// The rank count and the parameters, checked before anything starts.
+fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
+    let given = crate::run::given_params(lesson, args).map_err(Error::Usage)?;
+    lesson
+        .check_ranks(ranks)
+        .and_then(|()| lesson.params_on(given, ranks).map(|_| ()))
+        .map_err(Error::Usage)
+}
+
+/// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of this
+/// program with the arguments `forwarded`, on `hosts` if given, handing
+/// rank 0 the terminal unless `show` is headless, and waits for the job
+/// (see [`job_ended`]; `show`'s recording is sealed if rank 0 could not).
+pub(crate) fn run_job(
+    ranks: u32,
+    forwarded: Vec<String>,
+    show: &ShowArgs,
+    hosts: Option<&HostList>,
+) -> Result<(), Error> {
+    let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
+    let mut cmd = mpiexec_command(&launcher, ranks, forwarded, hosts)?;
+    let handing = Handing::choose(show.headless, hosts)?;
+    match run_keeping_terminal(&mut cmd, handing) {
+        Ok(status) => job_ended(status, show.record.as_deref()),
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            Err(Error::LauncherMissing { launcher })
+        }
+        Err(source) => Err(Error::LauncherFailed { launcher, source }),
+    }
+}
+
+/// `launcher -n ranks [host flags] this-program forwarded...`, with the
+/// environment every launch gets.
+fn mpiexec_command(
+    launcher: &str,
+    ranks: u32,
+    forwarded: Vec<String>,
+    hosts: Option<&HostList>,
+) -> Result<Command, Error> {
+    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+    let mut cmd = Command::new(launcher);
+    cmd.arg("-n").arg(ranks.to_string());
+    cmd.args(crate::hosts::launcher_args(launcher, hosts));
+    cmd.arg(&exe).args(forwarded);
+    quiet_open_mpi(&mut cmd);
+    cmd.env_remove(relay::RELAY_ENV);
+    Ok(cmd)
+}
+
+/// Harmless for MPICH; lets Open MPI run as root, put more ranks than
+/// cores on a laptop, and leave the explaining to mpi-tutor (no banner
+/// of its own after a rank's clear one-line error).
+fn quiet_open_mpi(cmd: &mut Command) {
+    cmd.env("OMPI_ALLOW_RUN_AS_ROOT", "1")
+        .env("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1")
+        .env("OMPI_MCA_rmaps_base_oversubscribe", "1")
+        .env("OMPI_MCA_orte_execute_quiet", "1");
+}
