@@ -584,7 +584,10 @@ fn a_rank_that_raises_stays_on_screen_until_q_then_the_terminal_is_restored() {
     // the job to rank 0, and nothing ends it but q.
     std::thread::sleep(Duration::from_secs(4));
     let s = term.screen();
-    assert!(s.contains("RANK 1 FAILED") && !s.contains("SHELL-BACK"), "{s}");
+    assert!(
+        s.contains("RANK 1 FAILED") && !s.contains("SHELL-BACK"),
+        "{s}"
+    );
     term.keys(&["q"]);
     let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     assert!(
