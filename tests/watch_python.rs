@@ -580,6 +580,16 @@ fn a_rank_that_raises_stays_on_screen_until_q_then_the_terminal_is_restored() {
     term.wait_for("the failed rank on screen", LIMIT, |s| {
         s.contains("RANK 1 FAILED") && s.contains("ZeroDivisionError")
     });
+    // Still there a while later: the rank that raised leaves the end of
+    // the job to rank 0, and nothing ends it but q. (When it ended the
+    // job itself, 2 s after it saw rank 0 had its failure, or 10 s later
+    // when it did not see it, the view was gone and rank 0 said killed.)
+    std::thread::sleep(Duration::from_secs(10));
+    let s = term.screen();
+    assert!(
+        s.contains("RANK 1 FAILED") && !s.contains("SHELL-BACK"),
+        "{s}"
+    );
     term.keys(&["q"]);
     let s = term.wait_for("the shell back", LIMIT, |s| s.contains("SHELL-BACK"));
     assert!(

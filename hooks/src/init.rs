@@ -81,7 +81,8 @@ pub unsafe extern "C" fn finalize() -> c_int {
         // A Python rank whose program raised: it failed, as if it had
         // aborted, rather than leaving the others to wait for it.
         fail_and_wait(message, site);
-        // SAFETY: ends the job, as mpi4py's own runner does.
+        // SAFETY: rank 0 never heard of it: ends the job, as mpi4py's own
+        // runner does.
         return unsafe { ffi::PMPI_Abort(ffi::RSMPI_COMM_WORLD, 1) };
     }
     let finished = as_tutor(|| std::panic::catch_unwind(rank::finish).ok().flatten());
@@ -105,7 +106,7 @@ pub unsafe extern "C" fn abort(comm: ffi::MPI_Comm, code: c_int) -> c_int {
             let message = format!("called MPI_Abort with error code {code}");
             (message, Some(site(at)))
         });
-        // Rank 0 ends the job and says why; if it cannot, MPI does.
+        // Rank 0 ends the job and says why; if it cannot hear, MPI does.
         fail_and_wait(message, site);
     }
     // SAFETY: the program's arguments, passed on as given.
@@ -124,18 +125,26 @@ fn uncaught_exception() -> Option<(String, Option<mpi_tutor::trace::Site>)> {
     .flatten()
 }
 
-/// How long a failing rank waits for rank 0 to have its failure: Open MPI
-/// ends the whole job the moment this rank aborts, and a report sent 2 s
-/// before had at times not reached rank 0 by then.
-const DELIVERY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+/// How long a failing rank waits for rank 0 to have its failure before
+/// it ends the job itself: only a rank 0 that no longer listens takes so
+/// long. Not a race to win: the reporter and rank 0's collector run in the
+/// idle class, and on a loaded machine a delivery took seconds.
+const DELIVERY_BOUND: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Reports this rank's failure, waits until rank 0 has it, then leaves
-/// rank 0 a moment to end the job and say why before MPI does.
+/// Reports this rank's failure and, once rank 0 has it, leaves the end of
+/// the job to rank 0, which says why first (at once without a view, when
+/// the class quits with one); returns only if rank 0 never had it.
+///
+/// Aborting from here, even seconds after the delivery, was a race: under
+/// Open MPI the abort ends every rank at once, rank 0 included, and a
+/// rank 0 whose threads had not yet had a core for the failure (the idle
+/// class, on a loaded machine) ended without a word.
 fn fail_and_wait(message: String, site: Option<mpi_tutor::trace::Site>) {
     let step_delivered = |r: &mut mpi_tutor::probe::Recorder| {
         r.fail(message, site);
         r.wait_delivered(DELIVERY_BOUND)
     };
-    step(step_delivered);
-    std::thread::sleep(std::time::Duration::from_secs(2));
+    if step(step_delivered) == Some(true) {
+        mpi_tutor::probe::wait_for_the_end();
+    }
 }

@@ -23,7 +23,7 @@
 //! queue, each marked with the ring position it follows, and the draining
 //! thread puts them back in their place.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -43,8 +43,12 @@ struct Shared {
     side: Mutex<Side>,
     wake: Condvar,
     closed: AtomicBool,
-    /// The draining thread has taken a batch and not yet handed it on.
-    in_flight: AtomicBool,
+    /// Side events ever queued.
+    side_queued: AtomicU64,
+    /// What the draining thread has handed on: the ring's bytes up to this
+    /// position, and this many side events.
+    handed_ring: AtomicUsize,
+    handed_side: AtomicU64,
     /// Times the recording thread waited for room: rank 0 could not keep up.
     throttled: AtomicU64,
 }
@@ -76,6 +80,7 @@ impl Shared {
         let end = side.bytes.len();
         side.cuts.push((after, end));
         side.woken = true;
+        self.side_queued.fetch_add(1, Ordering::SeqCst);
         drop(side);
         self.wake.notify_one();
     }
@@ -113,6 +118,7 @@ pub fn outbox(capacity: usize, resident: usize) -> (Outbox, Inbox) {
         shared,
         ring: reader,
         side: Side::default(),
+        taken_side: 0,
     };
     (outbox, inbox)
 }
@@ -122,6 +128,8 @@ pub struct Inbox {
     shared: Arc<Shared>,
     ring: Reader,
     side: Side,
+    /// Side events ever taken.
+    taken_side: u64,
 }
 
 impl Inbox {
@@ -132,9 +140,6 @@ impl Inbox {
     /// way round, a rank's last events could be left behind and rank 0
     /// would wait for them forever.
     pub fn take(&mut self, batch: &mut Vec<u8>, wait: Duration) -> Taken {
-        // Set before the queues are read, so that a waiter never sees them
-        // empty with their events not yet in a batch.
-        self.shared.in_flight.store(true, Ordering::SeqCst);
         let closed = self.wait_for_something(wait);
         let written = self.ring.written();
         let mut from = 0;
@@ -144,11 +149,9 @@ impl Inbox {
             from = end;
         }
         self.ring.read_to(written, batch);
+        self.taken_side += self.side.cuts.len() as u64;
         self.side.bytes.clear();
         self.side.cuts.clear();
-        if batch.is_empty() {
-            self.shared.in_flight.store(false, Ordering::SeqCst);
-        }
         match (batch.is_empty(), closed) {
             (false, _) => Taken::Bytes,
             (true, false) => Taken::Nothing,
@@ -156,9 +159,11 @@ impl Inbox {
         }
     }
 
-    /// The batch last taken has been handed on (rank 0 has it).
+    /// Everything taken so far has been handed on (rank 0 has it).
     pub fn handed_on(&self) {
-        self.shared.in_flight.store(false, Ordering::SeqCst);
+        let shared = &self.shared;
+        shared.handed_ring.store(self.ring.read(), Ordering::SeqCst);
+        shared.handed_side.store(self.taken_side, Ordering::SeqCst);
     }
 
     /// Waits up to `wait` unless something is queued, then takes the side
@@ -237,14 +242,20 @@ impl Outbox {
         self.shared.wake();
     }
 
-    /// Waits, at most `bound`, until everything queued has been taken and
-    /// handed on (to rank 0: see [`Inbox::handed_on`]); false if not.
+    /// Waits, at most `bound`, until everything queued so far has been
+    /// taken and handed on (to rank 0: see [`Inbox::handed_on`]); false if
+    /// not. Counted, not read off a flag of the draining thread's: that
+    /// thread is taking (or waiting for) the next batch nearly all the time.
     pub fn wait_handed_on(&self, bound: Duration) -> bool {
         let deadline = std::time::Instant::now() + bound;
+        let ring = self.ring.written();
+        let side = self.shared.side_queued.load(Ordering::SeqCst);
         self.shared.wake();
         loop {
-            let empty = self.ring.queued() == 0 && self.shared.lock().bytes.is_empty();
-            if empty && !self.shared.in_flight.load(Ordering::SeqCst) {
+            let shared = &self.shared;
+            if shared.handed_ring.load(Ordering::SeqCst) >= ring
+                && shared.handed_side.load(Ordering::SeqCst) >= side
+            {
                 return true;
             }
             if std::time::Instant::now() > deadline {

@@ -13,6 +13,16 @@ fn say(seq: u64) -> Event {
     }
 }
 
+/// An event longer than the 64-byte rings below: it goes beside them.
+fn too_big_for_the_ring(seq: u64) -> Event {
+    Event {
+        event: EventKind::Say {
+            text: "x".repeat(100),
+        },
+        ..say(seq)
+    }
+}
+
 /// Takes until closed, as the reporter does; returns the seq numbers.
 fn take_all(mut inbox: Inbox, taken: Arc<AtomicU64>) -> Vec<u64> {
     let (mut batch, mut seen) = (Vec::new(), Vec::new());
@@ -78,12 +88,7 @@ fn a_full_ring_makes_the_recording_thread_wait_and_loses_nothing() {
 #[test]
 fn events_beside_the_ring_keep_their_place() {
     let (mut outbox, mut inbox) = outbox(64, 64);
-    let big = Event {
-        event: EventKind::Say {
-            text: "x".repeat(100),
-        },
-        ..say(1)
-    };
+    let big = too_big_for_the_ring(1);
     outbox.report(&say(0), false);
     outbox.report(&big, false);
     outbox.report(&say(2), false);
@@ -99,4 +104,41 @@ fn events_beside_the_ring_keep_their_place() {
     outbox.close();
     batch.clear();
     assert_eq!(inbox.take(&mut batch, Duration::ZERO), Taken::Closed);
+}
+
+/// A failing rank waits until rank 0 has its failure: not before its
+/// events (in the ring and beside it) are handed on, and at once after,
+/// even while the draining thread is already waiting for the next batch
+/// (it is nearly always: a waiter that read its state as "busy" never saw
+/// the delivery, and the rank ended the job itself).
+#[test]
+fn handed_on_is_seen_only_once_everything_queued_is_handed_on() {
+    let (mut outbox, mut inbox) = outbox(64, 64);
+    let big = too_big_for_the_ring(1);
+    outbox.report(&say(0), false);
+    outbox.report(&big, false);
+    let mut batch = Vec::new();
+    assert_eq!(inbox.take(&mut batch, Duration::ZERO), Taken::Bytes);
+    assert!(
+        !outbox.wait_handed_on(Duration::ZERO),
+        "taken, not handed on"
+    );
+    inbox.handed_on();
+    assert!(outbox.wait_handed_on(Duration::ZERO));
+    outbox.handle().report(&say(2));
+    assert!(
+        !outbox.wait_handed_on(Duration::ZERO),
+        "one beside the ring"
+    );
+    batch.clear();
+    assert_eq!(inbox.take(&mut batch, Duration::ZERO), Taken::Bytes);
+    inbox.handed_on();
+    let draining = std::thread::spawn(move || {
+        let mut batch = Vec::new();
+        // Waits for more, which never comes, then stops at the close.
+        while inbox.take(&mut batch, Duration::from_millis(1)) != Taken::Closed {}
+    });
+    assert!(outbox.wait_handed_on(Duration::from_secs(10)));
+    outbox.close();
+    draining.join().unwrap();
 }
