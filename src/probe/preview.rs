@@ -48,22 +48,29 @@ macro_rules! shown_float {
     ($($t:ty),*) => {$(
         impl Shown for $t {
             fn show(self, out: &mut String) {
-                show_float(f64::from(self), format!("{self:?}"), out);
+                let start = out.len();
+                let _ = write!(out, "{self:?}");
+                round_if_long(f64::from(self), start, out);
             }
         }
     )*};
 }
 shown_float!(f32, f64);
 
-/// Debug's shortest form keeps the `.0` of whole numbers (`1.0`, not
-/// `1`); a long one is rounded to 6 decimals, or 4 digits and an exponent.
-fn show_float(x: f64, shortest: String, out: &mut String) {
-    if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
-        out.push_str(&shortest);
-    } else if (1e-3..1e6).contains(&x.abs()) {
-        let fixed = format!("{x:.6}");
-        let trimmed = fixed.trim_end_matches('0');
-        out.push_str(trimmed.strip_suffix('.').unwrap_or(trimmed));
+/// Debug's shortest form, just written from `start` of `out`, keeps the
+/// `.0` of whole numbers (`1.0`, not `1`); a long one is written again,
+/// rounded to 6 decimals, or 4 digits and an exponent. Written in place,
+/// with no text of its own: a watched program's every send shows some.
+fn round_if_long(x: f64, start: usize, out: &mut String) {
+    if out.len() - start <= FLOAT_CHARS || !x.is_finite() {
+        return;
+    }
+    out.truncate(start);
+    if (1e-3..1e6).contains(&x.abs()) {
+        let _ = write!(out, "{x:.6}");
+        let kept = out[start..].trim_end_matches('0').len();
+        let kept = kept - usize::from(out[start..start + kept].ends_with('.'));
+        out.truncate(start + kept);
     } else {
         let _ = write!(out, "{x:.4e}");
     }
@@ -96,7 +103,9 @@ impl Shown for Byte {
 /// its last ones (`tail`, empty when `head` is all of it) and how many
 /// values it holds.
 pub fn preview_parts<T: Shown>(head: &[T], tail: &[T], total: usize) -> String {
-    let mut out = String::from("[");
+    // Room for four rounded floats: one allocation a preview.
+    let mut out = String::with_capacity(64);
+    out.push('[');
     for (i, v) in head.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -165,6 +174,48 @@ mod tests {
     fn long_floats_are_rounded() {
         let v = [std::f64::consts::PI, 1.0 / 3.0e9, 0.25];
         assert_eq!(preview(&v).unwrap(), "[3.141593, 3.3333e-10, 0.25]");
+    }
+
+    /// The rounding as first written, a String for each form: the text
+    /// written in place must stay the same.
+    fn rounded_with_copies(x: f64, shortest: String) -> String {
+        if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
+            shortest
+        } else if (1e-3..1e6).contains(&x.abs()) {
+            let fixed = format!("{x:.6}");
+            let trimmed = fixed.trim_end_matches('0');
+            trimmed.strip_suffix('.').unwrap_or(trimmed).to_string()
+        } else {
+            format!("{x:.4e}")
+        }
+    }
+
+    #[test]
+    fn floats_written_in_place_read_as_before() {
+        let mut values = vec![0.0, -0.0, 1.0, 0.1, 1e-3, 999_999.5, 1e6, 1e300, 5e-324];
+        values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.0f64.sqrt()]);
+        values.extend((1..400).map(|i| f64::from(i) * 0.37 - 70.0));
+        values.extend((1..200).map(|i| 1.0 / f64::from(i).powi(3)));
+        values.extend((1..200).map(|i| 1.5f64.powi(i) - 2.0));
+        for x in values {
+            let mut out = String::new();
+            x.show(&mut out);
+            assert_eq!(out, rounded_with_copies(x, format!("{x:?}")), "{x:?}");
+            let single = x as f32;
+            let mut out = String::from("[");
+            single.show(&mut out);
+            let expected = rounded_with_copies(f64::from(single), format!("{single:?}"));
+            assert_eq!(out, format!("[{expected}"), "{single:?}");
+        }
+    }
+
+    #[test]
+    fn values_after_the_first_keep_theirs() {
+        let v = [1.0 / 3.0, 1.0, 1.0 / 7.0, 0.5, 2.0 / 3.0, 1.0e-7 / 3.0];
+        assert_eq!(
+            preview(&v).unwrap(),
+            "[0.333333, 1.0, 0.142857 … 3.3333e-8]"
+        );
     }
 
     #[test]
