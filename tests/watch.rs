@@ -817,3 +817,45 @@ fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
     assert!((3..10).contains(&reported), "{}", run.stdout);
     assert!(!run.stdout.contains("DEADLOCK"), "{}", run.stdout);
 }
+
+/// The request numbers `text` names after `mark` (`request #3 #4`).
+fn request_numbers(text: &str, mark: &str) -> Vec<u64> {
+    let Some(start) = text.find(mark) else {
+        return Vec::new();
+    };
+    text[start + mark.len()..]
+        .split_whitespace()
+        .map_while(|word| word.strip_prefix('#')?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn every_request_of_a_halo_exchange_with_nobody_at_its_edges_is_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "3", "halo_edges");
+    run.assert_ok();
+    let log = run.stdout.as_str();
+    for rank in 0..3 {
+        let lines = lines_of(log, rank);
+        let mut started: Vec<u64> = lines
+            .iter()
+            .flat_map(|l| request_numbers(l, "-> request"))
+            .collect();
+        let mut waited = Vec::new();
+        for line in lines.iter().filter(|l| l.contains("waitall  request")) {
+            let these = request_numbers(line, "waitall  request");
+            let mut distinct = these.clone();
+            distinct.dedup();
+            assert_eq!(distinct.len(), 4, "four requests a step: {line}\n{log}");
+            waited.extend(these);
+        }
+        started.sort_unstable();
+        waited.sort_unstable();
+        assert_eq!(started.len(), 12, "rank {rank}:\n{log}");
+        assert_eq!(
+            started, waited,
+            "rank {rank}: each request waited for once\n{log}"
+        );
+    }
+    assert!(!log.contains("match pending"), "{log}");
+}

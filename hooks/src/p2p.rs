@@ -255,8 +255,11 @@ pub unsafe fn started_recv(
         step(|r| r.posted(id));
         crate::end(id, Op::Irecv, &[], None);
         if code == SUCCESS {
+            // A receive from nobody gets nothing, whatever status MPI
+            // gives its request (MPICH's names rank 0, tag 0).
+            let receive = from_somebody(source).then_some(info);
             // SAFETY: MPI just wrote the request.
-            requests::opened(unsafe { *request }, id, Some(info));
+            requests::opened(unsafe { *request }, id, receive);
         }
     }
     code

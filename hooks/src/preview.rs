@@ -78,17 +78,20 @@ fn is_buffer(buf: *const c_void) -> bool {
 /// `buf` holds `n` values of `T`.
 unsafe fn read<T: Shown>(buf: *const c_void, n: usize) -> Option<String> {
     let at = buf.cast::<T>();
-    // SAFETY: every index read is below `n`.
+    // SAFETY: every index read is below `n`, and `n` is at least 1.
     let get = |i: usize| unsafe { at.add(i).read_unaligned() };
-    let (head, tail): (Vec<T>, Vec<T>) = if n <= HEAD + TAIL {
-        ((0..n).map(get).collect(), Vec::new())
-    } else {
-        (
-            (0..HEAD).map(get).collect(),
-            (n - TAIL..n).map(get).collect(),
-        )
-    };
-    Some(preview_parts(&head, &tail, n))
+    // On the stack: a send's preview makes no copy of its values.
+    let mut shown = [get(0); HEAD + TAIL];
+    let head = n.min(HEAD + TAIL);
+    let tail = if n > HEAD + TAIL { TAIL } else { 0 };
+    let head = head - tail;
+    for (i, slot) in shown.iter_mut().enumerate().take(head).skip(1) {
+        *slot = get(i);
+    }
+    for (i, slot) in shown[head..head + tail].iter_mut().enumerate() {
+        *slot = get(n - tail + i);
+    }
+    Some(preview_parts(&shown[..head], &shown[head..head + tail], n))
 }
 
 /// Characters as text: `"hello"`.

@@ -21,27 +21,69 @@ struct Open {
     receive: Option<Arc<CommInfo>>,
 }
 
-static OPEN: Mutex<Option<HashMap<u64, Open>>> = Mutex::new(None);
+/// Open requests by handle. A handle may stand for several at once:
+/// MPICH gives every request that completed as it started (a send to
+/// `MPI_PROC_NULL`, a small send that went out at once) the same one, so
+/// each handle keeps its requests in the order they were started.
+static OPEN: Mutex<Option<HashMap<u64, Vec<Open>>>> = Mutex::new(None);
+
+fn lock() -> std::sync::MutexGuard<'static, Option<HashMap<u64, Vec<Open>>>> {
+    OPEN.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Request `request` was started by call `call`.
 pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Arc<CommInfo>>) {
-    let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-    open.get_or_insert_with(HashMap::new)
-        .insert(crate::handle_key(request), Open { call, receive });
+    lock()
+        .get_or_insert_with(HashMap::new)
+        .entry(crate::handle_key(request))
+        .or_default()
+        .push(Open { call, receive });
 }
 
-/// The call that started `request`, if it is one recorded.
+/// The call that started `request` (the first still open of those that
+/// share its handle), if it is one recorded.
 pub(crate) fn started_by(request: ffi::MPI_Request) -> Option<u64> {
-    let open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+    let open = lock();
     open.as_ref()?
-        .get(&(crate::handle_key(request)))
+        .get(&(crate::handle_key(request)))?
+        .first()
         .map(|o| o.call)
 }
 
-/// `request` completed with `status`: forgets it, and says what arrived.
+/// The calls that started `requests`, each recorded one once: a handle
+/// that appears twice stands for the first and the second request open
+/// on it, as [`closed`] takes them in turn.
+pub(crate) fn started_by_each(requests: &[ffi::MPI_Request]) -> Vec<u64> {
+    let open = lock();
+    let Some(open) = open.as_ref() else {
+        return Vec::new();
+    };
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut ids = Vec::with_capacity(requests.len());
+    for &request in requests {
+        let key = crate::handle_key(request);
+        let Some(shared) = open.get(&key) else {
+            continue;
+        };
+        let turn = seen.entry(key).or_default();
+        ids.extend(shared.get(*turn).map(|o| o.call));
+        *turn += 1;
+    }
+    ids
+}
+
+/// `request` completed with `status`: forgets it (the first open on its
+/// handle), and says what arrived.
 pub(crate) fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
-    let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
-    let done = open.as_mut()?.remove(&(crate::handle_key(request)))?;
+    let key = crate::handle_key(request);
+    let mut open = lock();
+    let open = open.as_mut()?;
+    let shared = open.get_mut(&key)?;
+    let done = (!shared.is_empty()).then(|| shared.remove(0));
+    if shared.is_empty() {
+        open.remove(&key);
+    }
+    let done = done?;
     let comm = done.receive?;
     arrival(&comm, done.call, status)
 }
@@ -91,7 +133,7 @@ pub unsafe extern "C" fn waitall(
     // SAFETY: the program passes `count` requests.
     let handles: Vec<ffi::MPI_Request> =
         unsafe { std::slice::from_raw_parts(requests, count as usize) }.to_vec();
-    let ids: Vec<u64> = handles.iter().filter_map(|&h| started_by(h)).collect();
+    let ids = started_by_each(&handles);
     let id = begin(|| Some(CallSpec::new(Op::Waitall, site(at)).completing(&ids)));
     step(|r| id.map(|id| r.posted(id)));
     let mut got = vec![empty_status(); handles.len()];
@@ -156,7 +198,7 @@ pub unsafe extern "C" fn testall(
     let Some(polls) = polls else {
         return code;
     };
-    let ids: Vec<u64> = handles.iter().filter_map(|&h| started_by(h)).collect();
+    let ids = started_by_each(&handles);
     let id = begin(|| Some(CallSpec::new(Op::Testall, site(at)).completing(&ids)));
     step(|r| id.map(|id| r.posted(id)));
     let arrived: Vec<Arrival> = if done {

@@ -44,29 +44,72 @@ shown_plain!(i8, i16, i32, i64, u16, u32, u64, bool);
 /// Characters a float is written in before it is rounded.
 const FLOAT_CHARS: usize = 10;
 
-macro_rules! shown_float {
-    ($($t:ty),*) => {$(
-        impl Shown for $t {
-            fn show(self, out: &mut String) {
-                show_float(f64::from(self), format!("{self:?}"), out);
-            }
-        }
-    )*};
+impl Shown for f32 {
+    fn show(self, out: &mut String) {
+        let start = out.len();
+        let _ = write!(out, "{self:?}");
+        round_if_long(f64::from(self), start, out);
+    }
 }
-shown_float!(f32, f64);
 
-/// Debug's shortest form keeps the `.0` of whole numbers (`1.0`, not
-/// `1`); a long one is rounded to 6 decimals, or 4 digits and an exponent.
-fn show_float(x: f64, shortest: String, out: &mut String) {
-    if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
-        out.push_str(&shortest);
-    } else if (1e-3..1e6).contains(&x.abs()) {
-        let fixed = format!("{x:.6}");
-        let trimmed = fixed.trim_end_matches('0');
-        out.push_str(trimmed.strip_suffix('.').unwrap_or(trimmed));
+impl Shown for f64 {
+    fn show(self, out: &mut String) {
+        if ROUNDED_FIXED.contains(&self.abs()) && surely_long(self) {
+            write_fixed(self, out);
+            return;
+        }
+        let start = out.len();
+        let _ = write!(out, "{self:?}");
+        round_if_long(self, start, out);
+    }
+}
+
+/// Where a long float is rounded to 6 decimals rather than to 4 digits
+/// and an exponent.
+const ROUNDED_FIXED: std::ops::Range<f64> = 1e-3..1e6;
+
+/// Debug's shortest form, just written from `start` of `out`, keeps the
+/// `.0` of whole numbers (`1.0`, not `1`); a long one is written again,
+/// rounded to 6 decimals, or 4 digits and an exponent. Written in place,
+/// with no text of its own: a watched program's every send shows some.
+fn round_if_long(x: f64, start: usize, out: &mut String) {
+    if out.len() - start <= FLOAT_CHARS || !x.is_finite() {
+        return;
+    }
+    out.truncate(start);
+    if ROUNDED_FIXED.contains(&x.abs()) {
+        write_fixed(x, out);
     } else {
         let _ = write!(out, "{x:.4e}");
     }
+}
+
+/// `x` to 6 decimals, without the zeros (and point) that end it.
+fn write_fixed(x: f64, out: &mut String) {
+    let start = out.len();
+    let _ = write!(out, "{x:.6}");
+    let kept = out[start..].trim_end_matches('0').len();
+    let kept = kept - usize::from(out[start..start + kept].ends_with('.'));
+    out.truncate(start + kept);
+}
+
+/// Whether the shortest form of `x` (in [`ROUNDED_FIXED`]) is surely
+/// longer than [`FLOAT_CHARS`], told without writing it: most of a
+/// program's doubles are, and writing one costs as much as rounding it.
+///
+/// A short form `I.F` has at most `9 - I` decimals (`I` its integer
+/// digits, one for `0.`), so it is a whole number once multiplied by
+/// `10^(10 - I)`; the double it stands for is within 2^-53 of it, and the
+/// product is below 10^10, so `x` times that power is within 3e-6 of a
+/// whole number (1e-5 leaves room). Farther off, the form is long. Not
+/// for `f32`, whose shortest form stands for a far wider interval.
+fn surely_long(x: f64) -> bool {
+    const SCALE: [f64; 6] = [1e9, 1e8, 1e7, 1e6, 1e5, 1e4];
+    const POWERS: [f64; 5] = [1e1, 1e2, 1e3, 1e4, 1e5];
+    let magnitude = x.abs();
+    let more_digits = POWERS.iter().take_while(|&&p| magnitude >= p).count();
+    let scaled = magnitude * SCALE[more_digits];
+    (scaled - scaled.round()).abs() > 1e-5
 }
 
 impl Shown for u8 {
@@ -96,7 +139,9 @@ impl Shown for Byte {
 /// its last ones (`tail`, empty when `head` is all of it) and how many
 /// values it holds.
 pub fn preview_parts<T: Shown>(head: &[T], tail: &[T], total: usize) -> String {
-    let mut out = String::from("[");
+    // Room for four rounded floats: one allocation a preview.
+    let mut out = String::with_capacity(64);
+    out.push('[');
     for (i, v) in head.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
@@ -165,6 +210,72 @@ mod tests {
     fn long_floats_are_rounded() {
         let v = [std::f64::consts::PI, 1.0 / 3.0e9, 0.25];
         assert_eq!(preview(&v).unwrap(), "[3.141593, 3.3333e-10, 0.25]");
+    }
+
+    /// The rounding as first written, a String for each form: the text
+    /// written in place must stay the same.
+    fn rounded_with_copies(x: f64, shortest: String) -> String {
+        if shortest.len() <= FLOAT_CHARS || !x.is_finite() {
+            shortest
+        } else if (1e-3..1e6).contains(&x.abs()) {
+            let fixed = format!("{x:.6}");
+            let trimmed = fixed.trim_end_matches('0');
+            trimmed.strip_suffix('.').unwrap_or(trimmed).to_string()
+        } else {
+            format!("{x:.4e}")
+        }
+    }
+
+    #[test]
+    fn floats_written_in_place_read_as_before() {
+        let mut values: Vec<f64> = vec![0.0, -0.0, 1.0, 0.1, 1e-3, 999_999.5, 1e6, 1e300, 5e-324];
+        values.extend([f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 2.0f64.sqrt()]);
+        values.extend((1..400).map(|i| f64::from(i) * 0.37 - 70.0));
+        values.extend((1..200).map(|i| 1.0 / f64::from(i).powi(3)));
+        values.extend((1..200).map(|i| 1.5f64.powi(i) - 2.0));
+        // Short forms and their neighbours, where a shortcut could slip.
+        for digits in [1e1, 1e3, 1e5, 1e8, 1e9] {
+            for i in [1.0, 7.0, 123.0, 99_999.0, 123_456_789.0] {
+                let short: f64 = i / digits;
+                values.extend([short, -short, short.next_up(), short.next_down()]);
+            }
+        }
+        values.extend([
+            9.999_999_999,
+            9.999_999_99,
+            99_999.999_9,
+            0.001_234_5,
+            0.999_999_999_9,
+        ]);
+        // Doubles spread over the range the rounding covers, and past it.
+        let mut bits = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            let x = 10f64.powf(unit * 10.0 - 4.0) * if bits & 1 == 0 { 1.0 } else { -1.0 };
+            values.extend([x, (x * 1e4).round() / 1e4, (x * 1e7).round() / 1e7]);
+        }
+        for x in values {
+            let mut out = String::new();
+            x.show(&mut out);
+            assert_eq!(out, rounded_with_copies(x, format!("{x:?}")), "{x:?}");
+            let single = x as f32;
+            let mut out = String::from("[");
+            single.show(&mut out);
+            let expected = rounded_with_copies(f64::from(single), format!("{single:?}"));
+            assert_eq!(out, format!("[{expected}"), "{single:?}");
+        }
+    }
+
+    #[test]
+    fn values_after_the_first_keep_theirs() {
+        let v = [1.0 / 3.0, 1.0, 1.0 / 7.0, 0.5, 2.0 / 3.0, 1.0e-7 / 3.0];
+        assert_eq!(
+            preview(&v).unwrap(),
+            "[0.333333, 1.0, 0.142857 … 3.3333e-8]"
+        );
     }
 
     #[test]
