@@ -228,7 +228,10 @@ fn a_random_rank_of_an_mpi4py_program_killed_is_named_last() {
         return;
     };
     let mut dice = Dice::new("python random rank");
-    for flags in ["--headless --speed 8 > log.txt", "--speed 8"] {
+    for (name, flags) in [
+        ("python-headless", "--headless --speed 8 > log.txt"),
+        ("python-live", "--speed 8"),
+    ] {
         let dir = tempfile::tempdir().unwrap();
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/python");
         std::fs::copy(source.join("ring_rounds.py"), dir.path().join("ring_rounds.py")).unwrap();
@@ -237,7 +240,7 @@ fn a_random_rank_of_an_mpi4py_program_killed_is_named_last() {
             bin = common::bin(),
             py = python.display()
         );
-        let scene = Scene::start("python-rank", dir.path(), &command);
+        let scene = Scene::start(name, dir.path(), &command);
         if flags.contains("headless") {
             wait_for_the_log(&scene, &dir.path().join("log.txt"), "ring_rounds.py");
         } else {
