@@ -76,7 +76,10 @@ fn wait_for_the_log(scene: &Scene, log: &Path, source: &str) {
         })
     };
     while !every_rank() {
-        assert!(start.elapsed() < SCENE_LIMIT, "no call of every rank logged");
+        assert!(
+            start.elapsed() < SCENE_LIMIT,
+            "no call of every rank logged"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -203,7 +206,12 @@ fn a_signal_to_the_front_end_or_mpiexec_ends_the_whole_job() {
             signal(pid, sig);
             let ended = scene.ended(since);
             println!("{name} to {target}: the shell back after {:?}", ended.took);
-            assert_eq!(ended.code, 128 + sig, "{name} to {target}: {}", ended.screen);
+            assert_eq!(
+                ended.code,
+                128 + sig,
+                "{name} to {target}: {}",
+                ended.screen
+            );
             let said = ended.last_line();
             assert!(said.starts_with("mpi-tutor: "), "{}", ended.screen);
             assert!(said.contains(name), "{name} to {target}: {}", ended.screen);
@@ -234,7 +242,11 @@ fn a_random_rank_of_an_mpi4py_program_killed_is_named_last() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/programs/python");
-        std::fs::copy(source.join("ring_rounds.py"), dir.path().join("ring_rounds.py")).unwrap();
+        std::fs::copy(
+            source.join("ring_rounds.py"),
+            dir.path().join("ring_rounds.py"),
+        )
+        .unwrap();
         let command = format!(
             "{bin} watch -n {RANKS} --record run.jsonl {flags} -- {py} ring_rounds.py",
             bin = common::bin(),

@@ -111,9 +111,9 @@ impl Scene {
     /// The pid of the tagged process the shell started whose command
     /// name starts with `prefix` (the launcher: no rank of its own).
     pub fn front_end(&self, prefix: &str) -> i32 {
-        let found = tagged(&self.tag).into_iter().find(|(pid, env)| {
-            command_name(*pid).starts_with(prefix) && rank_in(env).is_none()
-        });
+        let found = tagged(&self.tag)
+            .into_iter()
+            .find(|(pid, env)| command_name(*pid).starts_with(prefix) && rank_in(env).is_none());
         found.expect("the front end is running").0
     }
 
