@@ -200,4 +200,9 @@ pub struct ShowArgs {
     /// that works only because MPI buffered its small messages deadlocks.
     #[arg(long)]
     pub sync_sends: bool,
+
+    /// End the job when a rank has not been heard from for SECS seconds
+    /// (its host unreachable, a link cut; default 30; 0: wait for ever).
+    #[arg(long, value_name = "SECS")]
+    pub silence_limit: Option<u64>,
 }

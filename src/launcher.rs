@@ -78,6 +78,9 @@ pub(crate) fn forwarded_show(show: &ShowArgs, exit_when_done: bool) -> Vec<Strin
     if let Some(speed) = show.speed {
         v.extend(["--speed".to_string(), speed.to_string()]);
     }
+    if let Some(secs) = show.silence_limit {
+        v.extend(["--silence-limit".to_string(), secs.to_string()]);
+    }
     v
 }
 
@@ -262,6 +265,10 @@ fn pass_to_other_hosts(cmd: &mut Command, names: &[&str]) {
 /// How long the job has to end after a signal before it is killed.
 const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 
+/// How long the job has to end once rank 0 has said its last words
+/// (measured: under a second, unless a host is unreachable).
+const END_BOUND: Duration = Duration::from_secs(10);
+
 /// How the job ended: mpiexec's status, and the signal that stopped us.
 pub(crate) struct JobStatus {
     pub status: ExitStatus,
@@ -276,7 +283,7 @@ pub(crate) fn run_keeping_terminal(
     mut handing: Handing,
 ) -> std::io::Result<JobStatus> {
     let saved = handing.prepare(cmd);
-    let last_words = LastWords::create();
+    let mut last_words = LastWords::create();
     if let Some(words) = &last_words {
         cmd.env(LAST_WORDS_ENV, words.path());
     }
@@ -306,7 +313,7 @@ pub(crate) fn run_keeping_terminal(
     // us (we were seen stopped so under `timeout`).
     // SAFETY: ignoring a signal, in this process only (mpiexec is started).
     unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
-    let result = wait_or_stop(&mut child);
+    let result = wait_or_stop(&mut child, last_words.as_mut());
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
     }
@@ -346,12 +353,25 @@ fn killed(code: i32) -> bool {
     [libc::SIGKILL, libc::SIGSEGV, libc::SIGTERM, libc::SIGBUS].contains(&signal)
 }
 
-/// Waits for mpiexec; on a signal, ends the job and says so.
-fn wait_or_stop(child: &mut Child) -> std::io::Result<JobStatus> {
+/// Waits for mpiexec; on a signal, ends the job and says so. A job whose
+/// last words have been said but that does not end (mpiexec waiting for a
+/// host it cannot reach) is ended after [`END_BOUND`], failed.
+fn wait_or_stop(
+    child: &mut Child,
+    mut last_words: Option<&mut LastWords>,
+) -> std::io::Result<JobStatus> {
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(JobStatus {
                 status,
+                signal: None,
+            });
+        }
+        let said = last_words.as_mut().and_then(|words| words.said_since());
+        if said.is_some_and(|since| since > END_BOUND) {
+            stop_job(child, libc::SIGTERM)?;
+            return Ok(JobStatus {
+                status: ExitStatus::from_raw(1 << 8),
                 signal: None,
             });
         }

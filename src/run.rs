@@ -74,6 +74,7 @@ pub fn lesson(args: LessonArgs) -> i32 {
     }
     crate::probe::preview::show_values(!args.show.no_values);
     crate::probe::sends::make_synchronous(args.show.sync_sends);
+    crate::probe::heartbeat::set_limit(args.show.silence_limit);
     term::vigil::keep_a_line_open();
     let job = match Job::init() {
         Ok(job) => job,
@@ -87,14 +88,16 @@ pub fn lesson(args: LessonArgs) -> i32 {
         Ok(p) => p,
         Err(e) => return refuse(e),
     };
-    if job.rank() == 0 {
+    let code = if job.rank() == 0 {
         rank0(&job, lesson, params, &args)
     } else {
         term::signals::leave_interrupts_to_rank0();
         let config = job.share_config(None);
         run_lesson(&job, config, lesson, &params);
         0
-    }
+    };
+    job.bound_finalize(code);
+    code
 }
 
 /// `--explain`: the lesson's explanation, then its variants.
@@ -207,6 +210,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         speed: args.show.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: args.exit_when_done,
     };
+    note_mpich_across_hosts(&setup.header);
     let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
@@ -298,4 +302,16 @@ pub(crate) fn start_app(
             ending
         })
         .expect("cannot start the app thread")
+}
+
+/// MPICH across hosts: one line at the start saying what to expect and
+/// what to use instead (docs/multihost-facts.md, "MPICH 4.0.2 across
+/// hosts").
+pub(crate) fn note_mpich_across_hosts(header: &crate::trace::Header) {
+    if header.spans_hosts() && header.mpi_library.contains("MPICH") {
+        app::out::say_error(&format!(
+            "mpi-tutor: {}",
+            crate::view::words::MPICH_ACROSS_HOSTS
+        ));
+    }
 }

@@ -20,6 +20,7 @@ pub fn record_lesson(name: &str, path: &Path, size: Option<u32>, iterations: Opt
             paused: false,
             no_values: false,
             sync_sends: false,
+            silence_limit: None,
         },
         exit_when_done: true,
         explain: false,

@@ -80,8 +80,7 @@ pub unsafe extern "C" fn finalize() -> c_int {
     if let Some((message, site)) = uncaught_exception() {
         // A Python rank whose program raised: it failed, as if it had
         // aborted, rather than leaving the others to wait for it.
-        step(|r| r.fail(message, site));
-        std::thread::sleep(std::time::Duration::from_secs(2));
+        fail_and_wait(message, site);
         // SAFETY: ends the job, as mpi4py's own runner does.
         return unsafe { ffi::PMPI_Abort(ffi::RSMPI_COMM_WORLD, 1) };
     }
@@ -106,9 +105,8 @@ pub unsafe extern "C" fn abort(comm: ffi::MPI_Comm, code: c_int) -> c_int {
             let message = format!("called MPI_Abort with error code {code}");
             (message, Some(site(at)))
         });
-        step(|r| r.fail(message, site));
         // Rank 0 ends the job and says why; if it cannot, MPI does.
-        std::thread::sleep(std::time::Duration::from_secs(2));
+        fail_and_wait(message, site);
     }
     // SAFETY: the program's arguments, passed on as given.
     unsafe { ffi::PMPI_Abort(comm, code) }
@@ -124,4 +122,20 @@ fn uncaught_exception() -> Option<(String, Option<mpi_tutor::trace::Site>)> {
     })
     .ok()
     .flatten()
+}
+
+/// How long a failing rank waits for rank 0 to have its failure: Open MPI
+/// ends the whole job the moment this rank aborts, and a report sent 2 s
+/// before had at times not reached rank 0 by then.
+const DELIVERY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Reports this rank's failure, waits until rank 0 has it, then leaves
+/// rank 0 a moment to end the job and say why before MPI does.
+fn fail_and_wait(message: String, site: Option<mpi_tutor::trace::Site>) {
+    let step_delivered = |r: &mut mpi_tutor::probe::Recorder| {
+        r.fail(message, site);
+        r.wait_delivered(DELIVERY_BOUND)
+    };
+    step(step_delivered);
+    std::thread::sleep(std::time::Duration::from_secs(2));
 }

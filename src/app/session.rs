@@ -10,10 +10,18 @@ use std::time::{Duration, Instant};
 use super::present::Presenter;
 use super::Ending;
 use crate::model::Model;
-use crate::probe::{let_lessons_in, Delivery};
+use crate::probe::{heartbeat, let_lessons_in, Delivery};
 use crate::term::guardian;
 use crate::term::signals::{self, signal_name};
 use crate::trace::{CausalOrder, Event, EventKind, Header, Outcome, Site, TraceWriter};
+
+/// How long after a SIGTERM rank 0 waits to hear from every rank still
+/// running: Open MPI follows its SIGTERM with a SIGKILL a second later
+/// (`odls_base_sigkill_timeout`).
+const ROLL_CALL: Duration = Duration::from_millis(700);
+/// A rank heard from this long before the SIGTERM, or since, is still
+/// there: its next beat is due within [`ROLL_CALL`] of the signal.
+const LOST_BEFORE: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
@@ -323,17 +331,99 @@ impl Session {
         self.failed_ending(t).or_else(|| self.interrupted(t))
     }
 
-    /// A signal to rank 0 ends the run at once. A rank that failed (or
-    /// was killed) first is the news, even when the launcher's signal to
-    /// rank 0 follows.
+    /// A signal to rank 0 ends the run at once, and so do ranks silent
+    /// past the silence limit. A rank that failed (or was killed) first
+    /// is the news, even when the launcher's signal to rank 0 follows;
+    /// so are ranks lost before a SIGTERM (their host's processes killed,
+    /// or the host unreachable: the launcher then stops the job), found
+    /// by a roll call (see [`Session::lost_ranks`]).
     pub fn interrupted(&mut self, t: f64) -> Option<Ending> {
+        if let Some(ending) = self.silenced(t) {
+            return Some(ending);
+        }
         let sig = signals::caught()?;
         if let Some(ending) = self.failed_ending(t) {
             return Some(ending);
         }
-        let detail = crate::view::words::stopped_by(&signal_name(sig));
-        self.end(Outcome::Interrupted, &detail, t);
-        Some(Ending::abort(Outcome::Interrupted, detail))
+        let lost = if sig == libc::SIGTERM {
+            self.lost_ranks()?
+        } else {
+            Vec::new()
+        };
+        let (outcome, detail) = if lost.is_empty() {
+            let detail = crate::view::words::stopped_by(&signal_name(sig));
+            (Outcome::Interrupted, detail)
+        } else {
+            let who = crate::view::words::ranks_and_hosts(&lost, &self.header);
+            let before = signals::caught_at_ms().saturating_sub(
+                lost.iter()
+                    .map(|&r| heartbeat::last_heard(r))
+                    .max()
+                    .unwrap_or(0),
+            );
+            let detail = crate::view::words::lost_before_stop(
+                &who,
+                lost.len() > 1,
+                Duration::from_millis(before).as_secs_f64(),
+                &signal_name(sig),
+            );
+            (Outcome::RankFailed, detail)
+        };
+        self.end(outcome, &detail, t);
+        Some(Ending::abort(outcome, detail))
+    }
+
+    /// The ranks lost before the SIGTERM that stops the job: every rank
+    /// of a host other than rank 0's from which rank 0 has heard nothing
+    /// since [`LOST_BEFORE`] before the signal; None while it is too early
+    /// to say. A rank still running beats every [`heartbeat::BEAT_EVERY`]
+    /// (and at once when the launcher's SIGTERM reaches it), so within
+    /// [`ROLL_CALL`] of the signal every rank still there has been heard
+    /// in that time, whenever the launcher signals it. A host is the unit:
+    /// its ranks fall silent together when it is lost or killed. Ranks on
+    /// rank 0's own host are watched more closely, by their processes
+    /// (see `note_vanished`).
+    fn lost_ranks(&self) -> Option<Vec<u32>> {
+        let since = signals::caught_at_ms().saturating_sub(LOST_BEFORE.as_millis() as u64);
+        let running =
+            (1..self.header.world_size).filter(|&r| self.ended.get(r as usize) == Some(&false));
+        let (answered, unheard): (Vec<u32>, Vec<u32>) =
+            running.partition(|&r| heartbeat::last_heard(r) >= since);
+        let waited = heartbeat::clock_ms().saturating_sub(signals::caught_at_ms());
+        if unheard.is_empty() {
+            return Some(Vec::new());
+        }
+        if Duration::from_millis(waited) < ROLL_CALL {
+            return None;
+        }
+        let header = &self.header;
+        let host = |r: u32| header.host(r).filter(|_| header.spans_hosts());
+        let gone = |r: &u32| {
+            let here = host(*r);
+            here.is_some() && here != host(0) && answered.iter().all(|&a| host(a) != here)
+        };
+        Some(unheard.into_iter().filter(gone).collect())
+    }
+
+    /// A rank silent past the silence limit ends the run, named with its
+    /// host, and with it every rank that has missed its beats too (a
+    /// host cut off falls silent at once, but its ranks were last heard
+    /// up to a beat apart).
+    fn silenced(&mut self, t: f64) -> Option<Ending> {
+        let limit = heartbeat::limit()?;
+        let running =
+            || (1..self.header.world_size).filter(|&r| self.ended.get(r as usize) == Some(&false));
+        if !running().any(|r| heartbeat::silent_for(r) > limit) {
+            return None;
+        }
+        let missed = limit.min(heartbeat::BEAT_EVERY * 2 + ROLL_CALL);
+        let ranks: Vec<u32> = running()
+            .filter(|&r| heartbeat::silent_for(r) > missed)
+            .collect();
+        let who = crate::view::words::ranks_and_hosts(&ranks, &self.header);
+        let detail = crate::view::words::silent(&who, ranks.len() > 1, limit.as_secs());
+        self.end(Outcome::RankFailed, &detail, t);
+        Some(Ending::abort(Outcome::RankFailed, detail))
     }
 
     /// The end of a run in which a rank failed or vanished (the live view

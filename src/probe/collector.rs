@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 use mpi::traits::*;
 
 use super::control::send_control;
+use super::heartbeat::{self, BEAT_TAG};
 use super::pace::Control;
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
@@ -41,6 +42,11 @@ pub enum Delivery {
 /// ~0.4 us, so the collector yields every ~6 us while it decodes.
 const EVENTS_PER_PIECE: u32 = 8;
 
+/// How often the collector looks for beats: seldom enough that its probes
+/// cost the ranks' own MPI calls nothing (MPICH serialises a process's
+/// MPI calls), often enough for a silence measured in seconds.
+const LOOK_FOR_BEATS: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Batches the collector may hand over before the app has taken them.
 const BACKLOG: usize = 4;
 
@@ -57,6 +63,7 @@ pub fn spawn_collector(
     sink: SyncSender<Delivery>,
     commands: Receiver<Command>,
 ) -> JoinHandle<()> {
+    heartbeat::listen(size);
     std::thread::Builder::new()
         .name("mpi-tutor-collector".into())
         .spawn(move || {
@@ -76,6 +83,7 @@ fn collect(
 ) {
     let mut backoff = Backoff::background();
     let mut bytes = Vec::new();
+    let mut beats_looked_at = std::time::Instant::now();
     loop {
         let mut busy = false;
         loop {
@@ -90,6 +98,7 @@ fn collect(
             }
             busy = true;
         }
+        busy |= take_beats(events, &mut beats_looked_at);
         // Drain what has arrived, but go back to the commands now and then
         // so a flood of events cannot delay a pause.
         for _ in 0..64 {
@@ -101,6 +110,7 @@ fn collect(
                 break;
             };
             let (message, status) = probed;
+            heartbeat::heard_from(status.source_rank() as u32);
             // One buffer for every batch: a fresh one per batch cost more
             // in page faults than decoding it.
             let len = status.count(u8::equivalent_datatype()).max(0) as usize;
@@ -126,7 +136,11 @@ fn collect(
             // leaves batches unreceived, so the ranks' reporters wait and
             // their queues, not rank 0's memory, hold the backlog. The app
             // is gone only when the run is being torn down.
+            let sent = std::time::Instant::now();
             let _ = sink.send(delivery);
+            if sent.elapsed() >= heartbeat::BEAT_EVERY {
+                heartbeat::heard_from_all();
+            }
             super::priority::let_lessons_in();
             busy = true;
         }
@@ -136,4 +150,25 @@ fn collect(
             backoff.snooze();
         }
     }
+}
+
+/// Takes the beats that have arrived, noting whom they came from, if the
+/// last look was [`LOOK_FOR_BEATS`] ago; true if there were any.
+fn take_beats(events: &SharedComm, looked_at: &mut std::time::Instant) -> bool {
+    if looked_at.elapsed() < LOOK_FOR_BEATS {
+        return false;
+    }
+    *looked_at = std::time::Instant::now();
+    let mut any = false;
+    while let Some((message, status)) = events
+        .0
+        .any_process()
+        .immediate_matched_probe_with_tag(BEAT_TAG)
+    {
+        let mut nothing: [u8; 0] = [];
+        message.matched_receive_into(&mut nothing[..]);
+        heartbeat::heard_from(status.source_rank() as u32);
+        any = true;
+    }
+    any
 }

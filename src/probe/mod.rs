@@ -12,6 +12,7 @@ mod comm;
 mod control;
 mod datatype;
 mod fatal;
+pub mod heartbeat;
 mod instrument;
 mod outbox;
 mod pace;
@@ -45,7 +46,7 @@ pub use recorder::{
     CollectiveSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
 };
 pub use request::{Completed, Request};
-pub use runtime::{launcher_env_size, Job, JobConfig, StartError};
+pub use runtime::{finalized, launcher_env_size, Job, JobConfig, StartError};
 pub use split::comm_number;
 pub use started::Reduction;
 pub use window::{Fetch, Window};

@@ -43,6 +43,8 @@ struct Shared {
     side: Mutex<Side>,
     wake: Condvar,
     closed: AtomicBool,
+    /// The draining thread has taken a batch and not yet handed it on.
+    in_flight: AtomicBool,
     /// Times the recording thread waited for room: rank 0 could not keep up.
     throttled: AtomicU64,
 }
@@ -130,6 +132,9 @@ impl Inbox {
     /// way round, a rank's last events could be left behind and rank 0
     /// would wait for them forever.
     pub fn take(&mut self, batch: &mut Vec<u8>, wait: Duration) -> Taken {
+        // Set before the queues are read, so that a waiter never sees them
+        // empty with their events not yet in a batch.
+        self.shared.in_flight.store(true, Ordering::SeqCst);
         let closed = self.wait_for_something(wait);
         let written = self.ring.written();
         let mut from = 0;
@@ -141,11 +146,19 @@ impl Inbox {
         self.ring.read_to(written, batch);
         self.side.bytes.clear();
         self.side.cuts.clear();
+        if batch.is_empty() {
+            self.shared.in_flight.store(false, Ordering::SeqCst);
+        }
         match (batch.is_empty(), closed) {
             (false, _) => Taken::Bytes,
             (true, false) => Taken::Nothing,
             (true, true) => Taken::Closed,
         }
+    }
+
+    /// The batch last taken has been handed on (rank 0 has it).
+    pub fn handed_on(&self) {
+        self.shared.in_flight.store(false, Ordering::SeqCst);
     }
 
     /// Waits up to `wait` unless something is queued, then takes the side
@@ -222,6 +235,23 @@ impl Outbox {
     /// Has what is queued taken now (the program is about to wait).
     pub fn nudge(&self) {
         self.shared.wake();
+    }
+
+    /// Waits, at most `bound`, until everything queued has been taken and
+    /// handed on (to rank 0: see [`Inbox::handed_on`]); false if not.
+    pub fn wait_handed_on(&self, bound: Duration) -> bool {
+        let deadline = std::time::Instant::now() + bound;
+        self.shared.wake();
+        loop {
+            let empty = self.ring.queued() == 0 && self.shared.lock().bytes.is_empty();
+            if empty && !self.shared.in_flight.load(Ordering::SeqCst) {
+                return true;
+            }
+            if std::time::Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     /// How often the recording thread had to wait because rank 0 fell behind.

@@ -7,10 +7,11 @@
 //! rank 0's memory, and the recording thread waits for room.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mpi::traits::*;
 
+use super::heartbeat::{self, BEAT_EVERY, BEAT_TAG};
 use super::outbox::{outbox, Inbox, Outbox, Taken};
 use super::shared_comm::SharedComm;
 use super::wait::wait_in_background;
@@ -51,11 +52,18 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
 fn forward(inbox: &mut Inbox, events: &SharedComm) {
     let root = events.0.process_at_rank(0);
     let mut batch = Vec::new();
+    let mut last_said = Instant::now();
     loop {
         match inbox.take(&mut batch, COLLECT_EVERY) {
             Taken::Closed => return,
-            Taken::Nothing => continue,
-            Taken::Bytes => {}
+            Taken::Nothing => {
+                if last_said.elapsed() >= BEAT_EVERY || heartbeat::beat_asked() {
+                    beat(events);
+                    last_said = Instant::now();
+                }
+                continue;
+            }
+            Taken::Bytes => last_said = Instant::now(),
         }
         mpi::request::scope(|scope| {
             wait_in_background(root.immediate_synchronous_send_with_tag(
@@ -64,9 +72,20 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
                 EVENTS_TAG,
             ));
         });
+        inbox.handed_on();
         batch.clear();
         if batch.capacity() > KEEP_CAPACITY {
             batch = Vec::new();
         }
     }
+}
+
+/// Says "still here" to rank 0: no bytes, sent eagerly, so it completes at
+/// once whether or not rank 0 is listening (or reachable).
+fn beat(events: &SharedComm) {
+    let root = events.0.process_at_rank(0);
+    let nothing: [u8; 0] = [];
+    mpi::request::scope(|scope| {
+        wait_in_background(root.immediate_send_with_tag(scope, &nothing[..], BEAT_TAG));
+    });
 }

@@ -200,7 +200,32 @@ impl Job {
     pub fn abort(&self, code: i32) -> ! {
         super::fatal::abort_job(code)
     }
+
+    /// The run is over (rank 0 said so): MPI_Finalize, when the job is
+    /// dropped, may take at most [`FINALIZE_BOUND`], after which this
+    /// process exits with `code`. Debian's MPICH 4.0.2 can hang there
+    /// across hosts (docs/multihost-facts.md); nothing is left to lose.
+    pub fn bound_finalize(&self, code: i32) {
+        let _ = std::thread::Builder::new().spawn(move || {
+            std::thread::sleep(FINALIZE_BOUND);
+            if !FINALIZED.load(std::sync::atomic::Ordering::SeqCst) {
+                // SAFETY: ending the process, its run over, MPI stuck.
+                unsafe { libc::_exit(code) }
+            }
+        });
+    }
 }
+
+/// MPI_Finalize has returned: a watched program goes on as long as it
+/// likes after it.
+pub fn finalized() {
+    FINALIZED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+static FINALIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How long MPI_Finalize may take once the run is over.
+const FINALIZE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// `MPI_Comm_dup`, waited for politely. A blocking duplicate is a collective
 /// in which every rank spins until the last one arrives: with 64 ranks on 2

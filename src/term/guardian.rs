@@ -17,6 +17,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use super::bare::{self, BareLauncher};
 use super::exits::{exit_signal, EndOrder};
 use super::signals::signal_name;
 use super::vigil::{pidfd, RankProcess, Vigil};
@@ -84,18 +85,9 @@ pub fn start(terminal: Option<Terminal>) {
         return;
     }
     let last_words = open_last_words();
+    let bare = BareLauncher::find();
     let parent = std::process::id() as i32;
-    // Rank 0 is watched as the others are, so that whichever ended first
-    // is known: by a line of its own, a pipe nothing is written to, whose
-    // end is rank 0's files closing (its news pipe cannot tell: data on
-    // it would put it first in the ready list, however late it ends).
-    let own = pidfd(parent);
-    let life = own_line();
-    let mut ranks = vigil.processes();
-    ranks.extend(
-        own.as_ref()
-            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
-    );
+    let (ranks, own, life) = ranks_with_own(&vigil, parent);
     // SAFETY: the child only makes system calls and small allocations
     // (glibc's malloc is safe after fork) and never returns.
     match unsafe { libc::fork() } {
@@ -109,6 +101,7 @@ pub fn start(terminal: Option<Terminal>) {
                 ranks: ranks.into_iter().map(Some).collect(),
                 ended: Vec::new(),
                 order: None,
+                bare: bare.as_ref().map(BareLauncher::parts),
             };
             watch.keep()
         }
@@ -124,7 +117,8 @@ pub fn start(terminal: Option<Terminal>) {
                     libc::close(life);
                 }
                 let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
-                let speaks = terminal.is_some();
+                let speaks = terminal.is_some() || bare.is_some();
+                drop(bare);
                 *slot = Some(Owner {
                     pipe,
                     vigil,
@@ -142,12 +136,37 @@ pub fn start(terminal: Option<Terminal>) {
     }
 }
 
+/// The ranks to watch, rank 0 (`parent`) among them, with the pidfd and
+/// the read end of the pipe that watch rank 0. Rank 0 is watched as the
+/// others are, so that whichever ended first is known: by a line of its
+/// own, a pipe nothing is written to, whose end is rank 0's files closing
+/// (its news pipe cannot tell: data on it would put it first in the ready
+/// list, however late it ends).
+fn ranks_with_own(
+    vigil: &Vigil,
+    parent: i32,
+) -> (Vec<RankProcess>, Option<OwnedFd>, Option<RawFd>) {
+    let own = pidfd(parent);
+    let life = own_line();
+    let mut ranks = vigil.processes();
+    ranks.extend(
+        own.as_ref()
+            .map(|fd| (0, parent, fd.as_raw_fd(), life.unwrap_or(fd.as_raw_fd()))),
+    );
+    (ranks, own, life)
+}
+
 /// The read end of a pipe whose write end rank 0 holds until it ends
-/// (never closed on purpose; close-on-exec, so no other program gets it).
+/// (never closed on purpose; close-on-exec, so no other program gets it),
+/// at the top of its fd table, like the other ranks' lines.
 fn own_line() -> Option<RawFd> {
     let mut fds = [0; 2];
     // SAFETY: pipe2 fills two fds; both are ours, the write end kept.
-    (unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0).then_some(fds[0])
+    let made = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == 0;
+    made.then(|| {
+        super::vigil::to_the_top(fds[1]);
+        fds[0]
+    })
 }
 
 /// The FIFO of the launcher's last words, opened for writing, or -1.
@@ -206,8 +225,9 @@ pub fn ended(rank: u32) {
 }
 
 /// Rank 0 gave the terminal back; the guardian says `line` on it once
-/// rank 0 has exited (so nothing rank 0 or mpiexec prints comes after
-/// it). False when no guardian holds a terminal.
+/// rank 0 has exited, and a bare mpiexec too (so nothing rank 0 or
+/// mpiexec prints comes after it). False when no guardian holds a
+/// terminal.
 pub fn hand_over(line: &str) -> bool {
     if !owner().as_ref().is_some_and(|o| o.speaks) {
         return false;
@@ -247,12 +267,19 @@ struct Watch {
     /// The ranks whose end has been seen.
     ended: Vec<RankProcess>,
     order: Option<EndOrder>,
+    /// The bare mpiexec (pid, its terminal) to speak after.
+    bare: Option<(i32, RawFd)>,
 }
 
 /// The key of rank 0's pipe in the guardian's epoll set.
 const PIPE: u64 = 0;
 /// How long rank 0's process may take to end after its pipe did.
 const OWNER_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The longest the guardian keeps the last words' FIFO open once rank 0
+/// has ended: a launcher that waits this long for its end has every line.
+pub const LAST_WORDS_BOUND: std::time::Duration =
+    OWNER_GRACE.saturating_add(std::time::Duration::from_secs(3));
 
 /// What the guardian has been told.
 #[derive(Default)]
@@ -293,6 +320,12 @@ impl Watch {
             // open in this child too; fd 2 (the capture pipe) is replaced.
             unsafe { libc::dup2(stderr, libc::STDERR_FILENO) };
         }
+        if let Some((_, terminal)) = self.bare {
+            // mpiexec's pipe from rank 0 is let go (mpiexec waits for its
+            // end before it reports): fd 2 is the terminal instead.
+            // SAFETY: both fds are open in this child.
+            unsafe { libc::dup2(terminal, libc::STDERR_FILENO) };
+        }
         // SAFETY: setsid, prctl, signal and close_range on our own process.
         unsafe {
             libc::setsid();
@@ -313,6 +346,7 @@ impl Watch {
         let mut keep: Vec<RawFd> = vec![libc::STDERR_FILENO, self.input, self.last_words];
         keep.extend(self.terminal.map(|t| t.fd));
         keep.extend(self.ranks.iter().flatten().flat_map(|r| [r.2, r.3]));
+        keep.extend(self.bare.map(|b| b.1));
         close_all_but(keep);
     }
 
@@ -430,11 +464,21 @@ impl Watch {
     }
 
     /// Says the line of the rank that vanished first, or rank 0's: to the
-    /// launcher if it waits for it, else on the terminal or stderr.
+    /// launcher if it waits for it, else on the terminal or stderr, after
+    /// a bare mpiexec's own report.
     fn say(&self, told: &Told) {
-        if let Some(line) = &told.last_line {
-            self.write_line(&String::from_utf8_lossy(line));
+        let Some(line) = self.last_line(told) else {
             return;
+        };
+        match self.bare {
+            Some((launcher, _)) => bare::say_after_exit(launcher, || self.write_line(&line)),
+            None => self.write_line(&line),
+        }
+    }
+
+    fn last_line(&self, told: &Told) -> Option<String> {
+        if let Some(line) = &told.last_line {
+            return Some(String::from_utf8_lossy(line).into_owned());
         }
         let (rank, signal) = (told.first_vanished).unwrap_or((0, None));
         // A rank reaped since: its pidfd may still tell (Linux 6.15+).
@@ -442,12 +486,10 @@ impl Watch {
             let r = self.ended.iter().find(|r| r.0 == rank)?;
             exit_signal(r.1, r.2)
         });
-        let Some(line) = told.lines.get(&rank) else {
-            return;
-        };
+        let line = told.lines.get(&rank)?;
         let signal = signal.map_or(String::new(), |s| format!(" ({})", signal_name(s)));
         let line = String::from_utf8_lossy(line).replace(SIGNAL_SLOT, &signal);
-        self.write_line(&format!("mpi-tutor: {line}"));
+        Some(format!("mpi-tutor: {line}"))
     }
 
     fn write_line(&self, line: &str) {

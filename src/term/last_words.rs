@@ -7,12 +7,18 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How long to wait for a guardian still restoring the terminal.
-const GRACE: Duration = Duration::from_secs(2);
+/// How long to wait for a guardian still restoring the terminal: longer
+/// than it can take, so that its line is never said after we exit (and
+/// after the shell's prompt).
+const GRACE: Duration = crate::term::guardian::LAST_WORDS_BOUND;
 
 pub struct LastWords {
     path: PathBuf,
     fifo: OwnedFd,
+    /// What has been read so far.
+    said: Vec<u8>,
+    /// When the first words arrived.
+    first_said: Option<Instant>,
 }
 
 impl LastWords {
@@ -37,30 +43,53 @@ impl LastWords {
         }
         // SAFETY: a fresh fd that nothing else owns.
         let fifo = unsafe { OwnedFd::from_raw_fd(fd) };
-        Some(LastWords { path, fifo })
+        Some(LastWords {
+            path,
+            fifo,
+            said: Vec::new(),
+            first_said: None,
+        })
     }
 
     pub fn path(&self) -> &std::path::Path {
         &self.path
     }
 
-    /// Everything written, once every writer has closed it (or after a
-    /// short grace, for a writer that hangs).
-    pub fn collect(&self) -> String {
-        let deadline = Instant::now() + GRACE;
-        let mut text = Vec::new();
+    /// Reads what has been written so far; Some(0) at the end of file
+    /// (no writer left), None when nothing is there yet.
+    fn read_some(&mut self) -> Option<usize> {
         let mut buf = [0u8; 1024];
+        // SAFETY: read into our buffer from our fd.
+        let n = unsafe { libc::read(self.fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return None;
+        }
+        self.said.extend_from_slice(&buf[..n as usize]);
+        if n > 0 {
+            self.first_said.get_or_insert_with(Instant::now);
+        }
+        Some(n as usize)
+    }
+
+    /// How long ago the job's last words arrived (its end has begun),
+    /// reading what is there without waiting.
+    pub fn said_since(&mut self) -> Option<Duration> {
+        while self.read_some().is_some_and(|n| n > 0) {}
+        self.first_said.map(|t| t.elapsed())
+    }
+
+    /// Everything written, once every writer has closed it, the guardian
+    /// included (or after a grace, for a writer that hangs).
+    pub fn collect(mut self) -> String {
+        let deadline = Instant::now() + GRACE;
         while Instant::now() < deadline {
-            // SAFETY: read into our buffer from our fd.
-            let n =
-                unsafe { libc::read(self.fifo.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            match n {
-                0 => break,
-                n if n > 0 => text.extend_from_slice(&buf[..n as usize]),
-                _ => std::thread::sleep(Duration::from_millis(10)),
+            match self.read_some() {
+                Some(0) => break,
+                Some(_) => {}
+                None => std::thread::sleep(Duration::from_millis(10)),
             }
         }
-        String::from_utf8_lossy(&text).into_owned()
+        String::from_utf8_lossy(&self.said).into_owned()
     }
 }
 

@@ -5,6 +5,7 @@
 //! it draws through mpiexec's relay to the launcher, which owns the
 //! terminal (docs/multihost-facts.md).
 
+pub mod bare;
 pub mod exits;
 pub mod guardian;
 pub mod keys;

@@ -9,10 +9,10 @@
 //! - relayed by our own launcher (rank 0 on another host): rank 0 draws on
 //!   its stdout and reads keys from its stdin (see [`super::relay`]).
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, RawFd};
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -84,15 +84,51 @@ pub fn find_screen() -> Result<ScreenTarget, Screenless> {
         });
     }
     match launcher_ancestor() {
-        Ancestor::Launcher(pid) => launcher_terminal(pid).map_err(|elsewhere| {
-            if elsewhere {
-                away()
-            } else {
-                Screenless::NoTerminal
+        Ancestor::Launcher(pid) => match launcher_terminal(pid) {
+            Ok(path) => {
+                let keys = if launcher_in_background(pid, &path) {
+                    KeySource::Terminal
+                } else {
+                    KeySource::Stdin
+                };
+                Ok(ScreenTarget { path, keys })
             }
-        }),
+            Err(true) => Err(away()),
+            Err(false) => Err(Screenless::NoTerminal),
+        },
         Ancestor::Daemon => Err(away()),
         Ancestor::Neither => Err(Screenless::NoTerminal),
+    }
+}
+
+/// Whether a bare mpiexec runs in the background of the terminal at
+/// `path` that is also ours (Open MPI's ranks share its session): run
+/// under `timeout`, Open MPI's mpiexec then forwards no keys, yet never
+/// ends rank 0's stdin either, so rank 0 must read the terminal itself,
+/// in the foreground (taken while the view is up, then given back).
+fn launcher_in_background(launcher: u32, path: &str) -> bool {
+    let Ok(terminal) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOCTTY | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)
+    else {
+        return false;
+    };
+    let fd = terminal.as_raw_fd();
+    // SAFETY: queries of the terminal's session and groups, and of ours.
+    unsafe {
+        let ours = libc::tcgetsid(fd) == libc::getsid(0);
+        let foreground = libc::tcgetpgrp(fd);
+        ours && foreground > 0 && foreground != libc::getpgid(launcher as libc::pid_t)
+    }
+}
+
+/// The mpiexec typed in a terminal that runs this rank (its pid, and the
+/// terminal it writes to), when there is one on this host.
+pub fn bare_launcher() -> Option<(u32, String)> {
+    match launcher_ancestor() {
+        Ancestor::Launcher(pid) => launcher_terminal(pid).ok().map(|path| (pid, path)),
+        _ => None,
     }
 }
 
@@ -134,7 +170,7 @@ fn launcher_ancestor() -> Ancestor {
 /// The terminal the launcher `pid` writes to, if it writes to one this
 /// host can open; Err(true) when that terminal is another host's (the
 /// same path here names another device, or none).
-fn launcher_terminal(pid: u32) -> Result<ScreenTarget, bool> {
+fn launcher_terminal(pid: u32) -> Result<String, bool> {
     let link = format!("/proc/{pid}/fd/1");
     let out = std::fs::read_link(&link).map_err(|_| false)?;
     let out = out.to_string_lossy().into_owned();
@@ -147,10 +183,7 @@ fn launcher_terminal(pid: u32) -> Result<ScreenTarget, bool> {
     if !same {
         return Err(true);
     }
-    Ok(ScreenTarget {
-        path: out,
-        keys: KeySource::Stdin,
-    })
+    Ok(out)
 }
 
 fn parent_of(pid: u32) -> Option<u32> {

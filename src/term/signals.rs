@@ -2,12 +2,22 @@
 //! terminal closed) become a flag the app loop checks, so it can restore the
 //! terminal and finish the recorded trace before the job ends.
 
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 
 static CAUGHT: AtomicI32 = AtomicI32::new(0);
+/// When the first signal was caught, on the heartbeat's clock.
+static CAUGHT_AT: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn on_signal(sig: libc::c_int) {
-    CAUGHT.store(sig, Ordering::SeqCst);
+    if CAUGHT.swap(sig, Ordering::SeqCst) == 0 {
+        CAUGHT_AT.store(crate::probe::heartbeat::clock_ms(), Ordering::SeqCst);
+    }
+}
+
+/// When the first signal was caught, on
+/// [`crate::probe::heartbeat::clock_ms`].
+pub fn caught_at_ms() -> u64 {
+    CAUGHT_AT.load(Ordering::SeqCst)
 }
 
 pub fn install() {
@@ -51,6 +61,8 @@ pub const GRACE_SECONDS: u32 = 2;
 static DEFERRED: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn end_later(sig: libc::c_int) {
+    // Rank 0 is told at once that this rank is still there.
+    crate::probe::heartbeat::beat_soon();
     if DEFERRED.swap(sig, Ordering::SeqCst) == 0 {
         // SAFETY: alarm is async-signal-safe.
         unsafe { libc::alarm(GRACE_SECONDS) };

@@ -187,6 +187,8 @@ fn line_name(parent: i32, rank: u32) -> Vec<u8> {
 /// (hydra ends the job as the rank's PMI socket closes), so rank 0 and
 /// the guardian, connected to it, learn of its end before the launcher's
 /// clean-up can end any other rank: the first line to end is the cause.
+/// The line is the highest fd of the process (see [`to_the_top`]), so it
+/// closes before the PMI socket, not after.
 pub fn keep_a_line_open() {
     let Some(rank) = crate::launcher::launcher_rank() else {
         return;
@@ -203,7 +205,45 @@ pub fn keep_a_line_open() {
             || libc::listen(fd, 8) != 0
         {
             libc::close(fd);
+            return;
         }
+        to_the_top(fd);
+    }
+}
+
+/// The fds a process keeps above everything it opens itself.
+const TOP_FDS: libc::rlim_t = 8;
+/// The highest fd table a line may grow the process's to.
+const TOP_LIMIT: libc::rlim_t = 4096;
+
+/// Moves `fd` to near the top of the fd table and returns its new number
+/// (`fd` itself when it cannot). A process killed by a signal releases its
+/// files highest fd first (the kernel queues each release as the table
+/// is walked upwards, then runs the queue newest first), and a release can
+/// be preempted before the next: a line kept at a low fd closed after the
+/// rank's PMI socket, and under load hydra had killed the other ranks (and
+/// their lines had closed) before the killed rank's line did. Kept at the
+/// top, the line closes before any socket a launcher or a peer watches.
+pub fn to_the_top(fd: RawFd) -> RawFd {
+    // SAFETY: getrlimit fills a plain struct.
+    let mut limit: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: reads this process's limit into our struct.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return fd;
+    }
+    let floor = limit.rlim_cur.min(TOP_LIMIT).saturating_sub(TOP_FDS);
+    if floor <= fd as libc::rlim_t {
+        return fd;
+    }
+    // SAFETY: duplicates our fd to the lowest free number from `floor`
+    // (close-on-exec), then closes the original.
+    unsafe {
+        let moved = libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor as libc::c_int);
+        if moved < 0 {
+            return fd;
+        }
+        libc::close(fd);
+        moved
     }
 }
 

@@ -353,3 +353,59 @@ pub fn twin_written(file: &str, ranks: u32) -> String {
 pub fn window(values: &str) -> String {
     format!("▣ window {values}")
 }
+
+/// `ranks 4-5 on h2`, `rank 3 on h1 and ranks 4-5 on h2`, `rank 3` where
+/// the run is on one host or its hosts are not known: the ranks named,
+/// grouped by host.
+pub fn ranks_and_hosts(ranks: &[u32], header: &crate::trace::Header) -> String {
+    let mut groups: Vec<(Option<&str>, Vec<u32>)> = Vec::new();
+    for &r in ranks {
+        let host = header.host(r).filter(|_| header.spans_hosts());
+        match groups.iter_mut().find(|g| g.0 == host) {
+            Some(group) => group.1.push(r),
+            None => groups.push((host, vec![r])),
+        }
+    }
+    let each: Vec<String> = groups
+        .iter()
+        .map(|(host, ranks)| {
+            let word = if ranks.len() == 1 { "rank" } else { "ranks" };
+            let on = host.map_or_else(String::new, |h| format!(" on {h}"));
+            format!("{word} {}{on}", super::hosts::rank_ranges(ranks))
+        })
+        .collect();
+    each.join(" and ")
+}
+
+/// Why the run ended when ranks went silent past `--silence-limit`.
+pub fn silent(who: &str, many: bool, secs: u64) -> String {
+    let (have, their) = if many {
+        ("have", "their")
+    } else {
+        ("has", "its")
+    };
+    format!(
+        "{who} {have} not been heard from for {secs} s ({their} host unreachable, or a \
+         link cut?): the job was ended; --silence-limit SECS waits longer (0: for ever)"
+    )
+}
+
+/// Why the run ended when ranks had gone silent before the job was
+/// stopped from outside (their host's processes killed, or the host lost).
+pub fn lost_before_stop(who: &str, many: bool, secs: f64, signal_name: &str) -> String {
+    let (were, their) = if many {
+        ("were", "their")
+    } else {
+        ("was", "its")
+    };
+    format!(
+        "{who} {were} lost: silent since {secs:.1} s before the job was stopped \
+         ({signal_name}); killed, or {their} host unreachable"
+    )
+}
+
+/// Said once at the start of a run across hosts under MPICH.
+pub const MPICH_ACROSS_HOSTS: &str =
+    "MPICH 4.0.2 can hang in MPI_Finalize across hosts: each rank \
+     ends itself 5 s into it (hydra may then print errors); Open MPI's mpiexec is the better \
+     choice across hosts (MPIEXEC=mpiexec.openmpi, mpi-tutor built against Open MPI)";

@@ -28,6 +28,9 @@ pub struct WatchConfig {
     /// Every standard send is done as a synchronous one (`--sync-sends`).
     #[serde(default)]
     pub sync_sends: bool,
+    /// `--silence-limit`, if given.
+    #[serde(default)]
+    pub silence_limit: Option<u64>,
 }
 
 impl WatchConfig {
@@ -51,6 +54,7 @@ impl WatchConfig {
             exit_when_done: args.exit_when_done,
             no_values: args.show.no_values,
             sync_sends: args.show.sync_sends,
+            silence_limit: args.show.silence_limit,
         }
     }
 
@@ -82,6 +86,7 @@ mod tests {
             exit_when_done: false,
             no_values: true,
             sync_sends: true,
+            silence_limit: Some(5),
         };
         let back: WatchConfig = serde_json::from_str(&config.to_env()).unwrap();
         assert_eq!(back, config);

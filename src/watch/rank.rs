@@ -53,6 +53,7 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     STARTED.store(true, std::sync::atomic::Ordering::SeqCst);
     probe::preview::show_values(!config.no_values);
     probe::sends::make_synchronous(config.sync_sends);
+    probe::heartbeat::set_limit(config.silence_limit);
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);
@@ -120,6 +121,7 @@ fn start_rank0(
         speed: config.speed.unwrap_or(DEFAULT_SPEED),
         exit_when_done: config.exit_when_done,
     };
+    crate::run::note_mpich_across_hosts(&setup.header);
     let (deliveries_tx, deliveries) = probe::delivery_channel();
     let (commands, commands_rx) = channel();
     let collector = job.start_collector(deliveries_tx, commands_rx);
@@ -199,7 +201,9 @@ pub fn finish() -> Option<i32> {
         saved.close();
     }
     // Dropping the job finalises MPI.
+    watched.job.bound_finalize(code);
     drop(watched.job);
+    probe::finalized();
     Some(code)
 }
 

@@ -332,6 +332,13 @@ impl Recorder {
         });
     }
 
+    /// Waits, at most `bound`, until rank 0 has everything reported so far
+    /// (a synchronous send completes once rank 0 has received it); false
+    /// if it has not.
+    pub fn wait_delivered(&self, bound: std::time::Duration) -> bool {
+        self.outbox.wait_handed_on(bound)
+    }
+
     /// The program is done: reports `Finished` (with the count of events,
     /// so rank 0 can tell none was lost) and waits until everything queued
     /// has been taken.

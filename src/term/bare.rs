@@ -1,0 +1,111 @@
+//! A bare `mpiexec` typed in a terminal ends a failed job with a report of
+//! its own (MPICH's "BAD TERMINATION" block, Open MPI's "mpiexec noticed
+//! that process rank 2 ... exited on signal 9") once every rank has ended,
+//! just before it exits. The run's one-line reason must come after it, to
+//! be the last line the user reads: without a launcher of ours to say it,
+//! the guardian waits for that mpiexec to end and then speaks on its
+//! terminal. Meanwhile it holds none of the job's output pipes: mpiexec
+//! waits for their end before it reports.
+
+use std::fs::OpenOptions;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::Duration;
+
+use super::guardian::LAST_WORDS_ENV;
+
+/// How long a launcher may take to report and exit once rank 0 has ended.
+pub const REPORT_GRACE: Duration = Duration::from_secs(5);
+
+/// The mpiexec typed in a terminal: its pid, and its terminal open for
+/// writing.
+pub struct BareLauncher {
+    pub pid: i32,
+    pub terminal: OwnedFd,
+}
+
+impl BareLauncher {
+    /// The bare mpiexec of this run; None under a launcher of ours (it
+    /// says the last words itself) or when mpiexec writes to no terminal.
+    pub fn find() -> Option<BareLauncher> {
+        if std::env::var_os(LAST_WORDS_ENV).is_some() {
+            return None;
+        }
+        let (pid, path) = super::screen::bare_launcher()?;
+        let terminal = OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NOCTTY | libc::O_CLOEXEC)
+            .open(path)
+            .ok()?;
+        Some(BareLauncher {
+            pid: pid as i32,
+            terminal: terminal.into(),
+        })
+    }
+
+    /// The pid and the raw fd of the terminal, for the forked guardian.
+    pub fn parts(&self) -> (i32, RawFd) {
+        (self.pid, self.terminal.as_raw_fd())
+    }
+}
+
+/// Runs `say` once mpiexec (`pid`) has written all it will: held at its
+/// exit (ptrace's exit event, before its shell can reap it and print the
+/// prompt), `say` runs, then mpiexec is let go. Where tracing is not
+/// allowed (Yama's ptrace_scope), or mpiexec is gone, or it takes longer
+/// than [`REPORT_GRACE`], `say` runs at once: before mpiexec's report, but
+/// never after the prompt.
+pub fn say_after_exit(pid: i32, say: impl FnOnce()) {
+    // SAFETY: tracing a process of our user; it is let go below, or when
+    // this process ends.
+    let seized = unsafe {
+        libc::ptrace(
+            libc::PTRACE_SEIZE,
+            pid,
+            0,
+            libc::PTRACE_O_TRACEEXIT as libc::c_ulong,
+        )
+    } == 0;
+    if !seized {
+        return say();
+    }
+    let deadline = std::time::Instant::now() + REPORT_GRACE;
+    while std::time::Instant::now() < deadline {
+        match next_stop(pid) {
+            Stop::None => std::thread::sleep(Duration::from_millis(1)),
+            Stop::Other(signal) => {
+                // SAFETY: resuming our tracee with the signal it got.
+                unsafe { libc::ptrace(libc::PTRACE_CONT, pid, 0, signal as libc::c_ulong) };
+            }
+            Stop::Exit | Stop::Gone => break,
+        }
+    }
+    say();
+    // SAFETY: letting our tracee go (it fails harmlessly if it is gone).
+    unsafe { libc::ptrace(libc::PTRACE_DETACH, pid, 0, 0) };
+}
+
+enum Stop {
+    None,
+    /// Stopped for another reason: the signal to pass on (0 for none).
+    Other(libc::c_int),
+    Exit,
+    Gone,
+}
+
+fn next_stop(pid: i32) -> Stop {
+    let mut status = 0;
+    // SAFETY: waitpid on our tracee, not blocking.
+    let found = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG | libc::__WALL) };
+    if found == 0 {
+        return Stop::None;
+    }
+    if found != pid || !libc::WIFSTOPPED(status) {
+        return Stop::Gone;
+    }
+    match status >> 16 {
+        libc::PTRACE_EVENT_EXIT => Stop::Exit,
+        0 => Stop::Other(libc::WSTOPSIG(status)),
+        _ => Stop::Other(0),
+    }
+}
