@@ -269,7 +269,8 @@ const SIGNAL_GRACE: Duration = Duration::from_secs(1);
 /// (measured: under a second, unless a host is unreachable).
 const END_BOUND: Duration = Duration::from_secs(10);
 
-/// How the job ended: mpiexec's status, and the signal that stopped us.
+/// How the job ended: mpiexec's status, and the signal that stopped us
+/// (or, see [`JobStatus::or_stop_said`], the ranks).
 pub(crate) struct JobStatus {
     pub status: ExitStatus,
     pub signal: Option<i32>,
@@ -319,6 +320,7 @@ pub(crate) fn run_keeping_terminal(
     }
     let relayed_words = relayed.map(|r| r.finish()).unwrap_or_default();
     let said = last_words.map(|words| words.collect()).unwrap_or_default() + &relayed_words;
+    let result = result.map(|job| job.or_stop_said(&said));
     match &result {
         // The signal is why; what the ranks made of it follows from it.
         Ok(JobStatus {
@@ -343,6 +345,27 @@ pub(crate) fn run_keeping_terminal(
         _ => eprint!("{said}"),
     }
     result
+}
+
+impl JobStatus {
+    /// A job whose ranks say a signal stopped them (rank 0's `stopped by
+    /// SIGTERM`) was stopped by it, though it never reached us: Open MPI's
+    /// mpiexec, itself signalled, passes SIGTERM on to the ranks but exits
+    /// 1 whatever the signal, so the words are all that tells why.
+    fn or_stop_said(self, said: &str) -> JobStatus {
+        if self.signal.is_some() || self.status.code().is_none() {
+            return self;
+        }
+        let stops = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+        let named = stops.into_iter().find(|&signal| {
+            let why = crate::view::words::stopped_by(&signals::signal_name(signal));
+            said.trim_end() == format!("mpi-tutor: {why}")
+        });
+        JobStatus {
+            signal: named,
+            ..self
+        }
+    }
 }
 
 /// Whether mpiexec's exit code says a rank was killed by a signal
