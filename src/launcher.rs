@@ -478,6 +478,28 @@ pub(crate) fn job_ended(job: JobStatus, record: Option<&std::path::Path>) -> Res
 mod tests {
     use super::*;
 
+    /// mpiexec exited 1 (Open MPI's code whatever signal it was sent).
+    fn exited_1() -> JobStatus {
+        JobStatus {
+            status: ExitStatus::from_raw(1 << 8),
+            signal: None,
+        }
+    }
+
+    #[test]
+    fn a_job_its_ranks_say_a_signal_stopped_was_stopped_by_it() {
+        let job = exited_1().or_stop_said("mpi-tutor: stopped by SIGTERM\n");
+        assert_eq!(job.signal, Some(libc::SIGTERM));
+        let job = exited_1().or_stop_said("mpi-tutor: rank 2 was killed (SIGKILL)\n");
+        assert_eq!(job.signal, None, "a rank's end is no stop");
+        let killed = JobStatus {
+            status: ExitStatus::from_raw(libc::SIGHUP),
+            signal: None,
+        };
+        let job = killed.or_stop_said("mpi-tutor: stopped by SIGTERM\n");
+        assert_eq!(job.signal, None, "mpiexec killed by a signal says so");
+    }
+
     fn env_list(cmd: &Command) -> Option<String> {
         cmd.get_envs()
             .find(|(k, _)| *k == "OMPI_MCA_mca_base_env_list")

@@ -242,6 +242,29 @@ fn signal_name(sig: i32) -> &'static str {
     }
 }
 
+/// Under the student's own mpiexec (no front end of ours), SIGTERM to it
+/// ends the job and the terminal comes back; MPICH's mpiexec exits with
+/// rank 0's code, 128 + the signal rank 0 was passed, Open MPI's with 1.
+#[test]
+fn sigterm_to_a_bare_mpiexec_ends_the_job_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    compiled(dir.path());
+    let command = format!(
+        "{mpiexec} -n {RANKS} {bin} watch --paused -- ./ring_rounds",
+        mpiexec = common::mpiexec(),
+        bin = common::bin()
+    );
+    let scene = Scene::start("bare-term", dir.path(), &command);
+    wait_for_the_view(&scene, SOURCE);
+    let since = Instant::now();
+    signal(scene.front_end("mpiexec"), libc::SIGTERM);
+    let ended = scene.ended(since);
+    let open_mpi = common::twin::mpi_under_test() == "openmpi";
+    let code = if open_mpi { 1 } else { 128 + libc::SIGTERM };
+    assert_eq!(ended.code, code, "{}", ended.screen);
+    assert_eq!(ended.last_line(), "mpi-tutor: stopped by SIGTERM");
+}
+
 #[test]
 fn timeout_of_the_whole_command_gives_the_terminal_back() {
     let (scene, _dir) = watched("timeout", "timeout 5 ", "--paused");
