@@ -102,16 +102,21 @@ fn assert_named_last(ended: &Ended, victim: u32, dir: &Path, source: &str) {
     });
     let text = std::fs::read_to_string(dir.join(source)).unwrap();
     let called = text.lines().nth(number - 1).unwrap_or_default();
+    // `during recv <- 2`, `paused before send -> 3`, `after recv <- 0`.
+    let call = ["during ", "before ", "after "]
+        .iter()
+        .find_map(|w| line.split_once(w)?.1.split_whitespace().next());
+    let call = call.unwrap_or_else(|| panic!("no call named in {line:?}"));
     assert!(
-        called.contains("MPI_") || called.contains("comm."),
-        "{source}:{number} makes no MPI call: {called:?}"
+        called.to_lowercase().contains(call),
+        "{source}:{number} does not make the {call} named in {line:?}: {called:?}"
     );
 }
 
-/// The recording replays headless as a run that did not complete, and
-/// every event the headless log showed (every event that reached rank 0)
-/// is in it.
-fn assert_replays_with(trace: &Path, shown: Option<&str>) {
+/// The recording replays headless as a run that did not complete, with
+/// the calls of the killed rank, and every event the headless log showed
+/// (every event that reached rank 0) is in it.
+fn assert_replays_with(trace: &Path, victim: u32, shown: Option<&str>) {
     let replay = common::alone(
         &["replay", "--headless", trace.to_str().unwrap()],
         SCENE_LIMIT,
@@ -120,6 +125,8 @@ fn assert_replays_with(trace: &Path, shown: Option<&str>) {
     let last = replay.stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("-- run ended ("), "{replay:#?}");
     assert!(!last.contains("Completed"), "{replay:#?}");
+    let calls = common::watch::lines_of(&replay.stdout, victim);
+    assert!(!calls.is_empty(), "no call of rank {victim}: {replay:#?}");
     let replayed: std::collections::HashSet<&str> = replay.stdout.lines().collect();
     for line in shown.unwrap_or_default().lines().filter(|l| is_event(l)) {
         assert!(
@@ -137,7 +144,7 @@ fn is_event(line: &str) -> bool {
     time && words.next() == Some("rank")
 }
 
-/// Kills a random rank but rank 0 at a random moment of a headless run.
+/// Kills a random rank but rank 0, at a random moment of the run.
 fn kill_a_random_rank(scene: &Scene, dice: &mut Dice) -> (u32, Instant) {
     std::thread::sleep(Duration::from_millis(100 * dice.below(10)));
     let victim = 1 + dice.below(u64::from(RANKS) - 1) as u32;
@@ -162,7 +169,7 @@ fn a_random_rank_killed_headless_is_named_last_and_every_logged_event_replays() 
     assert_ne!(ended.code, 0, "{}", ended.screen);
     assert_named_last(&ended, victim, dir.path(), SOURCE);
     let shown = std::fs::read_to_string(&log).unwrap();
-    assert_replays_with(&dir.path().join("run.jsonl"), Some(&shown));
+    assert_replays_with(&dir.path().join("run.jsonl"), victim, Some(&shown));
 }
 
 #[test]
@@ -174,7 +181,7 @@ fn a_random_rank_killed_in_the_live_view_is_named_last_and_the_recording_replays
     let ended = scene.ended(since);
     assert_ne!(ended.code, 0, "{}", ended.screen);
     assert_named_last(&ended, victim, dir.path(), SOURCE);
-    assert_replays_with(&dir.path().join("run.jsonl"), None);
+    assert_replays_with(&dir.path().join("run.jsonl"), victim, None);
 }
 
 #[test]
@@ -308,6 +315,7 @@ fn a_random_rank_of_an_mpi4py_program_killed_is_named_last() {
         let ended = scene.ended(since);
         assert_ne!(ended.code, 0, "{}", ended.screen);
         assert_named_last(&ended, victim, dir.path(), "ring_rounds.py");
-        assert_replays_with(&dir.path().join("run.jsonl"), None);
+        let shown = std::fs::read_to_string(dir.path().join("log.txt")).ok();
+        assert_replays_with(&dir.path().join("run.jsonl"), victim, shown.as_deref());
     }
 }
