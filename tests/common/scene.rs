@@ -11,7 +11,7 @@ use super::tmux::Tmux;
 /// How long a scene may take to start, or to end once hit.
 pub const SCENE_LIMIT: Duration = Duration::from_secs(30);
 
-const TAG_VAR: &str = "MPI_TUTOR_TEST_JOB";
+pub const TAG_VAR: &str = "MPI_TUTOR_TEST_JOB";
 
 /// A seeded choice, so that a failure can be repeated: the seed is
 /// printed, and `MPI_TUTOR_FAULT_SEED` sets it.
@@ -177,7 +177,8 @@ fn parent_of(pid: i32) -> Option<i32> {
     after_name.split_whitespace().nth(1)?.parse().ok()
 }
 
-fn rank_in(env: &[u8]) -> Option<u32> {
+/// The rank the launcher gave the process with environment `env`.
+pub fn rank_in(env: &[u8]) -> Option<u32> {
     env.split(|&b| b == 0).find_map(|kv| {
         let kv = std::str::from_utf8(kv).ok()?;
         ["PMI_RANK=", "OMPI_COMM_WORLD_RANK="]
@@ -187,7 +188,7 @@ fn rank_in(env: &[u8]) -> Option<u32> {
 }
 
 /// (pid, environment) of the live processes tagged `tag`.
-fn tagged(tag: &str) -> Vec<(i32, Vec<u8>)> {
+pub fn tagged(tag: &str) -> Vec<(i32, Vec<u8>)> {
     let want = format!("{TAG_VAR}={tag}");
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
