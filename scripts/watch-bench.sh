@@ -12,9 +12,14 @@
 #
 #   scripts/watch-bench.sh
 #   MPI_TUTOR_WATCH_RUNS=11 scripts/watch-bench.sh
+#   MPI_TUTOR_WATCH_BEFORE=/tmp/old/mpi-tutor scripts/watch-bench.sh
 #
 # Environment: MPIEXEC and MPICC (defaults mpiexec, mpicc),
-# MPI_TUTOR_WATCH_RUNS (runs per mode and program; default 7).
+# MPI_TUTOR_WATCH_RUNS (runs per mode and program; default 7),
+# MPI_TUTOR_WATCH_BEFORE (another build's mpi-tutor, its interposer
+# beside it: a third mode, `before`, in the same turns),
+# MPI_TUTOR_WATCH_ONLY (a grep -E pattern: only the scenarios it matches,
+# e.g. 'stencil 256|start-up').
 # Exits 1, with the run's output, if a run fails or prints no result.
 set -euo pipefail
 
@@ -22,6 +27,14 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mpiexec=${MPIEXEC:-mpiexec}
 mpicc=${MPICC:-mpicc}
 runs=${MPI_TUTOR_WATCH_RUNS:-7}
+before=${MPI_TUTOR_WATCH_BEFORE:-}
+only=${MPI_TUTOR_WATCH_ONLY:-.}
+modes=(plain watch)
+if [ -n "$before" ]; then
+    [ -x "$before" ] || { echo "watch-bench: $before is not a program" >&2; exit 1; }
+    before=$(cd "$(dirname "$before")" && pwd)/$(basename "$before")
+    modes+=(before)
+fi
 die() { echo "watch-bench: $*" >&2; exit 1; }
 command -v "$mpicc" >/dev/null || die "$mpicc is not installed (scripts/setup.sh)"
 command -v "$mpiexec" >/dev/null || die "$mpiexec is not installed (scripts/setup.sh)"
@@ -39,13 +52,18 @@ cd "$work"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-# One run of ./PROGRAM ARGS in MODE (plain or watch): its median.
+# The mpi-tutor that runs MODE (watch or before).
+tutor_of() {
+    if [ "$1" = before ]; then echo "$before"; else echo "$tutor"; fi
+}
+
+# One run of ./PROGRAM ARGS in MODE (plain, watch or before): its median.
 run() {
     local mode=$1 program=$2
     shift 2
     local -a command=("$mpiexec" -n 2 "./$program" "$@")
-    if [ "$mode" = watch ]; then
-        command=("$tutor" watch -n 2 --headless --fast -- "./$program" "$@")
+    if [ "$mode" != plain ]; then
+        command=("$(tutor_of "$mode")" watch -n 2 --headless --fast -- "./$program" "$@")
     fi
     # The watched log goes to a file, not a pipe: a reader on the same
     # cores would slow the ranks (BENCHMARKS.md, halo).
@@ -56,15 +74,15 @@ run() {
 
 # The wall time of one run of ./startup in MODE, in milliseconds.
 start_up() {
-    local mode=$1 before after
-    before=$(date +%s%N)
-    if [ "$mode" = watch ]; then
-        "$tutor" watch -n 2 --headless --fast -- ./startup >"$log" 2>&1
+    local mode=$1 before_ns after_ns
+    before_ns=$(date +%s%N)
+    if [ "$mode" != plain ]; then
+        "$(tutor_of "$mode")" watch -n 2 --headless --fast -- ./startup >"$log" 2>&1
     else
         "$mpiexec" -n 2 ./startup >"$log" 2>&1
     fi || { cat "$log" >&2; die "$mode startup failed"; }
-    after=$(date +%s%N)
-    echo $(((after - before) / 1000))e-3
+    after_ns=$(date +%s%N)
+    echo $(((after_ns - before_ns) / 1000))e-3
 }
 
 # "median (q1-q3)" of the numbers on stdin.
@@ -73,32 +91,36 @@ summary() {
         printf "%.3f (%.3f-%.3f)", v[int(NR / 2)], v[int(NR / 4)], v[int(3 * NR / 4)] }'
 }
 
-# NAME UNIT PROGRAM ARGS...: RUNS runs per mode taking turns, then a line.
+# NAME UNIT PROGRAM ARGS...: RUNS runs per mode taking turns, then a line
+# per mode (watch and before against plain).
 compare() {
     local name=$1 unit=$2
     shift 2
-    local plain="" watched=""
+    grep -Eq -- "$only" <<<"$name" || return 0
+    local -A values=()
     for _ in $(seq "$runs"); do
-        for mode in plain watch; do
+        for mode in "${modes[@]}"; do
             if [ "$1" = startup ]; then
                 value=$(start_up "$mode")
             else
                 value=$(run "$mode" "$@")
             fi
-            if [ "$mode" = plain ]; then plain+="$value "; else watched+="$value "; fi
+            values[$mode]+="$value "
             sleep 1
         done
     done
-    local p w
-    p=$(tr ' ' '\n' <<<"$plain" | grep . | summary)
-    w=$(tr ' ' '\n' <<<"$watched" | grep . | summary)
-    awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" 'BEGIN {
-        split(p, a, " "); split(w, b, " ");
-        printf "%-22s plain %s %s   watched %s %s   %+.1f%%\n",
-            name, p, unit, w, unit, (b[1] / a[1] - 1) * 100 }'
+    local p w mode
+    p=$(tr ' ' '\n' <<<"${values[plain]}" | grep . | summary)
+    for mode in "${modes[@]:1}"; do
+        w=$(tr ' ' '\n' <<<"${values[$mode]}" | grep . | summary)
+        awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" -v mode="$mode" 'BEGIN {
+            split(p, a, " "); split(w, b, " ");
+            printf "%-22s plain %s %s   %-7s %s %s   %+.1f%%\n",
+                name, p, unit, mode, w, unit, (b[1] / a[1] - 1) * 100 }'
+    done
 }
 
-echo "median (quartiles) of $runs runs each, plain and watched taking turns, 2 ranks"
+echo "median (quartiles) of $runs runs each, ${modes[*]} taking turns, 2 ranks"
 compare "ping-pong 8 B" "us" pingpong 8 400 100
 compare "ping-pong 1 MiB" "us" pingpong 1048576 200 2
 compare "stencil 256x256" "us/step" stencil 256 2000

@@ -270,6 +270,56 @@ fn a_chatty_rank_prints_every_line_whole() {
     }
 }
 
+/// The rank's said lines and the sites of its calls, in the log's order.
+fn said_and_called<'a>(lines: &[&'a str], file: &str) -> Vec<&'a str> {
+    lines
+        .iter()
+        .filter_map(|line| match line.split_once(" says     ") {
+            Some((_, said)) => Some(said),
+            None => line
+                .rsplit_once("   ")
+                .map(|(_, site)| site)
+                .filter(|site| site.starts_with(file)),
+        })
+        .collect()
+}
+
+#[test]
+fn every_way_c_prints_comes_before_the_call_that_follows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "output_order");
+    run.assert_ok();
+    for rank in 0..2 {
+        let mut expected = Vec::new();
+        for round in 0..20 {
+            expected.extend([
+                format!("{rank}: printf {round}"),
+                "output_order.c:20".into(),
+                format!("{rank}: stderr {round}"),
+                "output_order.c:22".into(),
+                format!("{rank}: write {round}"),
+                "output_order.c:25".into(),
+                format!("{rank}: child {round}"),
+                "output_order.c:28".into(),
+                "output_order.c:30".into(),
+                format!("{rank}: half a line {round}, ended"),
+            ]);
+            expected.extend(std::iter::repeat_n("output_order.c:32".to_string(), 5));
+        }
+        expected.extend([
+            format!("{rank}: fully buffered"),
+            "output_order.c:37".into(),
+        ]);
+        let lines = lines_of(&run.stdout, rank);
+        assert_eq!(
+            said_and_called(&lines, "output_order.c"),
+            expected,
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 #[test]
 fn a_recorded_run_replays_and_exports() {
     let dir = tempfile::tempdir().unwrap();
@@ -732,6 +782,37 @@ fn a_rank_polling_for_a_message_nobody_will_send_is_a_deadlock() {
     );
 }
 
+/// The number after `after` in the first of `lines` that contains `said`.
+fn count_after(lines: &[&str], said: &str) -> u64 {
+    let line = lines[at(lines, said)];
+    line.split(" after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {line}"))
+}
+
+#[test]
+fn loops_of_testany_and_testsome_are_counted_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "polling_any");
+    run.assert_ok();
+    let one = lines_of(&run.stdout, 1);
+    for op in ["testany", "testsome"] {
+        // The program counts its own polls; the log says the same number.
+        let counted = count_after(&one, &format!("says     1: {op} found request"));
+        // The last poll is the one that found it.
+        let done = format!("done     {op}  ");
+        let found = one.iter().rev().find(|l| l.contains(&done)).unwrap();
+        assert!(found.contains("complete  completed request #"), "{found}");
+        assert!(
+            found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),
+            "{found} after {counted} polls"
+        );
+    }
+    assert!(!run.stdout.contains("DEADLOCK"), "{}", run.stdout);
+}
+
 #[test]
 fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
     let dir = tempfile::tempdir().unwrap();
@@ -746,13 +827,7 @@ fn a_long_loop_of_polls_that_ends_is_counted_exactly_and_is_no_deadlock() {
     run.assert_ok();
     let one = lines_of(&run.stdout, 1);
     // The program counts its own polls; the log says the same number.
-    let said = one[at(&one, "arrived after")];
-    let counted: u64 = said
-        .split("arrived after ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{said}"));
+    let counted = count_after(&one, "arrived after");
     let found = one[at(&one, "done     iprobe  complete")];
     assert!(
         found.ends_with(&format!("({})", mpi_tutor::trace::display::polled(counted))),

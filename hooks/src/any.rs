@@ -6,7 +6,7 @@
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::give_status;
@@ -46,14 +46,15 @@ fn begin_on(op: Op, at: usize, handles: &[ffi::MPI_Request]) -> Option<u64> {
 }
 
 /// Requests `indices` of `handles` completed with `statuses`: records the
-/// end of call `id` with what they started and what arrived.
+/// end of call `id` as `spec` says, with what they started and what
+/// arrived.
 fn ended(
     id: Option<u64>,
     op: Op,
     handles: &[ffi::MPI_Request],
     indices: &[c_int],
     statuses: &[ffi::MPI_Status],
-    test: Option<bool>,
+    spec: EndSpec<'_>,
 ) {
     let mut done = Vec::new();
     let mut arrived: Vec<Arrival> = Vec::new();
@@ -64,9 +65,8 @@ fn ended(
         done.extend(started_by(handle));
         arrived.extend(closed(handle, status));
     }
-    // Inside a pickled call (`fold`) the call is one of mpi4py's own.
-    if let Some(id) = id.filter(|id| !crate::fold::end(*id, &arrived)) {
-        step(|r| r.end_completing(id, op, &arrived, test, &done));
+    if let Some(id) = id {
+        crate::end_as(id, op, &arrived, spec.completing(&done));
     }
 }
 
@@ -98,7 +98,14 @@ pub unsafe extern "C" fn waitany(
     );
     // SAFETY: MPI wrote the index.
     let which = [unsafe { *index }];
-    ended(id, Op::Waitany, &handles, &which, &[got], None);
+    ended(
+        id,
+        Op::Waitany,
+        &handles,
+        &which,
+        &[got],
+        EndSpec::default(),
+    );
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
     code
@@ -127,7 +134,8 @@ pub unsafe extern "C" fn testany(
         return code;
     };
     let id = begin_on(Op::Testany, at, &handles);
-    ended(id, Op::Testany, &handles, &[which], &[got], Some(done));
+    let spec = EndSpec::test(done, polls);
+    ended(id, Op::Testany, &handles, &[which], &[got], spec);
     if !done {
         still_polling(polls);
     }
@@ -176,7 +184,7 @@ pub unsafe extern "C" fn waitsome(
     );
     // SAFETY: MPI wrote the count and as many indices.
     let which = unsafe { written(*outcount, indices) };
-    ended(id, Op::Waitsome, &handles, &which, &got, None);
+    ended(id, Op::Waitsome, &handles, &which, &got, EndSpec::default());
     // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `incount`.
     unsafe { give_statuses(statuses, &got[..which.len()]) };
     code
@@ -207,7 +215,8 @@ pub unsafe extern "C" fn testsome(
         return code;
     };
     let id = begin_on(Op::Testsome, at, &handles);
-    ended(id, Op::Testsome, &handles, &which, &got, Some(done));
+    let spec = EndSpec::test(done, polls);
+    ended(id, Op::Testsome, &handles, &which, &got, spec);
     if !done {
         still_polling(polls);
     }

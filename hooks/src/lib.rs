@@ -37,12 +37,13 @@ mod split;
 mod spread;
 mod started;
 mod topology;
+mod written;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, Recorder};
+use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
 use mpi_tutor::trace::{Op, Site};
 
 thread_local! {
@@ -125,7 +126,7 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
     // Any call ends a run of polls.
     probe::end_polling();
     // What the program printed before this call is reported before it.
-    let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain);
+    let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
         .flatten()?;
@@ -135,13 +136,18 @@ fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
 /// it was one MPI call of a pickled call the student made (`fold`).
 fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
-    end_polled(id, op, arrivals, completed, 0);
+    let spec = EndSpec {
+        completed,
+        ..EndSpec::default()
+    };
+    end_as(id, op, arrivals, spec);
 }
 
-/// [`end`] of a poll in a loop of `polls` so far.
-fn end_polled(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>, polls: u64) {
+/// [`end`] with all an end can say (`spec`): a test's answer, the
+/// requests it completed, its loop's polls.
+fn end_as(id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
     if !fold::end(id, arrivals) {
-        step(|r| r.end_polled(id, op, arrivals, completed, polls));
+        step(|r| r.end_as(id, op, arrivals, spec));
     }
 }
 

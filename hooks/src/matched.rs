@@ -6,7 +6,7 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
@@ -123,7 +123,7 @@ pub unsafe extern "C" fn improbe(
         } else {
             Vec::new()
         };
-        crate::end_polled(id, Op::Improbe, &arrived, Some(found), polls);
+        crate::end_as(id, Op::Improbe, &arrived, EndSpec::test(found, polls));
     }
     if !found {
         still_polling(polls);

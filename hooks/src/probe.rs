@@ -11,7 +11,7 @@ use std::os::raw::c_int;
 use std::time::{Duration, Instant};
 
 use mpi::ffi;
-use mpi_tutor::probe::CallSpec;
+use mpi_tutor::probe::{CallSpec, EndSpec};
 use mpi_tutor::trace::{Op, ProbePart};
 
 use crate::comms::CommInfo;
@@ -179,7 +179,7 @@ pub unsafe extern "C" fn iprobe(
     });
     if let Some(id) = id {
         step(|r| r.posted(id));
-        crate::end_polled(id, Op::Iprobe, &[], Some(found), polls);
+        crate::end_as(id, Op::Iprobe, &[], EndSpec::test(found, polls));
     }
     if !found {
         still_polling(polls);

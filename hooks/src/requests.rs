@@ -6,7 +6,7 @@ use std::os::raw::c_int;
 use std::sync::{Arc, Mutex};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec};
+use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
 
 use crate::comms::CommInfo;
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn testall(
         Vec::new()
     };
     if let Some(id) = id {
-        crate::end_polled(id, Op::Testall, &arrived, Some(done), polls);
+        crate::end_as(id, Op::Testall, &arrived, EndSpec::test(done, polls));
     }
     if done {
         // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count`.
@@ -224,7 +224,7 @@ pub unsafe extern "C" fn test(
         Vec::new()
     };
     if let Some(id) = id {
-        crate::end_polled(id, Op::Test, &arrived, Some(done), polls);
+        crate::end_as(id, Op::Test, &arrived, EndSpec::test(done, polls));
     }
     if done {
         // SAFETY: the program's status argument.

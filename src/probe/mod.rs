@@ -43,7 +43,7 @@ pub use pace::{Control, Gate, NoGate};
 pub use priority::{give_way_to_lessons, let_lessons_in};
 pub use recorder::{
     as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, Arrival, CallSpec,
-    CollectiveSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
+    CollectiveSpec, EndSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
 };
 pub use request::{Completed, Request};
 pub use runtime::{finalized, launcher_env_size, Job, JobConfig, StartError};

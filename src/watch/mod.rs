@@ -20,6 +20,7 @@ pub mod python;
 pub mod rank;
 pub mod site;
 mod sources;
+mod stdio;
 pub mod traceback;
 
 use std::os::unix::process::CommandExt;

@@ -3,13 +3,20 @@
 //! program prints draws over the view, and the headless log prints each
 //! line whole, in causal order.
 //!
-//! The pipe is read before each of the program's MPI calls ([`drain`]),
-//! so what it printed before a call is reported before the call; a
-//! tutor thread reads what it prints between calls.
+//! The pipe is read before each of the program's MPI calls
+//! ([`drain_before_call`]), so what it printed before a call is reported
+//! before the call; a tutor thread reads what it prints between calls.
+//! Reading an empty pipe is a system call, as long as sending a small
+//! message, so it is skipped when nothing can have been written to fds 1
+//! and 2 since the last read: C's `stdout` and `stderr` keep count
+//! themselves ([`super::stdio`]) and the interposer's `write` counts the
+//! rest, and its `system` and `waitpid` a child's ([`note_write`]). What
+//! none sees (a copy of fd 1, `dprintf`, a child not waited for) is still
+//! reported by the tutor thread, a moment later.
 
 use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::probe::process_recorder;
@@ -19,7 +26,6 @@ pub struct Capture {
     /// Where fds 1 and 2 pointed before: the tutor's own output.
     pub saved_out: RawFd,
     pub saved_err: RawFd,
-    reader: JoinHandle<()>,
 }
 
 /// The pipe's read end and the start of a line not yet ended.
@@ -31,9 +37,26 @@ struct Pipe {
 
 static PIPE: Mutex<Option<Pipe>> = Mutex::new(None);
 
+/// Whether C's `stdout` and `stderr` tell when they write (armed).
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to fd 1 or 2 outside C's streams (the interposer's `write`), and
+/// how many of them the pipe has been read after.
+static OTHER_WRITES: AtomicU64 = AtomicU64::new(0);
+static OTHER_READ: AtomicU64 = AtomicU64::new(0);
+
+/// Reads of the pipe under way: their lines are not reported yet.
+static DRAINING: AtomicU32 = AtomicU32::new(0);
+
+/// The size of C's `stdout` line buffer.
+const LINE_BUFFER: usize = 4096;
+
 extern "C" {
-    /// The C library's `stdout` stream.
+    /// The C library's `stdout` and `stderr` streams.
     static mut stdout: *mut libc::FILE;
+    static mut stderr: *mut libc::FILE;
+    /// How many bytes a stream holds, not yet written.
+    fn __fpending(stream: *mut libc::FILE) -> libc::size_t;
 }
 
 impl Capture {
@@ -58,8 +81,17 @@ impl Capture {
             libc::dup2(ends[1], 2);
             libc::close(ends[1]);
             // A pipe makes C's stdout block-buffered: lines would come late
-            // and out of step with the calls around them.
-            libc::setvbuf(stdout, std::ptr::null_mut(), libc::_IOLBF, 0);
+            // and out of step with the calls around them. MPICH's MPI_Init
+            // has made it unbuffered, with a buffer of one byte that a
+            // line-buffered stream would keep: a write every few bytes. The
+            // stream keeps its new buffer to the end of the process.
+            let buffer = Box::leak(vec![0u8; LINE_BUFFER].into_boxed_slice());
+            libc::setvbuf(
+                stdout,
+                buffer.as_mut_ptr().cast(),
+                libc::_IOLBF,
+                LINE_BUFFER,
+            );
             saved
         };
         crate::term::guardian::speak_through(saved_err);
@@ -68,28 +100,30 @@ impl Capture {
             partial: Vec::new(),
             ended: false,
         });
-        let reader = std::thread::Builder::new()
+        arm_streams();
+        // Never joined: it ends by itself once the pipe has ended.
+        std::thread::Builder::new()
             .name("mpi-tutor-output".into())
             .spawn(read_between_calls)?;
         Ok(Capture {
             saved_out,
             saved_err,
-            reader,
         })
     }
 
     /// Puts fds 1 and 2 back and reports every line left. The saved fds
     /// stay open (rank 0's log may still be written to them) until
-    /// [`Saved::close`].
+    /// [`Saved::close`]. The tutor thread is not waited for (on a busy
+    /// machine, a wait for a thread to be scheduled): its read under way
+    /// holds the pipe until its lines are reported, and this reads the rest.
     pub fn stop(self) -> Saved {
         // SAFETY: the saved fds are this capture's; dup2 closes the pipe's
-        // write ends, so the reader sees the end of the output.
+        // write ends, so reading it comes to its end.
         unsafe {
             libc::fflush(std::ptr::null_mut());
             libc::dup2(self.saved_out, 1);
             libc::dup2(self.saved_err, 2);
         }
-        let _ = self.reader.join();
         drain();
         if let Some(pipe) = lock().take() {
             // SAFETY: the read end is the capture's, read no more.
@@ -113,12 +147,73 @@ impl Saved {
     }
 }
 
+/// A write to `fd` outside C's streams: the interposer's `write` tells
+/// of every one, whatever the fd, and a child waited for is told as a
+/// write to fd 1.
+pub fn note_write(fd: libc::c_int) {
+    if fd == 1 || fd == 2 {
+        OTHER_WRITES.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Flushes C's `stdout` and arms both streams: they tell when they write
+/// again. Once a stream cannot be armed (the program closed it), the pipe
+/// is read before every call.
+fn arm_streams() {
+    // SAFETY: the C library's own streams, by their fds.
+    let armed =
+        unsafe { super::stdio::flush_and_arm(stdout, 1) && super::stdio::flush_and_arm(stderr, 2) };
+    ARMED.store(armed, Ordering::SeqCst);
+}
+
+/// Whether the program may have printed since the pipe was last read, or
+/// another thread's read of it has lines not yet reported.
+fn may_have_printed() -> bool {
+    if !ARMED.load(Ordering::SeqCst) {
+        return true;
+    }
+    // SAFETY: reads how full C's stdout is, and whether the armed streams
+    // wrote, as `fflush` would.
+    let streams = unsafe {
+        __fpending(stdout) > 0
+            || super::stdio::may_have_written(stdout)
+            || super::stdio::may_have_written(stderr)
+    };
+    streams
+        || OTHER_WRITES.load(Ordering::SeqCst) != OTHER_READ.load(Ordering::SeqCst)
+        || DRAINING.load(Ordering::SeqCst) > 0
+}
+
+/// Reports, as this rank's, every whole line the program printed before
+/// the MPI call it is about to make: reads the pipe only if the program
+/// may have printed since it was last read.
+pub fn drain_before_call() {
+    if may_have_printed() {
+        drain();
+    }
+}
+
 /// Reports, as this rank's, every whole line the program has printed so
-/// far (call it before recording one of its MPI calls).
+/// far.
 pub fn drain() {
-    // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
-    // could at any time; its other streams (files) are left alone.
-    unsafe { libc::fflush(stdout) };
+    DRAINING.fetch_add(1, Ordering::SeqCst);
+    // Every write counted now is in the pipe, and read below.
+    let others = OTHER_WRITES.load(Ordering::SeqCst);
+    if ARMED.load(Ordering::SeqCst) {
+        arm_streams();
+    } else {
+        // SAFETY: flushes C's stdout (stderr is unbuffered), as the program
+        // could at any time; its other streams (files) are left alone.
+        unsafe { libc::fflush(stdout) };
+    }
+    read_and_report(others);
+    DRAINING.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Reads the pipe to its end and reports its whole lines, holding it so
+/// that a call of another thread's drain waits for them; `others`: the
+/// writes of [`note_write`] now read.
+fn read_and_report(others: u64) {
     let mut guard = lock();
     let Some(pipe) = guard.as_mut() else {
         return;
@@ -137,12 +232,11 @@ pub fn drain() {
             n => pipe.partial.extend_from_slice(&buffer[..n as usize]),
         }
     }
-    let lines = take_lines(&mut pipe.partial, pipe.ended);
-    drop(guard);
-    for line in lines {
+    for line in take_lines(&mut pipe.partial, pipe.ended) {
         super::traceback::note_output(&line);
         process_recorder().with(|r| r.say(line));
     }
+    OTHER_READ.fetch_max(others, Ordering::SeqCst);
 }
 
 /// The whole lines at the start of `partial` (and the rest, at the end).
@@ -165,7 +259,9 @@ fn take_lines(partial: &mut Vec<u8>, ended: bool) -> Vec<String> {
 }
 
 /// The tutor's thread: reports what the program prints while it makes no
-/// MPI call, until the pipe ends.
+/// MPI call, until the pipe ends or the capture stops. It reads only in
+/// [`drain`], under the pipe's lock: once the capture has closed the pipe,
+/// a poll on its old fd number reads nothing.
 fn read_between_calls() {
     loop {
         let fd = match lock().as_ref() {

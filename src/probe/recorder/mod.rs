@@ -11,7 +11,8 @@
 //!    the teacher holds the rank) returns the call's id;
 //! 2. [`Recorder::posted`] once the MPI operation is under way;
 //! 3. [`Recorder::about_to_wait`] if it then waits for long;
-//! 4. [`Recorder::end`] when it returns, with the receives it completed.
+//! 4. [`Recorder::end`] when it returns, with the receives it completed
+//!    ([`Recorder::end_as`] for a test's loop or the requests it completed).
 //!
 //! ```no_run
 //! use mpi_tutor::probe::{outbox, Arrival, CallSpec, Recorder, RecvSpec};
@@ -82,7 +83,7 @@ use std::time::{Duration, Instant};
 
 pub use failure::FailureReporter;
 pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
-pub use spec::{Arrival, CallSpec, CollectiveSpec, RecvSpec, SendSpec};
+pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 
 use self::pace::Pace;
 use super::outbox::Outbox;
@@ -221,33 +222,11 @@ impl Recorder {
     /// Call `id` (an `op`) returned, having completed the receives in
     /// `arrivals`; `completed` is a test's answer.
     pub fn end(&mut self, id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
-        self.end_with(id, op, arrivals, completed, EndDetail::default());
-    }
-
-    /// [`Recorder::end`] of a wait or test that completed only the
-    /// requests the calls `done` started (waitany, testsome...).
-    pub fn end_completing(
-        &mut self,
-        id: u64,
-        op: Op,
-        arrivals: &[Arrival],
-        completed: Option<bool>,
-        done: &[u64],
-    ) {
-        let detail = EndDetail {
-            done,
-            ..EndDetail::default()
+        let spec = EndSpec {
+            completed,
+            ..EndSpec::default()
         };
-        self.end_with(id, op, arrivals, completed, detail);
-    }
-
-    /// The end of other call `id`, named `name` as its `Begin` was.
-    pub fn end_other(&mut self, id: u64, name: Text) {
-        let detail = EndDetail {
-            name: Some(name),
-            ..EndDetail::default()
-        };
-        self.end_with(id, Op::Other, &[], None, detail);
+        self.end_as(id, op, arrivals, spec);
     }
 
     /// [`Recorder::end`] for a poll in a loop of them: `polls`, how many
@@ -260,11 +239,23 @@ impl Recorder {
         completed: Option<bool>,
         polls: u64,
     ) {
-        let detail = EndDetail {
+        let spec = EndSpec {
+            completed,
             polls,
-            ..EndDetail::default()
+            ..EndSpec::default()
         };
-        self.end_with(id, op, arrivals, completed, detail);
+        self.end_as(id, op, arrivals, spec);
+    }
+
+    /// [`Recorder::end`] with all an end can say: a test's answer, the
+    /// requests it completed, its loop's polls (`spec`).
+    pub fn end_as(&mut self, id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
+        self.end_with(id, op, arrivals, spec, None);
+    }
+
+    /// The end of other call `id`, named `name` as its `Begin` was.
+    pub fn end_other(&mut self, id: u64, name: Text) {
+        self.end_with(id, Op::Other, &[], EndSpec::default(), Some(name));
     }
 
     fn end_with(
@@ -272,8 +263,8 @@ impl Recorder {
         id: u64,
         op: Op,
         arrivals: &[Arrival],
-        completed: Option<bool>,
-        detail: EndDetail<'_>,
+        spec: EndSpec<'_>,
+        name: Option<Text>,
     ) {
         let mut received = std::mem::take(&mut self.spare_received);
         for arrival in arrivals {
@@ -285,12 +276,12 @@ impl Recorder {
             id,
             op,
             received,
-            completed,
-            done: detail.done.to_vec(),
-            name: detail.name,
+            completed: spec.completed,
+            done: spec.done.to_vec(),
+            name,
             values,
             // A lone poll is no loop.
-            polls: if detail.polls > 1 { detail.polls } else { 0 },
+            polls: if spec.polls > 1 { spec.polls } else { 0 },
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
@@ -503,13 +494,3 @@ fn empty_call() -> Box<Call> {
 
 #[cfg(test)]
 mod tests;
-
-/// What some calls' ends say besides the common parts: the requests a
-/// waitany or testsome completed, an other call's name, a poll loop's
-/// count.
-#[derive(Default)]
-struct EndDetail<'a> {
-    done: &'a [u64],
-    name: Option<Text>,
-    polls: u64,
-}

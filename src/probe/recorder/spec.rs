@@ -179,3 +179,31 @@ pub struct Arrival {
     pub tag: i32,
     pub bytes: u64,
 }
+
+/// What a call's end says besides what arrived: a test's answer (None: not
+/// a test), the requests a waitany or testsome completed (by the calls
+/// that started them), and the polls a loop of tests has made, this one
+/// included (0 or 1: a lone poll).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndSpec<'a> {
+    pub completed: Option<bool>,
+    pub done: &'a [u64],
+    pub polls: u64,
+}
+
+impl<'a> EndSpec<'a> {
+    /// The end of a test that `found` something or not, the `polls`th of
+    /// its loop.
+    pub fn test(found: bool, polls: u64) -> Self {
+        EndSpec {
+            completed: Some(found),
+            polls,
+            ..EndSpec::default()
+        }
+    }
+
+    /// The call completed the requests these calls started.
+    pub fn completing(self, done: &'a [u64]) -> Self {
+        EndSpec { done, ..self }
+    }
+}
