@@ -11,36 +11,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::scene::{rank_in, signal as kill, tagged, Dice, TAG_VAR};
 use common::tmux::Tmux;
 
 const LIMIT: Duration = Duration::from_secs(30);
-const TAG_VAR: &str = "MPI_TUTOR_TEST_JOB";
-
-/// A seeded choice, so that a failure can be repeated.
-struct Dice(u64);
-
-impl Dice {
-    fn new(test: &str) -> Dice {
-        let seed = std::env::var("MPI_TUTOR_FAULT_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-                now.map_or(1, |d| d.as_nanos() as u64)
-            });
-        println!("{test}: MPI_TUTOR_FAULT_SEED={seed}");
-        Dice(seed)
-    }
-
-    /// A number in `0..n`.
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
 
 /// A command run in a fresh terminal, its processes tagged.
 struct Scene {
@@ -164,38 +138,6 @@ fn reason(screen: &str) -> String {
     let line = screen.lines().rev().find(|l| l.starts_with("mpi-tutor: "));
     line.unwrap_or_else(|| panic!("no line says why; the screen:\n{screen}"))
         .to_string()
-}
-
-fn rank_in(env: &[u8]) -> Option<u32> {
-    env.split(|&b| b == 0).find_map(|kv| {
-        let kv = std::str::from_utf8(kv).ok()?;
-        ["PMI_RANK=", "OMPI_COMM_WORLD_RANK="]
-            .iter()
-            .find_map(|v| kv.strip_prefix(v)?.parse().ok())
-    })
-}
-
-/// (pid, environment) of the live processes tagged `tag`.
-fn tagged(tag: &str) -> Vec<(i32, Vec<u8>)> {
-    let want = format!("{TAG_VAR}={tag}");
-    let mut v = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else {
-            continue;
-        };
-        if env.split(|&b| b == 0).any(|kv| kv == want.as_bytes()) {
-            v.push((pid, env));
-        }
-    }
-    v
-}
-
-fn kill(pid: i32, signal: i32) {
-    // SAFETY: kill takes plain integers and touches no memory of ours.
-    unsafe { libc::kill(pid, signal) };
 }
 
 /// Steps the paused ring a random number of times, then kills a random

@@ -71,8 +71,14 @@ impl Ending {
         }
     }
 
+    /// The outcome's code; a run stopped by a signal says which, as
+    /// 128 + its number (SIGTERM to mpiexec reaches rank 0, whose code
+    /// mpiexec passes on).
     pub fn exit_code(&self) -> i32 {
-        self.outcome.exit_code()
+        match (self.outcome, crate::term::signals::caught()) {
+            (Outcome::Interrupted, Some(signal)) => 128 + signal,
+            _ => self.outcome.exit_code(),
+        }
     }
 }
 

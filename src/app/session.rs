@@ -213,6 +213,14 @@ impl Session {
                     return;
                 }
             }
+            // In the file before they are shown: a rank 0 killed from
+            // outside (the launcher ends it when another rank is killed)
+            // has recorded every event it showed.
+            if !events.is_empty() {
+                if let Err(err) = w.flush() {
+                    self.stop_recording(&err);
+                }
+            }
         }
     }
 

@@ -34,6 +34,27 @@ pub(super) fn say_how_it_ended(job: Option<&JobStatus>, said: &str) {
     }
 }
 
+impl JobStatus {
+    /// A job whose ranks say a signal stopped them (rank 0's `stopped by
+    /// SIGTERM`) was stopped by it, though it never reached us: Open MPI's
+    /// mpiexec, itself signalled, passes SIGTERM on to the ranks but exits
+    /// 1 whatever the signal, so the words are all that tells why.
+    pub(super) fn or_stop_said(self, said: &str) -> JobStatus {
+        if self.signal.is_some() || self.status.code().is_none() {
+            return self;
+        }
+        let stops = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+        let named = stops.into_iter().find(|&signal| {
+            let why = words::stopped_by(&signals::signal_name(signal));
+            said.trim_end() == format!("mpi-tutor: {why}")
+        });
+        JobStatus {
+            signal: named,
+            ..self
+        }
+    }
+}
+
 /// Whether mpiexec's exit code says a rank was killed by a signal
 /// (hydra exits with the signal's number, Open MPI with 128 + it), as
 /// opposed to a code a rank chose (mpi-tutor's own, a watched program's).
@@ -58,4 +79,32 @@ pub(super) fn job_ended(job: JobStatus, record: Option<&Path>) -> Result<(), Err
         let _ = crate::trace::seal(path, Outcome::Interrupted, &detail);
     }
     crate::error::exited(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::ExitStatus;
+
+    /// mpiexec exited 1 (Open MPI's code whatever signal it was sent).
+    fn exited_1() -> JobStatus {
+        JobStatus {
+            status: ExitStatus::from_raw(1 << 8),
+            signal: None,
+        }
+    }
+
+    #[test]
+    fn a_job_its_ranks_say_a_signal_stopped_was_stopped_by_it() {
+        let job = exited_1().or_stop_said("mpi-tutor: stopped by SIGTERM\n");
+        assert_eq!(job.signal, Some(libc::SIGTERM));
+        let job = exited_1().or_stop_said("mpi-tutor: rank 2 was killed (SIGKILL)\n");
+        assert_eq!(job.signal, None, "a rank's end is no stop");
+        let killed = JobStatus {
+            status: ExitStatus::from_raw(libc::SIGHUP),
+            signal: None,
+        };
+        let job = killed.or_stop_said("mpi-tutor: stopped by SIGTERM\n");
+        assert_eq!(job.signal, None, "mpiexec killed by a signal says so");
+    }
 }

@@ -60,6 +60,7 @@ pub(super) fn run_keeping_terminal(
     }
     let relayed_words = relayed.map(|r| r.finish()).unwrap_or_default();
     let said = last_words.map(|words| words.collect()).unwrap_or_default() + &relayed_words;
+    let result = result.map(|job| job.or_stop_said(&said));
     say_how_it_ended(result.as_ref().ok(), &said);
     result
 }

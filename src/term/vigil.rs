@@ -97,7 +97,8 @@ impl Vigil {
                         let (rank, pid, fd, end) = &left[key as usize];
                         order.remove(end.as_raw_fd());
                         remaining -= 1;
-                        if tx.send((*rank, exit_signal(*pid, fd.as_raw_fd()))).is_err() {
+                        let signal = exit_signal_once_ended(*pid, fd.as_raw_fd());
+                        if tx.send((*rank, signal)).is_err() {
                             return;
                         }
                     }
@@ -105,6 +106,24 @@ impl Vigil {
             });
         rx
     }
+}
+
+/// How long a rank whose line has ended may take to end as a process.
+const EXIT_WAIT_MS: i32 = 200;
+
+/// The signal that ended `pid`, read once its process has ended: its line
+/// ends as its files close, before the kernel has its exit status, and
+/// read then the signal was unknown (the rank named without it).
+fn exit_signal_once_ended(pid: i32, pidfd: RawFd) -> Option<i32> {
+    let mut ended = libc::pollfd {
+        fd: pidfd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one pollfd of ours; a pidfd is readable once the
+    // process has ended.
+    unsafe { libc::poll(&mut ended, 1, EXIT_WAIT_MS) };
+    exit_signal(pid, pidfd)
 }
 
 pub fn pidfd(pid: i32) -> Option<OwnedFd> {

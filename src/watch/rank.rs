@@ -57,6 +57,9 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     // The program's own children (a `system()` call) are not watched.
     std::env::remove_var("LD_PRELOAD");
     std::env::remove_var(super::CONFIG_ENV);
+    // Before MPI starts, as a lesson's rank does: rank 0 connects to it to
+    // learn which rank was killed first (the launcher then kills the rest).
+    term::vigil::keep_a_line_open();
     let job = Job::init().map_err(|e| e.to_string())?;
     let app = if job.rank() == 0 {
         Some(start_rank0(&job, &config, &init_site))

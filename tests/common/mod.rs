@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod hosts;
+pub mod scene;
 pub mod tmux;
 pub mod twin;
 pub mod watch;
