@@ -11,59 +11,46 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::scene::{rank_in, signal as kill, tagged, Dice, TAG_VAR};
-use common::tmux::Tmux;
+use common::scene::{signal as kill, Dice};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-/// A command run in a fresh terminal, its processes tagged.
+/// A lesson's command run in a fresh terminal (see [`common::scene::Scene`]),
+/// in a directory of its own for its recording.
 struct Scene {
-    term: Tmux,
-    tag: String,
-    after: std::path::PathBuf,
-    before: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    scene: common::scene::Scene,
+    dir: tempfile::TempDir,
+}
+
+/// Its terminal, ranks and processes are the shared scene's.
+impl std::ops::Deref for Scene {
+    type Target = common::scene::Scene;
+
+    fn deref(&self) -> &Self::Target {
+        &self.scene
+    }
 }
 
 impl Scene {
-    /// Runs `command` (`{bin}` and `{mpiexec}` filled in) in a terminal,
-    /// then the exit code and `stty -a` are written down.
+    /// Runs `command` (`{bin}`, `{mpiexec}` and `{dir}` filled in) in a
+    /// terminal, then the exit code and `stty -a` are written down.
     fn start(name: &str, command: &str) -> Scene {
         let dir = tempfile::tempdir().unwrap();
-        let tag = format!("fault-{name}-{}", std::process::id());
-        let before = dir.path().join("before.txt");
-        let after = dir.path().join("after.txt");
         let command = command
             .replace("{bin}", common::bin())
             .replace("{mpiexec}", &common::mpiexec())
             .replace("{dir}", &dir.path().display().to_string());
-        let script = format!(
-            "stty -a > {b}; {TAG_VAR}={tag} {command}; echo EXIT=$? > {a}.tmp; \
-             stty -a >> {a}.tmp; mv {a}.tmp {a}; sleep 60",
-            b = before.display(),
-            a = after.display(),
-        );
-        let term = Tmux::start(name, 120, 40, &script);
-        Scene {
-            term,
-            tag,
-            after,
-            before,
-            _dir: dir,
-        }
+        let scene = common::scene::Scene::start(name, dir.path(), &command);
+        Scene { scene, dir }
     }
 
     fn trace(&self) -> std::path::PathBuf {
-        self._dir.path().join("run.jsonl")
+        self.dir.path().join("run.jsonl")
     }
 
     /// Waits for the job's ranks and the view (or the log) to be up.
     fn wait_up(&self, ranks: u32, live: bool) {
-        let start = Instant::now();
-        while self.ranks().len() < ranks as usize {
-            assert!(start.elapsed() < LIMIT, "the job did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_for_ranks(ranks as usize);
         if live {
             // Every rank shown at its first call, so that a rank killed
             // now has a call and a line to be named with.
@@ -79,57 +66,16 @@ impl Scene {
         std::thread::sleep(Duration::from_millis(300));
     }
 
-    /// (rank, pid) of the job's ranks (not the guardian, forked from rank
-    /// 0 with its environment).
-    fn ranks(&self) -> Vec<(u32, i32)> {
-        tagged(&self.tag)
-            .into_iter()
-            .filter(|(pid, _)| {
-                let comm = std::fs::read_to_string(format!("/proc/{pid}/comm"));
-                comm.is_ok_and(|c| c.trim() != "mpi-tutor-guard")
-            })
-            .filter_map(|(pid, env)| Some((rank_in(&env)?, pid)))
-            .collect()
-    }
-
-    fn rank(&self, rank: u32) -> i32 {
-        let found = self.ranks().into_iter().find(|r| r.0 == rank);
-        found.expect("the rank is running").1
-    }
-
     /// The process started by the shell (the front end, or mpiexec).
     fn process_named(&self, prefix: &str) -> i32 {
-        let found = tagged(&self.tag).into_iter().find(|(pid, env)| {
-            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-            comm.starts_with(prefix) && rank_in(env).is_none()
-        });
-        found.expect("the process is running").0
+        self.front_end(prefix)
     }
 
-    /// Ends the scene's checks: the shell got the terminal back with the
-    /// settings it had, nothing of the job is left; returns the exit code
-    /// and the screen.
+    /// The scene's end checks (terminal given back, nothing left); the
+    /// exit code and the screen.
     fn ended(&self) -> (i32, String) {
-        let start = Instant::now();
-        while !self.after.exists() {
-            assert!(
-                start.elapsed() < LIMIT,
-                "the command did not end; the screen:\n{}",
-                self.term.screen()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let after = std::fs::read_to_string(&self.after).unwrap();
-        let before = std::fs::read_to_string(&self.before).unwrap();
-        let (exit, settings) = after.split_once('\n').unwrap();
-        assert_eq!(settings, before, "stty -a differs after the run");
-        let screen = self.term.screen();
-        let left = common::wait_gone(&self.tag, Duration::from_secs(3));
-        assert!(left.is_empty(), "processes left running: {left:?}");
-        let flags = self.term.display("#{alternate_on} #{cursor_flag}");
-        assert_eq!(flags.trim(), "0 1", "alternate screen off, cursor shown");
-        let code = exit.trim_start_matches("EXIT=").trim().parse().unwrap();
-        (code, screen)
+        let ended = self.scene.ended(Instant::now());
+        (ended.code, ended.screen)
     }
 }
 
