@@ -155,7 +155,8 @@ fn launcher_ancestor() -> Ancestor {
             return Ancestor::Launcher(pid);
         }
         daemon |= DAEMONS.contains(&comm);
-        match parent_of(pid) {
+        let parent = super::vigil::parent_of(pid as i32).and_then(|p| u32::try_from(p).ok());
+        match parent {
             Some(parent) => pid = parent,
             None => break,
         }
@@ -184,13 +185,6 @@ fn launcher_terminal(pid: u32) -> Result<String, bool> {
         return Err(true);
     }
     Ok(out)
-}
-
-fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces; fields resume after the last ')'.
-    let after = &stat[stat.rfind(')')? + 2..];
-    after.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// What must be undone, reachable from the panic hook and signal paths.

@@ -172,6 +172,7 @@ fn sibling_ranks() -> Vec<(u32, i32)> {
         .collect()
 }
 
+/// The parent of process `pid`, from `/proc` (any process, not only ours).
 pub fn parent_of(pid: i32) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name may hold spaces; fields resume after the last ')'.
