@@ -37,6 +37,7 @@ mod theme;
 mod too_small;
 pub mod words;
 mod world;
+mod wrap;
 
 #[cfg(test)]
 mod collective_tests;
