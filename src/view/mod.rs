@@ -48,6 +48,8 @@ mod hosts_tests;
 #[cfg(test)]
 mod panel_tests;
 #[cfg(test)]
+mod summary_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod words_tests;

@@ -381,8 +381,8 @@ fn per_rank_lines(waited: &[f64]) -> Vec<String> {
     ]
 }
 
-/// As wide as the widest table row (border included), at least
-/// [`MIN_WIDTH`], at most `room`.
+/// As wide as the widest table row, a column to spare before the right
+/// border, at least [`MIN_WIDTH`], at most `room`.
 fn overlay_width(rows: &[Row], room: u16) -> u16 {
     let widest = (rows.iter())
         .filter_map(|row| match row {
@@ -391,7 +391,7 @@ fn overlay_width(rows: &[Row], room: u16) -> u16 {
         })
         .max()
         .unwrap_or(0);
-    let width = u16::try_from(widest + 2).unwrap_or(u16::MAX);
+    let width = u16::try_from(widest + 3).unwrap_or(u16::MAX);
     width.max(MIN_WIDTH).min(room)
 }
 
