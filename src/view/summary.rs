@@ -101,7 +101,8 @@ impl SummaryOverlay<'_> {
         loop {
             let rows = self.rows(&s, most_pairs);
             let width = overlay_width(&rows, area.width);
-            let inner = usize::from(width.saturating_sub(2));
+            // Inside the border, and a column to spare before it.
+            let inner = usize::from(width.saturating_sub(3));
             let lines: Vec<Line> = (rows.into_iter())
                 .flat_map(|row| row.laid_out(inner))
                 .collect();

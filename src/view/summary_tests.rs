@@ -7,6 +7,7 @@ use ratatui::widgets::Widget;
 
 use super::tests::{draw, replay, text};
 use super::*;
+use crate::model::fixtures::crashed;
 use crate::model::Model;
 
 /// The lines the summary's own sections start at its left edge; anything
@@ -53,6 +54,14 @@ fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
     let buf = draw(s, w, h);
     let shown = text(&buf);
     let rows = boxed_rows(&buf).unwrap_or_else(|| panic!("a whole box:\n{shown}"));
+    let room = box_width(&buf) - 3;
+    for row in &rows {
+        let n = row.chars().count();
+        assert!(
+            n <= room,
+            "{row:?} leaves no column before the border:\n{shown}"
+        );
+    }
     for row in rows.iter().filter(|r| !r.is_empty() && !r.starts_with(' ')) {
         assert!(
             SECTION_STARTS.iter().any(|start| row.starts_with(start)),
@@ -166,4 +175,21 @@ fn a_short_screen_folds_the_pairs_to_keep_the_checks() {
     assert!(rows.contains(&more), "{more:?} in\n{shown}");
     assert!(rows.iter().any(|r| r.starts_with("checks ")), "{shown}");
     assert!(rows.iter().any(|r| r == "failures none"), "{shown}");
+}
+
+#[test]
+fn a_failure_wraps_under_its_rank() {
+    let m = crashed().model();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&screen(&m, "crash"), w, h);
+        let at = (rows.iter())
+            .position(|r| r.starts_with("  rank 1: index out of bounds"))
+            .expect("the failure");
+        let next = &rows[at + 1];
+        let hung = next.starts_with("    ") && !next.starts_with("     ");
+        assert!(
+            hung && next.ends_with(" at lessons/crash.rs:19"),
+            "{rows:#?}"
+        );
+    }
 }
