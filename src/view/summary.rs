@@ -3,8 +3,8 @@
 //! Laid out row by row before drawing: a table's rows never wrap (the
 //! overlay is as wide as the widest of them, and never narrower than
 //! [`MIN_WIDTH`], whatever the prose), prose wraps under its own indent,
-//! and when the rows outgrow the screen the pair list folds up until the
-//! checks below fit.
+//! and when the rows outgrow the screen the pair list folds up, and then
+//! the blank rows between the parts go, until the checks below fit.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
@@ -43,6 +43,11 @@ impl Row {
         match self {
             Row::Table(line) | Row::Prose(line, _) => line,
         }
+    }
+
+    /// An empty row between parts, left out where rows are short.
+    fn is_gap(&self) -> bool {
+        matches!(self, Row::Table(line) if line.width() == 0)
     }
 
     /// The screen rows this row takes at `width` columns.
@@ -93,24 +98,33 @@ impl SummaryOverlay<'_> {
     }
 
     /// The overlay's width and its screen rows in `area`: every pair up to
-    /// [`MAX_PAIRS`] when the rows fit, else the fewest pairs needed for
-    /// them to fit (at least [`MIN_PAIRS`]).
+    /// [`MAX_PAIRS`] when the rows fit, else the fewest pairs folded for
+    /// them to fit; if even one pair is too many, without the blank rows
+    /// between the parts too (and again as many pairs as fit).
     fn laid_out(&self, area: Rect) -> (u16, Vec<Line<'static>>) {
         let s = self.model.summary();
-        let mut most_pairs = MAX_PAIRS.min(s.pairs.len()).max(MIN_PAIRS);
-        loop {
-            let rows = self.rows(&s, most_pairs);
+        let most = MAX_PAIRS.min(s.pairs.len()).max(MIN_PAIRS);
+        let tries = [true, false]
+            .into_iter()
+            .flat_map(|gaps| (MIN_PAIRS..=most).rev().map(move |pairs| (pairs, gaps)));
+        let mut last = None;
+        for (most_pairs, gaps) in tries {
+            let mut rows = self.rows(&s, most_pairs);
+            if !gaps {
+                rows.retain(|row| !row.is_gap());
+            }
             let width = overlay_width(&rows, area.width);
             // Inside the border, and a column to spare before it.
             let inner = usize::from(width.saturating_sub(3));
             let lines: Vec<Line> = (rows.into_iter())
                 .flat_map(|row| row.laid_out(inner))
                 .collect();
-            if lines.len() + 2 <= usize::from(area.height) || most_pairs <= MIN_PAIRS {
+            if lines.len() + 2 <= usize::from(area.height) {
                 return (width, lines);
             }
-            most_pairs -= 1;
+            last = Some((width, lines));
         }
+        last.expect("a layout tried")
     }
 
     /// Every row: the outcome, the traffic, the time waited, the checks.

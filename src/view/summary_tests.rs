@@ -157,24 +157,38 @@ fn the_seconds_of_8_ranks_take_two_rows_of_whole_entries() {
     }
 }
 
-#[test]
-fn a_short_screen_folds_the_pairs_to_keep_the_checks() {
+/// The rows of the summary of halo on 8 ranks drawn alone in an 80-column
+/// area `height` rows high, after checking its checks are in it, and how
+/// many pairs it lists.
+fn folded(height: u16) -> (Vec<String>, usize) {
     let m = replay("halo8");
     let overlay = SummaryOverlay {
         model: &m,
         theme: Theme::new(false),
     };
-    let all = m.summary().pairs.len();
-    let mut buf = Buffer::empty(Rect::new(0, 0, 80, 16));
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, height));
     overlay.render(buf.area, &mut buf);
     let shown = text(&buf);
     let rows = boxed_rows(&buf).unwrap_or_else(|| panic!("a whole box:\n{shown}"));
-    let listed = rows.iter().filter(|r| r.contains(" → ")).count() - 1;
-    assert!((1..8).contains(&listed), "{shown}");
-    let more = format!(" ... and {} more pairs", all - listed);
-    assert!(rows.contains(&more), "{more:?} in\n{shown}");
     assert!(rows.iter().any(|r| r.starts_with("checks ")), "{shown}");
     assert!(rows.iter().any(|r| r == "failures none"), "{shown}");
+    let listed = rows.iter().filter(|r| r.contains(" → ")).count() - 1;
+    let more = format!(" ... and {} more pairs", m.summary().pairs.len() - listed);
+    assert!(rows.contains(&more), "{more:?} in\n{shown}");
+    (rows, listed)
+}
+
+#[test]
+fn a_short_screen_folds_the_pairs_to_keep_the_checks() {
+    let (rows, listed) = folded(16);
+    assert!((1..8).contains(&listed), "{rows:#?}");
+    assert!(
+        rows.iter().any(String::is_empty),
+        "the parts apart: {rows:#?}"
+    );
+    // Shorter still: the blank rows between the parts go first.
+    let (rows, _) = folded(13);
+    assert!(!rows.iter().any(String::is_empty), "{rows:#?}");
 }
 
 #[test]
