@@ -227,7 +227,7 @@ fn the_summary_lists_puts_gets_and_window_calls() {
     );
     assert!(
         all.contains(
-            " window calls: win_create 1, fence 3, win_free 1 (synchronisation: they move no data)"
+            " window calls: win_create 1, fence 3, win_free 1\n (synchronisation: they move no data)"
         ),
         "{all}"
     );

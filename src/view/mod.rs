@@ -37,6 +37,7 @@ mod theme;
 mod too_small;
 pub mod words;
 mod world;
+mod wrap;
 
 #[cfg(test)]
 mod collective_tests;
@@ -46,6 +47,8 @@ mod heatmap_tests;
 mod hosts_tests;
 #[cfg(test)]
 mod panel_tests;
+#[cfg(test)]
+mod summary_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

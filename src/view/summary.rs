@@ -1,20 +1,76 @@
 //! The run in numbers: traffic per pair, time waited, checks, outcome.
+//!
+//! Laid out row by row before drawing: a table's rows never wrap (the
+//! overlay is as wide as the widest of them, and never narrower than
+//! [`MIN_WIDTH`], whatever the prose), prose wraps under its own indent,
+//! and when the rows outgrow the screen the pair list folds up, and then
+//! the blank rows between the parts go, until the checks below fit.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
+use super::wrap::wrap_line;
 use super::{words, Theme};
 use crate::model::{Model, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
 
-/// Pairs listed before "and N more".
+/// Pairs listed before "and N more", when the screen has room.
 const MAX_PAIRS: usize = 8;
+/// Pairs listed however short the screen.
+const MIN_PAIRS: usize = 1;
 /// Ranks whose time waited is listed one by one.
 const MAX_WAITED: usize = 10;
+/// Ranks per row where they are listed one by one.
+const RANKS_PER_ROW: usize = 5;
+/// The overlay's width, border included, when its tables are narrower.
+const MIN_WIDTH: u16 = 64;
+
+/// A row of the summary as built, before it is laid out.
+enum Row {
+    /// A table's row: kept whole on one screen row.
+    Table(Line<'static>),
+    /// Words that wrap at the overlay's width, the screen rows after the
+    /// first this many columns in.
+    Prose(Line<'static>, usize),
+}
+
+impl Row {
+    fn line(&self) -> &Line<'static> {
+        match self {
+            Row::Table(line) | Row::Prose(line, _) => line,
+        }
+    }
+
+    /// An empty row between parts, left out where rows are short.
+    fn is_gap(&self) -> bool {
+        matches!(self, Row::Table(line) if line.width() == 0)
+    }
+
+    /// The screen rows this row takes at `width` columns.
+    fn laid_out(self, width: usize) -> Vec<Line<'static>> {
+        match self {
+            Row::Table(line) => vec![line],
+            Row::Prose(line, hang) => wrap_line(&line, width, hang),
+        }
+    }
+}
+
+/// An empty row, between the summary's parts.
+fn gap() -> Row {
+    Row::Table(Line::from(""))
+}
+
+/// A bold row that heads a part.
+fn heading(text: impl Into<String>) -> Row {
+    Row::Table(Line::styled(
+        text.into(),
+        Style::new().add_modifier(Modifier::BOLD),
+    ))
+}
 
 pub struct SummaryOverlay<'a> {
     pub model: &'a Model,
@@ -33,33 +89,71 @@ fn outcome_word(o: Outcome) -> &'static str {
 }
 
 impl SummaryOverlay<'_> {
+    /// The summary's lines as built, each pair listed up to [`MAX_PAIRS`],
+    /// before they are wrapped to the overlay.
     pub fn lines(&self) -> Vec<Line<'static>> {
         let s = self.model.summary();
-        let bold = Style::new().add_modifier(Modifier::BOLD);
-        let mut out: Vec<Line> = vec![self.outcome_line(&s), Line::from("")];
-        out.extend(self.pair_lines(&s));
-        out.extend(collective_lines(&s));
-        out.extend(one_sided_lines(&s));
-        out.extend(host_lines(&s, self.theme));
-        out.push(Line::from(""));
-        out.push(Line::styled("seconds waiting in MPI calls", bold));
-        out.extend(per_rank_lines(&s.waited).into_iter().map(Line::from));
+        let rows = self.rows(&s, MAX_PAIRS);
+        rows.iter().map(Row::line).cloned().collect()
+    }
+
+    /// The overlay's width and its screen rows in `area`: every pair up to
+    /// [`MAX_PAIRS`] when the rows fit, else the fewest pairs folded for
+    /// them to fit; if even one pair is too many, without the blank rows
+    /// between the parts too (and again as many pairs as fit).
+    fn laid_out(&self, area: Rect) -> (u16, Vec<Line<'static>>) {
+        let s = self.model.summary();
+        let most = MAX_PAIRS.min(s.pairs.len()).max(MIN_PAIRS);
+        let tries = [true, false]
+            .into_iter()
+            .flat_map(|gaps| (MIN_PAIRS..=most).rev().map(move |pairs| (pairs, gaps)));
+        let mut last = None;
+        for (most_pairs, gaps) in tries {
+            let mut rows = self.rows(&s, most_pairs);
+            if !gaps {
+                rows.retain(|row| !row.is_gap());
+            }
+            let width = overlay_width(&rows, area.width);
+            // Inside the border, and a column to spare before it.
+            let inner = usize::from(width.saturating_sub(3));
+            let lines: Vec<Line> = (rows.into_iter())
+                .flat_map(|row| row.laid_out(inner))
+                .collect();
+            if lines.len() + 2 <= usize::from(area.height) {
+                return (width, lines);
+            }
+            last = Some((width, lines));
+        }
+        last.expect("a layout tried")
+    }
+
+    /// Every row: the outcome, the traffic, the time waited, the checks.
+    fn rows(&self, s: &Summary, most_pairs: usize) -> Vec<Row> {
+        let mut out: Vec<Row> = vec![self.outcome_row(s), gap()];
+        out.extend(self.pair_rows(s, most_pairs));
+        out.extend(collective_rows(s));
+        out.extend(one_sided_rows(s));
+        out.extend(host_rows(s, self.theme));
+        out.push(gap());
+        out.push(heading("seconds waiting in MPI calls"));
+        out.extend(per_rank_rows(&s.waited));
         if s.held.iter().any(|&h| h > 0.0) {
             // The teacher's pace, never counted as waiting.
-            out.push(Line::styled(
-                format!("seconds {} (the teacher's pace)", super::words::HELD),
-                bold,
-            ));
-            out.extend(per_rank_lines(&s.held).into_iter().map(Line::from));
+            out.push(heading(format!(
+                "seconds {} (the teacher's pace)",
+                super::words::HELD
+            )));
+            out.extend(per_rank_rows(&s.held));
         }
-        out.push(Line::from(""));
-        out.extend(self.check_lines(&s));
-        out.extend(self.failure_lines(&s));
+        out.push(gap());
+        out.extend(self.check_rows(s));
+        out.extend(self.failure_rows(s));
         out
     }
 
-    /// `outcome  deadlock: rank 0 ...`, or how far the run is.
-    fn outcome_line(&self, s: &Summary) -> Line<'static> {
+    /// `outcome  deadlock: rank 0 ...`, or how far the run is; a long
+    /// outcome wraps under its first word.
+    fn outcome_row(&self, s: &Summary) -> Row {
         let t = self.theme;
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let outcome = match &s.outcome {
@@ -78,45 +172,46 @@ impl SummaryOverlay<'_> {
             None if self.model.all_done() => vec![Span::raw("all ranks ended")],
             None => vec![Span::raw("still running")],
         };
-        let mut first = vec![Span::styled("outcome  ", bold)];
+        let label = "outcome  ";
+        let mut first = vec![Span::styled(label, bold)];
         first.extend(outcome);
-        Line::from(first)
+        Row::Prose(Line::from(first), label.len())
     }
 
-    /// The messages and bytes of each pair of ranks, then the total.
-    fn pair_lines(&self, s: &Summary) -> Vec<Line<'static>> {
-        let bold = Style::new().add_modifier(Modifier::BOLD);
-        let mut out = vec![Line::styled(" from → to    messages       bytes", bold)];
-        for p in s.pairs.iter().take(MAX_PAIRS) {
-            out.push(Line::from(format!(
-                " {:>4} → {:<4} {:>8}  {:>10}",
-                p.from,
-                p.to,
-                p.messages,
-                bytes(p.bytes)
+    /// The messages and bytes of each pair of ranks, up to `most_pairs`
+    /// of them, then the total.
+    fn pair_rows(&self, s: &Summary, most_pairs: usize) -> Vec<Row> {
+        let row = |from: &str, to: &str, messages: &str, amount: &str| {
+            let cells = format!(" {from:>4} → {to:<4} {messages:>8}  {amount:>10}");
+            cells.trim_end().to_string()
+        };
+        let mut out = vec![heading(row("from", "to", "messages", "bytes"))];
+        for p in s.pairs.iter().take(most_pairs) {
+            let (from, to) = (p.from.to_string(), p.to.to_string());
+            let line = row(&from, &to, &p.messages.to_string(), &bytes(p.bytes));
+            out.push(Row::Table(Line::from(line)));
+        }
+        if s.pairs.len() > most_pairs {
+            out.push(Row::Table(Line::styled(
+                format!(" ... and {} more pairs", s.pairs.len() - most_pairs),
+                self.theme.dim(),
             )));
         }
-        if s.pairs.len() > MAX_PAIRS {
-            out.push(Line::styled(
-                format!(" ... and {} more pairs", s.pairs.len() - MAX_PAIRS),
-                self.theme.dim(),
-            ));
-        }
-        out.push(Line::from(format!(
+        out.push(Row::Table(Line::from(format!(
             " {:<11} {:>8}  {:>10}",
             "total",
             s.total_messages(),
             bytes(s.total_bytes())
-        )));
+        ))));
         out
     }
 
     /// `checks   3 passed, 1 failed`, then the first failed checks.
-    fn check_lines(&self, s: &Summary) -> Vec<Line<'static>> {
+    fn check_rows(&self, s: &Summary) -> Vec<Row> {
         let t = self.theme;
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let (ok, bad) = (s.checks_passed(), s.checks_failed());
-        let mut out = vec![Line::from(vec![
+        let mut out = vec![Row::Table(Line::from(vec![
             Span::styled("checks   ", bold),
             Span::styled(
                 format!("{ok} passed"),
@@ -127,126 +222,165 @@ impl SummaryOverlay<'_> {
                 format!("{bad} failed"),
                 if bad > 0 { t.error() } else { Style::new() },
             ),
-        ])];
+        ]))];
         for c in s.checks.iter().filter(|c| !c.passed).take(5) {
-            out.push(Line::styled(
-                format!("  FAILED rank {}: {}", c.rank, c.what),
-                t.error(),
-            ));
+            let line = Line::styled(format!("  FAILED rank {}: {}", c.rank, c.what), t.error());
+            out.push(Row::Prose(line, 4));
         }
         out
     }
 
     /// `failures none`, or how many and the first of them.
-    fn failure_lines(&self, s: &Summary) -> Vec<Line<'static>> {
+    fn failure_rows(&self, s: &Summary) -> Vec<Row> {
         let t = self.theme;
         if s.failures.is_empty() {
             let bold = Style::new().add_modifier(Modifier::BOLD);
-            return vec![Line::from(vec![
+            return vec![Row::Table(Line::from(vec![
                 Span::styled("failures ", bold),
                 Span::raw("none"),
-            ])];
+            ]))];
         }
-        let mut out = vec![Line::styled(
+        let mut out = vec![Row::Table(Line::styled(
             format!("failures {}", s.failures.len()),
             t.error(),
-        )];
+        ))];
         for f in s.failures.iter().take(5) {
             let site = f
                 .site
                 .as_ref()
                 .map(|s| format!(" at {s}"))
                 .unwrap_or_default();
-            out.push(Line::styled(
-                format!("  rank {}: {}{site}", f.rank, f.message),
-                t.error(),
-            ));
+            let line = Line::styled(format!("  rank {}: {}{site}", f.rank, f.message), t.error());
+            out.push(Row::Prose(line, 4));
         }
         out
     }
 }
 
+/// A kind of data movement in a table: its name, how many transfers,
+/// their bytes, and which way the data goes (empty on the total).
+struct Kind {
+    name: String,
+    transfers: u64,
+    bytes: u64,
+    way: &'static str,
+}
+
+/// The name column's width in the tables of kinds: wide enough for
+/// `iallreduce sum`, and wider for a longer name.
+const KIND_WIDTH: usize = 14;
+
+/// A table of kinds under a bold `title` row, the columns as wide as the
+/// longest name.
+fn kind_table(title: &str, kinds: &[Kind]) -> Vec<Row> {
+    let name_width = (kinds.iter())
+        .map(|k| k.name.chars().count())
+        .fold(KIND_WIDTH, usize::max);
+    let row = |name: &str, transfers: &str, bytes: &str, way: &str| {
+        let cells = format!(" {name:<name_width$} {transfers:>9}  {bytes:>10}  {way}");
+        cells.trim_end().to_string()
+    };
+    let mut out = vec![gap(), heading(row(title, "transfers", "bytes", ""))];
+    for k in kinds {
+        let (transfers, amount) = (k.transfers.to_string(), bytes(k.bytes));
+        out.push(Row::Table(Line::from(row(
+            &k.name, &transfers, &amount, k.way,
+        ))));
+    }
+    out
+}
+
 /// The data each kind of collective moved, and the total: counted apart
 /// from the point-to-point messages above.
-fn collective_lines(s: &Summary) -> Vec<Line<'static>> {
+fn collective_rows(s: &Summary) -> Vec<Row> {
     if s.collectives.is_empty() {
         return Vec::new();
     }
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut out = vec![
-        Line::from(""),
-        Line::styled(" collective      transfers       bytes", bold),
-    ];
-    for k in &s.collectives {
-        let Some(op) = k.op else { continue };
-        out.push(Line::from(format!(
-            " {:<14} {:>9}  {:>10}  {}",
-            words::collective_name(op, k.reduce.as_deref()),
-            k.flows,
-            bytes(k.bytes),
-            words::movement(op)
-        )));
-    }
-    out.push(Line::from(format!(
-        " {:<14} {:>9}  {:>10}",
-        "total",
-        s.collective_flows(),
-        bytes(s.collective_bytes())
-    )));
-    out.push(Line::from(format!(" ({})", words::COLLECTIVE_NOTE)));
+    let mut kinds: Vec<Kind> = (s.collectives.iter())
+        .filter_map(|k| {
+            let op = k.op?;
+            Some(Kind {
+                name: words::collective_name(op, k.reduce.as_deref()),
+                transfers: k.flows,
+                bytes: k.bytes,
+                way: words::movement(op),
+            })
+        })
+        .collect();
+    kinds.push(Kind {
+        name: "total".into(),
+        transfers: s.collective_flows(),
+        bytes: s.collective_bytes(),
+        way: "",
+    });
+    let mut out = kind_table("collective", &kinds);
+    out.push(note(words::COLLECTIVE_NOTE));
     out
 }
 
 /// The data each kind of one-sided transfer moved, then the window calls,
 /// which move none.
-fn one_sided_lines(s: &Summary) -> Vec<Line<'static>> {
-    let bold = Style::new().add_modifier(Modifier::BOLD);
+fn one_sided_rows(s: &Summary) -> Vec<Row> {
+    let kinds: Vec<Kind> = (s.one_sided.iter())
+        .map(|k| Kind {
+            name: k.op.name().to_string(),
+            transfers: k.transfers,
+            bytes: k.bytes,
+            way: words::one_sided_movement(k.op),
+        })
+        .collect();
     let mut out = Vec::new();
-    if !s.one_sided.is_empty() {
-        out.push(Line::from(""));
-        out.push(Line::styled(" one-sided       transfers       bytes", bold));
+    if !kinds.is_empty() {
+        out = kind_table("one-sided", &kinds);
     }
-    for k in &s.one_sided {
-        out.push(Line::from(format!(
-            " {:<14} {:>9}  {:>10}  {}",
-            k.op.name(),
-            k.transfers,
-            bytes(k.bytes),
-            words::one_sided_movement(k.op)
-        )));
-    }
-    if let Some(line) = words::window_calls(&s.window_calls) {
-        out.push(Line::from(format!(" {line}")));
+    if let Some(counts) = words::window_call_counts(&s.window_calls) {
+        // Continued under the first call, past `window calls: `.
+        let hang = counts.find(": ").map_or(1, |at| at + 3);
+        out.push(Row::Prose(Line::from(format!(" {counts}")), hang));
+        out.push(note(words::WINDOW_CALLS_NOTE));
     }
     out
 }
 
+/// ` (what the numbers above mean)`, continued inside its parenthesis.
+fn note(text: &str) -> Row {
+    Row::Prose(Line::from(format!(" ({text})")), 2)
+}
+
 /// Across hosts: each kind of traffic within a host and across hosts.
-fn host_lines(s: &Summary, theme: Theme) -> Vec<Line<'static>> {
+fn host_rows(s: &Summary, theme: Theme) -> Vec<Row> {
     let Some(h) = &s.hosts else {
         return Vec::new();
     };
-    let bold = Style::new().add_modifier(Modifier::BOLD);
-    let mut out = vec![Line::from(""), Line::styled(" hosts", bold)];
+    let mut out = vec![gap(), heading(" hosts")];
     for (line, crossed) in words::host_split_lines(h) {
         let style = if crossed {
             theme.crossing()
         } else {
             Style::new()
         };
-        out.push(Line::styled(format!(" {line}"), style));
+        out.push(Row::Prose(Line::styled(format!(" {line}"), style), 3));
     }
     out
 }
 
-/// Each rank's seconds (waited, or held) when they fit on one line; else
-/// the ranks with the most and what all of them had on average, so the
-/// checks below stay on screen with 64 ranks.
+/// Each rank's seconds (waited, or held), [`RANKS_PER_ROW`] to a row, when
+/// there are few ranks; else the ranks with the most and what all of them
+/// had on average, so the checks below stay on screen with 64 ranks.
+fn per_rank_rows(waited: &[f64]) -> Vec<Row> {
+    per_rank_lines(waited)
+        .into_iter()
+        .map(|text| Row::Table(Line::from(text)))
+        .collect()
+}
+
 fn per_rank_lines(waited: &[f64]) -> Vec<String> {
     let one = |(r, w): (usize, &f64)| format!("{r}: {w:.3}");
     if waited.len() <= MAX_WAITED {
         let all: Vec<String> = waited.iter().enumerate().map(one).collect();
-        return vec![format!(" {}", all.join("   "))];
+        return (all.chunks(RANKS_PER_ROW))
+            .map(|row| format!(" {}", row.join("   ")))
+            .collect();
     }
     let mut order: Vec<(usize, &f64)> = waited.iter().enumerate().collect();
     order.sort_by(|a, b| b.1.total_cmp(a.1).then(a.0.cmp(&b.0)));
@@ -262,15 +396,27 @@ fn per_rank_lines(waited: &[f64]) -> Vec<String> {
     ]
 }
 
+/// As wide as the widest table row, a column to spare before the right
+/// border, at least [`MIN_WIDTH`], at most `room`.
+fn overlay_width(rows: &[Row], room: u16) -> u16 {
+    let widest = (rows.iter())
+        .filter_map(|row| match row {
+            Row::Table(line) => Some(line.width()),
+            Row::Prose(..) => None,
+        })
+        .max()
+        .unwrap_or(0);
+    let width = u16::try_from(widest + 3).unwrap_or(u16::MAX);
+    width.max(MIN_WIDTH).min(room)
+}
+
 impl Widget for &SummaryOverlay<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let lines = self.lines();
+        let (width, lines) = self.laid_out(area);
         let h = (lines.len() as u16 + 2).min(area.height);
-        let w = 64.min(area.width);
-        let popup = area.centered(Constraint::Length(w), Constraint::Length(h));
+        let popup = area.centered(Constraint::Length(width), Constraint::Length(h));
         Clear.render(popup, buf);
         Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
             .block(
                 Block::bordered()
                     .title(" summary ")

@@ -254,11 +254,17 @@ pub const WINDOW_CALLS_NOTE: &str = "synchronisation: they move no data";
 /// they move no data)`: each window call made together, and how many
 /// times; None without window calls.
 pub fn window_calls(calls: &[(Op, u64)]) -> Option<String> {
+    window_call_counts(calls).map(|counts| format!("{counts} ({WINDOW_CALLS_NOTE})"))
+}
+
+/// `window calls: win_create 1, fence 3, win_free 1`: [`window_calls`]
+/// without its note, for where the note has a line of its own.
+pub fn window_call_counts(calls: &[(Op, u64)]) -> Option<String> {
     let each: Vec<String> = calls
         .iter()
         .map(|(op, n)| format!("{} {n}", op.name()))
         .collect();
-    (!calls.is_empty()).then(|| format!("window calls: {} ({WINDOW_CALLS_NOTE})", each.join(", ")))
+    (!calls.is_empty()).then(|| format!("window calls: {}", each.join(", ")))
 }
 
 /// What the collective counts mean, wherever they are shown.

@@ -1,0 +1,209 @@
+//! The summary overlay laid out on real runs (recorded lessons, replayed):
+//! its rows fit the box, and what does not fit folds instead of being cut.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use super::tests::{draw, replay, text};
+use super::*;
+use crate::model::fixtures::crashed;
+use crate::model::Model;
+
+/// The lines the summary's own sections start at its left edge; anything
+/// else there is a word wrapped onto the edge.
+const SECTION_STARTS: [&str; 4] = ["outcome ", "seconds ", "checks ", "failures "];
+
+fn screen<'a>(model: &'a Model, lesson: &str) -> Screen<'a> {
+    let info = LessonInfo::from(crate::lessons::find(lesson).expect("lesson"));
+    let mut s = Screen::following(model, info);
+    s.status.speed_label = "1x".into();
+    s.status.mode = Mode::Done;
+    s.now = model.now();
+    s.show_summary = true;
+    s
+}
+
+/// The rows inside the summary's box, border cut off; None when the box
+/// is not drawn whole (its top or bottom edge missing).
+fn boxed_rows(buf: &Buffer) -> Option<Vec<String>> {
+    let rows: Vec<Vec<String>> = (0..buf.area.height)
+        .map(|y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect();
+    let (top, left) = rows.iter().enumerate().find_map(|(y, row)| {
+        let x = row.windows(9).position(|w| w.concat() == "┌ summary")?;
+        Some((y, x))
+    })?;
+    let right = (left + 1..rows[top].len()).find(|&x| rows[top][x] == "┐")?;
+    let bottom = (top + 1..rows.len()).find(|&y| rows[y][left] == "└")?;
+    Some(
+        rows[top + 1..bottom]
+            .iter()
+            .map(|row| row[left + 1..right].concat().trim_end().to_string())
+            .collect(),
+    )
+}
+
+/// Every row of the box at `w`x`h`, after checking that none wraps a word
+/// onto its left edge and that the run's checks and failures are in it.
+fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
+    let buf = draw(s, w, h);
+    let shown = text(&buf);
+    let rows = boxed_rows(&buf).unwrap_or_else(|| panic!("a whole box:\n{shown}"));
+    let room = box_width(&buf) - 3;
+    for row in &rows {
+        let n = row.chars().count();
+        assert!(
+            n <= room,
+            "{row:?} leaves no column before the border:\n{shown}"
+        );
+    }
+    for row in rows.iter().filter(|r| !r.is_empty() && !r.starts_with(' ')) {
+        assert!(
+            SECTION_STARTS.iter().any(|start| row.starts_with(start)),
+            "{row:?} wrapped onto the box's edge at {w}x{h}:\n{shown}"
+        );
+    }
+    assert!(rows.iter().any(|r| r.starts_with("checks ")), "{shown}");
+    assert!(rows.iter().any(|r| r.starts_with("failures ")), "{shown}");
+    rows
+}
+
+#[test]
+fn the_one_sided_summary_keeps_each_transfer_on_one_row() {
+    let m = replay("one_sided");
+    let s = screen(&m, "one-sided");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&s, w, h);
+        let row = |start: &str| rows.iter().find(|r| r.starts_with(start)).cloned();
+        let put = row(" put ").expect("a put row");
+        assert!(put.ends_with("  origin -> target's window"), "{put:?}");
+        let get = row(" get ").expect("a get row");
+        assert!(get.ends_with("  target's window -> origin"), "{get:?}");
+        let calls = row(" window calls: ").expect("the window calls");
+        assert_eq!(calls, " window calls: win_create 1, fence 3, win_free 1");
+        assert!(row("checks   5 passed, 0 failed").is_some(), "{rows:#?}");
+        // As wide as the put row, and a column to spare.
+        assert_eq!(box_width(&draw(&s, w, h)), put.chars().count() + 3);
+    }
+    insta::assert_snapshot!("summary_one_sided_80x24", text(&draw(&s, 80, 24)));
+    insta::assert_snapshot!("summary_one_sided_120x40", text(&draw(&s, 120, 40)));
+}
+
+#[test]
+fn every_recorded_summary_fits_its_box() {
+    for (fixture, lesson) in [
+        ("broadcast", "broadcast"),
+        ("deadlock", "deadlock"),
+        ("halo8", "halo"),
+        ("nonblocking", "nonblocking"),
+        ("reduce", "reduce"),
+        ("ring", "ring"),
+        ("ring64", "ring"),
+        ("scatter_gather", "scatter-gather"),
+        ("send_recv", "send-recv"),
+    ] {
+        let m = replay(fixture);
+        for (w, h) in [(80, 24), (120, 40)] {
+            fitted_rows(&screen(&m, lesson), w, h);
+        }
+    }
+}
+
+/// The box's width, border included, from its top edge.
+fn box_width(buf: &Buffer) -> usize {
+    let shown = text(buf);
+    let top = shown
+        .lines()
+        .find(|l| l.contains("┌ summary"))
+        .expect("a box");
+    let edge: String = top.split("┌ summary").nth(1).expect("a top edge").into();
+    edge.split('┐').next().expect("a corner").chars().count() + "┌ summary┐".chars().count()
+}
+
+#[test]
+fn a_prose_note_wraps_under_itself_and_never_widens_the_box() {
+    let m = replay("reduce");
+    let s = screen(&m, "reduce");
+    assert_eq!(box_width(&draw(&s, 120, 40)), 64);
+    let rows = fitted_rows(&s, 120, 40);
+    let note = rows
+        .iter()
+        .position(|r| r.starts_with(" (the data"))
+        .unwrap();
+    assert!(rows[note + 1].starts_with("  library's"), "{rows:#?}");
+}
+
+#[test]
+fn the_seconds_of_8_ranks_take_two_rows_of_whole_entries() {
+    let m = replay("halo8");
+    let rows = fitted_rows(&screen(&m, "halo"), 120, 40);
+    let title = rows
+        .iter()
+        .position(|r| r == "seconds waiting in MPI calls");
+    let first = title.expect("the seconds waited") + 1;
+    let entries =
+        |row: &str| -> Vec<String> { row.split("   ").map(|e| e.trim().to_string()).collect() };
+    let (one, two) = (entries(&rows[first]), entries(&rows[first + 1]));
+    assert_eq!((one.len(), two.len()), (5, 3), "{rows:#?}");
+    for (rank, entry) in one.iter().chain(&two).enumerate() {
+        let (r, seconds) = entry.split_once(": ").expect("rank: seconds");
+        assert_eq!(r, rank.to_string());
+        assert!(seconds.parse::<f64>().is_ok(), "{entry:?}");
+    }
+}
+
+/// The rows of the summary of halo on 8 ranks drawn alone in an 80-column
+/// area `height` rows high, after checking its checks are in it, and how
+/// many pairs it lists.
+fn folded(height: u16) -> (Vec<String>, usize) {
+    let m = replay("halo8");
+    let overlay = SummaryOverlay {
+        model: &m,
+        theme: Theme::new(false),
+    };
+    let mut buf = Buffer::empty(Rect::new(0, 0, 80, height));
+    overlay.render(buf.area, &mut buf);
+    let shown = text(&buf);
+    let rows = boxed_rows(&buf).unwrap_or_else(|| panic!("a whole box:\n{shown}"));
+    assert!(rows.iter().any(|r| r.starts_with("checks ")), "{shown}");
+    assert!(rows.iter().any(|r| r == "failures none"), "{shown}");
+    let listed = rows.iter().filter(|r| r.contains(" → ")).count() - 1;
+    let more = format!(" ... and {} more pairs", m.summary().pairs.len() - listed);
+    assert!(rows.contains(&more), "{more:?} in\n{shown}");
+    (rows, listed)
+}
+
+#[test]
+fn a_short_screen_folds_the_pairs_to_keep_the_checks() {
+    let (rows, listed) = folded(16);
+    assert!((1..8).contains(&listed), "{rows:#?}");
+    assert!(
+        rows.iter().any(String::is_empty),
+        "the parts apart: {rows:#?}"
+    );
+    // Shorter still: the blank rows between the parts go first.
+    let (rows, _) = folded(13);
+    assert!(!rows.iter().any(String::is_empty), "{rows:#?}");
+}
+
+#[test]
+fn a_failure_wraps_under_its_rank() {
+    let m = crashed().model();
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&screen(&m, "crash"), w, h);
+        let at = (rows.iter())
+            .position(|r| r.starts_with("  rank 1: index out of bounds"))
+            .expect("the failure");
+        let next = &rows[at + 1];
+        let hung = next.starts_with("    ") && !next.starts_with("     ");
+        assert!(
+            hung && next.ends_with(" at lessons/crash.rs:19"),
+            "{rows:#?}"
+        );
+    }
+}
