@@ -24,6 +24,9 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         ));
     }
     out.push_str(&collective_text(s));
+    if let Some(line) = words::communicator_calls(&s.communicator_calls) {
+        out.push_str(&format!("   {line}\n"));
+    }
     out.push_str(&one_sided_text(s));
     out.push_str(&host_split_text(s));
     out.push_str(&format!(
