@@ -3,7 +3,7 @@
 //! Real runs, recorded, replayed up to the end they recorded: the overlay
 //! must say then what the run recorded at its end.
 
-use super::summary_tests::{fitted_rows, screen};
+use super::summary_tests::{fitted_rows, screen, watched_summary};
 use super::tests::{draw, fixture, text};
 use super::*;
 use crate::model::fixtures::crashed;
@@ -28,15 +28,8 @@ fn before_the_end(name: &str) -> (Model, Outcome, String) {
 
 /// A watched program's screen, live.
 fn watched<'a>(model: &'a Model, file: &'a str) -> Screen<'a> {
-    let info = LessonInfo {
-        name: file,
-        title: words::WATCHED_TITLE,
-        file,
-        source: "",
-        explanation: "",
-    };
-    let mut s = Screen::following(model, info);
-    s.show_summary = true;
+    let mut s = watched_summary(model, file);
+    s.status.mode = Mode::Live;
     s
 }
 

@@ -211,7 +211,7 @@ fn a_failure_wraps_under_its_rank() {
 }
 
 /// A watched program's summary at the end of its recorded run.
-fn watched_summary<'a>(model: &'a Model, file: &'a str) -> Screen<'a> {
+pub(super) fn watched_summary<'a>(model: &'a Model, file: &'a str) -> Screen<'a> {
     let info = LessonInfo {
         name: file,
         title: words::WATCHED_TITLE,
