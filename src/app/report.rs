@@ -24,6 +24,9 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
         ));
     }
     out.push_str(&collective_text(s));
+    if let Some(line) = words::communicator_calls(&s.communicator_calls) {
+        out.push_str(&format!("   {line}\n"));
+    }
     out.push_str(&one_sided_text(s));
     out.push_str(&host_split_text(s));
     out.push_str(&format!(
@@ -180,6 +183,51 @@ fn host_split_text(s: &Summary) -> String {
 mod tests {
     use super::*;
     use crate::model::fixtures::ring_on_hosts;
+    use crate::model::Model;
+
+    /// The summary of a recorded run (tests/fixtures) replayed to its end.
+    fn replayed(name: &str) -> Summary {
+        let path = format!("{}/tests/fixtures/{name}.jsonl", env!("CARGO_MANIFEST_DIR"));
+        let trace = crate::trace::read_trace(std::path::Path::new(&path)).expect("fixture");
+        let mut m = Model::new(trace.header);
+        for e in &trace.events {
+            m.apply(e);
+        }
+        m.summary()
+    }
+
+    #[test]
+    fn every_collective_a_watched_program_made_has_the_data_it_moved() {
+        let text = summary_text(&replayed("started_collectives"), 113, 0);
+        for line in [
+            "reduce_scatter: 1 call moved 48 B in 12 transfers (all -> each its part, combined)",
+            "reduce_scatter_block: 1 call moved 48 B in 12 transfers (all -> each its part, combined)",
+            "exscan: 1 call moved 24 B in 6 transfers (each -> the ranks after it)",
+            "allgatherv: 1 call moved 48 B in 12 transfers (all -> all)",
+            "alltoallv: 1 call moved 48 B in 12 transfers (each -> each its chunk)",
+            "ibcast: 1 call moved 12 B in 3 transfers (root -> all)",
+        ] {
+            assert!(text.contains(&format!("   collective {line}\n")), "{text}");
+        }
+        assert!(
+            !text.contains("no data") && !text.contains("ibarrier"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn communicator_calls_have_a_line_of_their_own() {
+        let text = summary_text(&replayed("topology"), 100, 0);
+        assert!(
+            text.contains(
+                "   communicator calls: comm_split 1, comm_create 1, cart_create 1, \
+                 intercomm_create 2 (they make communicators and move no data)\n"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("collective comm_create"), "{text}");
+        assert!(!text.contains("collective cart_create"), "{text}");
+    }
 
     #[test]
     fn the_log_starts_with_every_host_and_its_ranks() {

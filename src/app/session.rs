@@ -34,15 +34,7 @@ impl Failure {
     /// `rank 2 failed at lessons/crash.rs:14: index out of bounds`; a rank
     /// killed from outside is its whole sentence (see `vanished`).
     pub fn describe(&self) -> String {
-        if self.message.starts_with("rank ") {
-            return self.message.clone();
-        }
-        let at = self
-            .site
-            .as_ref()
-            .map(|s| format!(" at {s}"))
-            .unwrap_or_default();
-        format!("rank {} failed{at}: {}", self.rank, self.message)
+        crate::view::words::rank_failed(self.rank, &self.message, self.site.as_ref())
     }
 }
 

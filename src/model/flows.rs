@@ -1,7 +1,8 @@
 //! Collectives as the data they move between ranks: the logical movement
 //! (bcast root -> all, scatter root -> each, gather and reduce each ->
-//! root, allreduce, allgather and alltoall all -> all, scan each -> the
-//! ranks after it), not the library's internal algorithm. A flow is in
+//! root, allreduce, allgather, alltoall and reduce_scatter all -> all,
+//! scan and exscan each -> the ranks after it; a nonblocking collective as
+//! its blocking form), not the library's internal algorithm. A flow is in
 //! flight from when its source rank entered the collective until its
 //! destination rank left it. Flows are shown as [`Message`]s, so the
 //! panels that show messages show them too, and counted apart from the
@@ -69,9 +70,7 @@ impl Flows {
     pub fn enter(&mut self, rank: Rank, call: &Call, t: f64) {
         let Some(cp) = &call.collective else { return };
         // No data moves: synchronisation, communicators, windows.
-        if matches!(call.op, Op::Barrier | Op::CommSplit | Op::CommDup)
-            || super::rma::is_window_call(call.op)
-        {
+        if moves_like(call.op).is_none() {
             return;
         }
         let record = self
@@ -203,19 +202,30 @@ impl Record {
         let ranks = self.ranks();
         let entered = |r: &Rank| self.parts.contains_key(r);
         let others = |r: Rank| ranks.iter().copied().filter(move |&s| s != r);
-        match (self.op, self.root) {
-            (Op::Bcast | Op::Scatter | Op::Scatterv, Some(root)) if entered(&root) => {
+        match (moves_like(self.op), self.root) {
+            (Some(Op::Bcast | Op::Scatter | Op::Scatterv), Some(root)) if entered(&root) => {
                 others(root).map(|to| (root, to)).collect()
             }
-            (Op::Gather | Op::Gatherv | Op::Reduce, Some(root)) => (ranks.iter())
+            (Some(Op::Gather | Op::Gatherv | Op::Reduce), Some(root)) => (ranks.iter())
                 .filter(|r| **r != root && entered(r))
                 .map(|&from| (from, root))
                 .collect(),
-            (Op::Allreduce | Op::Iallreduce | Op::Allgather | Op::Alltoall, _) => (ranks.iter())
+            (
+                Some(
+                    Op::Allreduce
+                    | Op::Allgather
+                    | Op::Allgatherv
+                    | Op::Alltoall
+                    | Op::Alltoallv
+                    | Op::ReduceScatter
+                    | Op::ReduceScatterBlock,
+                ),
+                _,
+            ) => (ranks.iter())
                 .filter(|r| entered(r))
                 .flat_map(|&from| others(from).map(move |to| (from, to)))
                 .collect(),
-            (Op::Scan, _) => (ranks.iter())
+            (Some(Op::Scan | Op::Exscan), _) => (ranks.iter())
                 .filter(|r| entered(r))
                 .flat_map(|&from| {
                     (ranks.iter().copied().filter(move |&to| to > from)).map(move |to| (from, to))
@@ -234,20 +244,23 @@ impl Record {
     }
 
     /// The data `from` sends `to`: the sender's share, except a scatter's
-    /// chunk, which is the receiver's.
+    /// chunk, which is the receiver's, and in reduce_scatter and alltoallv
+    /// the receiver's part of the sender's vector.
     fn flow(&self, from: Rank, to: Rank) -> Option<Message> {
         let source = self.parts.get(&from)?;
         let dest = self.parts.get(&to);
-        let chunk = matches!(self.op, Op::Scatter | Op::Scatterv);
-        let sized = if chunk {
-            dest.unwrap_or(source)
-        } else {
-            source
-        };
-        let values = if chunk {
-            dest.and_then(|d| d.got.clone())
-        } else {
-            source.put.clone()
+        let (sized, count, bytes, values) = match moves_like(self.op) {
+            Some(Op::Scatter | Op::Scatterv) => {
+                let sized = dest.unwrap_or(source);
+                let values = dest.and_then(|d| d.got.clone());
+                (sized, sized.count, sized.bytes, values)
+            }
+            Some(Op::ReduceScatter | Op::ReduceScatterBlock | Op::Alltoallv) => {
+                let (count, bytes) = self.part_for(source, to);
+                // The preview is of the whole vector, not of this part.
+                (source, count, bytes, None)
+            }
+            _ => (source, source.count, source.bytes, source.put.clone()),
         };
         let delivered_at = dest.and_then(|d| d.left);
         Some(Message {
@@ -258,9 +271,9 @@ impl Record {
                 comm: self.comm,
                 k: self.instance,
             },
-            count: sized.count,
+            count,
             datatype: sized.datatype.clone(),
-            bytes: sized.bytes,
+            bytes,
             sent_at: source.entered,
             send_call: source.call,
             site: source.site.clone(),
@@ -279,4 +292,77 @@ impl Record {
             order: 0,
         })
     }
+
+    /// The part of `source`'s vector meant for rank `to`. The record has
+    /// each rank's whole vector, not the count of each part, so this is an
+    /// even share of it: over all the ranks the parts add up to the vector
+    /// (exact for reduce_scatter_block, whose parts are equal).
+    fn part_for(&self, source: &Part, to: Rank) -> (u64, u64) {
+        let parts = u64::from(self.members.max(1));
+        let index = (self.ranks().iter()).position(|&r| r == to).unwrap_or(0) as u64;
+        let count = share(source.count, parts, index);
+        let bytes = match source.count {
+            0 => share(source.bytes, parts, index),
+            whole => source.bytes / whole * count,
+        };
+        (count, bytes)
+    }
+}
+
+/// Part `index` of `total` cut into `parts` as even as whole numbers let.
+fn share(total: u64, parts: u64, index: u64) -> u64 {
+    let upto = |i: u64| u128::from(total) * u128::from(i) / u128::from(parts);
+    u64::try_from(upto(index + 1) - upto(index)).unwrap_or(u64::MAX)
+}
+
+/// The blocking collective whose data movement `op` has: itself, or for a
+/// nonblocking collective its blocking form. None for a call that moves no
+/// data: a barrier, a communicator or window call, anything else.
+pub fn moves_like(op: Op) -> Option<Op> {
+    let blocking = match op {
+        Op::Ibcast => Op::Bcast,
+        Op::Iscatter => Op::Scatter,
+        Op::Iscatterv => Op::Scatterv,
+        Op::Igather => Op::Gather,
+        Op::Igatherv => Op::Gatherv,
+        Op::Iallgather => Op::Allgather,
+        Op::Iallgatherv => Op::Allgatherv,
+        Op::Ialltoall => Op::Alltoall,
+        Op::Ialltoallv => Op::Alltoallv,
+        Op::Ireduce => Op::Reduce,
+        Op::Iallreduce => Op::Allreduce,
+        Op::IreduceScatter => Op::ReduceScatter,
+        Op::IreduceScatterBlock => Op::ReduceScatterBlock,
+        Op::Iscan => Op::Scan,
+        Op::Iexscan => Op::Exscan,
+        op => op,
+    };
+    let moves = matches!(
+        blocking,
+        Op::Bcast
+            | Op::Scatter
+            | Op::Scatterv
+            | Op::Gather
+            | Op::Gatherv
+            | Op::Reduce
+            | Op::Allreduce
+            | Op::Allgather
+            | Op::Allgatherv
+            | Op::Alltoall
+            | Op::Alltoallv
+            | Op::ReduceScatter
+            | Op::ReduceScatterBlock
+            | Op::Scan
+            | Op::Exscan
+    );
+    moves.then_some(blocking)
+}
+
+/// A call that makes (or joins) communicators: collective, and no user
+/// data moves.
+pub fn is_communicator_call(op: Op) -> bool {
+    matches!(
+        op,
+        Op::CommSplit | Op::CommDup | Op::CommCreate | Op::CartCreate | Op::IntercommCreate
+    )
 }

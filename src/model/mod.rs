@@ -16,6 +16,8 @@ mod summary;
 mod timeline;
 
 #[cfg(test)]
+mod collective_count_tests;
+#[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod poll_tests;
@@ -31,7 +33,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 pub use deadlock::{Deadlock, Stuck, Waiter};
-pub use flows::{CollectiveStats, FLOWS_KEPT};
+pub use flows::{is_communicator_call, moves_like, CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, is_poll, Polling, RankState, RankView, Request};
 pub use rma::TRANSFERS_KEPT;
@@ -419,6 +421,7 @@ impl Model {
             if !self.collectives.contains_key(&key) {
                 // The first of its ranks: the collective counts once.
                 self.rma.synchronise(call.op);
+                self.stats.together(call.op);
             }
             self.collectives
                 .entry(key)

@@ -57,6 +57,9 @@ pub struct Summary {
     pub window_calls: Vec<(Op, u64)>,
     /// Traffic within hosts and across them, when the run spans hosts.
     pub hosts: Option<HostTraffic>,
+    /// Calls that make communicators (`comm_split`, `comm_dup`...), which
+    /// move no user data, with how many times the ranks made each together.
+    pub communicator_calls: Vec<(Op, u64)>,
 }
 
 /// One kind of one-sided transfer: how many and the bytes they moved.
@@ -155,6 +158,8 @@ pub(crate) struct Stats {
     pub checks: Vec<CheckResult>,
     pub failures: Vec<Failure>,
     pub outcome: Option<(Outcome, String)>,
+    /// Communicator calls made together, per op.
+    pub communicator_calls: BTreeMap<u8, (Op, u64)>,
 }
 
 impl Stats {
@@ -162,6 +167,14 @@ impl Stats {
         let e = self.pairs.entry((from, to)).or_default();
         e.0 += 1;
         e.1 += bytes;
+    }
+
+    /// The ranks began collective `op` together (each collective once):
+    /// counted when it makes communicators.
+    pub fn together(&mut self, op: Op) {
+        if super::flows::is_communicator_call(op) {
+            self.communicator_calls.entry(op as u8).or_insert((op, 0)).1 += 1;
+        }
     }
 
     pub fn summary(&self, waited: Vec<f64>, held: Vec<f64>) -> Summary {
@@ -178,6 +191,7 @@ impl Stats {
             one_sided_pairs: Vec::new(),
             window_calls: Vec::new(),
             hosts: None,
+            communicator_calls: self.communicator_calls.values().copied().collect(),
         }
     }
 }

@@ -210,6 +210,8 @@ fn the_summary_lists_puts_gets_and_window_calls() {
     let m = one_sided().model();
     let lines: Vec<String> = SummaryOverlay {
         model: &m,
+        deadlock: None,
+        mode: Mode::Done,
         theme: Theme::new(false),
     }
     .lines()

@@ -48,6 +48,8 @@ mod hosts_tests;
 #[cfg(test)]
 mod panel_tests;
 #[cfg(test)]
+mod summary_outcome_tests;
+#[cfg(test)]
 mod summary_tests;
 #[cfg(test)]
 mod tests;
@@ -399,6 +401,8 @@ impl Screen<'_> {
         if self.show_summary {
             SummaryOverlay {
                 model: self.model,
+                deadlock: self.deadlock,
+                mode: self.status.mode,
                 theme,
             }
             .render(areas.main, buf);

@@ -13,8 +13,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
 use super::wrap::wrap_line;
+use super::Mode;
 use super::{words, Theme};
-use crate::model::{Model, Summary};
+use crate::model::{Deadlock, Model, Summary};
 use crate::trace::display::bytes;
 use crate::trace::Outcome;
 
@@ -74,6 +75,11 @@ fn heading(text: impl Into<String>) -> Row {
 
 pub struct SummaryOverlay<'a> {
     pub model: &'a Model,
+    /// The deadlock the screen shows, if any: the run has not ended, but
+    /// these ranks never will.
+    pub deadlock: Option<&'a Deadlock>,
+    /// How the screen runs: a live run the teacher paused says so.
+    pub mode: Mode,
     pub theme: Theme,
 }
 
@@ -129,9 +135,11 @@ impl SummaryOverlay<'_> {
 
     /// Every row: the outcome, the traffic, the time waited, the checks.
     fn rows(&self, s: &Summary, most_pairs: usize) -> Vec<Row> {
-        let mut out: Vec<Row> = vec![self.outcome_row(s), gap()];
+        let mut out: Vec<Row> = self.outcome_rows(s);
+        out.push(gap());
         out.extend(self.pair_rows(s, most_pairs));
         out.extend(collective_rows(s));
+        out.extend(communicator_rows(s));
         out.extend(one_sided_rows(s));
         out.extend(host_rows(s, self.theme));
         out.push(gap());
@@ -152,30 +160,63 @@ impl SummaryOverlay<'_> {
     }
 
     /// `outcome  deadlock: rank 0 ...`, or how far the run is; a long
-    /// outcome wraps under its first word.
-    fn outcome_row(&self, s: &Summary) -> Row {
-        let t = self.theme;
+    /// outcome wraps under its first word. A failed rank whose failure
+    /// the others then wait for forever has the deadlock on a row of its
+    /// own under it.
+    fn outcome_rows(&self, s: &Summary) -> Vec<Row> {
         let bold = Style::new().add_modifier(Modifier::BOLD);
-        let outcome = match &s.outcome {
-            Some((o, detail)) => {
-                let style = if *o == Outcome::Completed {
-                    t.ok()
-                } else {
-                    t.error()
-                };
-                let mut v = vec![Span::styled(outcome_word(*o).to_string(), style)];
-                if !detail.is_empty() {
-                    v.push(Span::raw(format!(": {detail}")));
-                }
-                v
-            }
-            None if self.model.all_done() => vec![Span::raw("all ranks ended")],
-            None => vec![Span::raw("still running")],
-        };
         let label = "outcome  ";
         let mut first = vec![Span::styled(label, bold)];
-        first.extend(outcome);
-        Row::Prose(Line::from(first), label.len())
+        first.extend(self.outcome(s));
+        let mut out = vec![Row::Prose(Line::from(first), label.len())];
+        let failed_first = s.outcome.is_none() && !s.failures.is_empty();
+        if let Some(d) = self.deadlock.filter(|_| failed_first) {
+            let mut then = vec![Span::raw(" ".repeat(label.len()))];
+            then.extend(self.deadlock_spans(d));
+            out.push(Row::Prose(Line::from(then), label.len()));
+        }
+        out
+    }
+
+    /// How the run ended, as recorded; else what the screen shows: a
+    /// failed rank, a deadlock, the teacher's pause, or how far it is.
+    fn outcome(&self, s: &Summary) -> Vec<Span<'static>> {
+        if let Some((o, detail)) = &s.outcome {
+            return self.ended(*o, detail);
+        }
+        if let Some(f) = s.failures.first() {
+            let detail = words::rank_failed(f.rank, &f.message, f.site.as_ref());
+            return self.ended(Outcome::RankFailed, &detail);
+        }
+        if let Some(d) = self.deadlock {
+            return self.deadlock_spans(d);
+        }
+        let now = match self.mode {
+            _ if self.model.all_done() => "all ranks ended",
+            Mode::Paused | Mode::Stepping => words::PAUSED_BY_TEACHER,
+            _ => "still running",
+        };
+        vec![Span::raw(now)]
+    }
+
+    /// `deadlock: rank 0 recv(from 1, tag 1) ... waits for rank 0`: the
+    /// words the headless end records.
+    fn deadlock_spans(&self, d: &Deadlock) -> Vec<Span<'static>> {
+        self.ended(Outcome::Deadlock, &words::deadlock_chain(d))
+    }
+
+    /// The outcome's word, in green or red, then its detail.
+    fn ended(&self, o: Outcome, detail: &str) -> Vec<Span<'static>> {
+        let style = if o == Outcome::Completed {
+            self.theme.ok()
+        } else {
+            self.theme.error()
+        };
+        let mut v = vec![Span::styled(outcome_word(o).to_string(), style)];
+        if !detail.is_empty() {
+            v.push(Span::raw(format!(": {detail}")));
+        }
+        v
     }
 
     /// The messages and bytes of each pair of ranks, up to `most_pairs`
@@ -333,13 +374,36 @@ fn one_sided_rows(s: &Summary) -> Vec<Row> {
     if !kinds.is_empty() {
         out = kind_table("one-sided", &kinds);
     }
-    if let Some(counts) = words::window_call_counts(&s.window_calls) {
-        // Continued under the first call, past `window calls: `.
-        let hang = counts.find(": ").map_or(1, |at| at + 3);
-        out.push(Row::Prose(Line::from(format!(" {counts}")), hang));
-        out.push(note(words::WINDOW_CALLS_NOTE));
-    }
+    out.extend(calls_rows(
+        words::window_call_counts(&s.window_calls),
+        words::WINDOW_CALLS_NOTE,
+    ));
     out
+}
+
+/// The calls that make communicators, which move no data: on a line of
+/// their own under the collectives, or apart when there are none.
+fn communicator_rows(s: &Summary) -> Vec<Row> {
+    let counts = words::communicator_call_counts(&s.communicator_calls);
+    let rows = calls_rows(counts, words::COMMUNICATOR_CALLS_NOTE);
+    if rows.is_empty() || !s.collectives.is_empty() {
+        return rows;
+    }
+    std::iter::once(gap()).chain(rows).collect()
+}
+
+/// ` KIND calls: first 1, second 3` continued under its first call, then
+/// its `note`; nothing without `counts`.
+fn calls_rows(counts: Option<String>, note_text: &str) -> Vec<Row> {
+    let Some(counts) = counts else {
+        return Vec::new();
+    };
+    // Continued under the first call, past `KIND calls: `.
+    let hang = counts.find(": ").map_or(1, |at| at + 3);
+    vec![
+        Row::Prose(Line::from(format!(" {counts}")), hang),
+        note(note_text),
+    ]
 }
 
 /// ` (what the numbers above mean)`, continued inside its parenthesis.

@@ -14,7 +14,7 @@ use crate::model::Model;
 /// else there is a word wrapped onto the edge.
 const SECTION_STARTS: [&str; 4] = ["outcome ", "seconds ", "checks ", "failures "];
 
-fn screen<'a>(model: &'a Model, lesson: &str) -> Screen<'a> {
+pub(super) fn screen<'a>(model: &'a Model, lesson: &str) -> Screen<'a> {
     let info = LessonInfo::from(crate::lessons::find(lesson).expect("lesson"));
     let mut s = Screen::following(model, info);
     s.status.speed_label = "1x".into();
@@ -50,7 +50,7 @@ fn boxed_rows(buf: &Buffer) -> Option<Vec<String>> {
 
 /// Every row of the box at `w`x`h`, after checking that none wraps a word
 /// onto its left edge and that the run's checks and failures are in it.
-fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
+pub(super) fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
     let buf = draw(s, w, h);
     let shown = text(&buf);
     let rows = boxed_rows(&buf).unwrap_or_else(|| panic!("a whole box:\n{shown}"));
@@ -164,6 +164,8 @@ fn folded(height: u16) -> (Vec<String>, usize) {
     let m = replay("halo8");
     let overlay = SummaryOverlay {
         model: &m,
+        deadlock: None,
+        mode: Mode::Done,
         theme: Theme::new(false),
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, 80, height));
@@ -206,4 +208,88 @@ fn a_failure_wraps_under_its_rank() {
             "{rows:#?}"
         );
     }
+}
+
+/// A watched program's summary at the end of its recorded run.
+pub(super) fn watched_summary<'a>(model: &'a Model, file: &'a str) -> Screen<'a> {
+    let info = LessonInfo {
+        name: file,
+        title: words::WATCHED_TITLE,
+        file,
+        source: "",
+        explanation: "",
+    };
+    let mut s = Screen::following(model, info);
+    s.status.mode = Mode::Done;
+    s.show_summary = true;
+    s
+}
+
+#[test]
+fn every_collective_a_watched_program_made_shows_the_data_it_moved() {
+    let m = replay("started_collectives");
+    let s = watched_summary(&m, "started_collectives.c");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&s, w, h);
+        let row = |name: &str| {
+            let start = format!(" {name} ");
+            let found = rows.iter().find(|r| r.starts_with(&start));
+            found
+                .unwrap_or_else(|| panic!("no {name} row in {rows:#?}"))
+                .clone()
+        };
+        // 4 ranks, an int from each rank to each other rank, or (exscan)
+        // to each rank after it.
+        for (name, transfers, way) in [
+            ("reduce_scatter", 12, "all -> each its part, combined"),
+            ("reduce_scatter_block", 12, "all -> each its part, combined"),
+            ("exscan", 6, "each -> the ranks after it"),
+            ("allgatherv", 12, "all -> all"),
+            ("alltoallv", 12, "each -> each its chunk"),
+            ("ibcast", 3, "root -> all"),
+            ("ireduce", 3, "all -> root, combined"),
+        ] {
+            let cells: Vec<String> = row(name).split_whitespace().map(String::from).collect();
+            let bytes = format!("{}", transfers * 4);
+            assert_eq!(cells[1..4], [transfers.to_string(), bytes, "B".into()]);
+            assert!(row(name).ends_with(&format!("  {way}")), "{:?}", row(name));
+        }
+        assert!(!rows.iter().any(|r| r.contains("no data")), "{rows:#?}");
+        assert!(
+            !rows.iter().any(|r| r.starts_with(" ibarrier")),
+            "{rows:#?}"
+        );
+    }
+    insta::assert_snapshot!(
+        "summary_started_collectives_120x40",
+        text(&draw(&s, 120, 40))
+    );
+}
+
+#[test]
+fn communicator_calls_have_a_line_of_their_own_not_a_row_of_no_data() {
+    let m = replay("topology");
+    let s = watched_summary(&m, "topology.c");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&s, w, h);
+        let calls = (rows.iter())
+            .position(|r| r.starts_with(" communicator calls: "))
+            .unwrap_or_else(|| panic!("the communicator calls in {rows:#?}"));
+        let listed = [&rows[calls], &rows[calls + 1]].map(|r| r.trim());
+        let listed = listed.join(" ");
+        assert!(
+            listed.starts_with(
+                "communicator calls: comm_split 1, comm_create 1, cart_create 1, intercomm_create 2"
+            ),
+            "{rows:#?}"
+        );
+        assert!(rows
+            .iter()
+            .any(|r| r == " (they make communicators and move no data)"));
+        for op in ["comm_create", "cart_create", "intercomm_create"] {
+            let row = format!(" {op} ");
+            assert!(!rows.iter().any(|r| r.starts_with(&row)), "{rows:#?}");
+        }
+    }
+    insta::assert_snapshot!("summary_topology_80x24", text(&draw(&s, 80, 24)));
 }

@@ -4,7 +4,7 @@
 
 use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Waiter};
 use crate::trace::display::{polled, source_name, tag_name};
-use crate::trace::{Call, Op, Source};
+use crate::trace::{Call, Op, Site, Source};
 
 pub use super::hosts::{
     event_crosses, host_split_lines, hosts_line, hosts_note, rank_name, rank_on_host, CROSSES,
@@ -210,23 +210,39 @@ pub fn failure(rank: &RankView) -> Option<String> {
     }
 }
 
+/// How a rank failed, as the end of the run says it: `rank 2 failed at
+/// lessons/crash.rs:14: index out of bounds`; a rank killed from outside
+/// is its own sentence (`rank 3 was killed ...`, see [`killed`]).
+pub fn rank_failed(rank: u32, message: &str, site: Option<&Site>) -> String {
+    if message.starts_with("rank ") {
+        return message.to_string();
+    }
+    let at = site.map(|s| format!(" at {s}")).unwrap_or_default();
+    format!("rank {rank} failed{at}: {message}")
+}
+
+/// What the summary says of a live run the teacher has paused.
+pub const PAUSED_BY_TEACHER: &str = "paused by the teacher: the ranks are held by the tutor";
+
 /// The title of a program the user brought (`mpi-tutor watch`).
 pub const WATCHED_TITLE: &str = "your own MPI program, watched";
 
 /// What the explanation pane says of a program without line information.
 pub const NO_LINES: &str = "This program has no debug information, so calls are shown by function, not by line: build it with `mpicc -g` to see its source lines.";
 
-/// How a collective's data moves, logically: `root -> all`.
+/// How a collective's data moves, logically: `root -> all`; a
+/// nonblocking collective's as its blocking form's.
 pub fn movement(op: Op) -> &'static str {
-    match op {
-        Op::Bcast => "root -> all",
-        Op::Scatter | Op::Scatterv => "root -> each its chunk",
-        Op::Gather | Op::Gatherv => "each -> root",
-        Op::Reduce => "all -> root, combined",
-        Op::Allreduce | Op::Iallreduce => "all -> all, combined",
-        Op::Allgather => "all -> all",
-        Op::Alltoall => "each -> each its chunk",
-        Op::Scan => "each -> the ranks after it",
+    match crate::model::moves_like(op) {
+        Some(Op::Bcast) => "root -> all",
+        Some(Op::Scatter | Op::Scatterv) => "root -> each its chunk",
+        Some(Op::Gather | Op::Gatherv) => "each -> root",
+        Some(Op::Reduce) => "all -> root, combined",
+        Some(Op::Allreduce) => "all -> all, combined",
+        Some(Op::Allgather | Op::Allgatherv) => "all -> all",
+        Some(Op::Alltoall | Op::Alltoallv) => "each -> each its chunk",
+        Some(Op::ReduceScatter | Op::ReduceScatterBlock) => "all -> each its part, combined",
+        Some(Op::Scan | Op::Exscan) => "each -> the ranks after it",
         _ => "no data",
     }
 }
@@ -260,11 +276,32 @@ pub fn window_calls(calls: &[(Op, u64)]) -> Option<String> {
 /// `window calls: win_create 1, fence 3, win_free 1`: [`window_calls`]
 /// without its note, for where the note has a line of its own.
 pub fn window_call_counts(calls: &[(Op, u64)]) -> Option<String> {
+    call_counts("window calls", calls)
+}
+
+/// What the communicator calls are, wherever they are listed.
+pub const COMMUNICATOR_CALLS_NOTE: &str = "they make communicators and move no data";
+
+/// `communicator calls: comm_split 1, comm_dup 1 (they make communicators
+/// and move no data)`; None without communicator calls.
+pub fn communicator_calls(calls: &[(Op, u64)]) -> Option<String> {
+    communicator_call_counts(calls).map(|counts| format!("{counts} ({COMMUNICATOR_CALLS_NOTE})"))
+}
+
+/// `communicator calls: comm_split 1, comm_dup 1`: [`communicator_calls`]
+/// without its note, for where the note has a line of its own.
+pub fn communicator_call_counts(calls: &[(Op, u64)]) -> Option<String> {
+    call_counts("communicator calls", calls)
+}
+
+/// `KIND: first 1, second 3`: each call and how many times the ranks made
+/// it together; None without calls.
+fn call_counts(kind: &str, calls: &[(Op, u64)]) -> Option<String> {
     let each: Vec<String> = calls
         .iter()
         .map(|(op, n)| format!("{} {n}", op.name()))
         .collect();
-    (!calls.is_empty()).then(|| format!("window calls: {}", each.join(", ")))
+    (!calls.is_empty()).then(|| format!("{kind}: {}", each.join(", ")))
 }
 
 /// What the collective counts mean, wherever they are shown.
