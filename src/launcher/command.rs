@@ -1,6 +1,7 @@
 //! The mpiexec command: which launcher, how many ranks, on which hosts,
 //! this program with the arguments every rank gets.
 
+use std::ffi::OsString;
 use std::process::Command;
 
 use super::arguments::forwarded;
@@ -29,7 +30,21 @@ pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
     let hosts = args.hosts.list()?;
     let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), lesson.default_ranks);
     check(lesson, args, ranks)?;
-    run_job(ranks, forwarded(args), &args.show, hosts.as_ref())
+    run_job(
+        ranks,
+        this_program_with(forwarded(args))?,
+        &args.show,
+        hosts.as_ref(),
+    )
+}
+
+/// The command every rank runs: this program with the arguments
+/// `forwarded`.
+pub(crate) fn this_program_with(forwarded: Vec<String>) -> Result<Vec<OsString>, Error> {
+    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+    Ok(std::iter::once(exe.into_os_string())
+        .chain(forwarded.into_iter().map(OsString::from))
+        .collect())
 }
 
 /// The rank count and the parameters, checked before anything starts.
@@ -41,18 +56,18 @@ fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
         .map_err(Error::Usage)
 }
 
-/// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of this
-/// program with the arguments `forwarded`, on `hosts` if given, handing
+/// Starts mpiexec (`$MPIEXEC`, else `mpiexec`) on `ranks` copies of
+/// `rank_command` (a program and its arguments), on `hosts` if given, handing
 /// rank 0 the terminal unless `show` is headless, and waits for the job
 /// (see [`job_ended`]; `show`'s recording is sealed if rank 0 could not).
 pub(crate) fn run_job(
     ranks: u32,
-    forwarded: Vec<String>,
+    rank_command: Vec<OsString>,
     show: &ShowArgs,
     hosts: Option<&HostList>,
 ) -> Result<(), Error> {
     let launcher = std::env::var("MPIEXEC").unwrap_or_else(|_| "mpiexec".to_string());
-    let mut cmd = mpiexec_command(&launcher, ranks, forwarded, hosts)?;
+    let mut cmd = mpiexec_command(&launcher, ranks, rank_command, hosts);
     let handing = Handing::choose(show.headless, hosts)?;
     match run_keeping_terminal(&mut cmd, handing) {
         Ok(status) => job_ended(status, show.record.as_deref()),
@@ -63,22 +78,21 @@ pub(crate) fn run_job(
     }
 }
 
-/// `launcher -n ranks [host flags] this-program forwarded...`, with the
+/// `launcher -n ranks [host flags] rank_command...`, with the
 /// environment every launch gets.
 fn mpiexec_command(
     launcher: &str,
     ranks: u32,
-    forwarded: Vec<String>,
+    rank_command: Vec<OsString>,
     hosts: Option<&HostList>,
-) -> Result<Command, Error> {
-    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+) -> Command {
     let mut cmd = Command::new(launcher);
     cmd.arg("-n").arg(ranks.to_string());
     cmd.args(crate::hosts::launcher_args(launcher, hosts));
-    cmd.arg(&exe).args(forwarded);
+    cmd.args(rank_command);
     quiet_open_mpi(&mut cmd);
     cmd.env_remove(relay::RELAY_ENV);
-    Ok(cmd)
+    cmd
 }
 
 /// Harmless for MPICH; lets Open MPI run as root, put more ranks than

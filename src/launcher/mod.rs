@@ -19,8 +19,8 @@ mod rank;
 mod stop;
 
 pub(crate) use arguments::forwarded_show;
-pub(crate) use command::run_job;
 pub use command::{launch, relaunch};
+pub(crate) use command::{run_job, this_program_with};
 pub use rank::{launcher_rank, refuse, say_once, under_launcher};
 
 /// Environment variable naming the terminal rank 0 draws on.

@@ -1,12 +1,14 @@
 //! `mpi-tutor watch -- PROGRAM`: watch a program mpi-tutor did not write.
 //!
-//! Each rank's mpi-tutor checks the program, then becomes it (`exec`) with
-//! the interposer (`libmpi_tutor_hooks.so`, built next to this binary) in
-//! `LD_PRELOAD` and the run's settings in [`CONFIG_ENV`]. The hooks catch
-//! the program's MPI calls and drive the probe's recorder ([`rank`]); rank
-//! 0's app runs on a thread of the program's rank-0 process. Typed without
-//! mpiexec, `watch` starts mpiexec on itself first, as `lesson` does.
-//! mpi-tutor never initialises MPI before the exec: the program does.
+//! Each rank's program starts with the interposer
+//! (`libmpi_tutor_hooks.so`, built next to this binary) in `LD_PRELOAD`
+//! and the run's settings in [`CONFIG_ENV`]. The hooks catch the program's
+//! MPI calls and drive the probe's recorder ([`rank`]); rank 0's app runs
+//! on a thread of the program's rank-0 process. Typed without mpiexec,
+//! `watch` checks the program and starts mpiexec on it ([`launch`]); under
+//! the user's own mpiexec each rank's mpi-tutor checks it and becomes it
+//! (`exec`). mpi-tutor never initialises MPI before the exec: the program
+//! does.
 
 mod check;
 mod config;
@@ -18,6 +20,7 @@ pub mod output;
 pub mod pickled;
 pub mod python;
 pub mod rank;
+mod remembered;
 pub mod site;
 mod sources;
 mod stdio;
@@ -53,8 +56,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
     let hooks = hooks_library()?;
     crate::run::check_speed(args.show.speed).map_err(Error::Usage)?;
     if !under_launcher() {
-        std::env::set_var(CHECKED_ENV, &program);
-        return launch::launch(&args);
+        return launch::launch(&args, &program, &hooks);
     }
     if args.hosts.given() {
         return Err(Error::HostsUnderLauncher);
@@ -90,20 +92,28 @@ fn hooks_library() -> Result<PathBuf, Error> {
 /// Replaces this process by the program, the hooks preloaded; returns only
 /// the error of a program that could not be started.
 fn become_program(args: &WatchArgs, program: &Path, hooks: &Path) -> Error {
+    let error = std::process::Command::new(program)
+        .arg0(&args.command[0])
+        .args(&args.command[1..])
+        .envs(program_environment(args, program, hooks))
+        .env_remove(CHECKED_ENV)
+        .exec();
+    Error::Usage(format!("cannot start {}: {error}", program.display()))
+}
+
+/// The variables a watched rank's program starts with: the interposer
+/// preloaded (before any the user preloads) and the run's settings.
+fn program_environment(args: &WatchArgs, program: &Path, hooks: &Path) -> Vec<(String, String)> {
     let config = WatchConfig::from_args(args, program);
     let preload = match std::env::var("LD_PRELOAD") {
         Ok(other) if !other.is_empty() => format!("{}:{other}", hooks.display()),
         _ => hooks.display().to_string(),
     };
-    let error = std::process::Command::new(program)
-        .arg0(&args.command[0])
-        .args(&args.command[1..])
-        .env("LD_PRELOAD", preload)
-        .env_remove(CHECKED_ENV)
-        .env(CONFIG_ENV, config.to_env())
+    vec![
+        ("LD_PRELOAD".to_string(), preload),
+        (CONFIG_ENV.to_string(), config.to_env()),
         // A Python rank's prints reach the capture as they are made, in
         // order with its MPI calls (Python buffers a pipe's output).
-        .env("PYTHONUNBUFFERED", "1")
-        .exec();
-    Error::Usage(format!("cannot start {}: {error}", program.display()))
+        ("PYTHONUNBUFFERED".to_string(), "1".to_string()),
+    ]
 }

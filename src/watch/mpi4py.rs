@@ -9,12 +9,22 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::check::{is_mpi_library, is_python, libraries_needed_by, mpi_family, our_mpi_library};
+use super::remembered;
 use crate::error::Error;
 
 /// Where the interpreter's mpi4py extension is, found without importing it
-/// (importing it would start MPI).
-const FIND_EXTENSION: &str =
-    "import importlib.util as u; s = u.find_spec('mpi4py.MPI'); print(s.origin if s else '')";
+/// (importing it would start MPI); then where Python looks for packages
+/// (`p`) and installs them (`s`), which the answer depends on.
+const FIND_EXTENSION: &str = "
+import importlib.util as u, site, sys
+s = u.find_spec('mpi4py.MPI')
+print(s.origin if s else '')
+for p in sys.path: print('p' + p)
+try:
+    for p in site.getsitepackages() + [site.getusersitepackages()]: print('s' + p)
+except Exception:
+    pass
+";
 
 /// Refuses an interpreter without a usable mpi4py for this MPI; `typed`:
 /// the interpreter as the command names it (a virtual environment's
@@ -42,9 +52,23 @@ pub fn check(program: &Path, typed: &str) -> Result<(), Error> {
     }
 }
 
-/// The file of the interpreter's `mpi4py.MPI` extension, started as the
-/// watched program will be.
+/// The file of the interpreter's `mpi4py.MPI` extension: as found before
+/// if nothing it depends on changed since, else asked of the interpreter.
 fn extension_of(program: &Path, python: &Path) -> Result<PathBuf, Error> {
+    let asked = remembered::question(program, python);
+    if let Some(extension) = remembered::recall(&asked) {
+        return Ok(extension);
+    }
+    let (extension, searched) = ask_for_extension(program, python)?;
+    let searched: Vec<&str> = searched.lines().collect();
+    let depends_on = remembered::depends_on(program, python, &extension, &searched);
+    remembered::remember(&asked, &extension, depends_on);
+    Ok(extension)
+}
+
+/// The extension's file as the interpreter finds it, started as the
+/// watched program will be, and the rest of what it printed.
+fn ask_for_extension(program: &Path, python: &Path) -> Result<(PathBuf, String), Error> {
     let cannot = || {
         Error::Usage(format!(
             "{} cannot import mpi4py: install mpi4py for this MPI (README: \"Watch a Python program\")",
@@ -56,11 +80,12 @@ fn extension_of(program: &Path, python: &Path) -> Result<PathBuf, Error> {
         .args(["-c", FIND_EXTENSION])
         .output()
         .map_err(|e| Error::Usage(format!("cannot start {}: {e}", python.display())))?;
-    let origin = String::from_utf8_lossy(&output.stdout).trim().to_string();
-    if !output.status.success() || origin.is_empty() {
+    let printed = String::from_utf8_lossy(&output.stdout);
+    let (origin, searched) = printed.split_once('\n').unwrap_or((&printed, ""));
+    if !output.status.success() || origin.trim().is_empty() {
         return Err(cannot());
     }
-    Ok(PathBuf::from(origin))
+    Ok((PathBuf::from(origin.trim()), searched.to_string()))
 }
 
 /// The MPI library the extension is linked to, if it names one.
