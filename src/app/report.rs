@@ -90,13 +90,18 @@ fn per_rank_seconds(seconds: &[f64]) -> String {
     each.join(", ")
 }
 
-/// How a lesson that ran to its end did: its checks decide.
+/// How a run that ended did: a lesson's checks decide; a watched
+/// program, which has none, completed when every rank finished.
 pub fn verdict(s: &Summary) -> (Outcome, String) {
-    if s.checks_failed() > 0 {
-        let failed = s.checks_failed();
+    let (passed, failed) = (s.checks_passed(), s.checks_failed());
+    if failed > 0 {
         (Outcome::CheckFailed, format!("{failed} check(s) failed"))
+    } else if passed == 0 {
+        (
+            Outcome::Completed,
+            crate::view::words::EVERY_RANK_FINISHED.to_string(),
+        )
     } else {
-        let passed = s.checks_passed();
         (Outcome::Completed, format!("{passed} check(s) passed"))
     }
 }

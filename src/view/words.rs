@@ -227,6 +227,9 @@ pub const PAUSED_BY_TEACHER: &str = "paused by the teacher: the ranks are held b
 /// The title of a program the user brought (`mpi-tutor watch`).
 pub const WATCHED_TITLE: &str = "your own MPI program, watched";
 
+/// The outcome of a run without checks (a watched program) that ended well.
+pub const EVERY_RANK_FINISHED: &str = "every rank finished";
+
 /// What the explanation pane says of a program without line information.
 pub const NO_LINES: &str = "This program has no debug information, so calls are shown by function, not by line: build it with `mpicc -g` to see its source lines.";
 
