@@ -121,7 +121,7 @@ fn exit_status_in_proc(pid: i32) -> Option<i32> {
     // Field 52 of proc(5), the 50th after the command name: the status as
     // waitpid(2) reports it (0 while the process runs).
     let status: i32 = after.split_whitespace().nth(49)?.parse().ok()?;
-    // A zombie, or dead and being reaped: whatever the status, it is final.
+    // Z: a zombie; X: being reaped. Either has set its status, even 0.
     let state = after.split_whitespace().next()?;
     (state == "Z" || state == "X" || status != 0).then_some(status)
 }
