@@ -64,13 +64,31 @@ impl EndOrder {
     }
 }
 
-/// The signal that ended `pid` (its `pidfd` held): asked of the pidfd
-/// (Linux 6.15 and later keep it after the process is reaped), else read
-/// from its /proc entry while it is a zombie, else unknown.
+/// The signal that ended `pid` (its `pidfd` held), when one did and its
+/// exit status is known (see [`exit_status`]).
 pub fn exit_signal(pid: i32, pidfd: RawFd) -> Option<i32> {
-    let status = exit_status_of_pidfd(pidfd).or_else(|| exit_status_in_proc(pid))?;
+    exit_status(pid, pidfd).and_then(signal_in)
+}
+
+/// The signal in an exit status as waitpid(2) reports it, if any.
+fn signal_in(status: i32) -> Option<i32> {
     let signal = status & 0x7f;
     (signal != 0).then_some(signal)
+}
+
+/// The exit status of `pid` (its `pidfd` held), once it is set. The
+/// kernel keeps it in one place at a time: in `/proc/PID/stat` from the
+/// moment the process starts to exit (its main thread's status, final
+/// once the whole process has ended) until its parent reaps it, then in
+/// the pidfd's exit info (Linux 6.15 and later), which the reap fills in
+/// before the pid leaves `/proc`. Our process is not the parent, and the
+/// parent (the launcher's proxy) reaps at any moment: asked the pidfd
+/// and then `/proc`, both missed when the reap came between the two
+/// reads; asked the pidfd once more after `/proc`, one of them answers.
+fn exit_status(pid: i32, pidfd: RawFd) -> Option<i32> {
+    exit_status_of_pidfd(pidfd)
+        .or_else(|| exit_status_in_proc(pid))
+        .or_else(|| exit_status_of_pidfd(pidfd))
 }
 
 /// `struct pidfd_info` as of its first version (64 bytes).
@@ -103,6 +121,70 @@ fn exit_status_in_proc(pid: i32) -> Option<i32> {
     // Field 52 of proc(5), the 50th after the command name: the status as
     // waitpid(2) reports it (0 while the process runs).
     let status: i32 = after.split_whitespace().nth(49)?.parse().ok()?;
+    // Z: a zombie; X: being reaped. Either has set its status, even 0.
     let state = after.split_whitespace().next()?;
-    (state == "Z" || status != 0).then_some(status)
+    (state == "Z" || state == "X" || status != 0).then_some(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::term::vigil::pidfd;
+
+    /// A child of ours that ends as `end` says (in the child: only
+    /// async-signal-safe calls), with its pidfd.
+    fn child(end: fn()) -> (i32, OwnedFd) {
+        // SAFETY: the child calls nothing but `end`, which does not return.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0, "fork failed");
+        if pid == 0 {
+            end();
+        }
+        (pid, pidfd(pid).expect("pidfd_open works here"))
+    }
+
+    fn wait_until_readable(fd: &OwnedFd) {
+        let mut ended = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one pollfd of ours, with no bound: the child ends.
+        unsafe { libc::poll(&mut ended, 1, -1) };
+    }
+
+    fn reap(pid: i32) -> i32 {
+        let mut status = 0;
+        // SAFETY: waits for our own child.
+        unsafe { libc::waitpid(pid, &mut status, 0) };
+        status
+    }
+
+    #[test]
+    fn the_signal_that_killed_a_process_is_read_before_and_after_its_reap() {
+        // SAFETY: async-signal-safe calls only.
+        let (pid, fd) = child(|| unsafe {
+            libc::pause();
+            libc::_exit(0)
+        });
+        // SAFETY: a signal to our own child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        wait_until_readable(&fd);
+        assert_eq!(exit_signal(pid, fd.as_raw_fd()), Some(libc::SIGKILL));
+        let status = reap(pid);
+        assert_eq!(signal_in(status), Some(libc::SIGKILL));
+        // Linux 6.15 and later keep it for the pidfd once /proc has lost it.
+        assert_eq!(exit_signal(pid, fd.as_raw_fd()), Some(libc::SIGKILL));
+    }
+
+    #[test]
+    fn a_process_that_exits_has_no_signal_but_its_status() {
+        // SAFETY: async-signal-safe.
+        let (pid, fd) = child(|| unsafe { libc::_exit(3) });
+        wait_until_readable(&fd);
+        assert_eq!(exit_status(pid, fd.as_raw_fd()), Some(3 << 8));
+        assert_eq!(exit_signal(pid, fd.as_raw_fd()), None);
+        reap(pid);
+        assert_eq!(exit_status(pid, fd.as_raw_fd()), Some(3 << 8));
+    }
 }

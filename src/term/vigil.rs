@@ -6,6 +6,7 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
 
 use super::exits::{exit_signal, EndOrder};
 
@@ -109,21 +110,40 @@ impl Vigil {
 }
 
 /// How long a rank whose line has ended may take to end as a process.
-const EXIT_WAIT_MS: i32 = 200;
+const EXIT_WAIT: Duration = Duration::from_secs(2);
 
-/// The signal that ended `pid`, read once its process has ended: its line
-/// ends as its files close, before the kernel has its exit status, and
-/// read then the signal was unknown (the rank named without it).
+/// The signal that ended `pid`, read as its line ends. Its line ends as
+/// its files close, after each of its threads has set its exit status
+/// (do_exit sets it first): a killed rank's signal is known at once, so
+/// the news is not held up. Only a status without a signal waits for the
+/// whole process to end, when it is final (a main thread that ended
+/// before the others shows a status of 0 until then).
 fn exit_signal_once_ended(pid: i32, pidfd: RawFd) -> Option<i32> {
-    let mut ended = libc::pollfd {
-        fd: pidfd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: poll on one pollfd of ours; a pidfd is readable once the
-    // process has ended.
-    unsafe { libc::poll(&mut ended, 1, EXIT_WAIT_MS) };
-    exit_signal(pid, pidfd)
+    exit_signal(pid, pidfd).or_else(|| {
+        wait_for_the_end(pidfd, EXIT_WAIT);
+        exit_signal(pid, pidfd)
+    })
+}
+
+/// Waits until the process of `pidfd` has ended (its pidfd is readable
+/// then), at most `bound`.
+fn wait_for_the_end(pidfd: RawFd, bound: Duration) {
+    let deadline = Instant::now() + bound;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut ended = libc::pollfd {
+            fd: pidfd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one pollfd of ours.
+        let n = unsafe { libc::poll(&mut ended, 1, left.as_millis() as i32) };
+        let interrupted =
+            n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
+        if !interrupted || left.is_zero() {
+            return;
+        }
+    }
 }
 
 pub fn pidfd(pid: i32) -> Option<OwnedFd> {
@@ -138,7 +158,7 @@ const LOCAL_SIZE_VARIABLES: [&str; 2] = ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOC
 
 /// How long the other ranks on this host may take to appear: a launcher
 /// may still be starting some when rank 0 gets here.
-const GATHERING: std::time::Duration = std::time::Duration::from_secs(3);
+const GATHERING: Duration = Duration::from_secs(3);
 
 /// The sibling ranks, once as many as the launcher says run on this host
 /// are there (or after a short wait, with those found).
@@ -147,13 +167,13 @@ fn all_sibling_ranks() -> Vec<(u32, i32)> {
         .iter()
         .find_map(|name| std::env::var(name).ok()?.parse::<usize>().ok())
         .map_or(0, |n| n.saturating_sub(1));
-    let deadline = std::time::Instant::now() + GATHERING;
+    let deadline = Instant::now() + GATHERING;
     loop {
         let found = sibling_ranks();
-        if found.len() >= expected || std::time::Instant::now() > deadline {
+        if found.len() >= expected || Instant::now() > deadline {
             return found;
         }
-        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
