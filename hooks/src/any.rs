@@ -12,7 +12,7 @@ use mpi_tutor::trace::Op;
 use crate::p2p::give_status;
 use crate::probe::{poll, still_polling};
 use crate::requests::{closed, empty_status, give_statuses, started_by, started_by_each};
-use crate::{begin, caller, recording, site, step, SPINS, SUCCESS};
+use crate::{begin_posted, caller, recording, site, step, SPINS, SUCCESS};
 
 /// Tests with `test` (its code, and whether something completed) a few
 /// times, then waits with `wait`, telling the recorder first: a request
@@ -39,10 +39,9 @@ unsafe fn handles(count: c_int, requests: *const ffi::MPI_Request) -> Vec<ffi::M
 
 /// Begins recording `op` on `handles`: the id of the call, if recorded.
 fn begin_on(op: Op, at: usize, handles: &[ffi::MPI_Request]) -> Option<u64> {
-    let ids = started_by_each(handles);
-    let id = begin(|| Some(CallSpec::new(op, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
-    id
+    let mut ids = Vec::new();
+    started_by_each(handles, &mut ids);
+    begin_posted(|| Some(CallSpec::new(op, site(at)).completing(&ids)))
 }
 
 /// Requests `indices` of `handles` completed with `statuses`: records the

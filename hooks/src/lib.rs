@@ -121,16 +121,91 @@ fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
     .flatten()
 }
 
+/// What a call's first step does besides beginning it, in the same turn
+/// of the recorder (each turn is a lock of the process's recorder).
+#[derive(Clone, Copy)]
+enum Then<'e> {
+    /// Nothing yet: the MPI operation starts after the hold, if any.
+    Nothing,
+    /// The MPI operation is under way (or there is none to start).
+    Posted,
+    /// The call is over too (its MPI operation already ran): its op, what
+    /// it received, and what else its end says.
+    Ended(Op, &'e [Arrival], EndSpec<'e>),
+}
+
 /// Begins a call described by `describe` (run only when recording).
 fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Nothing)
+}
+
+/// [`begin`] for a call with no MPI operation to start after the hold
+/// (a wait, a test): its `Begin` goes out with it.
+fn begin_posted<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Posted)
+}
+
+/// [`begin`] and the end of a call of `op` whose MPI operation already
+/// ran and received nothing (an isend, a nonblocking collective).
+fn begin_ended<'a>(op: Op, describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Ended(op, &[], EndSpec::default()))
+}
+
+/// [`begin_ended`] for a call that took `arrivals` and whose end says
+/// more (`spec`: a test's answer, a loop's polls).
+fn begin_ended_as<'a>(
+    op: Op,
+    arrivals: &[Arrival],
+    spec: EndSpec<'_>,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+) -> Option<u64> {
+    begin_then(describe, Then::Ended(op, arrivals, spec))
+}
+
+fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
     // Any call ends a run of polls.
     probe::end_polling();
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
+    if mpi_tutor::watch::python::is_python() {
+        return begin_folded(describe, then);
+    }
+    // A C, C++ or Fortran program: no pickled calls, so the whole step is
+    // one turn of the recorder.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let spec = describe()?;
+        process_recorder().with(|r| {
+            let id = r.begin(spec);
+            match then {
+                Then::Nothing => {}
+                Then::Posted => r.posted(id),
+                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
+            }
+            id
+        })
+    }))
+    .ok()
+    .flatten()
+}
+
+/// [`begin_then`] in a Python program, where the call may be one MPI call
+/// of a pickled call the student made (`fold`).
+fn begin_folded<'a>(
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    then: Then<'_>,
+) -> Option<u64> {
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
         .flatten()?;
-    fold::begin(spec)
+    let id = fold::begin(spec)?;
+    match then {
+        Then::Nothing => {}
+        Then::Posted => {
+            step(|r| r.posted(id));
+        }
+        Then::Ended(op, arrivals, spec) => end_as(id, op, arrivals, spec),
+    }
+    Some(id)
 }
 
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
@@ -146,9 +221,10 @@ fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
 /// [`end`] with all an end can say (`spec`): a test's answer, the
 /// requests it completed, its loop's polls.
 fn end_as(id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
-    if !fold::end(id, arrivals) {
-        step(|r| r.end_as(id, op, arrivals, spec));
+    if mpi_tutor::watch::python::is_python() && fold::end(id, arrivals) {
+        return;
     }
+    step(|r| r.end_as(id, op, arrivals, spec));
 }
 
 /// `MPI_SUCCESS` in both MPICH and Open MPI.

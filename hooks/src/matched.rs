@@ -11,7 +11,7 @@ use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
 use crate::probe::{looking_for, poll, still_polling, with_probe};
-use crate::{begin, caller, comms, recording, requests, site, step, SUCCESS};
+use crate::{begin, begin_posted, caller, comms, recording, requests, site, step, SUCCESS};
 
 /// What a matched probe from `source` with `tag` on `comm` accepts.
 fn probing(op: Op, at: usize, comm: &comms::CommInfo, source: c_int, tag: c_int) -> Option<u64> {
@@ -136,8 +136,7 @@ fn receiving_matched(op: Op, at: usize, work: impl FnOnce() -> c_int) -> (Option
     if !recording() {
         return (None, work());
     }
-    let id = begin(|| Some(CallSpec::new(op, site(at))));
-    step(|r| id.map(|id| r.posted(id)));
+    let id = begin_posted(|| Some(CallSpec::new(op, site(at))));
     let code = work();
     if let Some(id) = id {
         crate::end(id, op, &[], None);

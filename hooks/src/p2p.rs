@@ -9,7 +9,9 @@ use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin, caller, complete, completed, recording, requests, site, step, SUCCESS};
+use crate::{
+    begin, begin_ended, caller, complete, completed, recording, requests, site, step, SUCCESS,
+};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -211,7 +213,7 @@ pub unsafe fn started_send(
     }
     let (dest, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin(|| {
+    let id = begin_ended(Op::Isend, || {
         let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
         Some(match send_spec(&info, dest, tag, count, datatype) {
             // SAFETY: the program's send buffer.
@@ -222,8 +224,6 @@ pub unsafe fn started_send(
         })
     });
     if let Some(id) = id {
-        step(|r| r.posted(id));
-        crate::end(id, Op::Isend, &[], None);
         // SAFETY: MPI just wrote the request.
         requests::opened(unsafe { *request }, id, None);
     }
@@ -252,7 +252,7 @@ pub unsafe fn started_recv(
     });
     let code = start();
     if let Some(id) = id {
-        step(|r| r.posted(id));
+        // Its end reports its `Begin` first.
         crate::end(id, Op::Irecv, &[], None);
         if code == SUCCESS {
             // A receive from nobody gets nothing, whatever status MPI

@@ -16,7 +16,7 @@ use mpi_tutor::trace::{Op, ProbePart};
 
 use crate::comms::CommInfo;
 use crate::p2p::{give_status, recv_spec};
-use crate::{begin, caller, comms, fold, recording, site, step, SUCCESS};
+use crate::{begin_ended_as, begin_posted, caller, comms, fold, recording, site, step, SUCCESS};
 
 /// How often a loop of unanswered polls is recorded again, with its count:
 /// the view's count moves, and rank 0 sees the rank still polling.
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn probe(
         return plain();
     }
     let info = comms::info(comm);
-    let Some(id) = begin(|| {
+    let Some(id) = begin_posted(|| {
         let call = CallSpec::new(Op::Probe, site(at)).on(info.number);
         // mpi4py's `recv` with `recv_mprobe` off: a probe for the size,
         // then the receive; the fold is shown as the receive.
@@ -131,7 +131,6 @@ pub unsafe extern "C" fn probe(
     }) else {
         return plain();
     };
-    step(|r| r.posted(id));
     let mut found = 0;
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
@@ -173,14 +172,10 @@ pub unsafe extern "C" fn iprobe(
         return code;
     };
     let info = comms::info(comm);
-    let id = begin(|| {
+    begin_ended_as(Op::Iprobe, &[], EndSpec::test(found, polls), || {
         let call = CallSpec::new(Op::Iprobe, site(at)).on(info.number);
         Some(with_probe(call, looking_for(&info, source, tag)))
     });
-    if let Some(id) = id {
-        step(|r| r.posted(id));
-        crate::end_as(id, Op::Iprobe, &[], EndSpec::test(found, polls));
-    }
     if !found {
         still_polling(polls);
     }
