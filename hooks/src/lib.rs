@@ -171,20 +171,22 @@ fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_
         return begin_folded(describe, then);
     }
     // A C, C++ or Fortran program: no pickled calls, so the whole step is
-    // one turn of the recorder.
+    // one turn of the recorder. The call is described inside it, so that
+    // its description goes to the recorder without a copy: describing
+    // makes no MPI call a hook sees and takes no turn of its own.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let spec = describe()?;
         process_recorder().with(|r| {
-            let id = r.begin(spec);
+            let id = r.begin(describe()?);
             match then {
                 Then::Nothing => {}
                 Then::Posted => r.posted(id),
                 Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
             }
-            id
+            Some(id)
         })
     }))
     .ok()
+    .flatten()
     .flatten()
 }
 

@@ -233,7 +233,5 @@ fn push_padded(out: &mut String, mut n: u64, width: u32) {
         n /= 10;
     }
     let start = start.min(digits.len().saturating_sub(width as usize));
-    for &digit in &digits[start..] {
-        out.push(char::from(digit));
-    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
