@@ -5,8 +5,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::probe::outbox::ReportHandle;
 use super::Stopwatch;
+use crate::probe::outbox::ReportHandle;
 use crate::trace::{Event, EventKind, Site};
 
 /// Reports a rank's failure from any thread; see [`Recorder::failure_reporter`].

@@ -82,10 +82,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use self::stopwatch::Stopwatch;
 pub use failure::FailureReporter;
 pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
-use self::stopwatch::Stopwatch;
 
 use self::pace::Pace;
 use super::outbox::Outbox;
