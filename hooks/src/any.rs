@@ -12,21 +12,7 @@ use mpi_tutor::trace::Op;
 use crate::p2p::give_status;
 use crate::probe::{poll, still_polling};
 use crate::requests::{closed, empty_status, give_statuses, started_by, started_by_each};
-use crate::{begin_posted, caller, recording, site, step, SPINS, SUCCESS};
-
-/// Tests with `test` (its code, and whether something completed) a few
-/// times, then waits with `wait`, telling the recorder first: a request
-/// already complete costs no report.
-fn politely(mut test: impl FnMut() -> (c_int, bool), wait: impl FnOnce() -> c_int) -> c_int {
-    for _ in 0..SPINS {
-        let (code, done) = test();
-        if code != SUCCESS || done {
-            return code;
-        }
-    }
-    step(|r| r.about_to_wait());
-    wait()
-}
+use crate::{begin_posted, caller, politely, recording, site, SUCCESS};
 
 /// The program's `count` requests, as they were before the call.
 ///

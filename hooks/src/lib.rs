@@ -41,6 +41,7 @@ mod written;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
+use std::time::{Duration, Instant};
 
 use mpi::ffi;
 use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
@@ -232,27 +233,52 @@ fn end_as(id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
 /// `MPI_SUCCESS` in both MPICH and Open MPI.
 const SUCCESS: c_int = ffi::MPI_SUCCESS as c_int;
 
-/// How many times a blocking call's request is tested before the rank
-/// tells rank 0 it waits (a message already there costs no report).
+/// How many times a blocking call's operation is tested between two
+/// looks at the clock.
 const SPINS: u32 = 64;
 
-/// Completes `request` as a blocking call would, telling the recorder
-/// first if it has to wait for long.
+/// How long a blocking call tests its operation before it tells rank 0
+/// that the rank waits, as a lesson's wait does (`probe::wait`): a wait
+/// this long is a real one. A shorter one costs no report and no wake-up
+/// of the reporter thread, whose MPI calls would then contend with the
+/// rank's for the MPI library's lock (`MPI_THREAD_MULTIPLE`).
+const TELL_AFTER: Duration = Duration::from_millis(1);
+
+/// Completes an operation as a blocking call would: tests it with `test`
+/// (its code, and whether it is done) until it is done or fails, for up
+/// to [`TELL_AFTER`]; then tells the recorder that the rank waits, and
+/// waits with `wait`.
+fn politely(mut test: impl FnMut() -> (c_int, bool), wait: impl FnOnce() -> c_int) -> c_int {
+    let mut since = None;
+    loop {
+        for _ in 0..SPINS {
+            let (code, done) = test();
+            if code != SUCCESS || done {
+                return code;
+            }
+        }
+        if since.get_or_insert_with(Instant::now).elapsed() >= TELL_AFTER {
+            break;
+        }
+    }
+    step(|r| r.about_to_wait());
+    wait()
+}
+
+/// Completes `request` as a blocking call would ([`politely`]).
 ///
 /// # Safety
 /// `request` and `status` as `MPI_Wait` takes them.
 unsafe fn complete(request: &mut ffi::MPI_Request, status: *mut ffi::MPI_Status) -> c_int {
-    for _ in 0..SPINS {
+    let request: *mut ffi::MPI_Request = request;
+    let test = || {
         let mut done = 0;
         // SAFETY: as the caller guarantees.
         let code = unsafe { ffi::PMPI_Test(request, &mut done, status) };
-        if code != SUCCESS || done != 0 {
-            return code;
-        }
-    }
-    step(|r| r.about_to_wait());
+        (code, done != 0)
+    };
     // SAFETY: as the caller guarantees.
-    unsafe { ffi::PMPI_Wait(request, status) }
+    politely(test, || unsafe { ffi::PMPI_Wait(request, status) })
 }
 
 /// Runs recorded call `id` of `op` (nothing received) as a blocking call:

@@ -61,19 +61,15 @@ pub unsafe extern "C" fn mprobe(
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
     let mut found = 0;
-    let mut code = SUCCESS;
-    for _ in 0..crate::SPINS {
+    let got_at: *mut ffi::MPI_Status = &mut got;
+    let test = || {
         // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, &mut got) };
-        if code != SUCCESS || found != 0 {
-            break;
-        }
-    }
-    if code == SUCCESS && found == 0 {
-        step(|r| r.about_to_wait());
-        // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, &mut got) };
-    }
+        let code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, got_at) };
+        (code, found != 0)
+    };
+    // SAFETY: the program's arguments; `got` is a status.
+    let wait = || unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, got_at) };
+    let code = crate::politely(test, wait);
     let arrived = taken(&info, id, source, &got);
     crate::end(id, Op::Mprobe, &arrived, None);
     // SAFETY: the program's status argument.

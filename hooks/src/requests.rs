@@ -220,17 +220,16 @@ unsafe fn wait_all_politely(
     requests: *mut ffi::MPI_Request,
     statuses: *mut ffi::MPI_Status,
 ) -> c_int {
-    for _ in 0..crate::SPINS {
+    let test = || {
         let mut done = 0;
         // SAFETY: as the caller guarantees.
         let code = unsafe { ffi::PMPI_Testall(count, requests, &mut done, statuses) };
-        if code != SUCCESS || done != 0 {
-            return code;
-        }
-    }
-    crate::step(|r| r.about_to_wait());
+        (code, done != 0)
+    };
     // SAFETY: as the caller guarantees.
-    unsafe { ffi::PMPI_Waitall(count, requests, statuses) }
+    crate::politely(test, || unsafe {
+        ffi::PMPI_Waitall(count, requests, statuses)
+    })
 }
 
 pub unsafe extern "C" fn testall(
