@@ -35,9 +35,28 @@ impl CommInfo {
     }
 }
 
+/// A communicator's [`CommInfo`]: the world's, kept for good, or
+/// another's, shared while the communicator lives. The world's takes no
+/// lock and no count of its users: nearly every call is on it.
+#[derive(Clone)]
+pub enum Info {
+    World(&'static CommInfo),
+    Other(Arc<CommInfo>),
+}
+
+impl std::ops::Deref for Info {
+    type Target = CommInfo;
+
+    fn deref(&self) -> &CommInfo {
+        match self {
+            Info::World(world) => world,
+            Info::Other(other) => other,
+        }
+    }
+}
+
 static COMMS: Mutex<Option<FxHashMap<u64, Arc<CommInfo>>>> = Mutex::new(None);
-/// The world's, looked up without a lock: nearly every call is on it.
-static WORLD: OnceLock<Arc<CommInfo>> = OnceLock::new();
+static WORLD: OnceLock<CommInfo> = OnceLock::new();
 /// Named (predefined) datatypes only: a derived one may be freed and its
 /// handle reused for another of another size.
 static TYPES: Mutex<Option<FxHashMap<u64, (Text, u64)>>> = Mutex::new(None);
@@ -49,18 +68,20 @@ thread_local! {
 }
 
 /// What the trace needs of `comm` (looked up once per communicator).
-pub fn info(comm: ffi::MPI_Comm) -> Arc<CommInfo> {
+pub fn info(comm: ffi::MPI_Comm) -> Info {
     // SAFETY: comparing handles reads no memory.
     if unsafe { comm == ffi::RSMPI_COMM_WORLD } {
-        return WORLD.get_or_init(|| Arc::new(describe(comm))).clone();
+        return Info::World(WORLD.get_or_init(|| describe(comm)));
     }
     let key = crate::handle_key(comm);
     let mut comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
     let comms = comms.get_or_insert_with(FxHashMap::default);
-    comms
-        .entry(key)
-        .or_insert_with(|| Arc::new(describe(comm)))
-        .clone()
+    Info::Other(
+        comms
+            .entry(key)
+            .or_insert_with(|| Arc::new(describe(comm)))
+            .clone(),
+    )
 }
 
 /// `comm` is freed: its handle may name another communicator next.
@@ -72,9 +93,9 @@ pub fn forget(comm: ffi::MPI_Comm) {
 }
 
 /// The communicator numbered `number`, once the program has used it.
-pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
+pub fn by_number(number: u32) -> Option<Info> {
     if let Some(world) = WORLD.get().filter(|w| w.number == number) {
-        return Some(world.clone());
+        return Some(Info::World(world));
     }
     let comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
     comms
@@ -82,6 +103,7 @@ pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
         .values()
         .find(|c| c.number == number)
         .cloned()
+        .map(Info::Other)
 }
 
 /// The number of the communicator a copy numbered `number` was made

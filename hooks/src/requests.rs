@@ -3,14 +3,14 @@
 
 use std::cell::Cell;
 use std::os::raw::c_int;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
 use rustc_hash::FxHashMap;
 
-use crate::comms::CommInfo;
+use crate::comms::Info;
 use crate::p2p::{arrival, give_status};
 use crate::probe::{poll, still_polling};
 use crate::{begin_ended_as, begin_posted, caller, recording, site, SUCCESS};
@@ -19,7 +19,7 @@ use crate::{begin_ended_as, begin_posted, caller, recording, site, SUCCESS};
 /// communicator (to name the sender by world rank).
 struct Open {
     call: u64,
-    receive: Option<Arc<CommInfo>>,
+    receive: Option<Info>,
 }
 
 /// Open requests by handle. A handle may stand for several at once:
@@ -37,7 +37,7 @@ fn lock() -> std::sync::MutexGuard<'static, Option<Table>> {
 }
 
 /// Request `request` was started by call `call`.
-pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Arc<CommInfo>>) {
+pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Info>) {
     lock()
         .get_or_insert_with(Table::default)
         .entry(crate::handle_key(request))
