@@ -30,6 +30,9 @@ struct Open {
 /// handles over and over, and the next request on it needs no allocation.
 type Table = FxHashMap<u64, Vec<Open>>;
 
+/// Handles whose emptied lists stay; past that many, an emptied list goes.
+const KEPT_HANDLES: usize = 1024;
+
 static OPEN: Mutex<Option<Table>> = Mutex::new(None);
 
 fn lock() -> std::sync::MutexGuard<'static, Option<Table>> {
@@ -105,8 +108,14 @@ fn close_in(
     request: ffi::MPI_Request,
     status: &ffi::MPI_Status,
 ) -> Option<Arrival> {
-    let shared = open.get_mut(&crate::handle_key(request))?;
+    let key = crate::handle_key(request);
+    let shared = open.get_mut(&key)?;
     let done = (!shared.is_empty()).then(|| shared.remove(0))?;
+    if shared.is_empty() && open.len() > KEPT_HANDLES {
+        // A program that once had very many requests open at a time
+        // does not keep a list for each for good.
+        open.remove(&key);
+    }
     let comm = done.receive?;
     arrival(&comm, done.call, status)
 }
