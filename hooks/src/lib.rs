@@ -163,11 +163,16 @@ fn begin_ended_as<'a>(
     begin_then(describe, Then::Ended(op, arrivals, spec))
 }
 
-fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
+/// What precedes every recorded call.
+fn before_call() {
     // Any call ends a run of polls.
     probe::end_polling();
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
+}
+
+fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
+    before_call();
     if mpi_tutor::watch::python::is_python() {
         return begin_folded(describe, then);
     }
@@ -189,6 +194,43 @@ fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_
     .ok()
     .flatten()
     .flatten()
+}
+
+/// [`begin`], then `start` (the call's MPI operation, after the hold if
+/// any) and the end of the call of `op`, which received nothing: in a C
+/// program all in one turn of the recorder. `start` runs once whether the
+/// call is recorded or not. The call's id, if recorded, and `start`'s code.
+fn begin_started_ended<'a>(
+    op: Op,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: impl FnOnce() -> c_int,
+) -> (Option<u64>, c_int) {
+    before_call();
+    if mpi_tutor::watch::python::is_python() {
+        let id = begin_folded(describe, Then::Nothing);
+        let code = start();
+        if let Some(id) = id {
+            end(id, op, &[], None);
+        }
+        return (id, code);
+    }
+    let mut start = Some(start);
+    let mut code = None;
+    // `start` is a call of MPI's own (`PMPI_*`), made inside the turn:
+    // no hook sees it, and it returns at once.
+    let id = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_recorder().with(|r| {
+            let id = r.begin(describe()?);
+            code = start.take().map(|start| start());
+            r.end(id, op, &[], None);
+            Some(id)
+        })
+    }))
+    .ok()
+    .flatten()
+    .flatten();
+    let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
+    (id, code)
 }
 
 /// [`begin_then`] in a Python program, where the call may be one MPI call

@@ -243,17 +243,15 @@ pub unsafe fn started_recv(
     }
     let (source, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin(|| {
+    let describe = || {
         let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
         Some(match recv_spec(&info, source, tag, count, datatype) {
             Some(recv) => call.receiving(recv),
             None => call,
         })
-    });
-    let code = start();
+    };
+    let (id, code) = crate::begin_started_ended(Op::Irecv, describe, start);
     if let Some(id) = id {
-        // Its end reports its `Begin` first.
-        crate::end(id, Op::Irecv, &[], None);
         if code == SUCCESS {
             // A receive from nobody gets nothing, whatever status MPI
             // gives its request (MPICH's names rank 0, tag 0).
