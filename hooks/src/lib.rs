@@ -205,16 +205,36 @@ fn begin_started_ended<'a>(
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
     start: impl FnOnce() -> c_int,
 ) -> (Option<u64>, c_int) {
+    let mut start = Some(start);
+    let (id, code) = begin_around(describe, &mut start, Some(op));
+    let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
+    (id, code)
+}
+
+/// Begins the call `describe` describes and, if it is recorded, runs
+/// `start` (taking it: its MPI operation, after the hold if any), then
+/// reports the call posted, or ended as `op` with nothing received: in a
+/// C program all in one turn of the recorder. The call's id, and
+/// `start`'s code if it ran (a panic after it leaves the id None).
+fn begin_around<'a>(
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: &mut Option<impl FnOnce() -> c_int>,
+    end: Option<Op>,
+) -> (Option<u64>, Option<c_int>) {
     before_call();
     if mpi_tutor::watch::python::is_python() {
-        let id = begin_folded(describe, Then::Nothing);
-        let code = start();
-        if let Some(id) = id {
-            end(id, op, &[], None);
+        let Some(id) = begin_folded(describe, Then::Nothing) else {
+            return (None, None);
+        };
+        let code = start.take().map(|start| start());
+        match end {
+            Some(op) => crate::end(id, op, &[], None),
+            None => {
+                step(|r| r.posted(id));
+            }
         }
-        return (id, code);
+        return (Some(id), code);
     }
-    let mut start = Some(start);
     let mut code = None;
     // `start` is a call of MPI's own (`PMPI_*`), made inside the turn:
     // no hook sees it, and it returns at once.
@@ -222,14 +242,16 @@ fn begin_started_ended<'a>(
         process_recorder().with(|r| {
             let id = r.begin(describe()?);
             code = start.take().map(|start| start());
-            r.end(id, op, &[], None);
+            match end {
+                Some(op) => r.end(id, op, &[], None),
+                None => r.posted(id),
+            }
             Some(id)
         })
     }))
     .ok()
     .flatten()
     .flatten();
-    let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
     (id, code)
 }
 
@@ -323,19 +345,29 @@ unsafe fn complete(request: &mut ffi::MPI_Request, status: *mut ffi::MPI_Status)
     politely(test, || unsafe { ffi::PMPI_Wait(request, status) })
 }
 
-/// Runs recorded call `id` of `op` (nothing received) as a blocking call:
-/// started by `start` (its nonblocking form), then completed.
-fn completed(id: u64, op: Op, start: impl FnOnce(&mut ffi::MPI_Request) -> c_int) -> c_int {
+/// Runs the call of `op` that `describe` describes (nothing received) as
+/// a blocking call: started by `start` (its nonblocking form), then
+/// completed. None: not recorded, and nothing done (the caller makes the
+/// plain call).
+fn completed<'a>(
+    op: Op,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
+) -> Option<c_int> {
     // SAFETY: reading MPI's constant.
     let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
+    let mut begun = Some(|| start(&mut request));
+    let (id, code) = begin_around(describe, &mut begun, None);
+    drop(begun);
+    let mut code = code?;
     if code == SUCCESS {
         // SAFETY: the request was just started.
         code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
     }
-    crate::end(id, op, &[], None);
-    code
+    if let Some(id) = id {
+        crate::end(id, op, &[], None);
+    }
+    Some(code)
 }
 
 /// A handle (communicator, datatype, request) as a map key: its bits. The
