@@ -12,21 +12,7 @@ use mpi_tutor::trace::Op;
 use crate::p2p::give_status;
 use crate::probe::{poll, still_polling};
 use crate::requests::{closed, empty_status, give_statuses, started_by, started_by_each};
-use crate::{begin, caller, recording, site, step, SPINS, SUCCESS};
-
-/// Tests with `test` (its code, and whether something completed) a few
-/// times, then waits with `wait`, telling the recorder first: a request
-/// already complete costs no report.
-fn politely(mut test: impl FnMut() -> (c_int, bool), wait: impl FnOnce() -> c_int) -> c_int {
-    for _ in 0..SPINS {
-        let (code, done) = test();
-        if code != SUCCESS || done {
-            return code;
-        }
-    }
-    step(|r| r.about_to_wait());
-    wait()
-}
+use crate::{begin_posted, caller, politely, recording, site, SUCCESS};
 
 /// The program's `count` requests, as they were before the call.
 ///
@@ -39,10 +25,9 @@ unsafe fn handles(count: c_int, requests: *const ffi::MPI_Request) -> Vec<ffi::M
 
 /// Begins recording `op` on `handles`: the id of the call, if recorded.
 fn begin_on(op: Op, at: usize, handles: &[ffi::MPI_Request]) -> Option<u64> {
-    let ids = started_by_each(handles);
-    let id = begin(|| Some(CallSpec::new(op, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
-    id
+    let mut ids = Vec::new();
+    started_by_each(handles, &mut ids);
+    begin_posted(|| Some(CallSpec::new(op, site(at)).completing(&ids)))
 }
 
 /// Requests `indices` of `handles` completed with `statuses`: records the

@@ -7,7 +7,7 @@ use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
 use mpi_tutor::trace::Op;
 
-use crate::{begin, caller, comms, completed, preview, recording, site};
+use crate::{caller, comms, completed, preview, recording, site};
 
 /// What a collective moves: its root (if it has one), and each rank's
 /// count of values of `datatype`.
@@ -60,15 +60,17 @@ pub unsafe fn collective(
     if !recording() {
         return plain();
     }
-    let Some(id) = begin_collective(op, at, comm, &moves) else {
-        return plain();
-    };
-    completed(id, op, start)
+    completed(op, || collective_spec(op, at, comm, &moves), start).unwrap_or_else(plain)
 }
 
-/// Begins recording collective `op` on `comm`, called from `at`.
-pub fn begin_collective(op: Op, at: usize, comm: ffi::MPI_Comm, moves: &Moves) -> Option<u64> {
-    begin(|| {
+/// How collective `op` on `comm`, called from `at`, is described.
+pub fn collective_spec(
+    op: Op,
+    at: usize,
+    comm: ffi::MPI_Comm,
+    moves: &Moves,
+) -> Option<CallSpec<'static>> {
+    {
         let info = comms::info(comm);
         let (datatype, size) = comms::datatype(moves.datatype);
         let count = moves.count.max(0) as u64;
@@ -86,7 +88,7 @@ pub fn begin_collective(op: Op, at: usize, comm: ffi::MPI_Comm, moves: &Moves) -
             Some(name) => call.showing(put).reducing(name),
             None => call.showing(put),
         })
-    })
+    }
 }
 
 pub unsafe extern "C" fn barrier(comm: ffi::MPI_Comm) -> c_int {

@@ -2,13 +2,14 @@
 //! communicator as its world rank, a communicator as a number every member
 //! computes alike (0 for the world), a datatype by its MPI name.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use mpi::ffi;
 use mpi_tutor::probe::comm_number as hash;
 use mpi_tutor::trace::Text;
+use rustc_hash::FxHashMap;
 
 /// What the trace needs of one communicator.
 #[derive(Clone)]
@@ -34,20 +35,53 @@ impl CommInfo {
     }
 }
 
-static COMMS: Mutex<Option<HashMap<u64, Arc<CommInfo>>>> = Mutex::new(None);
+/// A communicator's [`CommInfo`]: the world's, kept for good, or
+/// another's, shared while the communicator lives. The world's takes no
+/// lock and no count of its users: nearly every call is on it.
+#[derive(Clone)]
+pub enum Info {
+    World(&'static CommInfo),
+    Other(Arc<CommInfo>),
+}
+
+impl std::ops::Deref for Info {
+    type Target = CommInfo;
+
+    fn deref(&self) -> &CommInfo {
+        match self {
+            Info::World(world) => world,
+            Info::Other(other) => other,
+        }
+    }
+}
+
+static COMMS: Mutex<Option<FxHashMap<u64, Arc<CommInfo>>>> = Mutex::new(None);
+static WORLD: OnceLock<CommInfo> = OnceLock::new();
 /// Named (predefined) datatypes only: a derived one may be freed and its
 /// handle reused for another of another size.
-static TYPES: Mutex<Option<HashMap<u64, (Text, u64)>>> = Mutex::new(None);
+static TYPES: Mutex<Option<FxHashMap<u64, (Text, u64)>>> = Mutex::new(None);
+
+thread_local! {
+    /// The named datatypes this thread has used, copied from `TYPES`
+    /// (names and sizes never change): no lock per call.
+    static NAMED: RefCell<FxHashMap<u64, (Text, u64)>> = RefCell::default();
+}
 
 /// What the trace needs of `comm` (looked up once per communicator).
-pub fn info(comm: ffi::MPI_Comm) -> Arc<CommInfo> {
+pub fn info(comm: ffi::MPI_Comm) -> Info {
+    // SAFETY: comparing handles reads no memory.
+    if unsafe { comm == ffi::RSMPI_COMM_WORLD } {
+        return Info::World(WORLD.get_or_init(|| describe(comm)));
+    }
     let key = crate::handle_key(comm);
     let mut comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
-    let comms = comms.get_or_insert_with(HashMap::new);
-    comms
-        .entry(key)
-        .or_insert_with(|| Arc::new(describe(comm)))
-        .clone()
+    let comms = comms.get_or_insert_with(FxHashMap::default);
+    Info::Other(
+        comms
+            .entry(key)
+            .or_insert_with(|| Arc::new(describe(comm)))
+            .clone(),
+    )
 }
 
 /// `comm` is freed: its handle may name another communicator next.
@@ -59,13 +93,17 @@ pub fn forget(comm: ffi::MPI_Comm) {
 }
 
 /// The communicator numbered `number`, once the program has used it.
-pub fn by_number(number: u32) -> Option<Arc<CommInfo>> {
+pub fn by_number(number: u32) -> Option<Info> {
+    if let Some(world) = WORLD.get().filter(|w| w.number == number) {
+        return Some(Info::World(world));
+    }
     let comms = COMMS.lock().unwrap_or_else(|e| e.into_inner());
     comms
         .as_ref()?
         .values()
         .find(|c| c.number == number)
         .cloned()
+        .map(Info::Other)
 }
 
 /// The number of the communicator a copy numbered `number` was made
@@ -153,8 +191,21 @@ fn world_ranks(mut group: ffi::MPI_Group) -> Vec<u32> {
 /// The datatype's MPI name (`MPI_DOUBLE`) and size in bytes.
 pub fn datatype(datatype: ffi::MPI_Datatype) -> (Text, u64) {
     let key = crate::handle_key(datatype);
+    let known = NAMED.try_with(|named| named.borrow().get(&key).cloned());
+    if let Ok(Some(known)) = known {
+        return known;
+    }
+    let (name, size) = datatype_shared(key, datatype);
+    if let Text::Borrowed(_) = name {
+        let _ = NAMED.try_with(|named| named.borrow_mut().insert(key, (name.clone(), size)));
+    }
+    (name, size)
+}
+
+/// [`datatype`] from the process's table (`key`: the handle's).
+fn datatype_shared(key: u64, datatype: ffi::MPI_Datatype) -> (Text, u64) {
     let mut types = TYPES.lock().unwrap_or_else(|e| e.into_inner());
-    let types = types.get_or_insert_with(HashMap::new);
+    let types = types.get_or_insert_with(FxHashMap::default);
     if let Some(known) = types.get(&key) {
         return known.clone();
     }

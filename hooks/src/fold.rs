@@ -53,7 +53,10 @@ thread_local! {
 
 /// The running hook's send buffer, read if its call opens a fold.
 pub fn note_buffer(buffer: *const c_void) {
-    BUFFER.set(buffer as usize);
+    // Only Python programs fold their calls.
+    if python::is_python() {
+        BUFFER.set(buffer as usize);
+    }
 }
 
 /// Whether a pickled call is under way on this thread.

@@ -41,6 +41,7 @@ mod written;
 
 use std::cell::Cell;
 use std::os::raw::c_int;
+use std::time::{Duration, Instant};
 
 use mpi::ffi;
 use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
@@ -121,16 +122,157 @@ fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
     .flatten()
 }
 
+/// What a call's first step does besides beginning it, in the same turn
+/// of the recorder (each turn is a lock of the process's recorder).
+#[derive(Clone, Copy)]
+enum Then<'e> {
+    /// Nothing yet: the MPI operation starts after the hold, if any.
+    Nothing,
+    /// The MPI operation is under way (or there is none to start).
+    Posted,
+    /// The call is over too (its MPI operation already ran): its op, what
+    /// it received, and what else its end says.
+    Ended(Op, &'e [Arrival], EndSpec<'e>),
+}
+
 /// Begins a call described by `describe` (run only when recording).
 fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Nothing)
+}
+
+/// [`begin`] for a call with no MPI operation to start after the hold
+/// (a wait, a test): its `Begin` goes out with it.
+fn begin_posted<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Posted)
+}
+
+/// [`begin`] and the end of a call of `op` whose MPI operation already
+/// ran and received nothing (an isend, a nonblocking collective).
+fn begin_ended<'a>(op: Op, describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
+    begin_then(describe, Then::Ended(op, &[], EndSpec::default()))
+}
+
+/// [`begin_ended`] for a call that took `arrivals` and whose end says
+/// more (`spec`: a test's answer, a loop's polls).
+fn begin_ended_as<'a>(
+    op: Op,
+    arrivals: &[Arrival],
+    spec: EndSpec<'_>,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+) -> Option<u64> {
+    begin_then(describe, Then::Ended(op, arrivals, spec))
+}
+
+/// What precedes every recorded call.
+fn before_call() {
     // Any call ends a run of polls.
     probe::end_polling();
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
+}
+
+fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
+    before_call();
+    if mpi_tutor::watch::python::is_python() {
+        return begin_folded(describe, then);
+    }
+    // A C, C++ or Fortran program: no pickled calls, so the whole step is
+    // one turn of the recorder. The call is described inside it, so that
+    // its description goes to the recorder without a copy: describing
+    // makes no MPI call a hook sees and takes no turn of its own.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_recorder().with(|r| {
+            let id = r.begin(describe()?);
+            match then {
+                Then::Nothing => {}
+                Then::Posted => r.posted(id),
+                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
+            }
+            Some(id)
+        })
+    }))
+    .ok()
+    .flatten()
+    .flatten()
+}
+
+/// [`begin`], then `start` (the call's MPI operation, after the hold if
+/// any) and the end of the call of `op`, which received nothing: in a C
+/// program all in one turn of the recorder. `start` runs once whether the
+/// call is recorded or not. The call's id, if recorded, and `start`'s code.
+fn begin_started_ended<'a>(
+    op: Op,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: impl FnOnce() -> c_int,
+) -> (Option<u64>, c_int) {
+    let mut start = Some(start);
+    let (id, code) = begin_around(describe, &mut start, Some(op));
+    let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
+    (id, code)
+}
+
+/// Begins the call `describe` describes and, if it is recorded, runs
+/// `start` (taking it: its MPI operation, after the hold if any), then
+/// reports the call posted, or ended as `op` with nothing received: in a
+/// C program all in one turn of the recorder. The call's id, and
+/// `start`'s code if it ran (a panic after it leaves the id None).
+fn begin_around<'a>(
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: &mut Option<impl FnOnce() -> c_int>,
+    end: Option<Op>,
+) -> (Option<u64>, Option<c_int>) {
+    before_call();
+    if mpi_tutor::watch::python::is_python() {
+        let Some(id) = begin_folded(describe, Then::Nothing) else {
+            return (None, None);
+        };
+        let code = start.take().map(|start| start());
+        match end {
+            Some(op) => crate::end(id, op, &[], None),
+            None => {
+                step(|r| r.posted(id));
+            }
+        }
+        return (Some(id), code);
+    }
+    let mut code = None;
+    // `start` is a call of MPI's own (`PMPI_*`), made inside the turn:
+    // no hook sees it, and it returns at once.
+    let id = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_recorder().with(|r| {
+            let id = r.begin(describe()?);
+            code = start.take().map(|start| start());
+            match end {
+                Some(op) => r.end(id, op, &[], None),
+                None => r.posted(id),
+            }
+            Some(id)
+        })
+    }))
+    .ok()
+    .flatten()
+    .flatten();
+    (id, code)
+}
+
+/// [`begin_then`] in a Python program, where the call may be one MPI call
+/// of a pickled call the student made (`fold`).
+fn begin_folded<'a>(
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    then: Then<'_>,
+) -> Option<u64> {
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
         .flatten()?;
-    fold::begin(spec)
+    let id = fold::begin(spec)?;
+    match then {
+        Then::Nothing => {}
+        Then::Posted => {
+            step(|r| r.posted(id));
+        }
+        Then::Ended(op, arrivals, spec) => end_as(id, op, arrivals, spec),
+    }
+    Some(id)
 }
 
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
@@ -146,50 +288,86 @@ fn end(id: u64, op: Op, arrivals: &[Arrival], completed: Option<bool>) {
 /// [`end`] with all an end can say (`spec`): a test's answer, the
 /// requests it completed, its loop's polls.
 fn end_as(id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
-    if !fold::end(id, arrivals) {
-        step(|r| r.end_as(id, op, arrivals, spec));
+    if mpi_tutor::watch::python::is_python() && fold::end(id, arrivals) {
+        return;
     }
+    step(|r| r.end_as(id, op, arrivals, spec));
 }
 
 /// `MPI_SUCCESS` in both MPICH and Open MPI.
 const SUCCESS: c_int = ffi::MPI_SUCCESS as c_int;
 
-/// How many times a blocking call's request is tested before the rank
-/// tells rank 0 it waits (a message already there costs no report).
+/// How many times a blocking call's operation is tested between two
+/// looks at the clock.
 const SPINS: u32 = 64;
 
-/// Completes `request` as a blocking call would, telling the recorder
-/// first if it has to wait for long.
+/// How long a blocking call tests its operation before it tells rank 0
+/// that the rank waits, as a lesson's wait does (`probe::wait`): a wait
+/// this long is a real one. A shorter one costs no report and no wake-up
+/// of the reporter thread, whose MPI calls would then contend with the
+/// rank's for the MPI library's lock (`MPI_THREAD_MULTIPLE`).
+const TELL_AFTER: Duration = Duration::from_millis(1);
+
+/// Completes an operation as a blocking call would: tests it with `test`
+/// (its code, and whether it is done) until it is done or fails, for up
+/// to [`TELL_AFTER`]; then tells the recorder that the rank waits, and
+/// waits with `wait`.
+fn politely(mut test: impl FnMut() -> (c_int, bool), wait: impl FnOnce() -> c_int) -> c_int {
+    let mut since = None;
+    loop {
+        for _ in 0..SPINS {
+            let (code, done) = test();
+            if code != SUCCESS || done {
+                return code;
+            }
+        }
+        if since.get_or_insert_with(Instant::now).elapsed() >= TELL_AFTER {
+            break;
+        }
+    }
+    step(|r| r.about_to_wait());
+    wait()
+}
+
+/// Completes `request` as a blocking call would ([`politely`]).
 ///
 /// # Safety
 /// `request` and `status` as `MPI_Wait` takes them.
 unsafe fn complete(request: &mut ffi::MPI_Request, status: *mut ffi::MPI_Status) -> c_int {
-    for _ in 0..SPINS {
+    let request: *mut ffi::MPI_Request = request;
+    let test = || {
         let mut done = 0;
         // SAFETY: as the caller guarantees.
         let code = unsafe { ffi::PMPI_Test(request, &mut done, status) };
-        if code != SUCCESS || done != 0 {
-            return code;
-        }
-    }
-    step(|r| r.about_to_wait());
+        (code, done != 0)
+    };
     // SAFETY: as the caller guarantees.
-    unsafe { ffi::PMPI_Wait(request, status) }
+    politely(test, || unsafe { ffi::PMPI_Wait(request, status) })
 }
 
-/// Runs recorded call `id` of `op` (nothing received) as a blocking call:
-/// started by `start` (its nonblocking form), then completed.
-fn completed(id: u64, op: Op, start: impl FnOnce(&mut ffi::MPI_Request) -> c_int) -> c_int {
+/// Runs the call of `op` that `describe` describes (nothing received) as
+/// a blocking call: started by `start` (its nonblocking form), then
+/// completed. None: not recorded, and nothing done (the caller makes the
+/// plain call).
+fn completed<'a>(
+    op: Op,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: impl FnOnce(&mut ffi::MPI_Request) -> c_int,
+) -> Option<c_int> {
     // SAFETY: reading MPI's constant.
     let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
+    let mut begun = Some(|| start(&mut request));
+    let (id, code) = begin_around(describe, &mut begun, None);
+    drop(begun);
+    let mut code = code?;
     if code == SUCCESS {
         // SAFETY: the request was just started.
         code = unsafe { complete(&mut request, ffi::RSMPI_STATUS_IGNORE) };
     }
-    crate::end(id, op, &[], None);
-    code
+    if let Some(id) = id {
+        crate::end(id, op, &[], None);
+    }
+    Some(code)
 }
 
 /// A handle (communicator, datatype, request) as a map key: its bits. The

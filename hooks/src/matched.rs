@@ -11,7 +11,7 @@ use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
 use crate::probe::{looking_for, poll, still_polling, with_probe};
-use crate::{begin, caller, comms, recording, requests, site, step, SUCCESS};
+use crate::{begin, begin_posted, caller, comms, recording, requests, site, step, SUCCESS};
 
 /// What a matched probe from `source` with `tag` on `comm` accepts.
 fn probing(op: Op, at: usize, comm: &comms::CommInfo, source: c_int, tag: c_int) -> Option<u64> {
@@ -61,19 +61,15 @@ pub unsafe extern "C" fn mprobe(
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
     let mut found = 0;
-    let mut code = SUCCESS;
-    for _ in 0..crate::SPINS {
+    let got_at: *mut ffi::MPI_Status = &mut got;
+    let test = || {
         // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, &mut got) };
-        if code != SUCCESS || found != 0 {
-            break;
-        }
-    }
-    if code == SUCCESS && found == 0 {
-        step(|r| r.about_to_wait());
-        // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, &mut got) };
-    }
+        let code = unsafe { ffi::PMPI_Improbe(source, tag, comm, &mut found, message, got_at) };
+        (code, found != 0)
+    };
+    // SAFETY: the program's arguments; `got` is a status.
+    let wait = || unsafe { ffi::PMPI_Mprobe(source, tag, comm, message, got_at) };
+    let code = crate::politely(test, wait);
     let arrived = taken(&info, id, source, &got);
     crate::end(id, Op::Mprobe, &arrived, None);
     // SAFETY: the program's status argument.
@@ -136,8 +132,7 @@ fn receiving_matched(op: Op, at: usize, work: impl FnOnce() -> c_int) -> (Option
     if !recording() {
         return (None, work());
     }
-    let id = begin(|| Some(CallSpec::new(op, site(at))));
-    step(|r| id.map(|id| r.posted(id)));
+    let id = begin_posted(|| Some(CallSpec::new(op, site(at))));
     let code = work();
     if let Some(id) = id {
         crate::end(id, op, &[], None);

@@ -10,7 +10,7 @@ use mpi_tutor::trace::Op;
 
 use crate::p2p::{blocking_send_hook, received, started_send_hook};
 use crate::sendrecv::sendrecv_spec;
-use crate::{begin, caller, comms, recording, step};
+use crate::{begin_posted, caller, comms, recording, step};
 
 blocking_send_hook!(bsend, c_int, Op::Send, PMPI_Ibsend, PMPI_Bsend);
 blocking_send_hook!(rsend, c_int, Op::Send, PMPI_Irsend, PMPI_Rsend);
@@ -49,11 +49,10 @@ pub unsafe extern "C" fn sendrecv_replace(
     let info = comms::info(comm);
     let sends = (dest, sendtag, count.into(), datatype, comm);
     let receives = (source, recvtag, count.into(), datatype, comm);
-    let id = begin(|| Some(sendrecv_spec(at, &info, sends, receives)));
+    let id = begin_posted(|| Some(sendrecv_spec(at, &info, sends, receives)));
     let Some(id) = id else {
         return work(status);
     };
-    step(|r| r.posted(id));
     step(|r| r.about_to_wait());
     let code = work(&mut got);
     // SAFETY: the program's status argument.

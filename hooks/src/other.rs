@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use mpi_tutor::probe::CallSpec;
 use mpi_tutor::trace::Text;
 
-use crate::{begin, recording, site, step};
+use crate::{begin_posted, recording, site, step};
 
 /// An other call under way on this thread: where it returns to, and its
 /// recorded id and name.
@@ -45,11 +45,10 @@ fn record_begin(index: usize, return_address: usize) -> bool {
     let Some(&name) = NAMES.get(index) else {
         return false;
     };
-    let Some(id) = begin(|| Some(CallSpec::other(Text::Borrowed(name), site(return_address))))
-    else {
+    let describe = || Some(CallSpec::other(Text::Borrowed(name), site(return_address)));
+    let Some(id) = begin_posted(describe) else {
         return false;
     };
-    step(|r| r.posted(id));
     let open = Open {
         return_address,
         id,

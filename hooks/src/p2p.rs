@@ -9,7 +9,7 @@ use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin, caller, complete, completed, recording, requests, site, step, SUCCESS};
+use crate::{begin_ended, caller, complete, completed, recording, requests, site, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -132,26 +132,22 @@ pub unsafe fn blocking_send(
     plain: impl FnOnce() -> c_int,
 ) -> c_int {
     let at = caller();
-    let (dest, tag, count, datatype, comm) = spec;
-    let id = recording()
-        .then(|| {
-            begin(|| {
-                let info = comms::info(comm);
-                let call = CallSpec::new(op, site(at)).on(info.number);
-                Some(match send_spec(&info, dest, tag, count, datatype) {
-                    // SAFETY: the program's send buffer.
-                    Some(send) => call
-                        .sending(send)
-                        .showing(unsafe { preview::values(buf, count, datatype) }),
-                    None => call,
-                })
-            })
-        })
-        .flatten();
-    let Some(id) = id else {
+    if !recording() {
         return plain();
+    }
+    let (dest, tag, count, datatype, comm) = spec;
+    let describe = || {
+        let info = comms::info(comm);
+        let call = CallSpec::new(op, site(at)).on(info.number);
+        Some(match send_spec(&info, dest, tag, count, datatype) {
+            // SAFETY: the program's send buffer.
+            Some(send) => call
+                .sending(send)
+                .showing(unsafe { preview::values(buf, count, datatype) }),
+            None => call,
+        })
     };
-    completed(id, op, start)
+    completed(op, describe, start).unwrap_or_else(plain)
 }
 
 /// What a point-to-point call names: peer, tag, count, datatype and
@@ -172,27 +168,32 @@ pub unsafe fn blocking_recv(
     }
     let (source, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin(|| {
+    let describe = || {
         let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
         Some(match recv_spec(&info, source, tag, count, datatype) {
             Some(recv) => call.receiving(recv),
             None => call,
         })
-    });
-    let Some(id) = id else {
-        return plain();
     };
     let mut request = ffi::RSMPI_REQUEST_NULL;
-    let mut code = start(&mut request);
-    step(|r| r.posted(id));
+    let mut begun = Some(|| start(&mut request));
+    let (id, code) = crate::begin_around(describe, &mut begun, None);
+    drop(begun);
+    let Some(mut code) = code else {
+        return plain();
+    };
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
     if code == SUCCESS {
         // SAFETY: the request was just started; `got` is a status.
         code = unsafe { complete(&mut request, &mut got) };
     }
-    // SAFETY: the program's status argument.
-    unsafe { received(&info, id, Op::Recv, source, &got, status) };
+    match id {
+        // SAFETY: the program's status argument.
+        Some(id) => unsafe { received(&info, id, Op::Recv, source, &got, status) },
+        // SAFETY: as above.
+        None => unsafe { give_status(status, &got) },
+    }
     code
 }
 
@@ -211,7 +212,7 @@ pub unsafe fn started_send(
     }
     let (dest, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin(|| {
+    let id = begin_ended(Op::Isend, || {
         let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
         Some(match send_spec(&info, dest, tag, count, datatype) {
             // SAFETY: the program's send buffer.
@@ -222,8 +223,6 @@ pub unsafe fn started_send(
         })
     });
     if let Some(id) = id {
-        step(|r| r.posted(id));
-        crate::end(id, Op::Isend, &[], None);
         // SAFETY: MPI just wrote the request.
         requests::opened(unsafe { *request }, id, None);
     }
@@ -243,17 +242,15 @@ pub unsafe fn started_recv(
     }
     let (source, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin(|| {
+    let describe = || {
         let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
         Some(match recv_spec(&info, source, tag, count, datatype) {
             Some(recv) => call.receiving(recv),
             None => call,
         })
-    });
-    let code = start();
+    };
+    let (id, code) = crate::begin_started_ended(Op::Irecv, describe, start);
     if let Some(id) = id {
-        step(|r| r.posted(id));
-        crate::end(id, Op::Irecv, &[], None);
         if code == SUCCESS {
             // A receive from nobody gets nothing, whatever status MPI
             // gives its request (MPICH's names rank 0, tag 0).

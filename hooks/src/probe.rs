@@ -16,7 +16,7 @@ use mpi_tutor::trace::{Op, ProbePart};
 
 use crate::comms::CommInfo;
 use crate::p2p::{give_status, recv_spec};
-use crate::{begin, caller, comms, fold, recording, site, step, SUCCESS};
+use crate::{begin_ended_as, begin_posted, caller, comms, fold, recording, site, SUCCESS};
 
 /// How often a loop of unanswered polls is recorded again, with its count:
 /// the view's count moves, and rank 0 sees the rank still polling.
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn probe(
         return plain();
     }
     let info = comms::info(comm);
-    let Some(id) = begin(|| {
+    let Some(id) = begin_posted(|| {
         let call = CallSpec::new(Op::Probe, site(at)).on(info.number);
         // mpi4py's `recv` with `recv_mprobe` off: a probe for the size,
         // then the receive; the fold is shown as the receive.
@@ -131,23 +131,19 @@ pub unsafe extern "C" fn probe(
     }) else {
         return plain();
     };
-    step(|r| r.posted(id));
     let mut found = 0;
     // SAFETY: a status is plain data.
     let mut got: ffi::MPI_Status = unsafe { std::mem::zeroed() };
-    let mut code = SUCCESS;
-    for _ in 0..crate::SPINS {
+    let got_at: *mut ffi::MPI_Status = &mut got;
+    let test = || {
         // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Iprobe(source, tag, comm, &mut found, &mut got) };
-        if code != SUCCESS || found != 0 {
-            break;
-        }
-    }
-    if code == SUCCESS && found == 0 {
-        step(|r| r.about_to_wait());
-        // SAFETY: the program's arguments; `got` is a status.
-        code = unsafe { ffi::PMPI_Probe(source, tag, comm, &mut got) };
-    }
+        let code = unsafe { ffi::PMPI_Iprobe(source, tag, comm, &mut found, got_at) };
+        (code, found != 0)
+    };
+    // SAFETY: the program's arguments; `got` is a status.
+    let code = crate::politely(test, || unsafe {
+        ffi::PMPI_Probe(source, tag, comm, got_at)
+    });
     crate::end(id, Op::Probe, &[], None);
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
@@ -173,14 +169,10 @@ pub unsafe extern "C" fn iprobe(
         return code;
     };
     let info = comms::info(comm);
-    let id = begin(|| {
+    begin_ended_as(Op::Iprobe, &[], EndSpec::test(found, polls), || {
         let call = CallSpec::new(Op::Iprobe, site(at)).on(info.number);
         Some(with_probe(call, looking_for(&info, source, tag)))
     });
-    if let Some(id) = id {
-        step(|r| r.posted(id));
-        crate::end_as(id, Op::Iprobe, &[], EndSpec::test(found, polls));
-    }
     if !found {
         still_polling(polls);
     }

@@ -1,40 +1,48 @@
 //! The program's open requests (from isend and irecv) and the calls that
 //! complete them: wait, waitall, test.
 
-use std::collections::HashMap;
+use std::cell::Cell;
 use std::os::raw::c_int;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use mpi::ffi;
 use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
+use rustc_hash::FxHashMap;
 
-use crate::comms::CommInfo;
+use crate::comms::Info;
 use crate::p2p::{arrival, give_status};
 use crate::probe::{poll, still_polling};
-use crate::{begin, caller, recording, site, step, SUCCESS};
+use crate::{begin_ended_as, begin_posted, caller, recording, site, SUCCESS};
 
 /// An open request: the call that started it, and for a receive its
 /// communicator (to name the sender by world rank).
 struct Open {
     call: u64,
-    receive: Option<Arc<CommInfo>>,
+    receive: Option<Info>,
 }
 
 /// Open requests by handle. A handle may stand for several at once:
 /// MPICH gives every request that completed as it started (a send to
 /// `MPI_PROC_NULL`, a small send that went out at once) the same one, so
-/// each handle keeps its requests in the order they were started.
-static OPEN: Mutex<Option<HashMap<u64, Vec<Open>>>> = Mutex::new(None);
+/// each handle keeps its requests in the order they were started. A
+/// handle's list stays when it empties: MPI hands out the same few
+/// handles over and over, and the next request on it needs no allocation.
+type Table = FxHashMap<u64, Vec<Open>>;
 
-fn lock() -> std::sync::MutexGuard<'static, Option<HashMap<u64, Vec<Open>>>> {
+/// Handles whose emptied lists stay; past that many, an emptied list goes.
+const KEPT_HANDLES: usize = 1024;
+
+static OPEN: Mutex<Option<Table>> = Mutex::new(None);
+
+fn lock() -> std::sync::MutexGuard<'static, Option<Table>> {
     OPEN.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Request `request` was started by call `call`.
-pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Arc<CommInfo>>) {
+pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Info>) {
     lock()
-        .get_or_insert_with(HashMap::new)
+        .get_or_insert_with(Table::default)
         .entry(crate::handle_key(request))
         .or_default()
         .push(Open { call, receive });
@@ -50,40 +58,64 @@ pub(crate) fn started_by(request: ffi::MPI_Request) -> Option<u64> {
         .map(|o| o.call)
 }
 
-/// The calls that started `requests`, each recorded one once: a handle
-/// that appears twice stands for the first and the second request open
-/// on it, as [`closed`] takes them in turn.
-pub(crate) fn started_by_each(requests: &[ffi::MPI_Request]) -> Vec<u64> {
+/// The calls that started `requests`, each recorded one once, into
+/// `ids`: a handle that appears twice stands for the first and the
+/// second request open on it, as [`closed_each`] takes them in turn.
+pub(crate) fn started_by_each(requests: &[ffi::MPI_Request], ids: &mut Vec<u64>) {
+    ids.clear();
     let open = lock();
     let Some(open) = open.as_ref() else {
-        return Vec::new();
+        return;
     };
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    let mut ids = Vec::with_capacity(requests.len());
-    for &request in requests {
+    for (i, &request) in requests.iter().enumerate() {
         let key = crate::handle_key(request);
         let Some(shared) = open.get(&key) else {
             continue;
         };
-        let turn = seen.entry(key).or_default();
-        ids.extend(shared.get(*turn).map(|o| o.call));
-        *turn += 1;
+        let turn = requests[..i]
+            .iter()
+            .filter(|&&earlier| crate::handle_key(earlier) == key)
+            .count();
+        ids.extend(shared.get(turn).map(|o| o.call));
     }
-    ids
 }
 
 /// `request` completed with `status`: forgets it (the first open on its
 /// handle), and says what arrived.
 pub(crate) fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
-    let key = crate::handle_key(request);
+    close_in(lock().as_mut()?, request, status)
+}
+
+/// [`closed`] for each of `requests`, completed with `statuses` (under
+/// one lock): what arrived goes into `arrived`.
+pub(crate) fn closed_each(
+    requests: &[ffi::MPI_Request],
+    statuses: &[ffi::MPI_Status],
+    arrived: &mut Vec<Arrival>,
+) {
+    arrived.clear();
     let mut open = lock();
-    let open = open.as_mut()?;
+    let Some(open) = open.as_mut() else {
+        return;
+    };
+    for (&request, status) in requests.iter().zip(statuses) {
+        arrived.extend(close_in(open, request, status));
+    }
+}
+
+fn close_in(
+    open: &mut Table,
+    request: ffi::MPI_Request,
+    status: &ffi::MPI_Status,
+) -> Option<Arrival> {
+    let key = crate::handle_key(request);
     let shared = open.get_mut(&key)?;
-    let done = (!shared.is_empty()).then(|| shared.remove(0));
-    if shared.is_empty() {
+    let done = (!shared.is_empty()).then(|| shared.remove(0))?;
+    if shared.is_empty() && open.len() > KEPT_HANDLES {
+        // A program that once had very many requests open at a time
+        // does not keep a list for each for good.
         open.remove(&key);
     }
-    let done = done?;
     let comm = done.receive?;
     arrival(&comm, done.call, status)
 }
@@ -92,6 +124,47 @@ pub(crate) fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Opt
 pub(crate) fn empty_status() -> ffi::MPI_Status {
     // SAFETY: a status is plain data.
     unsafe { std::mem::zeroed() }
+}
+
+/// What a call on many requests works with, kept from one call to the
+/// next on its thread: a waitall at full speed costs no allocation.
+#[derive(Default)]
+struct Scratch {
+    /// The program's requests as they were before the call.
+    handles: Vec<ffi::MPI_Request>,
+    statuses: Vec<ffi::MPI_Status>,
+    /// The calls that started them.
+    ids: Vec<u64>,
+    arrived: Vec<Arrival>,
+}
+
+thread_local! {
+    static SCRATCH: Cell<Scratch> = Cell::default();
+}
+
+/// Runs `work` with this thread's scratch, filled with the program's
+/// `count` requests and as many empty statuses (a fresh one when a call
+/// made inside `work` has it, or the thread is ending).
+///
+/// # Safety
+/// `requests` points to `count` (at least 1) requests.
+unsafe fn with_scratch<R>(
+    count: c_int,
+    requests: *const ffi::MPI_Request,
+    work: impl FnOnce(&mut Scratch) -> R,
+) -> R {
+    let mut scratch = SCRATCH.try_with(Cell::take).unwrap_or_default();
+    let count = count as usize;
+    scratch.handles.clear();
+    // SAFETY: as the caller guarantees.
+    scratch
+        .handles
+        .extend_from_slice(unsafe { std::slice::from_raw_parts(requests, count) });
+    scratch.statuses.clear();
+    scratch.statuses.resize(count, empty_status());
+    let result = work(&mut scratch);
+    let _ = SCRATCH.try_with(|cell| cell.set(scratch));
+    result
 }
 
 pub unsafe extern "C" fn wait(
@@ -105,15 +178,14 @@ pub unsafe extern "C" fn wait(
     }
     // SAFETY: the program's request.
     let handle = unsafe { *request };
-    let ids: Vec<u64> = started_by(handle).into_iter().collect();
-    let id = begin(|| Some(CallSpec::new(Op::Wait, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
+    let ids = started_by(handle);
+    let id = begin_posted(|| Some(CallSpec::new(Op::Wait, site(at)).completing(ids.as_slice())));
     let mut got = empty_status();
     // SAFETY: the program's request; `got` is a status.
     let code = unsafe { crate::complete(&mut *request, &mut got) };
-    let arrived: Vec<Arrival> = closed(handle, &got).into_iter().collect();
+    let arrived = closed(handle, &got);
     if let Some(id) = id {
-        crate::end(id, Op::Wait, &arrived, None);
+        crate::end(id, Op::Wait, arrived.as_slice(), None);
     }
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
@@ -131,25 +203,21 @@ pub unsafe extern "C" fn waitall(
         return unsafe { ffi::PMPI_Waitall(count, requests, statuses) };
     }
     // SAFETY: the program passes `count` requests.
-    let handles: Vec<ffi::MPI_Request> =
-        unsafe { std::slice::from_raw_parts(requests, count as usize) }.to_vec();
-    let ids = started_by_each(&handles);
-    let id = begin(|| Some(CallSpec::new(Op::Waitall, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
-    let mut got = vec![empty_status(); handles.len()];
-    // SAFETY: `count` requests and as many statuses.
-    let code = unsafe { wait_all_politely(count, requests, got.as_mut_ptr()) };
-    let arrived: Vec<Arrival> = handles
-        .iter()
-        .zip(&got)
-        .filter_map(|(&h, s)| closed(h, s))
-        .collect();
-    if let Some(id) = id {
-        crate::end(id, Op::Waitall, &arrived, None);
+    unsafe {
+        with_scratch(count, requests, |s| {
+            started_by_each(&s.handles, &mut s.ids);
+            let id = begin_posted(|| Some(CallSpec::new(Op::Waitall, site(at)).completing(&s.ids)));
+            // SAFETY: `count` requests and as many statuses.
+            let code = wait_all_politely(count, requests, s.statuses.as_mut_ptr());
+            closed_each(&s.handles, &s.statuses, &mut s.arrived);
+            if let Some(id) = id {
+                crate::end(id, Op::Waitall, &s.arrived, None);
+            }
+            // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
+            give_statuses(statuses, &s.statuses);
+            code
+        })
     }
-    // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
-    unsafe { give_statuses(statuses, &got) };
-    code
 }
 
 /// `MPI_Waitall`, telling the recorder first if it has to wait for long.
@@ -161,17 +229,16 @@ unsafe fn wait_all_politely(
     requests: *mut ffi::MPI_Request,
     statuses: *mut ffi::MPI_Status,
 ) -> c_int {
-    for _ in 0..crate::SPINS {
+    let test = || {
         let mut done = 0;
         // SAFETY: as the caller guarantees.
         let code = unsafe { ffi::PMPI_Testall(count, requests, &mut done, statuses) };
-        if code != SUCCESS || done != 0 {
-            return code;
-        }
-    }
-    step(|r| r.about_to_wait());
+        (code, done != 0)
+    };
     // SAFETY: as the caller guarantees.
-    unsafe { ffi::PMPI_Waitall(count, requests, statuses) }
+    crate::politely(test, || unsafe {
+        ffi::PMPI_Waitall(count, requests, statuses)
+    })
 }
 
 pub unsafe extern "C" fn testall(
@@ -186,40 +253,34 @@ pub unsafe extern "C" fn testall(
         return unsafe { ffi::PMPI_Testall(count, requests, flag, statuses) };
     }
     // SAFETY: the program passes `count` requests.
-    let handles: Vec<ffi::MPI_Request> =
-        unsafe { std::slice::from_raw_parts(requests, count as usize) }.to_vec();
-    let mut got = vec![empty_status(); handles.len()];
-    // SAFETY: the program's requests and flag; `got` holds `count` statuses.
-    let code = unsafe { ffi::PMPI_Testall(count, requests, flag, got.as_mut_ptr()) };
-    // SAFETY: MPI just wrote the flag.
-    let done = unsafe { *flag } != 0;
-    // A failed test is recorded as it is, never counted away.
-    let polls = if code == SUCCESS { poll(done) } else { Some(1) };
-    let Some(polls) = polls else {
-        return code;
-    };
-    let ids = started_by_each(&handles);
-    let id = begin(|| Some(CallSpec::new(Op::Testall, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
-    let arrived: Vec<Arrival> = if done {
-        handles
-            .iter()
-            .zip(&got)
-            .filter_map(|(&h, s)| closed(h, s))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if let Some(id) = id {
-        crate::end_as(id, Op::Testall, &arrived, EndSpec::test(done, polls));
+    unsafe {
+        with_scratch(count, requests, |s| {
+            // SAFETY: the program's requests and flag; `count` statuses.
+            let code = ffi::PMPI_Testall(count, requests, flag, s.statuses.as_mut_ptr());
+            // SAFETY: MPI just wrote the flag.
+            let done = *flag != 0;
+            // A failed test is recorded as it is, never counted away.
+            let polls = if code == SUCCESS { poll(done) } else { Some(1) };
+            let Some(polls) = polls else {
+                return code;
+            };
+            started_by_each(&s.handles, &mut s.ids);
+            s.arrived.clear();
+            if done {
+                closed_each(&s.handles, &s.statuses, &mut s.arrived);
+            }
+            begin_ended_as(Op::Testall, &s.arrived, EndSpec::test(done, polls), || {
+                Some(CallSpec::new(Op::Testall, site(at)).completing(&s.ids))
+            });
+            if done {
+                // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count`.
+                give_statuses(statuses, &s.statuses);
+            } else {
+                still_polling(polls);
+            }
+            code
+        })
     }
-    if done {
-        // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count`.
-        unsafe { give_statuses(statuses, &got) };
-    } else {
-        still_polling(polls);
-    }
-    code
 }
 
 /// Copies `got` to where the program wants its statuses, if it does.
@@ -257,17 +318,14 @@ pub unsafe extern "C" fn test(
     let Some(polls) = polls else {
         return code;
     };
-    let ids: Vec<u64> = started_by(handle).into_iter().collect();
-    let id = begin(|| Some(CallSpec::new(Op::Test, site(at)).completing(&ids)));
-    step(|r| id.map(|id| r.posted(id)));
-    let arrived: Vec<Arrival> = if done {
-        closed(handle, &got).into_iter().collect()
-    } else {
-        Vec::new()
-    };
-    if let Some(id) = id {
-        crate::end_as(id, Op::Test, &arrived, EndSpec::test(done, polls));
-    }
+    let ids = started_by(handle);
+    let arrived = if done { closed(handle, &got) } else { None };
+    begin_ended_as(
+        Op::Test,
+        arrived.as_slice(),
+        EndSpec::test(done, polls),
+        || Some(CallSpec::new(Op::Test, site(at)).completing(ids.as_slice())),
+    );
     if done {
         // SAFETY: the program's status argument.
         unsafe { give_status(status, &got) };

@@ -8,7 +8,7 @@ use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
 use mpi_tutor::trace::Op;
 
-use crate::{begin, caller, comms, recording, site, step};
+use crate::{begin_posted, caller, comms, recording, site, step};
 
 /// A communicator-making collective of `op` over `comm`, done by `make`.
 pub(crate) fn making(
@@ -20,7 +20,7 @@ pub(crate) fn making(
     if !recording() {
         return make();
     }
-    let id = begin(|| {
+    let id = begin_posted(|| {
         let info = comms::info(comm);
         let spec = CollectiveSpec {
             root: None,
@@ -34,7 +34,6 @@ pub(crate) fn making(
     let Some(id) = id else {
         return make();
     };
-    step(|r| r.posted(id));
     // MPI has no nonblocking split: say now that the rank may wait.
     step(|r| r.about_to_wait());
     let code = make();

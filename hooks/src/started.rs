@@ -8,8 +8,8 @@ use std::os::raw::{c_int, c_void};
 use mpi::ffi;
 use mpi_tutor::trace::Op;
 
-use crate::collective::{begin_collective, Moves};
-use crate::{recording, requests, step, SUCCESS};
+use crate::collective::{collective_spec, Moves};
+use crate::{recording, requests, SUCCESS};
 
 /// Collective `op` on `comm`, called from `at`, started by `start`, which
 /// writes the program's `request`.
@@ -27,13 +27,9 @@ pub unsafe fn started(
     if !recording() {
         return start();
     }
-    let Some(id) = begin_collective(op, at, comm, moves) else {
-        return start();
-    };
-    let code = start();
-    step(|r| r.posted(id));
-    crate::end(id, op, &[], None);
-    if code == SUCCESS {
+    let describe = || collective_spec(op, at, comm, moves);
+    let (id, code) = crate::begin_started_ended(op, describe, start);
+    if let (Some(id), SUCCESS) = (id, code) {
         // SAFETY: MPI just wrote the request.
         requests::opened(unsafe { *request }, id, None);
     }

@@ -11,7 +11,7 @@ use mpi_tutor::probe::CallSpec;
 use mpi_tutor::trace::{Op, Shift};
 
 use crate::split::making;
-use crate::{begin, caller, comms, recording, site, step, SUCCESS};
+use crate::{begin_ended, caller, comms, recording, site, SUCCESS};
 
 pub unsafe extern "C" fn comm_create(
     comm: ffi::MPI_Comm,
@@ -84,9 +84,6 @@ pub unsafe extern "C" fn cart_shift(
         dest: info.world(dest),
     };
     let spec = CallSpec::new(Op::CartShift, site(at)).on(info.number);
-    if let Some(id) = begin(|| Some(spec.shifting(shift))) {
-        step(|r| r.posted(id));
-        crate::end(id, Op::CartShift, &[], None);
-    }
+    begin_ended(Op::CartShift, || Some(spec.shifting(shift)));
     code
 }

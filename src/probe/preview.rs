@@ -6,6 +6,10 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use floats::write_fixed;
+
+mod floats;
+
 /// Values shown from the start of a buffer.
 pub const HEAD: usize = 3;
 /// Values shown from its end.
@@ -54,8 +58,24 @@ impl Shown for f32 {
 
 impl Shown for f64 {
     fn show(self, out: &mut String) {
-        if ROUNDED_FIXED.contains(&self.abs()) && surely_long(self) {
-            write_fixed(self, out);
+        let magnitude = self.abs();
+        if self == 0.0 {
+            out.push_str(if self.is_sign_negative() {
+                "-0.0"
+            } else {
+                "0.0"
+            });
+            return;
+        }
+        if ROUNDED_FIXED.contains(&magnitude) {
+            if floats::short_decimal(self, out) {
+                return;
+            }
+            if surely_long(self) {
+                write_fixed(self, out);
+                return;
+            }
+        } else if floats::exponential(self, out) {
             return;
         }
         let start = out.len();
@@ -82,15 +102,6 @@ fn round_if_long(x: f64, start: usize, out: &mut String) {
     } else {
         let _ = write!(out, "{x:.4e}");
     }
-}
-
-/// `x` to 6 decimals, without the zeros (and point) that end it.
-fn write_fixed(x: f64, out: &mut String) {
-    let start = out.len();
-    let _ = write!(out, "{x:.6}");
-    let kept = out[start..].trim_end_matches('0').len();
-    let kept = kept - usize::from(out[start..start + kept].ends_with('.'));
-    out.truncate(start + kept);
 }
 
 /// Whether the shortest form of `x` (in [`ROUNDED_FIXED`]) is surely
@@ -266,6 +277,64 @@ mod tests {
             single.show(&mut out);
             let expected = rounded_with_copies(f64::from(single), format!("{single:?}"));
             assert_eq!(out, format!("[{expected}"), "{single:?}");
+        }
+    }
+
+    /// Doubles where the quick ways could go wrong: every power of two
+    /// and ten with their neighbours, ties at the sixth decimal, short
+    /// binary fractions, a heat stencil's values, and random bit patterns
+    /// over the whole range.
+    fn awkward_doubles() -> Vec<f64> {
+        let mut values = Vec::new();
+        let around = |x: f64| [x, x.next_up(), x.next_down(), -x];
+        for p in -330..310 {
+            values.extend(around(10f64.powi(p)));
+            values.extend(around(format!("1e{p}").parse().unwrap()));
+            values.extend(around(format!("9.9999e{p}").parse().unwrap()));
+            values.extend(around(format!("1.23455e{p}").parse().unwrap()));
+        }
+        for p in -1074..1024 {
+            values.extend(around(2f64.powi(p)));
+        }
+        for k in 1..4000u32 {
+            values.extend(around(f64::from(k) / 1024.0));
+            values.extend(around(f64::from(k) / 2f64.powi(20) + 0.001));
+            values.extend(around((f64::from(k) + 0.5) / 1e6));
+            values.extend(around(f64::from(k) * 1234.5));
+        }
+        let mut row = [0.0f64; 64];
+        for _ in 0..300 {
+            row[0] = 100.0;
+            let last = row;
+            for j in 1..63 {
+                row[j] = 0.25 * (last[j - 1] + 2.0 * last[j] + last[j + 1]);
+            }
+            values.extend(row);
+        }
+        let mut bits = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..60_000 {
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            values.push(f64::from_bits(bits));
+            // And from 1e-6 to 1e16, some of them short.
+            let unit = (bits >> 11) as f64 / (1u64 << 53) as f64;
+            let x = 10f64.powf(unit * 22.0 - 6.0);
+            let short = |digits: i32| {
+                let scale = 10f64.powi(digits - 1 - x.log10().floor() as i32);
+                (x * scale).round() / scale
+            };
+            values.extend([x, short(2), short(5), short(8)]);
+        }
+        values
+    }
+
+    #[test]
+    fn the_quick_ways_write_what_the_formatter_writes() {
+        for x in awkward_doubles() {
+            let mut out = String::new();
+            x.show(&mut out);
+            assert_eq!(out, rounded_with_copies(x, format!("{x:?}")), "{x:?}");
         }
     }
 

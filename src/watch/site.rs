@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::CStr;
 
+use rustc_hash::FxHashMap;
+
 use crate::trace::Site;
 
 /// One object's debug information, loaded once (None: it has none).
@@ -24,7 +26,7 @@ enum Known {
 thread_local! {
     /// Per thread: the loaders are not shared between threads, and a
     /// program makes its MPI calls from one thread or a few.
-    static SITES: RefCell<(HashMap<usize, Known>, Objects)> = RefCell::new(Default::default());
+    static SITES: RefCell<(FxHashMap<usize, Known>, Objects)> = RefCell::new(Default::default());
 }
 
 /// The site of the call that returns to `return_address`; in a Python
@@ -53,7 +55,7 @@ pub fn site_of(return_address: usize) -> Site {
 }
 
 /// What `address` is, from the cache or found out once.
-fn known_as(address: usize, known: &mut HashMap<usize, Known>, objects: &mut Objects) -> Known {
+fn known_as(address: usize, known: &mut FxHashMap<usize, Known>, objects: &mut Objects) -> Known {
     if let Some(found) = known.get(&address) {
         return found.clone();
     }

@@ -4,8 +4,8 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
+use super::Stopwatch;
 use crate::probe::outbox::ReportHandle;
 use crate::trace::{Event, EventKind, Site};
 
@@ -17,7 +17,7 @@ pub struct FailureReporter {
     rank: u32,
     handle: ReportHandle,
     seq: Arc<AtomicU64>,
-    started: Instant,
+    started: Stopwatch,
     offset: f64,
 }
 
@@ -26,7 +26,7 @@ impl FailureReporter {
         rank: u32,
         handle: ReportHandle,
         seq: Arc<AtomicU64>,
-        started: Instant,
+        started: Stopwatch,
         offset: f64,
     ) -> Self {
         FailureReporter {

@@ -76,11 +76,13 @@ mod failure;
 mod pace;
 mod shared;
 mod spec;
+mod stopwatch;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use self::stopwatch::Stopwatch;
 pub use failure::FailureReporter;
 pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
@@ -96,7 +98,7 @@ use crate::trace::{
 /// One rank's recorder: see the module documentation.
 pub struct Recorder {
     rank: u32,
-    started: Instant,
+    started: Stopwatch,
     /// Seconds between the run's start (rank 0's clock) and `started`.
     offset: f64,
     /// When (since `started`) the last event was stamped: the clock read
@@ -128,7 +130,7 @@ impl Recorder {
     pub fn new(rank: u32, offset: f64, outbox: Outbox) -> Self {
         Recorder {
             rank,
-            started: Instant::now(),
+            started: Stopwatch::start(),
             offset,
             last_stamp: Duration::ZERO,
             seq: Arc::new(AtomicU64::new(0)),

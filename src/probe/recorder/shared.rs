@@ -51,18 +51,14 @@ pub fn as_tutor<R>(work: impl FnOnce() -> R) -> R {
     result
 }
 
-/// Marks this thread as inside a step until dropped, even by a panic.
-struct Inside;
+/// Marks this thread as inside a step until dropped, even by a panic:
+/// holds the thread's flag itself, so leaving costs no second look-up of
+/// the thread-local (a call into the dynamic linker in the interposer).
+struct Inside<'a>(&'a Cell<bool>);
 
-impl Inside {
-    fn enter() -> Option<Inside> {
-        INSIDE.with(|inside| (!inside.replace(true)).then_some(Inside))
-    }
-}
-
-impl Drop for Inside {
+impl Drop for Inside<'_> {
     fn drop(&mut self) {
-        INSIDE.set(false);
+        self.0.set(false);
     }
 }
 
@@ -91,8 +87,13 @@ impl SharedRecorder {
     /// Never panics on a lock a panicking thread left behind, so it may be
     /// called from `extern "C"` functions.
     pub fn with<R>(&self, step: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
-        let _inside = Inside::enter()?;
-        self.lock().as_mut().map(step)
+        INSIDE.with(|inside| {
+            if inside.replace(true) {
+                return None;
+            }
+            let _inside = Inside(inside);
+            self.lock().as_mut().map(step)
+        })
     }
 
     /// Finishes the recorder (see [`Recorder::finish`]); false if there was

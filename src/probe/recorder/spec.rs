@@ -37,7 +37,9 @@ pub struct CollectiveSpec {
     pub members: u32,
 }
 
-/// One MPI call, as its caller describes it to [`Recorder::begin`].
+/// One MPI call, as its caller describes it to [`Recorder::begin`]. The
+/// builders below are `#[inline]`: a C hook describes every call with
+/// them, and out of line each one copied the whole description.
 ///
 /// [`Recorder::begin`]: super::Recorder::begin
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +72,7 @@ pub struct CallSpec<'a> {
 impl<'a> CallSpec<'a> {
     /// A call on the world communicator that moves no data (yet: add the
     /// parts with the methods below).
+    #[inline]
     pub fn new(op: Op, site: Site) -> Self {
         CallSpec {
             op,
@@ -89,6 +92,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// An MPI call the trace has no op of its own for, by its name.
+    #[inline]
     pub fn other(name: Text, site: Site) -> Self {
         CallSpec {
             name: Some(name),
@@ -97,6 +101,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call computed these neighbours.
+    #[inline]
     pub fn shifting(self, shift: Shift) -> Self {
         CallSpec {
             shift: Some(shift),
@@ -105,11 +110,13 @@ impl<'a> CallSpec<'a> {
     }
 
     /// On communicator `comm` instead of the world.
+    #[inline]
     pub fn on(self, comm: u32) -> Self {
         CallSpec { comm, ..self }
     }
 
     /// The call sends this message.
+    #[inline]
     pub fn sending(self, send: SendSpec) -> Self {
         CallSpec {
             send: Some(send),
@@ -118,6 +125,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call receives this message.
+    #[inline]
     pub fn receiving(self, recv: RecvSpec) -> Self {
         CallSpec {
             recv: Some(recv),
@@ -126,6 +134,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call is this collective.
+    #[inline]
     pub fn collective(self, collective: CollectiveSpec) -> Self {
         CallSpec {
             collective: Some(collective),
@@ -134,11 +143,13 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call sends (or puts in) these values, previewed.
+    #[inline]
     pub fn showing(self, values: Option<String>) -> Self {
         CallSpec { values, ..self }
     }
 
     /// The reduction combines the values with `reduce` (`sum`...).
+    #[inline]
     pub fn reducing(self, reduce: impl Into<Text>) -> Self {
         CallSpec {
             reduce: Some(reduce.into()),
@@ -148,6 +159,7 @@ impl<'a> CallSpec<'a> {
 
     /// The call looks for a message from `source` with `tag`, and leaves
     /// it for a receive to take.
+    #[inline]
     pub fn probing(self, source: Source, tag: TagSel) -> Self {
         CallSpec {
             probe: Some(ProbePart { source, tag }),
@@ -156,6 +168,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call puts or gets this transfer.
+    #[inline]
     pub fn transferring(self, rma: RmaPart) -> Self {
         CallSpec {
             rma: Some(rma),
@@ -164,6 +177,7 @@ impl<'a> CallSpec<'a> {
     }
 
     /// The call completes the requests these calls started.
+    #[inline]
     pub fn completing(self, requests: &'a [u64]) -> Self {
         CallSpec { requests, ..self }
     }
@@ -194,6 +208,7 @@ pub struct EndSpec<'a> {
 impl<'a> EndSpec<'a> {
     /// The end of a test that `found` something or not, the `polls`th of
     /// its loop.
+    #[inline]
     pub fn test(found: bool, polls: u64) -> Self {
         EndSpec {
             completed: Some(found),
@@ -203,6 +218,7 @@ impl<'a> EndSpec<'a> {
     }
 
     /// The call completed the requests these calls started.
+    #[inline]
     pub fn completing(self, done: &'a [u64]) -> Self {
         EndSpec { done, ..self }
     }
