@@ -62,6 +62,10 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     term::vigil::keep_a_line_open();
     let job = Job::init().map_err(|e| e.to_string())?;
     let app = if job.rank() == 0 {
+        // The app prints as soon as it starts (the log's hosts line), and
+        // the capture below takes fds 1 and 2 from then on: the app prints
+        // on copies of them from its first line.
+        crate::app::out::redirect(copy_of(1), copy_of(2));
         Some(start_rank0(&job, &config, &init_site))
     } else {
         term::signals::leave_interrupts_to_rank0();
@@ -71,7 +75,6 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     };
     let capture = Capture::start().ok();
     if let (Some(capture), true) = (&capture, app.is_some()) {
-        crate::app::out::redirect(capture.saved_out, capture.saved_err);
         probe::also_forward(&[capture.saved_out, capture.saved_err]);
     }
     *lock() = Some(Watched { job, capture, app });
@@ -196,7 +199,11 @@ pub fn finish() -> Option<i32> {
         }
         None => 0,
     };
-    crate::app::out::redirect(-1, -1);
+    let (out, err) = crate::app::out::redirect(-1, -1);
+    for fd in [out, err].into_iter().filter(|&fd| fd >= 0) {
+        // SAFETY: our copies (see `start`), no longer written to.
+        unsafe { libc::close(fd) };
+    }
     if let Some(saved) = saved {
         saved.close();
     }
@@ -205,6 +212,12 @@ pub fn finish() -> Option<i32> {
     drop(watched.job);
     probe::finalized();
     Some(code)
+}
+
+/// A copy of `fd` that the capture does not move (-1 if none).
+fn copy_of(fd: i32) -> i32 {
+    // SAFETY: duplicating one of the process's standard fds.
+    unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) }
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Option<Watched>> {
