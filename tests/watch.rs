@@ -84,6 +84,7 @@ fn every_course_program_runs_to_its_end_with_its_calls_on_their_lines() {
         ("sendrecv_chain", "sendrecv -> 2  tag 0"),
         ("collectives", "allreduce"),
         ("comm_split", "allreduce 1 x MPI_INT (4 B)"),
+        ("comm_split", "MPI_Comm_free"),
         ("polling", "recv     <- 0"),
         ("more_collectives", "scatterv root 0  1 x MPI_INT (4 B)"),
         ("more_collectives", "alltoall 1 x MPI_INT (4 B)"),

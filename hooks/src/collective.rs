@@ -5,7 +5,7 @@ use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
-use mpi_tutor::trace::Op;
+use mpi_tutor::trace::{Op, Text};
 
 use crate::{caller, comms, completed, preview, recording, site};
 
@@ -349,9 +349,22 @@ allreduce_hook!(
     PMPI_Allreduce
 );
 
+/// `MPI_Comm_free`: shown by name, as the calls without a hook of their
+/// own are (it moves no data and waits for no one).
 pub unsafe extern "C" fn comm_free(comm: *mut ffi::MPI_Comm) -> c_int {
+    const NAME: &str = "MPI_Comm_free";
+    let at = caller();
+    let id = if recording() && !crate::fold::is_open() {
+        crate::begin_posted(|| Some(CallSpec::other(Text::Borrowed(NAME), site(at))))
+    } else {
+        None
+    };
     // SAFETY: the program's communicator.
     comms::forget(unsafe { *comm });
     // SAFETY: the program's argument, passed on as given.
-    unsafe { ffi::PMPI_Comm_free(comm) }
+    let code = unsafe { ffi::PMPI_Comm_free(comm) };
+    if let Some(id) = id {
+        crate::step(|r| r.end_other(id, Text::Borrowed(NAME)));
+    }
+    code
 }
