@@ -267,6 +267,11 @@ struct LiveRun {
 impl LiveRun {
     /// Send-recv on 5 ranks, started with `--paused`.
     fn paused() -> LiveRun {
+        LiveRun::started(PaceMode::Paused)
+    }
+
+    /// Send-recv on 5 ranks at the pace `pace`.
+    fn started(pace: PaceMode) -> LiveRun {
         let path = format!(
             "{}/tests/fixtures/send_recv.jsonl",
             env!("CARGO_MANIFEST_DIR")
@@ -276,7 +281,7 @@ impl LiveRun {
             program: Program::from_header(&trace.header),
             header: trace.header,
             record: None,
-            pace: PaceMode::Paused,
+            pace,
             speed: 2.0,
             exit_when_done: false,
         };
@@ -352,6 +357,24 @@ fn a_plain_step_lets_the_receive_go_first_and_the_send_once_it_waits() {
     assert!(rank_box(&run.screen(), 1).contains("waiting in recv from 0"));
     assert!(run.input(Input::Tick).is_none());
     assert_eq!(run.told(), vec![Command::To(0, Control::Permit)]);
+}
+
+#[test]
+fn a_run_at_full_speed_shows_its_summary_by_itself_and_s_hides_it() {
+    let mut run = LiveRun::started(PaceMode::Free);
+    let all = run.events.len();
+    run.deliver(all);
+    // Only time passes: no key is pressed.
+    let mut ticks = 0;
+    while !run.screen().contains("┌ summary") {
+        assert!(run.input(Input::Tick).is_none());
+        ticks += 1;
+        assert!(ticks < 300, "no summary after 10 s:\n{}", run.screen());
+    }
+    run.press("s");
+    assert!(!run.screen().contains("┌ summary"), "{}", run.screen());
+    run.press("s");
+    assert!(run.screen().contains("┌ summary"), "{}", run.screen());
 }
 
 #[test]
