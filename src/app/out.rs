@@ -10,13 +10,10 @@ use std::sync::atomic::{AtomicI32, Ordering};
 static LOG_FD: AtomicI32 = AtomicI32::new(-1);
 static ERROR_FD: AtomicI32 = AtomicI32::new(-1);
 
-/// From now on the log goes to `out` and last words to `err` (-1: the
-/// process's own stdout and stderr); returns the two used so far.
-pub fn redirect(out: i32, err: i32) -> (i32, i32) {
-    (
-        LOG_FD.swap(out, Ordering::SeqCst),
-        ERROR_FD.swap(err, Ordering::SeqCst),
-    )
+/// From now on the log goes to `out` and last words to `err`.
+pub fn redirect(out: i32, err: i32) {
+    LOG_FD.store(out, Ordering::SeqCst);
+    ERROR_FD.store(err, Ordering::SeqCst);
 }
 
 /// Writes `text` to the log's output.

@@ -13,7 +13,7 @@ use super::handing::Handing;
 use super::stop::stop_job;
 use crate::term::guardian::LAST_WORDS_ENV;
 use crate::term::last_words::LastWords;
-use crate::term::{signals, tty};
+use crate::term::{signals, tty, vigil};
 
 /// How long the job has to end once rank 0 has said its last words
 /// (measured: under a second, unless a host is unreachable).
@@ -89,7 +89,7 @@ fn wait_or_stop(
     child: &mut Child,
     mut last_words: Option<&mut LastWords>,
 ) -> std::io::Result<JobStatus> {
-    let ended = crate::term::vigil::pidfd(child.id() as i32);
+    let ended = vigil::pidfd(child.id() as i32);
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(JobStatus {
@@ -116,19 +116,14 @@ fn wait_or_stop(
     }
 }
 
-/// Waits [`LOOK_EVERY`], or less if mpiexec ends: a job's end is noticed
-/// at once (a sleep would add half a look on average to every run).
+/// Waits [`LOOK_EVERY`], or less if mpiexec ends or a signal comes: a
+/// job's end is noticed at once (a sleep would add half a look on
+/// average to every run).
 fn wait_a_moment(mpiexec: Option<&OwnedFd>) {
-    let Some(fd) = mpiexec else {
-        std::thread::sleep(LOOK_EVERY);
-        return;
-    };
-    let mut ended = libc::pollfd {
-        fd: fd.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: poll on one pollfd of ours; a pidfd is readable once the
-    // process has ended. A signal cuts it short, as it should.
-    unsafe { libc::poll(&mut ended, 1, LOOK_EVERY.as_millis() as i32) };
+    match mpiexec {
+        Some(fd) => {
+            vigil::wait_for_end_or_signal(fd.as_raw_fd(), LOOK_EVERY);
+        }
+        None => std::thread::sleep(LOOK_EVERY),
+    }
 }

@@ -126,24 +126,29 @@ fn exit_signal_once_ended(pid: i32, pidfd: RawFd) -> Option<i32> {
 }
 
 /// Waits until the process of `pidfd` has ended (its pidfd is readable
-/// then), at most `bound`.
+/// then), at most `bound`, resuming after a signal.
 fn wait_for_the_end(pidfd: RawFd, bound: Duration) {
     let deadline = Instant::now() + bound;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        let mut ended = libc::pollfd {
-            fd: pidfd,
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        // SAFETY: poll on one pollfd of ours.
-        let n = unsafe { libc::poll(&mut ended, 1, left.as_millis() as i32) };
-        let interrupted =
-            n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted;
-        if !interrupted || left.is_zero() {
+        if !wait_for_end_or_signal(pidfd, left) || left.is_zero() {
             return;
         }
     }
+}
+
+/// Waits until the process of `pidfd` has ended, at most `bound`, or
+/// until a signal reaches this thread: true if a signal cut it short.
+pub fn wait_for_end_or_signal(pidfd: RawFd, bound: Duration) -> bool {
+    let mut ended = libc::pollfd {
+        fd: pidfd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: poll on one pollfd of ours; a pidfd is readable once its
+    // process has ended.
+    let n = unsafe { libc::poll(&mut ended, 1, bound.as_millis() as i32) };
+    n < 0 && std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted
 }
 
 pub fn pidfd(pid: i32) -> Option<OwnedFd> {

@@ -24,8 +24,8 @@ use crate::probe::process_recorder;
 /// The capture under way; [`Capture::stop`] puts the output back.
 pub struct Capture {
     /// Where fds 1 and 2 pointed before: the tutor's own output.
-    pub saved_out: RawFd,
-    pub saved_err: RawFd,
+    saved_out: RawFd,
+    saved_err: RawFd,
 }
 
 /// The pipe's read end and the start of a line not yet ended.
@@ -61,22 +61,21 @@ extern "C" {
 
 impl Capture {
     /// Points fds 1 and 2 at a pipe and starts reading it.
-    pub fn start() -> std::io::Result<Capture> {
+    /// `own`: where fds 1 and 2 pointed before, which they point at again
+    /// once the capture stops.
+    pub fn start(own: &Saved) -> std::io::Result<Capture> {
+        let (saved_out, saved_err) = (own.0, own.1);
         let mut ends = [0; 2];
         // SAFETY: plain fd calls on fds this function owns (the pipe's
-        // ends, the duplicates) or that the process has (1 and 2); the C
-        // stream is flushed before its fd moves.
-        let (saved_out, saved_err) = unsafe {
+        // ends) or that the process has (1 and 2); the C stream is flushed
+        // before its fd moves.
+        unsafe {
             libc::fflush(std::ptr::null_mut());
             if libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC | libc::O_NONBLOCK) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             // The program's writes must block when the pipe is full.
             libc::fcntl(ends[1], libc::F_SETFL, 0);
-            let saved = (
-                libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3),
-                libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3),
-            );
             libc::dup2(ends[1], 1);
             libc::dup2(ends[1], 2);
             libc::close(ends[1]);
@@ -92,8 +91,7 @@ impl Capture {
                 libc::_IOLBF,
                 LINE_BUFFER,
             );
-            saved
-        };
+        }
         crate::term::guardian::speak_through(saved_err);
         *lock() = Some(Pipe {
             fd: ends[0],
@@ -111,14 +109,15 @@ impl Capture {
         })
     }
 
-    /// Puts fds 1 and 2 back and reports every line left. The saved fds
-    /// stay open (rank 0's log may still be written to them) until
-    /// [`Saved::close`]. The tutor thread is not waited for (on a busy
-    /// machine, a wait for a thread to be scheduled): its read under way
-    /// holds the pipe until its lines are reported, and this reads the rest.
-    pub fn stop(self) -> Saved {
-        // SAFETY: the saved fds are this capture's; dup2 closes the pipe's
-        // write ends, so reading it comes to its end.
+    /// Puts fds 1 and 2 back and reports every line left. The fds they
+    /// pointed at before stay open (rank 0's log may still be written to
+    /// them) until their owner closes them ([`Saved::close`]). The tutor
+    /// thread is not waited for (on a busy machine, a wait for a thread to
+    /// be scheduled): its read under way holds the pipe until its lines are
+    /// reported, and this reads the rest.
+    pub fn stop(self) {
+        // SAFETY: the saved fds are open until their owner closes them;
+        // dup2 closes the pipe's write ends, so reading it comes to its end.
         unsafe {
             libc::fflush(std::ptr::null_mut());
             libc::dup2(self.saved_out, 1);
@@ -129,17 +128,36 @@ impl Capture {
             // SAFETY: the read end is the capture's, read no more.
             unsafe { libc::close(pipe.fd) };
         }
-        Saved(self.saved_out, self.saved_err)
     }
 }
 
-/// The tutor's own output fds, once the capture has stopped.
+/// The tutor's own output: copies of fds 1 and 2 made before a capture
+/// takes them, which rank 0's log is written to.
 pub struct Saved(RawFd, RawFd);
 
 impl Saved {
+    /// Copies of fds 1 and 2 as they are now (-1 for one that is closed).
+    pub fn of_standard() -> Saved {
+        // SAFETY: duplicating the process's standard fds.
+        unsafe {
+            Saved(
+                libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3),
+                libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3),
+            )
+        }
+    }
+
+    pub fn out(&self) -> RawFd {
+        self.0
+    }
+
+    pub fn err(&self) -> RawFd {
+        self.1
+    }
+
     /// Closes them: nothing writes to them any more.
     pub fn close(self) {
-        // SAFETY: the duplicates are this capture's, no longer in use.
+        // SAFETY: the copies are ours, no longer in use.
         unsafe {
             libc::close(self.0);
             libc::close(self.1);

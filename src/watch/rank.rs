@@ -8,7 +8,7 @@ use std::sync::mpsc::channel;
 use std::sync::Mutex;
 use std::thread::JoinHandle;
 
-use super::output::Capture;
+use super::output::{Capture, Saved};
 use super::WatchConfig;
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
 use crate::app::program::{Program, SourceFile, SOURCE_PARAM};
@@ -22,6 +22,8 @@ use crate::view::words;
 /// What a watched rank keeps between `MPI_Init` and `MPI_Finalize`.
 struct Watched {
     job: Job,
+    /// The tutor's own output, where the capture puts fds 1 and 2 back.
+    own: Saved,
     capture: Option<Capture>,
     /// Rank 0: the app's thread and the collector's.
     app: Option<(JoinHandle<Ending>, JoinHandle<()>)>,
@@ -61,11 +63,12 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     // learn which rank was killed first (the launcher then kills the rest).
     term::vigil::keep_a_line_open();
     let job = Job::init().map_err(|e| e.to_string())?;
+    let own = Saved::of_standard();
     let app = if job.rank() == 0 {
         // The app prints as soon as it starts (the log's hosts line), and
         // the capture below takes fds 1 and 2 from then on: the app prints
-        // on copies of them from its first line.
-        crate::app::out::redirect(copy_of(1), copy_of(2));
+        // on the copies made before, from its first line.
+        crate::app::out::redirect(own.out(), own.err());
         Some(start_rank0(&job, &config, &init_site))
     } else {
         term::signals::leave_interrupts_to_rank0();
@@ -73,11 +76,16 @@ pub fn start(init_site: Site) -> Result<bool, String> {
         process_recorder().install(job.recorder(shared));
         None
     };
-    let capture = Capture::start().ok();
-    if let (Some(capture), true) = (&capture, app.is_some()) {
-        probe::also_forward(&[capture.saved_out, capture.saved_err]);
+    let capture = Capture::start(&own).ok();
+    if capture.is_some() && app.is_some() {
+        probe::also_forward(&[own.out(), own.err()]);
     }
-    *lock() = Some(Watched { job, capture, app });
+    *lock() = Some(Watched {
+        job,
+        own,
+        capture,
+        app,
+    });
     super::failure::watch_for_failures();
     Ok(true)
 }
@@ -185,7 +193,9 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
 /// None if this rank was not watched.
 pub fn finish() -> Option<i32> {
     let watched = lock().take()?;
-    let saved = watched.capture.map(Capture::stop);
+    if let Some(capture) = watched.capture {
+        capture.stop();
+    }
     if let Some(recorder) = process_recorder().take() {
         watched.job.finish_recording(recorder);
     }
@@ -199,25 +209,13 @@ pub fn finish() -> Option<i32> {
         }
         None => 0,
     };
-    let (out, err) = crate::app::out::redirect(-1, -1);
-    for fd in [out, err].into_iter().filter(|&fd| fd >= 0) {
-        // SAFETY: our copies (see `start`), no longer written to.
-        unsafe { libc::close(fd) };
-    }
-    if let Some(saved) = saved {
-        saved.close();
-    }
+    crate::app::out::redirect(-1, -1);
+    watched.own.close();
     // Dropping the job finalises MPI.
     watched.job.bound_finalize(code);
     drop(watched.job);
     probe::finalized();
     Some(code)
-}
-
-/// A copy of `fd` that the capture does not move (-1 if none).
-fn copy_of(fd: i32) -> i32 {
-    // SAFETY: duplicating one of the process's standard fds.
-    unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 3) }
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Option<Watched>> {
