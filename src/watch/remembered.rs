@@ -126,7 +126,11 @@ pub fn depends_on(
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     for line in searched {
-        let (kind, dir) = line.split_at(1);
+        // Anything else the interpreter printed (a sitecustomize's words)
+        // is not ours: only `p` and `s` lines count.
+        let Some((kind @ ("p" | "s"), dir)) = line.split_at_checked(1) else {
+            continue;
+        };
         let dir = if dir.is_empty() {
             cwd.clone()
         } else {
@@ -177,5 +181,28 @@ mod tests {
         std::fs::create_dir_all(site.join("mpi4py")).unwrap();
         assert_eq!(recall_in(&file, "python3 here"), None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_answer_depends_on_where_python_looks_and_installs_and_nothing_else() {
+        let printed = ["p/lib/python3.11", "s/site", "", "hello from sitecustomize"];
+        let files = depends_on(
+            Path::new("/usr/bin/python3.11"),
+            Path::new("/env/bin/python3"),
+            Path::new("/site/mpi4py/MPI.so"),
+            &printed,
+        );
+        let want: Vec<PathBuf> = [
+            "/usr/bin/python3.11",
+            "/site/mpi4py/MPI.so",
+            "/env/bin/pyvenv.cfg",
+            "/env/pyvenv.cfg",
+            "/lib/python3.11/mpi4py",
+            "/site",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        assert_eq!(files, want);
     }
 }
