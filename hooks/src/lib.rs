@@ -172,28 +172,7 @@ fn before_call() {
 }
 
 fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
-    before_call();
-    if mpi_tutor::watch::python::is_python() {
-        return begin_folded(describe, then);
-    }
-    // A C, C++ or Fortran program: no pickled calls, so the whole step is
-    // one turn of the recorder. The call is described inside it, so that
-    // its description goes to the recorder without a copy: describing
-    // makes no MPI call a hook sees and takes no turn of its own.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        process_recorder().with(|r| {
-            let id = r.begin(describe()?);
-            match then {
-                Then::Nothing => {}
-                Then::Posted => r.posted(id),
-                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
-            }
-            Some(id)
-        })
-    }))
-    .ok()
-    .flatten()
-    .flatten()
+    begin_around(describe, &mut None::<fn() -> c_int>, then).0
 }
 
 /// [`begin`], then `start` (the call's MPI operation, after the hold if
@@ -206,45 +185,41 @@ fn begin_started_ended<'a>(
     start: impl FnOnce() -> c_int,
 ) -> (Option<u64>, c_int) {
     let mut start = Some(start);
-    let (id, code) = begin_around(describe, &mut start, Some(op));
+    let then = Then::Ended(op, &[], EndSpec::default());
+    let (id, code) = begin_around(describe, &mut start, then);
     let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
     (id, code)
 }
 
 /// Begins the call `describe` describes and, if it is recorded, runs
 /// `start` (taking it: its MPI operation, after the hold if any), then
-/// reports the call posted, or ended as `op` with nothing received: in a
-/// C program all in one turn of the recorder. The call's id, and
-/// `start`'s code if it ran (a panic after it leaves the id None).
+/// does `then`: in a C program all in one turn of the recorder. The
+/// call's id, and `start`'s code if it ran (a panic after it leaves the
+/// id None).
 fn begin_around<'a>(
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
     start: &mut Option<impl FnOnce() -> c_int>,
-    end: Option<Op>,
+    then: Then<'_>,
 ) -> (Option<u64>, Option<c_int>) {
     before_call();
     if mpi_tutor::watch::python::is_python() {
-        let Some(id) = begin_folded(describe, Then::Nothing) else {
-            return (None, None);
-        };
-        let code = start.take().map(|start| start());
-        match end {
-            Some(op) => crate::end(id, op, &[], None),
-            None => {
-                step(|r| r.posted(id));
-            }
-        }
-        return (Some(id), code);
+        return begin_folded(describe, start, then);
     }
+    // A C, C++ or Fortran program: no pickled calls, so the whole step is
+    // one turn of the recorder. The call is described inside it, so that
+    // its description goes to the recorder without a copy: describing
+    // makes no MPI call a hook sees and takes no turn of its own. `start`
+    // is a call of MPI's own (`PMPI_*`), made inside the turn: no hook
+    // sees it, and it returns at once.
     let mut code = None;
-    // `start` is a call of MPI's own (`PMPI_*`), made inside the turn:
-    // no hook sees it, and it returns at once.
     let id = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         process_recorder().with(|r| {
             let id = r.begin(describe()?);
             code = start.take().map(|start| start());
-            match end {
-                Some(op) => r.end(id, op, &[], None),
-                None => r.posted(id),
+            match then {
+                Then::Nothing => {}
+                Then::Posted => r.posted(id),
+                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
             }
             Some(id)
         })
@@ -255,16 +230,20 @@ fn begin_around<'a>(
     (id, code)
 }
 
-/// [`begin_then`] in a Python program, where the call may be one MPI call
-/// of a pickled call the student made (`fold`).
+/// [`begin_around`] in a Python program, where the call may be one MPI
+/// call of a pickled call the student made (`fold`): a step each.
 fn begin_folded<'a>(
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    start: &mut Option<impl FnOnce() -> c_int>,
     then: Then<'_>,
-) -> Option<u64> {
+) -> (Option<u64>, Option<c_int>) {
     let spec = std::panic::catch_unwind(std::panic::AssertUnwindSafe(describe))
         .ok()
-        .flatten()?;
-    let id = fold::begin(spec)?;
+        .flatten();
+    let Some(id) = spec.and_then(fold::begin) else {
+        return (None, None);
+    };
+    let code = start.take().map(|start| start());
     match then {
         Then::Nothing => {}
         Then::Posted => {
@@ -272,7 +251,7 @@ fn begin_folded<'a>(
         }
         Then::Ended(op, arrivals, spec) => end_as(id, op, arrivals, spec),
     }
-    Some(id)
+    (Some(id), code)
 }
 
 /// Call `id` (an `op`) ended, having taken `arrivals`: recorded, unless
@@ -357,7 +336,7 @@ fn completed<'a>(
     // SAFETY: reading MPI's constant.
     let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
     let mut begun = Some(|| start(&mut request));
-    let (id, code) = begin_around(describe, &mut begun, None);
+    let (id, code) = begin_around(describe, &mut begun, Then::Posted);
     drop(begun);
     let mut code = code?;
     if code == SUCCESS {

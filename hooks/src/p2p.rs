@@ -177,7 +177,7 @@ pub unsafe fn blocking_recv(
     };
     let mut request = ffi::RSMPI_REQUEST_NULL;
     let mut begun = Some(|| start(&mut request));
-    let (id, code) = crate::begin_around(describe, &mut begun, None);
+    let (id, code) = crate::begin_around(describe, &mut begun, crate::Then::Posted);
     drop(begun);
     let Some(mut code) = code else {
         return plain();
