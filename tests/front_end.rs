@@ -329,6 +329,17 @@ impl LiveRun {
             .flatten()
     }
 
+    /// Time passes, a tick at a time, until the summary is up by itself
+    /// (at most 10 s).
+    fn tick_until_the_summary(&mut self) {
+        let mut ticks = 0;
+        while !self.screen().contains("┌ summary") {
+            assert!(self.input(Input::Tick).is_none());
+            ticks += 1;
+            assert!(ticks < 300, "no summary after 10 s:\n{}", self.screen());
+        }
+    }
+
     /// What the app told the ranks since the last look.
     fn told(&self) -> Vec<Command> {
         self.commands.try_iter().collect()
@@ -365,12 +376,7 @@ fn a_run_at_full_speed_shows_its_summary_by_itself_and_s_hides_it() {
     let all = run.events.len();
     run.deliver(all);
     // Only time passes: no key is pressed.
-    let mut ticks = 0;
-    while !run.screen().contains("┌ summary") {
-        assert!(run.input(Input::Tick).is_none());
-        ticks += 1;
-        assert!(ticks < 300, "no summary after 10 s:\n{}", run.screen());
-    }
+    run.tick_until_the_summary();
     run.press("s");
     assert!(!run.screen().contains("┌ summary"), "{}", run.screen());
     run.press("s");
@@ -402,12 +408,7 @@ fn a_teacher_lets_rank_1_go_first_then_rank_0() {
     let rest = run.events.len();
     run.deliver(rest);
     // The summary comes up once the message has crossed and landed.
-    let mut ticks = 0;
-    while !run.screen().contains("┌ summary") {
-        assert!(run.input(Input::Tick).is_none());
-        ticks += 1;
-        assert!(ticks < 300, "no summary after 10 s:\n{}", run.screen());
-    }
+    run.tick_until_the_summary();
     let done = run.screen();
     assert!(done.contains("DONE") && done.contains("1 passed, 0 failed"));
     insta::assert_snapshot!("live_summary", done);
