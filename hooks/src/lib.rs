@@ -219,7 +219,7 @@ fn begin_around<'a>(
             match then {
                 Then::Nothing => {}
                 Then::Posted => r.posted(id),
-                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
+                Then::Ended(op, arrivals, spec) => r.end_at_begin(id, op, arrivals, spec),
             }
             Some(id)
         })

@@ -126,7 +126,21 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+// The one-byte case inline into every field's writer (most fields are
+// small: ranks, tags, counts, lengths), the loop out of line; the writers
+// below are `#[inline]` for the same reason as the readers: out of line,
+// every field was a call, and encoding an event cost twice as much.
+#[inline]
+fn put_varint(out: &mut Vec<u8>, v: u64) {
+    if v < 0x80 {
+        out.push(v as u8);
+    } else {
+        put_varint_long(out, v);
+    }
+}
+
+#[inline(never)]
+fn put_varint_long(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -137,11 +151,13 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 /// One wire field: how it is written and read back. Also what the replay's
 /// packed events and the model's packed timeline are made of.
 pub(crate) trait Wire: Sized {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
 }
 
 impl Wire for u64 {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         put_varint(out, *self);
     }
@@ -152,6 +168,7 @@ impl Wire for u64 {
 }
 
 impl Wire for u32 {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         put_varint(out, u64::from(*self));
     }
@@ -163,6 +180,7 @@ impl Wire for u32 {
 }
 
 impl Wire for i32 {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         // Zigzag, so MPI's negative constants stay one or two bytes.
         put_varint(out, u64::from(((*self << 1) ^ (*self >> 31)) as u32));
@@ -175,6 +193,7 @@ impl Wire for i32 {
 }
 
 impl Wire for f64 {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
@@ -186,6 +205,7 @@ impl Wire for f64 {
 }
 
 impl Wire for f32 {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(&self.to_le_bytes());
     }
@@ -197,6 +217,7 @@ impl Wire for f32 {
 }
 
 impl Wire for bool {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         out.push(u8::from(*self));
     }
@@ -210,6 +231,7 @@ impl Wire for bool {
     }
 }
 
+#[inline]
 fn put_str(out: &mut Vec<u8>, s: &str) {
     put_varint(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
@@ -238,6 +260,7 @@ fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
 }
 
 impl Wire for String {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         put_str(out, self);
     }
@@ -247,6 +270,7 @@ impl Wire for String {
 }
 
 impl Wire for Text {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         put_str(out, self);
     }
@@ -262,6 +286,7 @@ impl Wire for Text {
 }
 
 impl<T: Wire> Wire for Option<T> {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         match self {
             None => out.push(0),
@@ -282,6 +307,7 @@ impl<T: Wire> Wire for Option<T> {
 }
 
 impl<T: Wire> Wire for Box<T> {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         (**self).put(out);
     }
@@ -292,6 +318,7 @@ impl<T: Wire> Wire for Box<T> {
 }
 
 impl<T: Wire> Wire for Vec<T> {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         put_varint(out, self.len() as u64);
         self.iter().for_each(|v| v.put(out));
@@ -308,6 +335,7 @@ impl<T: Wire> Wire for Vec<T> {
 macro_rules! wire_struct {
     ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
         impl Wire for $ty {
+            #[inline]
             fn put(&self, out: &mut Vec<u8>) {
                 $(self.$field.put(out);)*
             }
@@ -339,6 +367,7 @@ wire_struct! {
 macro_rules! wire_unit_enum {
     ($($ty:ident [$($variant:ident),* $(,)?])*) => {$(
         impl Wire for $ty {
+            #[inline]
             fn put(&self, out: &mut Vec<u8>) {
                 out.push(*self as u8);
             }
@@ -364,6 +393,7 @@ wire_unit_enum! {
 
 // "Any" or one value: encoded as an `Option`, `Any` being `None`.
 impl Wire for Source {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         match *self {
             Source::Any => None,
@@ -377,6 +407,7 @@ impl Wire for Source {
 }
 
 impl Wire for TagSel {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         match *self {
             TagSel::Any => None,
@@ -390,6 +421,7 @@ impl Wire for TagSel {
 }
 
 impl Wire for EventKind {
+    #[inline]
     fn put(&self, out: &mut Vec<u8>) {
         match self {
             EventKind::Held(c) => {
