@@ -151,7 +151,6 @@ fn put_varint_long(out: &mut Vec<u8>, mut v: u64) {
 /// One wire field: how it is written and read back. Also what the replay's
 /// packed events and the model's packed timeline are made of.
 pub(crate) trait Wire: Sized {
-    #[inline]
     fn put(&self, out: &mut Vec<u8>);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
 }

@@ -78,6 +78,7 @@ mod shared;
 mod spec;
 mod stopwatch;
 
+use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -121,6 +122,9 @@ pub struct Recorder {
     /// What the call in progress received, for its `End` (see `got`).
     got_values: Option<String>,
     outbox: Outbox,
+    /// What a caller keeps beside the recorder, under its lock: see
+    /// [`Recorder::attached`].
+    attached: Option<Box<dyn Any + Send>>,
 }
 
 impl Recorder {
@@ -145,6 +149,7 @@ impl Recorder {
             resolved: Vec::new(),
             got_values: None,
             outbox,
+            attached: None,
         }
     }
 
@@ -317,6 +322,20 @@ impl Recorder {
                 self.spare_received = received;
             }
         }
+    }
+
+    /// What the caller keeps with this recorder (a C hook's table of the
+    /// program's open requests), made on first use: it is read and written
+    /// in the same turn as the calls it concerns, under one lock, not two.
+    /// One kind at a time: asking for another kind starts it afresh.
+    pub fn attached<T: Any + Send + Default>(&mut self) -> &mut T {
+        if !self.attached.as_ref().is_some_and(|a| a.is::<T>()) {
+            self.attached = Some(Box::new(T::default()));
+        }
+        self.attached
+            .as_mut()
+            .and_then(|a| a.downcast_mut::<T>())
+            .expect("just attached")
     }
 
     /// The call in progress received these values (previewed): its `End`
