@@ -28,6 +28,61 @@ pub fn encode(event: &Event, out: &mut Vec<u8>) {
     event.put(out);
 }
 
+/// Encodes `event` straight into `room` (the free room of a ring): how
+/// many bytes it took, or None if it does not fit (`room` then holds a
+/// part of it, to be written over). The same bytes as [`encode`], with no
+/// buffer between the encoder and the ring and no copy out of it.
+pub fn encode_into(event: &Event, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    event.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
+/// Where the writers below put their bytes: a growing buffer, or a
+/// [`Room`] of fixed size. Named as `Vec`'s own methods, which are the
+/// buffer's.
+pub(crate) trait Sink {
+    fn push(&mut self, byte: u8);
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn push(&mut self, byte: u8) {
+        Vec::push(self, byte);
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        Vec::extend_from_slice(self, bytes);
+    }
+}
+
+/// A fixed stretch of bytes written from the start: what does not fit is
+/// counted but not written, and the writer looks at the count once, at
+/// the end, rather than at every field.
+struct Room<'a> {
+    bytes: &'a mut [u8],
+    at: usize,
+}
+
+impl Sink for Room<'_> {
+    #[inline]
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.at) {
+            *slot = byte;
+        }
+        self.at += 1;
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        let end = self.at + bytes.len();
+        if let Some(slots) = self.bytes.get_mut(self.at..end) {
+            slots.copy_from_slice(bytes);
+        }
+        self.at = end;
+    }
+}
+
 /// Decodes a whole batch of events written back to back by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
     decode_with(bytes, || {})
@@ -131,7 +186,7 @@ impl<'a> Reader<'a> {
 // below are `#[inline]` for the same reason as the readers: out of line,
 // every field was a call, and encoding an event cost twice as much.
 #[inline]
-fn put_varint(out: &mut Vec<u8>, v: u64) {
+fn put_varint(out: &mut impl Sink, v: u64) {
     if v < 0x80 {
         out.push(v as u8);
     } else {
@@ -139,8 +194,21 @@ fn put_varint(out: &mut Vec<u8>, v: u64) {
     }
 }
 
+// Two and three bytes (call ids, event numbers, message counts in a run
+// of thousands) written without the loop.
 #[inline(never)]
-fn put_varint_long(out: &mut Vec<u8>, mut v: u64) {
+fn put_varint_long(out: &mut impl Sink, mut v: u64) {
+    if v < 1 << 14 {
+        out.push(v as u8 | 0x80);
+        out.push((v >> 7) as u8);
+        return;
+    }
+    if v < 1 << 21 {
+        out.push(v as u8 | 0x80);
+        out.push((v >> 7) as u8 | 0x80);
+        out.push((v >> 14) as u8);
+        return;
+    }
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -151,13 +219,13 @@ fn put_varint_long(out: &mut Vec<u8>, mut v: u64) {
 /// One wire field: how it is written and read back. Also what the replay's
 /// packed events and the model's packed timeline are made of.
 pub(crate) trait Wire: Sized {
-    fn put(&self, out: &mut Vec<u8>);
+    fn put(&self, out: &mut impl Sink);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
 }
 
 impl Wire for u64 {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, *self);
     }
     #[inline]
@@ -168,7 +236,7 @@ impl Wire for u64 {
 
 impl Wire for u32 {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, u64::from(*self));
     }
     #[inline]
@@ -180,7 +248,7 @@ impl Wire for u32 {
 
 impl Wire for i32 {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         // Zigzag, so MPI's negative constants stay one or two bytes.
         put_varint(out, u64::from(((*self << 1) ^ (*self >> 31)) as u32));
     }
@@ -193,7 +261,7 @@ impl Wire for i32 {
 
 impl Wire for f64 {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         out.extend_from_slice(&self.to_le_bytes());
     }
     #[inline]
@@ -205,7 +273,7 @@ impl Wire for f64 {
 
 impl Wire for f32 {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         out.extend_from_slice(&self.to_le_bytes());
     }
     #[inline]
@@ -217,7 +285,7 @@ impl Wire for f32 {
 
 impl Wire for bool {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         out.push(u8::from(*self));
     }
     #[inline]
@@ -231,7 +299,7 @@ impl Wire for bool {
 }
 
 #[inline]
-fn put_str(out: &mut Vec<u8>, s: &str) {
+fn put_str(out: &mut impl Sink, s: &str) {
     put_varint(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
 }
@@ -260,7 +328,7 @@ fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
 
 impl Wire for String {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -270,7 +338,7 @@ impl Wire for String {
 
 impl Wire for Text {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         put_str(out, self);
     }
     #[inline]
@@ -286,7 +354,7 @@ impl Wire for Text {
 
 impl<T: Wire> Wire for Option<T> {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         match self {
             None => out.push(0),
             Some(v) => {
@@ -307,7 +375,7 @@ impl<T: Wire> Wire for Option<T> {
 
 impl<T: Wire> Wire for Box<T> {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         (**self).put(out);
     }
     #[inline]
@@ -318,7 +386,7 @@ impl<T: Wire> Wire for Box<T> {
 
 impl<T: Wire> Wire for Vec<T> {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, self.len() as u64);
         self.iter().for_each(|v| v.put(out));
     }
@@ -335,7 +403,7 @@ macro_rules! wire_struct {
     ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
         impl Wire for $ty {
             #[inline]
-            fn put(&self, out: &mut Vec<u8>) {
+            fn put(&self, out: &mut impl Sink) {
                 $(self.$field.put(out);)*
             }
             #[inline]
@@ -367,7 +435,7 @@ macro_rules! wire_unit_enum {
     ($($ty:ident [$($variant:ident),* $(,)?])*) => {$(
         impl Wire for $ty {
             #[inline]
-            fn put(&self, out: &mut Vec<u8>) {
+            fn put(&self, out: &mut impl Sink) {
                 out.push(*self as u8);
             }
             fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -393,7 +461,7 @@ wire_unit_enum! {
 // "Any" or one value: encoded as an `Option`, `Any` being `None`.
 impl Wire for Source {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         match *self {
             Source::Any => None,
             Source::Rank(r) => Some(r),
@@ -407,7 +475,7 @@ impl Wire for Source {
 
 impl Wire for TagSel {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         match *self {
             TagSel::Any => None,
             TagSel::Tag(t) => Some(t),
@@ -421,7 +489,7 @@ impl Wire for TagSel {
 
 impl Wire for EventKind {
     #[inline]
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         match self {
             EventKind::Held(c) => {
                 out.push(0);

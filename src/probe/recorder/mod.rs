@@ -329,13 +329,15 @@ impl Recorder {
     /// in the same turn as the calls it concerns, under one lock, not two.
     /// One kind at a time: asking for another kind starts it afresh.
     pub fn attached<T: Any + Send + Default>(&mut self) -> &mut T {
-        if !self.attached.as_ref().is_some_and(|a| a.is::<T>()) {
-            self.attached = Some(Box::new(T::default()));
-        }
-        self.attached
-            .as_mut()
-            .and_then(|a| a.downcast_mut::<T>())
-            .expect("just attached")
+        let kept = match &mut self.attached {
+            Some(kept) if kept.is::<T>() => kept,
+            other => other.insert(Box::new(T::default())),
+        };
+        let kept: *mut (dyn Any + Send) = &mut **kept;
+        // SAFETY: it is a `T` (just checked, or just made one), borrowed
+        // from `self` as long as the result: `downcast_mut` without its
+        // second look at the type.
+        unsafe { &mut *kept.cast::<T>() }
     }
 
     /// The call in progress received these values (previewed): its `End`
