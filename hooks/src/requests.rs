@@ -78,6 +78,30 @@ pub(crate) fn closed_each(
     step(|r| table(r).close_each(requests, statuses, arrived));
 }
 
+/// Begins call `op`, made at `at` on the program's `requests`, which
+/// starts no operation (its `Begin` goes out at once); the calls that
+/// started them go into `ids`, looked up in a C program in the same turn
+/// of the recorder. The call's id, if recorded.
+pub(crate) fn begin_completing(
+    op: Op,
+    at: usize,
+    requests: &[ffi::MPI_Request],
+    ids: &mut Vec<u64>,
+) -> Option<u64> {
+    if mpi_tutor::watch::python::is_python() {
+        started_by_each(requests, ids);
+        return begin_posted(|| Some(CallSpec::new(op, site(at)).completing(ids)));
+    }
+    crate::before_call();
+    ids.clear();
+    step(|r| {
+        table(r).started_by_each(requests, ids);
+        let id = r.begin(CallSpec::new(op, site(at)).completing(ids));
+        r.posted(id);
+        id
+    })
+}
+
 /// [`closed_each`], then the end of call `id` of `op` (if recorded) with
 /// what arrived: in a C program both in one turn of the recorder.
 fn closed_and_ended(
@@ -256,8 +280,7 @@ pub unsafe extern "C" fn waitall(
     // SAFETY: the program passes `count` requests.
     unsafe {
         with_scratch(count, requests, |s| {
-            started_by_each(&s.handles, &mut s.ids);
-            let id = begin_posted(|| Some(CallSpec::new(Op::Waitall, site(at)).completing(&s.ids)));
+            let id = begin_completing(Op::Waitall, at, &s.handles, &mut s.ids);
             // SAFETY: `count` requests and as many statuses.
             let code = wait_all_politely(count, requests, s.statuses.as_mut_ptr());
             closed_and_ended(id, Op::Waitall, &s.handles, &s.statuses, &mut s.arrived);
