@@ -247,6 +247,27 @@ mod tests {
     }
 
     #[test]
+    fn bytes_written_in_the_room_come_out_once_committed() {
+        let (mut w, mut r) = ring(10, 10);
+        let mut out = Vec::new();
+        assert_eq!(w.room().len(), 10);
+        w.room()[..4].copy_from_slice(b"abcd");
+        w.commit(4);
+        assert!(w.push(b"efg"));
+        r.read_to(r.written(), &mut out);
+        // The room stops at the buffer's end, whatever is free before it.
+        assert_eq!(w.room().len(), 3);
+        w.room().copy_from_slice(b"hij");
+        w.commit(3);
+        assert_eq!(w.room().len(), 7, "from the start, up to the unread bytes");
+        w.room()[..2].copy_from_slice(b"kl");
+        w.commit(2);
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"abcdefghijkl");
+        assert_eq!(w.queued(), 0);
+    }
+
+    #[test]
     fn a_full_ring_refuses_until_the_reader_frees_room() {
         let (mut w, mut r) = ring(8, 0);
         assert!(w.push(b"12345"));

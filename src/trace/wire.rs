@@ -731,6 +731,42 @@ mod tests {
     }
 
     #[test]
+    fn an_event_encoded_into_a_room_is_the_same_bytes_and_one_too_small_refuses_it() {
+        for e in recorded("ring.jsonl") {
+            let mut bytes = Vec::new();
+            encode(&e, &mut bytes);
+            let mut room = vec![0xff; bytes.len() + 3];
+            assert_eq!(encode_into(&e, &mut room), Some(bytes.len()));
+            assert_eq!(room[..bytes.len()], bytes[..]);
+            let mut short = vec![0; bytes.len() - 1];
+            assert_eq!(encode_into(&e, &mut short), None, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn varints_of_every_length_round_trip() {
+        let values = (0..64).flat_map(|shift| {
+            let v = 1u64 << shift;
+            [v - 1, v, v + 1]
+        });
+        for v in values.chain([u64::MAX]) {
+            let mut bytes = Vec::new();
+            v.put(&mut bytes);
+            assert_eq!(u64::get(&mut Reader::new(&bytes)), Ok(v));
+            let mut room = [0u8; 10];
+            let n = encode_varint_into(v, &mut room);
+            assert_eq!(room[..n], bytes[..], "{v}");
+        }
+    }
+
+    /// `v` written into a [`Room`]: how many bytes it took.
+    fn encode_varint_into(v: u64, bytes: &mut [u8]) -> usize {
+        let mut room = Room { bytes, at: 0 };
+        v.put(&mut room);
+        room.at
+    }
+
+    #[test]
     fn the_decoder_calls_back_once_after_every_event() {
         let events = recorded("ring.jsonl");
         let mut bytes = Vec::new();
