@@ -417,7 +417,10 @@ fn pickled_collectives_record_the_size_each_rank_took_and_the_summary_adds_them(
         assert!(log.contains(&row), "{row}: {log}");
     }
     assert!(log.contains("none lost"), "{log}");
-    assert!(!log.contains("checks:"), "a watched program has none: {log}");
+    assert!(
+        !log.contains("checks:"),
+        "a watched program has none: {log}"
+    );
 }
 
 #[test]
