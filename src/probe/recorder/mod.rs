@@ -284,6 +284,7 @@ impl Recorder {
             values,
             // A lone poll is no loop.
             polls: if spec.polls > 1 { spec.polls } else { 0 },
+            bytes: spec.bytes,
         }));
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
