@@ -128,6 +128,9 @@ pub const HOLD_BOUND: Duration = Duration::from_secs(1);
 /// gone, or [`HOLD_BOUND`] has passed: rank 0's end makes a bare mpiexec
 /// exit at once, before a guardian that is slow to run could hold it.
 pub fn wait_until_held(pid: i32) {
+    if !tracing_allowed() {
+        return;
+    }
     let deadline = std::time::Instant::now() + HOLD_BOUND;
     while std::time::Instant::now() < deadline {
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"));
@@ -141,6 +144,36 @@ pub fn wait_until_held(pid: i32) {
         }
         std::thread::sleep(Duration::from_millis(1));
     }
+}
+
+/// Whether this process may trace a process of its user that is not its
+/// descendant (the guardian and mpiexec): Yama's `ptrace_scope` (absent:
+/// 0) allows it at 0, and at 1 or 2 only with `CAP_SYS_PTRACE`; 3 never.
+/// Where it is refused, no guardian will ever hold mpiexec: rank 0 does not
+/// wait a second for it.
+fn tracing_allowed() -> bool {
+    let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .unwrap_or(0);
+    match scope {
+        0 => true,
+        1 | 2 => has_capability(CAP_SYS_PTRACE),
+        _ => false,
+    }
+}
+
+/// `CAP_SYS_PTRACE`'s bit in the capability sets (linux/capability.h).
+const CAP_SYS_PTRACE: u32 = 19;
+
+/// Whether capability `bit` is in this process's effective set.
+fn has_capability(bit: u32) -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|set| set & (1 << bit) != 0)
 }
 
 impl Drop for Held {
