@@ -55,11 +55,31 @@ fn watched(name: &str, before: &str, flags: &str) -> (Scene, tempfile::TempDir) 
 /// (each rank's panel names its line).
 fn wait_for_the_view(scene: &Scene, source: &str) {
     scene.wait_for_ranks(RANKS as usize);
-    let site = format!("{source}:");
-    let every_rank = |s: &str| s.matches(&site).count() >= RANKS as usize;
+    let every_rank = |s: &str| lines_in_rank_panels(s, source) >= RANKS as usize;
     scene
         .term
         .wait_for("every rank at a call", SCENE_LIMIT, every_rank);
+}
+
+/// How many rank panels of `screen` name a line of `source`
+/// (`ring_rounds.py:19`). Only the panels count: the status bar names a
+/// Python program `ring_rounds.py: your own MPI program`, and a rank
+/// not yet at a call must not be counted for it.
+fn lines_in_rank_panels(screen: &str, source: &str) -> usize {
+    let site = format!("{source}:");
+    let lines: Vec<&str> = screen.lines().collect();
+    let Some(top) = lines.iter().position(|l| l.contains("┌ rank 0 ")) else {
+        return 0;
+    };
+    let names_a_line = |line: &str| {
+        (line.match_indices(&site))
+            .filter(|(at, _)| line[at + site.len()..].starts_with(|c: char| c.is_ascii_digit()))
+            .count()
+    };
+    (lines[top + 1..].iter())
+        .take_while(|l| !l.contains('└'))
+        .map(|l| names_a_line(l))
+        .sum()
 }
 
 /// Waits until the headless log (in `log`) has a call of every rank made

@@ -23,6 +23,8 @@ use common::watch::{
     assert_rank_1_receives, at, at_call, lines_of, live_script, quits_cleanly, terminal_after,
 };
 
+use mpi_tutor::trace::{EventKind, Op};
+
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// Copies `tests/programs/python/NAME` into `dir`: the log names it as
@@ -247,7 +249,7 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
         assert_eq!(
             lines
                 .iter()
-                .filter(|l| l.contains(" bcast ") && !l.contains(" says "))
+                .filter(|l| l.contains(" bcast ") && !l.contains(" says ") && !l.contains(" done "))
                 .count(),
             1,
             "one bcast, not the size then the pickle: {log}"
@@ -347,6 +349,78 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
     assert!(log.contains("messages 0 -> 1: 1 message, 25 B"), "{log}");
     assert!(!log.contains("messages 1 ->"), "{log}");
     assert!(log.contains("none lost"), "{log}");
+}
+
+/// The size rank `rank` printed after `says     RANK: WHAT ` (`25 B`).
+fn printed_size(log: &str, rank: u32, what: &str) -> u64 {
+    let lines = lines_of(log, rank);
+    let said = format!("says     {rank}: {what} ");
+    let line = lines[at(&lines, &said)];
+    let after = &line[line.find(&said).unwrap() + said.len()..];
+    after.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// The bytes the recorded end of `rank`'s only `op` says it took.
+fn recorded_end_bytes(trace: &mpi_tutor::trace::Trace, rank: u32, op: Op) -> u64 {
+    let ends: Vec<u64> = (trace.events.iter())
+        .filter(|e| e.rank == rank)
+        .filter_map(|e| match &e.event {
+            EventKind::End(end) if end.op == op => Some(end.bytes),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ends.len(), 1, "rank {rank}: one {op:?}: {ends:?}");
+    ends[0]
+}
+
+#[test]
+fn pickled_collectives_record_the_size_each_rank_took_and_the_summary_adds_them() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    program(dir.path(), "pickled_sizes.py");
+    let trace = common::temp_trace(&dir, "sizes.jsonl");
+    let args = ["-n", "3", "--headless", "--record", trace.to_str().unwrap()];
+    let run = watch(dir.path(), &args, &python, &["pickled_sizes.py"]);
+    run.assert_ok();
+    let log = &run.stdout;
+    let recorded = common::read(&trace);
+    // A scatter's and a bcast's other ranks learn the pickle's size only
+    // as it arrives: their ends say what they took, as the rank saw it.
+    let mut scattered = 0;
+    for rank in 1..3 {
+        let took = printed_size(log, rank, "scatter gave");
+        assert_eq!(recorded_end_bytes(&recorded, rank, Op::Scatter), took);
+        at(
+            &lines_of(log, rank),
+            &format!("done     scatter  {took} B pickled"),
+        );
+        scattered += took;
+        let took = printed_size(log, rank, "bcast gave");
+        assert_eq!(recorded_end_bytes(&recorded, rank, Op::Bcast), took);
+    }
+    // Rank 0 only collects the allreduce's tree: what it gives the others
+    // is the result, passed on by bcast.
+    let result = printed_size(log, 0, "allreduce sent");
+    assert_eq!(recorded_end_bytes(&recorded, 0, Op::Allreduce), result);
+    let contributed: u64 = (0..3).map(|r| printed_size(log, r, "allreduce sent")).sum();
+    let each: u64 = (0..3).map(|r| printed_size(log, r, "alltoall sent")).sum();
+    let bcast = printed_size(log, 0, "bcast gave");
+    for row in [
+        format!("scatter: 1 call moved {scattered} B in 2 transfers"),
+        format!("bcast: 1 call moved {} B in 2 transfers", 2 * bcast),
+        format!("alltoall: 1 call moved {} B in 6 transfers", 2 * each),
+        format!(
+            "allreduce: 1 call moved {} B in 6 transfers",
+            2 * contributed
+        ),
+    ] {
+        assert!(log.contains(&row), "{row}: {log}");
+    }
+    assert!(log.contains("none lost"), "{log}");
+    assert!(
+        !log.contains("checks:"),
+        "a watched program has none: {log}"
+    );
 }
 
 #[test]

@@ -247,6 +247,7 @@ macro_rules! exchange_hook {
             comm: ::mpi::ffi::MPI_Comm,
         ) -> ::std::os::raw::c_int {
             $crate::fold::note_buffer(sendbuf);
+            $crate::fold::note_received(recvbuf.cast_const());
             let (count, datatype) = ($side)((sendcount, sendtype), (recvcount, recvtype));
             let moves = $crate::collective::Moves {
                 root: Some(root),

@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, CollectiveSpec};
+use mpi_tutor::probe::{Arrival, CallSpec, CollectiveSpec, EndSpec};
 use mpi_tutor::trace::{Op, Text};
 use mpi_tutor::watch::pickled::{first_global, type_of, Method};
 use mpi_tutor::watch::python::{self, callee};
@@ -38,6 +38,12 @@ struct Fold {
     /// Where a futures worker's task is received (read at the end for
     /// the function it runs).
     received_into: usize,
+    /// Where a rank that only receives the pickle gets its size in the
+    /// method's first call (address, width): read once that call ended.
+    size_into: Option<(usize, u64)>,
+    /// The pickle's size this rank learnt as the method ran (what it
+    /// received, or an allreduce's result it passed on): its end says it.
+    learnt: u64,
 }
 
 /// The id a pending fold's calls run under before it is recorded: the
@@ -49,6 +55,8 @@ thread_local! {
     static OPEN: RefCell<Option<Fold>> = const { RefCell::new(None) };
     /// The buffer the running hook sends from (or receives a count in).
     static BUFFER: Cell<usize> = const { Cell::new(0) };
+    /// The buffer the running hook receives into, where it has its own.
+    static RECEIVED: Cell<usize> = const { Cell::new(0) };
 }
 
 /// The running hook's send buffer, read if its call opens a fold.
@@ -56,6 +64,15 @@ pub fn note_buffer(buffer: *const c_void) {
     // Only Python programs fold their calls.
     if python::is_python() {
         BUFFER.set(buffer as usize);
+    }
+}
+
+/// The running hook's receive buffer, where it has one apart from
+/// [`note_buffer`]'s: a scatter's other ranks take their chunk's size
+/// there.
+pub fn note_received(buffer: *const c_void) {
+    if python::is_python() {
+        RECEIVED.set(buffer as usize);
     }
 }
 
@@ -85,15 +102,21 @@ pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
         None => None,
     });
     if let Some(id) = inside {
-        BUFFER.set(0);
+        forget_buffers();
         return id;
     }
     let id = match latest {
         Some((method, key)) if method.starts_with(spec.op) => open(method, key, spec),
         _ => step(|r| r.begin(spec)),
     };
-    BUFFER.set(0);
+    forget_buffers();
     id
+}
+
+/// The noted buffers were the running hook's only.
+fn forget_buffers() {
+    BUFFER.set(0);
+    RECEIVED.set(0);
 }
 
 /// The id a further call of the open `fold` runs under: the fold's, once
@@ -104,6 +127,11 @@ fn within(fold: &mut Fold, spec: &CallSpec<'_>) -> Option<u64> {
         fold.received_into = BUFFER.get();
     }
     if fold.id.is_some() {
+        // An allreduce's rank 0 passes the result on by bcast: its size
+        // is what that rank gives the others.
+        if fold.method == Method::Allreduce && spec.op == Op::Bcast && fold.learnt == 0 {
+            fold.learnt = size_sent(spec, Op::Bcast);
+        }
         return fold.id;
     }
     let (mut pending, size) = fold.pending.take()?;
@@ -142,6 +170,10 @@ pub fn end(id: u64, arrivals: &[Arrival]) -> bool {
         if fold.method.is_point_to_point() {
             fold.arrivals.extend_from_slice(arrivals);
         }
+        if let Some((buffer, width)) = fold.size_into.take() {
+            // SAFETY: the call that ended wrote the size there.
+            fold.learnt = unsafe { read_count(buffer, width) };
+        }
         fold.left = fold.left.saturating_sub(1);
         if fold.left == 0 {
             note_task(fold);
@@ -173,7 +205,11 @@ fn close(fold: Option<Fold>) {
         fold.id = step(|r| r.begin(pending));
     }
     if let Some(id) = fold.id {
-        step(|r| r.end(id, fold.method.op(), &fold.arrivals, None));
+        let spec = EndSpec {
+            bytes: fold.learnt,
+            ..EndSpec::default()
+        };
+        step(|r| r.end_as(id, fold.method.op(), &fold.arrivals, spec));
     }
 }
 
@@ -187,6 +223,7 @@ fn open(method: Method, key: (usize, c_int), spec: CallSpec<'_>) -> Option<u64> 
     }
     let waits_for_pickle = waits_for_pickle(method, first, rank == root);
     let size_first = size_sent(&spec, first);
+    let size_into = size_arrives(method, &spec, rank == root);
     let folded = as_method(method, spec, root);
     let (id, pending) = if waits_for_pickle {
         left = left.saturating_sub(1);
@@ -206,6 +243,8 @@ fn open(method: Method, key: (usize, c_int), spec: CallSpec<'_>) -> Option<u64> 
         arrivals: Vec::new(),
         pending,
         received_into: 0,
+        size_into,
+        learnt: 0,
     }));
     Some(id.unwrap_or(PASSING))
 }
@@ -221,6 +260,19 @@ fn waits_for_pickle(method: Method, first: Op, is_root: bool) -> bool {
         Method::Reduce | Method::Allreduce => matches!(first, Op::CommDup | Op::Send),
         _ => false,
     }
+}
+
+/// Where this rank, which only receives the pickle, gets its size in the
+/// method's first call, a count of one (address, width): a bcast's or a
+/// scatter's other ranks. None for the ranks that send theirs.
+fn size_arrives(method: Method, spec: &CallSpec<'_>, is_root: bool) -> Option<(usize, u64)> {
+    let buffer = match method {
+        Method::Bcast if !is_root => BUFFER.get(),
+        Method::Scatter if !is_root => RECEIVED.get(),
+        _ => return None,
+    };
+    let width = spec.collective.as_ref().filter(|c| c.count == 1)?.bytes;
+    (buffer != 0).then_some((buffer, width))
 }
 
 /// This rank's place in the call's communicator: rank, size, and the
@@ -260,7 +312,10 @@ fn as_method(method: Method, mut spec: CallSpec<'_>, root: u32) -> CallSpec<'_> 
     if method.is_point_to_point() {
         return as_message(method, spec);
     }
-    let bytes = size_sent(&spec, first);
+    let bytes = match first {
+        Op::Alltoall => share_sent(&spec),
+        _ => size_sent(&spec, first),
+    };
     let info = comms::by_number(spec.comm);
     let members = info.as_ref().map_or(1, |i| i.size());
     let root = match method {
@@ -346,10 +401,41 @@ fn size_sent(spec: &CallSpec<'_>, op: Op) -> u64 {
     }
     // SAFETY: the program's send buffer holds at least the one value it
     // sends to each rank.
+    unsafe { read_count(buffer, width.unwrap_or(0)) }
+}
+
+/// What a pickled alltoall's rank sends each other rank: the mean of the
+/// pickles' sizes its first call sends them (one count for each rank of
+/// the communicator, its own among them). The trace has one size for a
+/// rank's part, so chunks of different sizes show as their mean.
+fn share_sent(spec: &CallSpec<'_>) -> u64 {
+    let me = step(|r| r.rank()).unwrap_or(0);
+    let buffer = BUFFER.get();
+    let (Some(info), Some(part)) = (comms::by_number(spec.comm), spec.collective.as_ref()) else {
+        return 0;
+    };
+    if buffer == 0 || part.count != 1 || info.size() < 2 {
+        return 0;
+    }
+    let ranks = info.world_ranks.iter().enumerate();
+    let to_others = ranks.filter(|(_, &world)| world != me).map(|(index, _)| {
+        // SAFETY: the send buffer holds one count for each rank.
+        unsafe { read_count(buffer + index * part.bytes as usize, part.bytes) }
+    });
+    to_others.sum::<u64>() / u64::from(info.size() - 1)
+}
+
+/// The count, a 4- or 8-byte integer (`width`), at `buffer`; 0 for
+/// another width.
+///
+/// # Safety
+/// `buffer` holds `width` bytes.
+unsafe fn read_count(buffer: usize, width: u64) -> u64 {
+    // SAFETY: as the caller guarantees.
     unsafe {
         match width {
-            Some(4) => (buffer as *const i32).read_unaligned().max(0) as u64,
-            Some(8) => (buffer as *const i64).read_unaligned().max(0) as u64,
+            4 => (buffer as *const i32).read_unaligned().max(0) as u64,
+            8 => (buffer as *const i64).read_unaligned().max(0) as u64,
             _ => 0,
         }
     }

@@ -56,12 +56,15 @@ pub fn summary_text(s: &Summary, received: u64, lost: u64) -> String {
             c.rank, c.what
         ));
     }
-    out.push_str(&format!(
-        "   checks: {} passed, {} failed",
-        s.checks_passed(),
-        s.checks_failed()
-    ));
-    out
+    // A watched program has no checks: nothing to count (see `verdict`).
+    if !s.checks.is_empty() {
+        out.push_str(&format!(
+            "   checks: {} passed, {} failed",
+            s.checks_passed(),
+            s.checks_failed()
+        ));
+    }
+    out.trim_end().to_string()
 }
 
 /// The log's first line, where each rank runs: `-- hosts: ranks 0-1 on
@@ -217,6 +220,21 @@ mod tests {
         assert!(
             !text.contains("no data") && !text.contains("ibarrier"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn a_watched_programs_summary_counts_no_checks_but_a_lessons_does() {
+        let watched = summary_text(&replayed("started_collectives"), 113, 0);
+        assert!(!watched.contains("checks"), "{watched}");
+        assert!(
+            watched.ends_with("events: 113 received, none lost"),
+            "{watched}"
+        );
+        let lesson = summary_text(&replayed("ring"), 30, 0);
+        assert!(
+            lesson.ends_with("   checks: 4 passed, 0 failed"),
+            "{lesson}"
         );
     }
 

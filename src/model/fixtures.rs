@@ -220,6 +220,7 @@ impl Script {
                 name: None,
                 values: None,
                 polls: 0,
+                bytes: 0,
             }),
         );
     }
@@ -277,6 +278,7 @@ impl Script {
                 name: None,
                 values: None,
                 polls,
+                bytes: 0,
             }),
         );
     }

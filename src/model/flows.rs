@@ -111,6 +111,10 @@ impl Flows {
         if let Some(part) = record.parts.get_mut(&rank) {
             part.left = Some(t);
             part.got = end.values.clone();
+            // A pickled object's size, known only once it arrived.
+            if end.bytes > 0 {
+                part.bytes = end.bytes;
+            }
         }
         let left = record.parts.values().filter(|p| p.left.is_some()).count();
         if left >= record.members as usize {

@@ -68,6 +68,7 @@ fn waitany_completes_only_the_request_it_names_and_is_free_while_one_can_complet
             name: None,
             values: None,
             polls: 0,
+            bytes: 0,
         }),
     );
     let m = s.model();

@@ -44,6 +44,7 @@ fn end(id: u64, op: Op, values: Option<&str>) -> EventKind {
         name: None,
         values: values.map(str::to_owned),
         polls: 0,
+        bytes: 0,
     })
 }
 

@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use super::bare::{self, BareLauncher};
+use super::bare::{self, BareLauncher, Held};
 use super::exits::{exit_signal, EndOrder};
 use super::signals::signal_name;
 use super::vigil::{pidfd, RankProcess, Vigil};
@@ -47,6 +47,8 @@ struct Owner {
     vigil: Vigil,
     /// Whether the guardian holds a terminal to speak on.
     speaks: bool,
+    /// The bare mpiexec the guardian speaks after, if any.
+    launcher: Option<i32>,
 }
 
 static OWNER: OnceLock<Mutex<Option<Owner>>> = OnceLock::new();
@@ -102,6 +104,7 @@ pub fn start(terminal: Option<Terminal>) {
                 ended: Vec::new(),
                 order: None,
                 bare: bare.as_ref().map(BareLauncher::parts),
+                held: None,
             };
             watch.keep()
         }
@@ -118,11 +121,13 @@ pub fn start(terminal: Option<Terminal>) {
                 }
                 let pipe = std::os::fd::FromRawFd::from_raw_fd(fds[1]);
                 let speaks = terminal.is_some() || bare.is_some();
+                let launcher = bare.as_ref().map(|b| b.pid);
                 drop(bare);
                 *slot = Some(Owner {
                     pipe,
                     vigil,
                     speaks,
+                    launcher,
                 });
             }
         }
@@ -234,6 +239,12 @@ pub fn hand_over(line: &str) -> bool {
     }
     let line = line.replace('\n', " ");
     send(format!("F{line}\n").as_bytes());
+    // The guardian holds a bare mpiexec on this line: the job's end,
+    // which follows, must find it held.
+    let launcher = owner().as_ref().and_then(|o| o.launcher);
+    if let Some(launcher) = launcher {
+        bare::wait_until_held(launcher);
+    }
     owner().take();
     true
 }
@@ -269,6 +280,9 @@ struct Watch {
     order: Option<EndOrder>,
     /// The bare mpiexec (pid, its terminal) to speak after.
     bare: Option<(i32, RawFd)>,
+    /// That mpiexec, traced from the moment rank 0 handed the last line
+    /// over, so that its exit waits for the line.
+    held: Option<Held>,
 }
 
 /// The key of rank 0's pipe in the guardian's epoll set.
@@ -356,7 +370,7 @@ impl Watch {
         let Some(order) = &self.order else {
             return self.read_news(told);
         };
-        for key in order.wait(-1) {
+        for key in order.wait(self.wait_at_most()) {
             if key == PIPE {
                 self.input_open = self.input_open && self.read_news(told);
             } else {
@@ -376,14 +390,30 @@ impl Watch {
             |ranks: &[Option<RankProcess>], owner| ranks.iter().flatten().any(|r| r.1 == owner);
         while owner_watched(&self.ranks, self.owner) {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
-            if left.is_zero() {
+            // A held mpiexec at its exit has reported all it will, and
+            // rank 0's line is known: its end, which may wait for
+            // mpiexec's, is no news.
+            if left.is_zero() || self.held.as_ref().is_some_and(Held::pass_on) {
                 return;
             }
-            let keys = (self.order.as_ref())
-                .map_or_else(Vec::new, |o| o.wait(left.as_millis() as i32 + 1));
+            let most = (left.as_millis() as i32 + 1).min(self.wait_at_most().max(0) + 1);
+            let keys = (self.order.as_ref()).map_or_else(Vec::new, |o| o.wait(most));
             for key in keys {
                 self.note_end(key, told);
             }
+        }
+    }
+
+    /// How long a wait for news may last, in ms (-1: as long as it
+    /// takes): a traced mpiexec stops at each signal it gets until it is
+    /// passed on, so it is looked at every few ms.
+    fn wait_at_most(&self) -> i32 {
+        match &self.held {
+            Some(held) => {
+                held.pass_on();
+                5
+            }
+            None => -1,
         }
     }
 
@@ -425,7 +455,13 @@ impl Watch {
                 // SAFETY: leaving quietly: rank 0 has done it all.
                 Some(b'D') => unsafe { libc::_exit(0) },
                 Some(b'L') => told.learn(&line[1..]),
-                Some(b'F') => told.last_line = Some(line[1..].to_vec()),
+                Some(b'F') => {
+                    told.last_line = Some(line[1..].to_vec());
+                    // Rank 0 ends next, and a bare mpiexec with it: it is
+                    // held from now, so the line still comes before its
+                    // shell's next words.
+                    self.held = self.bare.and_then(|(launcher, _)| Held::seize(launcher));
+                }
                 Some(b'E') => self.forget(parse_rank(&line[1..])),
                 _ => {}
             }
@@ -466,10 +502,13 @@ impl Watch {
     /// Says the line of the rank that vanished first, or rank 0's: to the
     /// launcher if it waits for it, else on the terminal or stderr, after
     /// a bare mpiexec's own report.
-    fn say(&self, told: &Told) {
+    fn say(&mut self, told: &Told) {
         let Some(line) = self.last_line(told) else {
             return;
         };
+        if let Some(held) = self.held.take() {
+            return held.say_at_exit(|| self.write_line(&line));
+        }
         match self.bare {
             Some((launcher, _)) => bare::say_after_exit(launcher, || self.write_line(&line)),
             None => self.write_line(&line),

@@ -171,6 +171,7 @@ mod tests {
                 name: None,
                 values: None,
                 polls: 0,
+                bytes: 0,
             }),
         }
     }

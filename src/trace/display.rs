@@ -267,6 +267,9 @@ fn describe_end(end: &CallEnd) -> String {
     if end.polls > 1 {
         let _ = write!(s, "  ({})", polled(end.polls));
     }
+    if end.bytes > 0 {
+        let _ = write!(s, "  {} pickled", bytes(end.bytes));
+    }
     s
 }
 
@@ -366,6 +369,7 @@ mod tests {
                 name: None,
                 values: None,
                 polls: 3412,
+                bytes: 0,
             }),
         };
         assert_eq!(

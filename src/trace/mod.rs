@@ -608,6 +608,12 @@ pub struct CallEnd {
     /// any other call.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub polls: u64,
+    /// For a collective whose size this rank learnt only as it ran (a
+    /// pickled object's: the chunk a scatter gave it, the object a bcast
+    /// gave it, the result an allreduce's rank 0 passed on): that size, in
+    /// bytes, in place of its `Begin`'s. 0 for any other call.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -418,7 +418,7 @@ wire_struct! {
     Event { rank, seq, t, event }
     Call { id, op, comm, send, recv, collective, requests, site, name, shift, probe, rma }
     RmaPart { target, disp, count, datatype, bytes, values }
-    CallEnd { id, op, received, completed, done, name, values, polls }
+    CallEnd { id, op, received, completed, done, name, values, polls, bytes }
     Shift { source, dest }
     ProbePart { source, tag }
     Received { call, source, tag, bytes, msg }
@@ -665,6 +665,7 @@ mod tests {
                 name: None,
                 values: Some("\"héllo\"".into()),
                 polls: u64::MAX,
+                bytes: u64::MAX,
             }),
             EventKind::Matched { call: 0, msg },
             EventKind::Say {

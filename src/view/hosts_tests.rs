@@ -213,6 +213,7 @@ fn the_summary_lists_puts_gets_and_window_calls() {
         deadlock: None,
         mode: Mode::Done,
         theme: Theme::new(false),
+        lesson: true,
     }
     .lines()
     .iter()

@@ -91,7 +91,7 @@ impl Widget for &LessonPane<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let t = self.theme;
         // A built-in lesson is a lesson; a watched program is its source.
-        let kind = if self.lesson.file.starts_with("lessons/") {
+        let kind = if self.lesson.is_lesson() {
             " lesson "
         } else {
             " source "

@@ -97,6 +97,14 @@ pub struct LessonInfo<'a> {
 /// The title shown for a recorded program this version does not know.
 pub const UNKNOWN_TITLE: &str = "(a lesson this version does not know)";
 
+impl LessonInfo<'_> {
+    /// A built-in lesson, which checks its results; a watched program's
+    /// file is its own source, and it has no checks.
+    pub fn is_lesson(&self) -> bool {
+        self.file.starts_with("lessons/")
+    }
+}
+
 impl From<&'static crate::lessons::Lesson> for LessonInfo<'static> {
     fn from(l: &'static crate::lessons::Lesson) -> Self {
         LessonInfo {
@@ -404,6 +412,7 @@ impl Screen<'_> {
                 deadlock: self.deadlock,
                 mode: self.status.mode,
                 theme,
+                lesson: self.lesson.is_lesson(),
             }
             .render(areas.main, buf);
         }

@@ -81,6 +81,9 @@ pub struct SummaryOverlay<'a> {
     /// How the screen runs: a live run the teacher paused says so.
     pub mode: Mode,
     pub theme: Theme,
+    /// A built-in lesson, whose checks are counted even before they ran;
+    /// a watched program has none, so it shows no checks unless some came.
+    pub lesson: bool,
 }
 
 fn outcome_word(o: Outcome) -> &'static str {
@@ -247,8 +250,12 @@ impl SummaryOverlay<'_> {
         out
     }
 
-    /// `checks   3 passed, 1 failed`, then the first failed checks.
+    /// `checks   3 passed, 1 failed`, then the first failed checks;
+    /// nothing for a run without checks that is not a lesson.
     fn check_rows(&self, s: &Summary) -> Vec<Row> {
+        if !self.lesson && s.checks.is_empty() {
+            return Vec::new();
+        }
         let t = self.theme;
         let bold = Style::new().add_modifier(Modifier::BOLD);
         let (ok, bad) = (s.checks_passed(), s.checks_failed());

@@ -49,7 +49,8 @@ fn boxed_rows(buf: &Buffer) -> Option<Vec<String>> {
 }
 
 /// Every row of the box at `w`x`h`, after checking that none wraps a word
-/// onto its left edge and that the run's checks and failures are in it.
+/// onto its left edge and that the run's failures are in it, and its
+/// checks where it has them (a lesson's, never a watched program's).
 pub(super) fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
     let buf = draw(s, w, h);
     let shown = text(&buf);
@@ -68,7 +69,9 @@ pub(super) fn fitted_rows(s: &Screen, w: u16, h: u16) -> Vec<String> {
             "{row:?} wrapped onto the box's edge at {w}x{h}:\n{shown}"
         );
     }
-    assert!(rows.iter().any(|r| r.starts_with("checks ")), "{shown}");
+    let checked = s.lesson.is_lesson() || !s.model.summary().checks.is_empty();
+    let checks = rows.iter().any(|r| r.starts_with("checks "));
+    assert_eq!(checks, checked, "checks row: {shown}");
     assert!(rows.iter().any(|r| r.starts_with("failures ")), "{shown}");
     rows
 }
@@ -167,6 +170,7 @@ fn folded(height: u16) -> (Vec<String>, usize) {
         deadlock: None,
         mode: Mode::Done,
         theme: Theme::new(false),
+        lesson: true,
     };
     let mut buf = Buffer::empty(Rect::new(0, 0, 80, height));
     overlay.render(buf.area, &mut buf);
@@ -263,6 +267,29 @@ fn every_collective_a_watched_program_made_shows_the_data_it_moved() {
     insta::assert_snapshot!(
         "summary_started_collectives_120x40",
         text(&draw(&s, 120, 40))
+    );
+}
+
+#[test]
+fn a_watched_programs_summary_counts_no_checks_it_never_had() {
+    let m = replay("started_collectives");
+    assert!(
+        m.summary().checks.is_empty(),
+        "a watched program checks nothing"
+    );
+    let s = watched_summary(&m, "started_collectives.c");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let rows = fitted_rows(&s, w, h);
+        assert!(!rows.iter().any(|r| r.starts_with("checks")), "{rows:#?}");
+        assert!(rows.iter().any(|r| r == "failures none"), "{rows:#?}");
+    }
+    // The same run shown as a lesson still counts its checks, none yet.
+    let mut lesson = screen(&m, "send-recv");
+    lesson.show_summary = true;
+    let rows = fitted_rows(&lesson, 120, 40);
+    assert!(
+        rows.iter().any(|r| r == "checks   0 passed, 0 failed"),
+        "{rows:#?}"
     );
 }
 

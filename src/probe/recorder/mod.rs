@@ -315,6 +315,7 @@ impl Recorder {
             values,
             // A lone poll is no loop.
             polls: if spec.polls > 1 { spec.polls } else { 0 },
+            bytes: spec.bytes,
         }), at);
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {

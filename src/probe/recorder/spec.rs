@@ -197,12 +197,14 @@ pub struct Arrival {
 /// What a call's end says besides what arrived: a test's answer (None: not
 /// a test), the requests a waitany or testsome completed (by the calls
 /// that started them), and the polls a loop of tests has made, this one
-/// included (0 or 1: a lone poll).
+/// included (0 or 1: a lone poll), and the size a collective's part
+/// turned out to have (a pickled object's, 0: as its begin said).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EndSpec<'a> {
     pub completed: Option<bool>,
     pub done: &'a [u64],
     pub polls: u64,
+    pub bytes: u64,
 }
 
 impl<'a> EndSpec<'a> {
