@@ -305,18 +305,21 @@ impl Recorder {
             received.push(got);
         }
         let values = self.got_values.take();
-        let end = self.emit_stamped(EventKind::End(CallEnd {
-            id,
-            op,
-            received,
-            completed: spec.completed,
-            done: spec.done.to_vec(),
-            name,
-            values,
-            // A lone poll is no loop.
-            polls: if spec.polls > 1 { spec.polls } else { 0 },
-            bytes: spec.bytes,
-        }), at);
+        let end = self.emit_stamped(
+            EventKind::End(CallEnd {
+                id,
+                op,
+                received,
+                completed: spec.completed,
+                done: spec.done.to_vec(),
+                name,
+                values,
+                // A lone poll is no loop.
+                polls: if spec.polls > 1 { spec.polls } else { 0 },
+                bytes: spec.bytes,
+            }),
+            at,
+        );
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
                 received.clear();

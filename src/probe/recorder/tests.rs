@@ -322,6 +322,10 @@ fn what_a_caller_attaches_stays_with_the_recorder_from_call_to_call() {
     recorder.attached::<Vec<u64>>().push(7);
     recorder.attached::<Vec<u64>>().push(8);
     assert_eq!(recorder.attached::<Vec<u64>>(), &[7, 8]);
-    assert_eq!(recorder.attached::<String>(), "", "another kind starts afresh");
+    assert_eq!(
+        recorder.attached::<String>(),
+        "",
+        "another kind starts afresh"
+    );
     assert!(recorder.attached::<Vec<u64>>().is_empty());
 }
