@@ -257,7 +257,7 @@ impl Recorder {
     /// [`Recorder::end`] with all an end can say: a test's answer, the
     /// requests it completed, its loop's polls (`spec`).
     pub fn end_as(&mut self, id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
-        self.end_with(id, op, arrivals, spec, None);
+        self.end_stamped(id, op, arrivals, spec, None, None);
     }
 
     /// [`Recorder::end_as`] for a call that ends in the step it began in,
@@ -275,18 +275,7 @@ impl Recorder {
 
     /// The end of other call `id`, named `name` as its `Begin` was.
     pub fn end_other(&mut self, id: u64, name: Text) {
-        self.end_with(id, Op::Other, &[], EndSpec::default(), Some(name));
-    }
-
-    fn end_with(
-        &mut self,
-        id: u64,
-        op: Op,
-        arrivals: &[Arrival],
-        spec: EndSpec<'_>,
-        name: Option<Text>,
-    ) {
-        self.end_stamped(id, op, arrivals, spec, name, None);
+        self.end_stamped(id, Op::Other, &[], EndSpec::default(), Some(name), None);
     }
 
     /// Reports call `id`'s `End`, stamped `at` (since `started`) or now.
