@@ -6,13 +6,13 @@
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
+use mpi_tutor::probe::{Arrival, EndSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::give_status;
 use crate::probe::{poll, still_polling};
-use crate::requests::{closed, empty_status, give_statuses, started_by, started_by_each};
-use crate::{begin_posted, caller, politely, recording, site, SUCCESS};
+use crate::requests::{closed, empty_status, give_statuses, started_by};
+use crate::{caller, politely, recording, SUCCESS};
 
 /// The program's `count` requests, as they were before the call.
 ///
@@ -25,9 +25,7 @@ unsafe fn handles(count: c_int, requests: *const ffi::MPI_Request) -> Vec<ffi::M
 
 /// Begins recording `op` on `handles`: the id of the call, if recorded.
 fn begin_on(op: Op, at: usize, handles: &[ffi::MPI_Request]) -> Option<u64> {
-    let mut ids = Vec::new();
-    started_by_each(handles, &mut ids);
-    begin_posted(|| Some(CallSpec::new(op, site(at)).completing(&ids)))
+    crate::requests::begin_completing(op, at, handles, &mut Vec::new())
 }
 
 /// Requests `indices` of `handles` completed with `statuses`: records the

@@ -47,6 +47,8 @@ use mpi::ffi;
 use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
 use mpi_tutor::trace::{Op, Site};
 
+use crate::comms::Info;
+
 thread_local! {
     /// The return address of the latest hooked call on this thread.
     static CALLER: Cell<usize> = const { Cell::new(0) };
@@ -133,6 +135,11 @@ enum Then<'e> {
     /// The call is over too (its MPI operation already ran): its op, what
     /// it received, and what else its end says.
     Ended(Op, &'e [Arrival], EndSpec<'e>),
+    /// The call of this op is over too, having received nothing, and its
+    /// MPI operation (once started, if it succeeded) left the program the
+    /// request at this address, which the call opened: noted as open (for
+    /// a receive on this communicator, if a receive's) in the same turn.
+    Opened(Op, *const ffi::MPI_Request, Option<&'e Info>),
 }
 
 /// Begins a call described by `describe` (run only when recording).
@@ -176,16 +183,15 @@ fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_
 }
 
 /// [`begin`], then `start` (the call's MPI operation, after the hold if
-/// any) and the end of the call of `op`, which received nothing: in a C
-/// program all in one turn of the recorder. `start` runs once whether the
-/// call is recorded or not. The call's id, if recorded, and `start`'s code.
-fn begin_started_ended<'a>(
-    op: Op,
+/// any), then `then`: in a C program all in one turn of the recorder.
+/// `start` runs once whether the call is recorded or not. The call's id,
+/// if recorded, and `start`'s code.
+fn begin_started_then<'a>(
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
     start: impl FnOnce() -> c_int,
+    then: Then<'_>,
 ) -> (Option<u64>, c_int) {
     let mut start = Some(start);
-    let then = Then::Ended(op, &[], EndSpec::default());
     let (id, code) = begin_around(describe, &mut start, then);
     let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
     (id, code)
@@ -219,7 +225,15 @@ fn begin_around<'a>(
             match then {
                 Then::Nothing => {}
                 Then::Posted => r.posted(id),
-                Then::Ended(op, arrivals, spec) => r.end_as(id, op, arrivals, spec),
+                Then::Ended(op, arrivals, spec) => r.end_at_begin(id, op, arrivals, spec),
+                Then::Opened(op, request, receive) => {
+                    r.end_at_begin(id, op, &[], EndSpec::default());
+                    if code.is_none_or(|code| code == SUCCESS) {
+                        // SAFETY: the operation that writes it has run.
+                        let request = unsafe { *request };
+                        requests::table(r).open(request, id, receive.cloned());
+                    }
+                }
             }
             Some(id)
         })
@@ -250,6 +264,13 @@ fn begin_folded<'a>(
             step(|r| r.posted(id));
         }
         Then::Ended(op, arrivals, spec) => end_as(id, op, arrivals, spec),
+        Then::Opened(op, request, receive) => {
+            end_as(id, op, &[], EndSpec::default());
+            if code.is_none_or(|code| code == SUCCESS) {
+                // SAFETY: the operation that writes it has run.
+                requests::opened(unsafe { *request }, id, receive.cloned());
+            }
+        }
     }
     (Some(id), code)
 }

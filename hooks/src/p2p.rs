@@ -9,7 +9,7 @@ use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin_ended, caller, complete, completed, recording, requests, site, SUCCESS};
+use crate::{begin_then, caller, complete, completed, recording, site, Then, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -212,7 +212,7 @@ pub unsafe fn started_send(
     }
     let (dest, tag, count, datatype, comm) = peer;
     let info = comms::info(comm);
-    let id = begin_ended(Op::Isend, || {
+    let describe = || {
         let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
         Some(match send_spec(&info, dest, tag, count, datatype) {
             // SAFETY: the program's send buffer.
@@ -221,11 +221,9 @@ pub unsafe fn started_send(
                 .showing(unsafe { preview::values(buf, count, datatype) }),
             None => call,
         })
-    });
-    if let Some(id) = id {
-        // SAFETY: MPI just wrote the request.
-        requests::opened(unsafe { *request }, id, None);
-    }
+    };
+    // MPI just wrote the request.
+    begin_then(describe, Then::Opened(Op::Isend, request, None));
     code
 }
 
@@ -249,17 +247,11 @@ pub unsafe fn started_recv(
             None => call,
         })
     };
-    let (id, code) = crate::begin_started_ended(Op::Irecv, describe, start);
-    if let Some(id) = id {
-        if code == SUCCESS {
-            // A receive from nobody gets nothing, whatever status MPI
-            // gives its request (MPICH's names rank 0, tag 0).
-            let receive = from_somebody(source).then_some(info);
-            // SAFETY: MPI just wrote the request.
-            requests::opened(unsafe { *request }, id, receive);
-        }
-    }
-    code
+    // A receive from nobody gets nothing, whatever status MPI gives its
+    // request (MPICH's names rank 0, tag 0).
+    let receive = from_somebody(source).then_some(&info);
+    let then = Then::Opened(Op::Irecv, request, receive);
+    crate::begin_started_then(describe, start, then).1
 }
 
 /// Defines `$name`, the body of a blocking send hook (`MPI_Send`, its

@@ -3,17 +3,16 @@
 
 use std::cell::Cell;
 use std::os::raw::c_int;
-use std::sync::Mutex;
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
+use mpi_tutor::probe::{Arrival, CallSpec, EndSpec, Recorder};
 use mpi_tutor::trace::Op;
 use rustc_hash::FxHashMap;
 
 use crate::comms::Info;
 use crate::p2p::{arrival, give_status};
 use crate::probe::{poll, still_polling};
-use crate::{begin_ended_as, begin_posted, caller, recording, site, SUCCESS};
+use crate::{begin_ended_as, begin_posted, caller, recording, site, step, SUCCESS};
 
 /// An open request: the call that started it, and for a receive its
 /// communicator (to name the sender by world rank).
@@ -28,34 +27,30 @@ struct Open {
 /// each handle keeps its requests in the order they were started. A
 /// handle's list stays when it empties: MPI hands out the same few
 /// handles over and over, and the next request on it needs no allocation.
-type Table = FxHashMap<u64, Vec<Open>>;
+///
+/// It is kept with the process's recorder ([`Recorder::attached`]), so
+/// the hot calls (isend, irecv, the end of a waitall) read and write it
+/// in the turn of the recorder they take anyway: no lock of its own.
+#[derive(Default)]
+pub(crate) struct Table(FxHashMap<u64, Vec<Open>>);
 
 /// Handles whose emptied lists stay; past that many, an emptied list goes.
 const KEPT_HANDLES: usize = 1024;
 
-static OPEN: Mutex<Option<Table>> = Mutex::new(None);
-
-fn lock() -> std::sync::MutexGuard<'static, Option<Table>> {
-    OPEN.lock().unwrap_or_else(|e| e.into_inner())
+/// The table of open requests kept with `recorder`.
+pub(crate) fn table(recorder: &mut Recorder) -> &mut Table {
+    recorder.attached::<Table>()
 }
 
 /// Request `request` was started by call `call`.
 pub fn opened(request: ffi::MPI_Request, call: u64, receive: Option<Info>) {
-    lock()
-        .get_or_insert_with(Table::default)
-        .entry(crate::handle_key(request))
-        .or_default()
-        .push(Open { call, receive });
+    step(|r| table(r).open(request, call, receive));
 }
 
 /// The call that started `request` (the first still open of those that
 /// share its handle), if it is one recorded.
 pub(crate) fn started_by(request: ffi::MPI_Request) -> Option<u64> {
-    let open = lock();
-    open.as_ref()?
-        .get(&(crate::handle_key(request)))?
-        .first()
-        .map(|o| o.call)
+    step(|r| table(r).started_by(request)).flatten()
 }
 
 /// The calls that started `requests`, each recorded one once, into
@@ -63,61 +58,130 @@ pub(crate) fn started_by(request: ffi::MPI_Request) -> Option<u64> {
 /// second request open on it, as [`closed_each`] takes them in turn.
 pub(crate) fn started_by_each(requests: &[ffi::MPI_Request], ids: &mut Vec<u64>) {
     ids.clear();
-    let open = lock();
-    let Some(open) = open.as_ref() else {
-        return;
-    };
-    for (i, &request) in requests.iter().enumerate() {
-        let key = crate::handle_key(request);
-        let Some(shared) = open.get(&key) else {
-            continue;
-        };
-        let turn = requests[..i]
-            .iter()
-            .filter(|&&earlier| crate::handle_key(earlier) == key)
-            .count();
-        ids.extend(shared.get(turn).map(|o| o.call));
-    }
+    step(|r| table(r).started_by_each(requests, ids));
 }
 
 /// `request` completed with `status`: forgets it (the first open on its
 /// handle), and says what arrived.
 pub(crate) fn closed(request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
-    close_in(lock().as_mut()?, request, status)
+    step(|r| table(r).close(request, status)).flatten()
 }
 
-/// [`closed`] for each of `requests`, completed with `statuses` (under
-/// one lock): what arrived goes into `arrived`.
+/// [`closed`] for each of `requests`, completed with `statuses` (in one
+/// turn): what arrived goes into `arrived`.
 pub(crate) fn closed_each(
     requests: &[ffi::MPI_Request],
     statuses: &[ffi::MPI_Status],
     arrived: &mut Vec<Arrival>,
 ) {
     arrived.clear();
-    let mut open = lock();
-    let Some(open) = open.as_mut() else {
-        return;
-    };
-    for (&request, status) in requests.iter().zip(statuses) {
-        arrived.extend(close_in(open, request, status));
+    step(|r| table(r).close_each(requests, statuses, arrived));
+}
+
+/// Begins call `op`, made at `at` on the program's `requests`, which
+/// starts no operation (its `Begin` goes out at once); the calls that
+/// started them go into `ids`, looked up in a C program in the same turn
+/// of the recorder. The call's id, if recorded.
+pub(crate) fn begin_completing(
+    op: Op,
+    at: usize,
+    requests: &[ffi::MPI_Request],
+    ids: &mut Vec<u64>,
+) -> Option<u64> {
+    if mpi_tutor::watch::python::is_python() {
+        started_by_each(requests, ids);
+        return begin_posted(|| Some(CallSpec::new(op, site(at)).completing(ids)));
+    }
+    crate::before_call();
+    ids.clear();
+    step(|r| {
+        table(r).started_by_each(requests, ids);
+        let id = r.begin(CallSpec::new(op, site(at)).completing(ids));
+        r.posted(id);
+        id
+    })
+}
+
+/// [`closed_each`], then the end of call `id` of `op` (if recorded) with
+/// what arrived: in a C program both in one turn of the recorder.
+fn closed_and_ended(
+    id: Option<u64>,
+    op: Op,
+    requests: &[ffi::MPI_Request],
+    statuses: &[ffi::MPI_Status],
+    arrived: &mut Vec<Arrival>,
+) {
+    match id {
+        Some(id) if !mpi_tutor::watch::python::is_python() => {
+            arrived.clear();
+            step(|r| {
+                table(r).close_each(requests, statuses, arrived);
+                r.end(id, op, arrived, None);
+            });
+        }
+        _ => {
+            closed_each(requests, statuses, arrived);
+            if let Some(id) = id {
+                crate::end(id, op, arrived, None);
+            }
+        }
     }
 }
 
-fn close_in(
-    open: &mut Table,
-    request: ffi::MPI_Request,
-    status: &ffi::MPI_Status,
-) -> Option<Arrival> {
-    let key = crate::handle_key(request);
-    let shared = open.get_mut(&key)?;
-    let done = (!shared.is_empty()).then(|| shared.remove(0))?;
-    if shared.is_empty() && open.len() > KEPT_HANDLES {
-        // A program that once had very many requests open at a time
-        // does not keep a list for each for good.
-        open.remove(&key);
+impl Table {
+    /// Request `request` was started by call `call`.
+    pub(crate) fn open(&mut self, request: ffi::MPI_Request, call: u64, receive: Option<Info>) {
+        self.0
+            .entry(crate::handle_key(request))
+            .or_default()
+            .push(Open { call, receive });
     }
-    let comm = done.receive?;
-    arrival(&comm, done.call, status)
+
+    fn started_by(&self, request: ffi::MPI_Request) -> Option<u64> {
+        let shared = self.0.get(&crate::handle_key(request))?;
+        shared.first().map(|o| o.call)
+    }
+
+    fn started_by_each(&self, requests: &[ffi::MPI_Request], ids: &mut Vec<u64>) {
+        for (i, &request) in requests.iter().enumerate() {
+            let key = crate::handle_key(request);
+            let Some(shared) = self.0.get(&key) else {
+                continue;
+            };
+            let turn = requests[..i]
+                .iter()
+                .filter(|&&earlier| crate::handle_key(earlier) == key)
+                .count();
+            ids.extend(shared.get(turn).map(|o| o.call));
+        }
+    }
+
+    /// What arrived for each of `requests`, completed with `statuses`,
+    /// goes into `arrived` (cleared first), and they are forgotten.
+    pub(crate) fn close_each(
+        &mut self,
+        requests: &[ffi::MPI_Request],
+        statuses: &[ffi::MPI_Status],
+        arrived: &mut Vec<Arrival>,
+    ) {
+        arrived.clear();
+        for (&request, status) in requests.iter().zip(statuses) {
+            arrived.extend(self.close(request, status));
+        }
+    }
+
+    fn close(&mut self, request: ffi::MPI_Request, status: &ffi::MPI_Status) -> Option<Arrival> {
+        let key = crate::handle_key(request);
+        let shared = self.0.get_mut(&key)?;
+        let done = (!shared.is_empty()).then(|| shared.remove(0))?;
+        if shared.is_empty() && self.0.len() > KEPT_HANDLES {
+            // A program that once had very many requests open at a time
+            // does not keep a list for each for good.
+            self.0.remove(&key);
+        }
+        let comm = done.receive?;
+        arrival(&comm, done.call, status)
+    }
 }
 
 /// A zeroed status.
@@ -183,9 +247,20 @@ pub unsafe extern "C" fn wait(
     let mut got = empty_status();
     // SAFETY: the program's request; `got` is a status.
     let code = unsafe { crate::complete(&mut *request, &mut got) };
-    let arrived = closed(handle, &got);
-    if let Some(id) = id {
-        crate::end(id, Op::Wait, arrived.as_slice(), None);
+    match id {
+        // A C program's: in one turn of the recorder.
+        Some(id) if !mpi_tutor::watch::python::is_python() => {
+            step(|r| {
+                let arrived = table(r).close(handle, &got);
+                r.end(id, Op::Wait, arrived.as_slice(), None);
+            });
+        }
+        _ => {
+            let arrived = closed(handle, &got);
+            if let Some(id) = id {
+                crate::end(id, Op::Wait, arrived.as_slice(), None);
+            }
+        }
     }
     // SAFETY: the program's status argument.
     unsafe { give_status(status, &got) };
@@ -205,14 +280,10 @@ pub unsafe extern "C" fn waitall(
     // SAFETY: the program passes `count` requests.
     unsafe {
         with_scratch(count, requests, |s| {
-            started_by_each(&s.handles, &mut s.ids);
-            let id = begin_posted(|| Some(CallSpec::new(Op::Waitall, site(at)).completing(&s.ids)));
+            let id = begin_completing(Op::Waitall, at, &s.handles, &mut s.ids);
             // SAFETY: `count` requests and as many statuses.
             let code = wait_all_politely(count, requests, s.statuses.as_mut_ptr());
-            closed_each(&s.handles, &s.statuses, &mut s.arrived);
-            if let Some(id) = id {
-                crate::end(id, Op::Waitall, &s.arrived, None);
-            }
+            closed_and_ended(id, Op::Waitall, &s.handles, &s.statuses, &mut s.arrived);
             // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
             give_statuses(statuses, &s.statuses);
             code

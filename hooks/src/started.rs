@@ -9,7 +9,7 @@ use mpi::ffi;
 use mpi_tutor::trace::Op;
 
 use crate::collective::{collective_spec, Moves};
-use crate::{recording, requests, SUCCESS};
+use crate::recording;
 
 /// Collective `op` on `comm`, called from `at`, started by `start`, which
 /// writes the program's `request`.
@@ -28,12 +28,7 @@ pub unsafe fn started(
         return start();
     }
     let describe = || collective_spec(op, at, comm, moves);
-    let (id, code) = crate::begin_started_ended(op, describe, start);
-    if let (Some(id), SUCCESS) = (id, code) {
-        // SAFETY: MPI just wrote the request.
-        requests::opened(unsafe { *request }, id, None);
-    }
-    code
+    crate::begin_started_then(describe, start, crate::Then::Opened(op, request, None)).1
 }
 
 /// What a collective moves, for `Moves`' callers: `count` values of

@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::trace::packed::{Chunk, ChunkBuilder};
-use crate::trace::wire::{Reader, Wire, WireError};
+use crate::trace::wire::{Reader, Sink, Wire, WireError};
 use crate::trace::{Call, CallEnd, EventKind, MsgId, Rank, Received};
 
 /// The least time a message takes from the start of its send to the end of
@@ -437,7 +437,7 @@ pub(crate) struct PackedSpans(Chunk);
 
 /// A finished call packed in the wire encoding of its parts.
 impl Wire for CallSpan {
-    fn put(&self, out: &mut Vec<u8>) {
+    fn put(&self, out: &mut impl Sink) {
         self.rank.put(out);
         self.call.put(out);
         self.start.put(out);

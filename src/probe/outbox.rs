@@ -189,8 +189,9 @@ impl Inbox {
     }
 }
 
-/// The recording end: the ring's writer, the buffer an event is encoded in
-/// before it goes in, and the thread that drains the other end.
+/// The recording end: the ring's writer, a buffer for an event that does
+/// not fit in the ring's room at once (across its end, or while full), and
+/// the thread that drains the other end.
 pub struct Outbox {
     ring: Writer,
     event: Vec<u8>,
@@ -207,6 +208,28 @@ impl Outbox {
     /// Queues an event for rank 0; with `urgent` it is taken now. While
     /// rank 0 is a full ring behind, waits for room.
     pub fn report(&mut self, e: &Event, urgent: bool) {
+        let before = self.ring.queued();
+        // Straight into the ring's free room, nearly always; else (at the
+        // ring's end, or with no room) through the buffer.
+        let len = match wire::encode_into(e, self.ring.room()) {
+            Some(len) => {
+                self.ring.commit(len);
+                len
+            }
+            None => self.report_through_buffer(e),
+        };
+        // Wake the draining thread when the ring crosses the mark, not at
+        // every event past it: a wake-up is a system call, and while the
+        // ranks keep both cores busy the draining thread cannot run anyway.
+        if urgent || (before < URGENT_BYTES && before + len >= URGENT_BYTES) {
+            self.shared.wake();
+        }
+    }
+
+    /// Queues an event that did not fit in the ring's room at once: encoded
+    /// into the buffer, then pushed across the ring's end, waiting for room
+    /// if need be, or beside the ring if it never fits. Its length.
+    fn report_through_buffer(&mut self, e: &Event) -> usize {
         let Outbox {
             ring,
             event,
@@ -215,11 +238,10 @@ impl Outbox {
         } = self;
         event.clear();
         wire::encode(e, event);
-        let before = ring.queued();
         if event.len() > ring.capacity() {
             // Would never fit: it goes beside the ring, in its place.
             shared.push_side(ring.written(), event);
-            return;
+            return 0;
         }
         if !ring.push(event) {
             shared.throttled.fetch_add(1, Ordering::Relaxed);
@@ -229,12 +251,7 @@ impl Outbox {
                 backoff.snooze();
             }
         }
-        // Wake the draining thread when the ring crosses the mark, not at
-        // every event past it: a wake-up is a system call, and while the
-        // ranks keep both cores busy the draining thread cannot run anyway.
-        if urgent || (before < URGENT_BYTES && before + event.len() >= URGENT_BYTES) {
-            shared.wake();
-        }
+        event.len()
     }
 
     /// Has what is queued taken now (the program is about to wait).

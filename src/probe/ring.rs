@@ -139,6 +139,33 @@ impl Writer {
         true
     }
 
+    /// The free room from where the next push lands to the end of the
+    /// buffer (or to the bytes not yet read): an event written straight
+    /// into it and [`Writer::commit`]ted needs no copy. Empty when the
+    /// ring is full or the next push lands at the very end.
+    pub fn room(&mut self) -> &mut [u8] {
+        let r = &*self.ring;
+        let tail = r.tail.load(Ordering::Acquire);
+        let free = r.len() - (self.head - tail);
+        let n = free.min(r.len() - self.offset);
+        // SAFETY: the bytes from head to tail + len are ours (see `Ring`)
+        // until `commit` publishes them; `n` stops at both that and the
+        // end of the buffer, and `&mut self` keeps the slice the only one.
+        unsafe { std::slice::from_raw_parts_mut(r.at_offset(self.offset), n) }
+    }
+
+    /// Publishes the first `n` bytes of [`Writer::room`] as written.
+    pub fn commit(&mut self, n: usize) {
+        let r = &*self.ring;
+        debug_assert!(n <= r.len() - self.offset, "commit beyond the room");
+        self.offset += n;
+        if self.offset >= r.len() {
+            self.offset -= r.len();
+        }
+        self.head += n;
+        r.head.store(self.head, Ordering::Release);
+    }
+
     /// Bytes ever written: where the next push lands.
     pub fn written(&self) -> usize {
         self.head
@@ -216,6 +243,27 @@ mod tests {
         assert_eq!(w.queued(), 7);
         r.read_to(r.written(), &mut out);
         assert_eq!(out, b"abcdefghijklm");
+        assert_eq!(w.queued(), 0);
+    }
+
+    #[test]
+    fn bytes_written_in_the_room_come_out_once_committed() {
+        let (mut w, mut r) = ring(10, 10);
+        let mut out = Vec::new();
+        assert_eq!(w.room().len(), 10);
+        w.room()[..4].copy_from_slice(b"abcd");
+        w.commit(4);
+        assert!(w.push(b"efg"));
+        r.read_to(r.written(), &mut out);
+        // The room stops at the buffer's end, whatever is free before it.
+        assert_eq!(w.room().len(), 3);
+        w.room().copy_from_slice(b"hij");
+        w.commit(3);
+        assert_eq!(w.room().len(), 7, "from the start, up to the unread bytes");
+        w.room()[..2].copy_from_slice(b"kl");
+        w.commit(2);
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"abcdefghijkl");
         assert_eq!(w.queued(), 0);
     }
 

@@ -28,6 +28,61 @@ pub fn encode(event: &Event, out: &mut Vec<u8>) {
     event.put(out);
 }
 
+/// Encodes `event` straight into `room` (the free room of a ring): how
+/// many bytes it took, or None if it does not fit (`room` then holds a
+/// part of it, to be written over). The same bytes as [`encode`], with no
+/// buffer between the encoder and the ring and no copy out of it.
+pub fn encode_into(event: &Event, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    event.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
+/// Where the writers below put their bytes: a growing buffer, or a
+/// [`Room`] of fixed size. Named as `Vec`'s own methods, which are the
+/// buffer's.
+pub(crate) trait Sink {
+    fn push(&mut self, byte: u8);
+    fn extend_from_slice(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    #[inline]
+    fn push(&mut self, byte: u8) {
+        Vec::push(self, byte);
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        Vec::extend_from_slice(self, bytes);
+    }
+}
+
+/// A fixed stretch of bytes written from the start: what does not fit is
+/// counted but not written, and the writer looks at the count once, at
+/// the end, rather than at every field.
+struct Room<'a> {
+    bytes: &'a mut [u8],
+    at: usize,
+}
+
+impl Sink for Room<'_> {
+    #[inline]
+    fn push(&mut self, byte: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.at) {
+            *slot = byte;
+        }
+        self.at += 1;
+    }
+    #[inline]
+    fn extend_from_slice(&mut self, bytes: &[u8]) {
+        let end = self.at + bytes.len();
+        if let Some(slots) = self.bytes.get_mut(self.at..end) {
+            slots.copy_from_slice(bytes);
+        }
+        self.at = end;
+    }
+}
+
 /// Decodes a whole batch of events written back to back by [`encode`].
 pub fn decode(bytes: &[u8]) -> Result<Vec<Event>, WireError> {
     decode_with(bytes, || {})
@@ -126,7 +181,34 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+// The one-byte case inline into every field's writer (most fields are
+// small: ranks, tags, counts, lengths), the loop out of line; the writers
+// below are `#[inline]` for the same reason as the readers: out of line,
+// every field was a call, and encoding an event cost twice as much.
+#[inline]
+fn put_varint(out: &mut impl Sink, v: u64) {
+    if v < 0x80 {
+        out.push(v as u8);
+    } else {
+        put_varint_long(out, v);
+    }
+}
+
+// Two and three bytes (call ids, event numbers, message counts in a run
+// of thousands) written without the loop.
+#[inline(never)]
+fn put_varint_long(out: &mut impl Sink, mut v: u64) {
+    if v < 1 << 14 {
+        out.push(v as u8 | 0x80);
+        out.push((v >> 7) as u8);
+        return;
+    }
+    if v < 1 << 21 {
+        out.push(v as u8 | 0x80);
+        out.push((v >> 7) as u8 | 0x80);
+        out.push((v >> 14) as u8);
+        return;
+    }
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -137,12 +219,13 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 /// One wire field: how it is written and read back. Also what the replay's
 /// packed events and the model's packed timeline are made of.
 pub(crate) trait Wire: Sized {
-    fn put(&self, out: &mut Vec<u8>);
+    fn put(&self, out: &mut impl Sink);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
 }
 
 impl Wire for u64 {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, *self);
     }
     #[inline]
@@ -152,7 +235,8 @@ impl Wire for u64 {
 }
 
 impl Wire for u32 {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, u64::from(*self));
     }
     #[inline]
@@ -163,7 +247,8 @@ impl Wire for u32 {
 }
 
 impl Wire for i32 {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         // Zigzag, so MPI's negative constants stay one or two bytes.
         put_varint(out, u64::from(((*self << 1) ^ (*self >> 31)) as u32));
     }
@@ -175,7 +260,8 @@ impl Wire for i32 {
 }
 
 impl Wire for f64 {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         out.extend_from_slice(&self.to_le_bytes());
     }
     #[inline]
@@ -186,7 +272,8 @@ impl Wire for f64 {
 }
 
 impl Wire for f32 {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         out.extend_from_slice(&self.to_le_bytes());
     }
     #[inline]
@@ -197,7 +284,8 @@ impl Wire for f32 {
 }
 
 impl Wire for bool {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         out.push(u8::from(*self));
     }
     #[inline]
@@ -210,7 +298,8 @@ impl Wire for bool {
     }
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
+#[inline]
+fn put_str(out: &mut impl Sink, s: &str) {
     put_varint(out, s.len() as u64);
     out.extend_from_slice(s.as_bytes());
 }
@@ -238,7 +327,8 @@ fn get_str<'b>(r: &mut Reader<'b>) -> Result<&'b str, WireError> {
 }
 
 impl Wire for String {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         put_str(out, self);
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -247,7 +337,8 @@ impl Wire for String {
 }
 
 impl Wire for Text {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         put_str(out, self);
     }
     #[inline]
@@ -262,7 +353,8 @@ impl Wire for Text {
 }
 
 impl<T: Wire> Wire for Option<T> {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         match self {
             None => out.push(0),
             Some(v) => {
@@ -282,7 +374,8 @@ impl<T: Wire> Wire for Option<T> {
 }
 
 impl<T: Wire> Wire for Box<T> {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         (**self).put(out);
     }
     #[inline]
@@ -292,7 +385,8 @@ impl<T: Wire> Wire for Box<T> {
 }
 
 impl<T: Wire> Wire for Vec<T> {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         put_varint(out, self.len() as u64);
         self.iter().for_each(|v| v.put(out));
     }
@@ -308,7 +402,8 @@ impl<T: Wire> Wire for Vec<T> {
 macro_rules! wire_struct {
     ($($ty:ident { $($field:ident),* $(,)? })*) => {$(
         impl Wire for $ty {
-            fn put(&self, out: &mut Vec<u8>) {
+            #[inline]
+            fn put(&self, out: &mut impl Sink) {
                 $(self.$field.put(out);)*
             }
             #[inline]
@@ -339,7 +434,8 @@ wire_struct! {
 macro_rules! wire_unit_enum {
     ($($ty:ident [$($variant:ident),* $(,)?])*) => {$(
         impl Wire for $ty {
-            fn put(&self, out: &mut Vec<u8>) {
+            #[inline]
+            fn put(&self, out: &mut impl Sink) {
                 out.push(*self as u8);
             }
             fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
@@ -364,7 +460,8 @@ wire_unit_enum! {
 
 // "Any" or one value: encoded as an `Option`, `Any` being `None`.
 impl Wire for Source {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         match *self {
             Source::Any => None,
             Source::Rank(r) => Some(r),
@@ -377,7 +474,8 @@ impl Wire for Source {
 }
 
 impl Wire for TagSel {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         match *self {
             TagSel::Any => None,
             TagSel::Tag(t) => Some(t),
@@ -390,7 +488,8 @@ impl Wire for TagSel {
 }
 
 impl Wire for EventKind {
-    fn put(&self, out: &mut Vec<u8>) {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
         match self {
             EventKind::Held(c) => {
                 out.push(0);
@@ -630,6 +729,42 @@ mod tests {
         let mut bytes = Vec::new();
         events.iter().for_each(|e| encode(e, &mut bytes));
         assert_eq!(decode(&bytes).unwrap(), events);
+    }
+
+    #[test]
+    fn an_event_encoded_into_a_room_is_the_same_bytes_and_one_too_small_refuses_it() {
+        for e in recorded("ring.jsonl") {
+            let mut bytes = Vec::new();
+            encode(&e, &mut bytes);
+            let mut room = vec![0xff; bytes.len() + 3];
+            assert_eq!(encode_into(&e, &mut room), Some(bytes.len()));
+            assert_eq!(room[..bytes.len()], bytes[..]);
+            let mut short = vec![0; bytes.len() - 1];
+            assert_eq!(encode_into(&e, &mut short), None, "{e:?}");
+        }
+    }
+
+    #[test]
+    fn varints_of_every_length_round_trip() {
+        let values = (0..64).flat_map(|shift| {
+            let v = 1u64 << shift;
+            [v - 1, v, v + 1]
+        });
+        for v in values.chain([u64::MAX]) {
+            let mut bytes = Vec::new();
+            v.put(&mut bytes);
+            assert_eq!(u64::get(&mut Reader::new(&bytes)), Ok(v));
+            let mut room = [0u8; 10];
+            let n = encode_varint_into(v, &mut room);
+            assert_eq!(room[..n], bytes[..], "{v}");
+        }
+    }
+
+    /// `v` written into a [`Room`]: how many bytes it took.
+    fn encode_varint_into(v: u64, bytes: &mut [u8]) -> usize {
+        let mut room = Room { bytes, at: 0 };
+        v.put(&mut room);
+        room.at
     }
 
     #[test]

@@ -293,3 +293,39 @@ fn the_tutors_own_threads_are_never_recorded() {
         "other threads still are"
     );
 }
+
+#[test]
+fn a_call_that_ends_in_the_step_it_began_in_bears_one_stamp() {
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let mut recorder = Recorder::new(0, 0.0, out);
+    let isend = CallSpec::new(Op::Isend, site(5)).sending(send_to_rank_1());
+    let id = recorder.begin(isend);
+    recorder.end_at_begin(id, Op::Isend, &[], Default::default());
+    let id = recorder.begin(CallSpec::new(Op::Barrier, site(6)));
+    recorder.posted(id);
+    std::thread::sleep(Duration::from_millis(2));
+    recorder.end_at_begin(id, Op::Barrier, &[], Default::default());
+    recorder.finish();
+    let events = drained.join().unwrap();
+    let stamps: Vec<f64> = events[..4].iter().map(|e| e.t).collect();
+    assert_eq!(kinds(&events[..4]), ["begin", "end", "begin", "end"]);
+    assert_eq!(stamps[0], stamps[1], "the isend's begin and end");
+    // A call whose Begin went out before (posted) is stamped when it ends.
+    assert!(stamps[3] - stamps[2] >= 0.002, "{stamps:?}");
+}
+
+#[test]
+fn what_a_caller_attaches_stays_with_the_recorder_from_call_to_call() {
+    let (out, _inbox) = outbox(1 << 16, 0);
+    let mut recorder = Recorder::new(0, 0.0, out);
+    recorder.attached::<Vec<u64>>().push(7);
+    recorder.attached::<Vec<u64>>().push(8);
+    assert_eq!(recorder.attached::<Vec<u64>>(), &[7, 8]);
+    assert_eq!(
+        recorder.attached::<String>(),
+        "",
+        "another kind starts afresh"
+    );
+    assert!(recorder.attached::<Vec<u64>>().is_empty());
+}
