@@ -43,6 +43,28 @@ fn headless(dir: &Path, python: &Path, ranks: &str, name: &str) -> common::Run {
     watch(dir, &["-n", ranks, "--headless"], python, &[name])
 }
 
+/// [`headless`], recorded: the run, which ended well, and its recording.
+fn recorded(
+    dir: &Path,
+    python: &Path,
+    ranks: &str,
+    name: &str,
+) -> (common::Run, mpi_tutor::trace::Trace) {
+    program(dir, name);
+    let trace = dir.join("recorded.jsonl");
+    let args = [
+        "-n",
+        ranks,
+        "--headless",
+        "--record",
+        trace.to_str().unwrap(),
+    ];
+    let run = watch(dir, &args, python, &[name]);
+    run.assert_ok();
+    let recorded = common::read(&trace);
+    (run, recorded)
+}
+
 /// `mpi-tutor watch ARGS -- PYTHON COMMAND...`, typed alone in `dir`.
 fn watch(dir: &Path, args: &[&str], python: &Path, command: &[&str]) -> common::Run {
     let program = std::iter::once(python.as_os_str()).chain(command.iter().map(OsStr::new));
@@ -270,6 +292,11 @@ fn a_pickled_send_and_recv_are_one_message_at_their_lines() {
     // The root sees the pickle it sends: it names the object's type.
     at(&zero, "bcast    root 0  dict, 24 B pickled   pickled.py:14");
     assert_no_pickle_internals(log);
+    // mpi4py's lock table (attributes under a keyval of its own) is not
+    // the student's: each rank shows exactly the calls its lines make.
+    let bcast = "bcast pickled.py:14";
+    assert_eq!(calls_of(log, 0), ["send pickled.py:10", bcast], "{log}");
+    assert_eq!(calls_of(log, 1), ["recv pickled.py:12", bcast], "{log}");
     assert!(log.contains("messages 0 -> 1: 1 message, 35 B"), "{log}");
     assert!(log.contains("none lost"), "{log}");
 }
@@ -344,11 +371,42 @@ fn pickled_collectives_and_a_pickled_isend_are_one_call_each() {
     );
     at(&one, "says     1: irecv gave ['ping', 1]");
     assert_no_pickle_internals(log);
+    assert_only_the_students_collectives(log);
     // The reductions' messages are mpi4py's own: only the student's isend
     // is a message between ranks.
     assert!(log.contains("messages 0 -> 1: 1 message, 25 B"), "{log}");
     assert!(!log.contains("messages 1 ->"), "{log}");
     assert!(log.contains("none lost"), "{log}");
+}
+
+/// Each call rank `rank` began, in order, as `CALL SITE`: the log
+/// line's first word and its last, for every line but the ends of calls,
+/// the rank's prints and its last word.
+fn calls_of(log: &str, rank: u32) -> Vec<String> {
+    let tag = format!(" rank {rank}  ");
+    let calls = log.lines().filter_map(|line| {
+        let mut words = line.split_once(&tag)?.1.split_whitespace();
+        let call = words.next()?;
+        let site = words.next_back().unwrap_or_default();
+        let begun = !matches!(call, "done" | "says" | "finished");
+        begun.then(|| format!("{call} {site}"))
+    });
+    calls.collect()
+}
+
+/// `pickled_collectives.py`'s ranks made exactly the calls of their
+/// lines: not mpi4py's lock table, nor the copy of the communicator its
+/// reductions make and free, nor its attributes (under keyvals of its
+/// own), nor their clearing at exit.
+fn assert_only_the_students_collectives(log: &str) {
+    let collectives = ["scatter:11", "gather:12", "reduce:13", "allreduce:14"];
+    let own: [&[&str]; 3] = [&["isend:19", "wait:20"], &["irecv:22", "wait:23"], &[]];
+    for (rank, own) in (0..).zip(own) {
+        let wanted: Vec<String> = (collectives.iter().chain(own))
+            .map(|call| call.replace(':', " pickled_collectives.py:"))
+            .collect();
+        assert_eq!(calls_of(log, rank), wanted, "rank {rank}: {log}");
+    }
 }
 
 /// The size rank `rank` printed after `says     RANK: WHAT ` (`25 B`).
@@ -377,13 +435,8 @@ fn recorded_end_bytes(trace: &mpi_tutor::trace::Trace, rank: u32, op: Op) -> u64
 fn pickled_collectives_record_the_size_each_rank_took_and_the_summary_adds_them() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    program(dir.path(), "pickled_sizes.py");
-    let trace = common::temp_trace(&dir, "sizes.jsonl");
-    let args = ["-n", "3", "--headless", "--record", trace.to_str().unwrap()];
-    let run = watch(dir.path(), &args, &python, &["pickled_sizes.py"]);
-    run.assert_ok();
+    let (run, recorded) = recorded(dir.path(), &python, "3", "pickled_sizes.py");
     let log = &run.stdout;
-    let recorded = common::read(&trace);
     // A scatter's and a bcast's other ranks learn the pickle's size only
     // as it arrives: their ends say what they took, as the rank saw it.
     let mut scattered = 0;
@@ -535,6 +588,61 @@ fn a_pickled_sendrecv_a_reduce_to_rank_2_and_a_probed_recv_are_one_call_each() {
     assert!(!log.contains("probe"), "{log}");
     assert_no_pickle_internals(log);
     assert!(log.contains("messages 0 -> 1: 2 messages, 44 B"), "{log}");
+    assert!(log.contains("none lost"), "{log}");
+}
+
+/// What `own_calls.py` calls on every rank, line by line: its own
+/// communicator and attribute calls, and two pickled calls between them,
+/// as the log shows each and as the recording names it.
+const OWN_CALLS: [(&str, &str, u32); 8] = [
+    ("comm_dup", "CommDup", 8),
+    ("allreduce", "Allreduce", 9),
+    ("MPI_Comm_create_keyval", "MPI_Comm_create_keyval", 10),
+    ("MPI_Comm_set_attr", "MPI_Comm_set_attr", 11),
+    ("MPI_Comm_delete_attr", "MPI_Comm_delete_attr", 12),
+    ("MPI_Comm_free_keyval", "MPI_Comm_free_keyval", 13),
+    ("MPI_Comm_free", "MPI_Comm_free", 14),
+    ("bcast", "Bcast", 15),
+];
+
+/// Each call `rank` began in the recording, as `CALL LINE` (an other
+/// call by its MPI name, any other by its op).
+fn recorded_calls(trace: &mpi_tutor::trace::Trace, rank: u32) -> Vec<String> {
+    let begun = (trace.events.iter().filter(|e| e.rank == rank)).filter_map(|e| match &e.event {
+        EventKind::Begin(call) => Some(call),
+        _ => None,
+    });
+    let named = begun.map(|call| match &call.name {
+        Some(name) => format!("{name} {}", call.site.line),
+        None => format!("{:?} {}", call.op, call.site.line),
+    });
+    named.collect()
+}
+
+#[test]
+fn the_students_own_dup_attributes_and_free_show_but_not_mpi4pys() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (run, recorded) = recorded(dir.path(), &python, "2", "own_calls.py");
+    let log = &run.stdout;
+    for rank in 0..2 {
+        at(
+            &lines_of(log, rank),
+            &format!("says     {rank}: {{'total': 3}}"),
+        );
+        // The student's `mine.Free()` frees once: mpi4py's copy of `mine`
+        // (made for the allreduce, freed by the attribute's callback
+        // inside it) is not shown, nor are mpi4py's lock table and its
+        // clearing at exit.
+        let logged = OWN_CALLS.map(|(call, _, line)| format!("{call} own_calls.py:{line}"));
+        assert_eq!(calls_of(log, rank), logged, "rank {rank}: {log}");
+        let kept = OWN_CALLS.map(|(_, call, line)| format!("{call} {line}"));
+        assert_eq!(recorded_calls(&recorded, rank), kept, "rank {rank}");
+    }
+    assert!(
+        log.contains("communicator calls: comm_dup 1 "),
+        "only the student's Dup: {log}"
+    );
     assert!(log.contains("none lost"), "{log}");
 }
 

@@ -351,11 +351,14 @@ allreduce_hook!(
 );
 
 /// `MPI_Comm_free`: shown by name, as the calls without a hook of their
-/// own are (it moves no data and waits for no one).
+/// own are (it moves no data and waits for no one); not mpi4py's own
+/// freeing of its private communicators (`own`).
 pub unsafe extern "C" fn comm_free(comm: *mut ffi::MPI_Comm) -> c_int {
     const NAME: &str = "MPI_Comm_free";
     let at = caller();
-    let id = if recording() && !crate::fold::is_open() {
+    // SAFETY: the program's communicator.
+    let private = crate::own::frees_private(unsafe { *comm });
+    let id = if recording() && !crate::fold::is_open() && !private {
         crate::begin_posted(|| Some(CallSpec::other(Text::Borrowed(NAME), site(at))))
     } else {
         None

@@ -19,7 +19,7 @@ use mpi_tutor::trace::{Op, Text};
 use mpi_tutor::watch::pickled::{first_global, type_of, Method};
 use mpi_tutor::watch::python::{self, callee};
 
-use crate::{comms, step};
+use crate::{comms, own, step};
 
 /// The pickled call under way on this thread.
 struct Fold {
@@ -89,7 +89,8 @@ pub fn probe_starts_receive() -> bool {
 
 /// Begins the call `spec` describes: inside the open fold (its id), as a
 /// fold's first call (recorded as the method), or as it is. None: not
-/// recorded (the program's call passes straight to MPI).
+/// recorded (the program's call passes straight to MPI), as for
+/// mpi4py's own bookkeeping (`own`).
 pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
     let latest = callee::latest();
     let inside = OPEN.with_borrow_mut(|open| match open {
@@ -106,6 +107,7 @@ pub fn begin(spec: CallSpec<'_>) -> Option<u64> {
         return id;
     }
     let id = match latest {
+        _ if own::is_bookkeeping(spec.op, latest.is_some()) => None,
         Some((method, key)) if method.starts_with(spec.op) => open(method, key, spec),
         _ => step(|r| r.begin(spec)),
     };

@@ -27,6 +27,7 @@ mod large;
 mod matched;
 mod modes;
 mod other;
+mod own;
 mod p2p;
 mod payload;
 mod preview;

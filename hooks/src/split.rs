@@ -54,10 +54,19 @@ pub unsafe extern "C" fn comm_split(
     })
 }
 
+/// `MPI_Comm_dup`; the copy a pickled reduction makes of its
+/// communicator (the call its fold took) is mpi4py's own (`own`).
 pub unsafe extern "C" fn comm_dup(comm: ffi::MPI_Comm, newcomm: *mut ffi::MPI_Comm) -> c_int {
     let at = caller();
+    let mut folded = false;
     // SAFETY: the program's arguments, passed on as given.
-    making(Op::CommDup, at, comm, || unsafe {
+    let code = making(Op::CommDup, at, comm, || unsafe {
+        folded = crate::fold::is_open();
         ffi::PMPI_Comm_dup(comm, newcomm)
-    })
+    });
+    if folded && code == crate::SUCCESS {
+        // SAFETY: the copy was just made there.
+        crate::own::note_private(unsafe { *newcomm });
+    }
+    code
 }

@@ -8,6 +8,7 @@
 
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 use crate::trace::{Site, Text};
@@ -129,6 +130,9 @@ pub fn current_site() -> Option<Site> {
     if unsafe { (python.is_initialized)() } == 0 {
         return None;
     }
+    if !RAN.load(Ordering::Relaxed) {
+        RAN.store(true, Ordering::Relaxed);
+    }
     // SAFETY: the interpreter runs; the GIL is taken for this thread (or
     // re-entered if it holds it) and given back before returning, and the
     // pending exception, if any, is put back as it was.
@@ -150,6 +154,20 @@ pub fn current_site() -> Option<Site> {
             line: 0,
         }))
     }
+}
+
+/// Whether the interpreter was seen running (at an MPI call's site).
+static RAN: AtomicBool = AtomicBool::new(false);
+
+/// Whether the interpreter has ended: it ran, and is torn down now (its
+/// `Py_AtExit` functions run, mpi4py's clean-up among them), so no code
+/// of the student's can run any more.
+pub fn has_ended() -> bool {
+    let Some(python) = interpreter().filter(|_| RAN.load(Ordering::Relaxed)) else {
+        return false;
+    };
+    // SAFETY: Py_IsInitialized may be called at any time.
+    unsafe { (python.is_initialized)() == 0 }
 }
 
 thread_local! {
