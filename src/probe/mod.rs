@@ -46,7 +46,7 @@ pub use recorder::{
     CollectiveSpec, EndSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
 };
 pub use request::{Completed, Request};
-pub use runtime::{finalized, launcher_env_size, Job, JobConfig, StartError};
+pub use runtime::{finalized, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError};
 pub use split::comm_number;
 pub use started::Reduction;
 pub use window::{Fetch, Window};

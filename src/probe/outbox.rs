@@ -159,6 +159,17 @@ impl Inbox {
         }
     }
 
+    /// Brings the ring's first `resident` bytes into memory (see
+    /// `ring::ring`), on the draining thread.
+    ///
+    /// # Safety
+    /// Nothing has been reported through the outbox's ring yet, and nothing
+    /// is until this has returned and the recording thread has seen so.
+    pub unsafe fn make_resident(&mut self, resident: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { self.ring.make_resident(resident) };
+    }
+
     /// Everything taken so far has been handed on (rank 0 has it).
     pub fn handed_on(&self) {
         let shared = &self.shared;
