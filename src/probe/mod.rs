@@ -14,6 +14,7 @@ mod datatype;
 mod fatal;
 pub mod heartbeat;
 mod instrument;
+mod latch;
 mod outbox;
 mod pace;
 mod placement;

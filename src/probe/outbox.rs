@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::ring::{ring, Reader, Writer};
+use super::ring::{ring, Populator, Reader, Writer};
 use super::wait::Backoff;
 use crate::trace::{wire, Event};
 
@@ -168,6 +168,11 @@ impl Inbox {
     pub unsafe fn make_resident(&mut self, resident: usize) {
         // SAFETY: the caller's promise.
         unsafe { self.ring.make_resident(resident) };
+    }
+
+    /// See `ring::Reader::populator`.
+    pub fn populator(&self, resident: usize) -> Option<Populator> {
+        self.ring.populator(resident)
     }
 
     /// Everything taken so far has been handed on (rank 0 has it).

@@ -50,11 +50,16 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
 }
 
 /// The outbox of one of `ranks` ranks whose job has not started yet: a
-/// thread of its own brings the ring into memory, runs `start` (which
-/// completes the job's start and returns the events communicator), then
-/// drains the outbox to rank 0 over it until it is closed. Nothing may be
-/// reported through the outbox until `start` has told the recorder it is
-/// ready (`Ready`), which comes after the ring is in memory.
+/// thread of its own runs `start` (which completes the job's start and
+/// returns the events communicator), then drains the outbox to rank 0
+/// over it until it is closed. Nothing may be reported through the outbox
+/// until `start` has told the recorder it is ready (`Ready`).
+///
+/// The ring is brought into memory beside the start, on a short-lived
+/// thread of its own: populating a page writes nothing, so the recorder
+/// need not wait for it, and a program that ends at once (or says
+/// little) does not wait for 4 MiB to be mapped. Where the system cannot
+/// populate without writing, the pages are touched before `start`.
 pub fn start_after<S>(ranks: u32, start: S) -> Outbox
 where
     S: FnOnce() -> Arc<SharedComm> + Send + 'static,
@@ -65,10 +70,17 @@ where
         .name("mpi-tutor-reporter".into())
         .spawn(move || {
             super::recorder::mark_tutor_thread();
-            // SAFETY: the recorder reports nothing before `start` has made
-            // it ready (it waits for that before its first event), and
-            // the failure reporter uses the side queue, not the ring.
-            unsafe { inbox.make_resident(resident) };
+            match inbox.populator(resident) {
+                Some(populator) => {
+                    let _ = std::thread::Builder::new()
+                        .name("mpi-tutor-ring".into())
+                        .spawn(move || populator.run());
+                }
+                // SAFETY: the recorder reports nothing before `start` has
+                // made it ready, and the failure reporter uses the side
+                // queue, not the ring.
+                None => unsafe { inbox.make_resident(resident) },
+            }
             // The start runs at the program's priority: every rank, and
             // the program's first call, may be waiting for it.
             let events = start();

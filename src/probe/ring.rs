@@ -110,6 +110,45 @@ unsafe fn touch(ring: &Ring, resident: usize) {
     }
 }
 
+/// Brings a ring's first bytes into memory: see [`Reader::populator`].
+pub struct Populator {
+    ring: Arc<Ring>,
+    resident: usize,
+}
+
+impl Populator {
+    /// Brings them in (the system zeroes and maps the pages; their bytes,
+    /// whatever the writer has put there, stay as they are).
+    pub fn run(self) {
+        populate(whole_pages(&self.ring, self.resident.min(self.ring.len())));
+    }
+}
+
+/// The addresses of the whole pages within the ring's first `len` bytes
+/// (a page the buffer only shares is left to the writer's first write).
+fn whole_pages(ring: &Ring, len: usize) -> std::ops::Range<usize> {
+    let start = ring.at_offset(0) as usize;
+    start.next_multiple_of(PAGE)..(start + len) / PAGE * PAGE
+}
+
+/// `MADV_POPULATE_WRITE` on `pages` (page-aligned): the pages mapped
+/// writable as a first write would, without writing; false if refused.
+fn populate(pages: std::ops::Range<usize>) -> bool {
+    if pages.is_empty() {
+        return true;
+    }
+    // SAFETY: the range lies within a live allocation (the caller holds
+    // the ring); populating changes no byte in it.
+    let rc = unsafe {
+        libc::madvise(
+            pages.start as *mut libc::c_void,
+            pages.len(),
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
+    rc == 0
+}
+
 /// The side that appends.
 pub struct Writer {
     ring: Arc<Ring>,
@@ -189,6 +228,23 @@ impl Reader {
     pub unsafe fn make_resident(&mut self, resident: usize) {
         // SAFETY: the caller's promise.
         unsafe { touch(&self.ring, resident) };
+    }
+
+    /// Something that brings the ring's first `resident` bytes into memory
+    /// without writing to them, so it may run on any thread at any time,
+    /// the writer writing meanwhile; `None` if this system cannot (Linux
+    /// before 5.14: no `MADV_POPULATE_WRITE`), found by bringing in the
+    /// first page.
+    pub fn populator(&self, resident: usize) -> Option<Populator> {
+        let pages = whole_pages(&self.ring, resident.min(self.ring.len()));
+        let first = pages.start..pages.end.min(pages.start + PAGE);
+        if !first.is_empty() && !populate(first) {
+            return None;
+        }
+        Some(Populator {
+            ring: self.ring.clone(),
+            resident,
+        })
     }
 
     /// Bytes ever read.
@@ -304,6 +360,25 @@ mod tests {
         // SAFETY: nothing was written.
         unsafe { r.make_resident(1 << 20) };
         assert!(in_memory(at, 1 << 20).iter().all(|&p| p));
+    }
+
+    #[test]
+    fn a_populator_brings_the_resident_part_in_and_keeps_what_was_written() {
+        const BIG: usize = 64 << 20;
+        let (mut w, r) = ring(BIG, 0);
+        assert!(w.push(b"kept"));
+        let at = w.ring.at(0).cast_const();
+        let Some(populator) = r.populator(1 << 20) else {
+            return; // a system without MADV_POPULATE_WRITE
+        };
+        populator.run();
+        let pages = in_memory(at, 1 << 20);
+        // (The ring need not start on a page: its first one may be shared.)
+        assert!(pages[1..pages.len() - 1].iter().all(|&p| p));
+        let mut out = Vec::new();
+        let mut r = r;
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"kept");
     }
 
     #[test]

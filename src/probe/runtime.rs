@@ -3,7 +3,7 @@
 //! orderly exit (every rank waits, politely, for rank 0's word).
 
 use std::sync::mpsc::{Receiver, SyncSender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use mpi::environment::Universe;
@@ -15,6 +15,7 @@ use mpi::Threading;
 use super::collector::{spawn_collector, Command, Delivery};
 use super::comm::Comm;
 use super::control::{wait_control, ControlGate};
+use super::latch::Latch;
 use super::pace::Control;
 use super::recorder::{Ready, Recorder};
 use super::reporter;
@@ -57,7 +58,7 @@ pub struct Job {
     /// The tutor's communicators, begun in `MPI_Init` and completed then
     /// ([`Job::init`]) or in the background ([`Job::recorder_in_background`]).
     starting: Mutex<Option<Starting>>,
-    comms: Arc<OnceLock<Comms>>,
+    comms: Arc<Latch<Comms>>,
     rank: u32,
     size: u32,
     library: String,

@@ -4,8 +4,9 @@
 //! event, for what it needs from the start: its clock's offset from
 //! rank 0's and the teacher's gate.
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
+use crate::probe::latch::Latch;
 use crate::probe::pace::Gate;
 
 /// What the start hands the recorder, once; see the module documentation.
@@ -13,7 +14,7 @@ use crate::probe::pace::Gate;
 pub struct Ready {
     /// Seconds between the run's start (rank 0's clock) and the moment
     /// the recorder was made. Set last: once it is known, so is the gate.
-    offset: OnceLock<f64>,
+    offset: Latch<f64>,
     gate: Mutex<Option<(Box<dyn Gate>, bool)>>,
 }
 
@@ -30,7 +31,7 @@ impl Ready {
         if self.offset.get().is_none() {
             *slot = Some((gate, held));
             drop(slot);
-            let _ = self.offset.set(offset);
+            self.offset.set(offset);
         }
     }
 
