@@ -56,9 +56,10 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
 /// until `start` has told the recorder it is ready (`Ready`).
 ///
 /// The ring is brought into memory beside the start, on a short-lived
-/// thread of its own: populating a page writes nothing, so the recorder
-/// need not wait for it, and a program that ends at once (or says
-/// little) does not wait for 4 MiB to be mapped. Where the system cannot
+/// thread of its own in the idle class: populating a page writes nothing,
+/// so the recorder need not wait for it, and a program that ends at once
+/// (or says little) neither waits for 4 MiB to be mapped nor gives up a
+/// core for it. Where the system cannot
 /// populate without writing, the pages are touched before `start`.
 pub fn start_after<S>(ranks: u32, start: S) -> Outbox
 where
@@ -74,7 +75,14 @@ where
                 Some(populator) => {
                     let _ = std::thread::Builder::new()
                         .name("mpi-tutor-ring".into())
-                        .spawn(move || populator.run());
+                        .spawn(move || {
+                            // Only on a core no one else wants: a program
+                            // that reports little never misses the pages,
+                            // and one that reports much maps the ones it
+                            // reaches first itself.
+                            super::priority::give_way_to_lessons();
+                            populator.run()
+                        });
                 }
                 // SAFETY: the recorder reports nothing before `start` has
                 // made it ready, and the failure reporter uses the side
