@@ -14,6 +14,7 @@ mod datatype;
 mod fatal;
 pub mod heartbeat;
 mod instrument;
+mod latch;
 mod outbox;
 mod pace;
 mod placement;
@@ -46,7 +47,7 @@ pub use recorder::{
     CollectiveSpec, EndSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
 };
 pub use request::{Completed, Request};
-pub use runtime::{finalized, launcher_env_size, Job, JobConfig, StartError};
+pub use runtime::{finalized, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError};
 pub use split::comm_number;
 pub use started::Reduction;
 pub use window::{Fetch, Window};

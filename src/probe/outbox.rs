@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::ring::{ring, Reader, Writer};
+use super::ring::{ring, Populator, Reader, Writer};
 use super::wait::Backoff;
 use crate::trace::{wire, Event};
 
@@ -157,6 +157,22 @@ impl Inbox {
             (true, false) => Taken::Nothing,
             (true, true) => Taken::Closed,
         }
+    }
+
+    /// Brings the ring's first `resident` bytes into memory (see
+    /// `ring::ring`), on the draining thread.
+    ///
+    /// # Safety
+    /// Nothing has been reported through the outbox's ring yet, and nothing
+    /// is until this has returned and the recording thread has seen so.
+    pub unsafe fn make_resident(&mut self, resident: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { self.ring.make_resident(resident) };
+    }
+
+    /// See `ring::Reader::populator`.
+    pub fn populator(&self, resident: usize) -> Option<Populator> {
+        self.ring.populator(resident)
     }
 
     /// Everything taken so far has been handed on (rank 0 has it).

@@ -49,6 +49,57 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
     outbox
 }
 
+/// The outbox of one of `ranks` ranks whose job has not started yet: a
+/// thread of its own runs `start` (which completes the job's start and
+/// returns the events communicator), then drains the outbox to rank 0
+/// over it until it is closed. Nothing may be reported through the outbox
+/// until `start` has told the recorder it is ready (`Ready`).
+///
+/// The ring is brought into memory beside the start, on a short-lived
+/// thread of its own in the idle class: populating a page writes nothing,
+/// so the recorder need not wait for it, and a program that ends at once
+/// (or says little) neither waits for 4 MiB to be mapped nor gives up a
+/// core for it. Where the system cannot
+/// populate without writing, the pages are touched before `start`.
+pub fn start_after<S>(ranks: u32, start: S) -> Outbox
+where
+    S: FnOnce() -> Arc<SharedComm> + Send + 'static,
+{
+    let (mut outbox, mut inbox) = outbox(RING_BYTES, 0);
+    let resident = RESIDENT_RINGS_BYTES / ranks.max(1) as usize;
+    let thread = std::thread::Builder::new()
+        .name("mpi-tutor-reporter".into())
+        .spawn(move || {
+            super::recorder::mark_tutor_thread();
+            match inbox.populator(resident) {
+                Some(populator) => {
+                    let _ = std::thread::Builder::new()
+                        .name("mpi-tutor-ring".into())
+                        .spawn(move || {
+                            // Only on a core no one else wants: a program
+                            // that reports little never misses the pages,
+                            // and one that reports much maps the ones it
+                            // reaches first itself.
+                            super::priority::give_way_to_lessons();
+                            populator.run()
+                        });
+                }
+                // SAFETY: the recorder reports nothing before `start` has
+                // made it ready, and the failure reporter uses the side
+                // queue, not the ring.
+                None => unsafe { inbox.make_resident(resident) },
+            }
+            // The start runs at the program's priority: every rank, and
+            // the program's first call, may be waiting for it.
+            let events = start();
+            super::priority::give_way_to_lessons();
+            forward(&mut inbox, &events)
+        })
+        .expect("cannot start the reporter thread");
+    outbox.drained_by(thread);
+    outbox
+}
+
 fn forward(inbox: &mut Inbox, events: &SharedComm) {
     let root = events.0.process_at_rank(0);
     let mut batch = Vec::new();

@@ -56,26 +56,18 @@ impl Ring {
 /// the 8-byte ping-pong (`cargo bench --bench pingpong`). Touching
 /// the pages here, before the lesson starts, moves that cost out of it,
 /// at the price of holding them from the start whether the rank reports
-/// much or not; the caller decides how much that may be.
+/// much or not; the caller decides how much that may be (and may leave it
+/// to the reader: [`Reader::make_resident`]).
 pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
     assert!(capacity > 0, "a ring needs room");
     let layout = std::alloc::Layout::array::<u8>(capacity).expect("ring size");
-    // SAFETY: a non-zero layout, written only inside it (below `resident`,
-    // at most `capacity`) and before anyone else sees it; zeroed memory is
-    // a valid `UnsafeCell<u8>` slice (same layout as `u8`), owned by the
-    // box from here on and freed with the same layout.
+    // SAFETY: a non-zero layout, owned by the box from here on and freed
+    // with the same layout; zeroed memory is a valid `UnsafeCell<u8>`
+    // slice (same layout as `u8`).
     let bytes = unsafe {
         let p = std::alloc::alloc_zeroed(layout);
         if p.is_null() {
             std::alloc::handle_alloc_error(layout);
-        }
-        // A byte in every page, the last byte's page included (the buffer
-        // need not start on a page). A write, not a read: reading a fresh
-        // zeroed page maps the shared zero page, and the first write would
-        // fault anyway.
-        let resident = resident.min(capacity);
-        for at in (0..resident).step_by(PAGE).chain(resident.checked_sub(1)) {
-            p.add(at).write_volatile(0);
         }
         Box::from_raw(std::ptr::slice_from_raw_parts_mut(
             p.cast::<UnsafeCell<u8>>(),
@@ -87,6 +79,8 @@ pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
         head: AtomicUsize::new(0),
         tail: AtomicUsize::new(0),
     });
+    // SAFETY: nobody else holds the ring yet.
+    unsafe { touch(&ring, resident) };
     (
         Writer {
             ring: ring.clone(),
@@ -95,6 +89,64 @@ pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
         },
         Reader { ring, tail: 0 },
     )
+}
+
+/// Brings the ring's first `resident` bytes into memory.
+///
+/// # Safety
+/// Nothing has been written to the ring yet, and nothing is written to it
+/// until this has returned (and the writer has seen that it did, through
+/// a lock or a release-acquire pair).
+unsafe fn touch(ring: &Ring, resident: usize) {
+    let resident = resident.min(ring.len());
+    // A byte in every page, the last byte's page included (the buffer
+    // need not start on a page). A write, not a read: reading a fresh
+    // zeroed page maps the shared zero page, and the first write would
+    // fault anyway.
+    for at in (0..resident).step_by(PAGE).chain(resident.checked_sub(1)) {
+        // SAFETY: within the buffer; no one else touches it (the caller's
+        // promise).
+        unsafe { ring.at_offset(at).write_volatile(0) };
+    }
+}
+
+/// Brings a ring's first bytes into memory: see [`Reader::populator`].
+pub struct Populator {
+    ring: Arc<Ring>,
+    resident: usize,
+}
+
+impl Populator {
+    /// Brings them in (the system zeroes and maps the pages; their bytes,
+    /// whatever the writer has put there, stay as they are).
+    pub fn run(self) {
+        populate(whole_pages(&self.ring, self.resident.min(self.ring.len())));
+    }
+}
+
+/// The addresses of the whole pages within the ring's first `len` bytes
+/// (a page the buffer only shares is left to the writer's first write).
+fn whole_pages(ring: &Ring, len: usize) -> std::ops::Range<usize> {
+    let start = ring.at_offset(0) as usize;
+    start.next_multiple_of(PAGE)..(start + len) / PAGE * PAGE
+}
+
+/// `MADV_POPULATE_WRITE` on `pages` (page-aligned): the pages mapped
+/// writable as a first write would, without writing; false if refused.
+fn populate(pages: std::ops::Range<usize>) -> bool {
+    if pages.is_empty() {
+        return true;
+    }
+    // SAFETY: the range lies within a live allocation (the caller holds
+    // the ring); populating changes no byte in it.
+    let rc = unsafe {
+        libc::madvise(
+            pages.start as *mut libc::c_void,
+            pages.len(),
+            libc::MADV_POPULATE_WRITE,
+        )
+    };
+    rc == 0
 }
 
 /// The side that appends.
@@ -192,6 +244,34 @@ impl Reader {
     /// Bytes ever written, as far as this thread can see now.
     pub fn written(&self) -> usize {
         self.ring.head.load(Ordering::Acquire)
+    }
+
+    /// Brings the ring's first `resident` bytes into memory, as [`ring`]
+    /// does, here on the reader's thread, off the recording thread's path.
+    ///
+    /// # Safety
+    /// The writer has written nothing yet, and writes nothing until this
+    /// has returned and it has seen so (a lock, a release-acquire pair).
+    pub unsafe fn make_resident(&mut self, resident: usize) {
+        // SAFETY: the caller's promise.
+        unsafe { touch(&self.ring, resident) };
+    }
+
+    /// Something that brings the ring's first `resident` bytes into memory
+    /// without writing to them, so it may run on any thread at any time,
+    /// the writer writing meanwhile; `None` if this system cannot (Linux
+    /// before 5.14: no `MADV_POPULATE_WRITE`), found by bringing in the
+    /// first page.
+    pub fn populator(&self, resident: usize) -> Option<Populator> {
+        let pages = whole_pages(&self.ring, resident.min(self.ring.len()));
+        let first = pages.start..pages.end.min(pages.start + PAGE);
+        if !first.is_empty() && !populate(first) {
+            return None;
+        }
+        Some(Populator {
+            ring: self.ring.clone(),
+            resident,
+        })
     }
 
     /// Bytes ever read.
@@ -314,6 +394,39 @@ mod tests {
         let rc = unsafe { libc::mincore(start as *mut _, pages * PAGE, flags.as_mut_ptr()) };
         assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
         flags.iter().map(|f| f & 1 == 1).collect()
+    }
+
+    #[test]
+    fn the_reader_brings_the_resident_part_into_memory() {
+        const BIG: usize = 64 << 20;
+        let (w, mut r) = ring(BIG, 0);
+        let at = w.ring.at(0).cast_const();
+        assert!(
+            in_memory(at, 1 << 20).iter().filter(|&&p| p).count() <= 1,
+            "nothing is in memory before"
+        );
+        // SAFETY: nothing was written.
+        unsafe { r.make_resident(1 << 20) };
+        assert!(in_memory(at, 1 << 20).iter().all(|&p| p));
+    }
+
+    #[test]
+    fn a_populator_brings_the_resident_part_in_and_keeps_what_was_written() {
+        const BIG: usize = 64 << 20;
+        let (mut w, r) = ring(BIG, 0);
+        assert!(w.push(b"kept"));
+        let at = w.ring.at(0).cast_const();
+        let Some(populator) = r.populator(1 << 20) else {
+            return; // a system without MADV_POPULATE_WRITE
+        };
+        populator.run();
+        let pages = in_memory(at, 1 << 20);
+        // (The ring need not start on a page: its first one may be shared.)
+        assert!(pages[1..pages.len() - 1].iter().all(|&p| p));
+        let mut out = Vec::new();
+        let mut r = r;
+        r.read_to(r.written(), &mut out);
+        assert_eq!(out, b"kept");
     }
 
     #[test]

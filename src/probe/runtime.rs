@@ -3,7 +3,7 @@
 //! orderly exit (every rank waits, politely, for rank 0's word).
 
 use std::sync::mpsc::{Receiver, SyncSender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use mpi::environment::Universe;
@@ -15,8 +15,9 @@ use mpi::Threading;
 use super::collector::{spawn_collector, Command, Delivery};
 use super::comm::Comm;
 use super::control::{wait_control, ControlGate};
+use super::latch::Latch;
 use super::pace::Control;
-use super::recorder::Recorder;
+use super::recorder::{Ready, Recorder};
 use super::reporter;
 use super::shared_comm::SharedComm;
 use super::wait::{wait_politely, Backoff};
@@ -54,13 +55,13 @@ pub fn launcher_env_size() -> Option<u32> {
 
 pub struct Job {
     world: SimpleCommunicator,
-    events: Arc<SharedComm>,
-    control: Arc<SharedComm>,
+    /// The tutor's communicators, begun in `MPI_Init` and completed then
+    /// ([`Job::init`]) or in the background ([`Job::recorder_in_background`]).
+    starting: Mutex<Option<Starting>>,
+    comms: Arc<Latch<Comms>>,
     rank: u32,
     size: u32,
     library: String,
-    /// Each rank's host, on rank 0 (empty on the others).
-    hosts: Vec<String>,
     // Dropping the universe finalises MPI: declared last, so it is dropped
     // after the communicators above are freed.
     _universe: Universe,
@@ -70,6 +71,18 @@ impl Job {
     /// Initialises MPI and the tutor's communicators (collective: every
     /// rank calls it).
     pub fn init() -> Result<Job, StartError> {
+        let job = Job::init_without_waiting()?;
+        job.comms();
+        Ok(job)
+    }
+
+    /// Initialises MPI and begins the tutor's communicators, without
+    /// waiting for the other ranks: [`Job::recorder_in_background`]
+    /// completes them (anything that needs them before waits for them).
+    /// Collective: every rank calls it, before any other collective on
+    /// the world (the duplicates are begun here, in the same order
+    /// everywhere, as MPI requires; only their completion waits).
+    pub fn init_without_waiting() -> Result<Job, StartError> {
         let (universe, threading) =
             mpi::initialize_with_threading(Threading::Multiple).ok_or(StartError::NoMpi)?;
         let library = mpi::environment::library_version()
@@ -95,19 +108,30 @@ impl Job {
         }
         let rank = world.rank() as u32;
         super::fatal::install_hook(rank);
-        let events = Arc::new(SharedComm(duplicate_politely(&world)));
-        let control = Arc::new(SharedComm(duplicate_politely(&world)));
-        let hosts = super::placement::gather_hosts(&control.0);
+        let starting = Mutex::new(Some(Starting::begin(&world)));
         Ok(Job {
             _universe: universe,
             world,
-            events,
-            control,
+            starting,
+            comms: Arc::default(),
             rank,
             size,
             library,
-            hosts,
         })
+    }
+
+    /// The tutor's communicators, completed here if no one has taken
+    /// their start to complete it elsewhere, else once that is done.
+    fn comms(&self) -> &Comms {
+        let starting = self
+            .starting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        match starting {
+            Some(starting) => self.comms.get_or_init(|| starting.complete()),
+            None => self.comms.wait(),
+        }
     }
 
     pub fn rank(&self) -> u32 {
@@ -121,7 +145,7 @@ impl Job {
     /// The host each rank runs on, indexed by rank: on rank 0 only (the
     /// others have no header to write).
     pub fn hosts(&self) -> &[String] {
-        &self.hosts
+        self.comms().hosts()
     }
 
     /// `MPI_Get_library_version`, first line.
@@ -131,18 +155,7 @@ impl Job {
 
     /// Rank 0 passes its decision, the others `None`; all get rank 0's.
     pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
-        let mut buf = match mine {
-            Some(c) => [c.started_unix, if c.gated { 1.0 } else { 0.0 }],
-            None => [0.0, 0.0],
-        };
-        let root = self.control.0.process_at_rank(0);
-        mpi::request::scope(|scope| {
-            wait_politely(root.immediate_broadcast_into(scope, &mut buf[..]), || {});
-        });
-        JobConfig {
-            started_unix: buf[0],
-            gated: buf[1] != 0.0,
-        }
+        share_config(&self.comms().control, mine)
     }
 
     /// This rank's recorder: its events go to rank 0 through a reporter
@@ -151,13 +164,49 @@ impl Job {
     /// that are not lessons (hooks around a program's MPI calls), who end
     /// with [`Job::finish_recording`]; a lesson gets [`Job::lesson_comm`].
     pub fn recorder(&self, config: JobConfig) -> Recorder {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(config.started_unix);
-        let outbox = reporter::start(self.events.clone(), self.size());
+        let now = unix_now();
+        let comms = self.comms();
+        let outbox = reporter::start(comms.events.clone(), self.size());
         let recorder = Recorder::new(self.rank, now - config.started_unix, outbox)
-            .paced_by(ControlGate(self.control.clone()), config.gated);
+            .paced_by(ControlGate(comms.control.clone()), config.gated);
+        super::fatal::set_reporter(recorder.failure_reporter());
+        recorder
+    }
+
+    /// This rank's recorder, as [`Job::recorder`], made at once, before the
+    /// job has started: its reporter thread completes the start (the
+    /// tutor's communicators, the hosts, rank 0's settings: `mine` on
+    /// rank 0, `None` elsewhere), runs `then` with them, and only then
+    /// reports. The recorder's first event waits for all that, if it is
+    /// not done by then; its clock runs from now, by rank 0's once known.
+    pub fn recorder_in_background<F>(&self, mine: Option<JobConfig>, then: F) -> Recorder
+    where
+        F: FnOnce(&Comms, JobConfig) + Send + 'static,
+    {
+        let starting = self
+            .starting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let comms = self.comms.clone();
+        let ready = Arc::new(Ready::new());
+        let made_unix = unix_now();
+        let start = {
+            let ready = ready.clone();
+            move || {
+                let comms = match starting {
+                    Some(starting) => comms.get_or_init(|| starting.complete()),
+                    None => comms.wait(),
+                };
+                let config = share_config(&comms.control, mine);
+                then(comms, config);
+                let gate = Box::new(ControlGate(comms.control.clone()));
+                ready.set(made_unix - config.started_unix, gate, config.gated);
+                comms.events.clone()
+            }
+        };
+        let outbox = reporter::start_after(self.size, start);
+        let recorder = Recorder::starting(self.rank, outbox, ready);
         super::fatal::set_reporter(recorder.failure_reporter());
         recorder
     }
@@ -173,13 +222,7 @@ impl Job {
         sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
-        spawn_collector(
-            self.events.clone(),
-            self.control.clone(),
-            self.size,
-            sink,
-            commands,
-        )
+        self.comms().start_collector(self.size, sink, commands)
     }
 
     /// Reports the end of the lesson (with the count of events sent) and
@@ -193,7 +236,8 @@ impl Job {
     pub fn finish_recording(&self, recorder: Recorder) {
         super::fatal::clear_reporter();
         recorder.finish();
-        while wait_control(&self.control) != Control::Exit {}
+        let control = &self.comms().control;
+        while wait_control(control) != Control::Exit {}
     }
 
     /// Ends every rank of the job now, with `code` as mpiexec's exit code.
@@ -226,6 +270,124 @@ static FINALIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 
 /// How long MPI_Finalize may take once the run is over.
 const FINALIZE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The tutor's own communicators, and where each rank runs.
+pub struct Comms {
+    events: Arc<SharedComm>,
+    control: Arc<SharedComm>,
+    /// Each rank's host, on rank 0 (empty on the others).
+    hosts: Vec<String>,
+}
+
+impl Comms {
+    /// The host each rank runs on, indexed by rank: on rank 0 only.
+    pub fn hosts(&self) -> &[String] {
+        &self.hosts
+    }
+
+    /// Rank 0: starts the thread that gathers the events of the job's
+    /// `size` ranks.
+    pub fn start_collector(
+        &self,
+        size: u32,
+        sink: SyncSender<Delivery>,
+        commands: Receiver<Command>,
+    ) -> JoinHandle<()> {
+        spawn_collector(
+            self.events.clone(),
+            self.control.clone(),
+            size,
+            sink,
+            commands,
+        )
+    }
+}
+
+/// The two duplicates of the world the tutor's communicators come from,
+/// begun (`MPI_Comm_idup`) and not yet complete.
+struct Starting {
+    /// Each duplicate's handle and request: boxed, since MPI may write the
+    /// handle when the request completes, wherever it was begun.
+    duplicates: Box<[(ffi::MPI_Comm, ffi::MPI_Request); 2]>,
+}
+
+// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the requests may be
+// completed on another thread than the one that began them; the handles
+// are plain values (or pointers MPI owns).
+unsafe impl Send for Starting {}
+
+impl Starting {
+    /// Begins the duplicates of `world`: collective, in this order on every
+    /// rank.
+    fn begin(world: &SimpleCommunicator) -> Starting {
+        // SAFETY: `RSMPI_*_NULL` are the null handles, overwritten below.
+        let null = unsafe { (ffi::RSMPI_COMM_NULL, ffi::RSMPI_REQUEST_NULL) };
+        let mut duplicates = Box::new([null, null]);
+        for (comm, request) in duplicates.iter_mut() {
+            // SAFETY: both out arguments live in the box, which stays put
+            // until the requests have completed (`complete`).
+            unsafe { ffi::MPI_Comm_idup(world.as_raw(), comm, request) };
+        }
+        Starting { duplicates }
+    }
+
+    /// Waits politely for the duplicates, then gathers the hosts on the
+    /// second: the tutor's communicators.
+    fn complete(mut self) -> Comms {
+        let mut backoff = Backoff::new();
+        for (_, request) in self.duplicates.iter_mut() {
+            loop {
+                let mut done = 0;
+                // SAFETY: a request begun in `begin`, or null once complete.
+                unsafe { ffi::MPI_Test(request, &mut done, ffi::RSMPI_STATUS_IGNORE) };
+                if done != 0 {
+                    break;
+                }
+                backoff.snooze();
+            }
+        }
+        let [(events, _), (control, _)] = *self.duplicates;
+        // SAFETY: both requests have completed: live intra-communicators,
+        // owned by nobody else.
+        let (events, control) = unsafe {
+            (
+                SimpleCommunicator::from_raw(events),
+                SimpleCommunicator::from_raw(control),
+            )
+        };
+        let hosts = super::placement::gather_hosts(&control);
+        Comms {
+            events: Arc::new(SharedComm(events)),
+            control: Arc::new(SharedComm(control)),
+            hosts,
+        }
+    }
+}
+
+/// Rank 0 passes its decision on `control`, the others `None`; all get
+/// rank 0's.
+fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
+    let mut buf = match mine {
+        Some(c) => [c.started_unix, if c.gated { 1.0 } else { 0.0 }],
+        None => [0.0, 0.0],
+    };
+    let root = control.0.process_at_rank(0);
+    mpi::request::scope(|scope| {
+        wait_politely(root.immediate_broadcast_into(scope, &mut buf[..]), || {});
+    });
+    JobConfig {
+        started_unix: buf[0],
+        gated: buf[1] != 0.0,
+    }
+}
+
+/// Now, in seconds since the Unix epoch.
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
+}
 
 /// `MPI_Comm_dup`, waited for politely. A blocking duplicate is a collective
 /// in which every rank spins until the last one arrives: with 64 ranks on 2

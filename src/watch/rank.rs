@@ -5,7 +5,7 @@
 //! program's main thread goes on with the program.
 
 use std::sync::mpsc::channel;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use super::output::{Capture, Saved};
@@ -13,7 +13,7 @@ use super::WatchConfig;
 use crate::app::pace::{PaceMode, DEFAULT_SPEED};
 use crate::app::program::{Program, SourceFile, SOURCE_PARAM};
 use crate::app::{Ending, RunSetup};
-use crate::probe::{self, process_recorder, Job, JobConfig};
+use crate::probe::{self, process_recorder, Job, JobConfig, Recorder};
 use crate::run::{pace_for, start_app};
 use crate::term;
 use crate::trace::Site;
@@ -25,9 +25,14 @@ struct Watched {
     /// The tutor's own output, where the capture puts fds 1 and 2 back.
     own: Saved,
     capture: Option<Capture>,
-    /// Rank 0: the app's thread and the collector's.
-    app: Option<(JoinHandle<Ending>, JoinHandle<()>)>,
+    /// Rank 0: where the start leaves the app's thread and the collector's.
+    app: Option<AppThreads>,
 }
+
+/// Rank 0's app thread and collector thread, once the start has begun
+/// them: on the reporter's thread, after the job's start (the hosts), so
+/// the program's main thread need not wait for it.
+type AppThreads = Arc<Mutex<Option<(JoinHandle<Ending>, JoinHandle<()>)>>>;
 
 // SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the job's communicators may
 // be used from whichever thread calls `MPI_Finalize`; nothing else in
@@ -48,6 +53,12 @@ pub fn was_started() -> bool {
 /// where the program called `MPI_Init`. Must run as the tutor's
 /// ([`probe::as_tutor`]): the job's own `MPI_Init_thread` passes through
 /// the hooks. `Ok(false)`: this process is not a watched rank.
+///
+/// Returns as soon as MPI is up and the recorder made: what the ranks do
+/// together (the tutor's communicators, rank 0's settings, rank 0's app)
+/// is completed by the reporter thread, and the program's first recorded
+/// call waits for it only if it is not done by then
+/// (docs/watch-design.md, "How a watched rank starts").
 pub fn start(init_site: Site) -> Result<bool, String> {
     let Some(config) = WatchConfig::from_env() else {
         return Ok(false);
@@ -62,20 +73,20 @@ pub fn start(init_site: Site) -> Result<bool, String> {
     // Before MPI starts, as a lesson's rank does: rank 0 connects to it to
     // learn which rank was killed first (the launcher then kills the rest).
     term::vigil::keep_a_line_open();
-    let job = Job::init().map_err(|e| e.to_string())?;
+    let job = Job::init_without_waiting().map_err(|e| e.to_string())?;
     let own = Saved::of_standard();
-    let app = if job.rank() == 0 {
+    let (recorder, app) = if job.rank() == 0 {
         // The app prints as soon as it starts (the log's hosts line), and
         // the capture below takes fds 1 and 2 from then on: the app prints
         // on the copies made before, from its first line.
         crate::app::out::redirect(own.out(), own.err());
-        Some(start_rank0(&job, &config, &init_site))
+        let app = AppThreads::default();
+        (start_rank0(&job, config, init_site, app.clone()), Some(app))
     } else {
         term::signals::leave_interrupts_to_rank0();
-        let shared = job.share_config(None);
-        process_recorder().install(job.recorder(shared));
-        None
+        (job.recorder_in_background(None, |_, _| {}), None)
     };
+    process_recorder().install(recorder);
     let capture = Capture::start(&own).ok();
     if capture.is_some() && app.is_some() {
         probe::also_forward(&[own.out(), own.err()]);
@@ -96,13 +107,11 @@ pub fn is_running() -> bool {
     lock().is_some()
 }
 
-/// Rank 0: decides the pace, starts the collector and the app, and
-/// installs this rank's recorder.
-fn start_rank0(
-    job: &Job,
-    config: &WatchConfig,
-    init_site: &Site,
-) -> (JoinHandle<Ending>, JoinHandle<()>) {
+/// Rank 0: decides the pace (here: the screen is found before the
+/// capture takes fds 1 and 2), and makes this rank's recorder, whose start
+/// shares the decision, then describes the program and starts the
+/// collector and the app, leaving their threads in `app`.
+fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads) -> Recorder {
     let screen = if config.headless {
         None
     } else {
@@ -110,35 +119,34 @@ fn start_rank0(
         crate::run::full_screen(term::find_screen(), "watch", &tail)
     };
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
-    let started_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    let shared = job.share_config(Some(JobConfig {
+    let mine = JobConfig {
         gated: pace != PaceMode::Free,
-        started_unix,
-    }));
-    let mut program = watched_program(config, init_site);
-    if config.sync_sends {
-        program
-            .params
-            .push((crate::run::SYNC_SENDS_PARAM.into(), "on".into()));
-    }
-    let setup = RunSetup {
-        header: program.header(job.size(), job.library(), started_unix, job.hosts()),
-        program,
-        record: config.record.clone(),
-        pace,
-        speed: config.speed.unwrap_or(DEFAULT_SPEED),
-        exit_when_done: config.exit_when_done,
+        started_unix: probe::unix_now(),
     };
-    crate::run::note_mpich_across_hosts(&setup.header);
-    let (deliveries_tx, deliveries) = probe::delivery_channel();
-    let (commands, commands_rx) = channel();
-    let collector = job.start_collector(deliveries_tx, commands_rx);
-    let app = start_app(setup, screen, deliveries, commands);
-    process_recorder().install(job.recorder(shared));
-    (app, collector)
+    let (size, library) = (job.size(), job.library().to_string());
+    job.recorder_in_background(Some(mine), move |comms, shared| {
+        let mut program = watched_program(&config, &init_site);
+        if config.sync_sends {
+            program
+                .params
+                .push((crate::run::SYNC_SENDS_PARAM.into(), "on".into()));
+        }
+        let started_unix = shared.started_unix;
+        let setup = RunSetup {
+            header: program.header(size, &library, started_unix, comms.hosts()),
+            program,
+            record: config.record.clone(),
+            pace,
+            speed: config.speed.unwrap_or(DEFAULT_SPEED),
+            exit_when_done: config.exit_when_done,
+        };
+        crate::run::note_mpich_across_hosts(&setup.header);
+        let (deliveries_tx, deliveries) = probe::delivery_channel();
+        let (commands, commands_rx) = channel();
+        let collector = comms.start_collector(size, deliveries_tx, commands_rx);
+        let started = start_app(setup, screen, deliveries, commands);
+        *app.lock().unwrap_or_else(|e| e.into_inner()) = Some((started, collector));
+    })
 }
 
 /// The program as the view shows it: its name, and its source files read
@@ -199,7 +207,8 @@ pub fn finish() -> Option<i32> {
     if let Some(recorder) = process_recorder().take() {
         watched.job.finish_recording(recorder);
     }
-    let code = match watched.app {
+    let threads = watched.app.and_then(|app| app.lock().ok()?.take());
+    let code = match threads {
         Some((app, collector)) => {
             let ending = app
                 .join()

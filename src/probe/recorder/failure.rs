@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::Stopwatch;
+use super::{Ready, Stopwatch};
 use crate::probe::outbox::ReportHandle;
 use crate::trace::{Event, EventKind, Site};
 
@@ -18,7 +18,16 @@ pub struct FailureReporter {
     handle: ReportHandle,
     seq: Arc<AtomicU64>,
     started: Stopwatch,
-    offset: f64,
+    offset: Offset,
+}
+
+/// The recorder's offset from the run's start: known, or set once the job
+/// has started (a failure before then waits for it: the report can go
+/// nowhere sooner).
+#[derive(Clone)]
+pub(super) enum Offset {
+    Known(f64),
+    Later(Arc<Ready>),
 }
 
 impl FailureReporter {
@@ -27,7 +36,7 @@ impl FailureReporter {
         handle: ReportHandle,
         seq: Arc<AtomicU64>,
         started: Stopwatch,
-        offset: f64,
+        offset: Offset,
     ) -> Self {
         FailureReporter {
             rank,
@@ -41,10 +50,14 @@ impl FailureReporter {
     /// Reports that the rank failed at `site` with `message`, and has it
     /// sent to rank 0 now.
     pub fn report(&self, message: &str, site: Option<Site>) {
+        let offset = match &self.offset {
+            Offset::Known(offset) => *offset,
+            Offset::Later(ready) => ready.offset(),
+        };
         let event = Event {
             rank: self.rank,
             seq: self.seq.fetch_add(1, Ordering::SeqCst),
-            t: self.offset + self.started.elapsed().as_secs_f64(),
+            t: offset + self.started.elapsed().as_secs_f64(),
             event: EventKind::Failed {
                 message: message.to_string(),
                 site,

@@ -74,6 +74,7 @@
 
 mod failure;
 mod pace;
+mod ready;
 mod shared;
 mod spec;
 mod stopwatch;
@@ -85,6 +86,7 @@ use std::time::Duration;
 
 use self::stopwatch::Stopwatch;
 pub use failure::FailureReporter;
+pub use ready::Ready;
 pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 
@@ -125,6 +127,9 @@ pub struct Recorder {
     /// What a caller keeps beside the recorder, under its lock: see
     /// [`Recorder::attached`].
     attached: Option<Box<dyn Any + Send>>,
+    /// Made before the job had started: what to wait for before the
+    /// first event (see [`Recorder::starting`]).
+    pending: Option<Arc<Ready>>,
 }
 
 impl Recorder {
@@ -150,7 +155,18 @@ impl Recorder {
             got_values: None,
             outbox,
             attached: None,
+            pending: None,
         }
+    }
+
+    /// The recorder of rank `rank`, made before the job has started: its
+    /// clock runs from now, and its first event (a call's begin, output,
+    /// a failure, the finish) waits until `ready` says how far that is
+    /// past the run's start and hands it the teacher's gate.
+    pub fn starting(rank: u32, outbox: Outbox, ready: Arc<Ready>) -> Self {
+        let mut recorder = Recorder::new(rank, 0.0, outbox);
+        recorder.pending = Some(ready);
+        recorder
     }
 
     /// Holds the rank before each call while `gate` says so; `held`: from
@@ -182,13 +198,37 @@ impl Recorder {
     /// Reports failures from any thread, beside this recorder's own events
     /// (the panic hook keeps one).
     pub fn failure_reporter(&self) -> FailureReporter {
+        let offset = match &self.pending {
+            Some(ready) => failure::Offset::Later(ready.clone()),
+            None => failure::Offset::Known(self.offset),
+        };
         FailureReporter::new(
             self.rank,
             self.outbox.handle(),
             self.seq.clone(),
             self.started,
-            self.offset,
+            offset,
         )
+    }
+
+    /// Waits, if the job has not started yet, for what the start hands
+    /// this recorder. One branch, taken the same way every call once the
+    /// first is past.
+    #[inline]
+    fn ready(&mut self) {
+        if self.pending.is_some() {
+            self.wait_for_start();
+        }
+    }
+
+    #[cold]
+    fn wait_for_start(&mut self) {
+        if let Some(ready) = self.pending.take() {
+            self.offset = ready.offset();
+            if let Some((gate, held)) = ready.take_gate() {
+                self.pace = Pace::new(gate, held);
+            }
+        }
     }
 
     /// A call begins: waits here while the teacher holds the rank (after
@@ -196,6 +236,7 @@ impl Recorder {
     /// its id. The `Begin` itself is reported by [`Recorder::posted`], or
     /// before the next event at the latest.
     pub fn begin(&mut self, spec: CallSpec<'_>) -> u64 {
+        self.ready();
         // A call another thread began is reported before this one's.
         self.report_begin();
         let call = self.describe(spec);
@@ -341,11 +382,13 @@ impl Recorder {
 
     /// Program output: rank 0 shows it in the log.
     pub fn say(&mut self, text: impl Into<String>) {
+        self.ready();
         self.emit(EventKind::Say { text: text.into() });
     }
 
     /// The program's check of its own result.
     pub fn check(&mut self, what: impl Into<String>, passed: bool) {
+        self.ready();
         self.emit(EventKind::Check {
             what: what.into(),
             passed,
@@ -354,11 +397,13 @@ impl Recorder {
 
     /// A block of distributed data for the heat-map panel.
     pub fn show_field(&mut self, block: FieldBlock) {
+        self.ready();
         self.emit(EventKind::Field(block));
     }
 
     /// The program failed at `site`: rank 0 ends the run and says why.
     pub fn fail(&mut self, message: impl Into<String>, site: Option<Site>) {
+        self.ready();
         self.emit(EventKind::Failed {
             message: message.into(),
             site,
@@ -376,6 +421,7 @@ impl Recorder {
     /// so rank 0 can tell none was lost) and waits until everything queued
     /// has been taken.
     pub fn finish(mut self) {
+        self.ready();
         let events = self.events_reported() + 1;
         let throttled = self.outbox.throttled();
         self.emit(EventKind::Finished { events, throttled });
