@@ -14,8 +14,7 @@ use mpi::Threading;
 
 use super::collector::{spawn_collector, Command, Delivery};
 use super::comm::Comm;
-use super::control::{wait_control, ControlGate};
-use super::pace::Control;
+use super::control::{wait_for_exit, ControlGate};
 use super::recorder::Recorder;
 use super::reporter;
 use super::shared_comm::SharedComm;
@@ -193,7 +192,7 @@ impl Job {
     pub fn finish_recording(&self, recorder: Recorder) {
         super::fatal::clear_reporter();
         recorder.finish();
-        while wait_control(&self.control) != Control::Exit {}
+        wait_for_exit(&self.control);
     }
 
     /// Ends every rank of the job now, with `code` as mpiexec's exit code.

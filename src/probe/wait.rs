@@ -90,6 +90,12 @@ impl Backoff {
     /// Call once per unsuccessful test. Returns true once, when the wait
     /// has lasted long enough to count as blocking.
     pub fn snooze(&mut self) -> bool {
+        self.snooze_with(std::thread::sleep)
+    }
+
+    /// As [`Backoff::snooze`], with `pause` in place of a sleep: a wait
+    /// that something else can cut short (a channel's `recv_timeout`).
+    pub fn snooze_with(&mut self, pause: impl FnOnce(Duration)) -> bool {
         if self.untimed > 0 {
             self.untimed -= 1;
             std::hint::spin_loop();
@@ -104,7 +110,7 @@ impl Backoff {
             std::thread::yield_now();
         } else {
             self.sleep = (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep);
-            std::thread::sleep(self.sleep);
+            pause(self.sleep);
         }
         let now_blocking = !self.told && waited >= BLOCKING_AFTER;
         self.told |= now_blocking;
