@@ -43,25 +43,23 @@ pub fn wait_control(comm: &SharedComm) -> Control {
     }
 }
 
-/// How long a finished rank keeps looking for rank 0's word often: in a
-/// run without a view it comes within milliseconds of the last rank's
-/// `Finished`, and a sleep of the ordinary back-off (up to 2 ms) would
-/// add itself to every run's end. After that (a view waiting for `q`)
-/// the ordinary back-off takes over.
+/// How long a finished rank keeps looking for rank 0's word promptly:
+/// in a run without a view it comes within milliseconds of the last
+/// rank's `Finished`. After that (a view waiting for `q`) the ordinary
+/// back-off takes over.
 const PROMPT_EXIT: Duration = Duration::from_millis(20);
-
-/// The pause between two looks meanwhile: ~400 looks at most, each a
-/// probe that finds nothing.
-const PROMPT_LOOKS: Duration = Duration::from_micros(50);
 
 /// Waits for rank 0's word that the run is over.
 pub fn wait_for_exit(comm: &SharedComm) {
     let start = Instant::now();
+    let mut backoff = Backoff::prompt();
     while start.elapsed() < PROMPT_EXIT {
         match poll_control(comm) {
             Some(Control::Exit) => return,
             Some(_) => {}
-            None => std::thread::sleep(PROMPT_LOOKS),
+            None => {
+                backoff.snooze();
+            }
         }
     }
     while wait_control(comm) != Control::Exit {}

@@ -37,6 +37,17 @@ const BACKGROUND: Phases = Phases {
     longest_sleep: Duration::from_millis(1),
 };
 
+/// A wait the end of a run waits for (a rank's last batch, rank 0's word
+/// that the run is over): it looks every 50 us, which a thread that is
+/// otherwise done can afford for the few milliseconds it takes; the
+/// ordinary back-off would add up to its longest sleep to every run.
+const PROMPT: Phases = Phases {
+    spin_for: Duration::ZERO,
+    yield_until: Duration::ZERO,
+    first_sleep: Duration::from_micros(50),
+    longest_sleep: Duration::from_micros(50),
+};
+
 /// A wait this long is a real one: rank 0 should hear of it now. Not
 /// sooner: waking the reporter takes a core from the ranks, and a 1 MiB
 /// message takes ~75 us to arrive; no one sees a millisecond.
@@ -71,6 +82,11 @@ impl Backoff {
     /// For a thread that only collects or forwards: sleeps at once.
     pub fn background() -> Self {
         Self::with(BACKGROUND)
+    }
+
+    /// For a wait the end of a run waits for: looks every 50 us.
+    pub fn prompt() -> Self {
+        Self::with(PROMPT)
     }
 
     fn with(phases: Phases) -> Self {
@@ -138,6 +154,14 @@ pub fn wait_in_background<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
     request: mpi::request::Request<'a, D, S>,
 ) -> mpi::point_to_point::Status {
     wait_with(request, Backoff::background(), || {})
+}
+
+/// Tests `request` until it completes, every 50 us: for a wait the end
+/// of a run waits for.
+pub fn wait_promptly<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    request: mpi::request::Request<'a, D, S>,
+) -> mpi::point_to_point::Status {
+    wait_with(request, Backoff::prompt(), || {})
 }
 
 fn wait_with<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
