@@ -2,7 +2,6 @@
 //! a communicator of its own: the lesson's communicator never carries them.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use mpi::point_to_point::MatchedReceiveVec;
 use mpi::traits::*;
@@ -43,17 +42,12 @@ pub fn wait_control(comm: &SharedComm) -> Control {
     }
 }
 
-/// How long a finished rank keeps looking for rank 0's word promptly:
-/// in a run without a view it comes within milliseconds of the last
-/// rank's `Finished`. After that (a view waiting for `q`) the ordinary
-/// back-off takes over.
-const PROMPT_EXIT: Duration = Duration::from_millis(20);
-
-/// Waits for rank 0's word that the run is over.
+/// Waits for rank 0's word that the run is over: without a view it comes
+/// within milliseconds of the last rank's `Finished`, so it is looked for
+/// promptly (see `wait::PROMPT`).
 pub fn wait_for_exit(comm: &SharedComm) {
-    let start = Instant::now();
     let mut backoff = Backoff::prompt();
-    while start.elapsed() < PROMPT_EXIT {
+    loop {
         match poll_control(comm) {
             Some(Control::Exit) => return,
             Some(_) => {}
@@ -62,7 +56,6 @@ pub fn wait_for_exit(comm: &SharedComm) {
             }
         }
     }
-    while wait_control(comm) != Control::Exit {}
 }
 
 /// A rank's gate: the pace commands rank 0 sends on the control
