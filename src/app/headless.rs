@@ -47,6 +47,11 @@ pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Com
             return ending;
         }
     }
+    if run.session.all_done() && run.session.failure().is_none() {
+        // Every rank has finished and no view keeps them: they end while
+        // the summary is written.
+        let _ = run.commands.send(Command::Release);
+    }
     run.finish()
 }
 

@@ -25,6 +25,11 @@ pub enum Command {
     All(Control),
     /// Tell every rank to exit and stop collecting.
     Shutdown,
+    /// Every rank has finished and nothing more is asked of them (no view
+    /// keeps them): tell every rank to exit now, while the app ends its
+    /// side; collecting goes on until `Shutdown`, which then tells no one
+    /// again.
+    Release,
 }
 
 /// What the collector hands to the app.
@@ -81,75 +86,129 @@ fn collect(
     sink: &SyncSender<Delivery>,
     commands: &Receiver<Command>,
 ) {
+    let mut ranks = Ranks {
+        control,
+        size,
+        released: false,
+    };
     let mut backoff = Backoff::background();
     let mut bytes = Vec::new();
     let mut beats_looked_at = std::time::Instant::now();
+    let mut woken = None;
     loop {
-        let mut busy = false;
-        loop {
-            match commands.try_recv() {
-                Ok(Command::To(rank, c)) => send_control(control, rank, c),
-                Ok(Command::All(c)) => (0..size).for_each(|r| send_control(control, r, c)),
-                Ok(Command::Shutdown) | Err(TryRecvError::Disconnected) => {
-                    (0..size).for_each(|r| send_control(control, r, Control::Exit));
-                    return;
-                }
-                Err(TryRecvError::Empty) => break,
-            }
-            busy = true;
-        }
+        let Some(mut busy) = ranks.obey_all(woken.take(), commands) else {
+            return;
+        };
         busy |= take_beats(events, &mut beats_looked_at);
-        // Drain what has arrived, but go back to the commands now and then
-        // so a flood of events cannot delay a pause.
-        for _ in 0..64 {
-            let Some(probed) = events
-                .0
-                .any_process()
-                .immediate_matched_probe_with_tag(EVENTS_TAG)
-            else {
-                break;
-            };
-            let (message, status) = probed;
-            heartbeat::heard_from(status.source_rank() as u32);
-            // One buffer for every batch: a fresh one per batch cost more
-            // in page faults than decoding it.
-            let len = status.count(u8::equivalent_datatype()).max(0) as usize;
-            bytes.resize(len, 0);
-            message.matched_receive_into(&mut bytes[..]);
-            // A batch of ~10 000 events is half a millisecond of decoding:
-            // hand the core back within it, as the app does between events.
-            let mut decoded = 0u32;
-            let decoding = || {
-                decoded += 1;
-                if decoded % EVENTS_PER_PIECE == 0 {
-                    super::priority::let_lessons_in();
-                }
-            };
-            let delivery = match wire::decode_with(&bytes, decoding) {
-                Ok(batch) => Delivery::Events(batch),
-                Err(_) => Delivery::Undecodable {
-                    from: status.source_rank() as u32,
-                    bytes: bytes.len(),
-                },
-            };
-            // A bounded channel: while the app is behind, this waits and
-            // leaves batches unreceived, so the ranks' reporters wait and
-            // their queues, not rank 0's memory, hold the backlog. The app
-            // is gone only when the run is being torn down.
-            let sent = std::time::Instant::now();
-            let _ = sink.send(delivery);
-            if sent.elapsed() >= heartbeat::BEAT_EVERY {
-                heartbeat::heard_from_all();
-            }
-            super::priority::let_lessons_in();
-            busy = true;
-        }
+        busy |= take_batches(events, &mut bytes, sink);
         if busy {
             backoff.reset();
         } else {
-            backoff.snooze();
+            // A command ends the pause at once: the end of a run is told
+            // to the ranks as soon as the app decides it.
+            backoff.snooze_with(|pause| woken = commands.recv_timeout(pause).ok());
         }
     }
+}
+
+/// The ranks as the collector steers them.
+struct Ranks<'a> {
+    control: &'a SharedComm,
+    size: u32,
+    /// Every rank has been told to exit.
+    released: bool,
+}
+
+impl Ranks<'_> {
+    /// Carries out `first`, then the commands that have come: whether
+    /// there were any, or None once the ranks have been told to exit and
+    /// collecting is over (`Shutdown`, or the app gone).
+    fn obey_all(&mut self, first: Option<Command>, commands: &Receiver<Command>) -> Option<bool> {
+        let mut busy = false;
+        let mut next = first;
+        loop {
+            let command = match next.take().map_or_else(|| commands.try_recv(), Ok) {
+                Ok(command) => command,
+                Err(TryRecvError::Empty) => return Some(busy),
+                Err(TryRecvError::Disconnected) => Command::Shutdown,
+            };
+            if !self.obey(command) {
+                self.release();
+                return None;
+            }
+            busy = true;
+        }
+    }
+
+    /// Carries out `command`; false when it is time to stop collecting.
+    fn obey(&mut self, command: Command) -> bool {
+        match command {
+            Command::To(rank, c) => send_control(self.control, rank, c),
+            Command::All(c) => (0..self.size).for_each(|r| send_control(self.control, r, c)),
+            Command::Release => self.release(),
+            Command::Shutdown => return false,
+        }
+        true
+    }
+
+    /// Tells every rank to exit, once: a rank that has exited must not be
+    /// sent anything more.
+    fn release(&mut self) {
+        if !self.released {
+            (0..self.size).for_each(|r| send_control(self.control, r, Control::Exit));
+            self.released = true;
+        }
+    }
+}
+
+/// Drains what has arrived, but goes back to the commands now and then so
+/// a flood of events cannot delay a pause; true if there was anything.
+fn take_batches(events: &SharedComm, bytes: &mut Vec<u8>, sink: &SyncSender<Delivery>) -> bool {
+    let mut busy = false;
+    for _ in 0..64 {
+        let Some(probed) = events
+            .0
+            .any_process()
+            .immediate_matched_probe_with_tag(EVENTS_TAG)
+        else {
+            break;
+        };
+        let (message, status) = probed;
+        heartbeat::heard_from(status.source_rank() as u32);
+        // One buffer for every batch: a fresh one per batch cost more
+        // in page faults than decoding it.
+        let len = status.count(u8::equivalent_datatype()).max(0) as usize;
+        bytes.resize(len, 0);
+        message.matched_receive_into(&mut bytes[..]);
+        // A batch of ~10 000 events is half a millisecond of decoding:
+        // hand the core back within it, as the app does between events.
+        let mut decoded = 0u32;
+        let decoding = || {
+            decoded += 1;
+            if decoded % EVENTS_PER_PIECE == 0 {
+                super::priority::let_lessons_in();
+            }
+        };
+        let delivery = match wire::decode_with(bytes, decoding) {
+            Ok(batch) => Delivery::Events(batch),
+            Err(_) => Delivery::Undecodable {
+                from: status.source_rank() as u32,
+                bytes: bytes.len(),
+            },
+        };
+        // A bounded channel: while the app is behind, this waits and
+        // leaves batches unreceived, so the ranks' reporters wait and
+        // their queues, not rank 0's memory, hold the backlog. The app
+        // is gone only when the run is being torn down.
+        let sent = std::time::Instant::now();
+        let _ = sink.send(delivery);
+        if sent.elapsed() >= heartbeat::BEAT_EVERY {
+            heartbeat::heard_from_all();
+        }
+        super::priority::let_lessons_in();
+        busy = true;
+    }
+    busy
 }
 
 /// Takes the beats that have arrived, noting whom they came from, if the

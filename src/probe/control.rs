@@ -42,6 +42,22 @@ pub fn wait_control(comm: &SharedComm) -> Control {
     }
 }
 
+/// Waits for rank 0's word that the run is over: without a view it comes
+/// within milliseconds of the last rank's `Finished`, so it is looked for
+/// promptly (see `wait::PROMPT`).
+pub fn wait_for_exit(comm: &SharedComm) {
+    let mut backoff = Backoff::prompt();
+    loop {
+        match poll_control(comm) {
+            Some(Control::Exit) => return,
+            Some(_) => {}
+            None => {
+                backoff.snooze();
+            }
+        }
+    }
+}
+
 /// A rank's gate: the pace commands rank 0 sends on the control
 /// communicator.
 pub struct ControlGate(pub Arc<SharedComm>);

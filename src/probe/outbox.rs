@@ -175,6 +175,11 @@ impl Inbox {
         self.ring.populator(resident)
     }
 
+    /// The recording end has closed: what is taken now is the last.
+    pub fn closed(&self) -> bool {
+        self.shared.closed.load(Ordering::SeqCst)
+    }
+
     /// Everything taken so far has been handed on (rank 0 has it).
     pub fn handed_on(&self) {
         let shared = &self.shared;

@@ -14,7 +14,7 @@ use mpi::traits::*;
 use super::heartbeat::{self, BEAT_EVERY, BEAT_TAG};
 use super::outbox::{outbox, Inbox, Outbox, Taken};
 use super::shared_comm::SharedComm;
-use super::wait::wait_in_background;
+use super::wait::{wait_in_background, wait_promptly};
 
 /// Tag of event batches on the events communicator.
 pub const EVENTS_TAG: i32 = 1;
@@ -116,12 +116,16 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
             }
             Taken::Bytes => last_said = Instant::now(),
         }
+        // The last batch (the rank's `Finished`) is what the rank's end
+        // waits for: its arrival is looked for promptly.
+        let last = inbox.closed();
         mpi::request::scope(|scope| {
-            wait_in_background(root.immediate_synchronous_send_with_tag(
-                scope,
-                &batch[..],
-                EVENTS_TAG,
-            ));
+            let sent = root.immediate_synchronous_send_with_tag(scope, &batch[..], EVENTS_TAG);
+            if last {
+                wait_promptly(sent);
+            } else {
+                wait_in_background(sent);
+            }
         });
         inbox.handed_on();
         batch.clear();

@@ -14,9 +14,8 @@ use mpi::Threading;
 
 use super::collector::{spawn_collector, Command, Delivery};
 use super::comm::Comm;
-use super::control::{wait_control, ControlGate};
+use super::control::{wait_for_exit, ControlGate};
 use super::latch::Latch;
-use super::pace::Control;
 use super::recorder::{Ready, Recorder};
 use super::reporter;
 use super::shared_comm::SharedComm;
@@ -236,8 +235,7 @@ impl Job {
     pub fn finish_recording(&self, recorder: Recorder) {
         super::fatal::clear_reporter();
         recorder.finish();
-        let control = &self.comms().control;
-        while wait_control(control) != Control::Exit {}
+        wait_for_exit(&self.comms().control);
     }
 
     /// Ends every rank of the job now, with `code` as mpiexec's exit code.

@@ -15,6 +15,9 @@ struct Phases {
     /// Then give the core away but come back at once, until this long.
     yield_until: Duration,
     first_sleep: Duration,
+    /// Sleeps stay at `first_sleep` until the wait has lasted this long,
+    /// then double up to `longest_sleep`.
+    short_sleeps_for: Duration,
     longest_sleep: Duration,
 }
 
@@ -23,6 +26,7 @@ const RANK: Phases = Phases {
     spin_for: Duration::from_micros(20),
     yield_until: Duration::from_micros(200),
     first_sleep: Duration::from_micros(20),
+    short_sleeps_for: Duration::ZERO,
     longest_sleep: Duration::from_millis(2),
 };
 
@@ -34,6 +38,20 @@ const BACKGROUND: Phases = Phases {
     spin_for: Duration::ZERO,
     yield_until: Duration::ZERO,
     first_sleep: Duration::from_micros(100),
+    short_sleeps_for: Duration::ZERO,
+    longest_sleep: Duration::from_millis(1),
+};
+
+/// A wait the end of a run waits for (a rank's last batch, rank 0's word
+/// that the run is over): it looks every 50 us for its first 20 ms, which
+/// a thread that is otherwise done can afford (~400 looks), since the
+/// ordinary back-off would add up to its longest sleep to every run's
+/// end; a longer wait (a live view kept until `q`) then backs off.
+const PROMPT: Phases = Phases {
+    spin_for: Duration::ZERO,
+    yield_until: Duration::ZERO,
+    first_sleep: Duration::from_micros(50),
+    short_sleeps_for: Duration::from_millis(20),
     longest_sleep: Duration::from_millis(1),
 };
 
@@ -73,6 +91,11 @@ impl Backoff {
         Self::with(BACKGROUND)
     }
 
+    /// For a wait the end of a run waits for: looks every 50 us at first.
+    pub fn prompt() -> Self {
+        Self::with(PROMPT)
+    }
+
     fn with(phases: Phases) -> Self {
         Backoff {
             phases,
@@ -90,6 +113,12 @@ impl Backoff {
     /// Call once per unsuccessful test. Returns true once, when the wait
     /// has lasted long enough to count as blocking.
     pub fn snooze(&mut self) -> bool {
+        self.snooze_with(std::thread::sleep)
+    }
+
+    /// As [`Backoff::snooze`], with `pause` in place of a sleep: a wait
+    /// that something else can cut short (a channel's `recv_timeout`).
+    pub fn snooze_with(&mut self, pause: impl FnOnce(Duration)) -> bool {
         if self.untimed > 0 {
             self.untimed -= 1;
             std::hint::spin_loop();
@@ -103,8 +132,12 @@ impl Backoff {
         } else if waited < p.yield_until {
             std::thread::yield_now();
         } else {
-            self.sleep = (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep);
-            std::thread::sleep(self.sleep);
+            self.sleep = if waited < p.short_sleeps_for {
+                p.first_sleep
+            } else {
+                (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep)
+            };
+            pause(self.sleep);
         }
         let now_blocking = !self.told && waited >= BLOCKING_AFTER;
         self.told |= now_blocking;
@@ -132,6 +165,14 @@ pub fn wait_in_background<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
     request: mpi::request::Request<'a, D, S>,
 ) -> mpi::point_to_point::Status {
     wait_with(request, Backoff::background(), || {})
+}
+
+/// Tests `request` until it completes, every 50 us at first: for a wait
+/// the end of a run waits for.
+pub fn wait_promptly<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
+    request: mpi::request::Request<'a, D, S>,
+) -> mpi::point_to_point::Status {
+    wait_with(request, Backoff::prompt(), || {})
 }
 
 fn wait_with<'a, D: ?Sized, S: mpi::request::Scope<'a>>(
@@ -178,5 +219,37 @@ mod tests {
         assert!(b.sleep > Duration::ZERO, "long waits end up sleeping");
         b.reset();
         assert!(!b.snooze(), "a fresh wait is not blocking yet");
+    }
+
+    #[test]
+    fn a_prompt_wait_looks_often_at_first_then_backs_off() {
+        let mut b = Backoff::prompt();
+        let mut pauses = Vec::new();
+        let mut note = |pause: Duration| {
+            pauses.push(pause);
+            std::thread::sleep(pause);
+        };
+        b.snooze_with(&mut note);
+        let mut short = 1;
+        // By the back-off's own clock, as above.
+        while b
+            .start
+            .is_some_and(|s| s.elapsed() < PROMPT.short_sleeps_for)
+        {
+            b.snooze_with(&mut note);
+            short += 1;
+        }
+        for _ in 0..8 {
+            b.snooze_with(&mut note);
+        }
+        assert!(
+            pauses[..short - 1].iter().all(|&p| p == PROMPT.first_sleep),
+            "every look at first: {pauses:?}"
+        );
+        assert_eq!(
+            pauses.last(),
+            Some(&PROMPT.longest_sleep),
+            "then it backs off"
+        );
     }
 }
