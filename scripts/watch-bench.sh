@@ -8,6 +8,8 @@
 # time themselves with MPI_Wtime (start-up not included) and print the
 # median of their rounds; this prints, per mode, the median of those
 # medians over the runs with its quartiles, and the start-up's wall time.
+# And what it costs the mpi4py tutorial's own program (tests/programs/
+# python/mpi_demo.py, 5 ranks) end to end, wall time, start-up included.
 # BENCHMARKS.md has the figures; `make bench` runs it too.
 #
 #   scripts/watch-bench.sh
@@ -19,7 +21,8 @@
 # MPI_TUTOR_WATCH_BEFORE (another build's mpi-tutor, its interposer
 # beside it: a third mode, `before`, in the same turns),
 # MPI_TUTOR_WATCH_ONLY (a grep -E pattern: only the scenarios it matches,
-# e.g. 'stencil 256|start-up').
+# e.g. 'stencil 256|start-up|seed'), MPI_TUTOR_PYTHON (the interpreter
+# with mpi4py for the seed; default .python/mpich/bin/python3).
 # Exits 1, with the run's output, if a run fails or prints no result.
 set -euo pipefail
 
@@ -29,6 +32,7 @@ mpicc=${MPICC:-mpicc}
 runs=${MPI_TUTOR_WATCH_RUNS:-7}
 before=${MPI_TUTOR_WATCH_BEFORE:-}
 only=${MPI_TUTOR_WATCH_ONLY:-.}
+python=${MPI_TUTOR_PYTHON:-$root/.python/mpich/bin/python3}
 modes=(plain watch)
 if [ -n "$before" ]; then
     [ -x "$before" ] || { echo "watch-bench: $before is not a program" >&2; exit 1; }
@@ -72,15 +76,17 @@ run() {
         || { cat "$log" >&2; die "$mode $program $*: no result"; }
 }
 
-# The wall time of one run of ./startup in MODE, in milliseconds.
-start_up() {
-    local mode=$1 before_ns after_ns
+# The wall time of one run of COMMAND on RANKS ranks in MODE, in
+# milliseconds: start-up and end included.
+wall_time() {
+    local mode=$1 ranks=$2 before_ns after_ns
+    shift 2
     before_ns=$(date +%s%N)
     if [ "$mode" != plain ]; then
-        "$(tutor_of "$mode")" watch -n 2 --headless --fast -- ./startup >"$log" 2>&1
+        "$(tutor_of "$mode")" watch -n "$ranks" --headless --fast -- "$@" >"$log" 2>&1
     else
-        "$mpiexec" -n 2 ./startup >"$log" 2>&1
-    fi || { cat "$log" >&2; die "$mode startup failed"; }
+        "$mpiexec" -n "$ranks" "$@" >"$log" 2>&1
+    fi || { cat "$log" >&2; die "$mode $* failed"; }
     after_ns=$(date +%s%N)
     echo $(((after_ns - before_ns) / 1000))e-3
 }
@@ -101,7 +107,9 @@ compare() {
     for _ in $(seq "$runs"); do
         for mode in "${modes[@]}"; do
             if [ "$1" = startup ]; then
-                value=$(start_up "$mode")
+                value=$(wall_time "$mode" 2 ./startup)
+            elif [ "$1" = seed ]; then
+                value=$(wall_time "$mode" 5 "$python" "$root/tests/programs/python/mpi_demo.py")
             else
                 value=$(run "$mode" "$@")
             fi
@@ -120,9 +128,14 @@ compare() {
     done
 }
 
-echo "median (quartiles) of $runs runs each, ${modes[*]} taking turns, 2 ranks"
+echo "median (quartiles) of $runs runs each, ${modes[*]} taking turns, 2 ranks (the seed: 5)"
 compare "ping-pong 8 B" "us" pingpong 8 400 100
 compare "ping-pong 1 MiB" "us" pingpong 1048576 200 2
 compare "stencil 256x256" "us/step" stencil 256 2000
 compare "stencil 1024x1024" "us/step" stencil 1024 500
 compare "start-up" "ms" startup
+if [ -x "$python" ]; then
+    compare "mpi4py seed (5 ranks)" "ms" seed
+else
+    echo "mpi4py seed: skipped, no $python (scripts/setup.sh makes it)"
+fi
