@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ring::{ring, Reader, Writer};
 use super::wait::Backoff;
-use crate::trace::{wire, Event};
+use crate::trace::wire::{self, BegunAndEnded};
+use crate::trace::Event;
 
 /// A ring this full is taken without waiting for the next collection.
 const URGENT_BYTES: usize = 256 << 10;
@@ -216,8 +217,28 @@ impl Outbox {
                 self.ring.commit(len);
                 len
             }
-            None => self.report_through_buffer(e),
+            None => self.report_through_buffer(|bytes| wire::encode(e, bytes)),
         };
+        self.wake_if(urgent, before, len);
+    }
+
+    /// [`Outbox::report`] for a call's `Begin` and `End` as one record,
+    /// neither of them urgent.
+    pub fn report_pair(&mut self, pair: &BegunAndEnded<'_>) {
+        let before = self.ring.queued();
+        let len = match wire::encode_pair_into(pair, self.ring.room()) {
+            Some(len) => {
+                self.ring.commit(len);
+                len
+            }
+            None => self.report_through_buffer(|bytes| wire::encode_pair(pair, bytes)),
+        };
+        self.wake_if(false, before, len);
+    }
+
+    /// Wakes the draining thread for an `urgent` record, or one of `len`
+    /// bytes that took the ring from `before` bytes past the mark.
+    fn wake_if(&self, urgent: bool, before: usize, len: usize) {
         // Wake the draining thread when the ring crosses the mark, not at
         // every event past it: a wake-up is a system call, and while the
         // ranks keep both cores busy the draining thread cannot run anyway.
@@ -229,7 +250,7 @@ impl Outbox {
     /// Queues an event that did not fit in the ring's room at once: encoded
     /// into the buffer, then pushed across the ring's end, waiting for room
     /// if need be, or beside the ring if it never fits. Its length.
-    fn report_through_buffer(&mut self, e: &Event) -> usize {
+    fn report_through_buffer(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> usize {
         let Outbox {
             ring,
             event,
@@ -237,7 +258,7 @@ impl Outbox {
             ..
         } = self;
         event.clear();
-        wire::encode(e, event);
+        encode(event);
         if event.len() > ring.capacity() {
             // Would never fit: it goes beside the ring, in its place.
             shared.push_side(ring.written(), event);

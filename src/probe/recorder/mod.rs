@@ -91,6 +91,7 @@ pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 use self::pace::Pace;
 use super::outbox::Outbox;
 use super::pace::Gate;
+use crate::trace::wire::BegunAndEnded;
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
     RecvPart, SendCounter, SendPart, Site, Text,
@@ -267,10 +268,43 @@ impl Recorder {
     /// time it would show is the recorder's own, not the program's. One
     /// that received (a test that found its message) is stamped now, after
     /// the `Matched` events its receives may report.
+    ///
+    /// Its `Begin`, if not reported yet, goes out with its `End` as one
+    /// record (`wire::BegunAndEnded`): one number, one stamp, one place in
+    /// the ring for the two, split back into two events by rank 0's reader.
     pub fn end_at_begin(&mut self, id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
-        let begun = self.unreported.as_ref().filter(|(call, _)| call.id == id);
-        let at = begun.filter(|_| arrivals.is_empty()).map(|&(_, at)| at);
-        self.end_stamped(id, op, arrivals, spec, None, at);
+        let begun = self
+            .unreported
+            .as_ref()
+            .is_some_and(|(call, _)| call.id == id);
+        match self.unreported.take() {
+            Some((call, at)) if begun && arrivals.is_empty() => {
+                self.report_begun_and_ended(call, at, op, spec);
+            }
+            unreported => {
+                self.unreported = unreported;
+                self.end_stamped(id, op, arrivals, spec, None, None);
+            }
+        }
+    }
+
+    /// Reports `call`'s `Begin` and its `End` (an `op`, having received
+    /// nothing), both stamped `at`, as one record; keeps the call's box.
+    fn report_begun_and_ended(&mut self, call: Box<Call>, at: Duration, op: Op, spec: EndSpec<'_>) {
+        let end = self.call_end(call.id, op, Vec::new(), spec, None);
+        let seq = self.seq.load(Ordering::Relaxed);
+        // Two events: see `emit_at` for why a plain load and store do.
+        self.seq.store(seq + 2, Ordering::Relaxed);
+        self.last_stamp = at;
+        let pair = BegunAndEnded {
+            rank: self.rank,
+            seq,
+            t: self.offset + at.as_secs_f64(),
+            call: &call,
+            end: &end,
+        };
+        self.outbox.report_pair(&pair);
+        self.spare_call = Some(call);
     }
 
     /// The end of other call `id`, named `name` as its `Begin` was.
@@ -293,27 +327,37 @@ impl Recorder {
             let got = self.number(arrival);
             received.push(got);
         }
-        let values = self.got_values.take();
-        let end = self.emit_stamped(
-            EventKind::End(CallEnd {
-                id,
-                op,
-                received,
-                completed: spec.completed,
-                done: spec.done.to_vec(),
-                name,
-                values,
-                // A lone poll is no loop.
-                polls: if spec.polls > 1 { spec.polls } else { 0 },
-                bytes: spec.bytes,
-            }),
-            at,
-        );
+        let end = self.call_end(id, op, received, spec, name);
+        let end = self.emit_stamped(EventKind::End(end), at);
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
                 received.clear();
                 self.spare_received = received;
             }
+        }
+    }
+
+    /// The `End` of call `id`, an `op` that received `received`, with
+    /// what the call in progress got.
+    fn call_end(
+        &mut self,
+        id: u64,
+        op: Op,
+        received: Vec<Received>,
+        spec: EndSpec<'_>,
+        name: Option<Text>,
+    ) -> CallEnd {
+        CallEnd {
+            id,
+            op,
+            received,
+            completed: spec.completed,
+            done: spec.done.to_vec(),
+            name,
+            values: self.got_values.take(),
+            // A lone poll is no loop.
+            polls: if spec.polls > 1 { spec.polls } else { 0 },
+            bytes: spec.bytes,
         }
     }
 
