@@ -209,36 +209,35 @@ impl Outbox {
     /// Queues an event for rank 0; with `urgent` it is taken now. While
     /// rank 0 is a full ring behind, waits for room.
     pub fn report(&mut self, e: &Event, urgent: bool) {
-        let before = self.ring.queued();
-        // Straight into the ring's free room, nearly always; else (at the
-        // ring's end, or with no room) through the buffer.
-        let len = match wire::encode_into(e, self.ring.room()) {
-            Some(len) => {
-                self.ring.commit(len);
-                len
-            }
-            None => self.report_through_buffer(|bytes| wire::encode(e, bytes)),
-        };
-        self.wake_if(urgent, before, len);
+        let into = |room: &mut [u8]| wire::encode_into(e, room);
+        self.queue(into, |bytes| wire::encode(e, bytes), urgent);
     }
 
     /// [`Outbox::report`] for a call's `Begin` and `End` as one record,
     /// neither of them urgent.
     pub fn report_pair(&mut self, pair: &BegunAndEnded<'_>) {
+        let into = |room: &mut [u8]| wire::encode_pair_into(pair, room);
+        self.queue(into, |bytes| wire::encode_pair(pair, bytes), false);
+    }
+
+    /// Queues one record: written by `into` straight into the ring's free
+    /// room, nearly always; else (at the ring's end, or with no room) by
+    /// `encode` into the buffer, and from there into the ring.
+    #[inline]
+    fn queue(
+        &mut self,
+        into: impl FnOnce(&mut [u8]) -> Option<usize>,
+        encode: impl FnOnce(&mut Vec<u8>),
+        urgent: bool,
+    ) {
         let before = self.ring.queued();
-        let len = match wire::encode_pair_into(pair, self.ring.room()) {
+        let len = match into(self.ring.room()) {
             Some(len) => {
                 self.ring.commit(len);
                 len
             }
-            None => self.report_through_buffer(|bytes| wire::encode_pair(pair, bytes)),
+            None => self.report_through_buffer(encode),
         };
-        self.wake_if(false, before, len);
-    }
-
-    /// Wakes the draining thread for an `urgent` record, or one of `len`
-    /// bytes that took the ring from `before` bytes past the mark.
-    fn wake_if(&self, urgent: bool, before: usize, len: usize) {
         // Wake the draining thread when the ring crosses the mark, not at
         // every event past it: a wake-up is a system call, and while the
         // ranks keep both cores busy the draining thread cannot run anyway.

@@ -292,14 +292,11 @@ impl Recorder {
     /// nothing), both stamped `at`, as one record; keeps the call's box.
     fn report_begun_and_ended(&mut self, call: Box<Call>, at: Duration, op: Op, spec: EndSpec<'_>) {
         let end = self.call_end(call.id, op, Vec::new(), spec, None);
-        let seq = self.seq.load(Ordering::Relaxed);
-        // Two events: see `emit_at` for why a plain load and store do.
-        self.seq.store(seq + 2, Ordering::Relaxed);
-        self.last_stamp = at;
+        let (seq, t) = self.number_and_stamp(2, at);
         let pair = BegunAndEnded {
             rank: self.rank,
             seq,
-            t: self.offset + at.as_secs_f64(),
+            t,
             call: &call,
             end: &end,
         };
@@ -545,21 +542,28 @@ impl Recorder {
             event,
             EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
         );
+        let (seq, t) = self.number_and_stamp(1, now);
+        let e = Event {
+            rank: self.rank,
+            seq,
+            t,
+            event,
+        };
+        self.outbox.report(&e, urgent);
+        e.event
+    }
+
+    /// Numbers `events` events happening `now` (since `started`): the
+    /// first one's number, and their stamp on the run's clock.
+    fn number_and_stamp(&mut self, events: u64, now: Duration) -> (u64, f64) {
         // Only the thread that holds the recorder numbers its events (the
         // failure reporter numbers its one event on a failing thread, which
         // records no more), so a plain load and store do: a locked add
         // costs more than the rest of the stamp.
         let seq = self.seq.load(Ordering::Relaxed);
-        self.seq.store(seq + 1, Ordering::Relaxed);
+        self.seq.store(seq + events, Ordering::Relaxed);
         self.last_stamp = now;
-        let e = Event {
-            rank: self.rank,
-            seq,
-            t: self.offset + now.as_secs_f64(),
-            event,
-        };
-        self.outbox.report(&e, urgent);
-        e.event
+        (seq, self.offset + now.as_secs_f64())
     }
 }
 
