@@ -11,7 +11,7 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
-  targets=(trace_reader replay)
+  targets=(trace_reader replay wire)
 fi
 sanitizer=${FUZZ_SANITIZER:-address}
 
@@ -27,9 +27,16 @@ for target in "${targets[@]}"; do
   echo "== fuzzing $target for ${seconds}s (sanitizer: $sanitizer; log: $log)"
   # The first corpus directory collects what the fuzzer finds (not
   # committed); the seeds and the test fixtures are only read.
+  # The wire reader's seeds are batches of its bytes, not trace files.
+  seeds=(fuzz/seeds tests/fixtures)
+  dict=(-dict=fuzz/trace.dict)
+  if [ "$target" = wire ]; then
+    seeds=(fuzz/wire-seeds)
+    dict=()
+  fi
   if ! cargo fuzz run --sanitizer "$sanitizer" "$target" \
-      "$corpus" fuzz/seeds tests/fixtures -- \
-      -dict=fuzz/trace.dict -max_total_time="$seconds" \
+      "$corpus" "${seeds[@]}" -- \
+      ${dict[@]+"${dict[@]}"} -max_total_time="$seconds" \
       -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 \
       -print_final_stats=1 >"$log" 2>&1; then
     # The panic or sanitizer report and where the input went; else (a build

@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use super::ring::{ring, Populator, Reader, Writer};
 use super::wait::Backoff;
-use crate::trace::{wire, Event};
+use crate::trace::wire::{self, BegunAndEnded};
+use crate::trace::Event;
 
 /// A ring this full is taken without waiting for the next collection.
 const URGENT_BYTES: usize = 256 << 10;
@@ -229,15 +230,34 @@ impl Outbox {
     /// Queues an event for rank 0; with `urgent` it is taken now. While
     /// rank 0 is a full ring behind, waits for room.
     pub fn report(&mut self, e: &Event, urgent: bool) {
+        let into = |room: &mut [u8]| wire::encode_into(e, room);
+        self.queue(into, |bytes| wire::encode(e, bytes), urgent);
+    }
+
+    /// [`Outbox::report`] for a call's `Begin` and `End` as one record,
+    /// neither of them urgent.
+    pub fn report_pair(&mut self, pair: &BegunAndEnded<'_>) {
+        let into = |room: &mut [u8]| wire::encode_pair_into(pair, room);
+        self.queue(into, |bytes| wire::encode_pair(pair, bytes), false);
+    }
+
+    /// Queues one record: written by `into` straight into the ring's free
+    /// room, nearly always; else (at the ring's end, or with no room) by
+    /// `encode` into the buffer, and from there into the ring.
+    #[inline]
+    fn queue(
+        &mut self,
+        into: impl FnOnce(&mut [u8]) -> Option<usize>,
+        encode: impl FnOnce(&mut Vec<u8>),
+        urgent: bool,
+    ) {
         let before = self.ring.queued();
-        // Straight into the ring's free room, nearly always; else (at the
-        // ring's end, or with no room) through the buffer.
-        let len = match wire::encode_into(e, self.ring.room()) {
+        let len = match into(self.ring.room()) {
             Some(len) => {
                 self.ring.commit(len);
                 len
             }
-            None => self.report_through_buffer(e),
+            None => self.report_through_buffer(encode),
         };
         // Wake the draining thread when the ring crosses the mark, not at
         // every event past it: a wake-up is a system call, and while the
@@ -250,7 +270,7 @@ impl Outbox {
     /// Queues an event that did not fit in the ring's room at once: encoded
     /// into the buffer, then pushed across the ring's end, waiting for room
     /// if need be, or beside the ring if it never fits. Its length.
-    fn report_through_buffer(&mut self, e: &Event) -> usize {
+    fn report_through_buffer(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> usize {
         let Outbox {
             ring,
             event,
@@ -258,7 +278,7 @@ impl Outbox {
             ..
         } = self;
         event.clear();
-        wire::encode(e, event);
+        encode(event);
         if event.len() > ring.capacity() {
             // Would never fit: it goes beside the ring, in its place.
             shared.push_side(ring.written(), event);

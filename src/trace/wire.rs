@@ -38,6 +38,49 @@ pub fn encode_into(event: &Event, room: &mut [u8]) -> Option<usize> {
     (room.at <= room.bytes.len()).then_some(room.at)
 }
 
+/// A call begun and ended in one step of the recorder (an isend, an
+/// irecv, a nonblocking collective started): its `Begin` (number `seq`)
+/// and its `End` (number `seq + 1`), both stamped `t`, as one record on
+/// the wire. The reader splits it back into the two events, so nothing
+/// after the wire sees a difference; the writer saves the second event's
+/// number, stamp and place in the ring.
+#[derive(Debug, Clone, Copy)]
+pub struct BegunAndEnded<'a> {
+    pub rank: u32,
+    pub seq: u64,
+    pub t: f64,
+    pub call: &'a Call,
+    pub end: &'a CallEnd,
+}
+
+/// Where a [`BegunAndEnded`] record's kind byte would be an event's: past
+/// every [`EventKind`]'s.
+const BEGUN_AND_ENDED: u8 = 10;
+
+impl BegunAndEnded<'_> {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
+        self.rank.put(out);
+        self.seq.put(out);
+        self.t.put(out);
+        out.push(BEGUN_AND_ENDED);
+        self.call.put(out);
+        self.end.put(out);
+    }
+}
+
+/// Appends the record of `pair` to `out`.
+pub fn encode_pair(pair: &BegunAndEnded<'_>, out: &mut Vec<u8>) {
+    pair.put(out);
+}
+
+/// [`encode_into`] for the record of `pair`.
+pub fn encode_pair_into(pair: &BegunAndEnded<'_>, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    pair.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
 /// Where the writers below put their bytes: a growing buffer, or a
 /// [`Room`] of fixed size. Named as `Vec`'s own methods, which are the
 /// buffer's.
@@ -97,10 +140,51 @@ pub fn decode_with(bytes: &[u8], mut after_each: impl FnMut()) -> Result<Vec<Eve
     // a few more than that, so the batch is allocated once, not grown.
     let mut events = Vec::with_capacity(bytes.len() / 32);
     while r.at < bytes.len() {
-        events.push(Event::get(&mut r)?);
+        if get_record(&mut r, &mut events)? {
+            after_each();
+        }
         after_each();
     }
     Ok(events)
+}
+
+/// Reads one record into `events`: an event, or the two of a
+/// [`BegunAndEnded`] (then true).
+#[inline]
+fn get_record(r: &mut Reader<'_>, events: &mut Vec<Event>) -> Result<bool, WireError> {
+    let rank = Wire::get(r)?;
+    let seq: u64 = Wire::get(r)?;
+    let t = Wire::get(r)?;
+    if r.bytes.get(r.at) != Some(&BEGUN_AND_ENDED) {
+        let event = Wire::get(r)?;
+        events.push(Event {
+            rank,
+            seq,
+            t,
+            event,
+        });
+        return Ok(false);
+    }
+    r.at += 1;
+    let call: Box<Call> = Wire::get(r)?;
+    let end = Wire::get(r)?;
+    let Some(next) = seq.checked_add(1) else {
+        return r.fail("event number out of range");
+    };
+    let begin = EventKind::Begin(call);
+    events.push(Event {
+        rank,
+        seq,
+        t,
+        event: begin,
+    });
+    events.push(Event {
+        rank,
+        seq: next,
+        t,
+        event: EventKind::End(end),
+    });
+    Ok(true)
 }
 
 /// Reads back what [`Wire::put`] wrote, one field after another.
@@ -741,6 +825,123 @@ mod tests {
             assert_eq!(room[..bytes.len()], bytes[..]);
             let mut short = vec![0; bytes.len() - 1];
             assert_eq!(encode_into(&e, &mut short), None, "{e:?}");
+        }
+    }
+
+    /// An isend's `Begin` and `End` from a recorded run, as a pair.
+    fn recorded_pair() -> (Event, Event) {
+        let events = recorded("ring.jsonl");
+        let at = events
+            .windows(2)
+            .position(|w| match (&w[0].event, &w[1].event) {
+                (EventKind::Begin(c), EventKind::End(e)) => c.id == e.id && c.send.is_some(),
+                _ => false,
+            })
+            .expect("a send begun and ended in a row");
+        let (mut begin, mut end) = (events[at].clone(), events[at + 1].clone());
+        begin.seq = 300;
+        end.seq = 301;
+        end.t = begin.t;
+        (begin, end)
+    }
+
+    fn pair_of<'a>(begin: &'a Event, end: &'a Event) -> BegunAndEnded<'a> {
+        let (EventKind::Begin(call), EventKind::End(ended)) = (&begin.event, &end.event) else {
+            panic!("a begin and an end");
+        };
+        BegunAndEnded {
+            rank: begin.rank,
+            seq: begin.seq,
+            t: begin.t,
+            call,
+            end: ended,
+        }
+    }
+
+    #[test]
+    fn a_call_begun_and_ended_in_one_record_reads_back_as_its_two_events() {
+        let (begin, end) = recorded_pair();
+        let edge = edge_call(call_site(), edge_msg());
+        let edge_begin = Event {
+            rank: u32::MAX,
+            seq: u64::MAX - 1,
+            t: -0.0,
+            event: EventKind::Begin(Box::new(edge)),
+        };
+        let edge_end = Event {
+            seq: u64::MAX,
+            event: every_kind(edge_call(call_site(), edge_msg()), call_site(), edge_msg())
+                .swap_remove(2),
+            ..edge_begin.clone()
+        };
+        let say = Event {
+            rank: 1,
+            seq: 302,
+            t: 1.0,
+            event: EventKind::Say { text: "x".into() },
+        };
+        let mut bytes = Vec::new();
+        encode(&say, &mut bytes);
+        encode_pair(&pair_of(&begin, &end), &mut bytes);
+        encode_pair(&pair_of(&edge_begin, &edge_end), &mut bytes);
+        encode(&say, &mut bytes);
+        let mut calls = 0;
+        let decoded = decode_with(&bytes, || calls += 1).unwrap();
+        let expected = vec![say.clone(), begin, end, edge_begin, edge_end, say];
+        assert_eq!(decoded, expected);
+        assert_eq!(calls, expected.len());
+    }
+
+    #[test]
+    fn a_pair_is_smaller_than_its_two_events_and_a_room_too_small_refuses_it() {
+        let (begin, end) = recorded_pair();
+        let pair = pair_of(&begin, &end);
+        let mut bytes = Vec::new();
+        encode_pair(&pair, &mut bytes);
+        let mut apart = Vec::new();
+        encode(&begin, &mut apart);
+        encode(&end, &mut apart);
+        assert!(
+            bytes.len() < apart.len(),
+            "{} vs {}",
+            bytes.len(),
+            apart.len()
+        );
+        let mut room = vec![0xff; bytes.len() + 3];
+        assert_eq!(encode_pair_into(&pair, &mut room), Some(bytes.len()));
+        assert_eq!(room[..bytes.len()], bytes[..]);
+        let mut short = vec![0; bytes.len() - 1];
+        assert_eq!(encode_pair_into(&pair, &mut short), None);
+    }
+
+    #[test]
+    fn a_cut_pair_or_one_numbered_past_the_last_number_is_an_error() {
+        let (mut begin, end) = recorded_pair();
+        let mut bytes = Vec::new();
+        encode_pair(&pair_of(&begin, &end), &mut bytes);
+        for cut in 1..bytes.len() {
+            assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        begin.seq = u64::MAX;
+        let mut last = Vec::new();
+        encode_pair(&pair_of(&begin, &end), &mut last);
+        assert_eq!(decode(&last).unwrap_err().what, "event number out of range");
+    }
+
+    fn call_site() -> Site {
+        Site {
+            file: "halo.c".into(),
+            line: 9,
+        }
+    }
+
+    fn edge_msg() -> MsgId {
+        MsgId {
+            from: 1,
+            to: 0,
+            tag: -7,
+            comm: 2,
+            k: 1 << 40,
         }
     }
 

@@ -93,6 +93,7 @@ pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 use self::pace::Pace;
 use super::outbox::Outbox;
 use super::pace::Gate;
+use crate::trace::wire::BegunAndEnded;
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
     RecvPart, SendCounter, SendPart, Site, Text,
@@ -308,10 +309,40 @@ impl Recorder {
     /// time it would show is the recorder's own, not the program's. One
     /// that received (a test that found its message) is stamped now, after
     /// the `Matched` events its receives may report.
+    ///
+    /// Its `Begin`, if not reported yet, goes out with its `End` as one
+    /// record (`wire::BegunAndEnded`): one number, one stamp, one place in
+    /// the ring for the two, split back into two events by rank 0's reader.
     pub fn end_at_begin(&mut self, id: u64, op: Op, arrivals: &[Arrival], spec: EndSpec<'_>) {
-        let begun = self.unreported.as_ref().filter(|(call, _)| call.id == id);
-        let at = begun.filter(|_| arrivals.is_empty()).map(|&(_, at)| at);
-        self.end_stamped(id, op, arrivals, spec, None, at);
+        let begun = self
+            .unreported
+            .as_ref()
+            .is_some_and(|(call, _)| call.id == id);
+        match self.unreported.take() {
+            Some((call, at)) if begun && arrivals.is_empty() => {
+                self.report_begun_and_ended(call, at, op, spec);
+            }
+            unreported => {
+                self.unreported = unreported;
+                self.end_stamped(id, op, arrivals, spec, None, None);
+            }
+        }
+    }
+
+    /// Reports `call`'s `Begin` and its `End` (an `op`, having received
+    /// nothing), both stamped `at`, as one record; keeps the call's box.
+    fn report_begun_and_ended(&mut self, call: Box<Call>, at: Duration, op: Op, spec: EndSpec<'_>) {
+        let end = self.call_end(call.id, op, Vec::new(), spec, None);
+        let (seq, t) = self.number_and_stamp(2, at);
+        let pair = BegunAndEnded {
+            rank: self.rank,
+            seq,
+            t,
+            call: &call,
+            end: &end,
+        };
+        self.outbox.report_pair(&pair);
+        self.spare_call = Some(call);
     }
 
     /// The end of other call `id`, named `name` as its `Begin` was.
@@ -334,27 +365,37 @@ impl Recorder {
             let got = self.number(arrival);
             received.push(got);
         }
-        let values = self.got_values.take();
-        let end = self.emit_stamped(
-            EventKind::End(CallEnd {
-                id,
-                op,
-                received,
-                completed: spec.completed,
-                done: spec.done.to_vec(),
-                name,
-                values,
-                // A lone poll is no loop.
-                polls: if spec.polls > 1 { spec.polls } else { 0 },
-                bytes: spec.bytes,
-            }),
-            at,
-        );
+        let end = self.call_end(id, op, received, spec, name);
+        let end = self.emit_stamped(EventKind::End(end), at);
         if let EventKind::End(CallEnd { mut received, .. }) = end {
             if received.capacity() > 0 {
                 received.clear();
                 self.spare_received = received;
             }
+        }
+    }
+
+    /// The `End` of call `id`, an `op` that received `received`, with
+    /// what the call in progress got.
+    fn call_end(
+        &mut self,
+        id: u64,
+        op: Op,
+        received: Vec<Received>,
+        spec: EndSpec<'_>,
+        name: Option<Text>,
+    ) -> CallEnd {
+        CallEnd {
+            id,
+            op,
+            received,
+            completed: spec.completed,
+            done: spec.done.to_vec(),
+            name,
+            values: self.got_values.take(),
+            // A lone poll is no loop.
+            polls: if spec.polls > 1 { spec.polls } else { 0 },
+            bytes: spec.bytes,
         }
     }
 
@@ -547,21 +588,28 @@ impl Recorder {
             event,
             EventKind::Begin(_) | EventKind::End(_) | EventKind::Matched { .. }
         );
+        let (seq, t) = self.number_and_stamp(1, now);
+        let e = Event {
+            rank: self.rank,
+            seq,
+            t,
+            event,
+        };
+        self.outbox.report(&e, urgent);
+        e.event
+    }
+
+    /// Numbers `events` events happening `now` (since `started`): the
+    /// first one's number, and their stamp on the run's clock.
+    fn number_and_stamp(&mut self, events: u64, now: Duration) -> (u64, f64) {
         // Only the thread that holds the recorder numbers its events (the
         // failure reporter numbers its one event on a failing thread, which
         // records no more), so a plain load and store do: a locked add
         // costs more than the rest of the stamp.
         let seq = self.seq.load(Ordering::Relaxed);
-        self.seq.store(seq + 1, Ordering::Relaxed);
+        self.seq.store(seq + events, Ordering::Relaxed);
         self.last_stamp = now;
-        let e = Event {
-            rank: self.rank,
-            seq,
-            t: self.offset + now.as_secs_f64(),
-            event,
-        };
-        self.outbox.report(&e, urgent);
-        e.event
+        (seq, self.offset + now.as_secs_f64())
     }
 }
 

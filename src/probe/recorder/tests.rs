@@ -329,3 +329,32 @@ fn what_a_caller_attaches_stays_with_the_recorder_from_call_to_call() {
     );
     assert!(recorder.attached::<Vec<u64>>().is_empty());
 }
+
+#[test]
+fn an_isend_begun_and_ended_in_one_step_reads_back_as_two_numbered_events() {
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let mut recorder = Recorder::new(3, 0.5, out);
+    let spec = CallSpec::new(Op::Isend, site(5)).sending(send_to_rank_1());
+    let id = recorder.begin(spec);
+    recorder.end_at_begin(id, Op::Isend, &[], Default::default());
+    recorder.say("after");
+    let id = recorder.begin(CallSpec::new(Op::Isend, site(6)).sending(send_to_rank_1()));
+    recorder.end_at_begin(id, Op::Isend, &[], Default::default());
+    recorder.finish();
+    let events = drained.join().unwrap();
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [0, 1, 2, 3, 4, 5]);
+    assert_eq!(
+        kinds(&events),
+        ["begin", "end", "other", "begin", "end", "finished"]
+    );
+    assert!(events.iter().all(|e| e.rank == 3 && e.t >= 0.5));
+    assert_eq!(events[0].t, events[1].t);
+    let (EventKind::Begin(call), EventKind::End(end)) = (&events[3].event, &events[4].event) else {
+        panic!("{events:?}");
+    };
+    assert_eq!((call.id, end.id, end.op), (1, 1, Op::Isend));
+    assert_eq!(call.site.line, 6);
+    assert_eq!(call.send.as_ref().map(|s| s.msg.k), Some(1));
+}
