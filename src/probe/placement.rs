@@ -4,30 +4,26 @@
 use mpi::topology::SimpleCommunicator;
 use mpi::traits::*;
 
-use super::wait::wait_politely;
+use super::wait::wait_promptly;
 
 /// Room for one rank's host name: Open MPI's `MPI_MAX_PROCESSOR_NAME`
 /// (MPICH's is 128); a longer name is cut there.
 const NAME_BYTES: usize = 256;
 
 /// Every rank's host, indexed by rank, on rank 0; empty on the others.
-/// Collective over `comm`, waited for politely (many ranks share few
-/// cores at start).
+/// Collective over `comm`, waited for promptly (see `wait_promptly`).
 pub(super) fn gather_hosts(comm: &SimpleCommunicator) -> Vec<String> {
     let mine = fixed(&mpi::environment::processor_name().unwrap_or_default());
     let root = comm.process_at_rank(0);
     if comm.rank() != 0 {
         mpi::request::scope(|scope| {
-            wait_politely(root.immediate_gather_into(scope, &mine[..]), || {});
+            wait_promptly(root.immediate_gather_into(scope, &mine[..]));
         });
         return Vec::new();
     }
     let mut all = vec![0u8; NAME_BYTES * comm.size() as usize];
     mpi::request::scope(|scope| {
-        wait_politely(
-            root.immediate_gather_into_root(scope, &mine[..], &mut all[..]),
-            || {},
-        );
+        wait_promptly(root.immediate_gather_into_root(scope, &mine[..], &mut all[..]));
     });
     all.chunks(NAME_BYTES).map(name_in).collect()
 }

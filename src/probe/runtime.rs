@@ -19,7 +19,7 @@ use super::latch::Latch;
 use super::recorder::{Ready, Recorder};
 use super::reporter;
 use super::shared_comm::SharedComm;
-use super::wait::{wait_politely, Backoff};
+use super::wait::{wait_promptly, Backoff};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -269,7 +269,9 @@ static FINALIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// How long MPI_Finalize may take once the run is over.
 const FINALIZE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The tutor's own communicators, and where each rank runs.
+/// The tutor's own communicator, as the events' and the control's (one
+/// communicator, their tags apart: see `Starting`), and where each rank
+/// runs.
 pub struct Comms {
     events: Arc<SharedComm>,
     control: Arc<SharedComm>,
@@ -301,62 +303,59 @@ impl Comms {
     }
 }
 
-/// The two duplicates of the world the tutor's communicators come from,
-/// begun (`MPI_Comm_idup`) and not yet complete.
+/// The duplicate of the world the tutor's communicator comes from, begun
+/// (`MPI_Comm_idup`) and not yet complete. One, not one for events and
+/// one for control: each duplicate costs a context id agreed among all
+/// ranks (~1 ms at start, measured), and the tags (`EVENTS_TAG`,
+/// `CONTROL_TAG`, `BEAT_TAG`) keep the two kinds of message apart, every
+/// receive naming its tag.
 struct Starting {
-    /// Each duplicate's handle and request: boxed, since MPI may write the
+    /// The duplicate's handle and request: boxed, since MPI may write the
     /// handle when the request completes, wherever it was begun.
-    duplicates: Box<[(ffi::MPI_Comm, ffi::MPI_Request); 2]>,
+    duplicate: Box<(ffi::MPI_Comm, ffi::MPI_Request)>,
 }
 
-// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the requests may be
-// completed on another thread than the one that began them; the handles
+// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the request may be
+// completed on another thread than the one that began it; the handles
 // are plain values (or pointers MPI owns).
 unsafe impl Send for Starting {}
 
 impl Starting {
-    /// Begins the duplicates of `world`: collective, in this order on every
-    /// rank.
+    /// Begins the duplicate of `world`: collective, at the same point on
+    /// every rank.
     fn begin(world: &SimpleCommunicator) -> Starting {
         // SAFETY: `RSMPI_*_NULL` are the null handles, overwritten below.
-        let null = unsafe { (ffi::RSMPI_COMM_NULL, ffi::RSMPI_REQUEST_NULL) };
-        let mut duplicates = Box::new([null, null]);
-        for (comm, request) in duplicates.iter_mut() {
-            // SAFETY: both out arguments live in the box, which stays put
-            // until the requests have completed (`complete`).
-            unsafe { ffi::MPI_Comm_idup(world.as_raw(), comm, request) };
-        }
-        Starting { duplicates }
+        let mut duplicate = Box::new(unsafe { (ffi::RSMPI_COMM_NULL, ffi::RSMPI_REQUEST_NULL) });
+        let (comm, request) = &mut *duplicate;
+        // SAFETY: both out arguments live in the box, which stays put until
+        // the request has completed (`complete`).
+        unsafe { ffi::MPI_Comm_idup(world.as_raw(), comm, request) };
+        Starting { duplicate }
     }
 
-    /// Waits politely for the duplicates, then gathers the hosts on the
-    /// second: the tutor's communicators.
+    /// Waits for the duplicate, then gathers the hosts on it: the tutor's
+    /// communicator. Tested every 50 us at first (`Backoff::prompt`): the
+    /// program's first call, or its `MPI_Finalize`, may be waiting for
+    /// this, and a longer sleep would be added to every run's start.
     fn complete(mut self) -> Comms {
-        let mut backoff = Backoff::new();
-        for (_, request) in self.duplicates.iter_mut() {
-            loop {
-                let mut done = 0;
-                // SAFETY: a request begun in `begin`, or null once complete.
-                unsafe { ffi::MPI_Test(request, &mut done, ffi::RSMPI_STATUS_IGNORE) };
-                if done != 0 {
-                    break;
-                }
-                backoff.snooze();
+        let mut backoff = Backoff::prompt();
+        let (comm, request) = &mut *self.duplicate;
+        loop {
+            let mut done = 0;
+            // SAFETY: the request begun in `begin`, or null once complete.
+            unsafe { ffi::MPI_Test(request, &mut done, ffi::RSMPI_STATUS_IGNORE) };
+            if done != 0 {
+                break;
             }
+            backoff.snooze();
         }
-        let [(events, _), (control, _)] = *self.duplicates;
-        // SAFETY: both requests have completed: live intra-communicators,
+        // SAFETY: the request has completed: a live intra-communicator,
         // owned by nobody else.
-        let (events, control) = unsafe {
-            (
-                SimpleCommunicator::from_raw(events),
-                SimpleCommunicator::from_raw(control),
-            )
-        };
-        let hosts = super::placement::gather_hosts(&control);
+        let tutor = Arc::new(SharedComm(unsafe { SimpleCommunicator::from_raw(*comm) }));
+        let hosts = super::placement::gather_hosts(&tutor.0);
         Comms {
-            events: Arc::new(SharedComm(events)),
-            control: Arc::new(SharedComm(control)),
+            events: tutor.clone(),
+            control: tutor,
             hosts,
         }
     }
@@ -371,7 +370,7 @@ fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
     };
     let root = control.0.process_at_rank(0);
     mpi::request::scope(|scope| {
-        wait_politely(root.immediate_broadcast_into(scope, &mut buf[..]), || {});
+        wait_promptly(root.immediate_broadcast_into(scope, &mut buf[..]));
     });
     JobConfig {
         started_unix: buf[0],
