@@ -5,6 +5,7 @@
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
 use std::sync::Arc;
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use mpi::traits::*;
 
@@ -14,7 +15,7 @@ use super::pace::Control;
 use super::reporter::EVENTS_TAG;
 use super::shared_comm::SharedComm;
 use super::wait::Backoff;
-use crate::trace::{wire, Event};
+use crate::trace::{wire, Event, EventKind};
 
 /// What the app asks the collector to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,13 @@ pub enum Delivery {
 /// Events decoded per piece of work (see `priority::let_lessons_in`):
 /// ~0.4 us, so the collector yields every ~6 us while it decodes.
 const EVENTS_PER_PIECE: u32 = 8;
+
+/// How long the collector looks for batches every 50 us (`Backoff::prompt`)
+/// rather than backing off to a millisecond: at the run's start, and once a
+/// rank has finished, when every rank's end waits for the others' last
+/// batches to arrive here (a program that only starts and ends MPI is
+/// over within a few milliseconds). About 400 looks each time.
+const PROMPT_FOR: Duration = Duration::from_millis(20);
 
 /// How often the collector looks for beats: seldom enough that its probes
 /// cost the ranks' own MPI calls nothing (MPICH serialises a process's
@@ -91,7 +99,9 @@ fn collect(
         size,
         released: false,
     };
-    let mut backoff = Backoff::background();
+    let mut background = Backoff::background();
+    let mut prompt = Backoff::prompt();
+    let mut prompt_until = Instant::now() + PROMPT_FOR;
     let mut bytes = Vec::new();
     let mut beats_looked_at = std::time::Instant::now();
     let mut woken = None;
@@ -100,14 +110,23 @@ fn collect(
             return;
         };
         busy |= take_beats(events, &mut beats_looked_at);
-        busy |= take_batches(events, &mut bytes, sink);
-        if busy {
-            backoff.reset();
-        } else {
-            // A command ends the pause at once: the end of a run is told
-            // to the ranks as soon as the app decides it.
-            backoff.snooze_with(|pause| woken = commands.recv_timeout(pause).ok());
+        let taken = take_batches(events, &mut bytes, sink);
+        if taken.finished {
+            prompt_until = Instant::now() + PROMPT_FOR;
         }
+        if busy || taken.any {
+            background.reset();
+            prompt.reset();
+            continue;
+        }
+        let backoff = if Instant::now() < prompt_until {
+            &mut prompt
+        } else {
+            &mut background
+        };
+        // A command ends the pause at once: the end of a run is told to
+        // the ranks as soon as the app decides it.
+        backoff.snooze_with(|pause| woken = commands.recv_timeout(pause).ok());
     }
 }
 
@@ -161,10 +180,19 @@ impl Ranks<'_> {
     }
 }
 
+/// What [`take_batches`] took.
+#[derive(Default)]
+struct Taken {
+    /// Any batch at all.
+    any: bool,
+    /// A rank's `Finished`: the others' are likely near.
+    finished: bool,
+}
+
 /// Drains what has arrived, but goes back to the commands now and then so
-/// a flood of events cannot delay a pause; true if there was anything.
-fn take_batches(events: &SharedComm, bytes: &mut Vec<u8>, sink: &SyncSender<Delivery>) -> bool {
-    let mut busy = false;
+/// a flood of events cannot delay a pause.
+fn take_batches(events: &SharedComm, bytes: &mut Vec<u8>, sink: &SyncSender<Delivery>) -> Taken {
+    let mut taken = Taken::default();
     for _ in 0..64 {
         let Some(probed) = events
             .0
@@ -190,7 +218,12 @@ fn take_batches(events: &SharedComm, bytes: &mut Vec<u8>, sink: &SyncSender<Deli
             }
         };
         let delivery = match wire::decode_with(bytes, decoding) {
-            Ok(batch) => Delivery::Events(batch),
+            Ok(batch) => {
+                taken.finished |= batch
+                    .iter()
+                    .any(|e| matches!(e.event, EventKind::Finished { .. }));
+                Delivery::Events(batch)
+            }
             Err(_) => Delivery::Undecodable {
                 from: status.source_rank() as u32,
                 bytes: bytes.len(),
@@ -206,9 +239,9 @@ fn take_batches(events: &SharedComm, bytes: &mut Vec<u8>, sink: &SyncSender<Deli
             heartbeat::heard_from_all();
         }
         super::priority::let_lessons_in();
-        busy = true;
+        taken.any = true;
     }
-    busy
+    taken
 }
 
 /// Takes the beats that have arrived, noting whom they came from, if the
