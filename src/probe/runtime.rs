@@ -75,12 +75,11 @@ impl Job {
         Ok(job)
     }
 
-    /// Initialises MPI and begins the tutor's communicators, without
-    /// waiting for the other ranks: [`Job::recorder_in_background`]
-    /// completes them (anything that needs them before waits for them).
-    /// Collective: every rank calls it, before any other collective on
-    /// the world (the duplicates are begun here, in the same order
-    /// everywhere, as MPI requires; only their completion waits).
+    /// Initialises MPI and makes the tutor's communicator, without the
+    /// rest of the start (the hosts, rank 0's settings), which
+    /// [`Job::recorder_in_background`] completes (anything that needs it
+    /// before waits for it). Collective: every rank calls it, before any
+    /// other collective on the world (see `Starting`).
     pub fn init_without_waiting() -> Result<Job, StartError> {
         let (universe, threading) =
             mpi::initialize_with_threading(Threading::Multiple).ok_or(StartError::NoMpi)?;
@@ -303,56 +302,38 @@ impl Comms {
     }
 }
 
-/// The duplicate of the world the tutor's communicator comes from, begun
-/// (`MPI_Comm_idup`) and not yet complete. One, not one for events and
-/// one for control: each duplicate costs a context id agreed among all
-/// ranks (~1 ms at start, measured), and the tags (`EVENTS_TAG`,
-/// `CONTROL_TAG`, `BEAT_TAG`) keep the two kinds of message apart, every
-/// receive naming its tag.
+/// The tutor's communicator, a duplicate of the world, before the hosts
+/// are gathered on it. One duplicate, not one for events and one for
+/// control: each is a context id all ranks agree on (~1 ms at start,
+/// measured), and the tags (`EVENTS_TAG`, `CONTROL_TAG`, `BEAT_TAG`) keep
+/// the two kinds of message apart, every receive naming its tag.
+///
+/// The duplicate is made to completion on the thread that starts MPI,
+/// before the program's own calls: completed by another thread while the
+/// program's thread went on, Open MPI 4.1 with mpi4py 3.1's pickled
+/// collectives hung in 8 runs of 10 (the duplicate never completed on two
+/// of three ranks).
 struct Starting {
-    /// The duplicate's handle and request: boxed, since MPI may write the
-    /// handle when the request completes, wherever it was begun.
-    duplicate: Box<(ffi::MPI_Comm, ffi::MPI_Request)>,
+    tutor: SimpleCommunicator,
 }
 
-// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the request may be
-// completed on another thread than the one that began it; the handles
-// are plain values (or pointers MPI owns).
+// SAFETY: MPI runs with MPI_THREAD_MULTIPLE, so the communicator may be
+// used from another thread than the one that made it.
 unsafe impl Send for Starting {}
 
 impl Starting {
-    /// Begins the duplicate of `world`: collective, at the same point on
-    /// every rank.
+    /// Duplicates `world`: collective, at the same point on every rank.
     fn begin(world: &SimpleCommunicator) -> Starting {
-        // SAFETY: `RSMPI_*_NULL` are the null handles, overwritten below.
-        let mut duplicate = Box::new(unsafe { (ffi::RSMPI_COMM_NULL, ffi::RSMPI_REQUEST_NULL) });
-        let (comm, request) = &mut *duplicate;
-        // SAFETY: both out arguments live in the box, which stays put until
-        // the request has completed (`complete`).
-        unsafe { ffi::MPI_Comm_idup(world.as_raw(), comm, request) };
-        Starting { duplicate }
+        Starting {
+            tutor: duplicate_politely(world),
+        }
     }
 
-    /// Waits for the duplicate, then gathers the hosts on it: the tutor's
-    /// communicator. Tested every 50 us at first (`Backoff::prompt`): the
-    /// program's first call, or its `MPI_Finalize`, may be waiting for
-    /// this, and a longer sleep would be added to every run's start.
-    fn complete(mut self) -> Comms {
-        let mut backoff = Backoff::prompt();
-        let (comm, request) = &mut *self.duplicate;
-        loop {
-            let mut done = 0;
-            // SAFETY: the request begun in `begin`, or null once complete.
-            unsafe { ffi::MPI_Test(request, &mut done, ffi::RSMPI_STATUS_IGNORE) };
-            if done != 0 {
-                break;
-            }
-            backoff.snooze();
-        }
-        // SAFETY: the request has completed: a live intra-communicator,
-        // owned by nobody else.
-        let tutor = Arc::new(SharedComm(unsafe { SimpleCommunicator::from_raw(*comm) }));
-        let hosts = super::placement::gather_hosts(&tutor.0);
+    /// Gathers the hosts on the tutor's communicator: the tutor's
+    /// communicators.
+    fn complete(self) -> Comms {
+        let hosts = super::placement::gather_hosts(&self.tutor);
+        let tutor = Arc::new(SharedComm(self.tutor));
         Comms {
             events: tutor.clone(),
             control: tutor,
