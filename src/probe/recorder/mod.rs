@@ -87,7 +87,10 @@ use std::time::Duration;
 use self::stopwatch::Stopwatch;
 pub use failure::FailureReporter;
 pub use ready::Ready;
-pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
+pub use shared::{
+    as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, this_thread, Polls,
+    SharedRecorder, ThisThread,
+};
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 
 use self::pace::Pace;
