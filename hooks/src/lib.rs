@@ -112,6 +112,11 @@ fn site(return_address: usize) -> Site {
     mpi_tutor::watch::site::site_of(return_address)
 }
 
+/// [`site`] for a hook that has its thread's [`ThisThread`] at hand.
+fn site_on(thread: &ThisThread, return_address: usize) -> Site {
+    mpi_tutor::watch::site::site_on(thread, return_address)
+}
+
 /// Runs a step on the rank's recorder, never letting a panic reach C.
 /// None: nothing recorded (not watched, or the tutor's own call).
 fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {

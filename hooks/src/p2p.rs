@@ -4,12 +4,12 @@
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{this_thread, Arrival, CallSpec, RecvSpec, SendSpec};
+use mpi_tutor::probe::{this_thread, Arrival, CallSpec, RecvSpec, SendSpec, ThisThread};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin_then, caller, complete, completed, recording, site, Then, SUCCESS};
+use crate::{begin_then, caller, complete, completed, recording, site, site_on, Then, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -20,8 +20,20 @@ pub fn send_spec(
     count: i64,
     datatype: ffi::MPI_Datatype,
 ) -> Option<SendSpec> {
+    this_thread(|thread| send_spec_on(thread, comm, dest, tag, count, datatype))
+}
+
+/// [`send_spec`] for a hook that has its thread's [`ThisThread`] at hand.
+fn send_spec_on(
+    thread: &ThisThread,
+    comm: &CommInfo,
+    dest: c_int,
+    tag: c_int,
+    count: i64,
+    datatype: ffi::MPI_Datatype,
+) -> Option<SendSpec> {
     let dest = comm.world(dest)?;
-    let (name, size) = comms::datatype(datatype);
+    let (name, size) = comms::datatype_on(thread, datatype);
     let count = count.max(0) as u64;
     Some(SendSpec {
         dest,
@@ -34,6 +46,18 @@ pub fn send_spec(
 
 /// What a receive from `source` accepts; None when `source` is nobody.
 pub fn recv_spec(
+    comm: &CommInfo,
+    source: c_int,
+    tag: c_int,
+    count: i64,
+    datatype: ffi::MPI_Datatype,
+) -> Option<RecvSpec> {
+    this_thread(|thread| recv_spec_on(thread, comm, source, tag, count, datatype))
+}
+
+/// [`recv_spec`] for a hook that has its thread's [`ThisThread`] at hand.
+fn recv_spec_on(
+    thread: &ThisThread,
     comm: &CommInfo,
     source: c_int,
     tag: c_int,
@@ -56,7 +80,7 @@ pub fn recv_spec(
         source,
         tag,
         count: count.max(0) as u64,
-        datatype: comms::datatype(datatype).0,
+        datatype: comms::datatype_on(thread, datatype).0,
     })
 }
 
@@ -216,14 +240,16 @@ pub unsafe fn started_send(
         let (dest, tag, count, datatype, comm) = peer;
         let info = comms::info(comm);
         let describe = || {
-            let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
-            Some(match send_spec(&info, dest, tag, count, datatype) {
-                // SAFETY: the program's send buffer.
-                Some(send) => call
-                    .sending(send)
-                    .showing(unsafe { preview::values(buf, count, datatype) }),
-                None => call,
-            })
+            let call = CallSpec::new(Op::Isend, site_on(thread, at)).on(info.number);
+            Some(
+                match send_spec_on(thread, &info, dest, tag, count, datatype) {
+                    // SAFETY: the program's send buffer.
+                    Some(send) => call
+                        .sending(send)
+                        .showing(unsafe { preview::values_from(thread, buf, count, datatype) }),
+                    None => call,
+                },
+            )
         };
         // MPI just wrote the request.
         begin_then(thread, describe, Then::Opened(Op::Isend, request, None));
@@ -246,11 +272,13 @@ pub unsafe fn started_recv(
         let (source, tag, count, datatype, comm) = peer;
         let info = comms::info(comm);
         let describe = || {
-            let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
-            Some(match recv_spec(&info, source, tag, count, datatype) {
-                Some(recv) => call.receiving(recv),
-                None => call,
-            })
+            let call = CallSpec::new(Op::Irecv, site_on(thread, at)).on(info.number);
+            Some(
+                match recv_spec_on(thread, &info, source, tag, count, datatype) {
+                    Some(recv) => call.receiving(recv),
+                    None => call,
+                },
+            )
         };
         // A receive from nobody gets nothing, whatever status MPI gives its
         // request (MPICH's names rank 0, tag 0).

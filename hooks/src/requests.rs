@@ -12,7 +12,9 @@ use rustc_hash::FxHashMap;
 use crate::comms::Info;
 use crate::p2p::{arrival, give_status};
 use crate::probe::{poll, still_polling};
-use crate::{begin_ended_as, begin_posted, caller, recording, site, step, step_on, SUCCESS};
+use crate::{
+    begin_ended_as, begin_posted, caller, recording, site, site_on, step, step_on, SUCCESS,
+};
 
 /// An open request: the call that started it, and for a receive its
 /// communicator (to name the sender by world rank).
@@ -97,7 +99,7 @@ pub(crate) fn begin_completing(
     ids.clear();
     step_on(thread, |r| {
         table(r).started_by_each(requests, ids);
-        let id = r.begin(CallSpec::new(op, site(at)).completing(ids));
+        let id = r.begin(CallSpec::new(op, site_on(thread, at)).completing(ids));
         r.posted(id);
         id
     })

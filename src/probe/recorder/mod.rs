@@ -76,6 +76,7 @@ mod failure;
 mod pace;
 mod ready;
 mod shared;
+mod slots;
 mod spec;
 mod stopwatch;
 
@@ -91,6 +92,7 @@ pub use shared::{
     as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, this_thread, Polls,
     SharedRecorder, ThisThread,
 };
+pub use slots::Slots;
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 
 use self::pace::Pace;

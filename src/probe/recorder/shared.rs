@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::sync::Mutex;
 
-use super::Recorder;
+use super::{Recorder, Slots};
 
 /// A recorder behind a lock, shared by threads; empty until one is
 /// installed. Each step a caller takes ([`SharedRecorder::with`]) holds
@@ -34,6 +34,13 @@ pub struct ThisThread {
     pub caller: Cell<usize>,
     /// This thread's run of unanswered polls, as the hooks count it.
     pub polls: Cell<Polls>,
+    /// The program's places (file, line) by the return addresses of its
+    /// calls on this thread, as `watch::site` found them: a few, enough
+    /// for a loop's calls.
+    pub sites: Slots<(&'static str, u32), 16>,
+    /// The named datatypes' names and sizes by handle, as the hooks found
+    /// them on this thread.
+    pub types: Slots<(&'static str, u64), 8>,
 }
 
 /// A run of unanswered polls (`MPI_Iprobe`, `MPI_Test`...): how many so
@@ -50,6 +57,8 @@ thread_local! {
             inside: Cell::new(false),
             caller: Cell::new(0),
             polls: Cell::new(Polls { count: 0, recorded: None }),
+            sites: Slots::new(),
+            types: Slots::new(),
         }
     };
 }
