@@ -14,17 +14,6 @@ use crate::{begin_then, caller, complete, completed, recording, site, site_on, T
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
 pub fn send_spec(
-    comm: &CommInfo,
-    dest: c_int,
-    tag: c_int,
-    count: i64,
-    datatype: ffi::MPI_Datatype,
-) -> Option<SendSpec> {
-    this_thread(|thread| send_spec_on(thread, comm, dest, tag, count, datatype))
-}
-
-/// [`send_spec`] for a hook that has its thread's [`ThisThread`] at hand.
-fn send_spec_on(
     thread: &ThisThread,
     comm: &CommInfo,
     dest: c_int,
@@ -46,17 +35,6 @@ fn send_spec_on(
 
 /// What a receive from `source` accepts; None when `source` is nobody.
 pub fn recv_spec(
-    comm: &CommInfo,
-    source: c_int,
-    tag: c_int,
-    count: i64,
-    datatype: ffi::MPI_Datatype,
-) -> Option<RecvSpec> {
-    this_thread(|thread| recv_spec_on(thread, comm, source, tag, count, datatype))
-}
-
-/// [`recv_spec`] for a hook that has its thread's [`ThisThread`] at hand.
-fn recv_spec_on(
     thread: &ThisThread,
     comm: &CommInfo,
     source: c_int,
@@ -163,13 +141,15 @@ pub unsafe fn blocking_send(
     let describe = || {
         let info = comms::info(comm);
         let call = CallSpec::new(op, site(at)).on(info.number);
-        Some(match send_spec(&info, dest, tag, count, datatype) {
-            // SAFETY: the program's send buffer.
-            Some(send) => call
-                .sending(send)
-                .showing(unsafe { preview::values(buf, count, datatype) }),
-            None => call,
-        })
+        Some(
+            match this_thread(|thread| send_spec(thread, &info, dest, tag, count, datatype)) {
+                // SAFETY: the program's send buffer.
+                Some(send) => call
+                    .sending(send)
+                    .showing(unsafe { preview::values(buf, count, datatype) }),
+                None => call,
+            },
+        )
     };
     completed(op, describe, start).unwrap_or_else(plain)
 }
@@ -194,10 +174,12 @@ pub unsafe fn blocking_recv(
     let info = comms::info(comm);
     let describe = || {
         let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
-        Some(match recv_spec(&info, source, tag, count, datatype) {
-            Some(recv) => call.receiving(recv),
-            None => call,
-        })
+        Some(
+            match this_thread(|thread| recv_spec(thread, &info, source, tag, count, datatype)) {
+                Some(recv) => call.receiving(recv),
+                None => call,
+            },
+        )
     };
     let mut request = ffi::RSMPI_REQUEST_NULL;
     let mut begun = Some(|| start(&mut request));
@@ -241,15 +223,13 @@ pub unsafe fn started_send(
         let info = comms::info(comm);
         let describe = || {
             let call = CallSpec::new(Op::Isend, site_on(thread, at)).on(info.number);
-            Some(
-                match send_spec_on(thread, &info, dest, tag, count, datatype) {
-                    // SAFETY: the program's send buffer.
-                    Some(send) => call
-                        .sending(send)
-                        .showing(unsafe { preview::values_from(thread, buf, count, datatype) }),
-                    None => call,
-                },
-            )
+            Some(match send_spec(thread, &info, dest, tag, count, datatype) {
+                // SAFETY: the program's send buffer.
+                Some(send) => call
+                    .sending(send)
+                    .showing(unsafe { preview::values_from(thread, buf, count, datatype) }),
+                None => call,
+            })
         };
         // MPI just wrote the request.
         begin_then(thread, describe, Then::Opened(Op::Isend, request, None));
@@ -274,7 +254,7 @@ pub unsafe fn started_recv(
         let describe = || {
             let call = CallSpec::new(Op::Irecv, site_on(thread, at)).on(info.number);
             Some(
-                match recv_spec_on(thread, &info, source, tag, count, datatype) {
+                match recv_spec(thread, &info, source, tag, count, datatype) {
                     Some(recv) => call.receiving(recv),
                     None => call,
                 },

@@ -79,7 +79,7 @@ pub fn still_polling(polls: u64) {
 pub fn looking_for(comm: &CommInfo, source: c_int, tag: c_int) -> Option<ProbePart> {
     // SAFETY: reading MPI's constant for a byte.
     let bytes = unsafe { ffi::RSMPI_UINT8_T };
-    recv_spec(comm, source, tag, 0, bytes).map(|r| ProbePart {
+    this_thread(|thread| recv_spec(thread, comm, source, tag, 0, bytes)).map(|r| ProbePart {
         source: r.source,
         tag: r.tag,
     })
@@ -115,7 +115,7 @@ pub unsafe extern "C" fn probe(
         // SAFETY: reading MPI's constant for a byte.
         let bytes = unsafe { ffi::RSMPI_UINT8_T };
         let receives = fold::probe_starts_receive()
-            .then(|| recv_spec(&info, source, tag, 0, bytes))
+            .then(|| this_thread(|thread| recv_spec(thread, &info, source, tag, 0, bytes)))
             .flatten();
         Some(match receives {
             Some(recv) => call.receiving(recv),
