@@ -25,7 +25,10 @@ unsafe fn handles(count: c_int, requests: *const ffi::MPI_Request) -> Vec<ffi::M
 
 /// Begins recording `op` on `handles`: the id of the call, if recorded.
 fn begin_on(op: Op, at: usize, handles: &[ffi::MPI_Request]) -> Option<u64> {
-    crate::requests::begin_completing(op, at, handles, &mut Vec::new())
+    let ids = &mut Vec::new();
+    mpi_tutor::probe::this_thread(|thread| {
+        crate::requests::begin_completing(thread, op, at, handles, ids)
+    })
 }
 
 /// Requests `indices` of `handles` completed with `statuses`: records the

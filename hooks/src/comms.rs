@@ -2,12 +2,12 @@
 //! communicator as its world rank, a communicator as a number every member
 //! computes alike (0 for the world), a datatype by its MPI name.
 
-use std::cell::RefCell;
 use std::os::raw::{c_char, c_int};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use mpi::ffi;
 use mpi_tutor::probe::comm_number as hash;
+use mpi_tutor::probe::{this_thread, ThisThread};
 use mpi_tutor::trace::Text;
 use rustc_hash::FxHashMap;
 
@@ -60,12 +60,6 @@ static WORLD: OnceLock<CommInfo> = OnceLock::new();
 /// Named (predefined) datatypes only: a derived one may be freed and its
 /// handle reused for another of another size.
 static TYPES: Mutex<Option<FxHashMap<u64, (Text, u64)>>> = Mutex::new(None);
-
-thread_local! {
-    /// The named datatypes this thread has used, copied from `TYPES`
-    /// (names and sizes never change): no lock per call.
-    static NAMED: RefCell<FxHashMap<u64, (Text, u64)>> = RefCell::default();
-}
 
 /// What the trace needs of `comm` (looked up once per communicator).
 pub fn info(comm: ffi::MPI_Comm) -> Info {
@@ -190,14 +184,20 @@ fn world_ranks(mut group: ffi::MPI_Group) -> Vec<u32> {
 
 /// The datatype's MPI name (`MPI_DOUBLE`) and size in bytes.
 pub fn datatype(datatype: ffi::MPI_Datatype) -> (Text, u64) {
+    this_thread(|thread| datatype_on(thread, datatype))
+}
+
+/// [`datatype`] for a hook that has its thread's [`ThisThread`] at hand,
+/// which keeps the named datatypes the thread has used (names and sizes
+/// never change): no lock per call.
+pub fn datatype_on(thread: &ThisThread, datatype: ffi::MPI_Datatype) -> (Text, u64) {
     let key = crate::handle_key(datatype);
-    let known = NAMED.try_with(|named| named.borrow().get(&key).cloned());
-    if let Ok(Some(known)) = known {
-        return known;
+    if let Some((name, size)) = thread.types.get(key) {
+        return (Text::Borrowed(name), size);
     }
     let (name, size) = datatype_shared(key, datatype);
-    if let Text::Borrowed(_) = name {
-        let _ = NAMED.try_with(|named| named.borrow_mut().insert(key, (name.clone(), size)));
+    if let Text::Borrowed(name) = name {
+        thread.types.put(key, (name, size));
     }
     (name, size)
 }

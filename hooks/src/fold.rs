@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, CollectiveSpec, EndSpec};
+use mpi_tutor::probe::{this_thread, Arrival, CallSpec, CollectiveSpec, EndSpec};
 use mpi_tutor::trace::{Op, Text};
 use mpi_tutor::watch::pickled::{first_global, type_of, Method};
 use mpi_tutor::watch::python::{self, callee};
@@ -376,7 +376,8 @@ fn sendrecv_receives(comm: u32) -> Option<mpi_tutor::probe::RecvSpec> {
         )
     };
     let source = source.unwrap_or(any_source);
-    crate::p2p::recv_spec(&info, source, tag.unwrap_or(any_tag), 0, bytes)
+    let tag = tag.unwrap_or(any_tag);
+    this_thread(|thread| crate::p2p::recv_spec(thread, &info, source, tag, 0, bytes))
 }
 
 /// The pickle's size this rank sends, when its call `op` carries it: a

@@ -40,30 +40,27 @@ mod started;
 mod topology;
 mod written;
 
-use std::cell::Cell;
 use std::os::raw::c_int;
 use std::time::{Duration, Instant};
 
 use mpi::ffi;
-use mpi_tutor::probe::{on_tutor_thread, process_recorder, Arrival, CallSpec, EndSpec, Recorder};
+use mpi_tutor::probe::{
+    on_tutor_thread, process_recorder, this_thread, Arrival, CallSpec, EndSpec, Recorder,
+    ThisThread,
+};
 use mpi_tutor::trace::{Op, Site};
 
 use crate::comms::Info;
 
-thread_local! {
-    /// The return address of the latest hooked call on this thread.
-    static CALLER: Cell<usize> = const { Cell::new(0) };
-}
-
 /// Called by every trampoline with its caller's return address.
 extern "C" fn note_caller(return_address: usize) {
-    CALLER.set(return_address);
+    this_thread(|thread| thread.caller.set(return_address));
 }
 
 /// The return address the trampoline of the running hook noted: read it
 /// first thing, before any other MPI call notes another.
 fn caller() -> usize {
-    CALLER.get()
+    this_thread(|thread| thread.caller.get())
 }
 
 /// Defines the exported symbol `$name`: a trampoline that notes its
@@ -115,11 +112,21 @@ fn site(return_address: usize) -> Site {
     mpi_tutor::watch::site::site_of(return_address)
 }
 
+/// [`site`] for a hook that has its thread's [`ThisThread`] at hand.
+fn site_on(thread: &ThisThread, return_address: usize) -> Site {
+    mpi_tutor::watch::site::site_on(thread, return_address)
+}
+
 /// Runs a step on the rank's recorder, never letting a panic reach C.
 /// None: nothing recorded (not watched, or the tutor's own call).
 fn step<R>(work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
+    this_thread(|thread| step_on(thread, work))
+}
+
+/// [`step`] for a hook that has its thread's [`ThisThread`] at hand.
+fn step_on<R>(thread: &ThisThread, work: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        process_recorder().with(work)
+        process_recorder().with_on(thread, work)
     }))
     .ok()
     .flatten()
@@ -145,19 +152,20 @@ enum Then<'e> {
 
 /// Begins a call described by `describe` (run only when recording).
 fn begin<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
-    begin_then(describe, Then::Nothing)
+    this_thread(|thread| begin_then(thread, describe, Then::Nothing))
 }
 
 /// [`begin`] for a call with no MPI operation to start after the hold
 /// (a wait, a test): its `Begin` goes out with it.
 fn begin_posted<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
-    begin_then(describe, Then::Posted)
+    this_thread(|thread| begin_then(thread, describe, Then::Posted))
 }
 
 /// [`begin`] and the end of a call of `op` whose MPI operation already
 /// ran and received nothing (an isend, a nonblocking collective).
 fn begin_ended<'a>(op: Op, describe: impl FnOnce() -> Option<CallSpec<'a>>) -> Option<u64> {
-    begin_then(describe, Then::Ended(op, &[], EndSpec::default()))
+    let then = Then::Ended(op, &[], EndSpec::default());
+    this_thread(|thread| begin_then(thread, describe, then))
 }
 
 /// [`begin_ended`] for a call that took `arrivals` and whose end says
@@ -168,19 +176,24 @@ fn begin_ended_as<'a>(
     spec: EndSpec<'_>,
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
 ) -> Option<u64> {
-    begin_then(describe, Then::Ended(op, arrivals, spec))
+    let then = Then::Ended(op, arrivals, spec);
+    this_thread(|thread| begin_then(thread, describe, then))
 }
 
 /// What precedes every recorded call.
-fn before_call() {
+fn before_call(thread: &ThisThread) {
     // Any call ends a run of polls.
-    probe::end_polling();
+    probe::end_polling(thread);
     // What the program printed before this call is reported before it.
     let _ = std::panic::catch_unwind(mpi_tutor::watch::output::drain_before_call);
 }
 
-fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_>) -> Option<u64> {
-    begin_around(describe, &mut None::<fn() -> c_int>, then).0
+fn begin_then<'a>(
+    thread: &ThisThread,
+    describe: impl FnOnce() -> Option<CallSpec<'a>>,
+    then: Then<'_>,
+) -> Option<u64> {
+    begin_around(thread, describe, &mut None::<fn() -> c_int>, then).0
 }
 
 /// [`begin`], then `start` (the call's MPI operation, after the hold if
@@ -188,12 +201,13 @@ fn begin_then<'a>(describe: impl FnOnce() -> Option<CallSpec<'a>>, then: Then<'_
 /// `start` runs once whether the call is recorded or not. The call's id,
 /// if recorded, and `start`'s code.
 fn begin_started_then<'a>(
+    thread: &ThisThread,
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
     start: impl FnOnce() -> c_int,
     then: Then<'_>,
 ) -> (Option<u64>, c_int) {
     let mut start = Some(start);
-    let (id, code) = begin_around(describe, &mut start, then);
+    let (id, code) = begin_around(thread, describe, &mut start, then);
     let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
     (id, code)
 }
@@ -204,11 +218,12 @@ fn begin_started_then<'a>(
 /// call's id, and `start`'s code if it ran (a panic after it leaves the
 /// id None).
 fn begin_around<'a>(
+    thread: &ThisThread,
     describe: impl FnOnce() -> Option<CallSpec<'a>>,
     start: &mut Option<impl FnOnce() -> c_int>,
     then: Then<'_>,
 ) -> (Option<u64>, Option<c_int>) {
-    before_call();
+    before_call(thread);
     if mpi_tutor::watch::python::is_python() {
         return begin_folded(describe, start, then);
     }
@@ -220,7 +235,7 @@ fn begin_around<'a>(
     // sees it, and it returns at once.
     let mut code = None;
     let id = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        process_recorder().with(|r| {
+        process_recorder().with_on(thread, |r| {
             let id = r.begin(describe()?);
             code = start.take().map(|start| start());
             match then {
@@ -358,7 +373,7 @@ fn completed<'a>(
     // SAFETY: reading MPI's constant.
     let mut request = unsafe { ffi::RSMPI_REQUEST_NULL };
     let mut begun = Some(|| start(&mut request));
-    let (id, code) = begin_around(describe, &mut begun, Then::Posted);
+    let (id, code) = this_thread(|thread| begin_around(thread, describe, &mut begun, Then::Posted));
     drop(begun);
     let mut code = code?;
     if code == SUCCESS {

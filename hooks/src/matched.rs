@@ -6,7 +6,7 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, EndSpec};
+use mpi_tutor::probe::{this_thread, Arrival, CallSpec, EndSpec};
 use mpi_tutor::trace::Op;
 
 use crate::p2p::{arrival, from_somebody, give_status, recv_spec};
@@ -19,13 +19,15 @@ fn probing(op: Op, at: usize, comm: &comms::CommInfo, source: c_int, tag: c_int)
         let call = CallSpec::new(op, site(at)).on(comm.number);
         // SAFETY: reading MPI's constant for a byte.
         let bytes = unsafe { ffi::RSMPI_UINT8_T };
-        Some(match recv_spec(comm, source, tag, 0, bytes) {
-            Some(mut recv) => {
-                recv.datatype = "MPI_BYTE".into();
-                call.receiving(recv)
-            }
-            None => call,
-        })
+        Some(
+            match this_thread(|thread| recv_spec(thread, comm, source, tag, 0, bytes)) {
+                Some(mut recv) => {
+                    recv.datatype = "MPI_BYTE".into();
+                    call.receiving(recv)
+                }
+                None => call,
+            },
+        )
     })
 }
 

@@ -4,16 +4,17 @@
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, RecvSpec, SendSpec};
+use mpi_tutor::probe::{this_thread, Arrival, CallSpec, RecvSpec, SendSpec, ThisThread};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin_then, caller, complete, completed, recording, site, Then, SUCCESS};
+use crate::{begin_then, caller, complete, completed, recording, site, site_on, Then, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
 pub fn send_spec(
+    thread: &ThisThread,
     comm: &CommInfo,
     dest: c_int,
     tag: c_int,
@@ -21,7 +22,7 @@ pub fn send_spec(
     datatype: ffi::MPI_Datatype,
 ) -> Option<SendSpec> {
     let dest = comm.world(dest)?;
-    let (name, size) = comms::datatype(datatype);
+    let (name, size) = comms::datatype_on(thread, datatype);
     let count = count.max(0) as u64;
     Some(SendSpec {
         dest,
@@ -34,6 +35,7 @@ pub fn send_spec(
 
 /// What a receive from `source` accepts; None when `source` is nobody.
 pub fn recv_spec(
+    thread: &ThisThread,
     comm: &CommInfo,
     source: c_int,
     tag: c_int,
@@ -56,7 +58,7 @@ pub fn recv_spec(
         source,
         tag,
         count: count.max(0) as u64,
-        datatype: comms::datatype(datatype).0,
+        datatype: comms::datatype_on(thread, datatype).0,
     })
 }
 
@@ -139,13 +141,15 @@ pub unsafe fn blocking_send(
     let describe = || {
         let info = comms::info(comm);
         let call = CallSpec::new(op, site(at)).on(info.number);
-        Some(match send_spec(&info, dest, tag, count, datatype) {
-            // SAFETY: the program's send buffer.
-            Some(send) => call
-                .sending(send)
-                .showing(unsafe { preview::values(buf, count, datatype) }),
-            None => call,
-        })
+        Some(
+            match this_thread(|thread| send_spec(thread, &info, dest, tag, count, datatype)) {
+                // SAFETY: the program's send buffer.
+                Some(send) => call
+                    .sending(send)
+                    .showing(unsafe { preview::values(buf, count, datatype) }),
+                None => call,
+            },
+        )
     };
     completed(op, describe, start).unwrap_or_else(plain)
 }
@@ -170,14 +174,18 @@ pub unsafe fn blocking_recv(
     let info = comms::info(comm);
     let describe = || {
         let call = CallSpec::new(Op::Recv, site(at)).on(info.number);
-        Some(match recv_spec(&info, source, tag, count, datatype) {
-            Some(recv) => call.receiving(recv),
-            None => call,
-        })
+        Some(
+            match this_thread(|thread| recv_spec(thread, &info, source, tag, count, datatype)) {
+                Some(recv) => call.receiving(recv),
+                None => call,
+            },
+        )
     };
     let mut request = ffi::RSMPI_REQUEST_NULL;
     let mut begun = Some(|| start(&mut request));
-    let (id, code) = crate::begin_around(describe, &mut begun, crate::Then::Posted);
+    let posted = crate::Then::Posted;
+    let (id, code) =
+        this_thread(|thread| crate::begin_around(thread, describe, &mut begun, posted));
     drop(begun);
     let Some(mut code) = code else {
         return plain();
@@ -205,26 +213,28 @@ pub unsafe fn started_send(
     request: *mut ffi::MPI_Request,
     start: impl FnOnce() -> c_int,
 ) -> c_int {
-    let at = caller();
-    let code = start();
-    if !recording() || code != SUCCESS {
-        return code;
-    }
-    let (dest, tag, count, datatype, comm) = peer;
-    let info = comms::info(comm);
-    let describe = || {
-        let call = CallSpec::new(Op::Isend, site(at)).on(info.number);
-        Some(match send_spec(&info, dest, tag, count, datatype) {
-            // SAFETY: the program's send buffer.
-            Some(send) => call
-                .sending(send)
-                .showing(unsafe { preview::values(buf, count, datatype) }),
-            None => call,
-        })
-    };
-    // MPI just wrote the request.
-    begin_then(describe, Then::Opened(Op::Isend, request, None));
-    code
+    this_thread(|thread| {
+        let at = thread.caller.get();
+        let code = start();
+        if thread.on_tutor_thread() || code != SUCCESS {
+            return code;
+        }
+        let (dest, tag, count, datatype, comm) = peer;
+        let info = comms::info(comm);
+        let describe = || {
+            let call = CallSpec::new(Op::Isend, site_on(thread, at)).on(info.number);
+            Some(match send_spec(thread, &info, dest, tag, count, datatype) {
+                // SAFETY: the program's send buffer.
+                Some(send) => call
+                    .sending(send)
+                    .showing(unsafe { preview::values_from(thread, buf, count, datatype) }),
+                None => call,
+            })
+        };
+        // MPI just wrote the request.
+        begin_then(thread, describe, Then::Opened(Op::Isend, request, None));
+        code
+    })
 }
 
 /// `MPI_Irecv` (either count form), done by `start`, which writes the
@@ -234,24 +244,28 @@ pub unsafe fn started_recv(
     request: *mut ffi::MPI_Request,
     start: impl FnOnce() -> c_int,
 ) -> c_int {
-    let at = caller();
-    if !recording() {
-        return start();
-    }
-    let (source, tag, count, datatype, comm) = peer;
-    let info = comms::info(comm);
-    let describe = || {
-        let call = CallSpec::new(Op::Irecv, site(at)).on(info.number);
-        Some(match recv_spec(&info, source, tag, count, datatype) {
-            Some(recv) => call.receiving(recv),
-            None => call,
-        })
-    };
-    // A receive from nobody gets nothing, whatever status MPI gives its
-    // request (MPICH's names rank 0, tag 0).
-    let receive = from_somebody(source).then_some(&info);
-    let then = Then::Opened(Op::Irecv, request, receive);
-    crate::begin_started_then(describe, start, then).1
+    this_thread(|thread| {
+        let at = thread.caller.get();
+        if thread.on_tutor_thread() {
+            return start();
+        }
+        let (source, tag, count, datatype, comm) = peer;
+        let info = comms::info(comm);
+        let describe = || {
+            let call = CallSpec::new(Op::Irecv, site_on(thread, at)).on(info.number);
+            Some(
+                match recv_spec(thread, &info, source, tag, count, datatype) {
+                    Some(recv) => call.receiving(recv),
+                    None => call,
+                },
+            )
+        };
+        // A receive from nobody gets nothing, whatever status MPI gives its
+        // request (MPICH's names rank 0, tag 0).
+        let receive = from_somebody(source).then_some(&info);
+        let then = Then::Opened(Op::Irecv, request, receive);
+        crate::begin_started_then(thread, describe, start, then).1
+    })
 }
 
 /// Defines `$name`, the body of a blocking send hook (`MPI_Send`, its

@@ -7,6 +7,7 @@ use std::os::raw::{c_int, c_long, c_void};
 use mpi::ffi;
 use mpi_tutor::probe::preview::{preview_parts, preview_text, values_on, Byte, Shown};
 use mpi_tutor::probe::preview::{HEAD, TAIL, TEXT_CHARS};
+use mpi_tutor::probe::{this_thread, ThisThread};
 
 use crate::comms;
 
@@ -21,10 +22,24 @@ pub unsafe fn values(
     count: i64,
     datatype: ffi::MPI_Datatype,
 ) -> Option<String> {
+    // SAFETY: as the caller guarantees.
+    this_thread(|thread| unsafe { values_from(thread, buf, count, datatype) })
+}
+
+/// [`values`] for a hook that has its thread's [`ThisThread`] at hand.
+///
+/// # Safety
+/// As [`values`].
+pub unsafe fn values_from(
+    thread: &ThisThread,
+    buf: *const c_void,
+    count: i64,
+    datatype: ffi::MPI_Datatype,
+) -> Option<String> {
     if !values_on() || count <= 0 || !is_buffer(buf) {
         return None;
     }
-    let (name, size) = comms::datatype(datatype);
+    let (name, size) = comms::datatype_on(thread, datatype);
     let n = count as usize;
     // SAFETY: as the caller guarantees, for each type its name says.
     unsafe {

@@ -11,7 +11,7 @@ use std::os::raw::c_int;
 use std::time::{Duration, Instant};
 
 use mpi::ffi;
-use mpi_tutor::probe::{CallSpec, EndSpec};
+use mpi_tutor::probe::{this_thread, CallSpec, EndSpec, Polls, ThisThread};
 use mpi_tutor::trace::{Op, ProbePart};
 
 use crate::comms::CommInfo;
@@ -22,21 +22,7 @@ use crate::{begin_ended_as, begin_posted, caller, comms, fold, recording, site, 
 /// the view's count moves, and rank 0 sees the rank still polling.
 const REPORT_EVERY: Duration = Duration::from_secs(1);
 
-/// This thread's loop of unanswered polls: how many so far, and when one
-/// was last recorded (`None`: no loop going on).
-#[derive(Clone, Copy)]
-struct Run {
-    polls: u64,
-    recorded: Option<Instant>,
-}
-
-const NO_RUN: Run = Run {
-    polls: 0,
-    recorded: None,
-};
-
 thread_local! {
-    static RUN: Cell<Run> = const { Cell::new(NO_RUN) };
     /// This thread called `MPI_Init`: the program's main thread.
     static INIT_THREAD: Cell<bool> = const { Cell::new(false) };
 }
@@ -56,28 +42,35 @@ pub fn mark_init_thread() {
 /// has seen only once is not judged. Its count still comes with the poll
 /// that ends it.
 pub fn poll(found: bool) -> Option<u64> {
-    let run = RUN.get();
-    let polls = run.polls + 1;
-    let again = |at: Instant| !INIT_THREAD.get() || at.elapsed() < REPORT_EVERY;
-    match run.recorded {
-        Some(at) if !found && again(at) => {
-            RUN.set(Run { polls, ..run });
-            None
+    this_thread(|thread| {
+        let run = thread.polls.get();
+        let polls = run.count + 1;
+        let again = |at: Instant| !INIT_THREAD.get() || at.elapsed() < REPORT_EVERY;
+        match run.recorded {
+            Some(at) if !found && again(at) => {
+                thread.polls.set(Polls {
+                    count: polls,
+                    ..run
+                });
+                None
+            }
+            _ => Some(polls),
         }
-        _ => Some(polls),
-    }
+    })
 }
 
 /// Any call but an unanswered poll ends the thread's loop of polls.
-pub fn end_polling() {
-    RUN.set(NO_RUN);
+pub fn end_polling(thread: &ThisThread) {
+    thread.polls.set(Polls::default());
 }
 
 /// The poll just recorded found nothing: the loop goes on, `polls` so far.
 pub fn still_polling(polls: u64) {
-    RUN.set(Run {
-        polls,
-        recorded: Some(Instant::now()),
+    this_thread(|thread| {
+        thread.polls.set(Polls {
+            count: polls,
+            recorded: Some(Instant::now()),
+        })
     });
 }
 
@@ -86,7 +79,7 @@ pub fn still_polling(polls: u64) {
 pub fn looking_for(comm: &CommInfo, source: c_int, tag: c_int) -> Option<ProbePart> {
     // SAFETY: reading MPI's constant for a byte.
     let bytes = unsafe { ffi::RSMPI_UINT8_T };
-    recv_spec(comm, source, tag, 0, bytes).map(|r| ProbePart {
+    this_thread(|thread| recv_spec(thread, comm, source, tag, 0, bytes)).map(|r| ProbePart {
         source: r.source,
         tag: r.tag,
     })
@@ -122,7 +115,7 @@ pub unsafe extern "C" fn probe(
         // SAFETY: reading MPI's constant for a byte.
         let bytes = unsafe { ffi::RSMPI_UINT8_T };
         let receives = fold::probe_starts_receive()
-            .then(|| recv_spec(&info, source, tag, 0, bytes))
+            .then(|| this_thread(|thread| recv_spec(thread, &info, source, tag, 0, bytes)))
             .flatten();
         Some(match receives {
             Some(recv) => call.receiving(recv),

@@ -5,14 +5,16 @@ use std::cell::Cell;
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{Arrival, CallSpec, EndSpec, Recorder};
+use mpi_tutor::probe::{this_thread, Arrival, CallSpec, EndSpec, Recorder, ThisThread};
 use mpi_tutor::trace::Op;
 use rustc_hash::FxHashMap;
 
 use crate::comms::Info;
 use crate::p2p::{arrival, give_status};
 use crate::probe::{poll, still_polling};
-use crate::{begin_ended_as, begin_posted, caller, recording, site, step, SUCCESS};
+use crate::{
+    begin_ended_as, begin_posted, caller, recording, site, site_on, step, step_on, SUCCESS,
+};
 
 /// An open request: the call that started it, and for a receive its
 /// communicator (to name the sender by world rank).
@@ -83,6 +85,7 @@ pub(crate) fn closed_each(
 /// started them go into `ids`, looked up in a C program in the same turn
 /// of the recorder. The call's id, if recorded.
 pub(crate) fn begin_completing(
+    thread: &ThisThread,
     op: Op,
     at: usize,
     requests: &[ffi::MPI_Request],
@@ -92,11 +95,11 @@ pub(crate) fn begin_completing(
         started_by_each(requests, ids);
         return begin_posted(|| Some(CallSpec::new(op, site(at)).completing(ids)));
     }
-    crate::before_call();
+    crate::before_call(thread);
     ids.clear();
-    step(|r| {
+    step_on(thread, |r| {
         table(r).started_by_each(requests, ids);
-        let id = r.begin(CallSpec::new(op, site(at)).completing(ids));
+        let id = r.begin(CallSpec::new(op, site_on(thread, at)).completing(ids));
         r.posted(id);
         id
     })
@@ -105,8 +108,8 @@ pub(crate) fn begin_completing(
 /// [`closed_each`], then the end of call `id` of `op` (if recorded) with
 /// what arrived: in a C program both in one turn of the recorder.
 fn closed_and_ended(
-    id: Option<u64>,
-    op: Op,
+    thread: &ThisThread,
+    (id, op): (Option<u64>, Op),
     requests: &[ffi::MPI_Request],
     statuses: &[ffi::MPI_Status],
     arrived: &mut Vec<Arrival>,
@@ -114,7 +117,7 @@ fn closed_and_ended(
     match id {
         Some(id) if !mpi_tutor::watch::python::is_python() => {
             arrived.clear();
-            step(|r| {
+            step_on(thread, |r| {
                 table(r).close_each(requests, statuses, arrived);
                 r.end(id, op, arrived, None);
             });
@@ -272,23 +275,26 @@ pub unsafe extern "C" fn waitall(
     requests: *mut ffi::MPI_Request,
     statuses: *mut ffi::MPI_Status,
 ) -> c_int {
-    let at = caller();
-    if !recording() || count <= 0 {
-        // SAFETY: the program's arguments, passed on as given.
-        return unsafe { ffi::PMPI_Waitall(count, requests, statuses) };
-    }
-    // SAFETY: the program passes `count` requests.
-    unsafe {
-        with_scratch(count, requests, |s| {
-            let id = begin_completing(Op::Waitall, at, &s.handles, &mut s.ids);
-            // SAFETY: `count` requests and as many statuses.
-            let code = wait_all_politely(count, requests, s.statuses.as_mut_ptr());
-            closed_and_ended(id, Op::Waitall, &s.handles, &s.statuses, &mut s.arrived);
-            // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
-            give_statuses(statuses, &s.statuses);
-            code
-        })
-    }
+    this_thread(|thread| {
+        let at = thread.caller.get();
+        if thread.on_tutor_thread() || count <= 0 {
+            // SAFETY: the program's arguments, passed on as given.
+            return unsafe { ffi::PMPI_Waitall(count, requests, statuses) };
+        }
+        // SAFETY: the program passes `count` requests.
+        unsafe {
+            with_scratch(count, requests, |s| {
+                let id = begin_completing(thread, Op::Waitall, at, &s.handles, &mut s.ids);
+                // SAFETY: `count` requests and as many statuses.
+                let code = wait_all_politely(count, requests, s.statuses.as_mut_ptr());
+                let ended = (id, Op::Waitall);
+                closed_and_ended(thread, ended, &s.handles, &s.statuses, &mut s.arrived);
+                // SAFETY: the program's statuses: MPI_STATUSES_IGNORE or `count` of them.
+                give_statuses(statuses, &s.statuses);
+                code
+            })
+        }
+    })
 }
 
 /// `MPI_Waitall`, telling the recorder first if it has to wait for long.

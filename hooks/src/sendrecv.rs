@@ -4,7 +4,7 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::CallSpec;
+use mpi_tutor::probe::{this_thread, CallSpec};
 use mpi_tutor::trace::Op;
 
 use crate::comms::{self, CommInfo};
@@ -17,8 +17,10 @@ pub fn sendrecv_spec(at: usize, info: &CommInfo, sends: Peer, receives: Peer) ->
     let (dest, sendtag, sendcount, sendtype, _) = sends;
     let (source, recvtag, recvcount, recvtype, _) = receives;
     let mut call = CallSpec::new(Op::Sendrecv, site(at)).on(info.number);
-    call.send = send_spec(info, dest, sendtag, sendcount, sendtype);
-    call.recv = recv_spec(info, source, recvtag, recvcount, recvtype);
+    this_thread(|thread| {
+        call.send = send_spec(thread, info, dest, sendtag, sendcount, sendtype);
+        call.recv = recv_spec(thread, info, source, recvtag, recvcount, recvtype);
+    });
     call
 }
 

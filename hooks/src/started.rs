@@ -6,10 +6,10 @@
 use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
+use mpi_tutor::probe::this_thread;
 use mpi_tutor::trace::Op;
 
 use crate::collective::{collective_spec, Moves};
-use crate::recording;
 
 /// Collective `op` on `comm`, called from `at`, started by `start`, which
 /// writes the program's `request`.
@@ -24,11 +24,14 @@ pub unsafe fn started(
     request: *mut ffi::MPI_Request,
     start: impl FnOnce() -> c_int,
 ) -> c_int {
-    if !recording() {
-        return start();
-    }
-    let describe = || collective_spec(op, at, comm, moves);
-    crate::begin_started_then(describe, start, crate::Then::Opened(op, request, None)).1
+    this_thread(|thread| {
+        if thread.on_tutor_thread() {
+            return start();
+        }
+        let describe = || collective_spec(op, at, comm, moves);
+        let then = crate::Then::Opened(op, request, None);
+        crate::begin_started_then(thread, describe, start, then).1
+    })
 }
 
 /// What a collective moves, for `Moves`' callers: `count` values of

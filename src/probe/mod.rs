@@ -43,8 +43,9 @@ pub use outbox::{outbox, Inbox, Outbox, Taken};
 pub use pace::{Control, Gate, NoGate};
 pub use priority::{give_way_to_lessons, let_lessons_in};
 pub use recorder::{
-    as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, Arrival, CallSpec,
-    CollectiveSpec, EndSpec, FailureReporter, Recorder, RecvSpec, SendSpec, SharedRecorder,
+    as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, this_thread, Arrival, CallSpec,
+    CollectiveSpec, EndSpec, FailureReporter, Polls, Recorder, RecvSpec, SendSpec, SharedRecorder,
+    ThisThread,
 };
 pub use request::{Completed, Request};
 pub use runtime::{finalized, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError};

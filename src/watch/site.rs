@@ -8,7 +8,8 @@ use std::ffi::CStr;
 
 use rustc_hash::FxHashMap;
 
-use crate::trace::Site;
+use crate::probe::ThisThread;
+use crate::trace::{Site, Text};
 
 /// One object's debug information, loaded once (None: it has none).
 type Objects = HashMap<String, Option<addr2line::Loader>>;
@@ -38,10 +39,38 @@ pub fn site_of(return_address: usize) -> Site {
     if let Some(site) = super::python::current_site() {
         return site;
     }
+    program_site(return_address, |_| {})
+}
+
+/// [`site_of`] for a hook that has its thread's [`ThisThread`] at hand,
+/// which keeps the places of the program's own calls found lately.
+pub fn site_on(thread: &ThisThread, return_address: usize) -> Site {
+    if let Some(site) = super::python::current_site() {
+        return site;
+    }
+    let key = return_address as u64;
+    if let Some((file, line)) = thread.sites.get(key) {
+        return Site {
+            file: Text::Borrowed(file),
+            line,
+        };
+    }
+    program_site(return_address, |site| {
+        if let Text::Borrowed(file) = site.file {
+            thread.sites.put(key, (file, site.line));
+        }
+    })
+}
+
+/// The site of a C, C++ or Fortran program's call that returns to
+/// `return_address`; `found` sees it if the program made the call itself
+/// (not through a binding).
+fn program_site(return_address: usize, found: impl FnOnce(&Site)) -> Site {
     SITES.with(|sites| {
         let mut sites = sites.borrow_mut();
         let (known, objects) = &mut *sites;
         if let Known::At(site) = known_as(return_address, known, objects) {
+            found(&site);
             return site;
         }
         let program = super::frames::first_outside(return_address, |address| {

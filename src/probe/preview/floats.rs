@@ -149,9 +149,10 @@ fn surely_long(magnitude: f64, power: i32, sign: usize, powers: &Powers) -> bool
     let Some(scale) = powers.ten_to(allowed as i32 - 1 - power) else {
         return false;
     };
-    // Below 10^10: the nearest whole number without a call to `round`.
+    // Below 10^10: the nearest whole number without a call to `round`
+    // (through i64, whose conversions are single instructions).
     let scaled = magnitude * scale;
-    let nearest = (scaled + 0.5) as u64 as f64;
+    let nearest = (scaled + 0.5) as i64 as f64;
     (scaled - nearest).abs() > 1e-4
 }
 
@@ -164,12 +165,13 @@ fn five_digits(magnitude: f64, power: i32, powers: &Powers) -> Option<u64> {
     if !(1e4 + 1e-6..1e5 - 1e-6).contains(&scaled) {
         return None;
     }
-    let whole = scaled as u64;
+    // Through i64, as in `surely_long`: the same for these magnitudes.
+    let whole = scaled as i64;
     let above = scaled - whole as f64;
     if (above - 0.5).abs() < 1e-6 {
         return None;
     }
-    Some(whole + u64::from(above > 0.5))
+    Some(whole.unsigned_abs() + u64::from(above > 0.5))
 }
 
 /// The power of ten of `magnitude` (`floor(log10)`), from its power of
@@ -255,7 +257,11 @@ impl Text {
 
     /// Appends the text to `out`; true.
     fn write_to(&self, out: &mut String) -> bool {
-        out.push_str(std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default());
+        let ascii = &self.bytes[..self.len];
+        debug_assert!(ascii.is_ascii());
+        // SAFETY: a `Text` holds only ASCII (digits, '-', '.', 'e'), which
+        // is UTF-8: no need to check it again for every double.
+        out.push_str(unsafe { std::str::from_utf8_unchecked(ascii) });
         true
     }
 }
@@ -269,6 +275,29 @@ mod tests {
         let fixed = format!("{x:.6}");
         let trimmed = fixed.trim_end_matches('0');
         trimmed.strip_suffix('.').unwrap_or(trimmed).to_string()
+    }
+
+    #[test]
+    fn numbers_are_written_as_the_formatter_writes_them_zeros_first() {
+        let mut values = vec![0, 1, 9, 10, 99, 100, 101, 999, u64::MAX];
+        let mut n = 7u64;
+        while n < u64::MAX / 11 {
+            values.extend([n - 1, n, n + 1]);
+            n = n * 11 + 3;
+        }
+        for n in values {
+            for width in [1, 2, 4, 6, 9] {
+                let mut text = Text::new(false);
+                text.number(n, width);
+                let mut out = String::new();
+                text.write_to(&mut out);
+                assert_eq!(
+                    out,
+                    format!("{n:0width$}", width = width as usize),
+                    "{n} {width}"
+                );
+            }
+        }
     }
 
     #[test]

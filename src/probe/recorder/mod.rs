@@ -76,6 +76,7 @@ mod failure;
 mod pace;
 mod ready;
 mod shared;
+mod slots;
 mod spec;
 mod stopwatch;
 
@@ -87,7 +88,11 @@ use std::time::Duration;
 use self::stopwatch::Stopwatch;
 pub use failure::FailureReporter;
 pub use ready::Ready;
-pub use shared::{as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, SharedRecorder};
+pub use shared::{
+    as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, this_thread, Polls,
+    SharedRecorder, ThisThread,
+};
+pub use slots::Slots;
 pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
 
 use self::pace::Pace;

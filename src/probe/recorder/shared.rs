@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::sync::Mutex;
 
-use super::Recorder;
+use super::{Recorder, Slots};
 
 /// A recorder behind a lock, shared by threads; empty until one is
 /// installed. Each step a caller takes ([`SharedRecorder::with`]) holds
@@ -19,25 +19,74 @@ pub struct SharedRecorder {
     slot: Mutex<Option<Recorder>>,
 }
 
-thread_local! {
+/// What this thread keeps for the recorder and the interposer's hooks, in
+/// one thread-local: in the interposer (a shared library) each look-up of
+/// a thread-local is a call into the dynamic linker, so a hook fetches
+/// this once ([`this_thread`]) and passes it down. Plain data, nothing to
+/// drop: usable until the thread's very end.
+pub struct ThisThread {
     /// Whether this thread is inside a step of a shared recorder, or is one
     /// of the tutor's own threads: an MPI call made then (the gate's, the
     /// reporter's) is the tutor's, not the program's, and a hook that sees
     /// one must not record it.
-    static INSIDE: Cell<bool> = const { Cell::new(false) };
+    inside: Cell<bool>,
+    /// The return address of the latest hooked call on this thread.
+    pub caller: Cell<usize>,
+    /// This thread's run of unanswered polls, as the hooks count it.
+    pub polls: Cell<Polls>,
+    /// The program's places (file, line) by the return addresses of its
+    /// calls on this thread, as `watch::site` found them: a few, enough
+    /// for a loop's calls.
+    pub sites: Slots<(&'static str, u32), 16>,
+    /// The named datatypes' names and sizes by handle, as the hooks found
+    /// them on this thread.
+    pub types: Slots<(&'static str, u64), 8>,
+}
+
+/// A run of unanswered polls (`MPI_Iprobe`, `MPI_Test`...): how many so
+/// far, and when one was last recorded (`None`: no run going on).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Polls {
+    pub count: u64,
+    pub recorded: Option<std::time::Instant>,
+}
+
+thread_local! {
+    static THIS_THREAD: ThisThread = const {
+        ThisThread {
+            inside: Cell::new(false),
+            caller: Cell::new(0),
+            polls: Cell::new(Polls { count: 0, recorded: None }),
+            sites: Slots::new(),
+            types: Slots::new(),
+        }
+    };
+}
+
+/// Runs `work` with what this thread keeps: one look-up for a caller that
+/// needs it several times.
+pub fn this_thread<R>(work: impl FnOnce(&ThisThread) -> R) -> R {
+    THIS_THREAD.with(work)
+}
+
+impl ThisThread {
+    /// [`on_tutor_thread`], for this thread.
+    pub fn on_tutor_thread(&self) -> bool {
+        self.inside.get()
+    }
 }
 
 /// Marks the calling thread as the tutor's own (the reporter, rank 0's
 /// collector): the MPI calls it makes are never the program's, so a shared
 /// recorder's steps on it record nothing, for good.
 pub fn mark_tutor_thread() {
-    INSIDE.set(true);
+    this_thread(|thread| thread.inside.set(true));
 }
 
 /// Whether this thread's MPI calls are the tutor's now (a tutor thread, or
 /// inside a step): a hook passes them straight to MPI.
 pub fn on_tutor_thread() -> bool {
-    INSIDE.get()
+    this_thread(ThisThread::on_tutor_thread)
 }
 
 /// Runs `work` as the tutor's on this thread (a program's thread that
@@ -45,9 +94,9 @@ pub fn on_tutor_thread() -> bool {
 /// MPI calls it makes are not recorded. The thread is the program's again
 /// afterwards.
 pub fn as_tutor<R>(work: impl FnOnce() -> R) -> R {
-    let before = INSIDE.replace(true);
+    let before = this_thread(|thread| thread.inside.replace(true));
     let result = work();
-    INSIDE.set(before);
+    this_thread(|thread| thread.inside.set(before));
     result
 }
 
@@ -87,13 +136,21 @@ impl SharedRecorder {
     /// Never panics on a lock a panicking thread left behind, so it may be
     /// called from `extern "C"` functions.
     pub fn with<R>(&self, step: impl FnOnce(&mut Recorder) -> R) -> Option<R> {
-        INSIDE.with(|inside| {
-            if inside.replace(true) {
-                return None;
-            }
-            let _inside = Inside(inside);
-            self.lock().as_mut().map(step)
-        })
+        this_thread(|thread| self.with_on(thread, step))
+    }
+
+    /// [`SharedRecorder::with`] for a caller that has this thread's
+    /// [`ThisThread`] at hand already.
+    pub fn with_on<R>(
+        &self,
+        thread: &ThisThread,
+        step: impl FnOnce(&mut Recorder) -> R,
+    ) -> Option<R> {
+        if thread.inside.replace(true) {
+            return None;
+        }
+        let _inside = Inside(&thread.inside);
+        self.lock().as_mut().map(step)
     }
 
     /// Finishes the recorder (see [`Recorder::finish`]); false if there was
