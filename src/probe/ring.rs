@@ -182,12 +182,7 @@ impl Writer {
                 );
             }
         }
-        self.offset += bytes.len();
-        if self.offset >= r.len() {
-            self.offset -= r.len();
-        }
-        self.head += bytes.len();
-        r.head.store(self.head, Ordering::Release);
+        self.advance(bytes.len());
         true
     }
 
@@ -208,8 +203,14 @@ impl Writer {
 
     /// Publishes the first `n` bytes of [`Writer::room`] as written.
     pub fn commit(&mut self, n: usize) {
+        debug_assert!(n <= self.ring.len() - self.offset, "commit beyond the room");
+        self.advance(n);
+    }
+
+    /// Publishes the next `n` bytes, written from where the last push
+    /// ended (wrapping at the buffer's end), to the reader.
+    fn advance(&mut self, n: usize) {
         let r = &*self.ring;
-        debug_assert!(n <= r.len() - self.offset, "commit beyond the room");
         self.offset += n;
         if self.offset >= r.len() {
             self.offset -= r.len();
