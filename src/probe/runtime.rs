@@ -121,15 +121,15 @@ impl Job {
     /// The tutor's communicators, completed here if no one has taken
     /// their start to complete it elsewhere, else once that is done.
     fn comms(&self) -> &Comms {
-        let starting = self
-            .starting
+        complete(self.take_start(), &self.comms)
+    }
+
+    /// The start still to complete, unless a caller has taken it already.
+    fn take_start(&self) -> Option<Starting> {
+        self.starting
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .take();
-        match starting {
-            Some(starting) => self.comms.get_or_init(|| starting.complete()),
-            None => self.comms.wait(),
-        }
+            .take()
     }
 
     pub fn rank(&self) -> u32 {
@@ -153,7 +153,7 @@ impl Job {
 
     /// Rank 0 passes its decision, the others `None`; all get rank 0's.
     pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
-        share_config(&self.comms().control, mine)
+        share_config(&self.comms().tutor, mine)
     }
 
     /// This rank's recorder: its events go to rank 0 through a reporter
@@ -164,9 +164,9 @@ impl Job {
     pub fn recorder(&self, config: JobConfig) -> Recorder {
         let now = unix_now();
         let comms = self.comms();
-        let outbox = reporter::start(comms.events.clone(), self.size());
+        let outbox = reporter::start(comms.tutor.clone(), self.size());
         let recorder = Recorder::new(self.rank, now - config.started_unix, outbox)
-            .paced_by(ControlGate(comms.control.clone()), config.gated);
+            .paced_by(ControlGate(comms.tutor.clone()), config.gated);
         super::fatal::set_reporter(recorder.failure_reporter());
         recorder
     }
@@ -181,26 +181,19 @@ impl Job {
     where
         F: FnOnce(&Comms, JobConfig) + Send + 'static,
     {
-        let starting = self
-            .starting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take();
+        let starting = self.take_start();
         let comms = self.comms.clone();
         let ready = Arc::new(Ready::new());
         let made_unix = unix_now();
         let start = {
             let ready = ready.clone();
             move || {
-                let comms = match starting {
-                    Some(starting) => comms.get_or_init(|| starting.complete()),
-                    None => comms.wait(),
-                };
-                let config = share_config(&comms.control, mine);
+                let comms = complete(starting, &comms);
+                let config = share_config(&comms.tutor, mine);
                 then(comms, config);
-                let gate = Box::new(ControlGate(comms.control.clone()));
+                let gate = Box::new(ControlGate(comms.tutor.clone()));
                 ready.set(made_unix - config.started_unix, gate, config.gated);
-                comms.events.clone()
+                comms.tutor.clone()
             }
         };
         let outbox = reporter::start_after(self.size, start);
@@ -234,7 +227,7 @@ impl Job {
     pub fn finish_recording(&self, recorder: Recorder) {
         super::fatal::clear_reporter();
         recorder.finish();
-        wait_for_exit(&self.comms().control);
+        wait_for_exit(&self.comms().tutor);
     }
 
     /// Ends every rank of the job now, with `code` as mpiexec's exit code.
@@ -268,12 +261,11 @@ static FINALIZED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool:
 /// How long MPI_Finalize may take once the run is over.
 const FINALIZE_BOUND: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The tutor's own communicator, as the events' and the control's (one
-/// communicator, their tags apart: see `Starting`), and where each rank
+/// The tutor's own communicator, for the events and rank 0's control
+/// messages alike (their tags apart: see `Starting`), and where each rank
 /// runs.
 pub struct Comms {
-    events: Arc<SharedComm>,
-    control: Arc<SharedComm>,
+    tutor: Arc<SharedComm>,
     /// Each rank's host, on rank 0 (empty on the others).
     hosts: Vec<String>,
 }
@@ -292,13 +284,7 @@ impl Comms {
         sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
-        spawn_collector(
-            self.events.clone(),
-            self.control.clone(),
-            size,
-            sink,
-            commands,
-        )
+        spawn_collector(self.tutor.clone(), self.tutor.clone(), size, sink, commands)
     }
 }
 
@@ -333,12 +319,19 @@ impl Starting {
     /// communicators.
     fn complete(self) -> Comms {
         let hosts = super::placement::gather_hosts(&self.tutor);
-        let tutor = Arc::new(SharedComm(self.tutor));
         Comms {
-            events: tutor.clone(),
-            control: tutor,
+            tutor: Arc::new(SharedComm(self.tutor)),
             hosts,
         }
+    }
+}
+
+/// The tutor's communicators: completed here from `start` if it was taken
+/// by this caller, else waited for (another caller completes them).
+fn complete(start: Option<Starting>, comms: &Latch<Comms>) -> &Comms {
+    match start {
+        Some(start) => comms.get_or_init(|| start.complete()),
+        None => comms.wait(),
     }
 }
 
