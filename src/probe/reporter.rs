@@ -36,17 +36,7 @@ const KEEP_CAPACITY: usize = 4 << 20;
 /// a thread of its own until the outbox is closed.
 pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
     let resident = RESIDENT_RINGS_BYTES / ranks.max(1) as usize;
-    let (mut outbox, mut inbox) = outbox(RING_BYTES, resident);
-    let thread = std::thread::Builder::new()
-        .name("mpi-tutor-reporter".into())
-        .spawn(move || {
-            super::recorder::mark_tutor_thread();
-            super::priority::give_way_to_lessons();
-            forward(&mut inbox, &events)
-        })
-        .expect("cannot start the reporter thread");
-    outbox.drained_by(thread);
-    outbox
+    drained_by_a_reporter(outbox(RING_BYTES, resident), move |_| events)
 }
 
 /// The outbox of one of `ranks` ranks whose job has not started yet: a
@@ -65,33 +55,43 @@ pub fn start_after<S>(ranks: u32, start: S) -> Outbox
 where
     S: FnOnce() -> Arc<SharedComm> + Send + 'static,
 {
-    let (mut outbox, mut inbox) = outbox(RING_BYTES, 0);
     let resident = RESIDENT_RINGS_BYTES / ranks.max(1) as usize;
+    drained_by_a_reporter(outbox(RING_BYTES, 0), move |inbox| {
+        match inbox.populator(resident) {
+            Some(populator) => {
+                let _ = std::thread::Builder::new()
+                    .name("mpi-tutor-ring".into())
+                    .spawn(move || {
+                        // Only on a core no one else wants: a program
+                        // that reports little never misses the pages,
+                        // and one that reports much maps the ones it
+                        // reaches first itself.
+                        super::priority::give_way_to_lessons();
+                        populator.run()
+                    });
+            }
+            // SAFETY: the recorder reports nothing before `start` has
+            // made it ready, and the failure reporter uses the side
+            // queue, not the ring.
+            None => unsafe { inbox.make_resident(resident) },
+        }
+        start()
+    })
+}
+
+/// Starts the reporter thread of `(outbox, inbox)`: it runs `first` (at
+/// the program's priority: every rank, and the program's first call, may
+/// be waiting for a start in it), which gives it the events communicator,
+/// then gives way to the ranks and forwards until the outbox is closed.
+fn drained_by_a_reporter<F>((mut outbox, mut inbox): (Outbox, Inbox), first: F) -> Outbox
+where
+    F: FnOnce(&mut Inbox) -> Arc<SharedComm> + Send + 'static,
+{
     let thread = std::thread::Builder::new()
         .name("mpi-tutor-reporter".into())
         .spawn(move || {
             super::recorder::mark_tutor_thread();
-            match inbox.populator(resident) {
-                Some(populator) => {
-                    let _ = std::thread::Builder::new()
-                        .name("mpi-tutor-ring".into())
-                        .spawn(move || {
-                            // Only on a core no one else wants: a program
-                            // that reports little never misses the pages,
-                            // and one that reports much maps the ones it
-                            // reaches first itself.
-                            super::priority::give_way_to_lessons();
-                            populator.run()
-                        });
-                }
-                // SAFETY: the recorder reports nothing before `start` has
-                // made it ready, and the failure reporter uses the side
-                // queue, not the ring.
-                None => unsafe { inbox.make_resident(resident) },
-            }
-            // The start runs at the program's priority: every rank, and
-            // the program's first call, may be waiting for it.
-            let events = start();
+            let events = first(&mut inbox);
             super::priority::give_way_to_lessons();
             forward(&mut inbox, &events)
         })
