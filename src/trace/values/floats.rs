@@ -9,7 +9,7 @@
 use std::fmt::Write;
 use std::sync::OnceLock;
 
-use super::FLOAT_CHARS;
+use super::shown::FLOAT_CHARS;
 
 /// The double's 53-bit significand and its power of two:
 /// `|x| = significand * 2^exponent`. Normal doubles only.
