@@ -116,7 +116,7 @@ const ROUNDED_FIXED: std::ops::Range<f64> = 1e-3..1e6;
 /// Debug's shortest form, just written from `start` of `out`, keeps the
 /// `.0` of whole numbers (`1.0`, not `1`); a long one is written again,
 /// rounded to 6 decimals, or 4 digits and an exponent. Written in place,
-/// with no text of its own: a watched program's every send shows some.
+/// with no text of its own: rank 0's log shows some for every send.
 fn round_if_long(x: f64, start: usize, out: &mut String) {
     if out.len() - start <= FLOAT_CHARS || !x.is_finite() {
         return;
