@@ -105,15 +105,15 @@ impl Kind {
 pub struct Raw {
     kind: Kind,
     held: u8,
-    /// Values in the buffer (characters, for text): at least one.
+    /// Values in the buffer (characters, for text).
     total: u64,
     /// Zeros past `held`, so equal previews are equal bytes.
     bytes: [u8; HELD_BYTES],
 }
 
 impl Raw {
-    /// The preview of `total` (at least one) values of `T`, `get(i)`
-    /// giving the `i`-th: only those shown are read.
+    /// The preview of `total` values of `T`, `get(i)` giving the `i`-th:
+    /// only those shown are read.
     #[inline]
     pub fn of_values<T: Shown>(total: usize, get: impl Fn(usize) -> T) -> Raw {
         let mut raw = Raw::empty(T::KIND, total);
@@ -128,10 +128,10 @@ impl Raw {
     }
 
     /// The preview of a buffer of `total` characters from its first bytes
-    /// (at most [`TEXT_CHARS`]).
+    /// (at most [`TEXT_CHARS`], and no more than `total`, are kept).
     #[inline]
     pub fn of_chars(first: &[u8], total: usize) -> Raw {
-        let first = &first[..first.len().min(TEXT_CHARS)];
+        let first = &first[..first.len().min(TEXT_CHARS).min(total)];
         let mut raw = Raw::empty(Kind::Chars, total);
         raw.bytes[..first.len()].copy_from_slice(first);
         raw.held = first.len() as u8;
@@ -149,11 +149,18 @@ impl Raw {
     }
 
     /// A preview read back from its parts (the wire's), or None when they
-    /// do not make one: an unknown kind, no values, or other bytes than a
-    /// preview of `total` values of that kind holds.
+    /// do not make one: an unknown kind, or other bytes than a preview of
+    /// `total` values of that kind holds (a text may hold fewer). Whatever
+    /// [`Raw::of_values`] and [`Raw::of_chars`] make reads back, so no
+    /// rank's batch is refused.
     pub fn from_parts(kind: u8, total: u64, held: &[u8]) -> Option<Raw> {
         let kind = Kind::from_number(kind)?;
-        if total == 0 || held.len() != kind.held_for(total) {
+        let most = kind.held_for(total);
+        let fits = match kind {
+            Kind::Chars => held.len() <= most,
+            _ => held.len() == most,
+        };
+        if !fits {
             return None;
         }
         let mut raw = Raw::empty(kind, 0);

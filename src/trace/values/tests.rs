@@ -5,17 +5,36 @@ fn the_wire_parts_must_make_a_preview() {
     let raw = Raw::of_values(100, |i| i as f64);
     let rebuilt = Raw::from_parts(raw.kind() as u8, raw.total(), raw.held());
     assert_eq!(rebuilt, Some(raw));
-    // An unknown kind, no values, too few or too many bytes for the count.
+    // An unknown kind, too few or too many bytes for the count.
     assert_eq!(Raw::from_parts(11, 100, raw.held()), None);
-    assert_eq!(Raw::from_parts(Kind::F64 as u8, 0, &[]), None);
+    assert_eq!(Raw::from_parts(Kind::F64 as u8, 0, &raw.held()[..8]), None);
     assert_eq!(Raw::from_parts(Kind::F64 as u8, 3, raw.held()), None);
     assert_eq!(
         Raw::from_parts(Kind::F64 as u8, 100, &raw.held()[..24]),
         None
     );
     assert_eq!(Raw::from_parts(Kind::Chars as u8, 30, &[b'a'; 30]), None);
+    assert_eq!(Raw::from_parts(Kind::Chars as u8, 2, b"abc"), None);
     let text = Raw::from_parts(Kind::Chars as u8, 30, &[b'a'; TEXT_CHARS]).unwrap();
     assert_eq!(text.text(), format!("\"{}\"…", "a".repeat(TEXT_CHARS)));
+}
+
+/// Whatever a rank can take reads back: a batch with a preview rank 0
+/// refuses would be lost whole.
+#[test]
+fn every_preview_a_rank_takes_reads_back() {
+    let chars = b"hello, world, and a longer text than is kept";
+    for total in 0..40 {
+        let values = Raw::of_values(total, |i| i as f64);
+        let text = Raw::of_chars(&chars[..total.min(chars.len())], total);
+        let short = Raw::of_chars(b"hi", total);
+        for raw in [values, text, short] {
+            let back = Raw::from_parts(raw.kind() as u8, raw.total(), raw.held());
+            assert_eq!(back, Some(raw), "{total}");
+        }
+    }
+    assert_eq!(Raw::of_values(0, |i| i as i32).text(), "[]");
+    assert_eq!(Raw::of_chars(b"", 0).text(), "\"\"");
 }
 
 #[test]
