@@ -48,7 +48,9 @@ fn fence_windows(trace: &Trace, r: u32) -> Vec<String> {
     (trace.events.iter())
         .filter(|e| e.rank == r)
         .filter_map(|e| match &e.event {
-            EventKind::End(end) if end.op == Op::Fence => end.values.clone(),
+            EventKind::End(end) if end.op == Op::Fence => {
+                end.values.as_ref().map(ToString::to_string)
+            }
             _ => None,
         })
         .collect()
@@ -76,7 +78,7 @@ fn one_sided_puts_land_in_rank_0s_window_without_rank_0_calling() {
             .expect("a put says what it moves");
         assert_eq!((put.target, put.disp, put.count), (0, 2 * r as u64, 2));
         let first = (10 * r + 1) as f64;
-        let values = put.values.expect("a put shows its values");
+        let values = put.values.expect("a put shows its values").to_string();
         assert!(values.starts_with(&format!("[{first:?}")), "{values}");
     }
     // Rank 0's window: empty after the first fence, everyone's values

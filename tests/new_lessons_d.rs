@@ -21,7 +21,7 @@ fn got(trace: &Trace, r: u32, op: Op) -> Vec<String> {
     (trace.events.iter())
         .filter(|e| e.rank == r)
         .filter_map(|e| match &e.event {
-            EventKind::End(end) if end.op == op => end.values.clone(),
+            EventKind::End(end) if end.op == op => end.values.as_ref().map(ToString::to_string),
             _ => None,
         })
         .collect()

@@ -2,12 +2,14 @@
 //! contract: it never panics; it returns the batch's events or an error;
 //! and the events it returns (a call's begin and end written as one
 //! record read back as the two events they stand for), each written on
-//! its own, read back to the same bytes.
+//! its own, read back to the same bytes; and the values previews it
+//! returns, raw as a rank takes them, are written as text without a
+//! panic, as rank 0's log writes them.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
-use mpi_tutor::trace::wire;
+use mpi_tutor::trace::{display, wire};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(events) = wire::decode(data) else {
@@ -16,6 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let mut again = Vec::new();
     for e in &events {
         wire::encode(e, &mut again);
+        let _ = display::log_line_with(e, true);
     }
     // Compared as bytes: a stamp may be NaN, which equals nothing.
     let decoded = wire::decode(&again).expect("what the writer wrote reads back");

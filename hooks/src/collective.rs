@@ -5,7 +5,7 @@ use std::os::raw::{c_int, c_void};
 
 use mpi::ffi;
 use mpi_tutor::probe::{CallSpec, CollectiveSpec};
-use mpi_tutor::trace::{Op, Text};
+use mpi_tutor::trace::{Op, Text, Values};
 
 use crate::{caller, comms, completed, preview, recording, site};
 
@@ -34,7 +34,7 @@ unsafe fn put_values(
     comm: ffi::MPI_Comm,
     info: &comms::CommInfo,
     moves: &Moves,
-) -> Option<String> {
+) -> Option<Values> {
     let (count, only_root) = match op {
         Op::Bcast => (moves.count, true),
         Op::Scatter => (moves.count * info.world_ranks.len() as i64, true),

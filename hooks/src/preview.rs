@@ -1,12 +1,13 @@
 //! A preview of the values a program sends: the first few and the last
 //! elements of its buffer, read for the basic datatypes only (contiguous,
-//! named, of the size the name says); nothing for derived types.
+//! named, of the size the name says); nothing for derived types. Taken
+//! raw: rank 0 writes their text, off the program's thread.
 
 use std::os::raw::{c_int, c_long, c_void};
 
 use mpi::ffi;
-use mpi_tutor::probe::preview::{preview_parts, preview_text, values_on, Byte, Shown};
-use mpi_tutor::probe::preview::{HEAD, TAIL, TEXT_CHARS};
+use mpi_tutor::probe::preview::TEXT_CHARS;
+use mpi_tutor::probe::preview::{preview_chars, preview_read, values_on, Byte, Shown, Values};
 use mpi_tutor::probe::{this_thread, ThisThread};
 
 use crate::comms;
@@ -21,7 +22,7 @@ pub unsafe fn values(
     buf: *const c_void,
     count: i64,
     datatype: ffi::MPI_Datatype,
-) -> Option<String> {
+) -> Option<Values> {
     // SAFETY: as the caller guarantees.
     this_thread(|thread| unsafe { values_from(thread, buf, count, datatype) })
 }
@@ -35,7 +36,7 @@ pub unsafe fn values_from(
     buf: *const c_void,
     count: i64,
     datatype: ffi::MPI_Datatype,
-) -> Option<String> {
+) -> Option<Values> {
     if !values_on() || count <= 0 || !is_buffer(buf) {
         return None;
     }
@@ -87,36 +88,24 @@ fn is_buffer(buf: *const c_void) -> bool {
     at >= 4096 && at != usize::MAX
 }
 
-/// The first [`HEAD`] and last [`TAIL`] of `n` values of `T` at `buf`.
+/// The preview of `n` values of `T` at `buf`: the first and the last.
 ///
 /// # Safety
 /// `buf` holds `n` values of `T`.
-unsafe fn read<T: Shown>(buf: *const c_void, n: usize) -> Option<String> {
+unsafe fn read<T: Shown>(buf: *const c_void, n: usize) -> Option<Values> {
     let at = buf.cast::<T>();
-    // SAFETY: every index read is below `n`, and `n` is at least 1.
-    let get = |i: usize| unsafe { at.add(i).read_unaligned() };
-    // On the stack: a send's preview makes no copy of its values.
-    let mut shown = [get(0); HEAD + TAIL];
-    let head = n.min(HEAD + TAIL);
-    let tail = if n > HEAD + TAIL { TAIL } else { 0 };
-    let head = head - tail;
-    for (i, slot) in shown.iter_mut().enumerate().take(head).skip(1) {
-        *slot = get(i);
-    }
-    for (i, slot) in shown[head..head + tail].iter_mut().enumerate() {
-        *slot = get(n - tail + i);
-    }
-    Some(preview_parts(&shown[..head], &shown[head..head + tail], n))
+    // SAFETY: the preview reads indices below `n` only.
+    Some(preview_read(n, |i| unsafe { at.add(i).read_unaligned() }))
 }
 
 /// Characters as text: `"hello"`.
 ///
 /// # Safety
 /// `buf` holds `n` bytes.
-unsafe fn text(buf: *const c_void, n: usize) -> String {
+unsafe fn text(buf: *const c_void, n: usize) -> Values {
     // SAFETY: at most `n` bytes are read.
     let bytes = unsafe { std::slice::from_raw_parts(buf.cast::<u8>(), n.min(TEXT_CHARS)) };
-    preview_text(bytes, n)
+    preview_chars(bytes, n)
 }
 
 /// Whether this process is rank `root` of `comm`.

@@ -11,7 +11,7 @@
 use std::collections::{BTreeMap, VecDeque};
 
 use super::messages::{Carrier, Message, MsgState};
-use crate::trace::{Call, CallEnd, MsgId, Op, Rank, Site};
+use crate::trace::{Call, CallEnd, MsgId, Op, Rank, Site, Values};
 
 /// How many delivered flows are kept for the view.
 pub const FLOWS_KEPT: usize = 256;
@@ -26,9 +26,9 @@ struct Part {
     datatype: String,
     bytes: u64,
     /// What it put in, previewed.
-    put: Option<String>,
+    put: Option<Values>,
     /// What it got, previewed.
-    got: Option<String>,
+    got: Option<Values>,
     site: Site,
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::trace::{Call, MsgId, Op, Rank, Received, RecvPart, Site, Source, TagSel};
+use crate::trace::{Call, MsgId, Op, Rank, Received, RecvPart, Site, Source, TagSel, Values};
 
 /// How many delivered messages are kept for the view.
 pub const DELIVERED_KEPT: usize = 64;
@@ -46,7 +46,7 @@ pub struct Message {
     pub delivered_at: Option<f64>,
     pub carrier: Carrier,
     /// A short preview of the values it carries, when known.
-    pub values: Option<String>,
+    pub values: Option<Values>,
     /// Arrival order at rank 0, for matching in send order.
     pub(super) order: u64,
 }

@@ -42,7 +42,7 @@ pub use summary::{
 };
 pub use timeline::{CallSpan, HeldSpan, MessageLink, Timeline, MIN_LATENCY, TIMELINE_KEPT};
 
-use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site};
+use crate::trace::{Call, CallEnd, Event, EventKind, Header, Op, Rank, Site, Values};
 
 /// How many events [`Model::recent`] keeps.
 pub const HISTORY: usize = 10_000;
@@ -157,7 +157,7 @@ impl Model {
     }
 
     /// `rank`'s window contents as of its last window call, previewed.
-    pub fn window(&self, rank: Rank) -> Option<&str> {
+    pub fn window(&self, rank: Rank) -> Option<&Values> {
         self.rma.window(rank)
     }
 

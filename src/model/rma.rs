@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use super::messages::{Carrier, Message, MsgState};
 use super::summary::{pair_stats, OneSidedStats, PairStats};
-use crate::trace::{Call, CallEnd, MsgId, Op, Rank};
+use crate::trace::{Call, CallEnd, MsgId, Op, Rank, Values};
 
 /// How many completed transfers are kept for the view.
 pub const TRANSFERS_KEPT: usize = 256;
@@ -20,7 +20,7 @@ pub(crate) struct Rma {
     open: BTreeMap<Rank, Vec<Message>>,
     done: VecDeque<Message>,
     /// Each rank's window contents, previewed, as of its last window call.
-    windows: BTreeMap<Rank, String>,
+    windows: BTreeMap<Rank, Values>,
     made: u64,
     /// Transfers made per kind.
     kinds: BTreeMap<u8, OneSidedStats>,
@@ -135,8 +135,8 @@ impl Rma {
     }
 
     /// `rank`'s window contents, previewed, if it has one.
-    pub fn window(&self, rank: Rank) -> Option<&str> {
-        self.windows.get(&rank).map(String::as_str)
+    pub fn window(&self, rank: Rank) -> Option<&Values> {
+        self.windows.get(&rank)
     }
 }
 

@@ -3,7 +3,9 @@
 
 use super::Model;
 use crate::model::MsgState;
-use crate::trace::{Call, CallEnd, CollectivePart, Event, EventKind, Header, Op, RmaPart, Site};
+use crate::trace::{
+    Call, CallEnd, CollectivePart, Event, EventKind, Header, Op, RmaPart, Site, Values,
+};
 
 fn call(id: u64, op: Op, rma: Option<RmaPart>, collective: bool) -> Box<Call> {
     Box::new(Call {
@@ -42,7 +44,7 @@ fn end(id: u64, op: Op, values: Option<&str>) -> EventKind {
         completed: None,
         done: Vec::new(),
         name: None,
-        values: values.map(str::to_owned),
+        values: values.map(Values::from),
         polls: 0,
         bytes: 0,
     })
@@ -96,7 +98,7 @@ fn a_put_travels_into_the_target_window_until_the_fence() {
     let put = transfers[0];
     assert_eq!((put.id.from, put.id.to), (1, 0), "origin 1 into target 0");
     assert_eq!(put.state, MsgState::InFlight);
-    assert_eq!(put.values.as_deref(), Some("[7.0, 8.0]"));
+    assert_eq!(put.values, Some(Values::from("[7.0, 8.0]")));
     // Rank 0 never called anything for it, and the flows show it too.
     assert!(model.flows().any(|m| m.id.from == 1 && m.id.to == 0));
     for e in &events[2..] {
@@ -105,8 +107,8 @@ fn a_put_travels_into_the_target_window_until_the_fence() {
     let put = model.transfers().next().unwrap();
     assert_eq!(put.state, MsgState::Delivered);
     assert_eq!(put.delivered_at, Some(0.3));
-    assert_eq!(model.window(0), Some("[7.0, 8.0]"));
-    assert_eq!(model.window(1), Some("[-1.0, -1.0]"));
+    assert_eq!(model.window(0), Some(&Values::from("[7.0, 8.0]")));
+    assert_eq!(model.window(1), Some(&Values::from("[-1.0, -1.0]")));
 }
 
 #[test]

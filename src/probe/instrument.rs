@@ -8,6 +8,7 @@ use mpi::request::{Request, Scope};
 use super::comm::Comm;
 use super::recorder::{Arrival, CallSpec};
 use super::wait::wait_politely;
+use crate::trace::Values;
 
 /// How a call ended, for the recorder: the receives it completed, and a
 /// test's answer.
@@ -55,7 +56,7 @@ impl Underway<'_> {
     }
 
     /// The call received these values (previewed): its end carries them.
-    pub(super) fn got(&self, values: Option<String>) {
+    pub(super) fn got(&self, values: Option<Values>) {
         self.comm.recorder().got(values);
     }
 

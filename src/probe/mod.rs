@@ -67,6 +67,6 @@ macro_rules! datum {
 datum!(f64, f32, i32, i64, u32, u64, u8);
 
 /// What a lesson's buffer looks like in the view: `[0.0, 1.0 … 99.0]`.
-pub(crate) fn preview_of<T: Datum>(values: &[T]) -> Option<String> {
+pub(crate) fn preview_of<T: Datum>(values: &[T]) -> Option<preview::Values> {
     preview::preview(values)
 }

@@ -16,7 +16,7 @@ use super::instrument::Ending;
 use super::recorder::{CallSpec, CollectiveSpec};
 use super::site::site_of;
 use super::{preview_of, Datum};
-use crate::trace::{Op, RmaPart};
+use crate::trace::{Op, RmaPart, Values};
 
 /// Memory of one rank open to the others' puts and gets. Made and freed by
 /// every rank together ([`Comm::win_create`], [`Comm::win_free`]).
@@ -222,7 +222,7 @@ impl Comm {
     }
 }
 
-fn rma_part<T: Datum>(target: u32, disp: usize, count: usize, values: Option<String>) -> RmaPart {
+fn rma_part<T: Datum>(target: u32, disp: usize, count: usize, values: Option<Values>) -> RmaPart {
     RmaPart {
         target,
         disp: disp as u64,

@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use super::{Call, CallEnd, CollectivePart, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel};
+use super::{
+    Call, CallEnd, CollectivePart, Event, EventKind, MsgId, Op, RecvPart, Source, TagSel, Values,
+};
 
 /// `0.000412 rank 0  send     -> 1  tag 13  100 x f64 (800 B)   lessons/send_recv.rs:21`
 pub fn log_line(e: &Event) -> String {
@@ -86,10 +88,10 @@ fn push_end(s: &mut String, end: &CallEnd, values: bool) {
 }
 
 /// The values a call sends or puts in, previewed.
-pub fn call_values(c: &Call) -> Option<&str> {
-    let sent = c.send.as_ref().and_then(|sp| sp.values.as_deref());
-    sent.or_else(|| c.collective.as_ref()?.values.as_deref())
-        .or_else(|| c.rma.as_ref()?.values.as_deref())
+pub fn call_values(c: &Call) -> Option<&Values> {
+    let sent = c.send.as_ref().and_then(|sp| sp.values.as_ref());
+    sent.or_else(|| c.collective.as_ref()?.values.as_ref())
+        .or_else(|| c.rma.as_ref()?.values.as_ref())
 }
 
 fn push_site(s: &mut String, c: &Call) {

@@ -15,6 +15,7 @@ pub(crate) mod packed;
 mod reader;
 mod stream;
 mod target;
+pub mod values;
 pub mod wire;
 mod writer;
 
@@ -28,6 +29,7 @@ pub use reader::{
 };
 pub use stream::EventStream;
 pub use target::{check_record_target, RecordTargetError};
+pub use values::Values;
 pub use writer::{seal, TraceWriter};
 
 use serde::{Deserialize, Serialize};
@@ -460,7 +462,7 @@ pub struct SendPart {
     /// A short preview of the values sent (`[0.0, 1.0, 2.0 … 99.0]`), when
     /// the sender could read them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<String>,
+    pub values: Option<Values>,
 }
 
 /// The receiving half of a call (recv, irecv, sendrecv): what it accepts and
@@ -488,7 +490,7 @@ pub struct CollectivePart {
     /// A short preview of the values this rank puts in (the root's data
     /// for a broadcast, its whole array for a scatter).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<String>,
+    pub values: Option<Values>,
     /// How a reduction combines the values (`sum`, `max`...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reduce: Option<Text>,
@@ -538,7 +540,7 @@ pub struct RmaPart {
     pub bytes: u64,
     /// A short preview of the values a put writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<String>,
+    pub values: Option<Values>,
 }
 
 impl Call {
@@ -601,7 +603,7 @@ pub struct CallEnd {
     /// A short preview of the values the call received (a receive's
     /// message, a collective's result on this rank).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub values: Option<String>,
+    pub values: Option<Values>,
     /// For a poll (iprobe, improbe, test, testall) in a loop of them: how
     /// many polls the loop has made, this one included (the polls between
     /// two recorded ones are counted, not recorded). 0 for a lone poll and

@@ -10,6 +10,7 @@
 //! encoding has no version of its own; a batch that does not decode is
 //! counted as lost, never guessed at.
 
+use super::values::{Raw, Values};
 use super::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, MsgId, Op, Outcome, ProbePart,
     Received, RecvPart, RmaPart, SendPart, Shift, Site, Source, TagSel, Text,
@@ -432,6 +433,44 @@ impl Wire for Text {
         match super::intern::recent(bytes) {
             Some(name) => Ok(name),
             None => utf8(at, bytes).map(super::intern::name),
+        }
+    }
+}
+
+/// A preview: its text (tag 0, as read from a recording), or its raw
+/// values (tag 1: the kind, the count, the bytes of the values shown), as
+/// a rank takes them.
+impl Wire for Values {
+    #[inline]
+    fn put(&self, out: &mut impl Sink) {
+        match self {
+            Values::Text(text) => {
+                out.push(0);
+                put_str(out, text);
+            }
+            Values::Raw(raw) => {
+                out.push(1);
+                out.push(raw.kind() as u8);
+                put_varint(out, raw.total());
+                put_varint(out, raw.held().len() as u64);
+                out.extend_from_slice(raw.held());
+            }
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.byte()? {
+            0 => get_str(r).map(Values::from),
+            1 => {
+                let kind = r.byte()?;
+                let total = r.varint()?;
+                let held = r.len()?;
+                let held = r.take(held)?;
+                match Raw::from_parts(kind, total, held) {
+                    Some(raw) => Ok(Values::from(raw)),
+                    None => r.fail("bad values"),
+                }
+            }
+            _ => r.fail("bad values tag"),
         }
     }
 }

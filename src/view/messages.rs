@@ -69,7 +69,7 @@ pub fn label(m: &Message, values: bool) -> String {
     };
     if let Some(v) = m.values.as_ref().filter(|_| values) {
         text.push_str(" · ");
-        text.push_str(v);
+        text.push_str(&v.text());
     }
     text
 }

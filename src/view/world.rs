@@ -250,7 +250,10 @@ impl World<'_> {
             rank: r,
             queued,
             pending: self.pending_at(r.rank),
-            window: self.model.window(r.rank).map(words::window),
+            window: self
+                .model
+                .window(r.rank)
+                .map(|values| words::window(&values.text())),
             host: header.host(r.rank).filter(|_| header.spans_hosts()),
             deadlocked: self.stuck().contains(&r.rank),
             theme: self.theme,

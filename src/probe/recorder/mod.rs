@@ -101,7 +101,7 @@ use super::pace::Gate;
 use crate::trace::wire::BegunAndEnded;
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
-    RecvPart, SendCounter, SendPart, Site, Text,
+    RecvPart, SendCounter, SendPart, Site, Text, Values,
 };
 
 /// One rank's recorder: see the module documentation.
@@ -128,7 +128,7 @@ pub struct Recorder {
     unreported: Option<(Box<Call>, Duration)>,
     resolved: Vec<(u64, MsgId)>,
     /// What the call in progress received, for its `End` (see `got`).
-    got_values: Option<String>,
+    got_values: Option<Values>,
     outbox: Outbox,
     /// What a caller keeps beside the recorder, under its lock: see
     /// [`Recorder::attached`].
@@ -422,7 +422,7 @@ impl Recorder {
 
     /// The call in progress received these values (previewed): its `End`
     /// carries them.
-    pub fn got(&mut self, values: Option<String>) {
+    pub fn got(&mut self, values: Option<Values>) {
         self.got_values = values;
     }
 

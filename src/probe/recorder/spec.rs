@@ -1,7 +1,7 @@
 //! How a caller describes a call to the recorder: plain values, no MPI
 //! types, so a lesson's communicator and a C hook describe calls alike.
 
-use crate::trace::{Op, ProbePart, RmaPart, Shift, Site, Source, TagSel, Text};
+use crate::trace::{Op, ProbePart, RmaPart, Shift, Site, Source, TagSel, Text, Values};
 
 /// The message a call sends.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,7 +60,7 @@ pub struct CallSpec<'a> {
     /// The neighbours a cart shift computed.
     pub shift: Option<Shift>,
     /// A short preview of the values the call sends or puts in.
-    pub values: Option<String>,
+    pub values: Option<Values>,
     /// How a reduction combines the values (`sum`, `max`...).
     pub reduce: Option<Text>,
     /// For a probe: what it looks for (it takes nothing).
@@ -144,7 +144,7 @@ impl<'a> CallSpec<'a> {
 
     /// The call sends (or puts in) these values, previewed.
     #[inline]
-    pub fn showing(self, values: Option<String>) -> Self {
+    pub fn showing(self, values: Option<Values>) -> Self {
         CallSpec { values, ..self }
     }
 

@@ -2,14 +2,15 @@
 //! (Debug's shortest form, rounded when longer than 10 characters), found
 //! with integer arithmetic on the double's bits where that is exact, and
 //! with scaled doubles only where a rounding error cannot change a digit.
-//! A watched program's every send shows a few doubles, and the general
-//! way costs a few hundred instructions each (BENCHMARKS.md). Each writes
-//! its text on the stack first, then into the preview at once.
+//! Rank 0's log shows a few doubles for a watched program's every send,
+//! and the general way costs a few hundred instructions each
+//! (BENCHMARKS.md). Each writes its text on the stack first, then into the
+//! preview at once.
 
 use std::fmt::Write;
 use std::sync::OnceLock;
 
-use super::FLOAT_CHARS;
+use super::shown::FLOAT_CHARS;
 
 /// The double's 53-bit significand and its power of two:
 /// `|x| = significand * 2^exponent`. Normal doubles only.
