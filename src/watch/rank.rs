@@ -125,6 +125,10 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
     };
     let (size, library) = (job.size(), job.library().to_string());
     job.recorder_in_background(Some(mine), move |comms, shared| {
+        if screen.is_none() {
+            // Early, and beside the rest of the start: see `start_beside`.
+            term::guardian::start_beside();
+        }
         let mut program = watched_program(&config, &init_site);
         if config.sync_sends {
             program
