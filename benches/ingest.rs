@@ -119,6 +119,7 @@ fn flood(mode: &str) {
     let config = job.share_config((rank == 0).then_some(JobConfig {
         gated: false,
         started_unix: 0.0,
+        held: true,
     }));
     let app = (rank == 0).then(|| {
         let (dtx, drx) = mpi_tutor::probe::delivery_channel();

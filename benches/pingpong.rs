@@ -157,6 +157,7 @@ fn worker(scenario: &str) {
     let config = job.share_config((rank == 0).then_some(JobConfig {
         gated: false,
         started_unix: 0.0,
+        held: true,
     }));
     // Rank 0 drains the events as the app would, so the probe pays its
     // full cost, wire included.
