@@ -23,6 +23,14 @@ use mpi_tutor::probe::{Command as AppCommand, Delivery, Job, JobConfig};
 use mpi_tutor::trace::{read_trace, wire, Event, EventKind, Header};
 use mpi_tutor::view::{LessonInfo, Screen};
 
+/// Rank 0's settings for the run: unpaced, its ranks waiting at their end
+/// for its word, as a lesson's with a view.
+const CONFIG: JobConfig = JobConfig {
+    gated: false,
+    started_unix: 0.0,
+    held: true,
+};
+
 const WORKER: &str = "MPI_TUTOR_BENCH_FLOOD";
 const FLOOD_FOR: Duration = Duration::from_secs(3);
 const FRAME_EVERY: Duration = Duration::from_millis(33);
@@ -116,10 +124,7 @@ fn codec() {
 fn flood(mode: &str) {
     let job = Job::init().expect("MPI starts");
     let rank = job.rank();
-    let config = job.share_config((rank == 0).then_some(JobConfig {
-        gated: false,
-        started_unix: 0.0,
-    }));
+    let config = job.share_config((rank == 0).then_some(CONFIG));
     let app = (rank == 0).then(|| {
         let (dtx, drx) = mpi_tutor::probe::delivery_channel();
         let (ctx, crx) = std::sync::mpsc::channel();

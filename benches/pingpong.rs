@@ -28,6 +28,14 @@ use mpi_tutor::trace::EventKind;
 mod median;
 use median::median;
 
+/// Rank 0's settings for the run: unpaced, its ranks waiting at their end
+/// for its word, as a lesson's with a view.
+const CONFIG: JobConfig = JobConfig {
+    gated: false,
+    started_unix: 0.0,
+    held: true,
+};
+
 const WORKER: &str = "MPI_TUTOR_BENCH_WORKER";
 
 fn main() {
@@ -154,10 +162,7 @@ fn worker(scenario: &str) {
     let rank = job.rank();
     let n = round_trips(size, trips) as u32;
 
-    let config = job.share_config((rank == 0).then_some(JobConfig {
-        gated: false,
-        started_unix: 0.0,
-    }));
+    let config = job.share_config((rank == 0).then_some(CONFIG));
     // Rank 0 drains the events as the app would, so the probe pays its
     // full cost, wire included.
     let collector = (rank == 0).then(|| {

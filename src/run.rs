@@ -197,6 +197,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
     let config = job.share_config(Some(JobConfig {
         gated: pace != PaceMode::Free,
         started_unix,
+        held: screen.is_some() || pace != PaceMode::Free,
     }));
     let mut program = Program::lesson(lesson, &params);
     if args.show.sync_sends {

@@ -73,6 +73,7 @@ pub fn spawn_collector(
     events: Arc<SharedComm>,
     control: Arc<SharedComm>,
     size: u32,
+    held: bool,
     sink: SyncSender<Delivery>,
     commands: Receiver<Command>,
 ) -> JoinHandle<()> {
@@ -82,7 +83,7 @@ pub fn spawn_collector(
         .spawn(move || {
             super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
-            collect(&events, &control, size, &sink, &commands)
+            collect(&events, &control, size, held, &sink, &commands)
         })
         .expect("cannot start the collector thread")
 }
@@ -91,13 +92,15 @@ fn collect(
     events: &SharedComm,
     control: &SharedComm,
     size: u32,
+    held: bool,
     sink: &SyncSender<Delivery>,
     commands: &Receiver<Command>,
 ) {
     let mut ranks = Ranks {
         control,
         size,
-        released: false,
+        // Ranks that are not held wait for no word (`JobConfig::held`).
+        released: !held,
     };
     let mut background = Backoff::background();
     let mut prompt = Backoff::prompt();

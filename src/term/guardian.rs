@@ -73,6 +73,19 @@ pub fn speak_through(stderr: RawFd) {
     STDERR.store(stderr, Ordering::Relaxed);
 }
 
+/// Starts the guardian of a run without a screen on a thread of its own,
+/// at the caller's priority, while the caller goes on: the fork takes
+/// ~0.5 ms in a small C rank and more in a Python one, and the app's
+/// thread, which would do it otherwise, runs in the idle class and may
+/// not get a core until the program's ranks block (measured: the seed's
+/// guardian started only at its end). Whoever needs the guardian first
+/// (`start`, `ended`...) waits for this start to be done.
+pub fn start_beside() {
+    let _ = std::thread::Builder::new()
+        .name("mpi-tutor-guard".into())
+        .spawn(|| start(None));
+}
+
 pub fn start(terminal: Option<Terminal>) {
     let mut slot = owner();
     if slot.is_some() {

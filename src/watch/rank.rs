@@ -122,9 +122,14 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
     let mine = JobConfig {
         gated: pace != PaceMode::Free,
         started_unix: probe::unix_now(),
+        held: screen.is_some() || pace != PaceMode::Free,
     };
     let (size, library) = (job.size(), job.library().to_string());
     job.recorder_in_background(Some(mine), move |comms, shared| {
+        if screen.is_none() {
+            // Early, and beside the rest of the start: see `start_beside`.
+            term::guardian::start_beside();
+        }
         let mut program = watched_program(&config, &init_site);
         if config.sync_sends {
             program
@@ -143,7 +148,7 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
         crate::run::note_mpich_across_hosts(&setup.header);
         let (deliveries_tx, deliveries) = probe::delivery_channel();
         let (commands, commands_rx) = channel();
-        let collector = comms.start_collector(size, deliveries_tx, commands_rx);
+        let collector = comms.start_collector(size, shared.held, deliveries_tx, commands_rx);
         let started = start_app(setup, screen, deliveries, commands);
         *app.lock().unwrap_or_else(|e| e.into_inner()) = Some((started, collector));
     })
