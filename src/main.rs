@@ -11,12 +11,14 @@ fn main() {
     std::process::exit(code);
 }
 
-/// Parses the command line and runs its command.
+/// Parses the command line and runs its command. Nothing here reaches MPI
+/// (a test reads this binary's libraries): a lesson's ranks run
+/// `mpi-tutor-rank`, a watched program's ranks the program.
 fn run() -> Result<(), Error> {
     let cli = Cli::try_parse()?;
     match cli.command {
         Command::List => exited(mpi_tutor::run::list()),
-        Command::Lesson(args) => exited(mpi_tutor::run::lesson(args)),
+        Command::Lesson(args) => exited(mpi_tutor::run::lesson_front(args)),
         Command::Watch(args) => mpi_tutor::watch::watch(args),
         Command::Replay(args) => exited(mpi_tutor::app::replay::replay(&args.file, args.headless)),
         Command::Export(args) => mpi_tutor::export::export(&args),

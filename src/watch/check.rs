@@ -93,12 +93,34 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
     }
 }
 
-/// The MPI library this mpi-tutor (and so its hooks) is linked to.
+/// The MPI library this mpi-tutor was built for: the one its interposer
+/// (beside it, built with it) is linked to. `mpi-tutor` itself links no
+/// MPI (it starts every job and must start fast).
 pub(super) fn our_mpi_library() -> Option<String> {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| libraries_needed_by(&exe).ok().flatten())
-        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
+    mpi_library_of(&super::hooks_path().ok()?)
+}
+
+/// The MPI library the ELF file at `path` is linked to.
+fn mpi_library_of(path: &Path) -> Option<String> {
+    let needed = libraries_needed_by(path).ok().flatten()?;
+    needed.into_iter().find(|n| is_mpi_library(n))
+}
+
+/// The two MPIs mpi-tutor is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MpiFamily {
+    Mpich,
+    OpenMpi,
+}
+
+/// The MPI the library or program at `path` is linked to, if any.
+pub(super) fn mpi_family_of(path: &Path) -> Option<MpiFamily> {
+    let library = mpi_library_of(path)?;
+    Some(if library.starts_with("libmpich") {
+        MpiFamily::Mpich
+    } else {
+        MpiFamily::OpenMpi
+    })
 }
 
 /// Which MPI a library file name belongs to.
