@@ -6,7 +6,7 @@
 mod rank;
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::app::pace::PaceMode;
 use crate::cli::LessonArgs;
@@ -73,9 +73,9 @@ pub fn lesson_front(args: LessonArgs) -> i32 {
 }
 
 /// What every `lesson` checks before MPI starts: the lesson and its knobs,
-/// the speed, the recording's file. The lesson to run and the knobs given, else the exit code
-/// of a command that ends here (`--explain`, or refused; only rank 0
-/// says why).
+/// the speed, the recording's file. The lesson and the knobs given, else
+/// the exit code of a command that ends here (`--explain`, or refused;
+/// only rank 0 says why).
 fn before_mpi(args: &LessonArgs) -> Result<(&'static Lesson, Params), i32> {
     let refuse = |msg: String| launcher::refuse(&msg);
     let (lesson, given) = chosen(args).map_err(refuse)?;
@@ -112,7 +112,7 @@ fn rank_program() -> Result<PathBuf, Error> {
 /// Replaces this process by the rank program with the same arguments (the
 /// launcher knows this rank by its pid); returns only the error of a
 /// program that could not be started.
-fn become_rank_program(program: &PathBuf) -> Error {
+fn become_rank_program(program: &Path) -> Error {
     let error = std::process::Command::new(program)
         .args(std::env::args_os().skip(1))
         .exec();

@@ -6,14 +6,10 @@
 use clap::Parser;
 
 use mpi_tutor::cli::{Cli, Command};
-use mpi_tutor::error::{exited, Error};
+use mpi_tutor::error::{exit_with, exited, Error};
 
 fn main() {
-    let code = match run() {
-        Ok(()) => 0,
-        Err(e) => e.report(),
-    };
-    std::process::exit(code);
+    exit_with(run());
 }
 
 /// Runs a lesson with MPI; any other command is refused.
