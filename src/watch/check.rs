@@ -113,14 +113,17 @@ pub(super) enum MpiFamily {
     OpenMpi,
 }
 
-/// The MPI the library or program at `path` is linked to, if any.
+/// The MPI the library or program at `path` is linked to, if any (by
+/// MPICH's own library, whichever MPI library is named first).
 pub(super) fn mpi_family_of(path: &Path) -> Option<MpiFamily> {
-    let library = mpi_library_of(path)?;
-    Some(if library.starts_with("libmpich") {
-        MpiFamily::Mpich
+    let needed = libraries_needed_by(path).ok().flatten()?;
+    if needed.iter().any(|n| n.starts_with("libmpich")) {
+        Some(MpiFamily::Mpich)
+    } else if needed.iter().any(|n| is_mpi_library(n)) {
+        Some(MpiFamily::OpenMpi)
     } else {
-        MpiFamily::OpenMpi
-    })
+        None
+    }
 }
 
 /// Which MPI a library file name belongs to.
@@ -186,6 +189,21 @@ mod tests {
         let ls = find_program("ls").unwrap();
         let said = links_mpi(&ls).unwrap_err().to_string();
         assert!(said.contains("does not use MPI"), "{said}");
+    }
+
+    #[test]
+    fn the_mpi_family_read_from_the_libraries_is_the_one_that_runs() {
+        // This test binary links the MPI the build is for, as the
+        // interposer does; the library says which it is.
+        let exe = std::env::current_exe().unwrap();
+        let said = mpi::environment::library_version().unwrap();
+        let expected = if said.contains("MPICH") {
+            MpiFamily::Mpich
+        } else {
+            MpiFamily::OpenMpi
+        };
+        assert_eq!(mpi_family_of(&exe), Some(expected), "{said}");
+        assert_eq!(mpi_family_of(&find_program("ls").unwrap()), None);
     }
 
     #[test]
