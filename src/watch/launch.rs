@@ -8,7 +8,7 @@ use std::path::Path;
 use super::check::{mpi_family_of, MpiFamily};
 use crate::cli::WatchArgs;
 use crate::error::Error;
-use crate::launcher::{forwarded_show, run_job, this_program_with};
+use crate::launcher::{forwarded_show, run_job, set_for_open_mpi_ranks, this_program_with};
 
 /// Starts mpiexec on the checked `program` as `args` name it and waits for
 /// the job; rank 0 says how the run ended.
@@ -41,8 +41,9 @@ fn program_command(args: &WatchArgs, program: &Path, hooks: &Path) -> Option<Vec
         return None;
     }
     let settings = super::program_environment(args, program, hooks);
-    let setting = match mpi_family_of(hooks) {
-        Some(family) => launcher_flags(family, settings),
+    let by_launcher = mpi_family_of(hooks).and_then(|family| for_the_ranks(family, &settings));
+    let setting = match by_launcher {
+        Some(flags) => flags,
         None if typed.contains('=') => return None,
         None => through_env(settings),
     };
@@ -55,23 +56,28 @@ fn program_command(args: &WatchArgs, program: &Path, hooks: &Path) -> Option<Vec
     )
 }
 
-/// The launcher's own flags that set a variable for every rank (on every
-/// host): the mpiexec of the interposer's MPI is the one that runs the job
-/// (a program of the other MPI is refused before), so no need to ask it
-/// which it is (`mpiexec --version` costs milliseconds).
-fn launcher_flags(family: MpiFamily, settings: Vec<(String, String)>) -> Vec<OsString> {
-    settings
-        .into_iter()
-        .flat_map(|(name, value)| match family {
-            MpiFamily::Mpich => vec!["-genv".to_string(), name, value],
-            MpiFamily::OpenMpi => vec!["-x".to_string(), format!("{name}={value}")],
-        })
-        .map(OsString::from)
-        .collect()
+/// What sets the variables for every rank (on every host) but not for
+/// mpiexec: hydra's own flags (`-genv NAME VALUE`); for Open MPI, its list
+/// of variables to pass, with the values (its `-x` cannot be given beside
+/// the list, which the launcher sets). The mpiexec of the interposer's MPI
+/// is the one that runs the job (a program of the other MPI is refused
+/// before), so no need to ask it which it is (`mpiexec --version` costs
+/// milliseconds). None where the values cannot go that way.
+fn for_the_ranks(family: MpiFamily, settings: &[(String, String)]) -> Option<Vec<OsString>> {
+    match family {
+        MpiFamily::Mpich => Some(
+            settings
+                .iter()
+                .flat_map(|(name, value)| ["-genv", name, value])
+                .map(OsString::from)
+                .collect(),
+        ),
+        MpiFamily::OpenMpi => set_for_open_mpi_ranks(settings).then(Vec::new),
+    }
 }
 
-/// `env -- NAME=VALUE...`, where the launcher is not known: one more exec
-/// on each rank.
+/// `env -- NAME=VALUE...`, where the launcher cannot set the variables:
+/// one more exec on each rank.
 fn through_env(settings: Vec<(String, String)>) -> Vec<OsString> {
     ["env".to_string(), "--".to_string()]
         .into_iter()
