@@ -24,8 +24,12 @@ macro_rules! course {
     ($($module:ident: $($lesson:ident)+,)*) => {
         $(pub mod $module;)*
 
-        /// Every lesson of the course.
-        pub static LESSONS: &[Lesson] = &[$($($module::$lesson,)+)*];
+        /// Every lesson of the course, without its body (see
+        /// [`Lesson::about`]).
+        pub static LESSONS: &[Lesson] = &[$($($module::$lesson.about(),)+)*];
+
+        /// Each lesson's body, in the order of [`LESSONS`].
+        static BODIES: &[Body] = &[$($($module::$lesson.body(),)+)*];
     };
 }
 
@@ -129,6 +133,9 @@ pub struct LessonFile {
     pub text: &'static str,
 }
 
+/// What every rank of a lesson runs, through the instrumented communicator.
+pub type Body = fn(&Comm, &Params);
+
 pub struct Lesson {
     /// The name on the command line: `mpi-tutor lesson send-recv`.
     pub name: &'static str,
@@ -147,7 +154,9 @@ pub struct Lesson {
     /// needs a row per row of ranks): (smallest size, default size) on
     /// that many ranks. The knob's own bounds still hold.
     pub size_for_ranks: Option<fn(u32) -> (u32, u32)>,
-    pub run: fn(&Comm, &Params),
+    /// What every rank runs: as the lesson file declares it; `None` in
+    /// [`LESSONS`] (see [`Lesson::about`]).
+    run: Option<Body>,
     /// The named changes the lesson can run with (`--variant NAME`), each
     /// with one line on what it changes: its exercises without editing.
     pub variants: &'static [(&'static str, &'static str)],
@@ -163,7 +172,7 @@ impl Lesson {
         title: &'static str,
         file: LessonFile,
         explanation: &'static str,
-        run: fn(&Comm, &Params),
+        run: Body,
     ) -> Lesson {
         Lesson {
             name,
@@ -177,7 +186,7 @@ impl Lesson {
             size: None,
             iterations: None,
             size_for_ranks: None,
-            run,
+            run: Some(run),
             variants: &[],
             section: Section::Basics,
         }
@@ -220,6 +229,33 @@ impl Lesson {
         self.section = section;
         self
     }
+
+    /// The lesson without its body: what the course table holds, so that
+    /// the `mpi-tutor` users type, which lists, checks and launches
+    /// lessons, reaches no lesson code and so links no MPI library (its
+    /// start-up is a watched job's). The ranks find the body with
+    /// [`body_of`].
+    const fn about(mut self) -> Lesson {
+        self.run = None;
+        self
+    }
+
+    /// The body the lesson file declared.
+    const fn body(&self) -> Body {
+        match self.run {
+            Some(body) => body,
+            None => panic!("a lesson declared without a body"),
+        }
+    }
+}
+
+/// What every rank of `lesson` runs.
+pub fn body_of(lesson: &Lesson) -> Body {
+    let at = LESSONS
+        .iter()
+        .position(|l| l.name == lesson.name)
+        .expect("every lesson is in the course");
+    BODIES[at]
 }
 
 pub fn find(name: &str) -> Option<&'static Lesson> {

@@ -181,6 +181,16 @@ pub fn ended(outcome: Outcome) -> Result<(), Error> {
     }
 }
 
+/// The end of a binary's `main`: exits with the command's exit code, having
+/// said its error.
+pub fn exit_with(result: Result<(), Error>) -> ! {
+    let code = match result {
+        Ok(()) => 0,
+        Err(e) => e.report(),
+    };
+    std::process::exit(code)
+}
+
 /// Ok for exit code 0; otherwise an error that has already been said and
 /// exits with `code`. For commands that still return their exit code.
 pub fn exited(code: i32) -> Result<(), Error> {

@@ -1,22 +1,20 @@
 use clap::Parser;
 
 use mpi_tutor::cli::{Cli, Command};
-use mpi_tutor::error::{exited, Error};
+use mpi_tutor::error::{exit_with, exited, Error};
 
 fn main() {
-    let code = match run() {
-        Ok(()) => 0,
-        Err(e) => e.report(),
-    };
-    std::process::exit(code);
+    exit_with(run());
 }
 
-/// Parses the command line and runs its command.
+/// Parses the command line and runs its command. Nothing here reaches MPI
+/// (a test reads this binary's libraries): a lesson's ranks run
+/// `mpi-tutor-rank`, a watched program's ranks the program.
 fn run() -> Result<(), Error> {
     let cli = Cli::try_parse()?;
     match cli.command {
         Command::List => exited(mpi_tutor::run::list()),
-        Command::Lesson(args) => exited(mpi_tutor::run::lesson(args)),
+        Command::Lesson(args) => exited(mpi_tutor::run::lesson_front(args)),
         Command::Watch(args) => mpi_tutor::watch::watch(args),
         Command::Replay(args) => exited(mpi_tutor::app::replay::replay(&args.file, args.headless)),
         Command::Export(args) => mpi_tutor::export::export(&args),

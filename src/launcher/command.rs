@@ -2,6 +2,7 @@
 //! this program with the arguments every rank gets.
 
 use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::Command;
 
 use super::arguments::forwarded;
@@ -14,28 +15,27 @@ use crate::hosts::HostList;
 use crate::lessons::Lesson;
 use crate::term::relay;
 
-/// Starts mpiexec on this program with the lesson's arguments and waits for
-/// the job; returns its exit code, having said any error.
-pub fn relaunch(lesson: &Lesson, args: &LessonArgs) -> i32 {
-    match launch(lesson, args) {
+/// Starts mpiexec on `rank_program` (the MPI-linked `mpi-tutor-rank`) with
+/// the lesson's arguments and waits for the job; returns its exit code,
+/// having said any error.
+pub fn relaunch(lesson: &Lesson, args: &LessonArgs, rank_program: PathBuf) -> i32 {
+    match launch(lesson, args, rank_program) {
         Ok(()) => 0,
         Err(e) => e.report(),
     }
 }
 
-/// Starts mpiexec on this program with the lesson's arguments and waits for
-/// the job. Rank 0 says how the run ended; a job that did not end well is
-/// [`Error::JobEnded`] with the job's exit code.
-pub fn launch(lesson: &Lesson, args: &LessonArgs) -> Result<(), Error> {
+/// Starts mpiexec on `rank_program` with the lesson's arguments and waits
+/// for the job. Rank 0 says how the run ended; a job that did not end well
+/// is [`Error::JobEnded`] with the job's exit code.
+pub fn launch(lesson: &Lesson, args: &LessonArgs, rank_program: PathBuf) -> Result<(), Error> {
     let hosts = args.hosts.list()?;
     let ranks = crate::hosts::rank_count(args.ranks, hosts.as_ref(), lesson.default_ranks);
     check(lesson, args, ranks)?;
-    run_job(
-        ranks,
-        this_program_with(forwarded(args))?,
-        &args.show,
-        hosts.as_ref(),
-    )
+    let command = std::iter::once(rank_program.into_os_string())
+        .chain(forwarded(args).into_iter().map(OsString::from))
+        .collect();
+    run_job(ranks, command, &args.show, hosts.as_ref())
 }
 
 /// The command every rank runs: this program with the arguments

@@ -21,6 +21,7 @@ mod stop;
 pub(crate) use arguments::forwarded_show;
 pub use command::{launch, relaunch};
 pub(crate) use command::{run_job, this_program_with};
+pub(crate) use environment::set_for_open_mpi_ranks;
 pub use rank::{launcher_rank, refuse, say_once, under_launcher};
 
 /// Environment variable naming the terminal rank 0 draws on.

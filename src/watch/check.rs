@@ -93,12 +93,37 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
     }
 }
 
-/// The MPI library this mpi-tutor (and so its hooks) is linked to.
+/// The MPI library this mpi-tutor was built for: the one its interposer
+/// (beside it, built with it) is linked to. `mpi-tutor` itself links no
+/// MPI (it starts every job and must start fast).
 pub(super) fn our_mpi_library() -> Option<String> {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| libraries_needed_by(&exe).ok().flatten())
-        .and_then(|needed| needed.into_iter().find(|n| is_mpi_library(n)))
+    mpi_library_of(&super::hooks_path().ok()?)
+}
+
+/// The MPI library the ELF file at `path` is linked to.
+fn mpi_library_of(path: &Path) -> Option<String> {
+    let needed = libraries_needed_by(path).ok().flatten()?;
+    needed.into_iter().find(|n| is_mpi_library(n))
+}
+
+/// The two MPIs mpi-tutor is built for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum MpiFamily {
+    Mpich,
+    OpenMpi,
+}
+
+/// The MPI the library or program at `path` is linked to, if any (by
+/// MPICH's own library, whichever MPI library is named first).
+pub(super) fn mpi_family_of(path: &Path) -> Option<MpiFamily> {
+    let needed = libraries_needed_by(path).ok().flatten()?;
+    if needed.iter().any(|n| n.starts_with("libmpich")) {
+        Some(MpiFamily::Mpich)
+    } else if needed.iter().any(|n| is_mpi_library(n)) {
+        Some(MpiFamily::OpenMpi)
+    } else {
+        None
+    }
 }
 
 /// Which MPI a library file name belongs to.
@@ -164,6 +189,21 @@ mod tests {
         let ls = find_program("ls").unwrap();
         let said = links_mpi(&ls).unwrap_err().to_string();
         assert!(said.contains("does not use MPI"), "{said}");
+    }
+
+    #[test]
+    fn the_mpi_family_read_from_the_libraries_is_the_one_that_runs() {
+        // This test binary links the MPI the build is for, as the
+        // interposer does; the library says which it is.
+        let exe = std::env::current_exe().unwrap();
+        let said = mpi::environment::library_version().unwrap();
+        let expected = if said.contains("MPICH") {
+            MpiFamily::Mpich
+        } else {
+            MpiFamily::OpenMpi
+        };
+        assert_eq!(mpi_family_of(&exe), Some(expected), "{said}");
+        assert_eq!(mpi_family_of(&find_program("ls").unwrap()), None);
     }
 
     #[test]

@@ -75,10 +75,15 @@ fn checked_by_launch(program: &Path) -> bool {
     under_launcher() && std::env::var_os(CHECKED_ENV).is_some_and(|c| Path::new(&c) == program)
 }
 
-/// The interposer built with this binary (the same MPI).
-fn hooks_library() -> Result<PathBuf, Error> {
+/// Where the interposer built with this binary (for the same MPI) is.
+fn hooks_path() -> Result<PathBuf, Error> {
     let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
-    let hooks = exe.with_file_name(HOOKS_FILE);
+    Ok(exe.with_file_name(HOOKS_FILE))
+}
+
+/// The interposer built with this binary, there.
+fn hooks_library() -> Result<PathBuf, Error> {
+    let hooks = hooks_path()?;
     if hooks.is_file() {
         Ok(hooks)
     } else {
