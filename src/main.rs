@@ -4,6 +4,11 @@ use mpi_tutor::cli::{Cli, Command};
 use mpi_tutor::error::{exit_with, exited, Error};
 
 fn main() {
+    // A reader that goes away (`mpi-tutor list | head`) ends this process
+    // quietly, as it would any other command-line tool, not with a panic
+    // at the next print. Children start with the default anyway.
+    // SAFETY: setting a signal's disposition, before any thread starts.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     exit_with(run());
 }
 

@@ -191,6 +191,19 @@ fn list_names_every_lesson_with_its_ranks() {
 }
 
 #[test]
+fn a_reader_that_stops_early_ends_the_list_quietly() {
+    // `mpi-tutor list | head -1`: the shell sees the first line, and no
+    // panic or backtrace on stderr.
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!("{} list | head -1", common::bin()));
+    let run = common::run(cmd, LIMIT);
+    run.assert_ok();
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(run.stderr.is_empty(), "said on stderr:\n{}", run.stderr);
+}
+
+#[test]
 fn a_foreign_launcher_is_named_not_run_as_singletons() {
     // What an mpiexec of another MPI looks like to this binary: the launcher
     // announces 4 ranks, MPI starts a world of 1.
