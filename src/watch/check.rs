@@ -100,8 +100,9 @@ pub(super) fn our_mpi_library() -> Option<String> {
     mpi_library_of(&super::hooks_path().ok()?)
 }
 
-/// The MPI library the ELF file at `path` is linked to.
-fn mpi_library_of(path: &Path) -> Option<String> {
+/// The MPI library the ELF file at `path` (a program, a library, a
+/// Python extension) is linked to, if it names one.
+pub(super) fn mpi_library_of(path: &Path) -> Option<String> {
     let needed = libraries_needed_by(path).ok().flatten()?;
     needed.into_iter().find(|n| is_mpi_library(n))
 }
@@ -113,25 +114,36 @@ pub(super) enum MpiFamily {
     OpenMpi,
 }
 
+impl std::fmt::Display for MpiFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            MpiFamily::Mpich => "MPICH",
+            MpiFamily::OpenMpi => "Open MPI",
+        })
+    }
+}
+
 /// The MPI the library or program at `path` is linked to, if any (by
 /// MPICH's own library, whichever MPI library is named first).
 pub(super) fn mpi_family_of(path: &Path) -> Option<MpiFamily> {
     let needed = libraries_needed_by(path).ok().flatten()?;
-    if needed.iter().any(|n| n.starts_with("libmpich")) {
+    let families: Vec<MpiFamily> = (needed.iter())
+        .filter(|n| is_mpi_library(n))
+        .map(|n| mpi_family(n))
+        .collect();
+    if families.contains(&MpiFamily::Mpich) {
         Some(MpiFamily::Mpich)
-    } else if needed.iter().any(|n| is_mpi_library(n)) {
-        Some(MpiFamily::OpenMpi)
     } else {
-        None
+        families.first().copied()
     }
 }
 
 /// Which MPI a library file name belongs to.
-pub(super) fn mpi_family(library: &str) -> &'static str {
+pub(super) fn mpi_family(library: &str) -> MpiFamily {
     if library.starts_with("libmpich") {
-        "MPICH"
+        MpiFamily::Mpich
     } else {
-        "Open MPI"
+        MpiFamily::OpenMpi
     }
 }
 

@@ -8,7 +8,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::check::{is_mpi_library, is_python, libraries_needed_by, mpi_family, our_mpi_library};
+use super::check::{is_python, mpi_family, mpi_library_of, our_mpi_library};
 use super::remembered;
 use crate::error::Error;
 
@@ -86,12 +86,4 @@ fn ask_for_extension(program: &Path, python: &Path) -> Result<(PathBuf, String),
         return Err(cannot());
     }
     Ok((PathBuf::from(origin.trim()), searched.to_string()))
-}
-
-/// The MPI library the extension is linked to, if it names one.
-fn mpi_library_of(extension: &Path) -> Option<String> {
-    libraries_needed_by(extension)
-        .ok()??
-        .into_iter()
-        .find(|n| is_mpi_library(n))
 }
