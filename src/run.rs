@@ -6,7 +6,7 @@
 mod rank;
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::app::pace::PaceMode;
 use crate::cli::LessonArgs;
@@ -61,7 +61,7 @@ pub fn lesson_front(args: LessonArgs) -> i32 {
         Ok(chosen) => chosen,
         Err(code) => return code,
     };
-    let program = match rank_program() {
+    let program = match launcher::built_beside_this_program(RANK_FILE) {
         Ok(program) => program,
         Err(e) => return e.report(),
     };
@@ -93,20 +93,6 @@ fn before_mpi(args: &LessonArgs) -> Result<(&'static Lesson, Params), i32> {
         return Err(Error::from(e).report());
     }
     Ok((lesson, given))
-}
-
-/// The rank program beside this one.
-fn rank_program() -> Result<PathBuf, Error> {
-    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
-    let program = exe.with_file_name(RANK_FILE);
-    if program.is_file() {
-        Ok(program)
-    } else {
-        Err(Error::Usage(format!(
-            "{} is missing: build it with `cargo build` (it is built beside mpi-tutor)",
-            program.display()
-        )))
-    }
 }
 
 /// Replaces this process by the rank program with the same arguments (the

@@ -47,6 +47,28 @@ pub(crate) fn this_program_with(forwarded: Vec<String>) -> Result<Vec<OsString>,
         .collect())
 }
 
+/// The file `name` beside this program, where `cargo build` puts what it
+/// builds with it (the other binary, the interposer), whether it is there
+/// or not.
+pub(crate) fn beside_this_program(name: &str) -> Result<PathBuf, Error> {
+    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
+    Ok(exe.with_file_name(name))
+}
+
+/// [`beside_this_program`], there: else one line naming it and how to
+/// build it.
+pub(crate) fn built_beside_this_program(name: &str) -> Result<PathBuf, Error> {
+    let file = beside_this_program(name)?;
+    if file.is_file() {
+        Ok(file)
+    } else {
+        Err(Error::Usage(format!(
+            "{} is missing: build it with `cargo build` (it is built beside mpi-tutor)",
+            file.display()
+        )))
+    }
+}
+
 /// The rank count and the parameters, checked before anything starts.
 fn check(lesson: &Lesson, args: &LessonArgs, ranks: u32) -> Result<(), Error> {
     let given = crate::run::given_params(lesson, args).map_err(Error::Usage)?;

@@ -19,8 +19,10 @@ mod rank;
 mod stop;
 
 pub(crate) use arguments::forwarded_show;
+pub(crate) use command::{
+    beside_this_program, built_beside_this_program, run_job, this_program_with,
+};
 pub use command::{launch, relaunch};
-pub(crate) use command::{run_job, this_program_with};
 pub(crate) use environment::set_for_open_mpi_ranks;
 pub use rank::{launcher_rank, refuse, say_once, under_launcher};
 

@@ -9,6 +9,7 @@ use object::read::elf::{Dyn, FileHeader, SectionHeader};
 use object::{Endianness, ReadCache, ReadRef};
 
 use crate::error::Error;
+use crate::launcher::beside_this_program;
 
 /// The program as `exec` would find it: a path, or a name on `PATH`.
 pub fn find_program(typed: &str) -> Result<PathBuf, Error> {
@@ -97,7 +98,7 @@ fn same_mpi(program: &Path, theirs: &str) -> Result<(), Error> {
 /// (beside it, built with it) is linked to. `mpi-tutor` itself links no
 /// MPI (it starts every job and must start fast).
 pub(super) fn our_mpi_library() -> Option<String> {
-    mpi_library_of(&super::hooks_path().ok()?)
+    mpi_library_of(&beside_this_program(super::HOOKS_FILE).ok()?)
 }
 
 /// The MPI library the ELF file at `path` (a program, a library, a

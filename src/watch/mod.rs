@@ -27,13 +27,13 @@ mod stdio;
 pub mod traceback;
 
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use config::{WatchConfig, CONFIG_ENV};
 
 use crate::cli::WatchArgs;
 use crate::error::Error;
-use crate::launcher::under_launcher;
+use crate::launcher::{built_beside_this_program, under_launcher};
 
 /// The interposer's file name, next to the `mpi-tutor` binary.
 pub const HOOKS_FILE: &str = "libmpi_tutor_hooks.so";
@@ -53,7 +53,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
         check::links_mpi(&program)?;
         mpi4py::check(&program, typed)?;
     }
-    let hooks = hooks_library()?;
+    let hooks = built_beside_this_program(HOOKS_FILE)?;
     crate::run::check_speed(args.show.speed).map_err(Error::Usage)?;
     if !under_launcher() {
         return launch::launch(&args, &program, &hooks);
@@ -73,25 +73,6 @@ const CHECKED_ENV: &str = "MPI_TUTOR_WATCH_CHECKED";
 /// Whether this rank's `watch` typed alone already checked `program`.
 fn checked_by_launch(program: &Path) -> bool {
     under_launcher() && std::env::var_os(CHECKED_ENV).is_some_and(|c| Path::new(&c) == program)
-}
-
-/// Where the interposer built with this binary (for the same MPI) is.
-fn hooks_path() -> Result<PathBuf, Error> {
-    let exe = std::env::current_exe().map_err(Error::OwnProgram)?;
-    Ok(exe.with_file_name(HOOKS_FILE))
-}
-
-/// The interposer built with this binary, there.
-fn hooks_library() -> Result<PathBuf, Error> {
-    let hooks = hooks_path()?;
-    if hooks.is_file() {
-        Ok(hooks)
-    } else {
-        Err(Error::Usage(format!(
-            "{} is missing: build it with `cargo build` (it is built beside mpi-tutor)",
-            hooks.display()
-        )))
-    }
 }
 
 /// Replaces this process by the program, the hooks preloaded; returns only
