@@ -13,6 +13,7 @@ use crate::cli::LessonArgs;
 use crate::error::Error;
 use crate::launcher::{self, relaunch, under_launcher};
 use crate::lessons::{self, Lesson, Params};
+use crate::probe::JobConfig;
 
 pub use rank::lesson;
 pub(crate) use rank::{full_screen, note_mpich_across_hosts, start_app};
@@ -157,6 +158,18 @@ pub(crate) fn check_speed(speed: Option<f64>) -> Result<(), String> {
             "--speed {speed} is not a pace: use 0.1 to 1000 calls per second"
         )),
         _ => Ok(()),
+    }
+}
+
+/// Rank 0's settings for a run starting now at `pace`, `shown` in a view:
+/// the ranks are gated unless free, and held at their end by a view or a
+/// pace (`JobConfig::held`).
+pub(crate) fn job_config(pace: PaceMode, shown: bool) -> JobConfig {
+    let paced = pace != PaceMode::Free;
+    JobConfig {
+        gated: paced,
+        started_unix: crate::probe::unix_now(),
+        held: shown || paced,
     }
 }
 

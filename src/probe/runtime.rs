@@ -164,9 +164,7 @@ impl Job {
 
     /// Rank 0 passes its decision, the others `None`; all get rank 0's.
     pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
-        let config = share_config(&self.comms().tutor, mine);
-        self.held.store(config.held, Ordering::SeqCst);
-        config
+        share_config(&self.comms().tutor, mine, &self.held)
     }
 
     /// This rank's recorder: its events go to rank 0 through a reporter
@@ -203,8 +201,7 @@ impl Job {
             let ready = ready.clone();
             move || {
                 let comms = complete(starting, &comms);
-                let config = share_config(&comms.tutor, mine);
-                held.store(config.held, Ordering::SeqCst);
+                let config = share_config(&comms.tutor, mine, &held);
                 then(comms, config);
                 let gate = Box::new(ControlGate(comms.tutor.clone()));
                 ready.set(made_unix - config.started_unix, gate, config.gated);
@@ -358,8 +355,8 @@ fn complete(start: Option<Starting>, comms: &Latch<Comms>) -> &Comms {
 }
 
 /// Rank 0 passes its decision on `control`, the others `None`; all get
-/// rank 0's.
-fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
+/// rank 0's, and keep in `held` whether its ranks wait for its word.
+fn share_config(control: &SharedComm, mine: Option<JobConfig>, held: &AtomicBool) -> JobConfig {
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let mut buf = match mine {
         Some(c) => [c.started_unix, flag(c.gated), flag(c.held)],
@@ -369,11 +366,13 @@ fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
     mpi::request::scope(|scope| {
         wait_promptly(root.immediate_broadcast_into(scope, &mut buf[..]));
     });
-    JobConfig {
+    let config = JobConfig {
         started_unix: buf[0],
         gated: buf[1] != 0.0,
         held: buf[2] != 0.0,
-    }
+    };
+    held.store(config.held, Ordering::SeqCst);
+    config
 }
 
 /// Now, in seconds since the Unix epoch.

@@ -80,15 +80,9 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         full_screen(term::find_screen(), &format!("lesson {}", args.name), "")
     };
     let pace = start_pace(args, screen.is_some());
-    let started_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0);
-    let config = job.share_config(Some(JobConfig {
-        gated: pace != PaceMode::Free,
-        started_unix,
-        held: screen.is_some() || pace != PaceMode::Free,
-    }));
+    let mine = super::job_config(pace, screen.is_some());
+    let started_unix = mine.started_unix;
+    let config = job.share_config(Some(mine));
     let mut program = Program::lesson(lesson, &params);
     if args.show.sync_sends {
         program.params.push((SYNC_SENDS_PARAM.into(), "on".into()));

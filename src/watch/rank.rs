@@ -10,11 +10,11 @@ use std::thread::JoinHandle;
 
 use super::output::{Capture, Saved};
 use super::WatchConfig;
-use crate::app::pace::{PaceMode, DEFAULT_SPEED};
+use crate::app::pace::DEFAULT_SPEED;
 use crate::app::program::{Program, SourceFile, SOURCE_PARAM};
 use crate::app::{Ending, RunSetup};
-use crate::probe::{self, process_recorder, Job, JobConfig, Recorder};
-use crate::run::{pace_for, start_app};
+use crate::probe::{self, process_recorder, Job, Recorder};
+use crate::run::{job_config, pace_for, start_app};
 use crate::term;
 use crate::trace::Site;
 use crate::view::words;
@@ -119,11 +119,7 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
         crate::run::full_screen(term::find_screen(), "watch", &tail)
     };
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
-    let mine = JobConfig {
-        gated: pace != PaceMode::Free,
-        started_unix: probe::unix_now(),
-        held: screen.is_some() || pace != PaceMode::Free,
-    };
+    let mine = job_config(pace, screen.is_some());
     let (size, library) = (job.size(), job.library().to_string());
     job.recorder_in_background(Some(mine), move |comms, shared| {
         if screen.is_none() {
