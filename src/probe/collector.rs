@@ -69,9 +69,10 @@ pub fn delivery_channel() -> (SyncSender<Delivery>, Receiver<Delivery>) {
     std::sync::mpsc::sync_channel(BACKLOG)
 }
 
+/// Starts the collector on the tutor's communicator `tutor`, which
+/// carries the events in and the control messages out (their tags apart).
 pub fn spawn_collector(
-    events: Arc<SharedComm>,
-    control: Arc<SharedComm>,
+    tutor: Arc<SharedComm>,
     size: u32,
     held: bool,
     sink: SyncSender<Delivery>,
@@ -83,21 +84,20 @@ pub fn spawn_collector(
         .spawn(move || {
             super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
-            collect(&events, &control, size, held, &sink, &commands)
+            collect(&tutor, size, held, &sink, &commands)
         })
         .expect("cannot start the collector thread")
 }
 
 fn collect(
-    events: &SharedComm,
-    control: &SharedComm,
+    tutor: &SharedComm,
     size: u32,
     held: bool,
     sink: &SyncSender<Delivery>,
     commands: &Receiver<Command>,
 ) {
     let mut ranks = Ranks {
-        control,
+        control: tutor,
         size,
         // Ranks that are not held wait for no word (`JobConfig::held`).
         released: !held,
@@ -112,8 +112,8 @@ fn collect(
         let Some(mut busy) = ranks.obey_all(woken.take(), commands) else {
             return;
         };
-        busy |= take_beats(events, &mut beats_looked_at);
-        let taken = take_batches(events, &mut bytes, sink);
+        busy |= take_beats(tutor, &mut beats_looked_at);
+        let taken = take_batches(tutor, &mut bytes, sink);
         if taken.finished {
             prompt_until = Instant::now() + PROMPT_FOR;
         }

@@ -302,8 +302,7 @@ impl Comms {
         sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
-        let tutor = self.tutor.clone();
-        spawn_collector(tutor.clone(), tutor, size, held, sink, commands)
+        spawn_collector(self.tutor.clone(), size, held, sink, commands)
     }
 }
 
