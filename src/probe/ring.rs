@@ -112,8 +112,10 @@ unsafe fn touch(ring: &Ring, resident: usize) {
 
 /// Brings a ring's first bytes into memory: see [`Reader::populator`].
 pub struct Populator {
-    ring: Arc<Ring>,
-    resident: usize,
+    /// Held so that the pages stay the ring's.
+    _ring: Arc<Ring>,
+    /// The whole pages to bring in.
+    pages: std::ops::Range<usize>,
 }
 
 impl Populator {
@@ -125,9 +127,9 @@ impl Populator {
     /// maps memory meanwhile (rank 0 starting its app) would wait for it
     /// (measured: 1-2 ms at a two-rank job's start and end).
     pub fn run(self) {
-        let pages = whole_pages(&self.ring, self.resident.min(self.ring.len()));
-        for start in pages.clone().step_by(POPULATE_AT_ONCE) {
-            if !populate(start..(start + POPULATE_AT_ONCE).min(pages.end)) {
+        let end = self.pages.end;
+        for start in self.pages.step_by(POPULATE_AT_ONCE) {
+            if !populate(start..(start + POPULATE_AT_ONCE).min(end)) {
                 return;
             }
         }
@@ -284,8 +286,8 @@ impl Reader {
             return None;
         }
         Some(Populator {
-            ring: self.ring.clone(),
-            resident,
+            _ring: self.ring.clone(),
+            pages,
         })
     }
 

@@ -38,6 +38,16 @@ pub const TEXT_CHARS: usize = 24;
 const HELD_BYTES: usize = 32;
 const _: () = assert!((HEAD + TAIL) * 8 <= HELD_BYTES && TEXT_CHARS <= HELD_BYTES);
 
+/// How many of `total` values are shown from the end: the last [`TAIL`],
+/// once there are more than the preview shows in all.
+fn tail_shown(total: u64) -> usize {
+    if total > (HEAD + TAIL) as u64 {
+        TAIL
+    } else {
+        0
+    }
+}
+
 /// What the values of a buffer are, as the preview writes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
@@ -117,7 +127,7 @@ impl Raw {
     #[inline]
     pub fn of_values<T: Shown>(total: usize, get: impl Fn(usize) -> T) -> Raw {
         let mut raw = Raw::empty(T::KIND, total);
-        let tail = if total > HEAD + TAIL { TAIL } else { 0 };
+        let tail = tail_shown(total as u64);
         let head = total.min(HEAD + TAIL) - tail;
         for i in (0..head).chain(total - tail..total) {
             let at = usize::from(raw.held);
@@ -212,12 +222,7 @@ impl Raw {
             *slot = value;
             count += 1;
         }
-        let tail = if self.total > (HEAD + TAIL) as u64 {
-            TAIL
-        } else {
-            0
-        };
-        let (head, tail) = shown[..count].split_at(count - tail);
+        let (head, tail) = shown[..count].split_at(count - tail_shown(self.total));
         preview_parts(head, tail, self.total_usize())
     }
 
