@@ -23,12 +23,10 @@ use mpi_tutor::probe::{Command as AppCommand, Delivery, Job, JobConfig};
 use mpi_tutor::trace::{read_trace, wire, Event, EventKind, Header};
 use mpi_tutor::view::{LessonInfo, Screen};
 
-/// Rank 0's settings for the run: unpaced, its ranks waiting at their end
-/// for its word, as a lesson's with a view.
+/// Rank 0's settings for the run: unpaced.
 const CONFIG: JobConfig = JobConfig {
     gated: false,
     started_unix: 0.0,
-    held: true,
 };
 
 const WORKER: &str = "MPI_TUTOR_BENCH_FLOOD";

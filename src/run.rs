@@ -161,15 +161,12 @@ pub(crate) fn check_speed(speed: Option<f64>) -> Result<(), String> {
     }
 }
 
-/// Rank 0's settings for a run starting now at `pace`, `shown` in a view:
-/// the ranks are gated unless free, and held at their end by a view or a
-/// pace (`JobConfig::held`).
-pub(crate) fn job_config(pace: PaceMode, shown: bool) -> JobConfig {
-    let paced = pace != PaceMode::Free;
+/// Rank 0's settings for a run starting now at `pace`: the ranks are
+/// gated unless it is free.
+pub(crate) fn job_config(pace: PaceMode) -> JobConfig {
     JobConfig {
-        gated: paced,
+        gated: pace != PaceMode::Free,
         started_unix: crate::probe::unix_now(),
-        held: shown || paced,
     }
 }
 

@@ -74,7 +74,6 @@ pub fn delivery_channel() -> (SyncSender<Delivery>, Receiver<Delivery>) {
 pub fn spawn_collector(
     tutor: Arc<SharedComm>,
     size: u32,
-    held: bool,
     sink: SyncSender<Delivery>,
     commands: Receiver<Command>,
 ) -> JoinHandle<()> {
@@ -84,7 +83,7 @@ pub fn spawn_collector(
         .spawn(move || {
             super::recorder::mark_tutor_thread();
             super::priority::give_way_to_lessons();
-            collect(&tutor, size, held, &sink, &commands)
+            collect(&tutor, size, &sink, &commands)
         })
         .expect("cannot start the collector thread")
 }
@@ -92,15 +91,13 @@ pub fn spawn_collector(
 fn collect(
     tutor: &SharedComm,
     size: u32,
-    held: bool,
     sink: &SyncSender<Delivery>,
     commands: &Receiver<Command>,
 ) {
     let mut ranks = Ranks {
         control: tutor,
         size,
-        // Ranks that are not held wait for no word (`JobConfig::held`).
-        released: !held,
+        released: false,
     };
     let mut background = Backoff::background();
     let mut prompt = Backoff::prompt();

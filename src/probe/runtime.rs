@@ -2,7 +2,6 @@
 //! tutor's own communicators, the shared start time and pace, and the
 //! orderly exit (every rank waits, politely, for rank 0's word).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -39,13 +38,6 @@ pub struct JobConfig {
     pub gated: bool,
     /// The run's start, seconds since the Unix epoch, by rank 0's clock.
     pub started_unix: f64,
-    /// Each rank waits at its end for rank 0's word that the run is over:
-    /// a view may still pace the ranks or keep them for the teacher. When
-    /// nothing will (no view, no pace), the ranks go straight on to
-    /// `MPI_Finalize` once rank 0 has their last events, and rank 0 sends
-    /// them nothing more: MPI_Finalize waits for every rank (both MPIs), so
-    /// no rank's process ends before rank 0 has taken in how it finished.
-    pub held: bool,
 }
 
 /// The size a launcher announced in the environment, if any.
@@ -66,8 +58,6 @@ pub struct Job {
     /// ([`Job::init`]) or in the background ([`Job::recorder_in_background`]).
     starting: Mutex<Option<Starting>>,
     comms: Arc<Latch<Comms>>,
-    /// Rank 0's `JobConfig::held`, once shared; held until then.
-    held: Arc<AtomicBool>,
     rank: u32,
     size: u32,
     library: String,
@@ -122,7 +112,6 @@ impl Job {
             world,
             starting,
             comms: Arc::default(),
-            held: Arc::new(AtomicBool::new(true)),
             rank,
             size,
             library,
@@ -164,7 +153,7 @@ impl Job {
 
     /// Rank 0 passes its decision, the others `None`; all get rank 0's.
     pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
-        share_config(&self.comms().tutor, mine, &self.held)
+        share_config(&self.comms().tutor, mine)
     }
 
     /// This rank's recorder: its events go to rank 0 through a reporter
@@ -194,14 +183,13 @@ impl Job {
     {
         let starting = self.take_start();
         let comms = self.comms.clone();
-        let held = self.held.clone();
         let ready = Arc::new(Ready::new());
         let made_unix = unix_now();
         let start = {
             let ready = ready.clone();
             move || {
                 let comms = complete(starting, &comms);
-                let config = share_config(&comms.tutor, mine, &held);
+                let config = share_config(&comms.tutor, mine);
                 then(comms, config);
                 let gate = Box::new(ControlGate(comms.tutor.clone()));
                 ready.set(made_unix - config.started_unix, gate, config.gated);
@@ -225,9 +213,7 @@ impl Job {
         sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
-        let held = self.held.load(Ordering::SeqCst);
-        self.comms()
-            .start_collector(self.size, held, sink, commands)
+        self.comms().start_collector(self.size, sink, commands)
     }
 
     /// Reports the end of the lesson (with the count of events sent) and
@@ -237,14 +223,11 @@ impl Job {
     }
 
     /// Reports the end of the program (with the count of events sent) and
-    /// waits, without spinning, until rank 0 says the run is over, if the
-    /// run holds its ranks (`JobConfig::held`).
+    /// waits, without spinning, until rank 0 says the run is over.
     pub fn finish_recording(&self, recorder: Recorder) {
         super::fatal::clear_reporter();
         recorder.finish();
-        if self.held.load(Ordering::SeqCst) {
-            wait_for_exit(&self.comms().tutor);
-        }
+        wait_for_exit(&self.comms().tutor);
     }
 
     /// Ends every rank of the job now, with `code` as mpiexec's exit code.
@@ -294,15 +277,14 @@ impl Comms {
     }
 
     /// Rank 0: starts the thread that gathers the events of the job's
-    /// `size` ranks, which wait at their end for its word if `held`.
+    /// `size` ranks.
     pub fn start_collector(
         &self,
         size: u32,
-        held: bool,
         sink: SyncSender<Delivery>,
         commands: Receiver<Command>,
     ) -> JoinHandle<()> {
-        spawn_collector(self.tutor.clone(), size, held, sink, commands)
+        spawn_collector(self.tutor.clone(), size, sink, commands)
     }
 }
 
@@ -354,24 +336,21 @@ fn complete(start: Option<Starting>, comms: &Latch<Comms>) -> &Comms {
 }
 
 /// Rank 0 passes its decision on `control`, the others `None`; all get
-/// rank 0's, and keep in `held` whether its ranks wait for its word.
-fn share_config(control: &SharedComm, mine: Option<JobConfig>, held: &AtomicBool) -> JobConfig {
+/// rank 0's.
+fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let mut buf = match mine {
-        Some(c) => [c.started_unix, flag(c.gated), flag(c.held)],
-        None => [0.0; 3],
+        Some(c) => [c.started_unix, flag(c.gated)],
+        None => [0.0; 2],
     };
     let root = control.0.process_at_rank(0);
     mpi::request::scope(|scope| {
         wait_promptly(root.immediate_broadcast_into(scope, &mut buf[..]));
     });
-    let config = JobConfig {
+    JobConfig {
         started_unix: buf[0],
         gated: buf[1] != 0.0,
-        held: buf[2] != 0.0,
-    };
-    held.store(config.held, Ordering::SeqCst);
-    config
+    }
 }
 
 /// Now, in seconds since the Unix epoch.

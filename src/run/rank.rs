@@ -80,7 +80,7 @@ fn rank0(job: &Job, lesson: &'static Lesson, params: Params, args: &LessonArgs) 
         full_screen(term::find_screen(), &format!("lesson {}", args.name), "")
     };
     let pace = start_pace(args, screen.is_some());
-    let mine = super::job_config(pace, screen.is_some());
+    let mine = super::job_config(pace);
     let started_unix = mine.started_unix;
     let config = job.share_config(Some(mine));
     let mut program = Program::lesson(lesson, &params);

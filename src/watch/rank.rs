@@ -119,7 +119,7 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
         crate::run::full_screen(term::find_screen(), "watch", &tail)
     };
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
-    let mine = job_config(pace, screen.is_some());
+    let mine = job_config(pace);
     let (size, library) = (job.size(), job.library().to_string());
     job.recorder_in_background(Some(mine), move |comms, shared| {
         if screen.is_none() {
@@ -144,7 +144,7 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
         crate::run::note_mpich_across_hosts(&setup.header);
         let (deliveries_tx, deliveries) = probe::delivery_channel();
         let (commands, commands_rx) = channel();
-        let collector = comms.start_collector(size, shared.held, deliveries_tx, commands_rx);
+        let collector = comms.start_collector(size, deliveries_tx, commands_rx);
         let started = start_app(setup, screen, deliveries, commands);
         *app.lock().unwrap_or_else(|e| e.into_inner()) = Some((started, collector));
     })

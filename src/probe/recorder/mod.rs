@@ -43,7 +43,7 @@
 //! use mpi_tutor::trace::{Op, Site};
 //!
 //! # let job = Job::init().unwrap();
-//! # let config = JobConfig { gated: false, started_unix: 0.0, held: true };
+//! # let config = JobConfig { gated: false, started_unix: 0.0 };
 //! // Once MPI is up, on the thread that starts the program:
 //! process_recorder().install(job.recorder(config));
 //!
