@@ -37,7 +37,7 @@ pub struct ThisThread {
     /// The program's places (file, line) by the return addresses of its
     /// calls on this thread, as `watch::site` found them: a few, enough
     /// for a loop's calls.
-    pub sites: Slots<(&'static str, u32), 16>,
+    pub sites: Slots<(&'static str, u32), 32>,
     /// The named datatypes' names and sizes by handle, as the hooks found
     /// them on this thread.
     pub types: Slots<(&'static str, u64), 8>,
