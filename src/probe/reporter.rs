@@ -45,13 +45,13 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
 /// over it until it is closed. Nothing may be reported through the outbox
 /// until `start` has told the recorder it is ready (`Ready`).
 ///
-/// The ring is brought into memory as it fills, by the same thread
-/// between batches (`ring::Reader::populate_ahead`): populating a page
-/// writes nothing, so the recorder need not wait for it, and a program
-/// that ends at once (or says little) neither waits for 4 MiB to be mapped
-/// nor spends the CPU time on it, which on a busy machine is the job's
-/// wall time. Where the system cannot populate without writing, the pages
-/// are touched before `start`.
+/// The ring is brought into memory as it fills, by the same thread after
+/// each batch (`ring::Reader::populate_ahead`): populating a page writes
+/// nothing, so the recorder need not wait for it, and a program that ends
+/// at once (or says little) neither waits for 4 MiB to be mapped nor
+/// spends the CPU time on it, which on a busy machine is the job's wall
+/// time. Where the system cannot populate without writing, the pages are
+/// touched before `start`.
 pub fn start_after<S>(ranks: u32, start: S) -> Outbox
 where
     S: FnOnce() -> Arc<SharedComm> + Send + 'static,
@@ -94,7 +94,6 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
     let mut batch = Vec::new();
     let mut last_said = Instant::now();
     loop {
-        inbox.populate_ahead();
         match inbox.take(&mut batch, COLLECT_EVERY) {
             Taken::Closed => return,
             Taken::Nothing => {
@@ -118,6 +117,11 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
             }
         });
         inbox.handed_on();
+        if !last {
+            // After the batch, not before: the rank's end may be waiting
+            // for it.
+            inbox.populate_ahead();
+        }
         batch.clear();
         if batch.capacity() > KEEP_CAPACITY {
             batch = Vec::new();
