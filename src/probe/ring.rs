@@ -57,7 +57,8 @@ impl Ring {
 /// the pages here, before the lesson starts, moves that cost out of it,
 /// at the price of holding them from the start whether the rank reports
 /// much or not; the caller decides how much that may be (and may leave it
-/// to the reader: [`Reader::make_resident`]).
+/// to the reader: [`Reader::make_resident`], or [`Reader::keep_ahead`] to
+/// bring pages in only as the writer nears them).
 pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
     assert!(capacity > 0, "a ring needs room");
     let layout = std::alloc::Layout::array::<u8>(capacity).expect("ring size");
