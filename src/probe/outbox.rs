@@ -28,7 +28,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::ring::{ring, Populator, Reader, Writer};
+use super::ring::{ring, Reader, Writer};
 use super::wait::Backoff;
 use crate::trace::wire::{self, BegunAndEnded};
 use crate::trace::Event;
@@ -171,9 +171,14 @@ impl Inbox {
         unsafe { self.ring.make_resident(resident) };
     }
 
-    /// See `ring::Reader::populator`.
-    pub fn populator(&self, resident: usize) -> Option<Populator> {
-        self.ring.populator(resident)
+    /// See `ring::Reader::keep_ahead`.
+    pub fn keep_ahead(&mut self, resident: usize) -> bool {
+        self.ring.keep_ahead(resident)
+    }
+
+    /// See `ring::Reader::populate_ahead`.
+    pub fn populate_ahead(&mut self) {
+        self.ring.populate_ahead();
     }
 
     /// The recording end has closed: what is taken now is the last.

@@ -45,35 +45,24 @@ pub fn start(events: Arc<SharedComm>, ranks: u32) -> Outbox {
 /// over it until it is closed. Nothing may be reported through the outbox
 /// until `start` has told the recorder it is ready (`Ready`).
 ///
-/// The ring is brought into memory beside the start, on a short-lived
-/// thread of its own in the idle class: populating a page writes nothing,
-/// so the recorder need not wait for it, and a program that ends at once
-/// (or says little) neither waits for 4 MiB to be mapped nor gives up a
-/// core for it. Where the system cannot
-/// populate without writing, the pages are touched before `start`.
+/// The ring is brought into memory as it fills, by the same thread after
+/// each batch (`ring::Reader::populate_ahead`): populating a page writes
+/// nothing, so the recorder need not wait for it, and a program that ends
+/// at once (or says little) neither waits for 4 MiB to be mapped nor
+/// spends the CPU time on it, which on a busy machine is the job's wall
+/// time. Where the system cannot populate without writing, the pages are
+/// touched before `start`.
 pub fn start_after<S>(ranks: u32, start: S) -> Outbox
 where
     S: FnOnce() -> Arc<SharedComm> + Send + 'static,
 {
     let resident = RESIDENT_RINGS_BYTES / ranks.max(1) as usize;
     drained_by_a_reporter(outbox(RING_BYTES, 0), move |inbox| {
-        match inbox.populator(resident) {
-            Some(populator) => {
-                let _ = std::thread::Builder::new()
-                    .name("mpi-tutor-ring".into())
-                    .spawn(move || {
-                        // Only on a core no one else wants: a program
-                        // that reports little never misses the pages,
-                        // and one that reports much maps the ones it
-                        // reaches first itself.
-                        super::priority::give_way_to_lessons();
-                        populator.run()
-                    });
-            }
+        if !inbox.keep_ahead(resident) {
             // SAFETY: the recorder reports nothing before `start` has
             // made it ready, and the failure reporter uses the side
             // queue, not the ring.
-            None => unsafe { inbox.make_resident(resident) },
+            unsafe { inbox.make_resident(resident) };
         }
         start()
     })
@@ -128,6 +117,11 @@ fn forward(inbox: &mut Inbox, events: &SharedComm) {
             }
         });
         inbox.handed_on();
+        if !last {
+            // After the batch, not before: the rank's end may be waiting
+            // for it.
+            inbox.populate_ahead();
+        }
         batch.clear();
         if batch.capacity() > KEEP_CAPACITY {
             batch = Vec::new();

@@ -57,7 +57,8 @@ impl Ring {
 /// the pages here, before the lesson starts, moves that cost out of it,
 /// at the price of holding them from the start whether the rank reports
 /// much or not; the caller decides how much that may be (and may leave it
-/// to the reader: [`Reader::make_resident`]).
+/// to the reader: [`Reader::make_resident`], or [`Reader::keep_ahead`] to
+/// bring pages in only as the writer nears them).
 pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
     assert!(capacity > 0, "a ring needs room");
     let layout = std::alloc::Layout::array::<u8>(capacity).expect("ring size");
@@ -87,7 +88,11 @@ pub fn ring(capacity: usize, resident: usize) -> (Writer, Reader) {
             head: 0,
             offset: 0,
         },
-        Reader { ring, tail: 0 },
+        Reader {
+            ring,
+            tail: 0,
+            ahead: Ahead { end: 0, limit: 0 },
+        },
     )
 }
 
@@ -110,34 +115,35 @@ unsafe fn touch(ring: &Ring, resident: usize) {
     }
 }
 
-/// Brings a ring's first bytes into memory: see [`Reader::populator`].
-pub struct Populator {
-    /// Held so that the pages stay the ring's.
-    _ring: Arc<Ring>,
-    /// The whole pages to bring in.
-    pages: std::ops::Range<usize>,
+/// How far ahead of the writer a reader keeps the ring in memory
+/// ([`Reader::populate_ahead`]): as far again as has been written, plus
+/// this. A rank that reports little has this much brought in, 16 pages
+/// (one call, ~10 us of the system's time), not its whole ring; one that
+/// floods finds the lead growing with what it wrote, so pages stay ahead
+/// of it between two of the reader's looks.
+const LEAD: usize = POPULATE_AT_ONCE;
+
+/// Where the ring should be in memory up to, in bytes from its start,
+/// once `written` bytes were written: twice that plus [`LEAD`], never
+/// beyond `resident`.
+fn populated_to(written: usize, resident: usize) -> usize {
+    written.saturating_mul(2).saturating_add(LEAD).min(resident)
 }
 
-impl Populator {
-    /// Brings them in (the system zeroes and maps the pages; their bytes,
-    /// whatever the writer has put there, stay as they are), a few pages
-    /// at a time: one call for all of them holds the process's memory map
-    /// and the core for milliseconds, inside the system, where even an
-    /// idle-class thread is not preempted. A rank that starts a thread or
-    /// maps memory meanwhile (rank 0 starting its app) would wait for it
-    /// (measured: 1-2 ms at a two-rank job's start and end).
-    pub fn run(self) {
-        let end = self.pages.end;
-        for start in self.pages.step_by(POPULATE_AT_ONCE) {
-            if !populate(start..(start + POPULATE_AT_ONCE).min(end)) {
-                return;
-            }
-        }
-    }
+/// What a reader has brought into memory ahead of the writer: the whole
+/// pages (addresses) from the ring's first one up to `end`, and at most
+/// up to `limit`.
+struct Ahead {
+    end: usize,
+    limit: usize,
 }
 
-/// Bytes a populator brings in per call: 16 pages, ~10 us of the system's
-/// time.
+/// Bytes brought in per call: 16 pages, ~10 us of the system's time. One
+/// call for many pages holds the process's memory map and the core for
+/// milliseconds, inside the system, where even an idle-class thread is
+/// not preempted: a rank that starts a thread or maps memory meanwhile
+/// (rank 0 starting its app) would wait for it (measured: 1-2 ms at a
+/// two-rank job's start and end).
 const POPULATE_AT_ONCE: usize = 16 * PAGE;
 
 /// The addresses of the whole pages within the ring's first `len` bytes
@@ -255,6 +261,7 @@ pub struct Reader {
     ring: Arc<Ring>,
     /// Our own copy of `ring.tail`: only we store it.
     tail: usize,
+    ahead: Ahead,
 }
 
 impl Reader {
@@ -274,21 +281,45 @@ impl Reader {
         unsafe { touch(&self.ring, resident) };
     }
 
-    /// Something that brings the ring's first `resident` bytes into memory
-    /// without writing to them, so it may run on any thread at any time,
-    /// the writer writing meanwhile; `None` if this system cannot (Linux
+    /// Has [`Reader::populate_ahead`] keep the ring's first `resident`
+    /// bytes in memory ahead of the writer, without writing to them, so
+    /// the writer may write meanwhile; false if this system cannot (Linux
     /// before 5.14: no `MADV_POPULATE_WRITE`), found by bringing in the
     /// first page.
-    pub fn populator(&self, resident: usize) -> Option<Populator> {
+    pub fn keep_ahead(&mut self, resident: usize) -> bool {
         let pages = whole_pages(&self.ring, resident.min(self.ring.len()));
         let first = pages.start..pages.end.min(pages.start + PAGE);
-        if !first.is_empty() && !populate(first) {
-            return None;
+        if !populate(first.clone()) {
+            return false;
         }
-        Some(Populator {
-            _ring: self.ring.clone(),
-            pages,
-        })
+        self.ahead = Ahead {
+            end: first.end,
+            limit: pages.end,
+        };
+        true
+    }
+
+    /// Brings the pages just ahead of the writer into memory (see
+    /// [`populated_to`]), within what [`Reader::keep_ahead`] allowed: the
+    /// system zeroes and maps them, and their bytes, whatever the writer
+    /// has put there, stay as they are. A page the writer reaches first
+    /// it brings in itself by writing to it.
+    pub fn populate_ahead(&mut self) {
+        let Ahead { end, limit } = self.ahead;
+        if end >= limit {
+            return;
+        }
+        let start = self.ring.at_offset(0) as usize;
+        let wanted = populated_to(self.written(), limit - start);
+        let target = (start + wanted).next_multiple_of(PAGE).min(limit);
+        for from in (end..target).step_by(POPULATE_AT_ONCE) {
+            let to = (from + POPULATE_AT_ONCE).min(target);
+            if !populate(from..to) {
+                self.ahead.limit = from;
+                return;
+            }
+            self.ahead.end = to;
+        }
     }
 
     /// Bytes ever read.
@@ -428,22 +459,61 @@ mod tests {
     }
 
     #[test]
-    fn a_populator_brings_the_resident_part_in_and_keeps_what_was_written() {
+    fn the_part_kept_in_memory_grows_with_what_was_written() {
+        const RESIDENT: usize = 1 << 20;
+        assert_eq!(populated_to(0, RESIDENT), LEAD, "a lead before anything");
+        assert_eq!(populated_to(1000, RESIDENT), 2000 + LEAD);
+        assert_eq!(populated_to(RESIDENT / 2, RESIDENT), RESIDENT);
+        assert_eq!(populated_to(usize::MAX, RESIDENT), RESIDENT);
+        assert_eq!(populated_to(0, 100), 100, "never beyond the resident part");
+    }
+
+    /// Counts the ring's whole pages in memory within `range` (bytes from
+    /// its start, page-aligned offsets from its first whole page).
+    fn pages_in_memory(w: &Writer, range: std::ops::Range<usize>) -> usize {
+        let first = (w.ring.at(0) as usize).next_multiple_of(PAGE) as *const u8;
+        // SAFETY: within the ring's buffer (the callers' ranges are).
+        let at = unsafe { first.add(range.start) };
+        let flags = in_memory(at, range.len());
+        flags.iter().filter(|&&p| p).count()
+    }
+
+    #[test]
+    fn pages_are_brought_in_just_ahead_of_the_writer_and_no_further() {
         const BIG: usize = 64 << 20;
-        let (mut w, r) = ring(BIG, 0);
-        assert!(w.push(b"kept"));
-        let at = w.ring.at(0).cast_const();
-        let Some(populator) = r.populator(1 << 20) else {
+        const RESIDENT: usize = 4 << 20;
+        let (mut w, mut r) = ring(BIG, 0);
+        if !r.keep_ahead(RESIDENT) {
             return; // a system without MADV_POPULATE_WRITE
-        };
-        populator.run();
-        let pages = in_memory(at, 1 << 20);
-        // (The ring need not start on a page: its first one may be shared.)
-        assert!(pages[1..pages.len() - 1].iter().all(|&p| p));
+        }
+        let pages = |bytes: usize| bytes / PAGE;
+        r.populate_ahead();
+        assert_eq!(pages_in_memory(&w, 0..LEAD), pages(LEAD), "the lead");
+        assert_eq!(pages_in_memory(&w, LEAD..LEAD + (1 << 20)), 0);
+
+        // The writer writes 100 pages (its own writes bring those in).
+        let chunk = vec![7u8; 100 * PAGE];
+        assert!(w.push(&chunk));
+        r.populate_ahead();
+        let ahead = 200 * PAGE + LEAD;
+        assert_eq!(pages_in_memory(&w, 0..ahead), pages(ahead));
+        assert_eq!(pages_in_memory(&w, ahead..ahead + (1 << 20)), 0);
+
+        // Past half the resident part: all of it, and nothing beyond.
+        while w.written() < RESIDENT / 2 {
+            assert!(w.push(&chunk));
+        }
+        r.populate_ahead();
+        let written = w.written().next_multiple_of(PAGE) + PAGE;
+        assert_eq!(
+            pages_in_memory(&w, written..RESIDENT - PAGE),
+            pages(RESIDENT - PAGE - written)
+        );
+        assert_eq!(pages_in_memory(&w, RESIDENT..RESIDENT + (8 << 20)), 0);
+
         let mut out = Vec::new();
-        let mut r = r;
         r.read_to(r.written(), &mut out);
-        assert_eq!(out, b"kept");
+        assert!(out.iter().all(|&b| b == 7), "populating changed no byte");
     }
 
     #[test]
