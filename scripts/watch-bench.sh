@@ -18,6 +18,8 @@
 #
 # Environment: MPIEXEC and MPICC (defaults mpiexec, mpicc),
 # MPI_TUTOR_WATCH_RUNS (runs per mode and program; default 7),
+# MPI_TUTOR_WATCH_STARTUP_RUNS (runs per mode of the start-up, a fifth
+# of a second apart: a run is ~50 ms and its spread a few ms; default 60),
 # MPI_TUTOR_WATCH_BEFORE (another build's mpi-tutor, its interposer
 # beside it: a third mode, `before`, in the same turns),
 # MPI_TUTOR_WATCH_ONLY (a grep -E pattern: only the scenarios it matches,
@@ -30,6 +32,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 mpiexec=${MPIEXEC:-mpiexec}
 mpicc=${MPICC:-mpicc}
 runs=${MPI_TUTOR_WATCH_RUNS:-7}
+startup_runs=${MPI_TUTOR_WATCH_STARTUP_RUNS:-60}
 before=${MPI_TUTOR_WATCH_BEFORE:-}
 only=${MPI_TUTOR_WATCH_ONLY:-.}
 python=${MPI_TUTOR_PYTHON:-$root/.python/mpich/bin/python3}
@@ -104,7 +107,11 @@ compare() {
     shift 2
     grep -Eq -- "$only" <<<"$name" || return 0
     local -A values=()
-    for _ in $(seq "$runs"); do
+    local turns=$runs pause=1
+    if [ "$1" = startup ]; then
+        turns=$startup_runs pause=0.2
+    fi
+    for _ in $(seq "$turns"); do
         for mode in "${modes[@]}"; do
             if [ "$1" = startup ]; then
                 value=$(wall_time "$mode" 2 ./startup)
@@ -114,7 +121,7 @@ compare() {
                 value=$(run "$mode" "$@")
             fi
             values[$mode]+="$value "
-            sleep 1
+            sleep "$pause"
         done
     done
     local p w mode
@@ -128,7 +135,7 @@ compare() {
     done
 }
 
-echo "median (quartiles) of $runs runs each, ${modes[*]} taking turns, 2 ranks (the seed: 5)"
+echo "median (quartiles) of $runs runs each (the start-up: $startup_runs), ${modes[*]} taking turns, 2 ranks (the seed: 5)"
 compare "ping-pong 8 B" "us" pingpong 8 400 100
 compare "ping-pong 1 MiB" "us" pingpong 1048576 200 2
 compare "stencil 256x256" "us/step" stencil 256 2000
