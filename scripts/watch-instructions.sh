@@ -63,10 +63,11 @@ collected() {
     (cd "$work" && CALLGRIND_OUT="$work/run-$steps" MPIEXEC="$work/mpiexec" \
         "$tutor" watch -n 2 --headless --fast -- ./stencil 256 "$steps" >"$work/log-$steps" 2>&1) \
         || { cat "$work/log-$steps" >&2; echo "watch-instructions: the run failed" >&2; exit 1; }
-    # The main thread's file of each rank (the ranks' pids come first: a
-    # process forked from rank 0 later has a file of its own).
-    for file in $(ls "$work"/run-"$steps".*-01 | sort -t. -k2 -n | head -2); do
-        grep '^summary:' "$file" | awk '{ print $2 }'
+    # The main thread's file of each rank (run-STEPS.PID-01), by pid: the
+    # ranks' come first (a process forked from rank 0 later has a file of
+    # its own). Sorted by name, not path: the work directory's has a dot.
+    for file in $(cd "$work" && ls run-"$steps".*-01 | sort -t. -k2,2n | head -2); do
+        grep '^summary:' "$work/$file" | awk '{ print $2 }'
     done
 }
 
