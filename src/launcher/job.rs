@@ -12,6 +12,7 @@ use super::environment::{pass_to_other_hosts, FOR_EVERY_HOST};
 use super::handing::Handing;
 use super::stop::stop_job;
 use crate::term::guardian::LAST_WORDS_ENV;
+use crate::term::keeper::Keeper;
 use crate::term::last_words::LastWords;
 use crate::term::{signals, tty, vigil};
 
@@ -49,6 +50,9 @@ pub(super) fn run_keeping_terminal(
             return Err(e);
         }
     };
+    // After mpiexec's start, which it would delay: rank 0 reaches for it
+    // only once MPI has started (and forks a guardian if it cannot).
+    let keeper = last_words.as_ref().and_then(|w| Keeper::listen(w.path()));
     let relayed = match handing {
         Handing::Relay(front) => Some(front.start(&mut child)?),
         _ => None,
@@ -59,6 +63,9 @@ pub(super) fn run_keeping_terminal(
     // SAFETY: ignoring a signal, in this process only (mpiexec is started).
     unsafe { libc::signal(libc::SIGTTOU, libc::SIG_IGN) };
     let result = wait_or_stop(&mut child, last_words.as_mut());
+    if let Some(keeper) = keeper {
+        keeper.finish();
+    }
     if let Some(saved) = saved.filter(tty::Saved::changed) {
         saved.restore();
     }

@@ -8,6 +8,7 @@
 pub mod bare;
 pub mod exits;
 pub mod guardian;
+pub mod keeper;
 pub mod keys;
 pub mod last_words;
 pub mod relay;
@@ -17,5 +18,6 @@ pub mod screen;
 pub mod signals;
 pub mod tty;
 pub mod vigil;
+mod watching;
 
 pub use screen::{find_screen, KeySource, ScreenTarget, Screenless};

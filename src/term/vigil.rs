@@ -40,24 +40,46 @@ impl Vigil {
         if !crate::launcher::under_launcher() {
             return Vigil::default();
         }
-        let watched = all_sibling_ranks()
+        // SAFETY: getpid and getppid cannot fail.
+        let (me, parent) = unsafe { (libc::getpid(), libc::getppid()) };
+        let expected = local_size(std::env::vars()).map_or(0, |n| n.saturating_sub(1));
+        let mut vigil = Vigil::of(parent, all_ranks_under(parent, Some(me), expected));
+        // From now on, so that the order the ranks end in is known.
+        vigil.news = Some(vigil.watch_in_thread());
+        vigil
+    }
+
+    /// Rank 0's process `rank0` and the ranks beside it (started by the
+    /// same launcher process on this host), for a watch kept outside the
+    /// job: nothing watches them until the caller does.
+    pub fn beside(rank0: i32) -> Vigil {
+        let Some(parent) = parent_of(rank0) else {
+            return Vigil::default();
+        };
+        let expected = local_size(environment_of(rank0).iter().filter_map(|var| {
+            let (name, value) = var.split_once('=')?;
+            Some((name.to_string(), value.to_string()))
+        }));
+        Vigil::of(parent, all_ranks_under(parent, None, expected.unwrap_or(0)))
+    }
+
+    /// The ranks `(rank, pid)`, children of `parent`, watched.
+    fn of(parent: i32, ranks: Vec<(u32, i32)>) -> Vigil {
+        let watched = ranks
             .into_iter()
             .filter_map(|(rank, pid)| {
                 Some(Watched {
                     rank,
                     pid,
                     fd: pidfd(pid)?,
-                    line: connect_line(rank),
+                    line: connect_line(parent, rank),
                 })
             })
             .collect();
-        let mut vigil = Vigil {
+        Vigil {
             watched,
             news: None,
-        };
-        // From now on, so that the order the ranks end in is known.
-        vigil.news = Some(vigil.watch_in_thread());
-        vigil
+        }
     }
 
     /// Each watched rank's process.
@@ -165,16 +187,22 @@ const LOCAL_SIZE_VARIABLES: [&str; 2] = ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOC
 /// may still be starting some when rank 0 gets here.
 const GATHERING: Duration = Duration::from_secs(3);
 
-/// The sibling ranks, once as many as the launcher says run on this host
+/// How many ranks run on this host, as the launcher told the rank whose
+/// environment `vars` is.
+fn local_size(mut vars: impl Iterator<Item = (String, String)>) -> Option<usize> {
+    vars.find_map(|(name, value)| {
+        LOCAL_SIZE_VARIABLES
+            .contains(&name.as_str())
+            .then(|| value.parse().ok())?
+    })
+}
+
+/// The ranks among `parent`'s children (but `except`), once `expected`
 /// are there (or after a short wait, with those found).
-fn all_sibling_ranks() -> Vec<(u32, i32)> {
-    let expected = LOCAL_SIZE_VARIABLES
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse::<usize>().ok())
-        .map_or(0, |n| n.saturating_sub(1));
+fn all_ranks_under(parent: i32, except: Option<i32>, expected: usize) -> Vec<(u32, i32)> {
     let deadline = Instant::now() + GATHERING;
     loop {
-        let found = sibling_ranks();
+        let found = ranks_under(parent, except);
         if found.len() >= expected || Instant::now() > deadline {
             return found;
         }
@@ -182,15 +210,12 @@ fn all_sibling_ranks() -> Vec<(u32, i32)> {
     }
 }
 
-/// (rank, pid) of the processes with our parent that carry a rank.
-fn sibling_ranks() -> Vec<(u32, i32)> {
-    let me = std::process::id() as i32;
-    // SAFETY: getppid cannot fail.
-    let parent = unsafe { libc::getppid() };
+/// (rank, pid) of `parent`'s children (but `except`) that carry a rank.
+fn ranks_under(parent: i32, except: Option<i32>) -> Vec<(u32, i32)> {
     let candidates = children_of(parent).unwrap_or_else(every_process);
     candidates
         .into_iter()
-        .filter(|&pid| pid != me && parent_of(pid) == Some(parent))
+        .filter(|&pid| Some(pid) != except && parent_of(pid) == Some(parent))
         .filter_map(|pid| Some((rank_of(pid)?, pid)))
         .collect()
 }
@@ -232,13 +257,20 @@ pub fn parent_of(pid: i32) -> Option<i32> {
 }
 
 fn rank_of(pid: i32) -> Option<u32> {
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).ok()?;
-    environ.split(|&b| b == 0).find_map(|var| {
-        let var = std::str::from_utf8(var).ok()?;
+    environment_of(pid).iter().find_map(|var| {
         RANK_VARIABLES
             .iter()
             .find_map(|name| var.strip_prefix(name)?.parse().ok())
     })
+}
+
+/// The environment process `pid` started with, `NAME=value` each.
+fn environment_of(pid: i32) -> Vec<String> {
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    environ
+        .split(|&b| b == 0)
+        .filter_map(|var| std::str::from_utf8(var).ok().map(str::to_string))
+        .collect()
 }
 
 impl Watched {
@@ -318,10 +350,10 @@ pub fn to_the_top(fd: RawFd) -> RawFd {
     }
 }
 
-/// A connection to `rank`'s line, if it keeps one.
-fn connect_line(rank: u32) -> Option<OwnedFd> {
-    // SAFETY: getppid cannot fail.
-    let name = line_name(unsafe { libc::getppid() }, rank);
+/// A connection to the line of `rank` (a child of `parent`), if it keeps
+/// one.
+fn connect_line(parent: i32, rank: u32) -> Option<OwnedFd> {
+    let name = line_name(parent, rank);
     let (address, length) = unix_address(&name);
     // SAFETY: a socket of our own, connected; owned below.
     unsafe {
@@ -335,7 +367,7 @@ fn connect_line(rank: u32) -> Option<OwnedFd> {
     }
 }
 
-fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+pub(super) fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
     // SAFETY: sockaddr_un is plain data.
     let mut address: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     address.sun_family = libc::AF_UNIX as libc::sa_family_t;
