@@ -121,11 +121,12 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
     let mine = job_config(pace);
     let (size, library) = (job.size(), job.library().to_string());
+    if screen.is_none() {
+        // Early, and beside the rest of the start (see `start_beside`):
+        // the app's first lines for it wait for it.
+        term::guardian::start_beside();
+    }
     job.recorder_in_background(Some(mine), move |comms, shared| {
-        if screen.is_none() {
-            // Early, and beside the rest of the start: see `start_beside`.
-            term::guardian::start_beside();
-        }
         let mut program = watched_program(&config, &init_site);
         if config.sync_sends {
             program
