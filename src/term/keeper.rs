@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::vigil::{unix_address, Vigil};
+use super::vigil::{connect_to, stream_socket, unix_address, Vigil};
 use super::watching::Watch;
 
 /// Where the keeper is in its watch.
@@ -89,16 +89,12 @@ fn set(state: &(Mutex<State>, Condvar), to: State) {
 /// A socket listening on the abstract `name`.
 fn listening(name: &[u8]) -> Option<OwnedFd> {
     let (address, length) = unix_address(name);
-    // SAFETY: a socket of our own, bound and listening, owned below.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return None;
-        }
-        let fd = OwnedFd::from_raw_fd(fd);
-        let bound = libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length) == 0;
-        (bound && libc::listen(fd.as_raw_fd(), 4) == 0).then_some(fd)
-    }
+    let fd = stream_socket()?;
+    // SAFETY: bind and listen of our socket, to an address of the length
+    // given.
+    let bound = unsafe { libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length) };
+    // SAFETY: as above.
+    (bound == 0 && unsafe { libc::listen(fd.as_raw_fd(), 4) } == 0).then_some(fd)
 }
 
 /// Whether a connection waits on `listener` to be taken.
@@ -204,17 +200,7 @@ pub fn reach() -> Option<OwnedFd> {
 /// A connection to the keeper of the launcher whose last words go to
 /// `last_words`.
 fn reach_for(last_words: &Path) -> Option<OwnedFd> {
-    let (address, length) = unix_address(&name_for(last_words)?);
-    // SAFETY: a socket of our own, connected, owned below.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return None;
-        }
-        let fd = OwnedFd::from_raw_fd(fd);
-        let done = libc::connect(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length);
-        (done == 0).then_some(fd)
-    }
+    connect_to(&name_for(last_words)?)
 }
 
 #[cfg(test)]

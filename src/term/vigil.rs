@@ -353,18 +353,24 @@ pub fn to_the_top(fd: RawFd) -> RawFd {
 /// A connection to the line of `rank` (a child of `parent`), if it keeps
 /// one.
 fn connect_line(parent: i32, rank: u32) -> Option<OwnedFd> {
-    let name = line_name(parent, rank);
-    let (address, length) = unix_address(&name);
-    // SAFETY: a socket of our own, connected; owned below.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return None;
-        }
-        let fd = OwnedFd::from_raw_fd(fd);
-        let done = libc::connect(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length);
-        (done == 0).then_some(fd)
-    }
+    connect_to(&line_name(parent, rank))
+}
+
+/// A connection to the abstract Unix socket `name`, if one listens there.
+pub(super) fn connect_to(name: &[u8]) -> Option<OwnedFd> {
+    let (address, length) = unix_address(name);
+    let fd = stream_socket()?;
+    // SAFETY: connect of our socket to an address of the length given.
+    let done = unsafe { libc::connect(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length) };
+    (done == 0).then_some(fd)
+}
+
+/// A new Unix stream socket of our own (close-on-exec).
+pub(super) fn stream_socket() -> Option<OwnedFd> {
+    // SAFETY: socket returns a new fd or -1.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    // SAFETY: a fresh fd that nothing else owns.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 pub(super) fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
