@@ -226,9 +226,21 @@ pub fn say_last(line: &str) -> bool {
 
 fn send(message: &[u8]) {
     if let Some(o) = owner().as_ref() {
-        // SAFETY: write of our buffer to our pipe; a short write of a
-        // line this small into a pipe does not happen.
-        unsafe { libc::write(o.pipe.as_raw_fd(), message.as_ptr().cast(), message.len()) };
+        let fd = o.pipe.as_raw_fd();
+        // SAFETY: send or write of our buffer to our socket or pipe; a
+        // short write of a line this small does not happen. A keeper gone
+        // with its launcher must not end rank 0 by SIGPIPE.
+        unsafe {
+            let sent = libc::send(
+                fd,
+                message.as_ptr().cast(),
+                message.len(),
+                libc::MSG_NOSIGNAL,
+            );
+            if sent < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOTSOCK) {
+                libc::write(fd, message.as_ptr().cast(), message.len());
+            }
+        }
     }
 }
 
