@@ -113,6 +113,30 @@ fn a_field_on_a_huge_grid_is_not_drawn() {
     (&screen).render(area, &mut buf);
 }
 
+/// A field block that reaches past its grid, and past the largest row
+/// number (fuzz/wire found the log line adding its start and length), is
+/// logged with its rows as given and neither kept nor drawn.
+#[test]
+fn a_field_block_past_its_grid_is_logged_and_not_drawn() {
+    let line = field_line(4, "[1,2,3]").replace(r#""row0":0"#, r#""row0":4294967295"#);
+    let trace = read(&format!("{HEADER}\n{line}\n")).unwrap();
+    let logged = mpi_tutor::trace::display::log_line_with(&trace.events[0], true);
+    assert!(logged.contains("rows 4294967295..4294967296"), "{logged}");
+    let mut model = Model::new(trace.header.clone());
+    model.apply(&trace.events[0]);
+    assert!(model.ranks()[0].field.is_none(), "the block was kept");
+    let lesson = LessonInfo {
+        name: "halo",
+        title: "Halo",
+        file: "lessons/halo.rs",
+        source: "",
+        explanation: "",
+    };
+    let screen = Screen::following(&model, lesson);
+    let area = Rect::new(0, 0, 132, 43);
+    (&screen).render(area, &mut Buffer::empty(area));
+}
+
 /// A run killed while its last line was written can cut that line inside a
 /// character: the trace reads up to its last whole line and says it was
 /// cut off; broken text anywhere else is still an error.

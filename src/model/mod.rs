@@ -370,7 +370,9 @@ impl Model {
                 what: what.clone(),
                 passed: *passed,
             }),
-            EventKind::Field(block) => self.ranks[r].field = Some(block.clone()),
+            // A block outside its grid (a damaged recording) is not shown.
+            EventKind::Field(block) if block.fits() => self.ranks[r].field = Some(block.clone()),
+            EventKind::Field(_) => {}
             EventKind::Finished { .. } => {
                 if !terminal {
                     self.ranks[r].state = RankState::Finished;

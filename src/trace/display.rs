@@ -45,9 +45,9 @@ pub fn log_line_with(e: &Event, values: bool) -> String {
                 f.name,
                 f.iteration,
                 f.row0,
-                f.row0 + f.rows,
+                u64::from(f.row0) + u64::from(f.rows),
                 f.col0,
-                f.col0 + f.cols
+                u64::from(f.col0) + u64::from(f.cols)
             );
         }
         EventKind::Finished { events, throttled } => {

@@ -635,6 +635,21 @@ pub struct FieldBlock {
     pub values: Vec<f32>,
 }
 
+impl FieldBlock {
+    /// Whether the block lies inside its grid and holds a value for each
+    /// of its cells: what a rank sends always does, a damaged recording
+    /// may not, and the heat map indexes the grid by it.
+    pub fn fits(&self) -> bool {
+        let within = |start: u32, length: u32, grid: u32| {
+            u64::from(start) + u64::from(length) <= u64::from(grid)
+        };
+        let cells = u64::from(self.rows) * u64::from(self.cols);
+        within(self.row0, self.rows, self.grid_rows)
+            && within(self.col0, self.cols, self.grid_cols)
+            && cells == self.values.len() as u64
+    }
+}
+
 fn values_or_nan<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
     let values: Vec<Option<f32>> = Deserialize::deserialize(d)?;
     Ok(values.into_iter().map(|v| v.unwrap_or(f32::NAN)).collect())
