@@ -100,17 +100,7 @@ fn a_field_on_a_huge_grid_is_not_drawn() {
     for e in &trace.events {
         model.apply(e);
     }
-    let lesson = LessonInfo {
-        name: "halo",
-        title: "Halo",
-        file: "lessons/halo.rs",
-        source: "",
-        explanation: "",
-    };
-    let screen = Screen::following(&model, lesson);
-    let area = Rect::new(0, 0, 132, 43);
-    let mut buf = Buffer::empty(area);
-    (&screen).render(area, &mut buf);
+    draw(&model);
 }
 
 /// A field block that reaches past its grid, and past the largest row
@@ -125,6 +115,11 @@ fn a_field_block_past_its_grid_is_logged_and_not_drawn() {
     let mut model = Model::new(trace.header.clone());
     model.apply(&trace.events[0]);
     assert!(model.ranks()[0].field.is_none(), "the block was kept");
+    draw(&model);
+}
+
+/// Draws the halo lesson's screen of `model` on a 132 x 43 buffer.
+fn draw(model: &Model) {
     let lesson = LessonInfo {
         name: "halo",
         title: "Halo",
@@ -132,7 +127,7 @@ fn a_field_block_past_its_grid_is_logged_and_not_drawn() {
         source: "",
         explanation: "",
     };
-    let screen = Screen::following(&model, lesson);
+    let screen = Screen::following(model, lesson);
     let area = Rect::new(0, 0, 132, 43);
     (&screen).render(area, &mut Buffer::empty(area));
 }
