@@ -213,24 +213,13 @@ fn rank_0_killed_headless_is_named_last_by_the_front_end() {
     let log = dir.path().join("log.txt");
     wait_for_the_log(&scene, &log, SOURCE);
     let rank0 = scene.rank(0);
-    assert_eq!(children_of(rank0), Vec::<i32>::new(), "rank 0 forked");
+    let children = common::tmux::children_with(rank0, "");
+    assert_eq!(children, Vec::<i32>::new(), "rank 0 forked");
     let since = Instant::now();
     signal(rank0, libc::SIGKILL);
     let ended = scene.ended(since);
     assert_ne!(ended.code, 0, "{}", ended.screen);
     assert_named_last(&ended, 0, dir.path(), SOURCE);
-}
-
-/// The child processes of `pid`, as its threads list them.
-fn children_of(pid: i32) -> Vec<i32> {
-    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
-    let listed = tasks
-        .flatten()
-        .map(|task| std::fs::read_to_string(task.path().join("children")).unwrap_or_default());
-    let children: Vec<String> = listed.collect();
-    (children.iter())
-        .flat_map(|text| text.split_whitespace().filter_map(|p| p.parse().ok()))
-        .collect()
 }
 
 #[test]

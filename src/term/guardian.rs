@@ -44,7 +44,11 @@ pub struct Terminal {
 }
 
 struct Owner {
+    /// Where rank 0's news goes: the guardian's pipe or the keeper's socket.
     pipe: OwnedFd,
+    /// The news goes to the launcher's keeper, whose socket may close with
+    /// a killed launcher: sent so that rank 0 is not ended by SIGPIPE.
+    to_keeper: bool,
     vigil: Vigil,
     /// Whether the guardian holds a terminal to speak on.
     speaks: bool,
@@ -100,6 +104,7 @@ pub fn start(terminal: Option<Terminal>) {
     if let Some(line) = terminal.is_none().then(super::keeper::reach).flatten() {
         *slot = Some(Owner {
             pipe: line,
+            to_keeper: true,
             vigil,
             speaks: false,
             launcher: None,
@@ -139,6 +144,7 @@ pub fn start(terminal: Option<Terminal>) {
                 drop(bare);
                 *slot = Some(Owner {
                     pipe,
+                    to_keeper: false,
                     vigil,
                     speaks,
                     launcher,
@@ -226,19 +232,14 @@ pub fn say_last(line: &str) -> bool {
 
 fn send(message: &[u8]) {
     if let Some(o) = owner().as_ref() {
-        let fd = o.pipe.as_raw_fd();
+        let (fd, bytes, length) = (o.pipe.as_raw_fd(), message.as_ptr().cast(), message.len());
         // SAFETY: send or write of our buffer to our socket or pipe; a
-        // short write of a line this small does not happen. A keeper gone
-        // with its launcher must not end rank 0 by SIGPIPE.
+        // short write of a line this small does not happen.
         unsafe {
-            let sent = libc::send(
-                fd,
-                message.as_ptr().cast(),
-                message.len(),
-                libc::MSG_NOSIGNAL,
-            );
-            if sent < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOTSOCK) {
-                libc::write(fd, message.as_ptr().cast(), message.len());
+            if o.to_keeper {
+                libc::send(fd, bytes, length, libc::MSG_NOSIGNAL);
+            } else {
+                libc::write(fd, bytes, length);
             }
         }
     }

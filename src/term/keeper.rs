@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
 
-use super::vigil::{connect_to, stream_socket, unix_address, Vigil};
+use super::vigil::{connect_to, listening_on, Vigil};
 use super::watching::Watch;
 
 /// Where the keeper is in its watch.
@@ -50,7 +50,7 @@ fn name_for(last_words: &Path) -> Option<Vec<u8>> {
 impl Keeper {
     /// Starts the keeper of the job whose last words go to `last_words`.
     pub fn listen(last_words: &Path) -> Option<Keeper> {
-        let listener = Arc::new(listening(&name_for(last_words)?)?);
+        let listener = Arc::new(listening_on(&name_for(last_words)?)?);
         let state = Arc::new((Mutex::new(State::Waiting), Condvar::new()));
         let (shared, listening) = (state.clone(), listener.clone());
         let path = last_words.to_path_buf();
@@ -84,17 +84,6 @@ impl Keeper {
 fn set(state: &(Mutex<State>, Condvar), to: State) {
     *state.0.lock().unwrap_or_else(|e| e.into_inner()) = to;
     state.1.notify_all();
-}
-
-/// A socket listening on the abstract `name`.
-fn listening(name: &[u8]) -> Option<OwnedFd> {
-    let (address, length) = unix_address(name);
-    let fd = stream_socket()?;
-    // SAFETY: bind and listen of our socket, to an address of the length
-    // given.
-    let bound = unsafe { libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length) };
-    // SAFETY: as above.
-    (bound == 0 && unsafe { libc::listen(fd.as_raw_fd(), 4) } == 0).then_some(fd)
 }
 
 /// Whether a connection waits on `listener` to be taken.

@@ -4,7 +4,7 @@
 //! same hydra proxy or Open MPI daemon) carrying the launcher's rank in
 //! their environment; ranks on other hosts are not watched.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
@@ -42,7 +42,8 @@ impl Vigil {
         }
         // SAFETY: getpid and getppid cannot fail.
         let (me, parent) = unsafe { (libc::getpid(), libc::getppid()) };
-        let expected = local_size(std::env::vars()).map_or(0, |n| n.saturating_sub(1));
+        let expected =
+            local_size(|name| std::env::var(name).ok()).map_or(0, |n| n.saturating_sub(1));
         let mut vigil = Vigil::of(parent, all_ranks_under(parent, Some(me), expected));
         // From now on, so that the order the ranks end in is known.
         vigil.news = Some(vigil.watch_in_thread());
@@ -56,10 +57,8 @@ impl Vigil {
         let Some(parent) = parent_of(rank0) else {
             return Vigil::default();
         };
-        let expected = local_size(environment_of(rank0).iter().filter_map(|var| {
-            let (name, value) = var.split_once('=')?;
-            Some((name.to_string(), value.to_string()))
-        }));
+        let environ = environ_of(rank0);
+        let expected = local_size(|name| variable_in(&environ, name));
         Vigil::of(parent, all_ranks_under(parent, None, expected.unwrap_or(0)))
     }
 
@@ -187,14 +186,12 @@ const LOCAL_SIZE_VARIABLES: [&str; 2] = ["MPI_LOCALNRANKS", "OMPI_COMM_WORLD_LOC
 /// may still be starting some when rank 0 gets here.
 const GATHERING: Duration = Duration::from_secs(3);
 
-/// How many ranks run on this host, as the launcher told the rank whose
-/// environment `vars` is.
-fn local_size(mut vars: impl Iterator<Item = (String, String)>) -> Option<usize> {
-    vars.find_map(|(name, value)| {
-        LOCAL_SIZE_VARIABLES
-            .contains(&name.as_str())
-            .then(|| value.parse().ok())?
-    })
+/// How many ranks run on this host, as the launcher told a rank whose
+/// environment variables `variable` looks up.
+fn local_size(variable: impl Fn(&str) -> Option<String>) -> Option<usize> {
+    LOCAL_SIZE_VARIABLES
+        .iter()
+        .find_map(|name| variable(name)?.parse().ok())
 }
 
 /// The ranks among `parent`'s children (but `except`), once `expected`
@@ -257,20 +254,31 @@ pub fn parent_of(pid: i32) -> Option<i32> {
 }
 
 fn rank_of(pid: i32) -> Option<u32> {
-    environment_of(pid).iter().find_map(|var| {
+    variables(&environ_of(pid)).find_map(|var| {
         RANK_VARIABLES
             .iter()
             .find_map(|name| var.strip_prefix(name)?.parse().ok())
     })
 }
 
-/// The environment process `pid` started with, `NAME=value` each.
-fn environment_of(pid: i32) -> Vec<String> {
-    let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+/// The environment process `pid` started with, as `/proc` gives it.
+fn environ_of(pid: i32) -> Vec<u8> {
+    std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default()
+}
+
+/// The `NAME=value` variables of `environ`.
+fn variables(environ: &[u8]) -> impl Iterator<Item = &str> {
     environ
         .split(|&b| b == 0)
-        .filter_map(|var| std::str::from_utf8(var).ok().map(str::to_string))
-        .collect()
+        .filter_map(|var| std::str::from_utf8(var).ok())
+}
+
+/// The value of the variable `name` in `environ`.
+fn variable_in(environ: &[u8], name: &str) -> Option<String> {
+    variables(environ).find_map(|var| {
+        let value = var.strip_prefix(name)?.strip_prefix('=')?;
+        Some(value.to_string())
+    })
 }
 
 impl Watched {
@@ -298,19 +306,9 @@ pub fn keep_a_line_open() {
     };
     // SAFETY: getppid cannot fail.
     let name = line_name(unsafe { libc::getppid() }, rank);
-    // SAFETY: a socket of our own, bound and listening; its fd is kept
-    // open until the process ends, on purpose.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        let (address, length) = unix_address(&name);
-        if fd < 0
-            || libc::bind(fd, std::ptr::addr_of!(address).cast(), length) != 0
-            || libc::listen(fd, 8) != 0
-        {
-            libc::close(fd);
-            return;
-        }
-        to_the_top(fd);
+    // Its fd is kept open until the process ends, on purpose.
+    if let Some(line) = listening_on(&name) {
+        to_the_top(line.into_raw_fd());
     }
 }
 
@@ -365,15 +363,25 @@ pub(super) fn connect_to(name: &[u8]) -> Option<OwnedFd> {
     (done == 0).then_some(fd)
 }
 
+/// A socket listening on the abstract Unix socket `name`.
+pub(super) fn listening_on(name: &[u8]) -> Option<OwnedFd> {
+    let (address, length) = unix_address(name);
+    let fd = stream_socket()?;
+    // SAFETY: bind of our socket to an address of the length given.
+    let bound = unsafe { libc::bind(fd.as_raw_fd(), std::ptr::addr_of!(address).cast(), length) };
+    // SAFETY: listen on our bound socket.
+    (bound == 0 && unsafe { libc::listen(fd.as_raw_fd(), 8) } == 0).then_some(fd)
+}
+
 /// A new Unix stream socket of our own (close-on-exec).
-pub(super) fn stream_socket() -> Option<OwnedFd> {
+fn stream_socket() -> Option<OwnedFd> {
     // SAFETY: socket returns a new fd or -1.
     let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
     // SAFETY: a fresh fd that nothing else owns.
     (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-pub(super) fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
+fn unix_address(name: &[u8]) -> (libc::sockaddr_un, libc::socklen_t) {
     // SAFETY: sockaddr_un is plain data.
     let mut address: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     address.sun_family = libc::AF_UNIX as libc::sa_family_t;
