@@ -157,11 +157,41 @@ impl From<clap::Error> for Error {
         ) {
             return Error::Help(e);
         }
-        let text = e.render().to_string();
-        let first = text.lines().next().unwrap_or("bad arguments");
-        let first = first.strip_prefix("error: ").unwrap_or(first);
-        Error::Usage(format!("{first} (see `mpi-tutor --help`)"))
+        Error::Usage(one_line(&e.render().to_string()))
     }
+}
+
+/// clap's message as one line: its first line without "error: ", with the
+/// list that follows a line ending in ':' (the arguments missing) or the
+/// possible values, and the help of the command it was for when clap
+/// names it (`mpi-tutor lesson --help`).
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let first = lines.next().unwrap_or("bad arguments");
+    let mut said = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    let listed: Vec<&str> = lines
+        .take_while(|line| line.starts_with(char::is_whitespace) && !line.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    if said.ends_with(':') {
+        said = format!("{said} {}", listed.join(", "));
+    } else if let Some(values) = listed
+        .iter()
+        .find(|line| line.starts_with("[possible values"))
+    {
+        said = format!("{said} {values}");
+    }
+    let command = rendered
+        .lines()
+        .find_map(|line| line.strip_prefix("Usage: "))
+        .map(|usage| {
+            let words = usage.split_whitespace();
+            let named = words.take_while(|w| !w.starts_with(['<', '[', '-']));
+            named.collect::<Vec<_>>().join(" ")
+        })
+        .filter(|command| command.starts_with("mpi-tutor"))
+        .unwrap_or_else(|| "mpi-tutor".to_string());
+    format!("{} (see `{command} --help`)", said.trim_end())
 }
 
 /// A run that ended as `outcome`: a deadlock is exit 3, a failed check or
@@ -241,7 +271,19 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         assert_eq!(
             e.to_string(),
-            "unexpected argument '--nope' found (see `mpi-tutor --help`)"
+            "unexpected argument '--nope' found (see `mpi-tutor lesson --help`)"
+        );
+        let e = crate::cli::Cli::try_parse_from(["mpi-tutor", "lesson"]);
+        assert_eq!(
+            Error::from(e.unwrap_err()).to_string(),
+            "the following required arguments were not provided: <NAME> \
+             (see `mpi-tutor lesson --help`)",
+            "the missing argument is named"
+        );
+        let e = crate::cli::Cli::try_parse_from(["mpi-tutor", "frobnicate"]);
+        assert_eq!(
+            Error::from(e.unwrap_err()).to_string(),
+            "unrecognized subcommand 'frobnicate' (see `mpi-tutor --help`)"
         );
         let help = crate::cli::Cli::try_parse_from(["mpi-tutor", "--help"]);
         assert_eq!(Error::from(help.unwrap_err()).exit_code(), 0);

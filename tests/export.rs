@@ -59,7 +59,7 @@ fn an_unknown_format_is_one_line_and_exit_2_with_nothing_written() {
     assert_eq!(run.code, Some(2), "{run:#?}");
     assert_eq!(
         run.stderr.trim(),
-        "mpi-tutor: invalid value 'tef' for '--format <FORMAT>' (see `mpi-tutor --help`)"
+        "mpi-tutor: invalid value 'tef' for '--format <FORMAT>' [possible values: chrome, otf2] (see `mpi-tutor --help`)"
     );
     assert!(run.stdout.is_empty(), "{}", run.stdout);
     assert!(!out.exists(), "no file written for a refused format");

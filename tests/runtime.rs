@@ -231,7 +231,7 @@ fn an_unknown_flag_or_bad_value_is_one_line_said_once() {
     assert_eq!(run.code, Some(2));
     assert_eq!(
         run.stderr.trim(),
-        "mpi-tutor: unexpected argument '--nope' found (see `mpi-tutor --help`)"
+        "mpi-tutor: unexpected argument '--nope' found (see `mpi-tutor lesson --help`)"
     );
     let run = mpi(3, &["lesson", "send-recv", "--speed", "fast"], LIMIT);
     assert_eq!(run.code, Some(2));
