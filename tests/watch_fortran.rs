@@ -125,9 +125,15 @@ fn a_cpp_program_without_debug_information_names_its_functions_as_written() {
     at_call(
         &one,
         "sendrecv -> 0  tag 0",
-        "halo::exchange(double*, int):0",
+        "   halo::exchange(double*, int)",
     );
-    at_call(&one, "allreduce", "main:0");
+    at_call(&one, "allreduce", "   main");
+    let hint = run.stdout.lines().nth(1).unwrap_or_default();
+    assert!(
+        hint.starts_with("-- ") && hint.contains("no debug information") && hint.contains("-g"),
+        "how to get lines, once, under the hosts: {}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::pace::{PaceMode, Pacer};
-use super::report::{deadlock_text, hosts_text, log_text, summary_text, verdict};
+use super::report::{deadlock_text, hosts_text, log_text, no_lines_text, summary_text, verdict};
 use super::session::Session;
 use super::watch::DeadlockWatch;
 use super::{Ending, RunSetup};
@@ -17,7 +17,8 @@ use crate::trace::Outcome;
 const WAIT: Duration = Duration::from_millis(20);
 
 pub fn run(setup: RunSetup, deliveries: Receiver<Delivery>, commands: Sender<Command>) -> Ending {
-    if let Some(line) = hosts_text(&setup.header) {
+    let opening = hosts_text(&setup.header).into_iter();
+    for line in opening.chain(no_lines_text(&setup.program)) {
         super::out::log(&format!("{line}\n"));
     }
     let session = match Session::new(setup.header, setup.record.as_deref()) {

@@ -73,6 +73,13 @@ pub fn hosts_text(header: &Header) -> Option<String> {
     words::hosts_line(header).map(|line| format!("-- hosts: {line}"))
 }
 
+/// Under the hosts, for a watched program without debug information: that
+/// its calls are placed by function, and how to get lines (the live view
+/// says so in its source pane).
+pub fn no_lines_text(program: &super::program::Program) -> Option<String> {
+    (program.explanation == words::NO_LINES).then(|| format!("-- {}", words::NO_LINES))
+}
+
 /// An event's log line, ending in the mark when its data crosses hosts.
 pub fn log_text(header: &Header, e: &Event) -> String {
     let mut line = log_line(e);

@@ -153,16 +153,29 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// Where in the lesson source a call was made.
+/// Where in the source a call was made: a file and its line, or (line 0)
+/// only a name: the function of a program without debug information.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Site {
     pub file: Text,
     pub line: u32,
 }
 
+impl Site {
+    /// Whether the site has a line, not only a function's name.
+    pub fn has_line(&self) -> bool {
+        self.line != 0
+    }
+}
+
+/// `file.c:14`, or the function's name alone (`main`, never `main:0`).
 impl std::fmt::Display for Site {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.file, self.line)
+        if self.has_line() {
+            write!(f, "{}:{}", self.file, self.line)
+        } else {
+            write!(f, "{}", self.file)
+        }
     }
 }
 

@@ -165,10 +165,12 @@ impl RankBox<'_> {
     }
 }
 
-/// `file.rs:14`, or `line 14` when that does not fit in `w`; empty without
-/// a lesson line.
+/// `file.rs:14`, or `line 14` when that does not fit in `w`; a program
+/// without debug information: its function's name, cut to `w`; empty
+/// without a site.
 fn site_line(r: &RankView, w: usize) -> String {
     match &r.site {
+        Some(s) if !s.has_line() => super::fit(&s.file, w),
         Some(s) => {
             let full = format!("{}:{}", base_name(&s.file), s.line);
             if full.chars().count() <= w {

@@ -176,6 +176,27 @@ fn held_waiting_and_computing_read_apart() {
     assert_eq!((sum.held[2], sum.waited[2]), (0.0, 0.0), "computing");
 }
 
+/// A program built without `-g`: its calls' sites are their functions.
+#[test]
+fn a_rank_of_a_program_without_lines_names_its_function() {
+    let mut s = Script::new("send_recv", 2);
+    s.at(0.1);
+    let mut send = s.send_call(Op::Send, 0, 1, 13, 100, 0);
+    send.site = crate::model::fixtures::site("halo::exchange(double*, int)", 0);
+    s.held(0, &send);
+    let mut recv = s.recv_call(Op::Recv, 1, Source::Rank(0), TagSel::Tag(13), 100, 0);
+    recv.site = crate::model::fixtures::site("main", 0);
+    s.begin(1, &recv);
+    let m = s.model();
+    let t = text(&draw(&screen(&m, m.now()), 120, 40));
+    assert!(
+        t.contains("│halo::exchange(double*, i…│"),
+        "cut to its box: {t}"
+    );
+    assert!(t.contains("│main "), "{t}");
+    assert!(!t.contains(":0"), "no line 0: {t}");
+}
+
 #[test]
 fn snapshot_message_in_flight() {
     let (m, sent) = recorded(Moment::InFlight);
