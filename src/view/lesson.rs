@@ -96,9 +96,17 @@ impl Widget for &LessonPane<'_> {
         } else {
             " source "
         };
+        let name = base_name(self.lesson.file);
         let title = Line::from(vec![
             Span::raw(kind),
-            Span::styled(format!("{} ", base_name(self.lesson.file)), t.dim()),
+            Span::styled(
+                if name.is_empty() {
+                    String::new()
+                } else {
+                    format!("{name} ")
+                },
+                t.dim(),
+            ),
         ]);
         let block = Block::bordered()
             .title(title)
@@ -109,7 +117,12 @@ impl Widget for &LessonPane<'_> {
             return;
         }
         let show_text = !self.lesson.explanation.trim().is_empty() && inner.height >= MIN_FOR_TEXT;
-        let [code, about] = if show_text {
+        // A program without lines has no source to show: its explanation
+        // (how to get lines) has the pane.
+        let no_source = self.lesson.source.trim().is_empty();
+        let [code, about] = if show_text && no_source {
+            [Rect::new(inner.x, inner.y, inner.width, 0), inner]
+        } else if show_text {
             let about_h = (inner.height / 3).max(3);
             Layout::vertical([Constraint::Fill(1), Constraint::Length(about_h)]).areas(inner)
         } else {

@@ -188,13 +188,31 @@ fn a_rank_of_a_program_without_lines_names_its_function() {
     recv.site = crate::model::fixtures::site("main", 0);
     s.begin(1, &recv);
     let m = s.model();
-    let t = text(&draw(&screen(&m, m.now()), 120, 40));
+    let mut screen = screen(&m, m.now());
+    (screen.lesson.file, screen.lesson.source) = ("", "");
+    screen.lesson.explanation = words::NO_LINES;
+    let buf = draw(&screen, 120, 40);
+    let t = text(&buf);
     assert!(
         t.contains("│halo::exchange(double*, i…│"),
         "cut to its box: {t}"
     );
     assert!(t.contains("│main "), "{t}");
     assert!(!t.contains(":0"), "no line 0: {t}");
+    // No source to show: the pane says how to get one, from its top.
+    let (x, y) = find(&buf, "┌ source ─").expect("the pane, named without a file");
+    let below = text_at(&buf, x + 1, y + 1, 40);
+    assert!(below.starts_with(" about"), "{t}");
+    let first = text_at(&buf, x + 1, y + 2, 60);
+    assert!(
+        first.starts_with("This program has no debug information"),
+        "{t}"
+    );
+}
+
+/// `n` cells of row `y` from column `x`.
+fn text_at(buf: &Buffer, x: u16, y: u16, n: u16) -> String {
+    (x..x + n).map(|x| buf[(x, y)].symbol()).collect()
 }
 
 #[test]
