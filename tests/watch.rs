@@ -311,6 +311,9 @@ fn a_recorded_run_replays_and_exports() {
     let recorded = common::read(&trace);
     assert_eq!(recorded.header.lesson, "./ring");
     assert_eq!(recorded.header.world_size, 4);
+    // Its replay is titled as the run was, not as an unknown lesson.
+    let title = recorded.header.title.as_deref();
+    assert_eq!(title, Some("your own MPI program, watched"));
     // Every receive was matched to the message it took: 2 laps of 4.
     let matched = recorded
         .events

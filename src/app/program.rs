@@ -79,16 +79,17 @@ impl Program {
     /// The program a recorded run names: the built-in lesson's text when
     /// this version knows the lesson, else only its name.
     pub fn from_header(header: &Header) -> Program {
-        match lessons::find(&header.lesson) {
+        // A watched program's recording has its title, whatever its name.
+        match lessons::find(&header.lesson).filter(|_| header.title.is_none()) {
             Some(lesson) => Program {
                 params: header.params.clone(),
                 ..Program::lesson(lesson, &Params::default())
             },
             None => Program {
                 name: header.lesson.clone(),
-                title: None,
+                title: header.title.clone(),
                 sources: files_named_in(header),
-                explanation: String::new(),
+                explanation: header.explanation.clone(),
                 params: header.params.clone(),
             },
         }
@@ -105,7 +106,16 @@ impl Program {
         let mut header = Header::new(&self.name, world_size, mpi_library, started_unix);
         header.params = self.params.clone();
         header.hosts = hosts.to_vec();
+        if !self.is_built_in() {
+            header.title = self.title.clone();
+            header.explanation = self.explanation.clone();
+        }
         header
+    }
+
+    /// Whether this is a built-in lesson, which a recording names only.
+    fn is_built_in(&self) -> bool {
+        lessons::find(&self.name).is_some_and(|l| self.title.as_deref() == Some(l.title))
     }
 
     /// The source file whose path a call site names, if it is one of ours.
@@ -189,6 +199,34 @@ mod tests {
         let shown = live.info(live.sources.first());
         assert_eq!(shown.file, "lessons/ring.rs");
         assert_eq!(shown.source, lesson.source);
+    }
+
+    #[test]
+    fn a_watched_program_and_its_recording_describe_the_same_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ring.c");
+        std::fs::write(&path, "MPI_Send(...);\n").unwrap();
+        let watched = Program {
+            // Named as typed: a lesson's name is still the student's program.
+            name: "ring".into(),
+            title: Some(view::words::WATCHED_TITLE.into()),
+            sources: vec![SourceFile::read(&path).unwrap()],
+            explanation: String::new(),
+            params: vec![(SOURCE_PARAM.into(), path.display().to_string())],
+        };
+        let header = watched.header(2, "MPICH", 0.0, &[]);
+        assert_eq!(Program::from_header(&header), watched);
+        let without_lines = Program {
+            name: "./a.out".into(),
+            sources: Vec::new(),
+            explanation: view::words::NO_LINES.into(),
+            params: Vec::new(),
+            ..watched
+        };
+        let header = without_lines.header(2, "MPICH", 0.0, &[]);
+        let replayed = Program::from_header(&header);
+        assert_eq!(replayed, without_lines);
+        assert_eq!(replayed.info(None).title, view::words::WATCHED_TITLE);
     }
 
     #[test]

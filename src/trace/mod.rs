@@ -67,6 +67,14 @@ pub struct Header {
     /// Empty in recordings made before hosts were known.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hosts: Vec<String>,
+    /// A program no version can know (a watched one): the title its run
+    /// showed, so that its replay shows it too. None for a built-in lesson.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the run explained beside such a program's source (how to get
+    /// its lines); empty for a lesson, whose explanation the version has.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub explanation: String,
 }
 
 impl Header {
@@ -80,6 +88,8 @@ impl Header {
             started_unix,
             params: Vec::new(),
             hosts: Vec::new(),
+            title: None,
+            explanation: String::new(),
         }
     }
 
