@@ -188,12 +188,17 @@ fn playing_moves_on_by_the_clock_at_the_chosen_speed() {
     }
     assert_eq!(replay.position(), 4 + 7, "a second more at 8 ev/s");
     assert!(replay.screen().contains("playing · event 11/"));
+    assert!(
+        !replay.screen().contains("speed playing"),
+        "a position, not a speed: {}",
+        replay.screen()
+    );
     replay.press(" ");
     for _ in 0..30 {
         replay.tick();
     }
-    assert_eq!(replay.position(), 11, "stopped");
-    assert!(replay.screen().contains("stopped · event 11/"));
+    assert_eq!(replay.position(), 11, "paused");
+    assert!(replay.screen().contains("paused · event 11/"));
 }
 
 #[test]

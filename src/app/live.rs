@@ -383,6 +383,7 @@ impl Show for Live {
             status: StatusInfo {
                 mode: self.mode(),
                 speed_label: view::pace_words(self.pacer.mode == PaceMode::Free, self.pacer.speed),
+                replaying: false,
                 received: self.session.received_total(),
                 dropped: self.session.lost(),
                 trace_problems: 0,

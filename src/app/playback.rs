@@ -151,6 +151,7 @@ impl Show for Playback {
                     self.len(),
                     self.speed,
                 ),
+                replaying: true,
                 received: self.position() as u64,
                 dropped: 0,
                 trace_problems: self.trace_problems,

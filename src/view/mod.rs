@@ -141,8 +141,11 @@ impl Mode {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusInfo {
     pub mode: Mode,
-    /// `1x`, `0.25x`, `max`...
+    /// `1x`, `0.25x`, `max`...; a replay's position (`paused · event
+    /// 3/40 · 4 ev/s`) when `replaying`.
     pub speed_label: String,
+    /// A replay: the label says where it is, not only a speed.
+    pub replaying: bool,
     /// Events received by rank 0.
     pub received: u64,
     /// Events known to be lost (shown whenever > 0).
@@ -230,6 +233,7 @@ impl<'a> Screen<'a> {
             status: StatusInfo {
                 mode: Mode::Live,
                 speed_label: "full speed".into(),
+                replaying: false,
                 received: model.events_applied(),
                 dropped: 0,
                 trace_problems: 0,

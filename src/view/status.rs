@@ -30,10 +30,10 @@ pub fn pace_words(full_speed: bool, calls_per_second: f64) -> String {
     }
 }
 
-/// Where a replay is, in the place of the speed: `stopped · event 3/40 ·
-/// 4 ev/s`.
+/// Where a replay is, in the place of the speed: `paused · event 3/40 ·
+/// 4 ev/s` (paused as space pauses a live run).
 pub fn replay_position(playing: bool, applied: usize, total: usize, speed: f64) -> String {
-    let state = if playing { "playing" } else { "stopped" };
+    let state = if playing { "playing" } else { "paused" };
     format!("{state} · event {applied}/{total} · {speed} ev/s")
 }
 
@@ -118,7 +118,7 @@ impl StatusBar<'_> {
         let s = self.status;
         let sep = || Span::styled(" │ ", t.dim());
         let mut spans = self.badges(level >= 4);
-        spans.push(Span::raw(if level >= 3 {
+        spans.push(Span::raw(if level >= 3 || s.replaying {
             s.speed_label.clone()
         } else {
             format!("speed {}", s.speed_label)
