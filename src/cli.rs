@@ -27,15 +27,18 @@ pub enum Command {
     /// alone: mpi-tutor then starts mpiexec itself).
     Lesson(LessonArgs),
     /// Watch your own MPI program run: `mpi-tutor watch -n 4 -- ./a.out`
-    /// (a C program built with `mpicc -g`; started with mpiexec, or alone:
-    /// mpi-tutor then starts mpiexec itself).
+    /// (C, C++ or Fortran built with `-g`, or `python3 prog.py` with
+    /// mpi4py; started with mpiexec, or alone: mpi-tutor then starts
+    /// mpiexec itself).
     Watch(WatchArgs),
-    /// Play a recorded run (from `lesson --record FILE`) in the same view,
-    /// without MPI: step forwards and backwards, play, pause.
+    /// Play a recorded run (from `lesson` or `watch` with `--record FILE`)
+    /// in the same view, without MPI: step forwards and backwards, play,
+    /// pause.
     Replay(ReplayArgs),
     /// Convert a recorded run for other tools: `--format chrome` writes the
     /// trace-event JSON that Perfetto (ui.perfetto.dev), chrome://tracing and
-    /// Chrome DevTools' Performance panel open.
+    /// Chrome DevTools' Performance panel open; `--format otf2` an OTF2
+    /// archive for Vampir and Score-P's tools.
     Export(ExportArgs),
     /// Write a lesson's mpi4py twin to the current folder, its exercises
     /// as comments at the top, and print the command that watches it.
