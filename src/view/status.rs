@@ -118,7 +118,10 @@ impl StatusBar<'_> {
         let s = self.status;
         let sep = || Span::styled(" │ ", t.dim());
         let mut spans = self.badges(level >= 4);
-        spans.push(Span::raw(if level >= 3 || s.replaying {
+        // `speed 2 calls/s`, but `full speed` and a replay's position as
+        // they are.
+        let says_speed = s.replaying || s.speed_label.ends_with("speed");
+        spans.push(Span::raw(if level >= 3 || says_speed {
             s.speed_label.clone()
         } else {
             format!("speed {}", s.speed_label)
