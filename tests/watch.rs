@@ -363,6 +363,21 @@ fn a_deadlock_is_named_with_its_c_lines_and_exits_3() {
 }
 
 #[test]
+fn a_receive_for_the_wrong_tag_names_the_message_it_does_not_take() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = headless(dir.path(), "2", "wrong_tag");
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(
+        run.stdout.contains(
+            "rank 0 sent rank 1 a message with tag 13 (wrong_tag.c:14) that no \
+             receive takes: rank 1's recv asks for tag 14"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn a_segfaulting_rank_is_named_with_its_signal_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let run = headless(dir.path(), "4", "segfault");

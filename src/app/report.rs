@@ -127,6 +127,9 @@ pub fn deadlock_text(d: &Deadlock) -> String {
         "  cycle: {}",
         crate::view::words::deadlock_chain(d)
     ));
+    for u in &d.unreceived {
+        out.push_str(&format!("\n  {}", crate::view::words::unreceived(u, d)));
+    }
     out
 }
 

@@ -57,6 +57,18 @@ pub struct Deadlock {
     /// or failed, that rank is `dead_end` and the chain is not closed.
     pub cycle: Vec<Waiter>,
     pub dead_end: Option<Rank>,
+    /// Messages sent to these ranks that none of their receives takes, in
+    /// send order: a tag or a source that differs from the one a receive
+    /// waits for is the commonest reason it waits forever.
+    pub unreceived: Vec<Unreceived>,
+}
+
+/// A point-to-point message waiting, unreceived, at a deadlocked rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unreceived {
+    pub msg: MsgId,
+    /// Where it was sent.
+    pub site: Site,
 }
 
 /// A requirement: released as soon as any of `ranks` is released.
@@ -105,10 +117,28 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
         })
         .collect();
     Some(Deadlock {
+        unreceived: unreceived(m, &stuck),
         ranks: stuck.into_iter().collect(),
         cycle,
         dead_end,
     })
+}
+
+/// The point-to-point messages sent to one of `stuck` that wait in its
+/// queue, no receive of its accepting them.
+fn unreceived(m: &Model, stuck: &BTreeSet<Rank>) -> Vec<Unreceived> {
+    let mut waiting: Vec<&super::messages::Message> = (m.msgs.iter())
+        .filter(|msg| msg.state == MsgState::Unexpected && !msg.is_collective())
+        .filter(|msg| stuck.contains(&msg.id.to))
+        .collect();
+    waiting.sort_by_key(|msg| msg.order);
+    waiting
+        .into_iter()
+        .map(|msg| Unreceived {
+            msg: msg.id,
+            site: msg.site.clone(),
+        })
+        .collect()
 }
 
 /// The fixpoint: which ranks can act again, directly or once others have.

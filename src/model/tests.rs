@@ -218,6 +218,59 @@ fn head_to_head_receives_deadlock() {
     assert_eq!(d.cycle[1].peer, Some(Source::Rank(0)));
 }
 
+/// The commonest deadlock in a class: a receive for a tag (or a source)
+/// nobody sends, beside the message that was sent.
+#[test]
+fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
+    let mut s = Script::new("send_recv", 3);
+    s.send(0, 1, 13, 100, 20);
+    s.send(2, 1, 5, 1, 30);
+    s.finish(0);
+    s.finish(2);
+    s.recv(1, Source::Rank(0), TagSel::Tag(14), 100, 26);
+    let m = s.model();
+    let d = m.deadlock().expect("rank 1 waits forever");
+    let sent: Vec<_> = d
+        .unreceived
+        .iter()
+        .map(|u| (u.msg.from, u.msg.tag))
+        .collect();
+    assert_eq!(sent, [(0, 13), (2, 5)], "both, in send order");
+    assert_eq!(
+        words::unreceived(&d.unreceived[0], &d),
+        "rank 0 sent rank 1 a message with tag 13 (lessons/send_recv.rs:20) \
+         that no receive takes: rank 1's recv asks for tag 14"
+    );
+    assert_eq!(
+        words::unreceived(&d.unreceived[1], &d),
+        "rank 2 sent rank 1 a message with tag 5 (lessons/send_recv.rs:30) \
+         that no receive takes: rank 1's recv asks for rank 0, tag 14"
+    );
+    // The right tag from the wrong rank.
+    let mut s = Script::new("send_recv", 3);
+    s.send(0, 1, 13, 100, 20);
+    s.finish(0);
+    s.finish(2);
+    s.recv(1, Source::Rank(2), TagSel::Tag(13), 100, 26);
+    let d = s
+        .model()
+        .deadlock()
+        .expect("rank 1 waits for rank 2, ended");
+    let said = words::unreceived(&d.unreceived[0], &d);
+    assert!(
+        said.ends_with("rank 1's recv asks for a message from rank 2"),
+        "{said}"
+    );
+    // Receiving the message that came is no deadlock: none is named.
+    let mut s = Script::new("send_recv", 2);
+    s.send(0, 1, 13, 100, 20);
+    s.recv(1, Source::Rank(0), TagSel::Tag(13), 100, 26);
+    assert!(s.model().deadlock().is_none());
+    // A head-to-head deadlock has no message waiting.
+    let d = head_to_head().model().deadlock().expect("deadlock");
+    assert!(d.unreceived.is_empty());
+}
+
 #[test]
 fn a_ring_of_blocking_sends_deadlocks() {
     let mut s = Script::new("ring", 3);

@@ -11,6 +11,9 @@ use super::ranks::wrap;
 use super::{fit, words, Theme};
 use crate::model::Deadlock;
 
+/// Unreceived messages the banner names; the log lists them all.
+const UNRECEIVED_SHOWN: usize = 3;
+
 pub struct DeadlockBanner<'a> {
     pub deadlock: &'a Deadlock,
     /// Why the rank the waits lead to failed, when it did
@@ -53,6 +56,22 @@ impl DeadlockBanner<'_> {
                     .into_iter()
                     .map(|l| Line::styled(l, t.error())),
             );
+        }
+        // Why a receive waits: a message it does not take (most often a
+        // tag or a source that differs), the first few.
+        for u in d.unreceived.iter().take(UNRECEIVED_SHOWN) {
+            out.extend(
+                wrap(&words::unreceived(u, d), width, 3)
+                    .into_iter()
+                    .map(Line::from),
+            );
+        }
+        if d.unreceived.len() > UNRECEIVED_SHOWN {
+            let more = d.unreceived.len() - UNRECEIVED_SHOWN;
+            out.push(Line::from(fit(
+                &format!("and {more} more such messages"),
+                width,
+            )));
         }
         let others: Vec<String> = d
             .ranks

@@ -2,9 +2,9 @@
 //! rank boxes and grids, and a deadlock as the one-line chain the banner,
 //! the headless log and the recorded outcome give.
 
-use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Waiter};
+use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Unreceived, Waiter};
 use crate::trace::display::{polled, source_name, tag_name};
-use crate::trace::{Call, Op, Site, Source};
+use crate::trace::{Call, MsgId, Op, Site, Source, TagSel};
 
 pub use super::hosts::{
     event_crosses, host_split_lines, hosts_line, hosts_note, rank_name, rank_on_host, CROSSES,
@@ -182,6 +182,47 @@ pub fn deadlock_chain(deadlock: &Deadlock) -> String {
         (None, None) => {}
     }
     parts.join(" waits for ")
+}
+
+/// A message that waits unreceived at a rank of `deadlock`, and what that
+/// rank's receive asks for instead: `rank 0 sent rank 1 a message with tag
+/// 13 (ex1.py:20) that no receive takes: rank 1's recv asks for tag 14`.
+pub fn unreceived(u: &Unreceived, deadlock: &Deadlock) -> String {
+    let m = &u.msg;
+    let said = format!(
+        "rank {} sent rank {} a message with tag {} ({}) that no receive takes",
+        m.from, m.to, m.tag, u.site
+    );
+    let receiving = (deadlock.cycle.iter())
+        .find(|w| w.rank == m.to && matches!(w.stuck, Stuck::Recv | Stuck::Probe));
+    match receiving {
+        Some(w) => format!(
+            "{said}: rank {}'s {} asks for {}",
+            m.to,
+            w.op.name(),
+            asked(w, m)
+        ),
+        None => said,
+    }
+}
+
+/// What `w`'s receive asks for that message `m` is not: another source,
+/// another tag, or (both the same) another communicator.
+fn asked(w: &Waiter, m: &MsgId) -> String {
+    let source = match w.peer {
+        Some(Source::Rank(r)) if r != m.from => Some(r),
+        _ => None,
+    };
+    let tag = match w.tag {
+        Some(TagSel::Tag(t)) if t != m.tag => Some(t),
+        _ => None,
+    };
+    match (source, tag) {
+        (Some(r), Some(t)) => format!("rank {r}, tag {t}"),
+        (Some(r), None) => format!("a message from rank {r}"),
+        (None, Some(t)) => format!("tag {t}"),
+        (None, None) => "a message on another communicator".into(),
+    }
 }
 
 /// What a deadlock is, in a title that fits however many ranks it holds:
