@@ -375,6 +375,13 @@ fn a_receive_for_the_wrong_tag_names_the_message_it_does_not_take() {
         "{}",
         run.stdout
     );
+    // The last line, the one left after a live view, says it too.
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with("rank 1's recv asks for tag 14"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

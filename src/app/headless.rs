@@ -97,7 +97,7 @@ impl Headless {
             return Some(ending);
         }
         if let Some(d) = self.watch.check(self.session.model(), Instant::now()) {
-            let detail = crate::view::words::deadlock_chain(d);
+            let detail = crate::view::words::deadlock_detail(d);
             super::out::log(&format!("{}\n", deadlock_text(d)));
             self.session.end(Outcome::Deadlock, &detail, elapsed);
             return Some(Ending::abort(

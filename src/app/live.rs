@@ -279,7 +279,7 @@ impl Live {
             return ending;
         }
         if let Some(d) = self.watch.check(self.session.model(), now) {
-            let detail = crate::view::words::deadlock_chain(d);
+            let detail = crate::view::words::deadlock_detail(d);
             self.session.end(Outcome::Deadlock, &detail, elapsed);
             return Ending::abort(Outcome::Deadlock, format!("deadlock: {detail}"));
         }

@@ -202,10 +202,10 @@ impl SummaryOverlay<'_> {
         vec![Span::raw(now)]
     }
 
-    /// `deadlock: rank 0 recv(from 1, tag 1) ... waits for rank 0`: the
-    /// words the headless end records.
+    /// `deadlock: rank 0 recv(from 1, tag 1) ... waits for rank 0`, and a
+    /// message no receive takes: the words the headless end records.
     fn deadlock_spans(&self, d: &Deadlock) -> Vec<Span<'static>> {
-        self.ended(Outcome::Deadlock, &words::deadlock_chain(d))
+        self.ended(Outcome::Deadlock, &words::deadlock_detail(d))
     }
 
     /// The outcome's word, in green or red, then its detail.

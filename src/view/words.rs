@@ -184,6 +184,17 @@ pub fn deadlock_chain(deadlock: &Deadlock) -> String {
     parts.join(" waits for ")
 }
 
+/// How a run that deadlocked ended, in one line: the chain of waits, then
+/// the first message no receive takes, if one waits (why the receive
+/// waits, most often).
+pub fn deadlock_detail(deadlock: &Deadlock) -> String {
+    let chain = deadlock_chain(deadlock);
+    match deadlock.unreceived.first() {
+        Some(u) => format!("{chain}; {}", unreceived(u, deadlock)),
+        None => chain,
+    }
+}
+
 /// A message that waits unreceived at a rank of `deadlock`, and what that
 /// rank's receive asks for instead: `rank 0 sent rank 1 a message with tag
 /// 13 (ex1.py:20) that no receive takes: rank 1's recv asks for tag 14`.
