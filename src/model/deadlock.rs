@@ -125,11 +125,16 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
 }
 
 /// The point-to-point messages sent to one of `stuck` that wait in its
-/// queue, no receive of its accepting them.
+/// queue, no receive of its accepting them; not one whose sender is still
+/// in that send (the cycle names it: a send that waits for its receive).
 fn unreceived(m: &Model, stuck: &BTreeSet<Rank>) -> Vec<Unreceived> {
+    let sending = |msg: &super::messages::Message| {
+        let sender = m.ranks.get(msg.id.from as usize).map(|r| &r.state);
+        matches!(sender, Some(RankState::InCall { call, .. }) if call.id == msg.send_call)
+    };
     let mut waiting: Vec<&super::messages::Message> = (m.msgs.iter())
         .filter(|msg| msg.state == MsgState::Unexpected && !msg.is_collective())
-        .filter(|msg| stuck.contains(&msg.id.to))
+        .filter(|msg| stuck.contains(&msg.id.to) && !sending(msg))
         .collect();
     waiting.sort_by_key(|msg| msg.order);
     waiting

@@ -269,6 +269,13 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
     // A head-to-head deadlock has no message waiting.
     let d = head_to_head().model().deadlock().expect("deadlock");
     assert!(d.unreceived.is_empty());
+    // Nor has a ring of blocked sends: each message is its sender's call,
+    // which the cycle names.
+    let mut s = Script::new("ring", 2);
+    s.send(0, 1, 0, 1 << 20, 40);
+    s.send(1, 0, 0, 1 << 20, 40);
+    let d = s.model().deadlock().expect("deadlock");
+    assert!(d.unreceived.is_empty(), "{:?}", d.unreceived);
 }
 
 #[test]
