@@ -114,6 +114,7 @@ fn draw(trace: &Trace, model: &Model) {
                 status: StatusInfo {
                     mode: Mode::Replay,
                     speed_label: "1x".into(),
+                    replaying: i == 1,
                     received: trace.events.len() as u64,
                     dropped: 0,
                     trace_problems: 0,
