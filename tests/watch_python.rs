@@ -724,6 +724,37 @@ fn a_python_without_mpi4py_for_this_mpi_is_refused_in_one_line() {
 }
 
 #[test]
+fn a_missing_script_or_one_without_mpi_is_named_by_its_script() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        &python,
+        &["gone.py"],
+    );
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert_eq!(
+        run.stderr.trim(),
+        "mpi-tutor: gone.py: no such Python script",
+        "one line, before any rank starts: {run:#?}"
+    );
+    std::fs::write(dir.path().join("no_mpi.py"), "print('no MPI here')\n").unwrap();
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless"],
+        &python,
+        &["no_mpi.py"],
+    );
+    assert_eq!(run.code, Some(2), "{run:#?}");
+    assert!(
+        run.stderr
+            .contains("no_mpi.py ended without calling MPI_Init"),
+        "the script, not the interpreter: {run:#?}"
+    );
+}
+
+#[test]
 fn the_live_view_steps_the_seed_until_rank_1_waits_at_line_18() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();

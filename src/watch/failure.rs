@@ -97,9 +97,10 @@ extern "C" fn on_exit_without_mpi() {
     if super::rank::was_started() {
         return;
     }
-    let name = super::WatchConfig::from_env()
+    let typed = super::WatchConfig::from_env()
         .map(|c| c.name)
         .unwrap_or_default();
+    let name = super::python::program_name(&typed);
     crate::launcher::say_once(&format!(
         "{name} ended without calling MPI_Init: mpi-tutor shows a program's MPI calls, and it made none"
     ));

@@ -51,6 +51,7 @@ pub fn watch(args: WatchArgs) -> Result<(), Error> {
     let program = check::find_program(typed)?;
     if !checked_by_launch(&program) {
         check::links_mpi(&program)?;
+        mpi4py::check_script(&program, &args.command[1..])?;
         mpi4py::check(&program, typed)?;
     }
     let hooks = built_beside_this_program(HOOKS_FILE)?;

@@ -26,6 +26,39 @@ except Exception:
     pass
 ";
 
+/// Refuses a Python script that is not there, before any rank starts (each
+/// interpreter would say so, then end without MPI); `args`: what follows
+/// the interpreter on the command line. `-c`, `-m` and `-` name no file.
+pub fn check_script(program: &Path, args: &[String]) -> Result<(), Error> {
+    if !is_python(program) {
+        return Ok(());
+    }
+    match script_in(args) {
+        Some(script) if !Path::new(script).is_file() => {
+            Err(Error::Usage(format!("{script}: no such Python script")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The script an interpreter's arguments run, if they name a file:
+/// the first argument that is not an option or an option's value.
+fn script_in(args: &[String]) -> Option<&str> {
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "-c" | "-m" | "-" => return None,
+            // Options that take the next argument as their value.
+            "-W" | "-X" | "--check-hash-based-pycs" => {
+                args.next();
+            }
+            option if option.starts_with('-') => {}
+            script => return Some(script),
+        }
+    }
+    None
+}
+
 /// Refuses an interpreter without a usable mpi4py for this MPI; `typed`:
 /// the interpreter as the command names it (a virtual environment's
 /// `bin/python3` is the system's python started under that name).
@@ -86,4 +119,50 @@ fn ask_for_extension(program: &Path, python: &Path) -> Result<(PathBuf, String),
         return Err(cannot());
     }
     Ok((PathBuf::from(origin.trim()), searched.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn script(args: &[&str]) -> Option<String> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        script_in(&args).map(str::to_string)
+    }
+
+    #[test]
+    fn the_script_is_the_first_argument_not_an_option() {
+        assert_eq!(script(&["demo.py", "-n", "3"]), Some("demo.py".into()));
+        assert_eq!(
+            script(&["-u", "-W", "ignore", "demo.py"]),
+            Some("demo.py".into())
+        );
+        assert_eq!(
+            script(&["-X", "dev", "-B", "demo.py"]),
+            Some("demo.py".into())
+        );
+        assert_eq!(
+            script(&["-m", "mpi4py", "demo.py"]),
+            None,
+            "a module runs it"
+        );
+        assert_eq!(script(&["-c", "print(1)"]), None);
+        assert_eq!(script(&["-"]), None);
+        assert_eq!(script(&[]), None);
+    }
+
+    #[test]
+    fn a_missing_script_is_refused_before_anything_starts() {
+        let python = Path::new("/usr/bin/python3");
+        let missing = ["gone.py".to_string()];
+        let refused = check_script(python, &missing).unwrap_err();
+        assert_eq!(refused.to_string(), "gone.py: no such Python script");
+        assert_eq!(refused.exit_code(), 2);
+        let here = [file!().to_string()];
+        assert!(check_script(python, &here).is_ok(), "a file that is there");
+        assert!(
+            check_script(Path::new("./a.out"), &missing).is_ok(),
+            "not Python"
+        );
+    }
 }

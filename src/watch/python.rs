@@ -339,6 +339,15 @@ pub fn script() -> Option<PathBuf> {
         .find(|arg| arg.extension().is_some_and(|e| e == "py") && arg.is_file())
 }
 
+/// The name a watched program goes by: a Python run's script, not the
+/// interpreter; else `typed`, as the command named the program.
+pub fn program_name(typed: &str) -> String {
+    match script().filter(|_| is_python()) {
+        Some(script) => script.display().to_string(),
+        None => typed.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

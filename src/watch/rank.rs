@@ -173,10 +173,7 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
         String::new()
     };
     // A Python run is named by its script, not by the interpreter.
-    let name = match super::python::script().filter(|_| super::python::is_python()) {
-        Some(script) => script.display().to_string(),
-        None => config.name.clone(),
-    };
+    let name = super::python::program_name(&config.name);
     Program {
         name,
         title: Some(words::WATCHED_TITLE.to_string()),
