@@ -261,6 +261,19 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
         said.ends_with("rank 1's recv asks for a message from rank 2"),
         "{said}"
     );
+    // A wait names the receive it waits on.
+    let mut s = Script::new("send_recv", 2);
+    s.send(0, 1, 13, 100, 20);
+    s.finish(0);
+    let irecv = s.recv_call(Op::Irecv, 1, Source::Rank(0), TagSel::Tag(14), 100, 25);
+    s.begin(1, &irecv);
+    s.end(1, &irecv);
+    let wait = s.wait_call(Op::Wait, 1, &[irecv.id], 26);
+    s.begin(1, &wait);
+    let d = s.model().deadlock().expect("rank 1 waits on its irecv");
+    let said = words::unreceived(&d.unreceived[0], &d);
+    let asks = format!("rank 1's irecv #{} asks for tag 14", irecv.id);
+    assert!(said.ends_with(&asks), "{said}");
     // Receiving the message that came is no deadlock: none is named.
     let mut s = Script::new("send_recv", 2);
     s.send(0, 1, 13, 100, 20);

@@ -207,12 +207,14 @@ pub fn unreceived(u: &Unreceived, deadlock: &Deadlock) -> String {
     let receiving = (deadlock.cycle.iter())
         .find(|w| w.rank == m.to && matches!(w.stuck, Stuck::Recv | Stuck::Probe));
     match receiving {
-        Some(w) => format!(
-            "{said}: rank {}'s {} asks for {}",
-            m.to,
-            w.op.name(),
-            asked(w, m)
-        ),
+        Some(w) => {
+            // The receive itself: a wait's request (`irecv #3`), else the call.
+            let call = match w.request {
+                Some((op, id)) => format!("{} #{id}", op.name()),
+                None => w.op.name().to_string(),
+            };
+            format!("{said}: rank {}'s {call} asks for {}", m.to, asked(w, m))
+        }
         None => said,
     }
 }
