@@ -727,30 +727,21 @@ fn a_python_without_mpi4py_for_this_mpi_is_refused_in_one_line() {
 fn a_missing_script_or_one_without_mpi_is_named_by_its_script() {
     let Some(python) = python() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["gone.py"],
-    );
-    assert_eq!(run.code, Some(2), "{run:#?}");
+    let refused = |script: &str| {
+        let run = watch(dir.path(), &["-n", "2", "--headless"], &python, &[script]);
+        assert_eq!(run.code, Some(2), "{run:#?}");
+        run.stderr
+    };
     assert_eq!(
-        run.stderr.trim(),
+        refused("gone.py").trim(),
         "mpi-tutor: gone.py: no such Python script",
-        "one line, before any rank starts: {run:#?}"
+        "one line, before any rank starts"
     );
     std::fs::write(dir.path().join("no_mpi.py"), "print('no MPI here')\n").unwrap();
-    let run = watch(
-        dir.path(),
-        &["-n", "2", "--headless"],
-        &python,
-        &["no_mpi.py"],
-    );
-    assert_eq!(run.code, Some(2), "{run:#?}");
+    let said = refused("no_mpi.py");
     assert!(
-        run.stderr
-            .contains("no_mpi.py ended without calling MPI_Init"),
-        "the script, not the interpreter: {run:#?}"
+        said.contains("no_mpi.py ended without calling MPI_Init"),
+        "the script, not the interpreter: {said}"
     );
 }
 
