@@ -382,6 +382,24 @@ fn a_receive_for_the_wrong_tag_names_the_message_it_does_not_take() {
         "{}",
         run.stderr
     );
+    // A synchronous send waits for that receive: its message is named too.
+    let run = watch(
+        dir.path(),
+        &["-n", "2", "--headless", "--sync-sends"],
+        "wrong_tag",
+    );
+    assert_eq!(run.code, Some(3), "{run:#?}");
+    assert!(
+        run.stdout.contains("rank 0 ssend(to 1, tag 13)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("that no receive takes: rank 1's recv asks for tag 14"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -117,7 +117,7 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
         })
         .collect();
     Some(Deadlock {
-        unreceived: unreceived(m, &stuck),
+        unreceived: unreceived(m, &needs, &stuck),
         ranks: stuck.into_iter().collect(),
         cycle,
         dead_end,
@@ -125,16 +125,25 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
 }
 
 /// The point-to-point messages sent to one of `stuck` that wait in its
-/// queue, no receive of its accepting them; not one whose sender is still
-/// in that send (the cycle names it: a send that waits for its receive).
-fn unreceived(m: &Model, stuck: &BTreeSet<Rank>) -> Vec<Unreceived> {
+/// queue, no receive of its accepting them. A message whose sender is still
+/// in that send only when its receiver waits in a receive (a synchronous
+/// send for tag 13, a receive for 14): between two blocked sends the cycle
+/// says it all.
+fn unreceived(m: &Model, needs: &[Need], stuck: &BTreeSet<Rank>) -> Vec<Unreceived> {
     let sending = |msg: &super::messages::Message| {
         let sender = m.ranks.get(msg.id.from as usize).map(|r| &r.state);
         matches!(sender, Some(RankState::InCall { call, .. }) if call.id == msg.send_call)
     };
+    let receiving = |rank: Rank| match needs.get(rank as usize) {
+        Some(Need::Blocked(clauses)) => {
+            (clauses.iter()).any(|c| matches!(c.stuck, Stuck::Recv | Stuck::Probe))
+        }
+        _ => false,
+    };
     let mut waiting: Vec<&super::messages::Message> = (m.msgs.iter())
         .filter(|msg| msg.state == MsgState::Unexpected && !msg.is_collective())
-        .filter(|msg| stuck.contains(&msg.id.to) && !sending(msg))
+        .filter(|msg| stuck.contains(&msg.id.to))
+        .filter(|msg| !sending(msg) || receiving(msg.id.to))
         .collect();
     waiting.sort_by_key(|msg| msg.order);
     waiting

@@ -297,6 +297,27 @@ fn a_message_on_its_way_or_still_being_sent_is_not_named_unreceived() {
     assert!(d.unreceived.is_empty(), "{:?}", d.unreceived);
 }
 
+/// A synchronous send (`--sync-sends`) for tag 13 waits for its receive,
+/// which asks for 14: its message is named, with what the receive asks.
+#[test]
+fn a_blocked_send_a_receive_does_not_take_is_named() {
+    let mut s = Script::new("send_recv", 2);
+    let send = s.send_call(Op::Ssend, 0, 1, 13, 100, 20);
+    s.begin(0, &send);
+    s.recv(1, Source::Rank(0), TagSel::Tag(14), 100, 26);
+    let d = s.model().deadlock().expect("each waits for the other");
+    let said: Vec<String> = (d.unreceived.iter())
+        .map(|u| words::unreceived(u, &d))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "rank 0 sent rank 1 a message with tag 13 (lessons/send_recv.rs:20) \
+          that no receive takes: rank 1's recv asks for tag 14"
+        ]
+    );
+}
+
 #[test]
 fn a_ring_of_blocking_sends_deadlocks() {
     let mut s = Script::new("ring", 3);
