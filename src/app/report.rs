@@ -128,7 +128,7 @@ pub fn deadlock_text(d: &Deadlock) -> String {
         crate::view::words::deadlock_chain(d)
     ));
     for u in &d.unreceived {
-        out.push_str(&format!("\n  {}", crate::view::words::unreceived(u, d)));
+        out.push_str(&format!("\n  {}", crate::view::words::unreceived(u)));
     }
     out
 }

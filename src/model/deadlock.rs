@@ -69,6 +69,18 @@ pub struct Unreceived {
     pub msg: MsgId,
     /// Where it was sent.
     pub site: Site,
+    /// The receive (or probe) its receiver waits in instead, if it does.
+    pub instead: Option<Receive>,
+}
+
+/// A receive or probe a deadlocked rank waits in: its call, the request a
+/// wait waits on (`irecv #3`), and the source and tag it asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Receive {
+    pub op: Op,
+    pub request: Option<(Op, u64)>,
+    pub peer: Option<Source>,
+    pub tag: Option<TagSel>,
 }
 
 /// A requirement: released as soon as any of `ranks` is released.
@@ -117,7 +129,7 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
         })
         .collect();
     Some(Deadlock {
-        unreceived: unreceived(m, &needs, &stuck),
+        unreceived: unreceived(m, &needs, &released, &stuck),
         ranks: stuck.into_iter().collect(),
         cycle,
         dead_end,
@@ -129,30 +141,48 @@ pub(crate) fn find(m: &Model) -> Option<Deadlock> {
 /// in that send only when its receiver waits in a receive (a synchronous
 /// send for tag 13, a receive for 14): between two blocked sends the cycle
 /// says it all.
-fn unreceived(m: &Model, needs: &[Need], stuck: &BTreeSet<Rank>) -> Vec<Unreceived> {
+fn unreceived(
+    m: &Model,
+    needs: &[Need],
+    released: &[bool],
+    stuck: &BTreeSet<Rank>,
+) -> Vec<Unreceived> {
     let sending = |msg: &super::messages::Message| {
         let sender = m.ranks.get(msg.id.from as usize).map(|r| &r.state);
         matches!(sender, Some(RankState::InCall { call, .. }) if call.id == msg.send_call)
     };
-    let receiving = |rank: Rank| match needs.get(rank as usize) {
-        Some(Need::Blocked(clauses)) => {
-            (clauses.iter()).any(|c| matches!(c.stuck, Stuck::Recv | Stuck::Probe))
-        }
-        _ => false,
-    };
-    let mut waiting: Vec<&super::messages::Message> = (m.msgs.iter())
+    let mut waiting: Vec<(&super::messages::Message, Option<Receive>)> = (m.msgs.iter())
         .filter(|msg| msg.state == MsgState::Unexpected && !msg.is_collective())
         .filter(|msg| stuck.contains(&msg.id.to))
-        .filter(|msg| !sending(msg) || receiving(msg.id.to))
+        .map(|msg| (msg, receive_of(needs, released, msg.id.to)))
+        .filter(|(msg, instead)| !sending(msg) || instead.is_some())
         .collect();
-    waiting.sort_by_key(|msg| msg.order);
+    waiting.sort_by_key(|(msg, _)| msg.order);
     waiting
         .into_iter()
-        .map(|msg| Unreceived {
+        .map(|(msg, instead)| Unreceived {
             msg: msg.id,
             site: msg.site.clone(),
+            instead,
         })
         .collect()
+}
+
+/// The receive or probe `rank` waits in that nothing will satisfy, if any.
+fn receive_of(needs: &[Need], released: &[bool], rank: Rank) -> Option<Receive> {
+    let Some(Need::Blocked(clauses)) = needs.get(rank as usize) else {
+        return None;
+    };
+    let clause = clauses.iter().find(|c| {
+        matches!(c.stuck, Stuck::Recv | Stuck::Probe)
+            && !c.ranks.iter().any(|&r| released[r as usize])
+    })?;
+    Some(Receive {
+        op: clause.op,
+        request: clause.request,
+        peer: clause.peer,
+        tag: clause.tag,
+    })
 }
 
 /// The fixpoint: which ranks can act again, directly or once others have.

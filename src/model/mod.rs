@@ -32,7 +32,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-pub use deadlock::{Deadlock, Stuck, Unreceived, Waiter};
+pub use deadlock::{Deadlock, Receive, Stuck, Unreceived, Waiter};
 pub use flows::{is_communicator_call, moves_like, CollectiveStats, FLOWS_KEPT};
 pub use messages::{Carrier, Message, MsgState, PostedRecv, DELIVERED_KEPT};
 pub use rank::{is_blocking, is_poll, Polling, RankState, RankView, Request};

@@ -237,12 +237,12 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
         .collect();
     assert_eq!(sent, [(0, 13), (2, 5)], "both, in send order");
     assert_eq!(
-        words::unreceived(&d.unreceived[0], &d),
+        words::unreceived(&d.unreceived[0]),
         "rank 0 sent rank 1 a message with tag 13 (lessons/send_recv.rs:20) \
          that no receive takes: rank 1's recv asks for tag 14"
     );
     assert_eq!(
-        words::unreceived(&d.unreceived[1], &d),
+        words::unreceived(&d.unreceived[1]),
         "rank 2 sent rank 1 a message with tag 5 (lessons/send_recv.rs:30) \
          that no receive takes: rank 1's recv asks for rank 0, tag 14"
     );
@@ -256,7 +256,7 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
         .model()
         .deadlock()
         .expect("rank 1 waits for rank 2, ended");
-    let said = words::unreceived(&d.unreceived[0], &d);
+    let said = words::unreceived(&d.unreceived[0]);
     assert!(
         said.ends_with("rank 1's recv asks for a message from rank 2"),
         "{said}"
@@ -271,7 +271,7 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
     let wait = s.wait_call(Op::Wait, 1, &[irecv.id], 26);
     s.begin(1, &wait);
     let d = s.model().deadlock().expect("rank 1 waits on its irecv");
-    let said = words::unreceived(&d.unreceived[0], &d);
+    let said = words::unreceived(&d.unreceived[0]);
     let asks = format!("rank 1's irecv #{} asks for tag 14", irecv.id);
     assert!(said.ends_with(&asks), "{said}");
 }
@@ -306,9 +306,7 @@ fn a_blocked_send_a_receive_does_not_take_is_named() {
     s.begin(0, &send);
     s.recv(1, Source::Rank(0), TagSel::Tag(14), 100, 26);
     let d = s.model().deadlock().expect("each waits for the other");
-    let said: Vec<String> = (d.unreceived.iter())
-        .map(|u| words::unreceived(u, &d))
-        .collect();
+    let said: Vec<String> = (d.unreceived.iter()).map(words::unreceived).collect();
     assert_eq!(
         said,
         [

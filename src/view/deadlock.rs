@@ -61,7 +61,7 @@ impl DeadlockBanner<'_> {
         // tag or a source that differs), the first few.
         for u in d.unreceived.iter().take(UNRECEIVED_SHOWN) {
             out.extend(
-                wrap(&words::unreceived(u, d), width, 3)
+                wrap(&words::unreceived(u), width, 3)
                     .into_iter()
                     .map(Line::from),
             );

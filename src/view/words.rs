@@ -2,7 +2,7 @@
 //! rank boxes and grids, and a deadlock as the one-line chain the banner,
 //! the headless log and the recorded outcome give.
 
-use crate::model::{Deadlock, Polling, RankState, RankView, Stuck, Unreceived, Waiter};
+use crate::model::{Deadlock, Polling, RankState, RankView, Receive, Stuck, Unreceived, Waiter};
 use crate::trace::display::{polled, source_name, tag_name};
 use crate::trace::{Call, MsgId, Op, Site, Source, TagSel};
 
@@ -190,43 +190,42 @@ pub fn deadlock_chain(deadlock: &Deadlock) -> String {
 pub fn deadlock_detail(deadlock: &Deadlock) -> String {
     let chain = deadlock_chain(deadlock);
     match deadlock.unreceived.first() {
-        Some(u) => format!("{chain}; {}", unreceived(u, deadlock)),
+        Some(u) => format!("{chain}; {}", unreceived(u)),
         None => chain,
     }
 }
 
-/// A message that waits unreceived at a rank of `deadlock`, and what that
+/// A message that waits unreceived at a deadlocked rank, and what that
 /// rank's receive asks for instead: `rank 0 sent rank 1 a message with tag
 /// 13 (ex1.py:20) that no receive takes: rank 1's recv asks for tag 14`.
-pub fn unreceived(u: &Unreceived, deadlock: &Deadlock) -> String {
+pub fn unreceived(u: &Unreceived) -> String {
     let m = &u.msg;
     let said = format!(
         "rank {} sent rank {} a message with tag {} ({}) that no receive takes",
         m.from, m.to, m.tag, u.site
     );
-    let receiving = (deadlock.cycle.iter())
-        .find(|w| w.rank == m.to && matches!(w.stuck, Stuck::Recv | Stuck::Probe));
-    match receiving {
-        Some(w) => {
+    match &u.instead {
+        Some(receive) => {
             // The receive itself: a wait's request (`irecv #3`), else the call.
-            let call = match w.request {
+            let call = match receive.request {
                 Some((op, id)) => format!("{} #{id}", op.name()),
-                None => w.op.name().to_string(),
+                None => receive.op.name().to_string(),
             };
-            format!("{said}: rank {}'s {call} asks for {}", m.to, asked(w, m))
+            let asked = asked(receive, m);
+            format!("{said}: rank {}'s {call} asks for {asked}", m.to)
         }
         None => said,
     }
 }
 
-/// What `w`'s receive asks for that message `m` is not: another source,
+/// What `receive` asks for that message `m` is not: another source,
 /// another tag, or (both the same) another communicator.
-fn asked(w: &Waiter, m: &MsgId) -> String {
-    let source = match w.peer {
+fn asked(receive: &Receive, m: &MsgId) -> String {
+    let source = match receive.peer {
         Some(Source::Rank(r)) if r != m.from => Some(r),
         _ => None,
     };
-    let tag = match w.tag {
+    let tag = match receive.tag {
         Some(TagSel::Tag(t)) if t != m.tag => Some(t),
         _ => None,
     };
