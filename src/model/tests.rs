@@ -276,6 +276,25 @@ fn a_message_no_receive_takes_is_named_with_what_the_receive_asks_for() {
     assert!(said.ends_with(&asks), "{said}");
 }
 
+/// A rank stuck outside the cycle is explained as well: ranks 0 and 1 wait
+/// for each other, rank 2 for rank 0 with the wrong tag.
+#[test]
+fn an_unreceived_message_outside_the_cycle_says_what_its_receive_asks() {
+    let mut s = Script::new("deadlock", 4);
+    s.recv(0, Source::Rank(1), TagSel::Tag(7), 10, 14);
+    s.recv(1, Source::Rank(0), TagSel::Tag(7), 10, 20);
+    s.send(3, 2, 13, 1, 30);
+    s.finish(3);
+    s.recv(2, Source::Rank(0), TagSel::Tag(14), 1, 26);
+    let d = s.model().deadlock().expect("deadlock");
+    assert!(d.cycle.iter().all(|w| w.rank != 2), "{:?}", d.cycle);
+    let said = words::unreceived(&d.unreceived[0]);
+    assert!(
+        said.ends_with("rank 2's recv asks for rank 0, tag 14"),
+        "{said}"
+    );
+}
+
 /// Only a message nobody will take is named: not one a receive takes,
 /// nor a blocked send's own, which the cycle names.
 #[test]
