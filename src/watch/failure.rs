@@ -39,7 +39,7 @@ extern "C" fn on_fatal_signal(
 ) {
     let name = signal_name(signal);
     let site = faulting_address(context).map(|at| super::site::site_of(at + 1));
-    let site = site.filter(|s| s.line != 0);
+    let site = site.filter(crate::trace::Site::has_line);
     // Not async-signal-safe, but the process is going down anyway and
     // this is the only chance to say why.
     let message = format!("killed by {name}");

@@ -163,11 +163,11 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
         super::sources::of(&config.program)
     };
     let source: Vec<SourceFile> = std::iter::once(first.to_path_buf())
-        .filter(|_| init_site.line != 0)
+        .filter(|_| init_site.has_line())
         .chain(others.into_iter().filter(|f| !f.ends_with(first)))
         .filter_map(|f| SourceFile::read(&f).ok())
         .collect();
-    let explanation = if init_site.line == 0 && source.is_empty() {
+    let explanation = if !init_site.has_line() && source.is_empty() {
         words::NO_LINES.to_string()
     } else {
         String::new()

@@ -109,7 +109,7 @@ fn in_binding(address: usize) -> bool {
 
 /// Whether the program's `main` has line information (built with `-g`).
 pub fn program_has_lines(main_address: usize) -> bool {
-    site_of(main_address + 1).line != 0
+    site_of(main_address + 1).has_line()
 }
 
 /// Asks the dynamic linker which object holds `address`, then that
