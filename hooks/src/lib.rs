@@ -46,7 +46,7 @@ use std::time::{Duration, Instant};
 use mpi::ffi;
 use mpi_tutor::probe::{
     on_tutor_thread, process_recorder, this_thread, Arrival, CallSpec, EndSpec, Recorder,
-    ThisThread,
+    StartSpec, ThisThread,
 };
 use mpi_tutor::trace::{Op, Site};
 
@@ -210,6 +210,46 @@ fn begin_started_then<'a>(
     let (id, code) = begin_around(thread, describe, &mut start, then);
     let code = code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()));
     (id, code)
+}
+
+/// [`begin_started_then`] for a call that only starts its transfer (an
+/// isend, an irecv), which `then` opens: in a C program, recorded whole
+/// in the recorder's step (`Recorder::started`), `start` run after it.
+fn start_recorded(
+    thread: &ThisThread,
+    describe: impl FnOnce() -> Option<StartSpec>,
+    start: impl FnOnce() -> c_int,
+    then: Then<'_>,
+) -> c_int {
+    // A Python program's calls may be parts of a pickled call (`fold`).
+    let opened = match then {
+        Then::Opened(_, request, receive) if !mpi_tutor::watch::python::is_python() => {
+            Some((request, receive))
+        }
+        _ => None,
+    };
+    let Some((request, receive)) = opened else {
+        let describe = || describe().map(StartSpec::into_call);
+        return begin_started_then(thread, describe, start, then).1;
+    };
+    before_call(thread);
+    let mut start = Some(start);
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process_recorder().with_on(thread, |r| {
+            let id = r.started(describe()?);
+            let code = start.take().map_or(SUCCESS, |start| start());
+            if code == SUCCESS {
+                // SAFETY: the operation that writes it has run.
+                let request = unsafe { *request };
+                requests::table(r).open(request, id, receive.cloned());
+            }
+            Some(code)
+        })
+    }))
+    .ok()
+    .flatten()
+    .flatten();
+    code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()))
 }
 
 /// Begins the call `describe` describes and, if it is recorded, runs

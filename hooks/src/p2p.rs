@@ -4,12 +4,14 @@
 use std::os::raw::c_int;
 
 use mpi::ffi;
-use mpi_tutor::probe::{this_thread, Arrival, CallSpec, RecvSpec, SendSpec, ThisThread};
+use mpi_tutor::probe::{
+    this_thread, Arrival, CallSpec, RecvSpec, SendSpec, StartSpec, StartedTransfer, ThisThread,
+};
 use mpi_tutor::trace::{Op, Source, TagSel};
 
 use crate::comms::{self, CommInfo};
 use crate::preview;
-use crate::{begin_then, caller, complete, completed, recording, site, site_on, Then, SUCCESS};
+use crate::{caller, complete, completed, recording, site, site_on, Then, SUCCESS};
 
 /// The message a send of `count` `datatype`s to `dest` sends; None when
 /// `dest` is nobody (`MPI_PROC_NULL`).
@@ -215,25 +217,28 @@ pub unsafe fn started_send(
 ) -> c_int {
     this_thread(|thread| {
         let at = thread.caller.get();
+        // The message goes out before the recorder's work: its receiver
+        // may be waiting for it.
         let code = start();
         if thread.on_tutor_thread() || code != SUCCESS {
             return code;
         }
         let (dest, tag, count, datatype, comm) = peer;
         let info = comms::info(comm);
-        let describe = || {
-            let call = CallSpec::new(Op::Isend, site_on(thread, at)).on(info.number);
-            Some(match send_spec(thread, &info, dest, tag, count, datatype) {
-                // SAFETY: the program's send buffer.
-                Some(send) => call
-                    .sending(send)
-                    .showing(unsafe { preview::values_from(thread, buf, count, datatype) }),
-                None => call,
-            })
-        };
         // MPI just wrote the request.
-        begin_then(thread, describe, Then::Opened(Op::Isend, request, None));
-        code
+        let then = Then::Opened(Op::Isend, request, None);
+        let describe = || {
+            let transfer = match send_spec(thread, &info, dest, tag, count, datatype) {
+                Some(send) => {
+                    // SAFETY: the program's send buffer.
+                    let values = unsafe { preview::values_from(thread, buf, count, datatype) };
+                    StartedTransfer::Send(send, values)
+                }
+                None => StartedTransfer::Nobody,
+            };
+            Some(started_spec(Op::Isend, thread, &info, at, transfer))
+        };
+        crate::start_recorded(thread, describe, || code, then)
     })
 }
 
@@ -251,21 +256,36 @@ pub unsafe fn started_recv(
         }
         let (source, tag, count, datatype, comm) = peer;
         let info = comms::info(comm);
-        let describe = || {
-            let call = CallSpec::new(Op::Irecv, site_on(thread, at)).on(info.number);
-            Some(
-                match recv_spec(thread, &info, source, tag, count, datatype) {
-                    Some(recv) => call.receiving(recv),
-                    None => call,
-                },
-            )
-        };
         // A receive from nobody gets nothing, whatever status MPI gives its
         // request (MPICH's names rank 0, tag 0).
         let receive = from_somebody(source).then_some(&info);
         let then = Then::Opened(Op::Irecv, request, receive);
-        crate::begin_started_then(thread, describe, start, then).1
+        let describe = || {
+            let transfer = match recv_spec(thread, &info, source, tag, count, datatype) {
+                Some(recv) => StartedTransfer::Recv(recv),
+                None => StartedTransfer::Nobody,
+            };
+            Some(started_spec(Op::Irecv, thread, &info, at, transfer))
+        };
+        crate::start_recorded(thread, describe, start, then)
     })
+}
+
+/// A call of `op` on `info`'s communicator from `at` that starts
+/// `transfer`.
+fn started_spec(
+    op: Op,
+    thread: &ThisThread,
+    info: &CommInfo,
+    at: usize,
+    transfer: StartedTransfer,
+) -> StartSpec {
+    StartSpec {
+        op,
+        comm: info.number,
+        site: site_on(thread, at),
+        transfer,
+    }
 }
 
 /// Defines `$name`, the body of a blocking send hook (`MPI_Send`, its

@@ -99,9 +99,7 @@ pub(crate) fn begin_completing(
     ids.clear();
     step_on(thread, |r| {
         table(r).started_by_each(requests, ids);
-        let id = r.begin(CallSpec::new(op, site_on(thread, at)).completing(ids));
-        r.posted(id);
-        id
+        r.begin_completing(op, site_on(thread, at), ids)
     })
 }
 

@@ -45,7 +45,7 @@ pub use priority::{give_way_to_lessons, let_lessons_in};
 pub use recorder::{
     as_tutor, mark_tutor_thread, on_tutor_thread, process_recorder, this_thread, Arrival, CallSpec,
     CollectiveSpec, EndSpec, FailureReporter, Polls, Recorder, RecvSpec, SendSpec, SharedRecorder,
-    ThisThread,
+    StartSpec, StartedTransfer, ThisThread,
 };
 pub use request::{Completed, Request};
 pub use runtime::{finalized, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError};

@@ -567,6 +567,25 @@ pub struct RmaPart {
 }
 
 impl Call {
+    /// Call `id` of `op` on communicator `comm`, made at `site`, with no
+    /// parts (add them to its fields).
+    pub fn bare(id: u64, op: Op, comm: u32, site: Site) -> Call {
+        Call {
+            id,
+            op,
+            comm,
+            send: None,
+            recv: None,
+            collective: None,
+            requests: Vec::new(),
+            site,
+            name: None,
+            shift: None,
+            probe: None,
+            rma: None,
+        }
+    }
+
     /// The call's name as the log shows it: the op's, or an other call's
     /// own MPI name.
     pub fn op_name(&self) -> &str {
@@ -639,6 +658,23 @@ pub struct CallEnd {
     /// bytes, in place of its `Begin`'s. 0 for any other call.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub bytes: u64,
+}
+
+impl CallEnd {
+    /// The end of call `id` of `op` that says no more than that it ended.
+    pub fn bare(id: u64, op: Op) -> CallEnd {
+        CallEnd {
+            id,
+            op,
+            received: Vec::new(),
+            completed: None,
+            done: Vec::new(),
+            name: None,
+            values: None,
+            polls: 0,
+            bytes: 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,6 +9,16 @@
 //! so the reader never guesses. Both ends are the same binary, so the
 //! encoding has no version of its own; a batch that does not decode is
 //! counted as lost, never guessed at.
+//!
+//! Besides one record per event, a rank writes a few records the reader
+//! splits or expands into the same events: a call's `Begin` and `End` as
+//! one ([`BegunAndEnded`], [`Started`]), and the compact records of
+//! `compact`, written from a call's few values at fixed widths, which are
+//! what a watched program's commonest calls cost at full speed.
+
+mod compact;
+
+pub use compact::{Completing, Ended, Started, Transfer};
 
 use super::values::{Raw, Values};
 use super::{
@@ -82,6 +92,42 @@ pub fn encode_pair_into(pair: &BegunAndEnded<'_>, room: &mut [u8]) -> Option<usi
     (room.at <= room.bytes.len()).then_some(room.at)
 }
 
+/// Appends the record of `ended` to `out`.
+pub fn encode_ended(ended: &Ended<'_>, out: &mut Vec<u8>) {
+    ended.put(out);
+}
+
+/// [`encode_into`] for the record of `ended`.
+pub fn encode_ended_into(ended: &Ended<'_>, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    ended.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
+/// Appends the record of `completing` to `out`.
+pub fn encode_completing(completing: &Completing<'_>, out: &mut Vec<u8>) {
+    completing.put(out);
+}
+
+/// [`encode_into`] for the record of `completing`.
+pub fn encode_completing_into(completing: &Completing<'_>, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    completing.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
+/// Appends the record of `started` to `out`.
+pub fn encode_started(started: &Started<'_>, out: &mut Vec<u8>) {
+    started.put(out);
+}
+
+/// [`encode_into`] for the record of `started`.
+pub fn encode_started_into(started: &Started<'_>, room: &mut [u8]) -> Option<usize> {
+    let mut room = Room { bytes: room, at: 0 };
+    started.put(&mut room);
+    (room.at <= room.bytes.len()).then_some(room.at)
+}
+
 /// Where the writers below put their bytes: a growing buffer, or a
 /// [`Room`] of fixed size. Named as `Vec`'s own methods, which are the
 /// buffer's.
@@ -150,25 +196,47 @@ pub fn decode_with(bytes: &[u8], mut after_each: impl FnMut()) -> Result<Vec<Eve
 }
 
 /// Reads one record into `events`: an event, or the two of a
-/// [`BegunAndEnded`] (then true).
+/// [`BegunAndEnded`] or a [`Started`] (then true).
 #[inline]
 fn get_record(r: &mut Reader<'_>, events: &mut Vec<Event>) -> Result<bool, WireError> {
     let rank = Wire::get(r)?;
     let seq: u64 = Wire::get(r)?;
     let t = Wire::get(r)?;
-    if r.bytes.get(r.at) != Some(&BEGUN_AND_ENDED) {
-        let event = Wire::get(r)?;
-        events.push(Event {
-            rank,
-            seq,
-            t,
-            event,
-        });
-        return Ok(false);
-    }
-    r.at += 1;
-    let call: Box<Call> = Wire::get(r)?;
-    let end = Wire::get(r)?;
+    let (call, end) = match r.bytes.get(r.at) {
+        Some(&BEGUN_AND_ENDED) => {
+            r.at += 1;
+            let call: Box<Call> = Wire::get(r)?;
+            (call, Wire::get(r)?)
+        }
+        Some(&compact::STARTED) => {
+            r.at += 1;
+            compact::get_started(r, rank)?
+        }
+        Some(&kind @ (compact::COMPLETING | compact::ENDED)) => {
+            r.at += 1;
+            let event = match kind {
+                compact::COMPLETING => compact::get_completing(r)?,
+                _ => compact::get_ended(r)?,
+            };
+            events.push(Event {
+                rank,
+                seq,
+                t,
+                event,
+            });
+            return Ok(false);
+        }
+        _ => {
+            let event = Wire::get(r)?;
+            events.push(Event {
+                rank,
+                seq,
+                t,
+                event,
+            });
+            return Ok(false);
+        }
+    };
     let Some(next) = seq.checked_add(1) else {
         return r.fail("event number out of range");
     };

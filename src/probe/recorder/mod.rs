@@ -14,6 +14,10 @@
 //! 4. [`Recorder::end`] when it returns, with the receives it completed
 //!    ([`Recorder::end_as`] for a test's loop or the requests it completed).
 //!
+//! A C hook's commonest calls take steps together, in compact records:
+//! an isend or an irecv begins and ends in one ([`Recorder::started`]), a
+//! wait or a waitall begins already posted ([`Recorder::begin_completing`]).
+//!
 //! ```no_run
 //! use mpi_tutor::probe::{outbox, Arrival, CallSpec, Recorder, RecvSpec};
 //! use mpi_tutor::trace::{Op, Site, Source, TagSel};
@@ -72,6 +76,7 @@
 //! exchange the peer waits for this rank's message, and encoding first
 //! would make it wait that much longer).
 
+mod compact;
 mod failure;
 mod pace;
 mod ready;
@@ -93,12 +98,14 @@ pub use shared::{
     SharedRecorder, ThisThread,
 };
 pub use slots::Slots;
-pub use spec::{Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec};
+pub use spec::{
+    Arrival, CallSpec, CollectiveSpec, EndSpec, RecvSpec, SendSpec, StartSpec, StartedTransfer,
+};
 
 use self::pace::Pace;
 use super::outbox::Outbox;
 use super::pace::Gate;
-use crate::trace::wire::BegunAndEnded;
+use crate::trace::wire::{BegunAndEnded, Ended};
 use crate::trace::{
     Call, CallEnd, CollectivePart, Event, EventKind, FieldBlock, Matcher, MsgId, Op, Received,
     RecvPart, SendCounter, SendPart, Site, Text, Values,
@@ -370,6 +377,23 @@ impl Recorder {
             let got = self.number(arrival);
             received.push(got);
         }
+        if name.is_none() && spec == EndSpec::default() && self.got_values.is_none() {
+            // An end that says no more than what arrived: a compact record.
+            self.report_begin();
+            let now = at.unwrap_or_else(|| self.started.elapsed());
+            let (seq, t) = self.number_and_stamp(1, now);
+            self.outbox.report_ended(&Ended {
+                rank: self.rank,
+                seq,
+                t,
+                id,
+                op,
+                received: &received,
+            });
+            received.clear();
+            self.spare_received = received;
+            return;
+        }
         let end = self.call_end(id, op, received, spec, name);
         let end = self.emit_stamped(EventKind::End(end), at);
         if let EventKind::End(CallEnd { mut received, .. }) = end {
@@ -620,23 +644,11 @@ impl Recorder {
 
 /// The box a recorder's first call is described in.
 fn empty_call() -> Box<Call> {
-    Box::new(Call {
-        id: 0,
-        op: Op::Barrier,
-        comm: 0,
-        send: None,
-        recv: None,
-        collective: None,
-        probe: None,
-        requests: Vec::new(),
-        site: Site {
-            file: "".into(),
-            line: 0,
-        },
-        name: None,
-        shift: None,
-        rma: None,
-    })
+    let site = Site {
+        file: "".into(),
+        line: 0,
+    };
+    Box::new(Call::bare(0, Op::Barrier, 0, site))
 }
 
 #[cfg(test)]

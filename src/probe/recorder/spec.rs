@@ -183,6 +183,45 @@ impl<'a> CallSpec<'a> {
     }
 }
 
+/// A call that only starts its transfer (an isend, an irecv), as a C
+/// hook describes it to [`Recorder::started`]: fewer parts than a
+/// [`CallSpec`], and recorded without being copied into a `Call`.
+///
+/// [`Recorder::started`]: super::Recorder::started
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartSpec {
+    pub op: Op,
+    /// Communicator number: 0 is the program's world.
+    pub comm: u32,
+    /// Where the program made the call.
+    pub site: Site,
+    pub transfer: StartedTransfer,
+}
+
+/// What a [`StartSpec`]'s call starts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StartedTransfer {
+    /// A message, and a short preview of its values.
+    Send(SendSpec, Option<Values>),
+    Recv(RecvSpec),
+    /// Nothing: the peer is nobody (`MPI_PROC_NULL`).
+    Nobody,
+}
+
+impl StartSpec {
+    /// The same call as a [`CallSpec`], for [`Recorder::begin`].
+    ///
+    /// [`Recorder::begin`]: super::Recorder::begin
+    pub fn into_call(self) -> CallSpec<'static> {
+        let call = CallSpec::new(self.op, self.site).on(self.comm);
+        match self.transfer {
+            StartedTransfer::Send(send, values) => call.sending(send).showing(values),
+            StartedTransfer::Recv(recv) => call.receiving(recv),
+            StartedTransfer::Nobody => call,
+        }
+    }
+}
+
 /// A receive that completed within a call, as its status says: the call
 /// that posted it (the receive itself, or the irecv a wait completed), who
 /// sent the message, with which tag, and how many bytes arrived.

@@ -7,10 +7,16 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::{mark_tutor_thread, Arrival, CallSpec, Recorder, RecvSpec, SendSpec, SharedRecorder};
+use proptest::prelude::*;
+
+use super::{
+    mark_tutor_thread, Arrival, CallSpec, Recorder, RecvSpec, SendSpec, SharedRecorder, StartSpec,
+    StartedTransfer,
+};
 use crate::probe::outbox::{outbox, Inbox, Taken};
 use crate::probe::pace::{Control, Gate};
-use crate::trace::{wire, Event, EventKind, Op, Site, Source, TagSel};
+use crate::trace::values::Raw;
+use crate::trace::{wire, Event, EventKind, Op, Site, Source, TagSel, Values};
 
 /// Takes the inbox until it is closed, decoding every batch.
 fn drain(mut inbox: Inbox) -> JoinHandle<Vec<Event>> {
@@ -357,4 +363,108 @@ fn an_isend_begun_and_ended_in_one_step_reads_back_as_two_numbered_events() {
     assert_eq!((call.id, end.id, end.op), (1, 1, Op::Isend));
     assert_eq!(call.site.line, 6);
     assert_eq!(call.send.as_ref().map(|s| s.msg.k), Some(1));
+}
+
+/// A started call (an isend, an irecv) as a C hook describes it: to rank
+/// `peer` or from any rank (`peer` None), with a tag or any, and a
+/// preview of the values sent or none.
+fn start_spec(send: bool, peer: Option<u32>, tag: Option<i32>, preview: bool) -> StartSpec {
+    let datatype = "MPI_DOUBLE".into();
+    let transfer = match (send, peer) {
+        (true, None) => StartedTransfer::Nobody,
+        (true, Some(dest)) => {
+            let values = Raw::of_values(40, |i| i as f64 * 0.5);
+            let send = SendSpec {
+                dest,
+                tag: tag.unwrap_or(-3),
+                count: 40,
+                datatype,
+                bytes: 320,
+            };
+            StartedTransfer::Send(send, preview.then(|| Values::from(values)))
+        }
+        (false, _) => StartedTransfer::Recv(RecvSpec {
+            source: peer.map_or(Source::Any, Source::Rank),
+            tag: tag.map_or(TagSel::Any, TagSel::Tag),
+            count: 40,
+            datatype,
+        }),
+    };
+    StartSpec {
+        op: if send { Op::Isend } else { Op::Irecv },
+        comm: u32::from(preview),
+        site: site(peer.unwrap_or(99)),
+        transfer,
+    }
+}
+
+/// What a recorder reports for `specs`, each recorded by `record`, their
+/// stamps left out (two runs never share them).
+fn reported(specs: &[StartSpec], record: impl Fn(&mut Recorder, StartSpec)) -> Vec<Event> {
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let mut recorder = Recorder::new(2, 0.0, out);
+    for spec in specs {
+        record(&mut recorder, spec.clone());
+    }
+    recorder.finish();
+    let mut events = drained.join().unwrap();
+    events.iter_mut().for_each(|e| e.t = 0.0);
+    events
+}
+
+proptest! {
+    #[test]
+    fn a_started_call_reads_back_as_the_call_begun_and_ended_the_general_way(
+        calls in proptest::collection::vec(
+            (any::<bool>(), proptest::option::of(0u32..5), proptest::option::of(any::<i32>()), any::<bool>()),
+            1..12,
+        )
+    ) {
+        let specs: Vec<StartSpec> = calls
+            .into_iter()
+            .map(|(send, peer, tag, preview)| start_spec(send, peer, tag, preview))
+            .collect();
+        let general = reported(&specs, |r, spec| {
+            let op = spec.op;
+            let id = r.begin(spec.into_call());
+            r.end_at_begin(id, op, &[], Default::default());
+        });
+        let started = reported(&specs, |r, spec| {
+            r.started(spec);
+        });
+        prop_assert_eq!(started, general);
+    }
+}
+
+#[test]
+fn a_started_call_bears_one_stamp_and_numbers_its_messages() {
+    let specs = [
+        start_spec(true, Some(1), Some(4), true),
+        start_spec(true, Some(1), Some(4), true),
+        start_spec(false, None, None, false),
+    ];
+    let (out, inbox) = outbox(1 << 16, 0);
+    let drained = drain(inbox);
+    let mut recorder = Recorder::new(0, 0.25, out);
+    let ids: Vec<u64> = specs.iter().map(|s| recorder.started(s.clone())).collect();
+    recorder.finish();
+    let events = drained.join().unwrap();
+    assert_eq!(ids, [0, 1, 2]);
+    assert_eq!(
+        kinds(&events),
+        ["begin", "end", "begin", "end", "begin", "end", "finished"]
+    );
+    assert!(events
+        .chunks(2)
+        .take(3)
+        .all(|pair| pair[0].t == pair[1].t && pair[0].t >= 0.25));
+    let ks: Vec<Option<u64>> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            EventKind::Begin(call) => Some(call.send.as_ref().map(|s| s.msg.k)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ks, [Some(0), Some(1), None]);
 }
