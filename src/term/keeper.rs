@@ -57,10 +57,9 @@ impl Keeper {
         std::thread::Builder::new()
             .name("mpi-tutor-keeper".into())
             .spawn(move || {
-                let Some(rank0) = accept_own(&listening) else {
+                let Some(rank0) = take_rank0(&listening, &shared) else {
                     return;
                 };
-                set(&shared, State::Watching);
                 watch(rank0, &path);
                 set(&shared, State::Done);
             })
@@ -97,9 +96,42 @@ fn connection_pending(listener: &OwnedFd) -> bool {
     unsafe { libc::poll(&mut ready, 1, 0) == 1 }
 }
 
-/// The first connection from a process of our own user, with its pid.
-fn accept_own(listener: &OwnedFd) -> Option<(OwnedFd, i32)> {
+/// Waits for rank 0's connection (the first from a process of our own
+/// user) and takes it, with its pid. The state says `Watching` from
+/// before the connection is taken: `Keeper::finish` never finds it
+/// neither waiting on the socket nor being watched.
+fn take_rank0(listener: &OwnedFd, state: &(Mutex<State>, Condvar)) -> Option<(OwnedFd, i32)> {
     loop {
+        wait_for_connection(listener)?;
+        set(state, State::Watching);
+        match accept_one(listener)? {
+            Some(rank0) => return Some(rank0),
+            None => set(state, State::Waiting),
+        }
+    }
+}
+
+/// Waits until a connection waits on `listener`; None if it cannot.
+fn wait_for_connection(listener: &OwnedFd) -> Option<()> {
+    loop {
+        let mut ready = libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll of one pollfd of ours.
+        match unsafe { libc::poll(&mut ready, 1, -1) } {
+            1 => return Some(()),
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Takes the connection waiting on `listener`: Some(None) if it is from
+/// another user's process (dropped), None if taking failed.
+fn accept_one(listener: &OwnedFd) -> Option<Option<(OwnedFd, i32)>> {
+    let fd = loop {
         // SAFETY: accept on our listening socket; the fd is owned below.
         let fd = unsafe {
             libc::accept4(
@@ -109,19 +141,19 @@ fn accept_own(listener: &OwnedFd) -> Option<(OwnedFd, i32)> {
                 libc::SOCK_CLOEXEC,
             )
         };
-        if fd < 0 {
-            if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted {
-                continue;
-            }
+        if fd >= 0 {
+            break fd;
+        }
+        if std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
             return None;
         }
-        // SAFETY: a fresh fd that nothing else owns.
-        let connection = unsafe { OwnedFd::from_raw_fd(fd) };
-        match peer(connection.as_raw_fd()) {
-            // SAFETY: getuid cannot fail.
-            Some((pid, uid)) if uid == unsafe { libc::getuid() } => return Some((connection, pid)),
-            _ => continue,
-        }
+    };
+    // SAFETY: a fresh fd that nothing else owns.
+    let connection = unsafe { OwnedFd::from_raw_fd(fd) };
+    match peer(connection.as_raw_fd()) {
+        // SAFETY: getuid cannot fail.
+        Some((pid, uid)) if uid == unsafe { libc::getuid() } => Some(Some((connection, pid))),
+        _ => Some(None),
     }
 }
 
