@@ -154,39 +154,42 @@ pub(super) fn get_started(
         _ => Some(Values::get(r)?),
     };
     let mut call = Call::bare(id, op, comm, Site { file, line });
-    if flags & NOBODY != 0 {
-        // No part.
-    } else if flags & SEND != 0 {
-        call.send = Some(SendPart {
-            dest: peer,
-            tag,
-            count,
-            datatype,
-            bytes,
-            msg: MsgId {
-                from: rank,
-                to: peer,
+    match flags & (NOBODY | SEND) {
+        SEND => {
+            call.send = Some(SendPart {
+                dest: peer,
                 tag,
-                comm,
-                k,
-            },
-            values,
-        });
-    } else {
-        let source = match flags & ANY_SOURCE {
-            0 => Source::Rank(peer),
-            _ => Source::Any,
-        };
-        let tag = match flags & ANY_TAG {
-            0 => TagSel::Tag(tag),
-            _ => TagSel::Any,
-        };
-        call.recv = Some(RecvPart {
-            source,
-            tag,
-            count,
-            datatype,
-        });
+                count,
+                datatype,
+                bytes,
+                msg: MsgId {
+                    from: rank,
+                    to: peer,
+                    tag,
+                    comm,
+                    k,
+                },
+                values,
+            });
+        }
+        0 => {
+            let source = match flags & ANY_SOURCE {
+                0 => Source::Rank(peer),
+                _ => Source::Any,
+            };
+            let tag = match flags & ANY_TAG {
+                0 => TagSel::Tag(tag),
+                _ => TagSel::Any,
+            };
+            call.recv = Some(RecvPart {
+                source,
+                tag,
+                count,
+                datatype,
+            });
+        }
+        // A call whose peer was nobody has no part.
+        _ => {}
     }
     Ok((Box::new(call), CallEnd::bare(id, op)))
 }
