@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use super::ring::{ring, Reader, Writer};
 use super::wait::Backoff;
-use crate::trace::wire::{self, BegunAndEnded, Completing, Ended, Started};
+use crate::trace::wire::{self, Record};
 use crate::trace::Event;
 
 /// A ring this full is taken without waiting for the next collection.
@@ -239,36 +239,12 @@ impl Outbox {
         self.queue(into, |bytes| wire::encode(e, bytes), urgent);
     }
 
-    /// [`Outbox::report`] for a call's `Begin` and `End` as one record,
-    /// neither of them urgent.
-    pub fn report_pair(&mut self, pair: &BegunAndEnded<'_>) {
-        let into = |room: &mut [u8]| wire::encode_pair_into(pair, room);
-        self.queue(into, |bytes| wire::encode_pair(pair, bytes), false);
-    }
-
-    /// [`Outbox::report`] for a call's `End` as a compact record; not
-    /// urgent.
-    pub fn report_ended(&mut self, ended: &Ended<'_>) {
-        let into = |room: &mut [u8]| wire::encode_ended_into(ended, room);
-        self.queue(into, |bytes| wire::encode_ended(ended, bytes), false);
-    }
-
-    /// [`Outbox::report`] for the `Begin` of a call that completes
-    /// requests, as a compact record; not urgent.
-    pub fn report_completing(&mut self, completing: &Completing<'_>) {
-        let into = |room: &mut [u8]| wire::encode_completing_into(completing, room);
-        self.queue(
-            into,
-            |bytes| wire::encode_completing(completing, bytes),
-            false,
-        );
-    }
-
-    /// [`Outbox::report`] for a started call's `Begin` and `End` as one
-    /// record, neither of them urgent.
-    pub fn report_started(&mut self, started: &Started<'_>) {
-        let into = |room: &mut [u8]| wire::encode_started_into(started, room);
-        self.queue(into, |bytes| wire::encode_started(started, bytes), false);
+    /// [`Outbox::report`] for a record that stands for one or two events
+    /// (a call's `Begin` and `End` as one, a compact record), neither of
+    /// them urgent.
+    pub(crate) fn report_record(&mut self, record: &impl Record) {
+        let into = |room: &mut [u8]| wire::encode_record_into(record, room);
+        self.queue(into, |bytes| wire::encode_record(record, bytes), false);
     }
 
     /// Queues one record: written by `into` straight into the ring's free

@@ -68,7 +68,7 @@ pub struct BegunAndEnded<'a> {
 /// every [`EventKind`]'s.
 const BEGUN_AND_ENDED: u8 = 10;
 
-impl BegunAndEnded<'_> {
+impl Record for BegunAndEnded<'_> {
     #[inline]
     fn put(&self, out: &mut impl Sink) {
         self.rank.put(out);
@@ -80,51 +80,23 @@ impl BegunAndEnded<'_> {
     }
 }
 
-/// Appends the record of `pair` to `out`.
-pub fn encode_pair(pair: &BegunAndEnded<'_>, out: &mut Vec<u8>) {
-    pair.put(out);
+/// A record a rank writes besides an event's own, which the reader splits
+/// or expands into events: [`BegunAndEnded`] and the compact records.
+pub(crate) trait Record {
+    fn put(&self, out: &mut impl Sink);
 }
 
-/// [`encode_into`] for the record of `pair`.
-pub fn encode_pair_into(pair: &BegunAndEnded<'_>, room: &mut [u8]) -> Option<usize> {
+/// Appends `record` to `out`.
+#[inline]
+pub(crate) fn encode_record(record: &impl Record, out: &mut Vec<u8>) {
+    record.put(out);
+}
+
+/// [`encode_into`] for `record`.
+#[inline]
+pub(crate) fn encode_record_into(record: &impl Record, room: &mut [u8]) -> Option<usize> {
     let mut room = Room { bytes: room, at: 0 };
-    pair.put(&mut room);
-    (room.at <= room.bytes.len()).then_some(room.at)
-}
-
-/// Appends the record of `ended` to `out`.
-pub fn encode_ended(ended: &Ended<'_>, out: &mut Vec<u8>) {
-    ended.put(out);
-}
-
-/// [`encode_into`] for the record of `ended`.
-pub fn encode_ended_into(ended: &Ended<'_>, room: &mut [u8]) -> Option<usize> {
-    let mut room = Room { bytes: room, at: 0 };
-    ended.put(&mut room);
-    (room.at <= room.bytes.len()).then_some(room.at)
-}
-
-/// Appends the record of `completing` to `out`.
-pub fn encode_completing(completing: &Completing<'_>, out: &mut Vec<u8>) {
-    completing.put(out);
-}
-
-/// [`encode_into`] for the record of `completing`.
-pub fn encode_completing_into(completing: &Completing<'_>, room: &mut [u8]) -> Option<usize> {
-    let mut room = Room { bytes: room, at: 0 };
-    completing.put(&mut room);
-    (room.at <= room.bytes.len()).then_some(room.at)
-}
-
-/// Appends the record of `started` to `out`.
-pub fn encode_started(started: &Started<'_>, out: &mut Vec<u8>) {
-    started.put(out);
-}
-
-/// [`encode_into`] for the record of `started`.
-pub fn encode_started_into(started: &Started<'_>, room: &mut [u8]) -> Option<usize> {
-    let mut room = Room { bytes: room, at: 0 };
-    started.put(&mut room);
+    record.put(&mut room);
     (room.at <= room.bytes.len()).then_some(room.at)
 }
 
@@ -989,8 +961,8 @@ mod tests {
         };
         let mut bytes = Vec::new();
         encode(&say, &mut bytes);
-        encode_pair(&pair_of(&begin, &end), &mut bytes);
-        encode_pair(&pair_of(&edge_begin, &edge_end), &mut bytes);
+        encode_record(&pair_of(&begin, &end), &mut bytes);
+        encode_record(&pair_of(&edge_begin, &edge_end), &mut bytes);
         encode(&say, &mut bytes);
         let mut calls = 0;
         let decoded = decode_with(&bytes, || calls += 1).unwrap();
@@ -1004,7 +976,7 @@ mod tests {
         let (begin, end) = recorded_pair();
         let pair = pair_of(&begin, &end);
         let mut bytes = Vec::new();
-        encode_pair(&pair, &mut bytes);
+        encode_record(&pair, &mut bytes);
         let mut apart = Vec::new();
         encode(&begin, &mut apart);
         encode(&end, &mut apart);
@@ -1015,23 +987,23 @@ mod tests {
             apart.len()
         );
         let mut room = vec![0xff; bytes.len() + 3];
-        assert_eq!(encode_pair_into(&pair, &mut room), Some(bytes.len()));
+        assert_eq!(encode_record_into(&pair, &mut room), Some(bytes.len()));
         assert_eq!(room[..bytes.len()], bytes[..]);
         let mut short = vec![0; bytes.len() - 1];
-        assert_eq!(encode_pair_into(&pair, &mut short), None);
+        assert_eq!(encode_record_into(&pair, &mut short), None);
     }
 
     #[test]
     fn a_cut_pair_or_one_numbered_past_the_last_number_is_an_error() {
         let (mut begin, end) = recorded_pair();
         let mut bytes = Vec::new();
-        encode_pair(&pair_of(&begin, &end), &mut bytes);
+        encode_record(&pair_of(&begin, &end), &mut bytes);
         for cut in 1..bytes.len() {
             assert!(decode(&bytes[..cut]).is_err(), "cut at {cut}");
         }
         begin.seq = u64::MAX;
         let mut last = Vec::new();
-        encode_pair(&pair_of(&begin, &end), &mut last);
+        encode_record(&pair_of(&begin, &end), &mut last);
         assert_eq!(decode(&last).unwrap_err().what, "event number out of range");
     }
 

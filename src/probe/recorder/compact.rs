@@ -52,7 +52,7 @@ impl Recorder {
             StartedTransfer::Nobody => Transfer::Nobody,
         };
         let (seq, t) = self.number_and_stamp(2, now);
-        self.outbox.report_started(&Started {
+        self.outbox.report_record(&Started {
             rank: self.rank,
             seq,
             t,
@@ -85,7 +85,7 @@ impl Recorder {
         self.next_call += 1;
         let now = self.started.elapsed();
         let (seq, t) = self.number_and_stamp(1, now);
-        self.outbox.report_completing(&Completing {
+        self.outbox.report_record(&Completing {
             rank: self.rank,
             seq,
             t,

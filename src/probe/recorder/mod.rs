@@ -353,7 +353,7 @@ impl Recorder {
             call: &call,
             end: &end,
         };
-        self.outbox.report_pair(&pair);
+        self.outbox.report_record(&pair);
         self.spare_call = Some(call);
     }
 
@@ -382,7 +382,7 @@ impl Recorder {
             self.report_begin();
             let now = at.unwrap_or_else(|| self.started.elapsed());
             let (seq, t) = self.number_and_stamp(1, now);
-            self.outbox.report_ended(&Ended {
+            self.outbox.report_record(&Ended {
                 rank: self.rank,
                 seq,
                 t,

@@ -12,7 +12,7 @@
 //! - [`Ended`]: the `End` of a call that says no more than what it
 //!   received (a wait, a waitall, a receive, most calls).
 
-use super::{put_str, Reader, Sink, Wire, WireError};
+use super::{put_str, Reader, Record, Sink, Wire, WireError};
 use crate::trace::{
     Call, CallEnd, EventKind, MsgId, Op, Received, RecvPart, SendPart, Site, Source, TagSel, Text,
     Values,
@@ -76,9 +76,9 @@ const NOBODY: u8 = 16;
 /// number and the site's line.
 const NUMBERS: usize = 4 + 8 + 4 + 4 + 8 + 8 + 8 + 4;
 
-impl Started<'_> {
+impl Record for Started<'_> {
     #[inline]
-    pub(super) fn put(&self, out: &mut impl Sink) {
+    fn put(&self, out: &mut impl Sink) {
         self.rank.put(out);
         self.seq.put(out);
         self.t.put(out);
@@ -208,9 +208,9 @@ pub struct Completing<'a> {
     pub requests: &'a [u64],
 }
 
-impl Completing<'_> {
+impl Record for Completing<'_> {
     #[inline]
-    pub(super) fn put(&self, out: &mut impl Sink) {
+    fn put(&self, out: &mut impl Sink) {
         self.rank.put(out);
         self.seq.put(out);
         self.t.put(out);
@@ -266,9 +266,9 @@ pub struct Ended<'a> {
 /// to, tag, communicator, number).
 const RECEIVED: usize = 8 + 4 + 4 + 8 + 1 + 4 + 4 + 4 + 4 + 8;
 
-impl Ended<'_> {
+impl Record for Ended<'_> {
     #[inline]
-    pub(super) fn put(&self, out: &mut impl Sink) {
+    fn put(&self, out: &mut impl Sink) {
         self.rank.put(out);
         self.seq.put(out);
         self.t.put(out);

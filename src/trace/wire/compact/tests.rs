@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use super::{Completing, Ended};
-use crate::trace::wire::{decode, encode, encode_completing, encode_ended};
+use crate::trace::wire::{decode, encode, encode_record};
 use crate::trace::{Call, CallEnd, Event, EventKind, MsgId, Op, Received, Site};
 
 /// What `event` reads back as through the general record.
@@ -71,7 +71,7 @@ proptest! {
         let site = site(line);
         let record = Completing { rank, seq, t, id, op, site: &site, requests: &requests };
         let mut bytes = Vec::new();
-        encode_completing(&record, &mut bytes);
+        encode_record(&record, &mut bytes);
         let mut call = Call::bare(id, op, 0, site.clone());
         call.requests = requests.clone();
         let event = Event { rank, seq, t, event: EventKind::Begin(Box::new(call)) };
@@ -86,7 +86,7 @@ proptest! {
     ) {
         let record = Ended { rank, seq, t, id, op, received: &received };
         let mut bytes = Vec::new();
-        encode_ended(&record, &mut bytes);
+        encode_record(&record, &mut bytes);
         let mut end = CallEnd::bare(id, op);
         end.received = received.clone();
         let event = Event { rank, seq, t, event: EventKind::End(end) };
@@ -112,7 +112,7 @@ fn a_compact_record_cut_short_is_refused_not_misread() {
         received: &received,
     };
     let mut bytes = Vec::new();
-    encode_ended(&record, &mut bytes);
+    encode_record(&record, &mut bytes);
     for cut in 1..bytes.len() {
         assert!(
             decode(&bytes[..cut]).is_err(),
