@@ -137,8 +137,6 @@ mod tests {
             1,
             1,
             EventKind::End(CallEnd {
-                id: 0,
-                op: Op::Recv,
                 received: vec![Received {
                     call: 0,
                     source: 0,
@@ -146,12 +144,7 @@ mod tests {
                     bytes: 8,
                     msg: Some(M),
                 }],
-                completed: None,
-                done: Vec::new(),
-                name: None,
-                values: None,
-                polls: 0,
-                bytes: 0,
+                ..CallEnd::bare(0, Op::Recv)
             }),
         )
     }

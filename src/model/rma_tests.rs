@@ -38,15 +38,8 @@ fn call(id: u64, op: Op, rma: Option<RmaPart>, collective: bool) -> Box<Call> {
 
 fn end(id: u64, op: Op, values: Option<&str>) -> EventKind {
     EventKind::End(CallEnd {
-        id,
-        op,
-        received: Vec::new(),
-        completed: None,
-        done: Vec::new(),
-        name: None,
         values: values.map(Values::from),
-        polls: 0,
-        bytes: 0,
+        ..CallEnd::bare(id, op)
     })
 }
 

@@ -157,8 +157,6 @@ mod tests {
             seq: 1,
             t: 0.05,
             event: EventKind::End(CallEnd {
-                id: 0,
-                op: Op::Recv,
                 received: vec![Received {
                     call: 0,
                     source: 0,
@@ -166,12 +164,7 @@ mod tests {
                     bytes: 8,
                     msg: Some(msg()),
                 }],
-                completed: None,
-                done: Vec::new(),
-                name: None,
-                values: None,
-                polls: 0,
-                bytes: 0,
+                ..CallEnd::bare(0, Op::Recv)
             }),
         }
     }
