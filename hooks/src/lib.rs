@@ -234,20 +234,16 @@ fn start_recorded(
     };
     before_call(thread);
     let mut start = Some(start);
-    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        process_recorder().with_on(thread, |r| {
-            let id = r.started(describe()?);
-            let code = start.take().map_or(SUCCESS, |start| start());
-            if code == SUCCESS {
-                // SAFETY: the operation that writes it has run.
-                let request = unsafe { *request };
-                requests::table(r).open(request, id, receive.cloned());
-            }
-            Some(code)
-        })
-    }))
-    .ok()
-    .flatten()
+    let code = step_on(thread, |r| {
+        let id = r.started(describe()?);
+        let code = start.take().map_or(SUCCESS, |start| start());
+        if code == SUCCESS {
+            // SAFETY: the operation that writes it has run.
+            let request = unsafe { *request };
+            requests::table(r).open(request, id, receive.cloned());
+        }
+        Some(code)
+    })
     .flatten();
     code.unwrap_or_else(|| start.map_or(SUCCESS, |start| start()))
 }
@@ -274,28 +270,24 @@ fn begin_around<'a>(
     // is a call of MPI's own (`PMPI_*`), made inside the turn: no hook
     // sees it, and it returns at once.
     let mut code = None;
-    let id = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        process_recorder().with_on(thread, |r| {
-            let id = r.begin(describe()?);
-            code = start.take().map(|start| start());
-            match then {
-                Then::Nothing => {}
-                Then::Posted => r.posted(id),
-                Then::Ended(op, arrivals, spec) => r.end_at_begin(id, op, arrivals, spec),
-                Then::Opened(op, request, receive) => {
-                    r.end_at_begin(id, op, &[], EndSpec::default());
-                    if code.is_none_or(|code| code == SUCCESS) {
-                        // SAFETY: the operation that writes it has run.
-                        let request = unsafe { *request };
-                        requests::table(r).open(request, id, receive.cloned());
-                    }
+    let id = step_on(thread, |r| {
+        let id = r.begin(describe()?);
+        code = start.take().map(|start| start());
+        match then {
+            Then::Nothing => {}
+            Then::Posted => r.posted(id),
+            Then::Ended(op, arrivals, spec) => r.end_at_begin(id, op, arrivals, spec),
+            Then::Opened(op, request, receive) => {
+                r.end_at_begin(id, op, &[], EndSpec::default());
+                if code.is_none_or(|code| code == SUCCESS) {
+                    // SAFETY: the operation that writes it has run.
+                    let request = unsafe { *request };
+                    requests::table(r).open(request, id, receive.cloned());
                 }
             }
-            Some(id)
-        })
-    }))
-    .ok()
-    .flatten()
+        }
+        Some(id)
+    })
     .flatten();
     (id, code)
 }

@@ -184,22 +184,18 @@ fn get_record(r: &mut Reader<'_>, events: &mut Vec<Event>) -> Result<bool, WireE
             r.at += 1;
             compact::get_started(r, rank)?
         }
-        Some(&kind @ (compact::COMPLETING | compact::ENDED)) => {
-            r.at += 1;
+        kind => {
             let event = match kind {
-                compact::COMPLETING => compact::get_completing(r)?,
-                _ => compact::get_ended(r)?,
+                Some(&compact::COMPLETING) => {
+                    r.at += 1;
+                    compact::get_completing(r)?
+                }
+                Some(&compact::ENDED) => {
+                    r.at += 1;
+                    compact::get_ended(r)?
+                }
+                _ => Wire::get(r)?,
             };
-            events.push(Event {
-                rank,
-                seq,
-                t,
-                event,
-            });
-            return Ok(false);
-        }
-        _ => {
-            let event = Wire::get(r)?;
             events.push(Event {
                 rank,
                 seq,

@@ -4,6 +4,8 @@
 //! back to the general steps when the teacher holds the rank, whose
 //! `Held` event shows the whole call.
 
+use std::time::Duration;
+
 use super::{CallSpec, EndSpec, Recorder, StartSpec, StartedTransfer};
 use crate::trace::wire::{Completing, Started, Transfer};
 use crate::trace::{Op, Site};
@@ -15,21 +17,17 @@ impl Recorder {
     /// with nothing copied. The caller starts the MPI operation after it.
     /// Its id.
     pub fn started(&mut self, spec: StartSpec) -> u64 {
-        self.ready();
-        // A call another thread began is reported before this one's.
-        self.report_begin();
-        if self.got_values.is_some() || self.pace.must_hold(self.last_stamp) {
-            // Held (its `Held` event shows the whole call), or with a
-            // stale preview for its end: the general way.
+        // With a stale preview for its end, the general way too.
+        let turn = match self.got_values {
+            Some(_) => None,
+            None => self.compact_turn(),
+        };
+        let Some((id, now)) = turn else {
             let op = spec.op;
             let id = self.begin(spec.into_call());
             self.end_at_begin(id, op, &[], EndSpec::default());
             return id;
-        }
-        self.pace.call_begins();
-        let id = self.next_call;
-        self.next_call += 1;
-        let now = self.started.elapsed();
+        };
         let transfer = match &spec.transfer {
             StartedTransfer::Send(send, values) => Transfer::Send {
                 dest: send.dest,
@@ -71,19 +69,11 @@ impl Recorder {
     /// its `Begin` reported as one `wire::Completing` record, written with
     /// nothing copied. Its id.
     pub fn begin_completing(&mut self, op: Op, site: Site, requests: &[u64]) -> u64 {
-        self.ready();
-        // A call another thread began is reported before this one's.
-        self.report_begin();
-        if self.pace.must_hold(self.last_stamp) {
-            // Held: its `Held` event shows the whole call.
+        let Some((id, now)) = self.compact_turn() else {
             let id = self.begin(CallSpec::new(op, site).completing(requests));
             self.posted(id);
             return id;
-        }
-        self.pace.call_begins();
-        let id = self.next_call;
-        self.next_call += 1;
-        let now = self.started.elapsed();
+        };
         let (seq, t) = self.number_and_stamp(1, now);
         self.outbox.report_record(&Completing {
             rank: self.rank,
@@ -95,5 +85,21 @@ impl Recorder {
             requests,
         });
         id
+    }
+
+    /// A call's turn when it goes out as a compact record: once the call
+    /// another thread began is reported, its id and its stamp. None while
+    /// the teacher holds the rank: the call then goes the general way,
+    /// whose `Held` event shows it whole.
+    fn compact_turn(&mut self) -> Option<(u64, Duration)> {
+        self.ready();
+        self.report_begin();
+        if self.pace.must_hold(self.last_stamp) {
+            return None;
+        }
+        self.pace.call_begins();
+        let id = self.next_call;
+        self.next_call += 1;
+        Some((id, self.started.elapsed()))
     }
 }

@@ -143,10 +143,10 @@ pub(super) fn get_started(
     let op = Op::get(r)?;
     let flags = r.byte()?;
     let numbers = r.take(NUMBERS)?;
-    let u32_at = |at: usize| u32::from_le_bytes(numbers[at..at + 4].try_into().expect("4 bytes"));
-    let u64_at = |at: usize| u64::from_le_bytes(numbers[at..at + 8].try_into().expect("8 bytes"));
-    let (comm, id, peer, tag) = (u32_at(0), u64_at(4), u32_at(12), u32_at(16) as i32);
-    let (count, bytes, k, line) = (u64_at(20), u64_at(28), u64_at(36), u32_at(44));
+    let (comm, id) = (u32_at(numbers, 0), u64_at(numbers, 4));
+    let (peer, tag) = (u32_at(numbers, 12), u32_at(numbers, 16) as i32);
+    let (count, bytes) = (u64_at(numbers, 20), u64_at(numbers, 28));
+    let (k, line) = (u64_at(numbers, 36), u32_at(numbers, 44));
     let datatype = Text::get(r)?;
     let file = Text::get(r)?;
     let values = match flags & VALUES {
@@ -232,16 +232,15 @@ impl Record for Completing<'_> {
 pub(super) fn get_completing(r: &mut Reader<'_>) -> Result<EventKind, WireError> {
     let op = Op::get(r)?;
     let numbers = r.take(8 + 4 + 4)?;
-    let id = u64::from_le_bytes(numbers[0..8].try_into().expect("8 bytes"));
-    let line = u32::from_le_bytes(numbers[8..12].try_into().expect("4 bytes"));
-    let count = u32::from_le_bytes(numbers[12..16].try_into().expect("4 bytes")) as usize;
+    let (id, line) = (u64_at(numbers, 0), u32_at(numbers, 8));
+    let count = u32_at(numbers, 12) as usize;
     let Some(length) = count.checked_mul(8) else {
         return r.fail("too many requests");
     };
     let requests = r
         .take(length)?
         .chunks_exact(8)
-        .map(|bytes| u64::from_le_bytes(bytes.try_into().expect("8 bytes")))
+        .map(|bytes| u64_at(bytes, 0))
         .collect();
     let file = Text::get(r)?;
     let mut call = Call::bare(id, op, 0, Site { file, line });
@@ -305,8 +304,7 @@ fn received_numbers(received: &Received) -> [u8; RECEIVED] {
 pub(super) fn get_ended(r: &mut Reader<'_>) -> Result<EventKind, WireError> {
     let op = Op::get(r)?;
     let numbers = r.take(8 + 4)?;
-    let id = u64::from_le_bytes(numbers[0..8].try_into().expect("8 bytes"));
-    let count = u32::from_le_bytes(numbers[8..12].try_into().expect("4 bytes")) as usize;
+    let (id, count) = (u64_at(numbers, 0), u32_at(numbers, 8) as usize);
     let Some(length) = count.checked_mul(RECEIVED) else {
         return r.fail("too many received");
     };
@@ -320,22 +318,31 @@ pub(super) fn get_ended(r: &mut Reader<'_>) -> Result<EventKind, WireError> {
 }
 
 fn received_from(numbers: &[u8]) -> Received {
-    let u32_at = |at: usize| u32::from_le_bytes(numbers[at..at + 4].try_into().expect("4 bytes"));
-    let u64_at = |at: usize| u64::from_le_bytes(numbers[at..at + 8].try_into().expect("8 bytes"));
     let msg = (numbers[24] != 0).then(|| MsgId {
-        from: u32_at(25),
-        to: u32_at(29),
-        tag: u32_at(33) as i32,
-        comm: u32_at(37),
-        k: u64_at(41),
+        from: u32_at(numbers, 25),
+        to: u32_at(numbers, 29),
+        tag: u32_at(numbers, 33) as i32,
+        comm: u32_at(numbers, 37),
+        k: u64_at(numbers, 41),
     });
     Received {
-        call: u64_at(0),
-        source: u32_at(8),
-        tag: u32_at(12) as i32,
-        bytes: u64_at(16),
+        call: u64_at(numbers, 0),
+        source: u32_at(numbers, 8),
+        tag: u32_at(numbers, 12) as i32,
+        bytes: u64_at(numbers, 16),
         msg,
     }
+}
+
+/// The little-endian u32 at `at` of a record's numbers (taken whole, so
+/// within them).
+fn u32_at(numbers: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(numbers[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// The little-endian u64 at `at` of a record's numbers.
+fn u64_at(numbers: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(numbers[at..at + 8].try_into().expect("8 bytes"))
 }
 
 #[cfg(test)]
