@@ -19,6 +19,8 @@ struct Phases {
     /// then double up to `longest_sleep`.
     short_sleeps_for: Duration,
     longest_sleep: Duration,
+    /// Sleeps end when asked, not up to the system's timer slack later.
+    precise: bool,
 }
 
 /// A rank's waits: as fast as MPI's own when short, free when long.
@@ -28,6 +30,7 @@ const RANK: Phases = Phases {
     first_sleep: Duration::from_micros(20),
     short_sleeps_for: Duration::ZERO,
     longest_sleep: Duration::from_millis(2),
+    precise: false,
 };
 
 /// A background thread (rank 0's collector, the reporters) sleeps from its
@@ -40,20 +43,28 @@ const BACKGROUND: Phases = Phases {
     first_sleep: Duration::from_micros(100),
     short_sleeps_for: Duration::ZERO,
     longest_sleep: Duration::from_millis(1),
+    precise: false,
 };
 
 /// A wait the end of a run waits for (a rank's last batch, rank 0's word
 /// that the run is over): it looks every 50 us for its first 20 ms, which
 /// a thread that is otherwise done can afford (~400 looks), since the
 /// ordinary back-off would add up to its longest sleep to every run's
-/// end; a longer wait (a live view kept until `q`) then backs off.
+/// end; a longer wait (a live view kept until `q`) then backs off. Its
+/// sleeps are precise: Linux lets a sleep run 50 us past its end by
+/// default (docs/watch-design.md: 40 us asked, 95 slept), and a run's end
+/// goes through several such waits one after the other.
 const PROMPT: Phases = Phases {
     spin_for: Duration::ZERO,
     yield_until: Duration::ZERO,
     first_sleep: Duration::from_micros(50),
     short_sleeps_for: Duration::from_millis(20),
     longest_sleep: Duration::from_millis(1),
+    precise: true,
 };
+
+/// The timer slack of a precise sleep, in nanoseconds.
+const PRECISE_SLACK_NS: libc::c_ulong = 1_000;
 
 /// A wait this long is a real one: rank 0 should hear of it now. Not
 /// sooner: waking the reporter takes a core from the ranks, and a 1 MiB
@@ -137,7 +148,12 @@ impl Backoff {
             } else {
                 (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep)
             };
-            pause(self.sleep);
+            if p.precise {
+                let _precise = PreciseSleeps::begin();
+                pause(self.sleep);
+            } else {
+                pause(self.sleep);
+            }
         }
         let now_blocking = !self.told && waited >= BLOCKING_AFTER;
         self.told |= now_blocking;
@@ -147,6 +163,31 @@ impl Backoff {
     /// Something happened: the next wait starts fast again.
     pub fn reset(&mut self) {
         *self = Self::with(self.phases);
+    }
+}
+
+/// The calling thread's sleeps end within [`PRECISE_SLACK_NS`] of when
+/// asked, until this is dropped: then the thread's own timer slack is
+/// back (the thread may be the watched program's).
+struct PreciseSleeps {
+    previous: libc::c_ulong,
+}
+
+impl PreciseSleeps {
+    fn begin() -> Option<Self> {
+        // SAFETY: reads this thread's timer slack; no pointers.
+        let previous = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK) };
+        let previous = libc::c_ulong::try_from(previous).ok()?;
+        // SAFETY: sets this thread's timer slack; no pointers.
+        let set = unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, PRECISE_SLACK_NS) };
+        (set == 0).then_some(PreciseSleeps { previous })
+    }
+}
+
+impl Drop for PreciseSleeps {
+    fn drop(&mut self) {
+        // SAFETY: as in `begin`.
+        unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, self.previous) };
     }
 }
 
@@ -251,5 +292,25 @@ mod tests {
             Some(&PROMPT.longest_sleep),
             "then it backs off"
         );
+    }
+
+    /// This thread's timer slack, in nanoseconds.
+    fn timer_slack() -> i32 {
+        // SAFETY: reads this thread's timer slack; no pointers.
+        unsafe { libc::prctl(libc::PR_GET_TIMERSLACK) }
+    }
+
+    #[test]
+    fn a_prompt_wait_sleeps_precisely_and_leaves_the_thread_as_it_was() {
+        let own = timer_slack();
+        assert!(own > PRECISE_SLACK_NS as i32, "Linux's default is 50 us");
+        let mut slack_while_asleep = Vec::new();
+        let mut prompt = Backoff::prompt();
+        prompt.snooze_with(|_| slack_while_asleep.push(timer_slack()));
+        assert_eq!(slack_while_asleep, [PRECISE_SLACK_NS as i32]);
+        assert_eq!(timer_slack(), own, "the thread's own slack is back");
+        let mut background = Backoff::background();
+        background.snooze_with(|_| slack_while_asleep.push(timer_slack()));
+        assert_eq!(slack_while_asleep[1], own, "other waits keep the slack");
     }
 }
