@@ -52,7 +52,8 @@ unsafe fn start(
     }
     crate::probe::mark_init_thread();
     let started = as_tutor(|| {
-        std::panic::catch_unwind(|| rank::start(site(at))).unwrap_or(Err("the start failed".into()))
+        std::panic::catch_unwind(|| rank::start(|| site(at)))
+            .unwrap_or(Err("the start failed".into()))
     });
     match started {
         Ok(true) => {

@@ -11,19 +11,24 @@ use super::wait::wait_promptly;
 const NAME_BYTES: usize = 256;
 
 /// Every rank's host, indexed by rank, on rank 0; empty on the others.
-/// Collective over `comm`, waited for promptly (see `wait_promptly`).
-pub(super) fn gather_hosts(comm: &SimpleCommunicator) -> Vec<String> {
+/// Collective over `comm`, waited for promptly (see `wait_promptly`);
+/// `also` runs once the gather is posted, before it is waited for.
+pub(super) fn gather_hosts_and(comm: &SimpleCommunicator, also: impl FnOnce()) -> Vec<String> {
     let mine = fixed(&mpi::environment::processor_name().unwrap_or_default());
     let root = comm.process_at_rank(0);
     if comm.rank() != 0 {
         mpi::request::scope(|scope| {
-            wait_promptly(root.immediate_gather_into(scope, &mine[..]));
+            let gathered = root.immediate_gather_into(scope, &mine[..]);
+            also();
+            wait_promptly(gathered);
         });
         return Vec::new();
     }
     let mut all = vec![0u8; NAME_BYTES * comm.size() as usize];
     mpi::request::scope(|scope| {
-        wait_promptly(root.immediate_gather_into_root(scope, &mine[..], &mut all[..]));
+        let gathered = root.immediate_gather_into_root(scope, &mine[..], &mut all[..]);
+        also();
+        wait_promptly(gathered);
     });
     all.chunks(NAME_BYTES).map(name_in).collect()
 }

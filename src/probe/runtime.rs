@@ -153,7 +153,7 @@ impl Job {
 
     /// Rank 0 passes its decision, the others `None`; all get rank 0's.
     pub fn share_config(&self, mine: Option<JobConfig>) -> JobConfig {
-        share_config(&self.comms().tutor, mine)
+        share_config(&self.comms().tutor.0, mine)
     }
 
     /// This rank's recorder: its events go to rank 0 through a reporter
@@ -188,8 +188,7 @@ impl Job {
         let start = {
             let ready = ready.clone();
             move || {
-                let comms = complete(starting, &comms);
-                let config = share_config(&comms.tutor, mine);
+                let (comms, config) = complete_sharing(starting, &comms, mine);
                 then(comms, config);
                 let gate = Box::new(ControlGate(comms.tutor.clone()));
                 ready.set(made_unix - config.started_unix, gate, config.gated);
@@ -318,7 +317,14 @@ impl Starting {
     /// Gathers the hosts on the tutor's communicator: the tutor's
     /// communicators.
     fn complete(self) -> Comms {
-        let hosts = super::placement::gather_hosts(&self.tutor);
+        self.complete_and(|_| {})
+    }
+
+    /// As [`Starting::complete`], running `also` on the tutor's
+    /// communicator while the hosts' gather is under way: a collective
+    /// of its own there overlaps the gather instead of following it.
+    fn complete_and(self, also: impl FnOnce(&SimpleCommunicator)) -> Comms {
+        let hosts = super::placement::gather_hosts_and(&self.tutor, || also(&self.tutor));
         Comms {
             tutor: Arc::new(SharedComm(self.tutor)),
             hosts,
@@ -335,15 +341,34 @@ fn complete(start: Option<Starting>, comms: &Latch<Comms>) -> &Comms {
     }
 }
 
+/// The tutor's communicators as [`complete`] makes them, and rank 0's
+/// settings as [`share_config`] shares them: both collectives under way
+/// at once where this caller completes the start.
+fn complete_sharing<'a>(
+    start: Option<Starting>,
+    comms: &'a Latch<Comms>,
+    mine: Option<JobConfig>,
+) -> (&'a Comms, JobConfig) {
+    let Some(start) = start else {
+        let comms = comms.wait();
+        return (comms, share_config(&comms.tutor.0, mine));
+    };
+    let mut shared = None;
+    let comms =
+        comms.get_or_init(|| start.complete_and(|tutor| shared = Some(share_config(tutor, mine))));
+    let config = shared.unwrap_or_else(|| share_config(&comms.tutor.0, mine));
+    (comms, config)
+}
+
 /// Rank 0 passes its decision on `control`, the others `None`; all get
 /// rank 0's.
-fn share_config(control: &SharedComm, mine: Option<JobConfig>) -> JobConfig {
+fn share_config(control: &SimpleCommunicator, mine: Option<JobConfig>) -> JobConfig {
     let flag = |on: bool| if on { 1.0 } else { 0.0 };
     let mut buf = match mine {
         Some(c) => [c.started_unix, flag(c.gated)],
         None => [0.0; 2],
     };
-    let root = control.0.process_at_rank(0);
+    let root = control.process_at_rank(0);
     mpi::request::scope(|scope| {
         wait_promptly(root.immediate_broadcast_into(scope, &mut buf[..]));
     });

@@ -49,8 +49,11 @@ pub fn was_started() -> bool {
     STARTED.load(std::sync::atomic::Ordering::SeqCst)
 }
 
-/// Starts the tutor in this rank, MPI not yet initialised; `init_site`:
-/// where the program called `MPI_Init`. Must run as the tutor's
+/// Starts the tutor in this rank, MPI not yet initialised; `init_site`
+/// finds where the program called `MPI_Init` (on rank 0 only, once MPI
+/// is up: only its description of the program names it, and the look-up
+/// in the program's debug information, a few tenths of a millisecond,
+/// then overlaps the ranks' first exchange). Must run as the tutor's
 /// ([`probe::as_tutor`]): the job's own `MPI_Init_thread` passes through
 /// the hooks. `Ok(false)`: this process is not a watched rank.
 ///
@@ -59,7 +62,7 @@ pub fn was_started() -> bool {
 /// is completed by the reporter thread, and the program's first recorded
 /// call waits for it only if it is not done by then
 /// (docs/watch-design.md, "How a watched rank starts").
-pub fn start(init_site: Site) -> Result<bool, String> {
+pub fn start(init_site: impl FnOnce() -> Site) -> Result<bool, String> {
     let Some(config) = WatchConfig::from_env() else {
         return Ok(false);
     };
@@ -111,7 +114,12 @@ pub fn is_running() -> bool {
 /// capture takes fds 1 and 2), and makes this rank's recorder, whose start
 /// shares the decision, then describes the program and starts the
 /// collector and the app, leaving their threads in `app`.
-fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads) -> Recorder {
+fn start_rank0(
+    job: &Job,
+    config: WatchConfig,
+    init_site: impl FnOnce() -> Site,
+    app: AppThreads,
+) -> Recorder {
     let screen = if config.headless {
         None
     } else {
@@ -121,12 +129,10 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
     let pace = pace_for(config.fast, config.paused, config.speed, screen.is_some());
     let mine = job_config(pace);
     let (size, library) = (job.size(), job.library().to_string());
-    if screen.is_none() {
-        // Early, and beside the rest of the start (see `start_beside`):
-        // the app's first lines for it wait for it.
-        term::guardian::start_beside();
-    }
-    job.recorder_in_background(Some(mine), move |comms, shared| {
+    let headless = screen.is_none();
+    let (site_found, found_site) = std::sync::mpsc::sync_channel(1);
+    let recorder = job.recorder_in_background(Some(mine), move |comms, shared| {
+        let init_site = found_site.recv().unwrap_or_else(|_| unknown_site());
         let mut program = watched_program(&config, &init_site);
         if config.sync_sends {
             program
@@ -148,7 +154,24 @@ fn start_rank0(job: &Job, config: WatchConfig, init_site: Site, app: AppThreads)
         let collector = comms.start_collector(size, deliveries_tx, commands_rx);
         let started = start_app(setup, screen, deliveries, commands);
         *app.lock().unwrap_or_else(|e| e.into_inner()) = Some((started, collector));
-    })
+    });
+    // While the reporter's thread exchanges the start with the other ranks.
+    let _ = site_found.send(init_site());
+    if headless {
+        // Beside the rest of the start (see `start_beside`), but after the
+        // reporter's thread, which every rank's start waits for: the app's
+        // first lines wait for the guardian.
+        term::guardian::start_beside();
+    }
+    recorder
+}
+
+/// Where `MPI_Init` was called, when the look-up itself failed (a panic).
+fn unknown_site() -> Site {
+    Site {
+        file: "MPI_Init".into(),
+        line: 0,
+    }
 }
 
 /// The program as the view shows it: its name, and its source files read
