@@ -7,7 +7,8 @@
 # --fast -- ./prog`), the two taking turns, several runs each. The programs
 # time themselves with MPI_Wtime (start-up not included) and print the
 # median of their rounds; this prints, per mode, the median of those
-# medians over the runs with its quartiles, and the start-up's wall time.
+# medians over the runs with its quartiles, and the start-up's wall time;
+# and, turn by turn, the median (quartiles) of watched over plain.
 # And what it costs the mpi4py tutorial's own program (tests/programs/
 # python/mpi_demo.py, 5 ranks) end to end, wall time, start-up included.
 # BENCHMARKS.md has the figures; `make bench` runs it too.
@@ -124,15 +125,37 @@ compare() {
             sleep "$pause"
         done
     done
-    local p w mode
+    local p w paired mode
     p=$(tr ' ' '\n' <<<"${values[plain]}" | grep . | summary)
     for mode in "${modes[@]:1}"; do
         w=$(tr ' ' '\n' <<<"${values[$mode]}" | grep . | summary)
-        awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" -v mode="$mode" 'BEGIN {
+        paired=$(turn_ratios "${values[plain]}" "${values[$mode]}" | summary | as_percent)
+        awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" -v mode="$mode" \
+            -v paired="$paired" 'BEGIN {
             split(p, a, " "); split(w, b, " ");
-            printf "%-22s plain %s %s   %-7s %s %s   %+.1f%%\n",
-                name, p, unit, mode, w, unit, (b[1] / a[1] - 1) * 100 }'
+            printf "%-22s plain %s %s   %-7s %s %s   %+.1f%%   turn by turn %s\n",
+                name, p, unit, mode, w, unit, (b[1] / a[1] - 1) * 100, paired }'
     done
+    if [ -n "$before" ]; then
+        paired=$(turn_ratios "${values[before]}" "${values[watch]}" | summary | as_percent)
+        printf "%-22s watch against before, turn by turn %s\n" "$name" "$paired"
+    fi
+}
+
+# "median (q1-q3)" of ratios as "+m% (+q1% to +q3%)".
+as_percent() {
+    awk '{ gsub(/[()]/, "", $2); split($2, q, "-");
+        printf "%+.1f%% (%+.1f%% to %+.1f%%)", ($1 - 1) * 100, (q[1] - 1) * 100, (q[2] - 1) * 100 }'
+}
+
+# Each turn's MODE value over its plain value, one a line: the host's
+# speed drifts over minutes, and a turn's runs are seconds apart, so the
+# median of these ratios moves less from set to set than the ratio of
+# the two medians.
+turn_ratios() {
+    awk -v plain="$1" -v other="$2" 'BEGIN {
+        n = split(plain, p, " "); split(other, o, " ");
+        for (i = 1; i <= n; i++) printf "%.6f\n", o[i] / p[i] }'
 }
 
 echo "median (quartiles) of $runs runs each (the start-up: $startup_runs), ${modes[*]} taking turns, 2 ranks (the seed: 5)"
