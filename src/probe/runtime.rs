@@ -344,11 +344,11 @@ fn complete(start: Option<Starting>, comms: &Latch<Comms>) -> &Comms {
 /// The tutor's communicators as [`complete`] makes them, and rank 0's
 /// settings as [`share_config`] shares them: both collectives under way
 /// at once where this caller completes the start.
-fn complete_sharing<'a>(
+fn complete_sharing(
     start: Option<Starting>,
-    comms: &'a Latch<Comms>,
+    comms: &Latch<Comms>,
     mine: Option<JobConfig>,
-) -> (&'a Comms, JobConfig) {
+) -> (&Comms, JobConfig) {
     let Some(start) = start else {
         let comms = comms.wait();
         return (comms, share_config(&comms.tutor.0, mine));
