@@ -73,7 +73,7 @@ impl Keeper {
     pub fn finish(self) {
         let (lock, ended) = &*self.state;
         let state = lock.lock().unwrap_or_else(|e| e.into_inner());
-        let pending = *state == State::Waiting && connection_pending(&self.listener);
+        let pending = *state == State::Waiting && connection_waits(&self.listener, 0) == Some(true);
         let _ = ended.wait_timeout_while(state, super::guardian::LAST_WORDS_BOUND, |s| {
             *s == State::Watching || (pending && *s == State::Waiting)
         });
@@ -85,24 +85,15 @@ fn set(state: &(Mutex<State>, Condvar), to: State) {
     state.1.notify_all();
 }
 
-/// Whether a connection waits on `listener` to be taken.
-fn connection_pending(listener: &OwnedFd) -> bool {
-    let mut ready = libc::pollfd {
-        fd: listener.as_raw_fd(),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    // SAFETY: poll of one pollfd of ours, without waiting.
-    unsafe { libc::poll(&mut ready, 1, 0) == 1 }
-}
-
 /// Waits for rank 0's connection (the first from a process of our own
 /// user) and takes it, with its pid. The state says `Watching` from
 /// before the connection is taken: `Keeper::finish` never finds it
 /// neither waiting on the socket nor being watched.
 fn take_rank0(listener: &OwnedFd, state: &(Mutex<State>, Condvar)) -> Option<(OwnedFd, i32)> {
     loop {
-        wait_for_connection(listener)?;
+        if !connection_waits(listener, UNTIL_ONE_DOES)? {
+            continue;
+        }
         set(state, State::Watching);
         match accept_one(listener)? {
             Some(rank0) => return Some(rank0),
@@ -111,8 +102,10 @@ fn take_rank0(listener: &OwnedFd, state: &(Mutex<State>, Condvar)) -> Option<(Ow
     }
 }
 
-/// Waits until a connection waits on `listener`; None if it cannot.
-fn wait_for_connection(listener: &OwnedFd) -> Option<()> {
+/// Whether a connection waits on `listener` to be taken, looking for up
+/// to `timeout_ms` ([`UNTIL_ONE_DOES`]: as long as it takes); None if the
+/// socket cannot be polled.
+fn connection_waits(listener: &OwnedFd, timeout_ms: libc::c_int) -> Option<bool> {
     loop {
         let mut ready = libc::pollfd {
             fd: listener.as_raw_fd(),
@@ -120,13 +113,17 @@ fn wait_for_connection(listener: &OwnedFd) -> Option<()> {
             revents: 0,
         };
         // SAFETY: poll of one pollfd of ours.
-        match unsafe { libc::poll(&mut ready, 1, -1) } {
-            1 => return Some(()),
+        match unsafe { libc::poll(&mut ready, 1, timeout_ms) } {
+            1 => return Some(true),
+            0 => return Some(false),
             _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
             _ => return None,
         }
     }
 }
+
+/// [`connection_waits`] without a bound.
+const UNTIL_ONE_DOES: libc::c_int = -1;
 
 /// Takes the connection waiting on `listener`: Some(None) if it is from
 /// another user's process (dropped), None if taking failed.
