@@ -71,10 +71,7 @@ const BEGUN_AND_ENDED: u8 = 10;
 impl Record for BegunAndEnded<'_> {
     #[inline]
     fn put(&self, out: &mut impl Sink) {
-        self.rank.put(out);
-        self.seq.put(out);
-        self.t.put(out);
-        out.push(BEGUN_AND_ENDED);
+        put_head(out, self.rank, self.seq, self.t, BEGUN_AND_ENDED);
         self.call.put(out);
         self.end.put(out);
     }
@@ -84,6 +81,17 @@ impl Record for BegunAndEnded<'_> {
 /// or expands into events: [`BegunAndEnded`] and the compact records.
 pub(crate) trait Record {
     fn put(&self, out: &mut impl Sink);
+}
+
+/// What every [`Record`] starts with and [`get_record`] reads first: the
+/// rank, the number and stamp of its (first) event, then its kind, where
+/// an event's own kind byte would be.
+#[inline]
+fn put_head(out: &mut impl Sink, rank: u32, seq: u64, t: f64, kind: u8) {
+    rank.put(out);
+    seq.put(out);
+    t.put(out);
+    out.push(kind);
 }
 
 /// Appends `record` to `out`.

@@ -12,7 +12,7 @@
 //! - [`Ended`]: the `End` of a call that says no more than what it
 //!   received (a wait, a waitall, a receive, most calls).
 
-use super::{put_str, Reader, Record, Sink, Wire, WireError};
+use super::{put_head, put_str, Reader, Record, Sink, Wire, WireError};
 use crate::trace::{
     Call, CallEnd, EventKind, MsgId, Op, Received, RecvPart, SendPart, Site, Source, TagSel, Text,
     Values,
@@ -79,10 +79,7 @@ const NUMBERS: usize = 4 + 8 + 4 + 4 + 8 + 8 + 8 + 4;
 impl Record for Started<'_> {
     #[inline]
     fn put(&self, out: &mut impl Sink) {
-        self.rank.put(out);
-        self.seq.put(out);
-        self.t.put(out);
-        out.push(STARTED);
+        put_head(out, self.rank, self.seq, self.t, STARTED);
         let (flags, peer, tag, count, bytes, k, datatype, values) = match self.transfer {
             Transfer::Send {
                 dest,
@@ -211,10 +208,7 @@ pub struct Completing<'a> {
 impl Record for Completing<'_> {
     #[inline]
     fn put(&self, out: &mut impl Sink) {
-        self.rank.put(out);
-        self.seq.put(out);
-        self.t.put(out);
-        out.push(COMPLETING);
+        put_head(out, self.rank, self.seq, self.t, COMPLETING);
         out.push(self.op as u8);
         let mut numbers = [0u8; 8 + 4 + 4];
         numbers[0..8].copy_from_slice(&self.id.to_le_bytes());
@@ -268,10 +262,7 @@ const RECEIVED: usize = 8 + 4 + 4 + 8 + 1 + 4 + 4 + 4 + 4 + 8;
 impl Record for Ended<'_> {
     #[inline]
     fn put(&self, out: &mut impl Sink) {
-        self.rank.put(out);
-        self.seq.put(out);
-        self.t.put(out);
-        out.push(ENDED);
+        put_head(out, self.rank, self.seq, self.t, ENDED);
         out.push(self.op as u8);
         let mut numbers = [0u8; 8 + 4];
         numbers[0..8].copy_from_slice(&self.id.to_le_bytes());
