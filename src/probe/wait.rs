@@ -148,12 +148,8 @@ impl Backoff {
             } else {
                 (self.sleep * 2).clamp(p.first_sleep, p.longest_sleep)
             };
-            if p.precise {
-                let _precise = PreciseSleeps::begin();
-                pause(self.sleep);
-            } else {
-                pause(self.sleep);
-            }
+            let _precise = p.precise.then(PreciseSleeps::begin);
+            pause(self.sleep);
         }
         let now_blocking = !self.told && waited >= BLOCKING_AFTER;
         self.told |= now_blocking;

@@ -132,7 +132,11 @@ fn start_rank0(
     let headless = screen.is_none();
     let (site_found, found_site) = std::sync::mpsc::sync_channel(1);
     let recorder = job.recorder_in_background(Some(mine), move |comms, shared| {
-        let init_site = found_site.recv().unwrap_or_else(|_| unknown_site());
+        // None: the look-up panicked, the start failed and this rank ends
+        // (hooks' `init`).
+        let Ok(init_site) = found_site.recv() else {
+            return;
+        };
         let mut program = watched_program(&config, &init_site);
         if config.sync_sends {
             program
@@ -164,14 +168,6 @@ fn start_rank0(
         term::guardian::start_beside();
     }
     recorder
-}
-
-/// Where `MPI_Init` was called, when the look-up itself failed (a panic).
-fn unknown_site() -> Site {
-    Site {
-        file: "MPI_Init".into(),
-        line: 0,
-    }
 }
 
 /// The program as the view shows it: its name, and its source files read
