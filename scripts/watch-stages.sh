@@ -5,7 +5,8 @@
 # MPI_Finalize only) taking turns, each run recorded by `perf` with the
 # scheduler's exec and exit tracepoints and uprobes on the MPI library's
 # PMPI_Init, PMPI_Init_thread and PMPI_Finalize (entry and return). The
-# medians of each stage, in ms from the command's start. The probes add
+# medians of each stage, and of the time until the last rank is past
+# MPI_Init (the job running), in ms from the command's start. The probes add
 # their own cost, so only the differences between modes count; the
 # stages are steadier than the whole job's wall time (scripts/watch-bench.sh),
 # so they show changes too small for it. BENCHMARKS.md has the figures.
@@ -72,6 +73,7 @@ STAGES = [
     ("MPI_Init's return to PMPI_Finalize", "init_return", "finalize"),
     ("PMPI_Finalize", "finalize", "finalize_return"),
     ("PMPI_Finalize's return to the command's end", "finalize_return", "end"),
+    ("the command's start to every rank past MPI_Init", "start", "init_return"),
     ("the whole command", "start", "end"),
 ]
 
@@ -105,10 +107,10 @@ def moments(path):
     found["start"] = first[1]
     return {k: v - first[1] for k, v in found.items()}
 
-print(f"{'stage (median ms)':46s}" + "".join(f"{m:>10s}" for m in sys.argv[1:]))
+print(f"{'stage (median ms)':50s}" + "".join(f"{m:>10s}" for m in sys.argv[1:]))
 runs = {m: [moments(p) for p in sorted(glob.glob(f"{m}-*.txt"))] for m in sys.argv[1:]}
 for name, a, b in STAGES:
-    row = f"{name:46s}"
+    row = f"{name:50s}"
     for mode in sys.argv[1:]:
         spans = [r[b] - r[a] for r in runs[mode] if a in r and b in r]
         row += f"{statistics.median(spans):10.2f}" if spans else f"{'-':>10s}"
