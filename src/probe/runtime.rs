@@ -349,13 +349,13 @@ fn complete_sharing(
     comms: &Latch<Comms>,
     mine: Option<JobConfig>,
 ) -> (&Comms, JobConfig) {
-    let Some(start) = start else {
-        let comms = comms.wait();
-        return (comms, share_config(&comms.tutor.0, mine));
-    };
     let mut shared = None;
-    let comms =
-        comms.get_or_init(|| start.complete_and(|tutor| shared = Some(share_config(tutor, mine))));
+    let comms = match start {
+        Some(start) => comms
+            .get_or_init(|| start.complete_and(|tutor| shared = Some(share_config(tutor, mine)))),
+        None => comms.wait(),
+    };
+    // Completed by another caller: the settings are shared after it.
     let config = shared.unwrap_or_else(|| share_config(&comms.tutor.0, mine));
     (comms, config)
 }
