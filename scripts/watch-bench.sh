@@ -129,7 +129,7 @@ compare() {
     p=$(tr ' ' '\n' <<<"${values[plain]}" | grep . | summary)
     for mode in "${modes[@]:1}"; do
         w=$(tr ' ' '\n' <<<"${values[$mode]}" | grep . | summary)
-        paired=$(turn_ratios "${values[plain]}" "${values[$mode]}" | summary | as_percent)
+        paired=$(turn_by_turn "${values[plain]}" "${values[$mode]}")
         awk -v name="$name" -v unit="$unit" -v p="$p" -v w="$w" -v mode="$mode" \
             -v paired="$paired" 'BEGIN {
             split(p, a, " "); split(w, b, " ");
@@ -137,9 +137,15 @@ compare() {
                 name, p, unit, mode, w, unit, (b[1] / a[1] - 1) * 100, paired }'
     done
     if [ -n "$before" ]; then
-        paired=$(turn_ratios "${values[before]}" "${values[watch]}" | summary | as_percent)
+        paired=$(turn_by_turn "${values[before]}" "${values[watch]}")
         printf "%-22s watch against before, turn by turn %s\n" "$name" "$paired"
     fi
+}
+
+# turn_by_turn BASE OTHER (space-separated values, one a turn): the
+# median (quartiles) of each turn's OTHER over BASE, as "+m% (+q1% to +q3%)".
+turn_by_turn() {
+    turn_ratios "$1" "$2" | summary | as_percent
 }
 
 # "median (q1-q3)" of ratios as "+m% (+q1% to +q3%)".

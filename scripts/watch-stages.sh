@@ -107,10 +107,11 @@ def moments(path):
     found["start"] = first[1]
     return {k: v - first[1] for k, v in found.items()}
 
-print(f"{'stage (median ms)':50s}" + "".join(f"{m:>10s}" for m in sys.argv[1:]))
+width = max(len(name) for name, _, _ in STAGES) + 2
+print(f"{'stage (median ms)':{width}s}" + "".join(f"{m:>10s}" for m in sys.argv[1:]))
 runs = {m: [moments(p) for p in sorted(glob.glob(f"{m}-*.txt"))] for m in sys.argv[1:]}
 for name, a, b in STAGES:
-    row = f"{name:50s}"
+    row = f"{name:{width}s}"
     for mode in sys.argv[1:]:
         spans = [r[b] - r[a] for r in runs[mode] if a in r and b in r]
         row += f"{statistics.median(spans):10.2f}" if spans else f"{'-':>10s}"
