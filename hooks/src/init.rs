@@ -52,7 +52,7 @@ unsafe fn start(
     }
     crate::probe::mark_init_thread();
     let started = as_tutor(|| {
-        std::panic::catch_unwind(|| rank::start(|| site(at)))
+        std::panic::catch_unwind(|| rank::start(move || site(at)))
             .unwrap_or(Err("the start failed".into()))
     });
     match started {

@@ -299,7 +299,9 @@ fn line_name(parent: i32, rank: u32) -> Vec<u8> {
 /// the guardian, connected to it, learn of its end before the launcher's
 /// clean-up can end any other rank: the first line to end is the cause.
 /// The line is the highest fd of the process (see [`to_the_top`]), so it
-/// closes before the PMI socket, not after.
+/// closes before the PMI socket, not after. Called before the process
+/// starts any thread: moving the line up grows the fd table, which waits
+/// for an RCU grace period while another thread runs (13 ms, measured).
 pub fn keep_a_line_open() {
     let Some(rank) = crate::launcher::launcher_rank() else {
         return;

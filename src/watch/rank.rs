@@ -4,7 +4,7 @@
 //! runs the app (live view or log) on a thread of its own while the
 //! program's main thread goes on with the program.
 
-use std::sync::mpsc::channel;
+use std::sync::mpsc::{channel, sync_channel, Receiver};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -50,19 +50,18 @@ pub fn was_started() -> bool {
 }
 
 /// Starts the tutor in this rank, MPI not yet initialised; `init_site`
-/// finds where the program called `MPI_Init` (on rank 0 only, once MPI
-/// is up: only its description of the program names it, and the look-up
-/// in the program's debug information, a few tenths of a millisecond,
-/// then overlaps the ranks' first exchange). Must run as the tutor's
-/// ([`probe::as_tutor`]): the job's own `MPI_Init_thread` passes through
-/// the hooks. `Ok(false)`: this process is not a watched rank.
+/// finds where the program called `MPI_Init` (on rank 0 only: only its
+/// description of the program names it, see [`Describing`]). Must run as
+/// the tutor's ([`probe::as_tutor`]): the job's own `MPI_Init_thread`
+/// passes through the hooks. `Ok(false)`: this process is not a watched
+/// rank.
 ///
 /// Returns as soon as MPI is up and the recorder made: what the ranks do
 /// together (the tutor's communicators, rank 0's settings, rank 0's app)
 /// is completed by the reporter thread, and the program's first recorded
 /// call waits for it only if it is not done by then
 /// (docs/watch-design.md, "How a watched rank starts").
-pub fn start(init_site: impl FnOnce() -> Site) -> Result<bool, String> {
+pub fn start(init_site: impl FnOnce() -> Site + Send + 'static) -> Result<bool, String> {
     let Some(config) = WatchConfig::from_env() else {
         return Ok(false);
     };
@@ -76,6 +75,9 @@ pub fn start(init_site: impl FnOnce() -> Site) -> Result<bool, String> {
     // Before MPI starts, as a lesson's rank does: rank 0 connects to it to
     // learn which rank was killed first (the launcher then kills the rest).
     term::vigil::keep_a_line_open();
+    // After the line, which grows the fd table: grown while another thread
+    // runs, a table waits for an RCU grace period (13 ms, measured).
+    let describing = Describing::early(&config, init_site);
     let job = Job::init_without_waiting().map_err(|e| e.to_string())?;
     let own = Saved::of_standard();
     let (recorder, app) = if job.rank() == 0 {
@@ -84,7 +86,11 @@ pub fn start(init_site: impl FnOnce() -> Site) -> Result<bool, String> {
         // on the copies made before, from its first line.
         crate::app::out::redirect(own.out(), own.err());
         let app = AppThreads::default();
-        (start_rank0(&job, config, init_site, app.clone()), Some(app))
+        let description = describing.begun(&config);
+        (
+            start_rank0(&job, config, description, app.clone()),
+            Some(app),
+        )
     } else {
         term::signals::leave_interrupts_to_rank0();
         (job.recorder_in_background(None, |_, _| {}), None)
@@ -112,12 +118,12 @@ pub fn is_running() -> bool {
 
 /// Rank 0: decides the pace (here: the screen is found before the
 /// capture takes fds 1 and 2), and makes this rank's recorder, whose start
-/// shares the decision, then describes the program and starts the
-/// collector and the app, leaving their threads in `app`.
+/// shares the decision, then takes the program's description and starts
+/// the collector and the app, leaving their threads in `app`.
 fn start_rank0(
     job: &Job,
     config: WatchConfig,
-    init_site: impl FnOnce() -> Site,
+    description: Receiver<Program>,
     app: AppThreads,
 ) -> Recorder {
     let screen = if config.headless {
@@ -130,14 +136,11 @@ fn start_rank0(
     let mine = job_config(pace);
     let (size, library) = (job.size(), job.library().to_string());
     let headless = screen.is_none();
-    let (site_found, found_site) = std::sync::mpsc::sync_channel(1);
     let recorder = job.recorder_in_background(Some(mine), move |comms, shared| {
-        // None: the look-up panicked, the start failed and this rank ends
-        // (hooks' `init`).
-        let Ok(init_site) = found_site.recv() else {
-            return;
-        };
-        let mut program = watched_program(&config, &init_site);
+        // Without the program's sources if the look-up failed.
+        let mut program = description
+            .recv()
+            .unwrap_or_else(|_| program_showing(&config, Vec::new(), false));
         if config.sync_sends {
             program
                 .params
@@ -159,8 +162,6 @@ fn start_rank0(
         let started = start_app(setup, screen, deliveries, commands);
         *app.lock().unwrap_or_else(|e| e.into_inner()) = Some((started, collector));
     });
-    // While the reporter's thread exchanges the start with the other ranks.
-    let _ = site_found.send(init_site());
     if headless {
         // Beside the rest of the start (see `start_beside`), but after the
         // reporter's thread, which every rank's start waits for: the app's
@@ -168,6 +169,61 @@ fn start_rank0(
         term::guardian::start_beside();
     }
     recorder
+}
+
+/// Rank 0's description of the program ([`watched_program`]), made on a
+/// thread of its own. Begun before MPI starts where the launcher's
+/// variables say this is rank 0: the program's debug information and
+/// sources (0.2 ms for a small C program, measured) are then read while
+/// `PMPI_Init_thread` waits for the other ranks, not after it, when every
+/// rank's start waits for rank 0's collector.
+enum Describing<F> {
+    Begun(Receiver<Program>),
+    /// This process's rank is not known yet.
+    Later(F),
+}
+
+impl<F: FnOnce() -> Site + Send + 'static> Describing<F> {
+    /// Begun now if the launcher says this is rank 0.
+    fn early(config: &WatchConfig, init_site: F) -> Describing<F> {
+        if probe::launcher_env_rank() == Some(0) {
+            Describing::Begun(describe(config, init_site))
+        } else {
+            Describing::Later(init_site)
+        }
+    }
+
+    /// The description to come, begun now if it was not (on the program's
+    /// thread, as [`describe`] needs).
+    fn begun(self, config: &WatchConfig) -> Receiver<Program> {
+        match self {
+            Describing::Begun(description) => description,
+            Describing::Later(init_site) => describe(config, init_site),
+        }
+    }
+}
+
+/// Starts describing the program on a thread of its own. A Python
+/// program's `MPI_Init` line comes from its interpreter's frames, so it is
+/// found here, on the program's thread.
+fn describe(
+    config: &WatchConfig,
+    init_site: impl FnOnce() -> Site + Send + 'static,
+) -> Receiver<Program> {
+    let (described, description) = sync_channel(1);
+    let config = config.clone();
+    let init_site: Box<dyn FnOnce() -> Site + Send> = if super::python::is_python() {
+        let site = init_site();
+        Box::new(move || site)
+    } else {
+        Box::new(init_site)
+    };
+    let _ = std::thread::Builder::new()
+        .name("mpi-tutor-describe".into())
+        .spawn(move || {
+            let _ = described.send(watched_program(&config, &init_site()));
+        });
+    description
 }
 
 /// The program as the view shows it: its name, and its source files read
@@ -186,10 +242,17 @@ fn watched_program(config: &WatchConfig, init_site: &Site) -> Program {
         .chain(others.into_iter().filter(|f| !f.ends_with(first)))
         .filter_map(|f| SourceFile::read(&f).ok())
         .collect();
-    let explanation = if !init_site.has_line() && source.is_empty() {
-        words::NO_LINES.to_string()
-    } else {
+    let has_lines = init_site.has_line() || !source.is_empty();
+    program_showing(config, source, has_lines)
+}
+
+/// The program named as the view names it, showing `source`; without
+/// `has_lines`, the view says how to get lines.
+fn program_showing(config: &WatchConfig, source: Vec<SourceFile>, has_lines: bool) -> Program {
+    let explanation = if has_lines {
         String::new()
+    } else {
+        words::NO_LINES.to_string()
     };
     // A Python run is named by its script, not by the interpreter.
     let name = super::python::program_name(&config.name);
