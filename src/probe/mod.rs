@@ -48,9 +48,7 @@ pub use recorder::{
     StartSpec, StartedTransfer, ThisThread,
 };
 pub use request::{Completed, Request};
-pub use runtime::{
-    finalized, launcher_env_rank, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError,
-};
+pub use runtime::{finalized, launcher_env_size, unix_now, Comms, Job, JobConfig, StartError};
 pub use split::comm_number;
 pub use started::Reduction;
 pub use window::{Fetch, Window};

@@ -52,14 +52,6 @@ pub fn launcher_env_size() -> Option<u32> {
     .find_map(|v| std::env::var(v).ok()?.parse().ok())
 }
 
-/// This process's rank as its launcher announced it in the environment,
-/// before MPI starts (hydra's `PMI_RANK`, Open MPI's own and PMIx's).
-pub fn launcher_env_rank() -> Option<u32> {
-    ["PMI_RANK", "OMPI_COMM_WORLD_RANK", "PMIX_RANK"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok()?.parse().ok())
-}
-
 pub struct Job {
     world: SimpleCommunicator,
     /// The tutor's communicators, begun in `MPI_Init` and completed then

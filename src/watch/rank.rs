@@ -186,7 +186,7 @@ enum Describing<F> {
 impl<F: FnOnce() -> Site + Send + 'static> Describing<F> {
     /// Begun now if the launcher says this is rank 0.
     fn early(config: &WatchConfig, init_site: F) -> Describing<F> {
-        if probe::launcher_env_rank() == Some(0) {
+        if crate::launcher::launcher_rank() == Some(0) {
             Describing::Begun(describe(config, init_site))
         } else {
             Describing::Later(init_site)
